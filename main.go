@@ -1,0 +1,39 @@
+//go:build !wasm
+
+// Command authkit is the auth server: it serves the API, the WebAssembly
+// app and its assets from one binary, and carries the admin commands
+// (migrate, createsuperuser, flush-expired). main_wasm.go is the same
+// program's browser half.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/authkit/authkit/server/cli"
+)
+
+// version is set at build time (-ldflags "-X main.version=…"). It names the
+// release to browsers, so their service worker fetches a new app.wasm
+// exactly when the server changes.
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	env := cli.Env{
+		Args:    os.Args[1:],
+		Getenv:  os.Getenv,
+		Stdin:   os.Stdin,
+		Stdout:  os.Stdout,
+		Stderr:  os.Stderr,
+		Version: version,
+	}
+	if err := cli.Run(ctx, env); err != nil {
+		fmt.Fprintln(os.Stderr, "authkit:", err)
+		os.Exit(1)
+	}
+}

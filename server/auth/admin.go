@@ -1,0 +1,97 @@
+package auth
+
+import (
+	"context"
+	"errors"
+
+	"github.com/authkit/authkit/server/store"
+	"github.com/authkit/authkit/shared"
+)
+
+// RequireStaff returns the caller's account if it is active staff.
+//
+// Errors: forbidden, not_authenticated.
+func (s *Service) RequireStaff(ctx context.Context, p Principal) (*store.User, error) {
+	u, err := s.User(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if !u.IsStaff {
+		return nil, errForbidden
+	}
+	return u, nil
+}
+
+// ListUsers pages through accounts matching query (email or name). The
+// caller must be staff. limit is clamped to 1..shared.MaxPageSize.
+//
+// Errors: forbidden, not_authenticated.
+func (s *Service) ListUsers(ctx context.Context, p Principal, query string, limit, offset int) ([]store.User, int, error) {
+	if _, err := s.RequireStaff(ctx, p); err != nil {
+		return nil, 0, err
+	}
+	if limit <= 0 {
+		limit = shared.DefaultPageSize
+	}
+	limit = min(limit, shared.MaxPageSize)
+	offset = max(offset, 0)
+	return s.store.ListUsers(ctx, query, limit, offset)
+}
+
+// UpdateUser applies an admin's change to an account. Staff may rename
+// and (de)activate users; only superusers may change staff status or
+// touch a superuser's account. Nobody may deactivate or demote themselves,
+// so an admin cannot lock themselves out by accident. Deactivating a user
+// revokes all of their sessions at once.
+//
+// Errors: validation_failed, forbidden, not_found, not_authenticated.
+func (s *Service) UpdateUser(ctx context.Context, p Principal, userID string, req shared.AdminUpdateUserRequest) (*store.User, error) {
+	actor, err := s.RequireStaff(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	u, err := s.store.UserByID(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, shared.NewError(shared.CodeNotFound, "There is no user with this id.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if (req.IsStaff != nil || u.IsSuperuser) && !actor.IsSuperuser {
+		return nil, shared.NewError(shared.CodeForbidden, "Only superusers can change staff status or superuser accounts.")
+	}
+	if u.ID == actor.ID && ((req.IsActive != nil && !*req.IsActive) || (req.IsStaff != nil && !*req.IsStaff)) {
+		return nil, &shared.Error{Code: shared.CodeValidationFailed, Message: "You cannot deactivate or demote your own account.",
+			Fields: map[string]string{"is_active": "You cannot deactivate or demote your own account."}}
+	}
+	var columns []string
+	if req.Name != nil {
+		u.Name, columns = *req.Name, append(columns, "name")
+	}
+	if req.IsActive != nil {
+		u.IsActive, columns = *req.IsActive, append(columns, "is_active")
+	}
+	if req.IsStaff != nil {
+		u.IsStaff, columns = *req.IsStaff, append(columns, "is_staff")
+	}
+	err = s.store.InTx(ctx, func(tx *store.Store) error {
+		if err := tx.UpdateUser(ctx, u, columns...); err != nil {
+			return err
+		}
+		if !u.IsActive {
+			_, err := tx.RevokeUserSessions(ctx, u.ID, "", s.now())
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !u.IsActive {
+		s.sessions.forgetUser(u.ID)
+	}
+	return u, nil
+}

@@ -1,0 +1,122 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// Argon2Params are argon2id cost parameters. Hashes carry their own
+// parameters (PHC string format), so the defaults can be raised later and
+// old hashes still verify, then get rehashed at the next login.
+type Argon2Params struct {
+	MemoryKiB uint32
+	Time      uint32
+	Threads   uint8
+}
+
+// DefaultArgon2 is OWASP's recommended minimum for argon2id (Password
+// Storage Cheat Sheet): 19 MiB of memory, 2 passes, 1 lane.
+var DefaultArgon2 = Argon2Params{MemoryKiB: 19 * 1024, Time: 2, Threads: 1}
+
+const (
+	saltLen = 16
+	keyLen  = 32
+)
+
+var errMalformedHash = errors.New("auth: malformed password hash")
+
+// Hasher hashes and checks passwords with argon2id. It bounds how many
+// hashes run at once: each one takes MemoryKiB of memory, so a burst of
+// logins must queue rather than exhaust the machine.
+type Hasher struct {
+	params Argon2Params
+	slots  chan struct{}
+	dummy  string // a real hash of a random password, for unknown accounts
+}
+
+// NewHasher returns a Hasher with the given parameters, running at most
+// one hash per CPU at a time.
+func NewHasher(p Argon2Params) *Hasher {
+	h := &Hasher{params: p, slots: make(chan struct{}, runtime.GOMAXPROCS(0))}
+	h.dummy, _ = h.Hash(context.Background(), rand.Text())
+	return h
+}
+
+// Hash returns the PHC-encoded argon2id hash of password.
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
+	salt := make([]byte, saltLen)
+	rand.Read(salt)
+	key, err := h.derive(ctx, password, salt, h.params, keyLen)
+	if err != nil {
+		return "", err
+	}
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version,
+		h.params.MemoryKiB, h.params.Time, h.params.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+}
+
+// Verify reports whether password matches encoded, comparing in constant
+// time, and whether the hash should be replaced because its parameters
+// are below the current ones.
+func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, rehash bool, err error) {
+	p, salt, want, err := decodeHash(encoded)
+	if err != nil {
+		return false, false, err
+	}
+	got, err := h.derive(ctx, password, salt, p, uint32(len(want)))
+	if err != nil {
+		return false, false, err
+	}
+	ok = subtle.ConstantTimeCompare(got, want) == 1
+	return ok, ok && p != h.params, nil
+}
+
+// VerifyDummy spends the same time as Verify on a real hash. Login calls
+// it for unknown emails so response time does not reveal which accounts
+// exist.
+func (h *Hasher) VerifyDummy(ctx context.Context, password string) {
+	h.Verify(ctx, password, h.dummy) //nolint:errcheck // the result is thrown away by design
+}
+
+func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Argon2Params, n uint32) ([]byte, error) {
+	select {
+	case h.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-h.slots }()
+	return argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, n), nil
+}
+
+// decodeHash parses $argon2id$v=19$m=…,t=…,p=…$salt$key.
+func decodeHash(encoded string) (p Argon2Params, salt, key []byte, err error) {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return p, nil, nil, errMalformedHash
+	}
+	var version int
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return p, nil, nil, errMalformedHash
+	}
+	// Bounds keep a tampered hash from making one login cost gigabytes.
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.MemoryKiB, &p.Time, &p.Threads); err != nil ||
+		p.MemoryKiB < 8 || p.MemoryKiB > 1<<20 || p.Time == 0 || p.Time > 16 || p.Threads == 0 {
+		return p, nil, nil, errMalformedHash
+	}
+	b64 := base64.RawStdEncoding
+	if salt, err = b64.DecodeString(parts[4]); err != nil {
+		return p, nil, nil, errMalformedHash
+	}
+	if key, err = b64.DecodeString(parts[5]); err != nil || len(key) < 16 || len(key) > 64 {
+		return p, nil, nil, errMalformedHash
+	}
+	return p, salt, key, nil
+}

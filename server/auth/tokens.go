@@ -1,0 +1,210 @@
+package auth
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/authkit/authkit/server/store"
+)
+
+// accessTokenType is the JWT "typ" header of access tokens (RFC 9068 §2.1).
+// Checking it keeps any other JWT signed by the same key (an ID token, a
+// future purpose) from being accepted as an access token (RFC 8725 §3.11).
+const accessTokenType = "at+jwt"
+
+// signingAlg is the only algorithm accepted: pinning it defeats "alg":
+// "none" and the HS256-with-the-public-key confusion (RFC 8725 §3.1).
+const signingAlg = "EdDSA"
+
+// Token errors. errTokenExpired is told apart so clients know to refresh.
+var (
+	errTokenExpired = errors.New("auth: access token expired")
+	errTokenInvalid = errors.New("auth: access token invalid")
+)
+
+// AccessClaims are the claims of an access token. They identify a user and
+// a session and nothing personal, because JWTs are only signed, not
+// encrypted.
+type AccessClaims struct {
+	jwt.RegisteredClaims
+	SessionID string `json:"sid"`
+}
+
+// keyring holds the signing keys: the newest signs, all verify.
+type keyring struct {
+	signer    ed25519.PrivateKey
+	signerKID string
+	public    map[string]ed25519.PublicKey
+}
+
+// tokenCodec issues and parses access tokens.
+type tokenCodec struct {
+	keys     keyring
+	issuer   string
+	audience string
+	ttl      time.Duration
+	parser   *jwt.Parser
+}
+
+func newTokenCodec(keys keyring, issuer, audience string, ttl time.Duration, now func() time.Time) *tokenCodec {
+	return &tokenCodec{
+		keys: keys, issuer: issuer, audience: audience, ttl: ttl,
+		parser: jwt.NewParser(
+			jwt.WithValidMethods([]string{signingAlg}),
+			jwt.WithIssuer(issuer),
+			jwt.WithAudience(audience),
+			jwt.WithExpirationRequired(),
+			jwt.WithIssuedAt(),
+			jwt.WithTimeFunc(now),
+		),
+	}
+}
+
+// issue signs an access token for a user's session.
+func (c *tokenCodec) issue(userID, sessionID string, now time.Time) (string, time.Time, error) {
+	exp := now.Add(c.ttl)
+	claims := AccessClaims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    c.issuer,
+			Subject:   userID,
+			Audience:  jwt.ClaimStrings{c.audience},
+			IssuedAt:  jwt.NewNumericDate(now),
+			NotBefore: jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(exp),
+			ID:        rand.Text(),
+		},
+		SessionID: sessionID,
+	}
+	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
+	tok.Header["kid"] = c.keys.signerKID
+	tok.Header["typ"] = accessTokenType
+	signed, err := tok.SignedString(c.keys.signer)
+	return signed, exp, err
+}
+
+// parse verifies an access token: algorithm, signature by a known kid,
+// typ, iss, aud, exp, nbf and iat. Expired tokens give errTokenExpired,
+// all other failures errTokenInvalid.
+func (c *tokenCodec) parse(raw string) (*AccessClaims, error) {
+	claims := new(AccessClaims)
+	_, err := c.parser.ParseWithClaims(raw, claims, func(t *jwt.Token) (any, error) {
+		if typ, _ := t.Header["typ"].(string); typ != accessTokenType {
+			return nil, errors.New("wrong token type")
+		}
+		kid, _ := t.Header["kid"].(string)
+		key, ok := c.keys.public[kid]
+		if !ok {
+			return nil, errors.New("unknown key id")
+		}
+		return key, nil
+	})
+	switch {
+	case err == nil && claims.Subject != "" && claims.SessionID != "":
+		return claims, nil
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return nil, errTokenExpired
+	default:
+		return nil, errTokenInvalid
+	}
+}
+
+// JWK is one public key in a JSON Web Key Set (RFC 7517, RFC 8037 for
+// Ed25519).
+type JWK struct {
+	KeyType   string `json:"kty"`
+	Curve     string `json:"crv"`
+	X         string `json:"x"`
+	KeyID     string `json:"kid"`
+	Use       string `json:"use"`
+	Algorithm string `json:"alg"`
+}
+
+// JWKS is the document served at /.well-known/jwks.json.
+type JWKS struct {
+	Keys []JWK `json:"keys"`
+}
+
+func (k keyring) jwks() JWKS {
+	set := JWKS{Keys: []JWK{}}
+	for kid, pub := range k.public {
+		set.Keys = append(set.Keys, JWK{
+			KeyType: "OKP", Curve: "Ed25519", X: base64.RawURLEncoding.EncodeToString(pub),
+			KeyID: kid, Use: "sig", Algorithm: signingAlg,
+		})
+	}
+	slices.SortFunc(set.Keys, func(a, b JWK) int { return strings.Compare(a.KeyID, b.KeyID) })
+	return set
+}
+
+// keyID is the RFC 7638 JWK thumbprint of an Ed25519 public key, so a key
+// id is derived from the key and cannot collide by accident.
+func keyID(pub ed25519.PublicKey) string {
+	canonical := fmt.Sprintf(`{"crv":"Ed25519","kty":"OKP","x":"%s"}`, base64.RawURLEncoding.EncodeToString(pub))
+	sum := sha256.Sum256([]byte(canonical))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// loadKeyring reads the signing keys from the store, creating the first
+// one on first start so that restarts do not log everyone out.
+func loadKeyring(ctx context.Context, st *store.Store, now time.Time) (keyring, error) {
+	keys, err := st.SigningKeys(ctx)
+	if err != nil {
+		return keyring{}, err
+	}
+	if len(keys) == 0 {
+		_, priv, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			return keyring{}, err
+		}
+		k := &store.SigningKey{
+			KID: keyID(priv.Public().(ed25519.PublicKey)), Algorithm: signingAlg,
+			PrivateKey: priv.Seed(), CreatedAt: now,
+		}
+		if err := st.CreateSigningKey(ctx, k); err != nil {
+			return keyring{}, err
+		}
+		if keys, err = st.SigningKeys(ctx); err != nil {
+			return keyring{}, err
+		}
+	}
+	ring := keyring{public: make(map[string]ed25519.PublicKey, len(keys))}
+	for i, k := range keys {
+		if k.Algorithm != signingAlg || len(k.PrivateKey) != ed25519.SeedSize {
+			return keyring{}, fmt.Errorf("auth: signing key %s is not an Ed25519 seed", k.KID)
+		}
+		priv := ed25519.NewKeyFromSeed(k.PrivateKey)
+		ring.public[k.KID] = priv.Public().(ed25519.PublicKey)
+		if i == 0 {
+			ring.signer, ring.signerKID = priv, k.KID
+		}
+	}
+	return ring, nil
+}
+
+// newRefreshToken returns an opaque refresh token (256 random bits) and
+// the hash under which it is stored.
+func newRefreshToken() (token, hash string) {
+	b := make([]byte, 32)
+	rand.Read(b)
+	token = base64.RawURLEncoding.EncodeToString(b)
+	return token, hashRefreshToken(token)
+}
+
+// hashRefreshToken is the lookup key of a refresh token. A plain SHA-256
+// is enough (no salt, no stretching): the token has 256 bits of entropy,
+// so there is nothing to brute-force.
+func hashRefreshToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}

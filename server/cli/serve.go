@@ -1,0 +1,189 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/authkit/authkit/server/auth"
+	"github.com/authkit/authkit/server/httpapi"
+	"github.com/authkit/authkit/server/webui"
+	"github.com/authkit/authkit/shared"
+)
+
+// serveConfig holds the flags of serve.
+type serveConfig struct {
+	addr             string
+	db               dbFlags
+	accessTTL        time.Duration
+	refreshTTL       time.Duration
+	issuer           string
+	insecureCookies  bool
+	loginThrottle    int
+	registerThrottle int
+	logFormat        string
+	sweepEvery       time.Duration
+	sessionCacheTTL  time.Duration
+}
+
+func serve(ctx context.Context, env Env, args []string) error {
+	var c serveConfig
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	c.db.register(fs)
+	fs.DurationVar(&c.accessTTL, "access-ttl", 5*time.Minute, "lifetime of access tokens")
+	fs.DurationVar(&c.refreshTTL, "refresh-ttl", 336*time.Hour, "lifetime of refresh tokens (and idle sessions)")
+	fs.StringVar(&c.issuer, "issuer", "authkit", `"iss" and "aud" of access tokens`)
+	fs.BoolVar(&c.insecureCookies, "insecure-cookies", false, "drop Secure and the __Host-/__Secure- prefixes (plain-http hosts other than localhost)")
+	fs.IntVar(&c.loginThrottle, "login-throttle", 10, "failed logins allowed per account+client per 15 minutes (0 disables)")
+	fs.IntVar(&c.registerThrottle, "register-throttle", 30, "registrations allowed per client per minute (0 disables)")
+	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+	fs.DurationVar(&c.sweepEvery, "sweep-interval", 10*time.Minute, "how often expired tokens and sessions are deleted")
+	fs.DurationVar(&c.sessionCacheTTL, "session-cache-ttl", 30*time.Second, "how long a session's liveness is trusted without a database read (bounds how late other processes' revocations are seen)")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if err := c.check(); err != nil {
+		return err
+	}
+	log, err := newLogger(env.Stderr, c.logFormat)
+	if err != nil {
+		return err
+	}
+
+	st, err := c.db.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	svc, err := auth.New(ctx, st, auth.Config{
+		Issuer: c.issuer, AccessTTL: c.accessTTL, RefreshTTL: c.refreshTTL,
+		LoginThrottle: c.loginThrottle, RegisterThrottle: c.registerThrottle,
+		SessionCacheTTL: c.sessionCacheTTL, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	handler := httpapi.New(svc, httpapi.Options{
+		InsecureCookies: c.insecureCookies,
+		Health:          st.Ping,
+		Pages:           webui.Handler(env.Version),
+		Logger:          log,
+	})
+
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler: handler,
+		// Bounds on slow clients (slowloris) and oversized headers.
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slogErrorLog(log),
+	}
+	log.Info("authkit listening", "addr", ln.Addr().String(), "version", env.Version, "db", redactDSN(c.db.dsn))
+	if env.Ready != nil {
+		env.Ready(ln.Addr().String())
+	}
+
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	defer stopSweep()
+	go sweep(sweepCtx, svc, c.sweepEvery, log)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func (c *serveConfig) check() error {
+	switch {
+	case c.accessTTL < time.Second:
+		return errors.New("--access-ttl must be at least 1s")
+	case c.refreshTTL <= c.accessTTL:
+		return errors.New("--refresh-ttl must be longer than --access-ttl")
+	case c.loginThrottle < 0 || c.registerThrottle < 0:
+		return errors.New("throttles must be 0 (off) or more")
+	case c.sweepEvery < time.Second:
+		return errors.New("--sweep-interval must be at least 1s")
+	case c.sessionCacheTTL < 0:
+		return errors.New("--session-cache-ttl must not be negative")
+	case strings.TrimSpace(c.issuer) == "":
+		return errors.New("--issuer must not be empty")
+	}
+	return nil
+}
+
+// sweep deletes expired and revoked rows periodically until ctx ends.
+func sweep(ctx context.Context, svc *auth.Service, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		tokens, sessions, err := svc.FlushExpired(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Error("sweeping expired tokens failed", "err", err)
+			}
+			continue
+		}
+		if tokens+sessions > 0 {
+			log.Info("swept expired tokens and sessions", "refresh_tokens", tokens, "sessions", sessions)
+		}
+	}
+}
+
+// redactDSN hides the password of a database URL for the log.
+func redactDSN(dsn string) string {
+	if i := strings.Index(dsn, "://"); i >= 0 {
+		if at := strings.LastIndex(dsn, "@"); at > i {
+			if colon := strings.Index(dsn[i+3:at], ":"); colon >= 0 {
+				return dsn[:i+3+colon] + ":***" + dsn[at:]
+			}
+		}
+	}
+	return dsn
+}
+
+// describe turns a service error into one line for the terminal.
+func describe(err error) error {
+	var apiErr *shared.Error
+	if !errors.As(err, &apiErr) || len(apiErr.Fields) == 0 {
+		return err
+	}
+	var parts []string
+	for _, field := range slices.Sorted(maps.Keys(apiErr.Fields)) {
+		parts = append(parts, fmt.Sprintf("%s: %s", field, apiErr.Fields[field]))
+	}
+	return errors.New(strings.Join(parts, "; "))
+}

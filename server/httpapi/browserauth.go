@@ -1,0 +1,116 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/authkit/authkit/server/auth"
+	"github.com/authkit/authkit/shared"
+)
+
+// The browser flow: credentials in, cookies out. Bodies answer with the
+// user so the app can render at once.
+
+func (a *api) register(w http.ResponseWriter, r *http.Request) error {
+	req, err := decode[shared.RegisterRequest](w, r)
+	if err != nil {
+		return err
+	}
+	u, issued, err := a.svc.Register(r.Context(), req, clientOf(r))
+	if err != nil {
+		return err
+	}
+	a.startBrowserSession(w, issued)
+	writeJSON(w, http.StatusCreated, shared.UserResponse{User: userJSON(u)})
+	return nil
+}
+
+func (a *api) login(w http.ResponseWriter, r *http.Request) error {
+	req, err := decode[shared.LoginRequest](w, r)
+	if err != nil {
+		return err
+	}
+	u, issued, err := a.svc.Login(r.Context(), req, clientOf(r))
+	if err != nil {
+		return err
+	}
+	a.startBrowserSession(w, issued)
+	writeJSON(w, http.StatusOK, shared.UserResponse{User: userJSON(u)})
+	return nil
+}
+
+// refresh rotates the refresh cookie. It needs no CSRF token: the cookie
+// is SameSite=Strict, cross-origin requests are refused, and a forged
+// refresh would only hand fresh cookies to the victim's own browser.
+func (a *api) refresh(w http.ResponseWriter, r *http.Request) error {
+	u, issued, err := a.svc.Refresh(r.Context(), a.cookies.refresh(r), clientOf(r))
+	if err != nil {
+		a.cookies.clear(w)
+		return err
+	}
+	a.startBrowserSession(w, issued)
+	writeJSON(w, http.StatusOK, shared.UserResponse{User: userJSON(u)})
+	return nil
+}
+
+// logout ends the caller's session and clears the cookies. It is
+// idempotent: without a live session it only clears the cookies.
+func (a *api) logout(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.sessionForLogout(r)
+	if err != nil {
+		return err
+	}
+	if p != nil {
+		if err := a.svc.Logout(r.Context(), p.Principal); err != nil {
+			return err
+		}
+	}
+	a.cookies.clear(w)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *api) logoutAll(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.sessionForLogout(r)
+	if err != nil {
+		return err
+	}
+	if p == nil {
+		return shared.NewError(shared.CodeNotAuthenticated, "Please log in.")
+	}
+	if err := a.svc.LogoutAll(r.Context(), p.Principal); err != nil {
+		return err
+	}
+	a.cookies.clear(w)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// sessionForLogout finds the session to end: that of the access token, or
+// (when it has expired) that of the refresh cookie, so logging out works
+// at any time. Cookie-authenticated logouts must pass the CSRF check. It
+// returns nil when the request carries no usable credentials.
+func (a *api) sessionForLogout(r *http.Request) (*authenticated, error) {
+	var p *authenticated
+	if token, source, err := a.accessToken(r); err == nil {
+		if principal, err := a.svc.Authenticate(r.Context(), token); err == nil {
+			p = &authenticated{Principal: principal, source: source}
+		}
+	}
+	if p == nil {
+		principal, err := a.svc.SessionOfRefreshToken(r.Context(), a.cookies.refresh(r))
+		if err != nil {
+			return nil, nil
+		}
+		p = &authenticated{Principal: principal, source: fromCookie}
+	}
+	if p.source == fromCookie {
+		if err := a.checkCSRF(r, p.SessionID); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+func (a *api) startBrowserSession(w http.ResponseWriter, issued auth.Issued) {
+	a.cookies.set(w, issued, a.svc.CSRFToken(issued.SessionID), a.now())
+}

@@ -1,0 +1,78 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/authkit/authkit/server/auth"
+	"github.com/authkit/authkit/shared"
+)
+
+// cookieJar sets and reads the three auth cookies of the browser flow.
+//
+//   - access: the JWT. HttpOnly so page scripts (and XSS) cannot read it;
+//     SameSite=Lax so it rides along on top-level navigation; its Max-Age
+//     matches the refresh token's so an expired JWT still reaches the server
+//     and gets token_expired (telling the app to refresh) rather than
+//     looking like a logout.
+//   - refresh: the opaque refresh token. HttpOnly, SameSite=Strict, and
+//     scoped to Path=/api/auth so it is sent only to the endpoints that need
+//     it, never to the rest of the API or the pages.
+//   - csrf: the session's anti-CSRF token, readable by the page so it can
+//     echo it in the X-CSRF-Token header.
+//
+// The __Host-/__Secure- prefixes require Secure (HTTPS, or localhost in
+// browsers); insecure mode drops them for plain-http hosts.
+type cookieJar struct {
+	secure                        bool
+	accessName, refreshName, csrf string
+}
+
+func newCookieJar(secure bool) cookieJar {
+	if !secure {
+		return cookieJar{accessName: shared.AccessCookie, refreshName: shared.RefreshCookie, csrf: shared.CSRFCookie}
+	}
+	return cookieJar{
+		secure:      true,
+		accessName:  shared.HostCookiePrefix + shared.AccessCookie,
+		refreshName: shared.SecureCookiePrefix + shared.RefreshCookie,
+		csrf:        shared.HostCookiePrefix + shared.CSRFCookie,
+	}
+}
+
+const refreshCookiePath = "/api/auth"
+
+// set stores a freshly issued session in the browser.
+func (c cookieJar) set(w http.ResponseWriter, issued auth.Issued, csrfToken string, now time.Time) {
+	maxAge := int(issued.RefreshExpires.Sub(now).Seconds())
+	http.SetCookie(w, c.cookie(c.accessName, issued.Access, "/", http.SameSiteLaxMode, true, maxAge))
+	http.SetCookie(w, c.cookie(c.refreshName, issued.Refresh, refreshCookiePath, http.SameSiteStrictMode, true, maxAge))
+	http.SetCookie(w, c.cookie(c.csrf, csrfToken, "/", http.SameSiteStrictMode, false, maxAge))
+}
+
+// clear removes all three cookies.
+func (c cookieJar) clear(w http.ResponseWriter) {
+	http.SetCookie(w, c.cookie(c.accessName, "", "/", http.SameSiteLaxMode, true, -1))
+	http.SetCookie(w, c.cookie(c.refreshName, "", refreshCookiePath, http.SameSiteStrictMode, true, -1))
+	http.SetCookie(w, c.cookie(c.csrf, "", "/", http.SameSiteStrictMode, false, -1))
+}
+
+func (c cookieJar) cookie(name, value, path string, sameSite http.SameSite, httpOnly bool, maxAge int) *http.Cookie {
+	return &http.Cookie{
+		Name: name, Value: value, Path: path, MaxAge: maxAge,
+		Secure: c.secure, HttpOnly: httpOnly, SameSite: sameSite,
+	}
+}
+
+func (c cookieJar) value(r *http.Request, name string) string {
+	if ck, err := r.Cookie(name); err == nil {
+		return ck.Value
+	}
+	return ""
+}
+
+func (c cookieJar) access(r *http.Request) string  { return c.value(r, c.accessName) }
+func (c cookieJar) refresh(r *http.Request) string { return c.value(r, c.refreshName) }
+func (c cookieJar) csrfValue(r *http.Request) string {
+	return c.value(r, c.csrf)
+}

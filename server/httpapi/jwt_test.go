@@ -1,0 +1,71 @@
+package httpapi_test
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"strings"
+	"testing"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/authkit/authkit/server/auth"
+	"github.com/authkit/authkit/shared"
+)
+
+// TestJWT_Attacks presents forged and misused tokens; every one must be
+// refused as not_authenticated (RFC 8725). The claim rules (typ, iss,
+// aud, exp, nbf) under a genuine signature are tested in package auth.
+func TestJWT_Attacks(t *testing.T) {
+	ts := newTestServer(t)
+	ts.browser().register("ann@example.com", "Ann")
+	pair := ts.tokens("ann@example.com", testPassword)
+
+	var jwks auth.JWKS
+	ts.apiClient().do("GET", "/.well-known/jwks.json", nil).decode(t, &jwks)
+	if len(jwks.Keys) != 1 || jwks.Keys[0].KeyType != "OKP" || jwks.Keys[0].Algorithm != "EdDSA" {
+		t.Fatalf("jwks = %+v", jwks)
+	}
+	kid := jwks.Keys[0].KeyID
+	pub, _ := base64.RawURLEncoding.DecodeString(jwks.Keys[0].X)
+
+	// The genuine token's claims, to copy into forgeries.
+	var claims auth.AccessClaims
+	if _, _, err := jwt.NewParser().ParseUnverified(pair.Access, &claims); err != nil {
+		t.Fatal(err)
+	}
+	header := func(tok *jwt.Token) *jwt.Token {
+		tok.Header["kid"], tok.Header["typ"] = kid, "at+jwt"
+		return tok
+	}
+
+	none, _ := header(jwt.NewWithClaims(jwt.SigningMethodNone, claims)).SignedString(jwt.UnsafeAllowNoneSignatureType)
+	hs256, _ := header(jwt.NewWithClaims(jwt.SigningMethodHS256, claims)).SignedString(pub)
+	_, foreignKey, _ := ed25519.GenerateKey(rand.Reader)
+	foreign, _ := header(jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)).SignedString(foreignKey)
+
+	parts := strings.Split(pair.Access, ".")
+	other := claims
+	other.Subject = "someone-else"
+	otherPayload, _ := jwt.NewWithClaims(jwt.SigningMethodEdDSA, other).SigningString()
+	tampered := parts[0] + "." + strings.Split(otherPayload, ".")[1] + "." + parts[2]
+
+	cases := map[string]string{
+		"alg none":                  none,
+		"HS256 with the public key": hs256,
+		"signed by a foreign key":   foreign,
+		"tampered payload":          tampered,
+		"refresh token as access":   pair.Refresh,
+		"empty signature":           parts[0] + "." + parts[1] + ".",
+		"garbage":                   "a.b.c",
+	}
+	for name, token := range cases {
+		t.Run(name, func(t *testing.T) {
+			ts.apiClient().do("GET", "/api/me", nil, bearer(token)...).expectError(t, 401, shared.CodeNotAuthenticated)
+			ts.apiClient().do("POST", "/api/token/verify", shared.VerifyRequest{Token: token}).expectError(t, 401, shared.CodeNotAuthenticated)
+			ts.browser().do("GET", "/api/me", nil, "Cookie", "__Host-access_token="+token).expectError(t, 401, shared.CodeNotAuthenticated)
+		})
+	}
+	// The genuine token still works.
+	ts.apiClient().do("GET", "/api/me", nil, bearer(pair.Access)...).expectStatus(t, 200)
+}

@@ -1,0 +1,177 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/subtle"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/authkit/authkit/server/auth"
+	"github.com/authkit/authkit/shared"
+)
+
+// credentialSource says how a request proved who it is.
+type credentialSource int
+
+const (
+	fromCookie credentialSource = iota + 1
+	fromBearer
+)
+
+type principalKey struct{}
+
+type authenticated struct {
+	auth.Principal
+	source credentialSource
+}
+
+// principalFrom returns the caller that requireAuth stored in the context.
+func principalFrom(ctx context.Context) (authenticated, bool) {
+	p, ok := ctx.Value(principalKey{}).(authenticated)
+	return p, ok
+}
+
+// accessToken finds the access token of a request: the Authorization
+// header when present (which must then be a well-formed Bearer header),
+// else the access cookie.
+func (a *api) accessToken(r *http.Request) (string, credentialSource, error) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, token, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" || strings.ContainsAny(token, " \t") {
+			return "", 0, shared.NewError(shared.CodeNotAuthenticated, "The Authorization header must be \"Bearer <access token>\".")
+		}
+		return token, fromBearer, nil
+	}
+	if token := a.cookies.access(r); token != "" {
+		return token, fromCookie, nil
+	}
+	return "", 0, shared.NewError(shared.CodeNotAuthenticated, "Please log in.")
+}
+
+// requireAuth lets a request through only with a valid access token of a
+// live session, and, for state-changing requests authenticated by cookie,
+// a valid CSRF token. Bearer requests need no CSRF token: browsers never
+// attach an Authorization header on their own, so a forged cross-site
+// request cannot carry one.
+func (a *api) requireAuth(next handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		token, source, err := a.accessToken(r)
+		if err != nil {
+			return err
+		}
+		p, err := a.svc.Authenticate(r.Context(), token)
+		if err != nil {
+			return err
+		}
+		if source == fromCookie && !isSafeMethod(r.Method) {
+			if err := a.checkCSRF(r, p.SessionID); err != nil {
+				return err
+			}
+		}
+		ctx := context.WithValue(r.Context(), principalKey{}, authenticated{Principal: p, source: source})
+		return next(w, r.WithContext(ctx))
+	}
+}
+
+// checkCSRF verifies the signed double-submit token: the X-CSRF-Token
+// header must equal the csrf cookie, and both must be the HMAC of the
+// session id, so a token planted by an attacker is worthless.
+func (a *api) checkCSRF(r *http.Request, sessionID string) error {
+	header, cookie := r.Header.Get(shared.CSRFHeader), a.cookies.csrfValue(r)
+	if header == "" || subtle.ConstantTimeCompare([]byte(header), []byte(cookie)) != 1 || !a.svc.CheckCSRF(sessionID, header) {
+		return shared.NewError(shared.CodeCSRFFailed, "The request's CSRF token is missing or wrong. Reload the page and try again.")
+	}
+	return nil
+}
+
+func isSafeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// clientOf describes the caller for session records.
+func clientOf(r *http.Request) auth.Client {
+	ip, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		ip = r.RemoteAddr
+	}
+	return auth.Client{IP: ip, UserAgent: r.UserAgent()}
+}
+
+// noStore keeps API answers (user data, tokens) out of every cache.
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// statusRecorder remembers the status and size of a response for the log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	n, err := s.ResponseWriter.Write(b)
+	s.bytes += n
+	return n, err
+}
+
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// logRequests writes one line per request: method, path, status, size and
+// latency. It logs the path only, never the query, headers or body, so no
+// token or password reaches the log.
+func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		if rec.status == 0 {
+			rec.status = http.StatusOK
+		}
+		level := slog.LevelInfo
+		if rec.status >= 500 {
+			level = slog.LevelError
+		}
+		log.LogAttrs(r.Context(), level, "request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", rec.status), slog.Int("bytes", rec.bytes),
+			slog.Duration("latency", time.Since(start)), slog.String("ip", clientOf(r).IP))
+	})
+}
+
+// recoverPanics turns a panic into a logged 500 with the JSON error body,
+// so one bad request never takes the process down or leaks a stack trace.
+func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				log.ErrorContext(r.Context(), "panic", "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				writeJSON(w, http.StatusInternalServerError, shared.ErrorBody{
+					Error: shared.NewError(shared.CodeInternal, "Something went wrong on our side. Please try again."),
+				})
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

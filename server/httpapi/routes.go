@@ -1,0 +1,80 @@
+package httpapi
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/authkit/authkit/shared"
+)
+
+// routes lists the whole HTTP surface in one place.
+func (a *api) routes(mux *http.ServeMux, pages http.Handler) {
+	r := newRouter(a, mux)
+
+	// Browser flow: cookies.
+	r.handle("POST /api/auth/register", a.register)
+	r.handle("POST /api/auth/login", a.login)
+	r.handle("POST /api/auth/refresh", a.refresh)
+	r.handle("POST /api/auth/logout", a.logout)
+	r.handle("POST /api/auth/logout-all", a.logoutAll)
+
+	// Token flow for API clients (DRF SimpleJWT shapes).
+	r.handle("POST /api/token", a.obtainToken)
+	r.handle("POST /api/token/refresh", a.refreshToken)
+	r.handle("POST /api/token/verify", a.verifyToken)
+
+	// The logged-in user.
+	r.handle("GET /api/me", a.requireAuth(a.me))
+	r.handle("PATCH /api/me", a.requireAuth(a.updateMe))
+	r.handle("POST /api/me/password", a.requireAuth(a.changePassword))
+	r.handle("GET /api/me/sessions", a.requireAuth(a.sessions))
+	r.handle("DELETE /api/me/sessions/{id}", a.requireAuth(a.revokeSession))
+
+	// Staff.
+	r.handle("GET /api/admin/users", a.requireAuth(a.listUsers))
+	r.handle("PATCH /api/admin/users/{id}", a.requireAuth(a.updateUser))
+
+	r.finish()
+
+	mux.Handle("/api/", noStore(a.serve(func(http.ResponseWriter, *http.Request) error {
+		return shared.NewError(shared.CodeNotFound, "There is no such API endpoint.")
+	})))
+	mux.Handle("GET /healthz", a.serve(a.healthz))
+	mux.Handle("GET /.well-known/jwks.json", a.serve(a.jwks))
+	if pages != nil {
+		mux.Handle("/", pages)
+	}
+}
+
+// router registers API handlers and, for each path, a catch-all that
+// answers other methods with a JSON 405 and an Allow header (the standard
+// mux would answer in plain text).
+type router struct {
+	a       *api
+	mux     *http.ServeMux
+	methods map[string][]string // path → methods
+}
+
+func newRouter(a *api, mux *http.ServeMux) *router {
+	return &router{a: a, mux: mux, methods: map[string][]string{}}
+}
+
+func (rt *router) handle(pattern string, h handlerFunc) {
+	method, path, _ := strings.Cut(pattern, " ")
+	rt.methods[path] = append(rt.methods[path], method)
+	rt.mux.Handle(pattern, noStore(rt.a.serve(h)))
+}
+
+func (rt *router) finish() {
+	for path, methods := range rt.methods {
+		if slices.Contains(methods, http.MethodGet) {
+			methods = append(methods, http.MethodHead)
+		}
+		allow := strings.Join(methods, ", ")
+		rt.mux.Handle(path, noStore(rt.a.serve(func(w http.ResponseWriter, r *http.Request) error {
+			w.Header().Set("Allow", allow)
+			return shared.NewError(shared.CodeMethodNotAllowed, "This endpoint does not accept "+r.Method+" requests.")
+		})))
+	}
+}

@@ -1,0 +1,34 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// SigningKeys returns every stored signing key, newest first.
+func (s *Store) SigningKeys(ctx context.Context) ([]SigningKey, error) {
+	var keys []SigningKey
+	err := s.db.NewSelect().Model(&keys).OrderExpr("created_at DESC, kid DESC").Scan(ctx)
+	return keys, mapError(err)
+}
+
+// CreateSigningKey inserts a signing key.
+func (s *Store) CreateSigningKey(ctx context.Context, k *SigningKey) error {
+	_, err := s.db.NewInsert().Model(k).Exec(ctx)
+	return mapError(err)
+}
+
+// EnsureSecret returns the secret called name, storing value as it first
+// if there is none yet. When several instances start at once, all of them
+// end up with the one value that was stored first.
+func (s *Store) EnsureSecret(ctx context.Context, name string, value []byte, now time.Time) ([]byte, error) {
+	sec := &Secret{Name: name, Value: value, CreatedAt: now}
+	if _, err := s.db.NewInsert().Model(sec).On("CONFLICT (name) DO NOTHING").Exec(ctx); err != nil {
+		return nil, mapError(err)
+	}
+	stored := new(Secret)
+	if err := s.db.NewSelect().Model(stored).Where("name = ?", name).Scan(ctx); err != nil {
+		return nil, mapError(err)
+	}
+	return stored.Value, nil
+}

@@ -1,0 +1,75 @@
+package store
+
+import (
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// User is an account as stored. Handlers never encode it directly; they
+// convert it to shared.User so a new column cannot leak onto the wire.
+type User struct {
+	bun.BaseModel `bun:"table:users"`
+
+	ID           string     `bun:"id,pk"`
+	Email        string     `bun:"email,notnull,unique"` // normalised: trimmed, lower case
+	Name         string     `bun:"name,notnull"`
+	PasswordHash string     `bun:"password_hash,notnull"` // PHC string: $argon2id$v=19$m=…,t=…,p=…$salt$hash
+	IsActive     bool       `bun:"is_active,notnull"`
+	IsStaff      bool       `bun:"is_staff,notnull"`
+	IsSuperuser  bool       `bun:"is_superuser,notnull"`
+	DateJoined   time.Time  `bun:"date_joined,notnull"`
+	LastLogin    *time.Time `bun:"last_login"`
+}
+
+// Session is one login on one device. Its refresh tokens form a family:
+// revoking the session ends every token in it.
+type Session struct {
+	bun.BaseModel `bun:"table:sessions"`
+
+	ID         string     `bun:"id,pk"`
+	UserID     string     `bun:"user_id,notnull"`
+	CreatedAt  time.Time  `bun:"created_at,notnull"`
+	LastUsedAt time.Time  `bun:"last_used_at,notnull"`
+	ExpiresAt  time.Time  `bun:"expires_at,notnull"` // that of its newest refresh token
+	UserAgent  string     `bun:"user_agent,notnull"`
+	IP         string     `bun:"ip,notnull"`
+	RevokedAt  *time.Time `bun:"revoked_at"`
+}
+
+// RefreshToken is one opaque refresh token, stored only as the SHA-256 of
+// its value so a database leak yields no usable token. A used token is
+// kept (with UsedAt and ReplacedBy) until it expires, so a second
+// presentation is recognised as reuse (RFC 9700 §4.14.2).
+type RefreshToken struct {
+	bun.BaseModel `bun:"table:refresh_tokens"`
+
+	ID         string     `bun:"id,pk"`
+	SessionID  string     `bun:"session_id,notnull"`
+	TokenHash  string     `bun:"token_hash,notnull,unique"` // hex SHA-256
+	CreatedAt  time.Time  `bun:"created_at,notnull"`
+	ExpiresAt  time.Time  `bun:"expires_at,notnull"`
+	UsedAt     *time.Time `bun:"used_at"`
+	ReplacedBy *string    `bun:"replaced_by"`
+}
+
+// SigningKey is a JWT signing key pair. Every instance on the database
+// signs and verifies with the same keys.
+type SigningKey struct {
+	bun.BaseModel `bun:"table:signing_keys"`
+
+	KID        string    `bun:"kid,pk"`
+	Algorithm  string    `bun:"algorithm,notnull"`
+	PrivateKey []byte    `bun:"private_key,notnull"` // Ed25519 seed
+	CreatedAt  time.Time `bun:"created_at,notnull"`
+}
+
+// Secret is a named random server secret (such as the CSRF HMAC key),
+// created once and shared by every instance.
+type Secret struct {
+	bun.BaseModel `bun:"table:secrets"`
+
+	Name      string    `bun:"name,pk"`
+	Value     []byte    `bun:"value,notnull"`
+	CreatedAt time.Time `bun:"created_at,notnull"`
+}

@@ -1,0 +1,158 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// CreateSession inserts a new session.
+func (s *Store) CreateSession(ctx context.Context, sess *Session) error {
+	_, err := s.db.NewInsert().Model(sess).Exec(ctx)
+	return mapError(err)
+}
+
+// SessionByID returns the session with id, revoked or not, or ErrNotFound.
+func (s *Store) SessionByID(ctx context.Context, id string) (*Session, error) {
+	sess := new(Session)
+	err := s.db.NewSelect().Model(sess).Where("id = ?", id).Scan(ctx)
+	return sess, mapError(err)
+}
+
+// SessionStatus is what the authenticated request path needs to know
+// about a session: whose it is, and whether it may still be used.
+type SessionStatus struct {
+	UserID string
+	Live   bool // not revoked, not expired, and its user is active
+}
+
+// SessionStatus looks up a session and its user in one query.
+func (s *Store) SessionStatus(ctx context.Context, id string, now time.Time) (SessionStatus, error) {
+	var row struct {
+		UserID    string     `bun:"user_id"`
+		RevokedAt *time.Time `bun:"revoked_at"`
+		ExpiresAt time.Time  `bun:"expires_at"`
+		IsActive  bool       `bun:"is_active"`
+	}
+	err := s.db.NewSelect().
+		TableExpr("sessions AS s").
+		Join("JOIN users AS u ON u.id = s.user_id").
+		ColumnExpr("s.user_id, s.revoked_at, s.expires_at, u.is_active").
+		Where("s.id = ?", id).
+		Scan(ctx, &row)
+	if err != nil {
+		return SessionStatus{}, mapError(err)
+	}
+	live := row.RevokedAt == nil && row.ExpiresAt.After(now) && row.IsActive
+	return SessionStatus{UserID: row.UserID, Live: live}, nil
+}
+
+// ListLiveSessions returns a user's sessions that are neither revoked nor
+// expired, most recently used first.
+func (s *Store) ListLiveSessions(ctx context.Context, userID string, now time.Time) ([]Session, error) {
+	var sessions []Session
+	err := s.db.NewSelect().Model(&sessions).
+		Where("user_id = ?", userID).
+		Where("revoked_at IS NULL").
+		Where("expires_at > ?", now).
+		OrderExpr("last_used_at DESC, id DESC").
+		Scan(ctx)
+	return sessions, mapError(err)
+}
+
+// TouchSession records a use of the session (a token refresh) and pushes
+// its expiry out to that of its newest refresh token.
+func (s *Store) TouchSession(ctx context.Context, id string, usedAt, expiresAt time.Time) error {
+	_, err := s.db.NewUpdate().Model((*Session)(nil)).
+		Set("last_used_at = ?", usedAt).
+		Set("expires_at = ?", expiresAt).
+		Where("id = ?", id).
+		Exec(ctx)
+	return mapError(err)
+}
+
+// RevokeSession revokes one live session of a user. It returns ErrNotFound
+// when the user has no such live session, so one user cannot learn about
+// (or end) another's sessions.
+func (s *Store) RevokeSession(ctx context.Context, userID, id string, now time.Time) error {
+	res, err := s.db.NewUpdate().Model((*Session)(nil)).
+		Set("revoked_at = ?", now).
+		Where("id = ?", id).
+		Where("user_id = ?", userID).
+		Where("revoked_at IS NULL").
+		Exec(ctx)
+	if err != nil {
+		return mapError(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// RevokeUserSessions revokes every live session of a user except keep
+// (which may be ""), and returns the ids it revoked.
+func (s *Store) RevokeUserSessions(ctx context.Context, userID, keep string, now time.Time) ([]string, error) {
+	var ids []string
+	q := s.db.NewSelect().Model((*Session)(nil)).Column("id").
+		Where("user_id = ?", userID).Where("revoked_at IS NULL")
+	if keep != "" {
+		q = q.Where("id <> ?", keep)
+	}
+	if err := q.Scan(ctx, &ids); err != nil {
+		return nil, mapError(err)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	upd := s.db.NewUpdate().Model((*Session)(nil)).
+		Set("revoked_at = ?", now).
+		Where("user_id = ?", userID).Where("revoked_at IS NULL")
+	if keep != "" {
+		upd = upd.Where("id <> ?", keep)
+	}
+	_, err := upd.Exec(ctx)
+	return ids, mapError(err)
+}
+
+// FlushExpired deletes refresh tokens that have expired, then sessions
+// that are revoked or expired (with their remaining tokens, by cascade).
+// It returns how many of each it deleted.
+func (s *Store) FlushExpired(ctx context.Context, now time.Time) (tokens, sessions int64, err error) {
+	err = s.InTx(ctx, func(tx *Store) error {
+		// Tokens of dead sessions go explicitly, not only by cascade, so the
+		// count is right and nothing depends on foreign keys being on.
+		res, err := tx.db.NewDelete().Model((*RefreshToken)(nil)).
+			WhereOr("expires_at <= ?", now).
+			WhereOr("session_id IN (?)", tx.db.NewSelect().Model((*Session)(nil)).Column("id").
+				WhereOr("revoked_at IS NOT NULL").WhereOr("expires_at <= ?", now)).
+			Exec(ctx)
+		if err != nil {
+			return mapError(err)
+		}
+		tokens, _ = res.RowsAffected()
+		res, err = tx.db.NewDelete().Model((*Session)(nil)).
+			WhereOr("revoked_at IS NOT NULL").WhereOr("expires_at <= ?", now).
+			Exec(ctx)
+		if err != nil {
+			return mapError(err)
+		}
+		sessions, _ = res.RowsAffected()
+		return nil
+	})
+	return tokens, sessions, err
+}
+
+// RevokeSessionByID revokes a session whoever owns it (reuse detection
+// and admin actions). It reports whether a live session was revoked.
+func (s *Store) RevokeSessionByID(ctx context.Context, id string, now time.Time) (bool, error) {
+	res, err := s.db.NewUpdate().Model((*Session)(nil)).
+		Set("revoked_at = ?", now).
+		Where("id = ?", id).
+		Where("revoked_at IS NULL").
+		Exec(ctx)
+	if err != nil {
+		return false, mapError(err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}

@@ -1,0 +1,177 @@
+// Package store keeps users, sessions, refresh tokens and keys in a SQL
+// database through bun: SQLite by default (pure Go, no cgo), PostgreSQL when
+// the DSN is a postgres:// URL. Dialect differences stay inside this
+// package. Methods return ErrNotFound and ErrConflict for the expected
+// outcomes and wrap everything else.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	"github.com/uptrace/bun/driver/pgdriver"
+	"github.com/uptrace/bun/migrate"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/authkit/authkit/server/store/migrations"
+)
+
+// The expected failures of store methods.
+var (
+	ErrNotFound = errors.New("store: not found")
+	ErrConflict = errors.New("store: unique value already taken")
+)
+
+// Options tune the connection pool.
+type Options struct {
+	// MaxOpenConns bounds the pool (0 = the default of 10).
+	MaxOpenConns int
+}
+
+// Store is a handle on the database. It is safe for concurrent use. Inside
+// InTx, a Store runs every method in that transaction.
+type Store struct {
+	db       bun.IDB
+	root     *bun.DB
+	postgres bool
+}
+
+// IsPostgres reports whether dsn selects PostgreSQL rather than SQLite.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open connects to the database named by dsn: a postgres:// URL, or else
+// the path of a SQLite file (its directory is created if missing). It does
+// not migrate; call Migrate.
+func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
+	if opt.MaxOpenConns <= 0 {
+		opt.MaxOpenConns = 10
+	}
+	var db *bun.DB
+	if IsPostgres(dsn) {
+		sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(dsn)))
+		db = bun.NewDB(sqldb, pgdialect.New())
+	} else {
+		if dsn == "" {
+			return nil, errors.New("store: empty database path")
+		}
+		if dir := filepath.Dir(dsn); dir != "." {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("store: %w", err)
+			}
+		}
+		sqldb, err := sql.Open("sqlite", sqliteDSN(dsn))
+		if err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		db = bun.NewDB(sqldb, sqlitedialect.New())
+	}
+	db.SetMaxOpenConns(opt.MaxOpenConns)
+	db.SetMaxIdleConns(opt.MaxOpenConns)
+	s := &Store{db: db, root: db, postgres: IsPostgres(dsn)}
+	if err := s.Ping(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// sqliteDSN adds the pragmas every connection needs: WAL so readers do not
+// block the writer, a busy timeout so concurrent writers wait instead of
+// failing, foreign keys for the cascades, and BEGIN IMMEDIATE so a
+// read-then-write transaction takes the write lock up front and cannot
+// deadlock on the upgrade.
+func sqliteDSN(path string) string {
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Close closes the pool.
+func (s *Store) Close() error { return s.root.Close() }
+
+// DB exposes the bun handle for packages that add their own tables (such
+// as a fork's resources) and for tests.
+func (s *Store) DB() *bun.DB { return s.root }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.root.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	var one int
+	if err := s.root.NewSelect().ColumnExpr("1").Scan(ctx, &one); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+// Migrate applies every migration not yet applied and returns their
+// names. A lock table keeps two instances starting at once from running
+// the same migration twice.
+func (s *Store) Migrate(ctx context.Context) ([]string, error) {
+	m := migrate.NewMigrator(s.root, migrations.Migrations, migrate.WithMarkAppliedOnSuccess(true))
+	if err := m.Init(ctx); err != nil {
+		return nil, fmt.Errorf("store: migrate init: %w", err)
+	}
+	if err := m.Lock(ctx); err != nil {
+		return nil, fmt.Errorf("store: migrate lock: %w", err)
+	}
+	defer m.Unlock(context.WithoutCancel(ctx)) //nolint:errcheck // nothing to do if unlock fails
+	group, err := m.Migrate(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: migrate: %w", err)
+	}
+	var names []string
+	for _, mig := range group.Migrations {
+		names = append(names, mig.String())
+	}
+	return names, nil
+}
+
+// InTx runs fn in one transaction, committed when fn returns nil and
+// rolled back otherwise, so a failed operation writes nothing.
+func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
+	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		return fn(&Store{db: tx, root: s.root, postgres: s.postgres})
+	})
+}
+
+// mapError turns driver errors into the store's domain errors, matching
+// the driver's error code rather than its text: SQLite's extended code
+// SQLITE_CONSTRAINT_UNIQUE/PRIMARYKEY (2067/1555), PostgreSQL's SQLSTATE
+// 23505.
+func mapError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	var sqliteErr *sqlite.Error
+	if errors.As(err, &sqliteErr) {
+		switch sqliteErr.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return ErrConflict
+		}
+	}
+	var pgErr pgdriver.Error
+	if errors.As(err, &pgErr) && pgErr.Field('C') == "23505" {
+		return ErrConflict
+	}
+	return fmt.Errorf("store: %w", err)
+}

@@ -1,0 +1,114 @@
+package shared
+
+import (
+	"net/http"
+	"time"
+)
+
+// Code is a stable, machine-readable error code. Clients branch on codes,
+// never on messages, so a code never changes meaning once published.
+type Code string
+
+// The error codes of the API. Status gives the HTTP status of each.
+const (
+	CodeValidationFailed     Code = "validation_failed"      // 400, with Fields
+	CodeInvalidJSON          Code = "invalid_json"           // 400: malformed JSON or wrong JSON types
+	CodeInvalidToken         Code = "invalid_token"          // 400/401: a token that is not (or no longer) valid
+	CodeWrongPassword        Code = "wrong_password"         // 400: the current password does not match
+	CodeUnsupportedMediaType Code = "unsupported_media_type" // 415
+	CodeBodyTooLarge         Code = "body_too_large"         // 413: bodies over MaxBodyBytes
+	CodeInvalidCredentials   Code = "invalid_credentials"    // 401: unknown email, wrong password or inactive account
+	CodeNotAuthenticated     Code = "not_authenticated"      // 401: no valid credentials
+	CodeTokenExpired         Code = "token_expired"          // 401: the access token expired; refresh and retry
+	CodeCSRFFailed           Code = "csrf_failed"            // 403
+	CodeForbidden            Code = "forbidden"              // 403
+	CodeNotFound             Code = "not_found"              // 404
+	CodeMethodNotAllowed     Code = "method_not_allowed"     // 405
+	CodeEmailTaken           Code = "email_taken"            // 409
+	CodeRateLimited          Code = "rate_limited"           // 429, with Retry-After
+	CodeUnavailable          Code = "unavailable"            // 503: the database is unreachable
+	CodeInternal             Code = "internal"               // 500: a bug; details are in the server log only
+)
+
+// Status is the HTTP status that goes with a code.
+func (c Code) Status() int {
+	switch c {
+	case CodeValidationFailed, CodeInvalidJSON, CodeInvalidToken, CodeWrongPassword:
+		return http.StatusBadRequest
+	case CodeUnsupportedMediaType:
+		return http.StatusUnsupportedMediaType
+	case CodeBodyTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case CodeInvalidCredentials, CodeNotAuthenticated, CodeTokenExpired:
+		return http.StatusUnauthorized
+	case CodeCSRFFailed, CodeForbidden:
+		return http.StatusForbidden
+	case CodeNotFound:
+		return http.StatusNotFound
+	case CodeMethodNotAllowed:
+		return http.StatusMethodNotAllowed
+	case CodeEmailTaken:
+		return http.StatusConflict
+	case CodeRateLimited:
+		return http.StatusTooManyRequests
+	case CodeUnavailable:
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// Error is the one error shape of the API, on the wire and in Go code:
+//
+//	{"error":{"code":"validation_failed","message":"…","fields":{"email":"…"}}}
+//
+// Fields is set only for validation_failed and maps a request field's JSON
+// name to a plain sentence.
+type Error struct {
+	Code    Code              `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+
+	// RetryAfter goes with rate_limited: how long until a retry can
+	// succeed. It travels in the Retry-After header, not the body.
+	RetryAfter time.Duration `json:"-"`
+}
+
+func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }
+
+// NewError makes an *Error with a code and a message.
+func NewError(code Code, message string) *Error {
+	return &Error{Code: code, Message: message}
+}
+
+// ErrorBody is the JSON envelope of every error response.
+type ErrorBody struct {
+	Error *Error `json:"error"`
+}
+
+// FieldErrors collects per-field messages during validation. The zero
+// value is ready to use.
+type FieldErrors map[string]string
+
+// Add records msg for field unless the field already has a message, so the
+// first (most basic) problem is the one shown.
+func (f *FieldErrors) Add(field, msg string) {
+	if *f == nil {
+		*f = FieldErrors{}
+	}
+	if _, ok := (*f)[field]; !ok {
+		(*f)[field] = msg
+	}
+}
+
+// Err returns a validation_failed *Error, or nil when no field failed.
+func (f FieldErrors) Err() error {
+	if len(f) == 0 {
+		return nil
+	}
+	return &Error{
+		Code:    CodeValidationFailed,
+		Message: "Some fields need attention.",
+		Fields:  f,
+	}
+}

@@ -66,6 +66,7 @@ func newTokenCodec(keys keyring, issuer, audience string, ttl time.Duration, now
 			jwt.WithAudience(audience),
 			jwt.WithExpirationRequired(),
 			jwt.WithIssuedAt(),
+			jwt.WithStrictDecoding(), // one encoding per token: no malleable padding bits
 			jwt.WithTimeFunc(now),
 		),
 	}

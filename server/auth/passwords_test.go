@@ -1,0 +1,61 @@
+package auth
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+func TestHasher_HashCarriesOWASPParametersAndVerifies(t *testing.T) {
+	h := NewHasher(DefaultArgon2)
+	ctx := context.Background()
+	hash, err := h.Hash(ctx, "correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(hash, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Fatalf("hash = %s", hash)
+	}
+	if ok, rehash, err := h.Verify(ctx, "correct horse", hash); !ok || rehash || err != nil {
+		t.Fatalf("Verify(right) = %v, %v, %v", ok, rehash, err)
+	}
+	if ok, _, err := h.Verify(ctx, "correct horsE", hash); ok || err != nil {
+		t.Fatalf("Verify(wrong) = %v, %v", ok, err)
+	}
+	again, _ := h.Hash(ctx, "correct horse")
+	if again == hash {
+		t.Fatal("two hashes of one password are equal: salt missing")
+	}
+}
+
+func TestHasher_OldParametersStillVerifyAndAskForRehash(t *testing.T) {
+	ctx := context.Background()
+	old := NewHasher(Argon2Params{MemoryKiB: 8 * 1024, Time: 1, Threads: 1})
+	hash, _ := old.Hash(ctx, "correct horse")
+	ok, rehash, err := NewHasher(DefaultArgon2).Verify(ctx, "correct horse", hash)
+	if !ok || !rehash || err != nil {
+		t.Fatalf("Verify = %v, %v, %v", ok, rehash, err)
+	}
+}
+
+func TestHasher_MalformedHashesAreErrors(t *testing.T) {
+	h := NewHasher(DefaultArgon2)
+	for _, bad := range []string{
+		"", "plain", "$argon2i$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+		"$argon2id$v=18$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+		"$argon2id$v=19$m=99999999,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+		"$argon2id$v=19$m=19456,t=2,p=1$!!$aGFzaGhhc2hoYXNoaGFzaA",
+		"$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$",
+	} {
+		if ok, _, err := h.Verify(context.Background(), "x", bad); ok || err == nil {
+			t.Errorf("Verify(%q) = %v, %v; want an error", bad, ok, err)
+		}
+	}
+}
+
+func BenchmarkHash(b *testing.B) {
+	h := NewHasher(DefaultArgon2)
+	for b.Loop() {
+		h.Hash(context.Background(), "correct horse battery staple")
+	}
+}

@@ -1,0 +1,142 @@
+package auth
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+func testCodec(t testing.TB, now func() time.Time) *tokenCodec {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kid := keyID(priv.Public().(ed25519.PublicKey))
+	ring := keyring{signer: priv, signerKID: kid, public: map[string]ed25519.PublicKey{kid: priv.Public().(ed25519.PublicKey)}}
+	return newTokenCodec(ring, "authkit", "authkit", 5*time.Minute, now)
+}
+
+func TestTokens_IssueAndParse(t *testing.T) {
+	c := testCodec(t, time.Now)
+	tok, exp, err := c.issue("user-1", "session-1", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if time.Until(exp) < 4*time.Minute {
+		t.Fatalf("exp = %v", exp)
+	}
+	claims, err := c.parse(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if claims.Subject != "user-1" || claims.SessionID != "session-1" || claims.ID == "" || claims.Issuer != "authkit" {
+		t.Fatalf("claims = %+v", claims)
+	}
+}
+
+// TestTokens_ClaimRulesUnderAGenuineSignature signs tokens with the real
+// key, so each is refused for its claims or header alone.
+func TestTokens_ClaimRulesUnderAGenuineSignature(t *testing.T) {
+	now := time.Now()
+	c := testCodec(t, func() time.Time { return now })
+	good := AccessClaims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer: "authkit", Subject: "u", Audience: jwt.ClaimStrings{"authkit"},
+			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Minute)),
+		},
+		SessionID: "s",
+	}
+	sign := func(claims AccessClaims, header map[string]any) string {
+		tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
+		tok.Header["kid"], tok.Header["typ"] = c.keys.signerKID, accessTokenType
+		for k, v := range header {
+			if v == nil {
+				delete(tok.Header, k)
+			} else {
+				tok.Header[k] = v
+			}
+		}
+		s, err := tok.SignedString(c.keys.signer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if _, err := c.parse(sign(good, nil)); err != nil {
+		t.Fatalf("the control token fails: %v", err)
+	}
+	mod := func(f func(*AccessClaims)) AccessClaims { cl := good; f(&cl); return cl }
+	cases := []struct {
+		name   string
+		token  string
+		expect error
+	}{
+		{"no typ", sign(good, map[string]any{"typ": nil}), errTokenInvalid},
+		{"typ JWT (e.g. an ID token)", sign(good, map[string]any{"typ": "JWT"}), errTokenInvalid},
+		{"unknown kid", sign(good, map[string]any{"kid": "other"}), errTokenInvalid},
+		{"wrong iss", sign(mod(func(c *AccessClaims) { c.Issuer = "evil" }), nil), errTokenInvalid},
+		{"wrong aud", sign(mod(func(c *AccessClaims) { c.Audience = jwt.ClaimStrings{"other"} }), nil), errTokenInvalid},
+		{"no aud", sign(mod(func(c *AccessClaims) { c.Audience = nil }), nil), errTokenInvalid},
+		{"no exp", sign(mod(func(c *AccessClaims) { c.ExpiresAt = nil }), nil), errTokenInvalid},
+		{"nbf in the future", sign(mod(func(c *AccessClaims) { c.NotBefore = jwt.NewNumericDate(now.Add(time.Hour)) }), nil), errTokenInvalid},
+		{"iat in the future", sign(mod(func(c *AccessClaims) { c.IssuedAt = jwt.NewNumericDate(now.Add(time.Hour)) }), nil), errTokenInvalid},
+		{"no sid", sign(mod(func(c *AccessClaims) { c.SessionID = "" }), nil), errTokenInvalid},
+		{"no sub", sign(mod(func(c *AccessClaims) { c.Subject = "" }), nil), errTokenInvalid},
+		{"expired", sign(mod(func(c *AccessClaims) { c.ExpiresAt = jwt.NewNumericDate(now.Add(-time.Second)) }), nil), errTokenExpired},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := c.parse(tc.token); !errors.Is(err, tc.expect) {
+				t.Fatalf("parse = %v, want %v", err, tc.expect)
+			}
+		})
+	}
+}
+
+func TestKeyID_IsTheRFC7638Thumbprint(t *testing.T) {
+	// RFC 8037 Appendix A.3: the thumbprint of its example Ed25519 key.
+	x := []byte{0xd7, 0x5a, 0x98, 0x01, 0x82, 0xb1, 0x0a, 0xb7, 0xd5, 0x4b, 0xfe, 0xd3, 0xc9, 0x64, 0x07, 0x3a,
+		0x0e, 0xe1, 0x72, 0xf3, 0xda, 0xa6, 0x23, 0x25, 0xaf, 0x02, 0x1a, 0x68, 0xf7, 0x07, 0x51, 0x1a}
+	if got, want := keyID(x), "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"; got != want {
+		t.Fatalf("keyID = %s, want %s", got, want)
+	}
+}
+
+func BenchmarkIssueAccessToken(b *testing.B) {
+	c := testCodec(b, time.Now)
+	for b.Loop() {
+		c.issue("0192f0c4-7f5e-7a8b-9c0d-1e2f3a4b5c6d", "0192f0c4-7f5e-7a8b-9c0d-1e2f3a4b5c6e", time.Now())
+	}
+}
+
+func BenchmarkParseAccessToken(b *testing.B) {
+	c := testCodec(b, time.Now)
+	tok, _, _ := c.issue("0192f0c4-7f5e-7a8b-9c0d-1e2f3a4b5c6d", "0192f0c4-7f5e-7a8b-9c0d-1e2f3a4b5c6e", time.Now())
+	for b.Loop() {
+		if _, err := c.parse(tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// FuzzParseAccessToken feeds arbitrary strings to the token parser: it
+// must never panic and never accept anything it did not sign.
+func FuzzParseAccessToken(f *testing.F) {
+	c := testCodec(f, time.Now)
+	good, _, _ := c.issue("u", "s", time.Now())
+	for _, seed := range []string{good, "", "a.b.c", "..", good + "x", "eyJhbGciOiJub25lIn0.e30.",
+		"eyJhbGciOiJFZERTQSIsImtpZCI6IngiLCJ0eXAiOiJhdCtqd3QifQ.e30.AAAA"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		claims, err := c.parse(raw)
+		if err == nil && raw != good {
+			t.Fatalf("accepted a token it did not issue: %q (%+v)", raw, claims)
+		}
+	})
+}

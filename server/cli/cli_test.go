@@ -1,0 +1,273 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authkit/authkit/server/store"
+	"github.com/authkit/authkit/shared"
+)
+
+type result struct {
+	err            error
+	stdout, stderr string
+}
+
+func run(t *testing.T, stdin string, environ map[string]string, args ...string) result {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := Run(t.Context(), Env{
+		Args: args, Getenv: func(k string) string { return environ[k] },
+		Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errOut, Version: "test",
+	})
+	return result{err, out.String(), errOut.String()}
+}
+
+func countUsers(t *testing.T, db string) int64 {
+	t.Helper()
+	st, err := store.Open(t.Context(), db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	n, err := st.CountUsers(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestCreateSuperuser(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "a.db")
+	r := run(t, "correct horse battery\n", nil, "createsuperuser", "--email", "Root@Example.com", "--name", "Root", "--db", db)
+	if r.err != nil || !strings.Contains(r.stdout, "created superuser root@example.com") {
+		t.Fatalf("%+v", r)
+	}
+	st, _ := store.Open(t.Context(), db, store.Options{})
+	defer st.Close()
+	u, err := st.UserByEmail(t.Context(), "root@example.com")
+	if err != nil || !u.IsStaff || !u.IsSuperuser || !u.IsActive || !strings.HasPrefix(u.PasswordHash, "$argon2id$") {
+		t.Fatalf("user = %+v, %v", u, err)
+	}
+}
+
+func TestCreateSuperuser_BadInputWritesNothing(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "a.db")
+	cases := []struct {
+		name  string
+		stdin string
+		args  []string
+		want  string
+	}{
+		{"bad email", "correct horse battery\n", []string{"--email", "nope", "--name", "R"}, "email:"},
+		{"no name", "correct horse battery\n", []string{"--email", "r@example.com"}, "name:"},
+		{"weak password", "password\n", []string{"--email", "r@example.com", "--name", "R"}, "password:"},
+		{"empty stdin", "", []string{"--email", "r@example.com", "--name", "R"}, "standard input"},
+		{"unknown flag", "x\n", []string{"--emial", "r@example.com"}, "flag provided but not defined"},
+		{"stray argument", "x\n", []string{"--email", "r@example.com", "extra"}, "unexpected argument"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := run(t, c.stdin, nil, append([]string{"createsuperuser", "--db", db}, c.args...)...)
+			if r.err == nil || !strings.Contains(r.err.Error(), c.want) || strings.Contains(r.err.Error(), "\n") {
+				t.Fatalf("err = %v, want one line containing %q", r.err, c.want)
+			}
+		})
+	}
+	if n := countUsers(t, db); n != 0 {
+		t.Fatalf("%d users written", n)
+	}
+	run(t, "correct horse battery\n", nil, "createsuperuser", "--db", db, "--email", "r@example.com", "--name", "R")
+	r := run(t, "correct horse battery\n", nil, "createsuperuser", "--db", db, "--email", "R@example.com", "--name", "R")
+	if r.err == nil || !strings.Contains(r.err.Error(), "already exists") {
+		t.Fatalf("duplicate: %v", r.err)
+	}
+}
+
+func TestMigrateIsIdempotent(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "a.db")
+	if r := run(t, "", nil, "migrate", "--db", db); r.err != nil || !strings.Contains(r.stdout, "applied") {
+		t.Fatalf("%+v", r)
+	}
+	if r := run(t, "", nil, "migrate", "--db", db); r.err != nil || !strings.Contains(r.stdout, "up to date") {
+		t.Fatalf("%+v", r)
+	}
+}
+
+func TestUnknownCommandAndBadEnvironment(t *testing.T) {
+	if r := run(t, "", nil, "frobnicate"); r.err == nil {
+		t.Fatal("unknown command accepted")
+	}
+	if r := run(t, "", nil); r.err == nil {
+		t.Fatal("no command accepted")
+	}
+	r := run(t, "", map[string]string{"AUTHKIT_ACCESS_TTL": "soon"}, "serve", "--db", filepath.Join(t.TempDir(), "a.db"))
+	if r.err == nil || !strings.Contains(r.err.Error(), "AUTHKIT_ACCESS_TTL") {
+		t.Fatalf("err = %v", r.err)
+	}
+	r = run(t, "", nil, "serve", "--access-ttl", "10m", "--refresh-ttl", "5m", "--db", filepath.Join(t.TempDir(), "a.db"))
+	if r.err == nil {
+		t.Fatal("refresh-ttl shorter than access-ttl accepted")
+	}
+}
+
+// startServe runs "authkit serve" in-process on a free port and returns
+// its base URL, a function that stops it gracefully (as SIGTERM does) and
+// returns Run's error, and its log.
+func startServe(t *testing.T, db string) (base string, stop func() error, logs *syncBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	logs = new(syncBuffer)
+	go func() {
+		done <- Run(ctx, Env{
+			Args: []string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json"},
+			Getenv: func(k string) string {
+				return map[string]string{"AUTHKIT_DB": db, "AUTHKIT_LOGIN_THROTTLE": "0"}[k]
+			},
+			Stdout: logs, Stderr: logs, Version: "test", Ready: func(addr string) { ready <- addr },
+		})
+	}()
+	select {
+	case addr := <-ready:
+		base = "http://" + addr
+	case err := <-done:
+		t.Fatalf("serve exited: %v\n%s", err, logs.String())
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	stopped := false
+	stop = func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(20 * time.Second):
+			t.Fatal("no graceful shutdown")
+			return nil
+		}
+	}
+	t.Cleanup(func() { stop() })
+	return base, stop, logs
+}
+
+// TestServe uses the real server over HTTP, stops it, and starts it again
+// on the same database: the signing key survives, so tokens do too.
+func TestServe(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "a.db")
+	base, stop, logs := startServe(t, db)
+
+	resp, err := http.Get(base + "/healthz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("healthz: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	body := `{"email":"ann@example.com","password":"correct horse battery","name":"Ann"}`
+	resp, err = http.Post(base+"/api/auth/register", "application/json", strings.NewReader(body))
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("register: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	login := `{"email":"ann@example.com","password":"correct horse battery"}`
+	resp, err = http.Post(base+"/api/token", "application/json", strings.NewReader(login))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("token: %v %v", resp, err)
+	}
+	var pair shared.TokenPair
+	json.NewDecoder(resp.Body).Decode(&pair)
+	resp.Body.Close()
+
+	if err := stop(); err != nil {
+		t.Fatalf("serve returned %v", err)
+	}
+	out := logs.String()
+	for _, want := range []string{`"msg":"request"`, `"path":"/api/auth/register"`, `"status":201`, `"latency"`, `"msg":"stopped"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %s", want)
+		}
+	}
+	for _, secret := range []string{"correct horse battery", pair.Access, pair.Refresh} {
+		if strings.Contains(out, secret) {
+			t.Fatalf("the log holds a secret %q:\n%s", secret, out)
+		}
+	}
+
+	base, _, _ = startServe(t, db)
+	req, _ := http.NewRequest("GET", base+"/api/me", nil)
+	req.Header.Set("Authorization", "Bearer "+pair.Access)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("token after restart: %v %v", resp, err)
+	}
+	resp.Body.Close()
+}
+
+func TestFlushExpired(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "a.db")
+	st, err := store.Open(t.Context(), db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	ctx := t.Context()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(st.CreateUser(ctx, &store.User{ID: "u", Email: "u@example.com", Name: "U", PasswordHash: "x", IsActive: true, DateJoined: now}))
+	revoked := now.Add(-time.Minute)
+	sessions := []*store.Session{
+		{ID: "live", UserID: "u", CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(time.Hour)},
+		{ID: "expired", UserID: "u", CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(-time.Hour)},
+		{ID: "revoked", UserID: "u", CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(time.Hour), RevokedAt: &revoked},
+	}
+	for _, s := range sessions {
+		must(st.CreateSession(ctx, s))
+	}
+	tokens := []*store.RefreshToken{
+		{ID: "t1", SessionID: "live", TokenHash: "h1", CreatedAt: now, ExpiresAt: now.Add(time.Hour)},
+		{ID: "t2", SessionID: "live", TokenHash: "h2", CreatedAt: now, ExpiresAt: now.Add(-time.Second)},
+		{ID: "t3", SessionID: "expired", TokenHash: "h3", CreatedAt: now, ExpiresAt: now.Add(-time.Hour)},
+		{ID: "t4", SessionID: "revoked", TokenHash: "h4", CreatedAt: now, ExpiresAt: now.Add(time.Hour)},
+	}
+	for _, tk := range tokens {
+		must(st.CreateRefreshToken(ctx, tk))
+	}
+	st.Close()
+
+	r := run(t, "", nil, "flush-expired", "--db", db)
+	if r.err != nil || strings.TrimSpace(r.stdout) != "deleted 3 refresh tokens and 2 sessions" {
+		t.Fatalf("%+v", r)
+	}
+	st, _ = store.Open(ctx, db, store.Options{})
+	defer st.Close()
+	if _, err := st.SessionByID(ctx, "live"); err != nil {
+		t.Fatal("live session deleted")
+	}
+	if _, err := st.RefreshTokenByHash(ctx, "h1"); err != nil {
+		t.Fatal("live token deleted")
+	}
+	r = run(t, "", nil, "flush-expired", "--db", db)
+	if strings.TrimSpace(r.stdout) != "deleted 0 refresh tokens and 0 sessions" {
+		t.Fatalf("second run: %+v", r)
+	}
+}

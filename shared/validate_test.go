@@ -1,0 +1,90 @@
+package shared
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestValidateEmail(t *testing.T) {
+	good := []string{"a@b.co", "first.last+tag@example.com", "x@sub.example.org"}
+	bad := []string{"", "a", "a@", "@b.co", "a@b", "a b@c.de", "<a@b.co>", "Ann <a@b.co>", "a@b.co\n", strings.Repeat("a", 250) + "@b.co"}
+	for _, e := range good {
+		if msg := ValidateEmail(e); msg != "" {
+			t.Errorf("ValidateEmail(%q) = %q", e, msg)
+		}
+	}
+	for _, e := range bad {
+		if ValidateEmail(e) == "" {
+			t.Errorf("ValidateEmail(%q) accepted", e)
+		}
+	}
+}
+
+func TestValidatePassword(t *testing.T) {
+	cases := map[string]bool{
+		"":                             false,
+		"short":                        false,
+		"password":                     false, // common
+		"PassWord":                     false, // common, any case
+		"baseball":                     false,
+		"a@b.co.uk":                    true,
+		"correct horse battery staple": true,
+		strings.Repeat("x", 256):       true,
+		strings.Repeat("x", 257):       false,
+		strings.Repeat("é", 8):         true, // characters, not bytes
+	}
+	for pw, ok := range cases {
+		if got := ValidatePassword(pw, "someone@example.com") == ""; got != ok {
+			t.Errorf("ValidatePassword(%q) ok = %v, want %v", pw, got, ok)
+		}
+	}
+	if ValidatePassword("Someone@Example.com", "someone@example.com") == "" {
+		t.Error("password equal to the email accepted")
+	}
+}
+
+func TestCommonPasswordListIsLoaded(t *testing.T) {
+	if n := len(commonPasswords()); n < 2000 {
+		t.Fatalf("only %d common passwords", n)
+	}
+}
+
+func TestRegisterRequest_ValidateNormalises(t *testing.T) {
+	r := RegisterRequest{Email: "  Ann@Example.COM ", Name: "  Ann  ", Password: "correct horse battery"}
+	if err := r.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if r.Email != "ann@example.com" || r.Name != "Ann" {
+		t.Fatalf("not normalised: %+v", r)
+	}
+}
+
+func TestPasswordStrength(t *testing.T) {
+	if PasswordStrength("short", "") != 0 || PasswordStrength("password", "") != 0 {
+		t.Error("unusable passwords must score 0")
+	}
+	if a, b := PasswordStrength("qwhdkzmv", ""), PasswordStrength("Qwhdk zmv 83!x", ""); a >= b || b < 3 {
+		t.Errorf("strength %d then %d", a, b)
+	}
+}
+
+// FuzzValidationRules checks the rules never panic and that whatever they
+// accept really is within the documented limits.
+func FuzzValidationRules(f *testing.F) {
+	for _, s := range []string{"", "a@b.co", "correct horse", "\x00", "é", strings.Repeat("a", 300)} {
+		f.Add(s, s)
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if ValidateEmail(NormalizeEmail(a)) == "" && (len(NormalizeEmail(a)) > MaxEmailLength || !strings.Contains(a, "@")) {
+			t.Fatalf("accepted email %q", a)
+		}
+		if n := NormalizeName(a); ValidateName(n) == "" && (n == "" || utf8.RuneCountInString(n) > MaxNameLength) {
+			t.Fatalf("accepted name %q", a)
+		}
+		if ValidatePassword(a, b) == "" && (utf8.RuneCountInString(a) < MinPasswordLength || IsCommonPassword(a)) {
+			t.Fatalf("accepted password %q", a)
+		}
+		PasswordStrength(a, b)
+	})
+}

@@ -34,8 +34,16 @@ vet:
 
 # Every test: unit, API, CLI, fuzz seed corpora and the browser tests
 # (which need the built binary and skip without Chromium unless CI=true).
+# With AUTHKIT_TEST_POSTGRES set (.ci/with-postgres does it), the server
+# suites run a second time on PostgreSQL.
 test: build vet
 	AUTHKIT_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 12m ./...
+	@if [ -n "$$AUTHKIT_TEST_POSTGRES" ]; then \
+		echo "== the server suites again, on PostgreSQL"; \
+		AUTHKIT_TEST_DB=postgres AUTHKIT_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 12m ./server/...; \
+	else \
+		echo "AUTHKIT_TEST_POSTGRES is unset: the PostgreSQL pass was skipped (run: .ci/with-postgres make test)"; \
+	fi
 
 fuzz:
 	@for t in $$($(GO) test -list '^Fuzz' ./server/httpapi | grep ^Fuzz); do \

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/authkit/authkit/server/store"
+	"github.com/authkit/authkit/server/store/storetest"
 	"github.com/authkit/authkit/shared"
 )
 
@@ -47,7 +48,7 @@ func countUsers(t *testing.T, db string) int64 {
 }
 
 func TestCreateSuperuser(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "a.db")
+	db := storetest.DSN(t)
 	r := run(t, "correct horse battery\n", nil, "createsuperuser", "--email", "Root@Example.com", "--name", "Root", "--db", db)
 	if r.err != nil || !strings.Contains(r.stdout, "created superuser root@example.com") {
 		t.Fatalf("%+v", r)
@@ -61,7 +62,7 @@ func TestCreateSuperuser(t *testing.T) {
 }
 
 func TestCreateSuperuser_BadInputWritesNothing(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "a.db")
+	db := storetest.DSN(t)
 	cases := []struct {
 		name  string
 		stdin string
@@ -94,7 +95,7 @@ func TestCreateSuperuser_BadInputWritesNothing(t *testing.T) {
 }
 
 func TestMigrateIsIdempotent(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "a.db")
+	db := storetest.DSN(t)
 	if r := run(t, "", nil, "migrate", "--db", db); r.err != nil || !strings.Contains(r.stdout, "applied") {
 		t.Fatalf("%+v", r)
 	}
@@ -168,7 +169,7 @@ func startServe(t *testing.T, db string) (base string, stop func() error, logs *
 // TestServe uses the real server over HTTP, stops it, and starts it again
 // on the same database: the signing key survives, so tokens do too.
 func TestServe(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "a.db")
+	db := storetest.DSN(t)
 	base, stop, logs := startServe(t, db)
 
 	resp, err := http.Get(base + "/healthz")
@@ -217,7 +218,7 @@ func TestServe(t *testing.T) {
 }
 
 func TestFlushExpired(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "a.db")
+	db := storetest.DSN(t)
 	st, err := store.Open(t.Context(), db, store.Options{})
 	if err != nil {
 		t.Fatal(err)

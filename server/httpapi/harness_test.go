@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -18,11 +17,12 @@ import (
 	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/server/store"
+	"github.com/authkit/authkit/server/store/storetest"
 	"github.com/authkit/authkit/shared"
 )
 
-// testServer is the real API on a real SQLite file, served over TLS on
-// loopback (so Secure cookies flow as they do in browsers).
+// testServer is the real API on a real database (a SQLite file, or
+// PostgreSQL: see storetest), served over TLS on loopback (so Secure cookies flow as they do in browsers).
 type testServer struct {
 	t     *testing.T
 	srv   *httptest.Server
@@ -40,14 +40,7 @@ func withConfig(f func(*auth.Config)) serverOption {
 func newTestServer(t *testing.T, opts ...serverOption) *testServer {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "authkit.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.Open(t)
 	ts := &testServer{t: t, store: st, now: new(atomic.Pointer[time.Time])}
 	cfg := auth.Config{
 		Now: func() time.Time {
@@ -61,6 +54,7 @@ func newTestServer(t *testing.T, opts ...serverOption) *testServer {
 	for _, o := range opts {
 		o(&cfg, &hopts)
 	}
+	var err error
 	if ts.svc, err = auth.New(ctx, st, cfg); err != nil {
 		t.Fatal(err)
 	}

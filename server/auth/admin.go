@@ -92,6 +92,7 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, userID string, re
 	}
 	if !u.IsActive {
 		s.sessions.forgetUser(u.ID)
+		s.publish(ctx, eventUser+u.ID)
 	}
 	return u, nil
 }

@@ -20,14 +20,15 @@ import (
 // Config holds the service's settings. Zero values take the defaults
 // noted on each field.
 type Config struct {
-	Issuer           string        // "iss" of access tokens; default "authkit"
-	Audience         string        // "aud" of access tokens; default the issuer
-	AccessTTL        time.Duration // default 5m
-	RefreshTTL       time.Duration // default 14 days
-	LoginThrottle    int           // failed logins per account+client per 15 minutes; 0 disables
-	RegisterThrottle int           // registrations per client per minute; 0 disables
-	SessionCacheTTL  time.Duration // how long a session's liveness is trusted without a query; default 30s
-	Argon2           Argon2Params  // default DefaultArgon2
+	Issuer           string           // "iss" of access tokens; default "authkit"
+	Audience         string           // "aud" of access tokens; default the issuer
+	AccessTTL        time.Duration    // default 5m
+	RefreshTTL       time.Duration    // default 14 days
+	LoginThrottle    int              // failed logins per account+client per 15 minutes; 0 disables
+	RegisterThrottle int              // registrations per client per minute; 0 disables
+	SessionCacheTTL  time.Duration    // how long a session's liveness is trusted without a query; default 30s
+	Argon2           Argon2Params     // default DefaultArgon2
+	KeyEncryptionKey KeyEncryptionKey // encrypts new signing keys at rest; nil stores them plain
 	Now              func() time.Time
 	Logger           *slog.Logger
 }
@@ -65,7 +66,7 @@ type Service struct {
 	cfg       Config
 	hasher    *Hasher
 	tokens    *tokenCodec
-	keys      keyring
+	keyReload keyReloader
 	csrfKey   []byte
 	sessions  *sessionCache
 	logins    *throttle // failed logins per account+client
@@ -78,7 +79,7 @@ type Service struct {
 func New(ctx context.Context, st *store.Store, cfg Config) (*Service, error) {
 	cfg.setDefaults()
 	now := cfg.Now().UTC()
-	keys, err := loadKeyring(ctx, st, now)
+	keys, err := loadKeyring(ctx, st, cfg.KeyEncryptionKey, cfg.AccessTTL, now)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +92,6 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Service, error) {
 		cfg:       cfg,
 		hasher:    NewHasher(cfg.Argon2),
 		tokens:    newTokenCodec(keys, cfg.Issuer, cfg.Audience, cfg.AccessTTL, cfg.Now),
-		keys:      keys,
 		csrfKey:   csrfKey,
 		sessions:  newSessionCache(cfg.SessionCacheTTL, 100_000),
 		logins:    newThrottle(cfg.LoginThrottle, 15*time.Minute),
@@ -104,7 +104,7 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Service, error) {
 func (s *Service) Config() Config { return s.cfg }
 
 // JWKS returns the public signing keys, for /.well-known/jwks.json.
-func (s *Service) JWKS() JWKS { return s.keys.jwks() }
+func (s *Service) JWKS() JWKS { return s.tokens.keys.Load().jwks() }
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC() }
 

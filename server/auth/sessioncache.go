@@ -90,3 +90,17 @@ func (c *sessionCache) prune(now time.Time) {
 		}
 	}
 }
+
+// forget drops one entry, so the next request reads the database.
+func (c *sessionCache) forget(sessionID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.entries, sessionID)
+}
+
+// clear drops every entry.
+func (c *sessionCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.entries)
+}

@@ -16,6 +16,10 @@ import (
 // Errors: token_expired (refresh and retry), not_authenticated.
 func (s *Service) Authenticate(ctx context.Context, accessToken string) (Principal, error) {
 	claims, err := s.tokens.parse(accessToken)
+	if errors.Is(err, errUnknownKey) && s.reloadKeysSoon(ctx) {
+		// Perhaps another instance already signs with a newer key.
+		claims, err = s.tokens.parse(accessToken)
+	}
 	if errors.Is(err, errTokenExpired) {
 		return Principal{}, errTokenExpiredAPI
 	}
@@ -123,6 +127,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, client Clien
 		return nil, Issued{}, err
 	case reused != "":
 		s.sessions.revoke(reused)
+		s.publish(ctx, eventSession+reused)
 		s.log.WarnContext(ctx, "refresh token reuse detected; session revoked", "session_id", reused, "ip", client.IP)
 		return nil, Issued{}, errSessionEnded
 	case failure != nil:
@@ -162,6 +167,9 @@ func (s *Service) Logout(ctx context.Context, p Principal) error {
 	if errors.Is(err, store.ErrNotFound) {
 		return nil // already revoked: logging out twice is fine
 	}
+	if err == nil {
+		s.publish(ctx, eventSession+p.SessionID)
+	}
 	return err
 }
 
@@ -170,6 +178,9 @@ func (s *Service) LogoutAll(ctx context.Context, p Principal) error {
 	ids, err := s.store.RevokeUserSessions(ctx, p.UserID, "", s.now())
 	s.sessions.revoke(ids...)
 	s.sessions.revoke(p.SessionID)
+	if err == nil {
+		s.publish(ctx, eventUser+p.UserID)
+	}
 	return err
 }
 
@@ -190,6 +201,7 @@ func (s *Service) RevokeSession(ctx context.Context, p Principal, sessionID stri
 		return err
 	}
 	s.sessions.revoke(sessionID)
+	s.publish(ctx, eventSession+sessionID)
 	return nil
 }
 
@@ -260,6 +272,7 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, req shared.Ch
 		return err
 	}
 	s.sessions.revoke(revoked...)
+	s.publish(ctx, eventUser+u.ID)
 	return nil
 }
 

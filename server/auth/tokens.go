@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
@@ -11,11 +10,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-
-	"github.com/authkit/authkit/server/store"
 )
 
 // accessTokenType is the JWT "typ" header of access tokens (RFC 9068 §2.1).
@@ -31,6 +29,7 @@ const signingAlg = "EdDSA"
 var (
 	errTokenExpired = errors.New("auth: access token expired")
 	errTokenInvalid = errors.New("auth: access token invalid")
+	errUnknownKey   = errors.New("auth: access token signed by an unknown key")
 )
 
 // AccessClaims are the claims of an access token. They identify a user and
@@ -41,25 +40,19 @@ type AccessClaims struct {
 	SessionID string `json:"sid"`
 }
 
-// keyring holds the signing keys: the newest signs, all verify.
-type keyring struct {
-	signer    ed25519.PrivateKey
-	signerKID string
-	public    map[string]ed25519.PublicKey
-}
-
-// tokenCodec issues and parses access tokens.
+// tokenCodec issues and parses access tokens. Its keyring is swapped
+// atomically when keys are rotated.
 type tokenCodec struct {
-	keys     keyring
+	keys     atomic.Pointer[keyring]
 	issuer   string
 	audience string
 	ttl      time.Duration
 	parser   *jwt.Parser
 }
 
-func newTokenCodec(keys keyring, issuer, audience string, ttl time.Duration, now func() time.Time) *tokenCodec {
-	return &tokenCodec{
-		keys: keys, issuer: issuer, audience: audience, ttl: ttl,
+func newTokenCodec(keys *keyring, issuer, audience string, ttl time.Duration, now func() time.Time) *tokenCodec {
+	c := &tokenCodec{
+		issuer: issuer, audience: audience, ttl: ttl,
 		parser: jwt.NewParser(
 			jwt.WithValidMethods([]string{signingAlg}),
 			jwt.WithIssuer(issuer),
@@ -70,6 +63,8 @@ func newTokenCodec(keys keyring, issuer, audience string, ttl time.Duration, now
 			jwt.WithTimeFunc(now),
 		),
 	}
+	c.keys.Store(keys)
+	return c
 }
 
 // issue signs an access token for a user's session.
@@ -87,25 +82,30 @@ func (c *tokenCodec) issue(userID, sessionID string, now time.Time) (string, tim
 		},
 		SessionID: sessionID,
 	}
+	keys := c.keys.Load()
 	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
-	tok.Header["kid"] = c.keys.signerKID
+	tok.Header["kid"] = keys.signerKID
 	tok.Header["typ"] = accessTokenType
-	signed, err := tok.SignedString(c.keys.signer)
+	signed, err := tok.SignedString(keys.signer)
 	return signed, exp, err
 }
 
 // parse verifies an access token: algorithm, signature by a known kid,
 // typ, iss, aud, exp, nbf and iat. Expired tokens give errTokenExpired,
-// all other failures errTokenInvalid.
+// tokens signed under a kid this keyring lacks errUnknownKey (the caller
+// may reload the keys and try again), all other failures errTokenInvalid.
 func (c *tokenCodec) parse(raw string) (*AccessClaims, error) {
+	keys := c.keys.Load()
 	claims := new(AccessClaims)
+	unknownKey := false
 	_, err := c.parser.ParseWithClaims(raw, claims, func(t *jwt.Token) (any, error) {
 		if typ, _ := t.Header["typ"].(string); typ != accessTokenType {
 			return nil, errors.New("wrong token type")
 		}
 		kid, _ := t.Header["kid"].(string)
-		key, ok := c.keys.public[kid]
+		key, ok := keys.public[kid]
 		if !ok {
+			unknownKey = true
 			return nil, errors.New("unknown key id")
 		}
 		return key, nil
@@ -113,6 +113,8 @@ func (c *tokenCodec) parse(raw string) (*AccessClaims, error) {
 	switch {
 	case err == nil && claims.Subject != "" && claims.SessionID != "":
 		return claims, nil
+	case unknownKey:
+		return nil, errUnknownKey
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return nil, errTokenExpired
 	default:
@@ -154,43 +156,6 @@ func keyID(pub ed25519.PublicKey) string {
 	canonical := fmt.Sprintf(`{"crv":"Ed25519","kty":"OKP","x":"%s"}`, base64.RawURLEncoding.EncodeToString(pub))
 	sum := sha256.Sum256([]byte(canonical))
 	return base64.RawURLEncoding.EncodeToString(sum[:])
-}
-
-// loadKeyring reads the signing keys from the store, creating the first
-// one on first start so that restarts do not log everyone out.
-func loadKeyring(ctx context.Context, st *store.Store, now time.Time) (keyring, error) {
-	keys, err := st.SigningKeys(ctx)
-	if err != nil {
-		return keyring{}, err
-	}
-	if len(keys) == 0 {
-		_, priv, err := ed25519.GenerateKey(rand.Reader)
-		if err != nil {
-			return keyring{}, err
-		}
-		k := &store.SigningKey{
-			KID: keyID(priv.Public().(ed25519.PublicKey)), Algorithm: signingAlg,
-			PrivateKey: priv.Seed(), CreatedAt: now,
-		}
-		if err := st.CreateSigningKey(ctx, k); err != nil {
-			return keyring{}, err
-		}
-		if keys, err = st.SigningKeys(ctx); err != nil {
-			return keyring{}, err
-		}
-	}
-	ring := keyring{public: make(map[string]ed25519.PublicKey, len(keys))}
-	for i, k := range keys {
-		if k.Algorithm != signingAlg || len(k.PrivateKey) != ed25519.SeedSize {
-			return keyring{}, fmt.Errorf("auth: signing key %s is not an Ed25519 seed", k.KID)
-		}
-		priv := ed25519.NewKeyFromSeed(k.PrivateKey)
-		ring.public[k.KID] = priv.Public().(ed25519.PublicKey)
-		if i == 0 {
-			ring.signer, ring.signerKID = priv, k.KID
-		}
-	}
-	return ring, nil
 }
 
 // newRefreshToken returns an opaque refresh token (256 random bits) and

@@ -18,7 +18,7 @@ func testCodec(t testing.TB, now func() time.Time) *tokenCodec {
 	}
 	kid := keyID(priv.Public().(ed25519.PublicKey))
 	ring := keyring{signer: priv, signerKID: kid, public: map[string]ed25519.PublicKey{kid: priv.Public().(ed25519.PublicKey)}}
-	return newTokenCodec(ring, "authkit", "authkit", 5*time.Minute, now)
+	return newTokenCodec(&ring, "authkit", "authkit", 5*time.Minute, now)
 }
 
 func TestTokens_IssueAndParse(t *testing.T) {
@@ -53,7 +53,7 @@ func TestTokens_ClaimRulesUnderAGenuineSignature(t *testing.T) {
 	}
 	sign := func(claims AccessClaims, header map[string]any) string {
 		tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
-		tok.Header["kid"], tok.Header["typ"] = c.keys.signerKID, accessTokenType
+		tok.Header["kid"], tok.Header["typ"] = c.keys.Load().signerKID, accessTokenType
 		for k, v := range header {
 			if v == nil {
 				delete(tok.Header, k)
@@ -61,7 +61,7 @@ func TestTokens_ClaimRulesUnderAGenuineSignature(t *testing.T) {
 				tok.Header[k] = v
 			}
 		}
-		s, err := tok.SignedString(c.keys.signer)
+		s, err := tok.SignedString(c.keys.Load().signer)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,7 +78,7 @@ func TestTokens_ClaimRulesUnderAGenuineSignature(t *testing.T) {
 	}{
 		{"no typ", sign(good, map[string]any{"typ": nil}), errTokenInvalid},
 		{"typ JWT (e.g. an ID token)", sign(good, map[string]any{"typ": "JWT"}), errTokenInvalid},
-		{"unknown kid", sign(good, map[string]any{"kid": "other"}), errTokenInvalid},
+		{"unknown kid", sign(good, map[string]any{"kid": "other"}), errUnknownKey},
 		{"wrong iss", sign(mod(func(c *AccessClaims) { c.Issuer = "evil" }), nil), errTokenInvalid},
 		{"wrong aud", sign(mod(func(c *AccessClaims) { c.Audience = jwt.ClaimStrings{"other"} }), nil), errTokenInvalid},
 		{"no aud", sign(mod(func(c *AccessClaims) { c.Audience = nil }), nil), errTokenInvalid},

@@ -38,10 +38,14 @@ commands:
   migrate          apply database migrations and exit
   createsuperuser  create a staff superuser; the password is read from stdin
   flush-expired    delete expired and revoked refresh tokens and sessions
+  keys rotate      create a new signing key (older keys verify until their tokens expire)
+  keys list        list the signing keys and their states
   version          print the version
 
 Every flag can also be set with an AUTHKIT_* environment variable:
---access-ttl is AUTHKIT_ACCESS_TTL. Run "authkit <command> -h" for flags.`
+--access-ttl is AUTHKIT_ACCESS_TTL. Run "authkit <command> -h" for flags.
+AUTHKIT_KEY_ENCRYPTION_KEY (32 bytes, hex or base64) encrypts signing keys
+at rest; it is read from the environment only, never from a flag.`
 
 // errUsage marks errors whose message is all the user needs.
 var errUsage = errors.New("usage")
@@ -62,6 +66,8 @@ func Run(ctx context.Context, env Env) error {
 		return createSuperuser(ctx, env, args)
 	case "flush-expired":
 		return flushExpired(ctx, env, args)
+	case "keys":
+		return keysCmd(ctx, env, args)
 	case "version":
 		fmt.Fprintln(env.Stdout, env.Version)
 		return nil

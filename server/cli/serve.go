@@ -59,6 +59,10 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 
+	kek, err := keyEncryptionKey(env)
+	if err != nil {
+		return err
+	}
 	st, err := c.db.open(ctx, log)
 	if err != nil {
 		return err
@@ -67,7 +71,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	svc, err := auth.New(ctx, st, auth.Config{
 		Issuer: c.issuer, AccessTTL: c.accessTTL, RefreshTTL: c.refreshTTL,
 		LoginThrottle: c.loginThrottle, RegisterThrottle: c.registerThrottle,
-		SessionCacheTTL: c.sessionCacheTTL, Logger: log,
+		SessionCacheTTL: c.sessionCacheTTL, KeyEncryptionKey: kek, Logger: log,
 	})
 	if err != nil {
 		return err
@@ -98,9 +102,10 @@ func serve(ctx context.Context, env Env, args []string) error {
 		env.Ready(ln.Addr().String())
 	}
 
-	sweepCtx, stopSweep := context.WithCancel(ctx)
-	defer stopSweep()
-	go sweep(sweepCtx, svc, c.sweepEvery, log)
+	backgroundCtx, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+	go sweep(backgroundCtx, svc, c.sweepEvery, log)
+	go svc.Watch(backgroundCtx)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -1,0 +1,248 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/authkit/authkit/server/store/storetest"
+	"github.com/authkit/authkit/shared"
+)
+
+// binary returns the built authkit binary (make test sets AUTHKIT_BIN).
+func binary(t *testing.T) string {
+	t.Helper()
+	bin := os.Getenv("AUTHKIT_BIN")
+	if bin == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("AUTHKIT_BIN is unset under CI")
+		}
+		t.Skip("AUTHKIT_BIN is unset: run through `make test`")
+	}
+	return bin
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// instance is one real `authkit serve` process.
+type instance struct {
+	t    *testing.T
+	base string
+	log  *syncBuffer
+}
+
+func startInstance(t *testing.T, bin, db string) *instance {
+	t.Helper()
+	addr := freeAddr(t)
+	in := &instance{t: t, base: "http://" + addr, log: new(syncBuffer)}
+	cmd := exec.Command(bin, "serve", "--addr", addr, "--db", db, "--login-throttle", "0", "--register-throttle", "0")
+	cmd.Stdout, cmd.Stderr = in.log, in.log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("log of %s:\n%s", addr, in.log.String())
+		}
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if resp, err := http.Get(in.base + "/healthz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return in
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("instance on %s did not start:\n%s", addr, in.log.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (in *instance) call(method, path, token string, body any) (int, []byte) {
+	in.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, in.base+path, rd)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, data
+}
+
+func (in *instance) tokens(email, password string) shared.TokenPair {
+	in.t.Helper()
+	status, body := in.call("POST", "/api/token", "", shared.LoginRequest{Email: email, Password: password})
+	if status != 200 {
+		in.t.Fatalf("token: %d %s", status, body)
+	}
+	var p shared.TokenPair
+	json.Unmarshal(body, &p)
+	return p
+}
+
+func (in *instance) expect(method, path, token string, body any, want int) []byte {
+	in.t.Helper()
+	status, data := in.call(method, path, token, body)
+	if status != want {
+		in.t.Fatalf("%s %s on %s = %d, want %d: %s", method, path, in.base, status, want, data)
+	}
+	return data
+}
+
+// refusedWithin polls until the instance refuses the token, failing the
+// test if that takes longer than the promised propagation bound.
+func (in *instance) refusedWithin(token string, bound time.Duration) {
+	in.t.Helper()
+	start := time.Now()
+	for {
+		status, _ := in.call("GET", "/api/me", token, nil)
+		if status == 401 {
+			in.t.Logf("revocation seen by %s after %v", in.base, time.Since(start).Round(time.Millisecond))
+			return
+		}
+		if time.Since(start) > bound {
+			in.t.Fatalf("%s still accepts a revoked token after %v", in.base, bound)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func sessionID(t *testing.T, token string) string {
+	t.Helper()
+	claims := jwt.MapClaims{}
+	if _, _, err := jwt.NewParser().ParseUnverified(token, claims); err != nil {
+		t.Fatal(err)
+	}
+	return claims["sid"].(string)
+}
+
+// TestTwoInstancesOnOnePostgres runs two real server processes on one
+// PostgreSQL database and checks they behave as one service.
+func TestTwoInstancesOnOnePostgres(t *testing.T) {
+	db := storetest.NewPostgresDB(t)
+	bin := binary(t)
+	a, b := startInstance(t, bin, db), startInstance(t, bin, db)
+	const pw = "correct horse battery"
+	const bound = time.Second
+
+	register := func(email string) {
+		a.expect("POST", "/api/auth/register", "", shared.RegisterRequest{Email: email, Password: pw, Name: "N"}, 201)
+	}
+	register("ann@example.com")
+
+	t.Run("a token from one instance works on the other", func(t *testing.T) {
+		p := a.tokens("ann@example.com", pw)
+		b.expect("GET", "/api/me", p.Access, nil, 200)
+	})
+	t.Run("logout", func(t *testing.T) {
+		p := a.tokens("ann@example.com", pw)
+		b.expect("GET", "/api/me", p.Access, nil, 200) // cached as live on b
+		a.expect("POST", "/api/auth/logout", p.Access, nil, 204)
+		b.refusedWithin(p.Access, bound)
+	})
+	t.Run("session revocation", func(t *testing.T) {
+		laptop, phone := a.tokens("ann@example.com", pw), a.tokens("ann@example.com", pw)
+		b.expect("GET", "/api/me", phone.Access, nil, 200)
+		a.expect("DELETE", "/api/me/sessions/"+sessionID(t, phone.Access), laptop.Access, nil, 204)
+		b.refusedWithin(phone.Access, bound)
+	})
+	t.Run("password change", func(t *testing.T) {
+		register("pat@example.com")
+		laptop, phone := a.tokens("pat@example.com", pw), a.tokens("pat@example.com", pw)
+		a.expect("GET", "/api/me", phone.Access, nil, 200)
+		b.expect("POST", "/api/me/password", laptop.Access, shared.ChangePasswordRequest{CurrentPassword: pw, NewPassword: "another long passphrase"}, 204)
+		a.refusedWithin(phone.Access, bound)
+		a.expect("GET", "/api/me", laptop.Access, nil, 200)
+	})
+	t.Run("deactivation", func(t *testing.T) {
+		register("dan@example.com")
+		var out, errOut bytes.Buffer
+		cmd := exec.Command(bin, "createsuperuser", "--db", db, "--email", "root@example.com", "--name", "Root")
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(pw+"\n"), &out, &errOut
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("createsuperuser: %v %s", err, errOut.String())
+		}
+		root := a.tokens("root@example.com", pw)
+		dan := b.tokens("dan@example.com", pw)
+		b.expect("GET", "/api/me", dan.Access, nil, 200)
+		var list shared.UsersResponse
+		json.Unmarshal(a.expect("GET", "/api/admin/users?q=dan", root.Access, nil, 200), &list)
+		if len(list.Users) != 1 {
+			t.Fatalf("users = %+v", list)
+		}
+		a.expect("PATCH", "/api/admin/users/"+list.Users[0].ID, root.Access, map[string]any{"is_active": false}, 200)
+		b.refusedWithin(dan.Access, bound)
+	})
+	t.Run("refresh token reuse across instances", func(t *testing.T) {
+		first := a.tokens("ann@example.com", pw)
+		var second shared.TokenPair
+		json.Unmarshal(a.expect("POST", "/api/token/refresh", "", shared.RefreshRequest{Refresh: first.Refresh}, 200), &second)
+		b.expect("GET", "/api/me", second.Access, nil, 200)
+		b.expect("POST", "/api/token/refresh", "", shared.RefreshRequest{Refresh: first.Refresh}, 401) // reuse
+		a.refusedWithin(second.Access, bound)
+		a.expect("POST", "/api/token/refresh", "", shared.RefreshRequest{Refresh: second.Refresh}, 401)
+	})
+	t.Run("key rotation", func(t *testing.T) {
+		before := a.tokens("ann@example.com", pw)
+		var out, errOut bytes.Buffer
+		cmd := exec.Command(bin, "keys", "rotate", "--db", db)
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("keys rotate: %v %s", err, errOut.String())
+		}
+		newKID := strings.Fields(out.String())[3]
+		deadline := time.Now().Add(bound)
+		for {
+			after := a.tokens("ann@example.com", pw)
+			tok, _, _ := jwt.NewParser().ParseUnverified(after.Access, jwt.MapClaims{})
+			if tok.Header["kid"] == newKID {
+				b.expect("GET", "/api/me", after.Access, nil, 200)
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("instance a still signs with %v after %v; want %s", tok.Header["kid"], bound, newKID)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		a.expect("GET", "/api/me", before.Access, nil, 200)
+		b.expect("GET", "/api/me", before.Access, nil, 200)
+		var jwks struct{ Keys []struct{ Kid string } }
+		json.Unmarshal(b.expect("GET", "/.well-known/jwks.json", "", nil, 200), &jwks)
+		if len(jwks.Keys) != 2 {
+			t.Fatalf("jwks = %+v", jwks)
+		}
+	})
+}

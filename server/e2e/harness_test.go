@@ -1,0 +1,368 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// The harness: the real authkit binary on a loopback port with its own
+// SQLite file, and headless Chromium processes, each with a fresh profile,
+// standing in for people on their own devices.
+
+const chromiumPath = "/usr/bin/chromium"
+
+// accessTTL is short, so a test can outlive an access token and watch the
+// app refresh it silently.
+const accessTTL = 3 * time.Second
+
+// server is a running authkit.
+type server struct {
+	bin string
+	db  string
+	url string
+	log *syncBuffer
+}
+
+// startServer runs AUTHKIT_BIN (skipping the test without it) until the
+// test ends.
+func startServer(t *testing.T) *server {
+	t.Helper()
+	bin := os.Getenv("AUTHKIT_BIN")
+	if bin == "" {
+		t.Skip("AUTHKIT_BIN is not set; build with `make build` and run with AUTHKIT_BIN=$PWD/bin/authkit")
+	}
+	s := &server{bin: bin, db: filepath.Join(t.TempDir(), "authkit.db"), log: &syncBuffer{}}
+	addr := freeAddr(t)
+	s.url = "http://" + addr
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, "serve",
+		"--addr", addr,
+		"--db", s.db,
+		"--access-ttl", accessTTL.String(),
+		"--login-throttle", "0",
+		"--register-throttle", "0",
+	)
+	cmd.Stdout, cmd.Stderr = s.log, s.log
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 5 * time.Second
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatalf("starting %s: %v", bin, err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("server log:\n%s", s.log.String())
+		}
+	})
+	s.waitHealthy(t)
+	return s
+}
+
+func (s *server) waitHealthy(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(s.url + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("server at %s never became healthy; log:\n%s", s.url, s.log.String())
+}
+
+// createSuperuser runs `authkit createsuperuser` against the server's
+// database, giving the password on stdin as a person would.
+func (s *server) createSuperuser(t *testing.T, email, name, password string) {
+	t.Helper()
+	cmd := exec.Command(s.bin, "createsuperuser", "--email", email, "--name", name, "--db", s.db)
+	cmd.Stdin = strings.NewReader(password + "\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("createsuperuser: %v\n%s", err, out)
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// browser is one person's Chromium, with its own profile directory: its
+// own cookies, storage and service worker.
+type browser struct {
+	t    *testing.T
+	name string
+	base string
+	ctx  context.Context
+
+	mu       sync.Mutex
+	problems []string // console errors and exceptions
+}
+
+// newBrowser starts Chromium for a person called name. Without Chromium
+// the test is skipped, or fails when CI=true.
+func newBrowser(t *testing.T, s *server, name string) *browser {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is missing: install it with `apt-get install -y chromium`", chromiumPath)
+		}
+		t.Skipf("%s is missing (apt-get install -y chromium); skipping the browser tests", chromiumPath)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath),
+		chromedp.UserDataDir(filepath.Join(t.TempDir(), "chromium-"+name)),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.WindowSize(1280, 900),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 75*time.Second)
+	b := &browser{t: t, name: name, base: s.url, ctx: ctx}
+
+	// Start the browser now, so a missing library fails here, plainly.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting Chromium for %s: %v", name, err)
+	}
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.IsException() {
+				b.mu.Lock()
+				b.problems = append(b.problems, m.String())
+				b.mu.Unlock()
+			}
+		}
+	}()
+
+	t.Cleanup(func() {
+		if t.Failed() {
+			b.screenshot("FAILED")
+			b.mu.Lock()
+			for _, p := range b.problems {
+				t.Logf("%s's console: %s", name, p)
+			}
+			b.mu.Unlock()
+		}
+		cancelTimeout()
+		cancelBrowser()
+		cancelAlloc()
+	})
+	return b
+}
+
+// do runs actions, failing the test (with where it stood) on error.
+func (b *browser) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, actions...); err != nil {
+		b.t.Fatalf("%s: %s: %v (at %s)", b.name, what, err, b.location())
+	}
+}
+
+func (b *browser) location() string {
+	ctx, cancel := context.WithTimeout(b.ctx, 2*time.Second)
+	defer cancel()
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		return "unknown location"
+	}
+	return loc
+}
+
+// open loads path and waits until the app runs: until then the page is
+// go-app's prerendered HTML, with no event handlers.
+func (b *browser) open(path string) {
+	b.t.Helper()
+	b.do("open "+path, chromedp.Navigate(b.base+path))
+	b.waitApp()
+}
+
+func (b *browser) reload() {
+	b.t.Helper()
+	b.do("reload", chromedp.Reload())
+	b.waitApp()
+}
+
+func (b *browser) waitApp() {
+	b.t.Helper()
+	b.do("wait for the app to load", chromedp.WaitNotPresent(chromedp.ID("app-wasm-loader")))
+}
+
+// waitPath waits until the page's path (and query, when want has one) is
+// want.
+func (b *browser) waitPath(want string) {
+	b.t.Helper()
+	expr := fmt.Sprintf(`location.pathname + location.search === %q`, want)
+	if !strings.Contains(want, "?") {
+		expr = fmt.Sprintf(`location.pathname === %q`, want)
+	}
+	b.poll("reach "+want, expr)
+}
+
+// poll waits until the JavaScript expression is true.
+func (b *browser) poll(what, expr string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 15*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+		b.t.Fatalf("%s: %s: %v (at %s)", b.name, what, err, b.location())
+	}
+}
+
+// eval returns the value of a JavaScript expression.
+func eval[T any](b *browser, expr string) T {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		b.t.Fatalf("%s: evaluating %s: %v", b.name, expr, err)
+	}
+	return v
+}
+
+// fill replaces the value of the input with id by typing value, so the
+// app sees the same input events a person's keystrokes make.
+func (b *browser) fill(id, value string) {
+	b.t.Helper()
+	b.do("fill "+id,
+		chromedp.WaitVisible(chromedp.ID(id)),
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(
+			`(() => { const el = document.getElementById(%q); el.value = ""; el.dispatchEvent(new Event("input", {bubbles: true})); })()`, id)),
+		chromedp.SendKeys(chromedp.ID(id), value),
+	)
+}
+
+func (b *browser) click(sel string) {
+	b.t.Helper()
+	b.do("click "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
+}
+
+// text waits for the element and returns its text.
+func (b *browser) text(sel string) string {
+	b.t.Helper()
+	b.do("wait for "+sel, chromedp.WaitVisible(chromedp.CSS(sel)))
+	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("%s: text of %s: %v", b.name, sel, err)
+	}
+	return strings.TrimSpace(s)
+}
+
+// waitText waits until the element's text contains want.
+func (b *browser) waitText(sel, want string) {
+	b.t.Helper()
+	b.poll(fmt.Sprintf("see %q in %s", want, sel), fmt.Sprintf(
+		`(() => { const el = document.querySelector(%q); return !!el && el.textContent.includes(%q); })()`, sel, want))
+}
+
+// requestsTo counts the requests the page has made to path.
+func (b *browser) requestsTo(path string) int {
+	b.t.Helper()
+	return eval[int](b, fmt.Sprintf(
+		`performance.getEntriesByType("resource").filter(e => new URL(e.name).pathname === %q).length`, path))
+}
+
+// screenshot saves the page under test-output/screenshots/.
+func (b *browser) screenshot(step string) {
+	dir := screenshotDir()
+	if dir == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		b.t.Logf("%s: screenshot %s: %v", b.name, step, err)
+		return
+	}
+	name := fileSafe(b.t.Name() + "-" + b.name + "-" + step)
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		b.t.Logf("saving screenshot: %v", err)
+	}
+}
+
+var (
+	screenshotDirOnce sync.Once
+	screenshotDirPath string
+)
+
+// screenshotDir is test-output/screenshots at the module root, created on
+// first use; "" when it cannot be made.
+func screenshotDir() string {
+	screenshotDirOnce.Do(func() {
+		dir, err := os.Getwd()
+		if err != nil {
+			return
+		}
+		for {
+			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+				break
+			}
+			parent := filepath.Dir(dir)
+			if parent == dir {
+				return
+			}
+			dir = parent
+		}
+		path := filepath.Join(dir, "test-output", "screenshots")
+		if os.MkdirAll(path, 0o755) == nil {
+			screenshotDirPath = path
+		}
+	})
+	return screenshotDirPath
+}
+
+var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+func fileSafe(s string) string { return unsafeChars.ReplaceAllString(s, "_") }
+
+// syncBuffer collects the server's output from its two pipes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var errNotYet = errors.New("not yet")

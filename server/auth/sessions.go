@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/shared"
@@ -59,6 +60,31 @@ func (s *Service) sessionLive(ctx context.Context, sessionID, userID string) (bo
 //
 // Errors: not_authenticated (unknown, expired, reused or revoked).
 func (s *Service) Refresh(ctx context.Context, refreshToken string, client Client) (*store.User, Issued, error) {
+	return s.refresh(ctx, refreshToken, client, 0)
+}
+
+// BrowserRefreshGrace is how soon after its rotation a refresh cookie may
+// come back without counting as reuse. Two tabs of one browser share the
+// cookie jar, so both may send the same refresh cookie when their access
+// token expires at once; the loser of that race is refused with
+// ErrRefreshRaced (and gets no tokens) but the session survives, and its
+// retry carries the winner's new cookies. A thief replaying a stolen token
+// within the window gains nothing either.
+const BrowserRefreshGrace = 10 * time.Second
+
+// ErrRefreshRaced is returned by RefreshInBrowser when the refresh token
+// was spent moments ago by a concurrent request of the same browser. The
+// browser already holds (or is about to receive) newer cookies, so they
+// must not be cleared.
+var ErrRefreshRaced = shared.NewError(shared.CodeNotAuthenticated, "This session was refreshed by another tab a moment ago. Retry the request.")
+
+// RefreshInBrowser is Refresh for the cookie flow, tolerating the race
+// between tabs described at BrowserRefreshGrace.
+func (s *Service) RefreshInBrowser(ctx context.Context, refreshToken string, client Client) (*store.User, Issued, error) {
+	return s.refresh(ctx, refreshToken, client, BrowserRefreshGrace)
+}
+
+func (s *Service) refresh(ctx context.Context, refreshToken string, client Client, grace time.Duration) (*store.User, Issued, error) {
 	if refreshToken == "" {
 		return nil, Issued{}, errNotAuthenticated
 	}
@@ -79,6 +105,10 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, client Clien
 			return err
 		}
 		if old.UsedAt != nil {
+			if now.Sub(*old.UsedAt) < grace {
+				failure = ErrRefreshRaced
+				return nil
+			}
 			reused = old.SessionID
 			_, err := tx.RevokeSessionByID(ctx, old.SessionID, now)
 			return err
@@ -105,6 +135,10 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, client Clien
 			return err
 		}
 		if !won { // spent concurrently by another request or instance
+			if grace > 0 {
+				failure = ErrRefreshRaced
+				return nil
+			}
 			reused = old.SessionID
 			_, err := tx.RevokeSessionByID(ctx, old.SessionID, now)
 			return err

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/authkit/authkit/server/auth"
@@ -42,7 +43,10 @@ func (a *api) login(w http.ResponseWriter, r *http.Request) error {
 // is SameSite=Strict, cross-origin requests are refused, and a forged
 // refresh would only hand fresh cookies to the victim's own browser.
 func (a *api) refresh(w http.ResponseWriter, r *http.Request) error {
-	u, issued, err := a.svc.Refresh(r.Context(), a.cookies.refresh(r), clientOf(r))
+	u, issued, err := a.svc.RefreshInBrowser(r.Context(), a.cookies.refresh(r), clientOf(r))
+	if errors.Is(err, auth.ErrRefreshRaced) {
+		return err // another tab just refreshed: keep its new cookies
+	}
 	if err != nil {
 		a.cookies.clear(w)
 		return err

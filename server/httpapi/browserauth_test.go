@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/shared"
 )
 
@@ -230,13 +231,48 @@ func TestRefresh_RotatesCookiesAndDetectsReuse(t *testing.T) {
 	}
 	b.do("GET", "/api/me", nil).expectStatus(t, http.StatusOK)
 
-	// A thief replays the first refresh token: reuse revokes the session,
-	// so the owner's current tokens stop working too.
+	// Within seconds of the rotation, the old cookie coming back looks like
+	// a second tab racing the first: refused, no cookies cleared or set, and
+	// the session survives.
+	tab := ts.browser()
+	r = tab.do("POST", "/api/auth/refresh", nil, "Cookie", "__Secure-refresh_token="+first)
+	r.expectError(t, 401, shared.CodeNotAuthenticated)
+	if len(r.header.Values("Set-Cookie")) != 0 {
+		t.Fatalf("a raced refresh touched cookies: %v", r.header.Values("Set-Cookie"))
+	}
+	b.do("GET", "/api/me", nil).expectStatus(t, http.StatusOK)
+
+	// Later, a thief replays the first refresh token: reuse revokes the
+	// session, so the owner's current tokens stop working too.
+	ts.advance(auth.BrowserRefreshGrace + time.Second)
 	thief := ts.browser()
 	thief.do("POST", "/api/auth/refresh", nil, "Cookie", "__Secure-refresh_token="+first).
 		expectError(t, 401, shared.CodeNotAuthenticated)
 	b.do("GET", "/api/me", nil).expectError(t, 401, shared.CodeNotAuthenticated)
 	b.do("POST", "/api/auth/refresh", nil).expectError(t, 401, shared.CodeNotAuthenticated)
+}
+
+func TestRefresh_TwoTabsRacingDoNotLogTheUserOut(t *testing.T) {
+	ts := newTestServer(t)
+	b := ts.browser()
+	b.register("ann@example.com", "Ann")
+	const tabs = 4
+	statuses := make(chan int, tabs)
+	for range tabs {
+		go func() { statuses <- b.do("POST", "/api/auth/refresh", nil).status }()
+	}
+	ok := 0
+	for range tabs {
+		if <-statuses == http.StatusOK {
+			ok++
+		}
+	}
+	if ok < 1 {
+		t.Fatal("no tab refreshed")
+	}
+	// Whatever the interleaving, the browser ends up with a live session.
+	b.do("GET", "/api/me", nil).expectStatus(t, http.StatusOK)
+	b.do("POST", "/api/auth/refresh", nil).expectStatus(t, http.StatusOK)
 }
 
 func TestRefresh_ConcurrentSpendOfOneTokenLetsOnlyOneWin(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -58,7 +59,9 @@ func newTestServer(t *testing.T, opts ...serverOption) *testServer {
 	if ts.svc, err = auth.New(ctx, st, cfg); err != nil {
 		t.Fatal(err)
 	}
-	ts.srv = httptest.NewTLSServer(httpapi.New(ts.svc, hopts))
+	ts.srv = httptest.NewUnstartedServer(httpapi.New(ts.svc, hopts))
+	ts.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // clients hanging up mid-handshake at cleanup
+	ts.srv.StartTLS()
 	t.Cleanup(ts.srv.Close)
 	return ts
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/shared"
 )
 
@@ -101,20 +102,32 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // writeError turns any error into the one JSON error shape. Errors the
-// service meant for the client (*shared.Error) go out as they are; anything
-// else is a fault on our side: it is logged with the request and the client
-// sees a generic internal error, never the details.
+// service meant for the client (*shared.Error) go out as they are; a
+// database that cannot serve right now (store.IsUnavailable: disk full,
+// read-only or vanished file, server down) becomes 503 unavailable with a
+// Retry-After, so clients and load balancers back off instead of seeing a
+// bug; anything else is a fault on our side: it is logged with the request
+// and the client sees a generic internal error, never the details.
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	const unavailableRetryAfter = "5" // seconds; long enough for a failover or a freed disk
 	var apiErr *shared.Error
 	if !errors.As(err, &apiErr) {
-		if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		switch {
+		case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 			return // the client left; no one to answer
+		case store.IsUnavailable(err):
+			log.WarnContext(r.Context(), "database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+			apiErr = shared.NewError(shared.CodeUnavailable, "The service is temporarily unavailable. Please try again in a few seconds.")
+		default:
+			log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+			apiErr = shared.NewError(shared.CodeInternal, "Something went wrong on our side. Please try again.")
 		}
-		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		apiErr = shared.NewError(shared.CodeInternal, "Something went wrong on our side. Please try again.")
 	}
-	if apiErr.Code == shared.CodeRateLimited && apiErr.RetryAfter > 0 {
+	switch {
+	case apiErr.Code == shared.CodeRateLimited && apiErr.RetryAfter > 0:
 		w.Header().Set("Retry-After", strconv.Itoa(int((apiErr.RetryAfter+999_999_999)/1_000_000_000)))
+	case apiErr.Code == shared.CodeUnavailable:
+		w.Header().Set("Retry-After", unavailableRetryAfter)
 	}
 	writeJSON(w, apiErr.Code.Status(), shared.ErrorBody{Error: apiErr})
 }

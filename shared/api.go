@@ -23,14 +23,15 @@ const (
 // User is the public view of an account. It never carries password
 // material.
 type User struct {
-	ID          string     `json:"id"`
-	Email       string     `json:"email"`
-	Name        string     `json:"name"`
-	IsActive    bool       `json:"is_active"`
-	IsStaff     bool       `json:"is_staff"`
-	IsSuperuser bool       `json:"is_superuser"`
-	DateJoined  time.Time  `json:"date_joined"`
-	LastLogin   *time.Time `json:"last_login"`
+	ID            string     `json:"id"`
+	Email         string     `json:"email"`
+	Name          string     `json:"name"`
+	IsActive      bool       `json:"is_active"`
+	IsStaff       bool       `json:"is_staff"`
+	IsSuperuser   bool       `json:"is_superuser"`
+	DateJoined    time.Time  `json:"date_joined"`
+	LastLogin     *time.Time `json:"last_login"`
+	EmailVerified bool       `json:"email_verified"`
 }
 
 // UserResponse answers register, login, refresh, GET/PATCH /api/me and
@@ -113,6 +114,29 @@ type AdminUpdateUserRequest struct {
 	Name     *string `json:"name"`
 	IsActive *bool   `json:"is_active"`
 	IsStaff  *bool   `json:"is_staff"`
+}
+
+// PasswordResetRequest is the body of POST /api/auth/password-reset.
+type PasswordResetRequest struct {
+	Email string `json:"email"`
+}
+
+// PasswordResetConfirmRequest is the body of
+// POST /api/auth/password-reset/confirm.
+type PasswordResetConfirmRequest struct {
+	Token       string `json:"token"`
+	NewPassword string `json:"new_password"`
+}
+
+// VerifyEmailRequest is the body of POST /api/auth/verify-email.
+type VerifyEmailRequest struct {
+	Token string `json:"token"`
+}
+
+// Accepted answers requests whose work happens later (sending an email),
+// always with the same body, so it reveals nothing about accounts.
+type Accepted struct {
+	Message string `json:"message"`
 }
 
 // Health answers GET /healthz.

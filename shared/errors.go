@@ -22,6 +22,7 @@ const (
 	CodeTokenExpired         Code = "token_expired"          // 401: the access token expired; refresh and retry
 	CodeCSRFFailed           Code = "csrf_failed"            // 403
 	CodeForbidden            Code = "forbidden"              // 403
+	CodeEmailUnverified      Code = "email_unverified"       // 403: confirm the email address first
 	CodeNotFound             Code = "not_found"              // 404
 	CodeMethodNotAllowed     Code = "method_not_allowed"     // 405
 	CodeEmailTaken           Code = "email_taken"            // 409
@@ -41,7 +42,7 @@ func (c Code) Status() int {
 		return http.StatusRequestEntityTooLarge
 	case CodeInvalidCredentials, CodeNotAuthenticated, CodeTokenExpired:
 		return http.StatusUnauthorized
-	case CodeCSRFFailed, CodeForbidden:
+	case CodeCSRFFailed, CodeForbidden, CodeEmailUnverified:
 		return http.StatusForbidden
 	case CodeNotFound:
 		return http.StatusNotFound

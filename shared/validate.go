@@ -203,6 +203,38 @@ func (r *VerifyRequest) Validate() error {
 	return f.Err()
 }
 
+// Validate checks the email of a password reset request.
+func (r *PasswordResetRequest) Validate() error {
+	r.Email = NormalizeEmail(r.Email)
+	var f FieldErrors
+	if msg := ValidateEmail(r.Email); msg != "" {
+		f.Add("email", msg)
+	}
+	return f.Err()
+}
+
+// Validate checks a password reset confirmation. The new password is
+// checked against the account's email by the server once it knows it.
+func (r *PasswordResetConfirmRequest) Validate() error {
+	var f FieldErrors
+	if r.Token == "" {
+		f.Add("token", "This link is incomplete. Open the link from the email again.")
+	}
+	if msg := ValidatePassword(r.NewPassword, ""); msg != "" {
+		f.Add("new_password", msg)
+	}
+	return f.Err()
+}
+
+// Validate checks that a token is present.
+func (r *VerifyEmailRequest) Validate() error {
+	var f FieldErrors
+	if r.Token == "" {
+		f.Add("token", "This link is incomplete. Open the link from the email again.")
+	}
+	return f.Err()
+}
+
 //go:embed common-passwords.txt
 var commonPasswordList string
 

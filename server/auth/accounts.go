@@ -39,7 +39,7 @@ func (s *Service) Register(ctx context.Context, req shared.RegisterRequest, clie
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return err
 		}
-		issued, err = s.startSession(ctx, tx, u.ID, client)
+		issued, err = s.startSession(ctx, tx, u, client)
 		return err
 	})
 	if errors.Is(err, store.ErrConflict) {
@@ -51,6 +51,10 @@ func (s *Service) Register(ctx context.Context, req shared.RegisterRequest, clie
 	}
 	if err != nil {
 		return nil, Issued{}, err
+	}
+	if err := s.mailVerification(ctx, u); err != nil {
+		// The account exists and works; the user can ask for another mail.
+		s.log.ErrorContext(ctx, "confirmation mail not queued", "user_id", u.ID, "err", err)
 	}
 	return u, issued, nil
 }
@@ -129,15 +133,16 @@ func (s *Service) StartSession(ctx context.Context, u *store.User, client Client
 		}
 		u.LastLogin = &now
 		var err error
-		issued, err = s.startSession(ctx, tx, u.ID, client)
+		issued, err = s.startSession(ctx, tx, u, client)
 		return err
 	})
 	return issued, err
 }
 
 // startSession inserts a session with its first refresh token, within tx.
-func (s *Service) startSession(ctx context.Context, tx *store.Store, userID string, client Client) (Issued, error) {
+func (s *Service) startSession(ctx context.Context, tx *store.Store, u *store.User, client Client) (Issued, error) {
 	now := s.now()
+	userID := u.ID
 	sess := &store.Session{
 		ID: newID(), UserID: userID, CreatedAt: now, LastUsedAt: now,
 		ExpiresAt: now.Add(s.cfg.RefreshTTL),
@@ -155,7 +160,7 @@ func (s *Service) startSession(ctx context.Context, tx *store.Store, userID stri
 	if err != nil {
 		return Issued{}, err
 	}
-	s.sessions.put(sess.ID, sessionEntry{userID: userID, live: true, checkedAt: now})
+	s.sessions.put(sess.ID, sessionEntry{userID: userID, live: true, emailVerified: u.EmailVerified, checkedAt: now})
 	return Issued{SessionID: sess.ID, Access: access, AccessExpires: accessExp, Refresh: refresh, RefreshExpires: rt.ExpiresAt}, nil
 }
 

@@ -54,6 +54,7 @@ func TestKeyRotation_OldTokensWorkUntilTheyExpireNewTokensUseTheNewKey(t *testin
 	}
 	oldKID := kidOf(t, before.Access)
 
+	clock.advance(time.Second)
 	newKID, err := svc.RotateSigningKey(ctx)
 	if err != nil || newKID == oldKID {
 		t.Fatalf("rotate: %v, %v", newKID, err)

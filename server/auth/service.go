@@ -11,8 +11,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"log/slog"
+	"strings"
 	"time"
 
+	"github.com/authkit/authkit/server/mail"
 	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/shared"
 )
@@ -29,8 +31,13 @@ type Config struct {
 	SessionCacheTTL  time.Duration    // how long a session's liveness is trusted without a query; default 30s
 	Argon2           Argon2Params     // default DefaultArgon2
 	KeyEncryptionKey KeyEncryptionKey // encrypts new signing keys at rest; nil stores them plain
-	Now              func() time.Time
-	Logger           *slog.Logger
+	PublicURL        string           // base of the links in emails; default http://127.0.0.1:8080
+	Mailer           Mailer           // outgoing mail; default: a queue that writes to Logger
+	// RequireVerifiedEmail limits users who have not confirmed their email
+	// to their profile and the resend endpoint (email_unverified).
+	RequireVerifiedEmail bool
+	Now                  func() time.Time
+	Logger               *slog.Logger
 }
 
 func (c *Config) setDefaults() {
@@ -58,6 +65,13 @@ func (c *Config) setDefaults() {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://127.0.0.1:8080"
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.Mailer == nil {
+		c.Mailer = mail.SenderQueue(mail.LogSender(c.Logger))
+	}
 }
 
 // Service is the authentication service. It is safe for concurrent use.
@@ -71,7 +85,13 @@ type Service struct {
 	sessions  *sessionCache
 	logins    *throttle // failed logins per account+client
 	registers *throttle // registrations per client
-	log       *slog.Logger
+
+	resetsByEmail  *throttle // password reset requests per email
+	resetsByClient *throttle // password reset requests per client
+	verifications  *throttle // confirmation mails per user
+	background     chan struct{}
+
+	log *slog.Logger
 }
 
 // New builds the service on a migrated store, loading (or creating on
@@ -96,7 +116,13 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Service, error) {
 		sessions:  newSessionCache(cfg.SessionCacheTTL, 100_000),
 		logins:    newThrottle(cfg.LoginThrottle, 15*time.Minute),
 		registers: newThrottle(cfg.RegisterThrottle, time.Minute),
-		log:       cfg.Logger,
+
+		resetsByEmail:  newThrottle(resetsPerEmail, time.Hour),
+		resetsByClient: newThrottle(resetsPerClient, time.Hour),
+		verifications:  newThrottle(verificationsPerDay, 24*time.Hour),
+		background:     make(chan struct{}, 64),
+
+		log: cfg.Logger,
 	}, nil
 }
 
@@ -127,8 +153,9 @@ type Issued struct {
 
 // Principal is the authenticated caller of a request.
 type Principal struct {
-	UserID    string
-	SessionID string
+	UserID        string
+	SessionID     string
+	EmailVerified bool
 }
 
 // The errors of the service, as the API shows them. Unknown email, wrong

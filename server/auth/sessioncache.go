@@ -19,9 +19,10 @@ type sessionCache struct {
 }
 
 type sessionEntry struct {
-	userID    string
-	live      bool
-	checkedAt time.Time
+	userID        string
+	live          bool
+	emailVerified bool
+	checkedAt     time.Time
 }
 
 func newSessionCache(ttl time.Duration, max int) *sessionCache {

@@ -27,30 +27,33 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (Princip
 	if err != nil {
 		return Principal{}, errNotAuthenticated
 	}
-	live, err := s.sessionLive(ctx, claims.SessionID, claims.Subject)
+	e, err := s.session(ctx, claims.SessionID)
 	if err != nil {
 		return Principal{}, err
 	}
-	if !live {
+	if !e.live || e.userID != claims.Subject {
 		return Principal{}, errSessionEnded
 	}
-	return Principal{UserID: claims.Subject, SessionID: claims.SessionID}, nil
+	return Principal{UserID: claims.Subject, SessionID: claims.SessionID, EmailVerified: e.emailVerified}, nil
 }
 
-func (s *Service) sessionLive(ctx context.Context, sessionID, userID string) (bool, error) {
+// session returns a session's state from the cache, reading the database
+// on a miss. An unknown session is a dead one.
+func (s *Service) session(ctx context.Context, sessionID string) (sessionEntry, error) {
 	now := s.now()
 	if e, ok := s.sessions.get(sessionID, now); ok {
-		return e.live && e.userID == userID, nil
+		return e, nil
 	}
 	st, err := s.store.SessionStatus(ctx, sessionID, now)
 	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
+		return sessionEntry{}, nil
 	}
 	if err != nil {
-		return false, err
+		return sessionEntry{}, err
 	}
-	s.sessions.put(sessionID, sessionEntry{userID: st.UserID, live: st.Live, checkedAt: now})
-	return st.Live && st.UserID == userID, nil
+	e := sessionEntry{userID: st.UserID, live: st.Live, emailVerified: st.EmailVerified, checkedAt: now}
+	s.sessions.put(sessionID, e)
+	return e, nil
 }
 
 // Refresh spends a refresh token and issues a new pair for the same
@@ -167,7 +170,7 @@ func (s *Service) refresh(ctx context.Context, refreshToken string, client Clien
 	case failure != nil:
 		return nil, Issued{}, failure
 	}
-	s.sessions.put(issued.SessionID, sessionEntry{userID: u.ID, live: true, checkedAt: s.now()})
+	s.sessions.put(issued.SessionID, sessionEntry{userID: u.ID, live: true, emailVerified: u.EmailVerified, checkedAt: s.now()})
 	return u, issued, nil
 }
 
@@ -297,6 +300,9 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, req shared.Ch
 	var revoked []string
 	err = s.store.InTx(ctx, func(tx *store.Store) error {
 		if err := tx.UpdateUser(ctx, u, "password_hash"); err != nil {
+			return err
+		}
+		if err := tx.InvalidateOneTimeTokens(ctx, u.ID, store.PurposePasswordReset, s.now()); err != nil {
 			return err
 		}
 		revoked, err = tx.RevokeUserSessions(ctx, u.ID, p.SessionID, s.now())

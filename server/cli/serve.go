@@ -9,12 +9,14 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi"
+	"github.com/authkit/authkit/server/mail"
 	"github.com/authkit/authkit/server/webui"
 	"github.com/authkit/authkit/shared"
 )
@@ -32,6 +34,10 @@ type serveConfig struct {
 	logFormat        string
 	sweepEvery       time.Duration
 	sessionCacheTTL  time.Duration
+	smtpURL          string
+	mailFrom         string
+	publicURL        string
+	requireVerified  bool
 }
 
 func serve(ctx context.Context, env Env, args []string) error {
@@ -48,6 +54,10 @@ func serve(ctx context.Context, env Env, args []string) error {
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	fs.DurationVar(&c.sweepEvery, "sweep-interval", 10*time.Minute, "how often expired tokens and sessions are deleted")
 	fs.DurationVar(&c.sessionCacheTTL, "session-cache-ttl", 30*time.Second, "how long a session's liveness is trusted without a database read (bounds how late other processes' revocations are seen)")
+	fs.StringVar(&c.smtpURL, "smtp-url", "", "SMTP server for outgoing mail: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://…:465; unset writes mail to the log")
+	fs.StringVar(&c.mailFrom, "mail-from", "authkit <no-reply@localhost>", "From address of outgoing mail")
+	fs.StringVar(&c.publicURL, "public-url", "http://127.0.0.1:8080", "public base URL of the app, for the links in emails")
+	fs.BoolVar(&c.requireVerified, "require-verified-email", false, "limit users who have not confirmed their email to their profile")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -63,6 +73,10 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	mailQueue, err := c.mailQueue(log)
+	if err != nil {
+		return err
+	}
 	st, err := c.db.open(ctx, log)
 	if err != nil {
 		return err
@@ -72,6 +86,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 		Issuer: c.issuer, AccessTTL: c.accessTTL, RefreshTTL: c.refreshTTL,
 		LoginThrottle: c.loginThrottle, RegisterThrottle: c.registerThrottle,
 		SessionCacheTTL: c.sessionCacheTTL, KeyEncryptionKey: kek, Logger: log,
+		PublicURL: c.publicURL, Mailer: mailQueue, RequireVerifiedEmail: c.requireVerified,
 	})
 	if err != nil {
 		return err
@@ -106,6 +121,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	defer stopBackground()
 	go sweep(backgroundCtx, svc, c.sweepEvery, log)
 	go svc.Watch(backgroundCtx)
+	go mailQueue.Run(backgroundCtx)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -127,7 +143,22 @@ func serve(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
+// mailQueue delivers through --smtp-url, or to the log without one.
+func (c *serveConfig) mailQueue(log *slog.Logger) (*mail.Queue, error) {
+	if c.smtpURL == "" {
+		return mail.NewQueue(mail.LogSender(log), 1000, log), nil
+	}
+	sender, err := mail.NewSMTPSender(c.smtpURL, c.mailFrom)
+	if err != nil {
+		return nil, err
+	}
+	return mail.NewQueue(sender, 1000, log), nil
+}
+
 func (c *serveConfig) check() error {
+	if u, err := url.Parse(c.publicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("--public-url must be an http(s) URL such as https://auth.example.com")
+	}
 	switch {
 	case c.accessTTL < time.Second:
 		return errors.New("--access-ttl must be at least 1s")

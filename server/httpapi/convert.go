@@ -12,7 +12,7 @@ func userJSON(u *store.User) shared.User {
 	return shared.User{
 		ID: u.ID, Email: u.Email, Name: u.Name,
 		IsActive: u.IsActive, IsStaff: u.IsStaff, IsSuperuser: u.IsSuperuser,
-		DateJoined: u.DateJoined, LastLogin: u.LastLogin,
+		DateJoined: u.DateJoined, LastLogin: u.LastLogin, EmailVerified: u.EmailVerified,
 	}
 }
 

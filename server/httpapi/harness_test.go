@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi"
+	"github.com/authkit/authkit/server/mail"
 	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/server/store/storetest"
 	"github.com/authkit/authkit/shared"
@@ -271,5 +273,22 @@ func makeStaff(t *testing.T, ts *testServer, id string, superuser bool) {
 	u.IsStaff, u.IsSuperuser = true, superuser
 	if err := ts.store.UpdateUser(t.Context(), u, "is_staff", "is_superuser"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// withMail sends the server's mail through a real SMTP server on loopback,
+// from a queue that retries quickly.
+func withMail(t *testing.T, smtpURL string) serverOption {
+	return func(c *auth.Config, _ *httpapi.Options) {
+		sender, err := mail.NewSMTPSender(smtpURL, "authkit <no-reply@example.com>")
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := mail.NewQueue(sender, 100, slog.New(slog.DiscardHandler))
+		q.SetBackoff(200*time.Millisecond, 400*time.Millisecond, 800*time.Millisecond, time.Second, time.Second)
+		ctx, cancel := context.WithCancel(context.Background())
+		t.Cleanup(cancel)
+		go q.Run(ctx)
+		c.Mailer, c.PublicURL = q, "https://app.example.com"
 	}
 }

@@ -73,6 +73,9 @@ func (a *api) requireAuth(next handlerFunc) handlerFunc {
 				return err
 			}
 		}
+		if a.requireVerified && !p.EmailVerified && !allowedUnverified(r) {
+			return shared.NewError(shared.CodeEmailUnverified, "Confirm your email address first: open the link we sent you, or ask for a new one on your profile.")
+		}
 		ctx := context.WithValue(r.Context(), principalKey{}, authenticated{Principal: p, source: source})
 		return next(w, r.WithContext(ctx))
 	}
@@ -87,6 +90,13 @@ func (a *api) checkCSRF(r *http.Request, sessionID string) error {
 		return shared.NewError(shared.CodeCSRFFailed, "The request's CSRF token is missing or wrong. Reload the page and try again.")
 	}
 	return nil
+}
+
+// allowedUnverified lists what users who have not confirmed their email
+// may still reach when confirmation is required: their profile and the
+// endpoint that resends the link.
+func allowedUnverified(r *http.Request) bool {
+	return r.URL.Path == "/api/me" || r.URL.Path == "/api/me/verify-email/resend"
 }
 
 func isSafeMethod(m string) bool {

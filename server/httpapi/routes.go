@@ -19,6 +19,12 @@ func (a *api) routes(mux *http.ServeMux, pages http.Handler) {
 	r.handle("POST /api/auth/logout", a.logout)
 	r.handle("POST /api/auth/logout-all", a.logoutAll)
 
+	// Account recovery and email confirmation, by mailed single-use links.
+	r.handle("POST /api/auth/password-reset", a.requestPasswordReset)
+	r.handle("POST /api/auth/password-reset/confirm", a.confirmPasswordReset)
+	r.handle("POST /api/auth/verify-email", a.verifyEmail)
+	r.handle("POST /api/me/verify-email/resend", a.requireAuth(a.resendVerification))
+
 	// Token flow for API clients (DRF SimpleJWT shapes).
 	r.handle("POST /api/token", a.obtainToken)
 	r.handle("POST /api/token/refresh", a.refreshToken)

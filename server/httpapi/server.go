@@ -33,6 +33,8 @@ type api struct {
 	log     *slog.Logger
 	health  func(context.Context) error
 	now     func() time.Time
+
+	requireVerified bool
 }
 
 // handlerFunc is an HTTP handler that returns its error; the router turns
@@ -52,6 +54,8 @@ func New(svc *auth.Service, opt Options) http.Handler {
 		log:     opt.Logger,
 		health:  opt.Health,
 		now:     svc.Config().Now,
+
+		requireVerified: svc.Config().RequireVerifiedEmail,
 	}
 	mux := http.NewServeMux()
 	a.routes(mux, opt.Pages)

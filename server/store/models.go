@@ -11,15 +11,16 @@ import (
 type User struct {
 	bun.BaseModel `bun:"table:users"`
 
-	ID           string     `bun:"id,pk"`
-	Email        string     `bun:"email,notnull,unique"` // normalised: trimmed, lower case
-	Name         string     `bun:"name,notnull"`
-	PasswordHash string     `bun:"password_hash,notnull"` // PHC string: $argon2id$v=19$m=…,t=…,p=…$salt$hash
-	IsActive     bool       `bun:"is_active,notnull"`
-	IsStaff      bool       `bun:"is_staff,notnull"`
-	IsSuperuser  bool       `bun:"is_superuser,notnull"`
-	DateJoined   time.Time  `bun:"date_joined,notnull"`
-	LastLogin    *time.Time `bun:"last_login"`
+	ID            string     `bun:"id,pk"`
+	Email         string     `bun:"email,notnull,unique"` // normalised: trimmed, lower case
+	Name          string     `bun:"name,notnull"`
+	PasswordHash  string     `bun:"password_hash,notnull"` // PHC string: $argon2id$v=19$m=…,t=…,p=…$salt$hash
+	IsActive      bool       `bun:"is_active,notnull"`
+	IsStaff       bool       `bun:"is_staff,notnull"`
+	IsSuperuser   bool       `bun:"is_superuser,notnull"`
+	DateJoined    time.Time  `bun:"date_joined,notnull"`
+	LastLogin     *time.Time `bun:"last_login"`
+	EmailVerified bool       `bun:"email_verified,notnull"`
 }
 
 // Session is one login on one device. Its refresh tokens form a family:
@@ -72,4 +73,24 @@ type Secret struct {
 	Name      string    `bun:"name,pk"`
 	Value     []byte    `bun:"value,notnull"`
 	CreatedAt time.Time `bun:"created_at,notnull"`
+}
+
+// The purposes of one-time tokens.
+const (
+	PurposePasswordReset = "password_reset"
+	PurposeVerifyEmail   = "verify_email"
+)
+
+// OneTimeToken is a single-use token mailed to a user (password reset,
+// email confirmation), stored only as the SHA-256 of its value.
+type OneTimeToken struct {
+	bun.BaseModel `bun:"table:one_time_tokens"`
+
+	ID        string     `bun:"id,pk"`
+	UserID    string     `bun:"user_id,notnull"`
+	Purpose   string     `bun:"purpose,notnull"`
+	TokenHash string     `bun:"token_hash,notnull,unique"`
+	CreatedAt time.Time  `bun:"created_at,notnull"`
+	ExpiresAt time.Time  `bun:"expires_at,notnull"`
+	UsedAt    *time.Time `bun:"used_at"`
 }

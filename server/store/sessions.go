@@ -21,8 +21,9 @@ func (s *Store) SessionByID(ctx context.Context, id string) (*Session, error) {
 // SessionStatus is what the authenticated request path needs to know
 // about a session: whose it is, and whether it may still be used.
 type SessionStatus struct {
-	UserID string
-	Live   bool // not revoked, not expired, and its user is active
+	UserID        string
+	Live          bool // not revoked, not expired, and its user is active
+	EmailVerified bool
 }
 
 // SessionStatus looks up a session and its user in one query.
@@ -32,18 +33,19 @@ func (s *Store) SessionStatus(ctx context.Context, id string, now time.Time) (Se
 		RevokedAt *time.Time `bun:"revoked_at"`
 		ExpiresAt time.Time  `bun:"expires_at"`
 		IsActive  bool       `bun:"is_active"`
+		Verified  bool       `bun:"email_verified"`
 	}
 	err := s.db.NewSelect().
 		TableExpr("sessions AS s").
 		Join("JOIN users AS u ON u.id = s.user_id").
-		ColumnExpr("s.user_id, s.revoked_at, s.expires_at, u.is_active").
+		ColumnExpr("s.user_id, s.revoked_at, s.expires_at, u.is_active, u.email_verified").
 		Where("s.id = ?", id).
 		Scan(ctx, &row)
 	if err != nil {
 		return SessionStatus{}, mapError(err)
 	}
 	live := row.RevokedAt == nil && row.ExpiresAt.After(now) && row.IsActive
-	return SessionStatus{UserID: row.UserID, Live: live}, nil
+	return SessionStatus{UserID: row.UserID, Live: live, EmailVerified: row.Verified}, nil
 }
 
 // ListLiveSessions returns a user's sessions that are neither revoked nor
@@ -137,7 +139,11 @@ func (s *Store) FlushExpired(ctx context.Context, now time.Time) (tokens, sessio
 			return mapError(err)
 		}
 		sessions, _ = res.RowsAffected()
-		return nil
+		// Mailed tokens are not counted: they are neither sessions nor
+		// refresh tokens, but they expire too.
+		_, err = tx.db.NewDelete().Model((*OneTimeToken)(nil)).
+			WhereOr("expires_at <= ?", now).WhereOr("used_at IS NOT NULL").Exec(ctx)
+		return mapError(err)
 	})
 	return tokens, sessions, err
 }

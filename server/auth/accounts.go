@@ -193,3 +193,15 @@ func (s *Service) CreateSuperuser(ctx context.Context, email, name, password str
 	}
 	return u, nil
 }
+
+// UserByEmail returns the account with the email (normalised here), for
+// forks that authenticate users some other way before StartSession.
+//
+// Errors: not_found.
+func (s *Service) UserByEmail(ctx context.Context, email string) (*store.User, error) {
+	u, err := s.store.UserByEmail(ctx, shared.NormalizeEmail(email))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, shared.NewError(shared.CodeNotFound, "There is no account with this email.")
+	}
+	return u, err
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/server/mail"
+	"github.com/authkit/authkit/server/notes"
 	"github.com/authkit/authkit/server/webui"
 	"github.com/authkit/authkit/shared"
 )
@@ -91,7 +92,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	handler := httpapi.New(svc, httpapi.Options{
+	handler := httpapi.New(svc, notes.New(st.DB(), nil), httpapi.Options{
 		InsecureCookies: c.insecureCookies,
 		Health:          st.Ping,
 		Pages:           webui.Handler(env.Version),

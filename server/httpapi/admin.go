@@ -10,7 +10,7 @@ import (
 // Staff-only user management. The service checks that the caller is staff
 // (403 forbidden otherwise) and who may change what.
 
-func (a *api) listUsers(w http.ResponseWriter, r *http.Request) error {
+func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
 	p, _ := principalFrom(r.Context())
 	q := r.URL.Query()
 	var fields shared.FieldErrors
@@ -44,7 +44,7 @@ func queryInt(s string, def int, name string, fields *shared.FieldErrors) int {
 	return n
 }
 
-func (a *api) updateUser(w http.ResponseWriter, r *http.Request) error {
+func (a *API) updateUser(w http.ResponseWriter, r *http.Request) error {
 	p, _ := principalFrom(r.Context())
 	req, err := decode[shared.AdminUpdateUserRequest](w, r)
 	if err != nil {

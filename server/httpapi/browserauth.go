@@ -11,7 +11,7 @@ import (
 // The browser flow: credentials in, cookies out. Bodies answer with the
 // user so the app can render at once.
 
-func (a *api) register(w http.ResponseWriter, r *http.Request) error {
+func (a *API) register(w http.ResponseWriter, r *http.Request) error {
 	req, err := decode[shared.RegisterRequest](w, r)
 	if err != nil {
 		return err
@@ -25,7 +25,7 @@ func (a *api) register(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *api) login(w http.ResponseWriter, r *http.Request) error {
+func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 	req, err := decode[shared.LoginRequest](w, r)
 	if err != nil {
 		return err
@@ -42,7 +42,7 @@ func (a *api) login(w http.ResponseWriter, r *http.Request) error {
 // refresh rotates the refresh cookie. It needs no CSRF token: the cookie
 // is SameSite=Strict, cross-origin requests are refused, and a forged
 // refresh would only hand fresh cookies to the victim's own browser.
-func (a *api) refresh(w http.ResponseWriter, r *http.Request) error {
+func (a *API) refresh(w http.ResponseWriter, r *http.Request) error {
 	u, issued, err := a.svc.RefreshInBrowser(r.Context(), a.cookies.refresh(r), clientOf(r))
 	if errors.Is(err, auth.ErrRefreshRaced) {
 		return err // another tab just refreshed: keep its new cookies
@@ -58,7 +58,7 @@ func (a *api) refresh(w http.ResponseWriter, r *http.Request) error {
 
 // logout ends the caller's session and clears the cookies. It is
 // idempotent: without a live session it only clears the cookies.
-func (a *api) logout(w http.ResponseWriter, r *http.Request) error {
+func (a *API) logout(w http.ResponseWriter, r *http.Request) error {
 	p, err := a.sessionForLogout(r)
 	if err != nil {
 		return err
@@ -73,7 +73,7 @@ func (a *api) logout(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *api) logoutAll(w http.ResponseWriter, r *http.Request) error {
+func (a *API) logoutAll(w http.ResponseWriter, r *http.Request) error {
 	p, err := a.sessionForLogout(r)
 	if err != nil {
 		return err
@@ -93,7 +93,7 @@ func (a *api) logoutAll(w http.ResponseWriter, r *http.Request) error {
 // (when it has expired) that of the refresh cookie, so logging out works
 // at any time. Cookie-authenticated logouts must pass the CSRF check. It
 // returns nil when the request carries no usable credentials.
-func (a *api) sessionForLogout(r *http.Request) (*authenticated, error) {
+func (a *API) sessionForLogout(r *http.Request) (*authenticated, error) {
 	var p *authenticated
 	if token, source, err := a.accessToken(r); err == nil {
 		if principal, err := a.svc.Authenticate(r.Context(), token); err == nil {
@@ -115,6 +115,6 @@ func (a *api) sessionForLogout(r *http.Request) (*authenticated, error) {
 	return p, nil
 }
 
-func (a *api) startBrowserSession(w http.ResponseWriter, issued auth.Issued) {
+func (a *API) startBrowserSession(w http.ResponseWriter, issued auth.Issued) {
 	a.cookies.set(w, issued, a.svc.CSRFToken(issued.SessionID), a.now())
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/server/mail"
+	"github.com/authkit/authkit/server/notes"
 	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/server/store/storetest"
 	"github.com/authkit/authkit/shared"
@@ -61,7 +62,7 @@ func newTestServer(t *testing.T, opts ...serverOption) *testServer {
 	if ts.svc, err = auth.New(ctx, st, cfg); err != nil {
 		t.Fatal(err)
 	}
-	ts.srv = httptest.NewUnstartedServer(httpapi.New(ts.svc, hopts))
+	ts.srv = httptest.NewUnstartedServer(httpapi.New(ts.svc, notes.New(st.DB(), cfg.Now), hopts))
 	ts.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // clients hanging up mid-handshake at cleanup
 	ts.srv.StartTLS()
 	t.Cleanup(ts.srv.Close)

@@ -10,7 +10,7 @@ import (
 
 // healthz answers 200 when the database answers, 503 otherwise, so a load
 // balancer takes an instance out of rotation when its database is gone.
-func (a *api) healthz(w http.ResponseWriter, r *http.Request) error {
+func (a *API) healthz(w http.ResponseWriter, r *http.Request) error {
 	if a.health != nil {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -26,7 +26,7 @@ func (a *api) healthz(w http.ResponseWriter, r *http.Request) error {
 
 // jwks publishes the public signing keys so other services can verify
 // access tokens themselves.
-func (a *api) jwks(w http.ResponseWriter, r *http.Request) error {
+func (a *API) jwks(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	writeJSON(w, http.StatusOK, a.svc.JWKS())
 	return nil

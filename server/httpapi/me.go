@@ -9,7 +9,7 @@ import (
 // The logged-in user's own account and sessions. Every handler here runs
 // behind requireAuth.
 
-func (a *api) me(w http.ResponseWriter, r *http.Request) error {
+func (a *API) me(w http.ResponseWriter, r *http.Request) error {
 	p, _ := principalFrom(r.Context())
 	u, err := a.svc.User(r.Context(), p.Principal)
 	if err != nil {
@@ -19,7 +19,7 @@ func (a *api) me(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *api) updateMe(w http.ResponseWriter, r *http.Request) error {
+func (a *API) updateMe(w http.ResponseWriter, r *http.Request) error {
 	p, _ := principalFrom(r.Context())
 	req, err := decode[shared.UpdateProfileRequest](w, r)
 	if err != nil {
@@ -33,7 +33,7 @@ func (a *api) updateMe(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *api) changePassword(w http.ResponseWriter, r *http.Request) error {
+func (a *API) changePassword(w http.ResponseWriter, r *http.Request) error {
 	p, _ := principalFrom(r.Context())
 	req, err := decode[shared.ChangePasswordRequest](w, r)
 	if err != nil {
@@ -46,7 +46,7 @@ func (a *api) changePassword(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *api) sessions(w http.ResponseWriter, r *http.Request) error {
+func (a *API) sessions(w http.ResponseWriter, r *http.Request) error {
 	p, _ := principalFrom(r.Context())
 	list, err := a.svc.Sessions(r.Context(), p.Principal)
 	if err != nil {
@@ -60,7 +60,7 @@ func (a *api) sessions(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *api) revokeSession(w http.ResponseWriter, r *http.Request) error {
+func (a *API) revokeSession(w http.ResponseWriter, r *http.Request) error {
 	p, _ := principalFrom(r.Context())
 	if err := a.svc.RevokeSession(r.Context(), p.Principal, r.PathValue("id")); err != nil {
 		return err

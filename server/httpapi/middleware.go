@@ -39,7 +39,7 @@ func principalFrom(ctx context.Context) (authenticated, bool) {
 // accessToken finds the access token of a request: the Authorization
 // header when present (which must then be a well-formed Bearer header),
 // else the access cookie.
-func (a *api) accessToken(r *http.Request) (string, credentialSource, error) {
+func (a *API) accessToken(r *http.Request) (string, credentialSource, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, token, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" || strings.ContainsAny(token, " \t") {
@@ -58,7 +58,7 @@ func (a *api) accessToken(r *http.Request) (string, credentialSource, error) {
 // a valid CSRF token. Bearer requests need no CSRF token: browsers never
 // attach an Authorization header on their own, so a forged cross-site
 // request cannot carry one.
-func (a *api) requireAuth(next handlerFunc) handlerFunc {
+func (a *API) requireAuth(next handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		token, source, err := a.accessToken(r)
 		if err != nil {
@@ -84,7 +84,7 @@ func (a *api) requireAuth(next handlerFunc) handlerFunc {
 // checkCSRF verifies the signed double-submit token: the X-CSRF-Token
 // header must equal the csrf cookie, and both must be the HMAC of the
 // session id, so a token planted by an attacker is worthless.
-func (a *api) checkCSRF(r *http.Request, sessionID string) error {
+func (a *API) checkCSRF(r *http.Request, sessionID string) error {
 	header, cookie := r.Header.Get(shared.CSRFHeader), a.cookies.csrfValue(r)
 	if header == "" || subtle.ConstantTimeCompare([]byte(header), []byte(cookie)) != 1 || !a.svc.CheckCSRF(sessionID, header) {
 		return shared.NewError(shared.CodeCSRFFailed, "The request's CSRF token is missing or wrong. Reload the page and try again.")

@@ -11,7 +11,7 @@ import (
 // to pages of the web app, which post the token here.
 
 // requestPasswordReset answers 202 with one body whatever the email.
-func (a *api) requestPasswordReset(w http.ResponseWriter, r *http.Request) error {
+func (a *API) requestPasswordReset(w http.ResponseWriter, r *http.Request) error {
 	req, err := decode[shared.PasswordResetRequest](w, r)
 	if err != nil {
 		return err
@@ -23,7 +23,7 @@ func (a *api) requestPasswordReset(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-func (a *api) confirmPasswordReset(w http.ResponseWriter, r *http.Request) error {
+func (a *API) confirmPasswordReset(w http.ResponseWriter, r *http.Request) error {
 	req, err := decode[shared.PasswordResetConfirmRequest](w, r)
 	if err != nil {
 		return err
@@ -35,7 +35,7 @@ func (a *api) confirmPasswordReset(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-func (a *api) verifyEmail(w http.ResponseWriter, r *http.Request) error {
+func (a *API) verifyEmail(w http.ResponseWriter, r *http.Request) error {
 	req, err := decode[shared.VerifyEmailRequest](w, r)
 	if err != nil {
 		return err
@@ -48,7 +48,7 @@ func (a *api) verifyEmail(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *api) resendVerification(w http.ResponseWriter, r *http.Request) error {
+func (a *API) resendVerification(w http.ResponseWriter, r *http.Request) error {
 	p, _ := principalFrom(r.Context())
 	if err := a.svc.ResendVerification(r.Context(), p.Principal); err != nil {
 		return err

@@ -9,7 +9,7 @@ import (
 )
 
 // routes lists the whole HTTP surface in one place.
-func (a *api) routes(mux *http.ServeMux, pages http.Handler) {
+func (a *API) routes(mux *http.ServeMux, pages http.Handler) {
 	r := newRouter(a, mux)
 
 	// Browser flow: cookies.
@@ -41,6 +41,12 @@ func (a *api) routes(mux *http.ServeMux, pages http.Handler) {
 	r.handle("GET /api/admin/users", a.requireAuth(a.listUsers))
 	r.handle("PATCH /api/admin/users/{id}", a.requireAuth(a.updateUser))
 
+	// The private notes example (see the README to delete it).
+	r.handle("GET /api/notes", a.requireAuth(a.listNotes))
+	r.handle("POST /api/notes", a.requireAuth(a.createNote))
+	r.handle("PATCH /api/notes/{id}", a.requireAuth(a.updateNote))
+	r.handle("DELETE /api/notes/{id}", a.requireAuth(a.deleteNote))
+
 	r.finish()
 
 	mux.Handle("/api/", noStore(a.serve(func(http.ResponseWriter, *http.Request) error {
@@ -57,12 +63,12 @@ func (a *api) routes(mux *http.ServeMux, pages http.Handler) {
 // answers other methods with a JSON 405 and an Allow header (the standard
 // mux would answer in plain text).
 type router struct {
-	a       *api
+	a       *API
 	mux     *http.ServeMux
 	methods map[string][]string // path → methods
 }
 
-func newRouter(a *api, mux *http.ServeMux) *router {
+func newRouter(a *API, mux *http.ServeMux) *router {
 	return &router{a: a, mux: mux, methods: map[string][]string{}}
 }
 

@@ -1,7 +1,3 @@
-// Package httpapi is the HTTP face of the auth service: routes, JSON
-// decoding and encoding, cookies, CSRF and request logging. Handlers read
-// like a story (decode, call the service, encode); everything about
-// accounts and tokens lives in package auth.
 package httpapi
 
 import (
@@ -11,6 +7,7 @@ import (
 	"time"
 
 	"github.com/authkit/authkit/server/auth"
+	"github.com/authkit/authkit/server/notes"
 	"github.com/authkit/authkit/shared"
 )
 
@@ -26,13 +23,18 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// api holds what the handlers share.
-type api struct {
+// API is the HTTP surface of the kit. It serves requests itself
+// (http.Handler) and lends its authentication to a fork's own handlers:
+// RequireUser, RequireStaff, UserFrom, LogIn and LogOut (see doc.go).
+type API struct {
 	svc     *auth.Service
+	notes   *notes.Service
 	cookies cookieJar
 	log     *slog.Logger
 	health  func(context.Context) error
 	now     func() time.Time
+	mux     *http.ServeMux
+	handler http.Handler
 
 	requireVerified bool
 }
@@ -43,22 +45,24 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // New returns the whole HTTP surface: the API, /healthz, the JWKS and the
 // pages, wrapped in panic recovery, cross-origin protection and request
-// logging.
-func New(svc *auth.Service, opt Options) http.Handler {
+// logging. Its dependencies are its arguments: the auth service and the
+// services of the resources it serves (the notes example).
+func New(svc *auth.Service, notesSvc *notes.Service, opt Options) *API {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	a := &api{
+	a := &API{
 		svc:     svc,
+		notes:   notesSvc,
 		cookies: newCookieJar(!opt.InsecureCookies),
 		log:     opt.Logger,
 		health:  opt.Health,
 		now:     svc.Config().Now,
+		mux:     http.NewServeMux(),
 
 		requireVerified: svc.Config().RequireVerifiedEmail,
 	}
-	mux := http.NewServeMux()
-	a.routes(mux, opt.Pages)
+	a.routes(a.mux, opt.Pages)
 
 	// Browsers mark cross-site requests (Sec-Fetch-Site, Origin); refusing
 	// every state-changing one blocks login CSRF and forged register or
@@ -67,11 +71,15 @@ func New(svc *auth.Service, opt Options) http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, a.log, shared.NewError(shared.CodeCSRFFailed, "Cross-origin requests are not allowed."))
 	}))
-	return logRequests(a.log, recoverPanics(a.log, cop.Handler(mux)))
+	a.handler = logRequests(a.log, recoverPanics(a.log, cop.Handler(a.mux)))
+	return a
 }
 
+// ServeHTTP serves a request.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.ServeHTTP(w, r) }
+
 // serve adapts a handlerFunc to http.Handler.
-func (a *api) serve(h handlerFunc) http.Handler {
+func (a *API) serve(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r); err != nil {
 			writeError(w, r, a.log, err)

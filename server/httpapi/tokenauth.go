@@ -10,7 +10,7 @@ import (
 // in the body, no cookies. Clients send the access token as
 // "Authorization: Bearer …".
 
-func (a *api) obtainToken(w http.ResponseWriter, r *http.Request) error {
+func (a *API) obtainToken(w http.ResponseWriter, r *http.Request) error {
 	req, err := decode[shared.LoginRequest](w, r)
 	if err != nil {
 		return err
@@ -23,7 +23,7 @@ func (a *api) obtainToken(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *api) refreshToken(w http.ResponseWriter, r *http.Request) error {
+func (a *API) refreshToken(w http.ResponseWriter, r *http.Request) error {
 	req, err := decodeValid[shared.RefreshRequest](w, r)
 	if err != nil {
 		return err
@@ -36,7 +36,7 @@ func (a *api) refreshToken(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *api) verifyToken(w http.ResponseWriter, r *http.Request) error {
+func (a *API) verifyToken(w http.ResponseWriter, r *http.Request) error {
 	req, err := decodeValid[shared.VerifyRequest](w, r)
 	if err != nil {
 		return err

@@ -1,0 +1,100 @@
+package shared
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// The private notes example: a small resource that shows every layer a
+// fork touches. See the README's "Deleting the notes example" to remove it.
+
+// Note limits.
+const (
+	MaxNoteTitleLength = 200
+	MaxNoteBodyLength  = 10_000
+)
+
+// Note is one of the caller's notes.
+type Note struct {
+	ID        string    `json:"id"`
+	Title     string    `json:"title"`
+	Body      string    `json:"body"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// NotesResponse answers GET /api/notes, newest first.
+type NotesResponse struct {
+	Notes []Note `json:"notes"`
+}
+
+// NoteResponse answers POST /api/notes and PATCH /api/notes/{id}.
+type NoteResponse struct {
+	Note Note `json:"note"`
+}
+
+// CreateNoteRequest is the body of POST /api/notes.
+type CreateNoteRequest struct {
+	Title string `json:"title"`
+	Body  string `json:"body"`
+}
+
+// UpdateNoteRequest is the body of PATCH /api/notes/{id}; absent fields
+// stay as they are.
+type UpdateNoteRequest struct {
+	Title *string `json:"title"`
+	Body  *string `json:"body"`
+}
+
+// ValidateNoteTitle checks an already trimmed title.
+func ValidateNoteTitle(title string) string {
+	switch n := utf8.RuneCountInString(title); {
+	case n == 0:
+		return "Give the note a title."
+	case n > MaxNoteTitleLength:
+		return "Titles can be at most 200 characters long."
+	}
+	return ""
+}
+
+// ValidateNoteBody checks a note's body.
+func ValidateNoteBody(body string) string {
+	if utf8.RuneCountInString(body) > MaxNoteBodyLength {
+		return "Notes can be at most 10,000 characters long."
+	}
+	return ""
+}
+
+// Validate trims the title and checks both fields.
+func (r *CreateNoteRequest) Validate() error {
+	r.Title = strings.TrimSpace(r.Title)
+	var f FieldErrors
+	if msg := ValidateNoteTitle(r.Title); msg != "" {
+		f.Add("title", msg)
+	}
+	if msg := ValidateNoteBody(r.Body); msg != "" {
+		f.Add("body", msg)
+	}
+	return f.Err()
+}
+
+// Validate trims the title and checks the fields present.
+func (r *UpdateNoteRequest) Validate() error {
+	var f FieldErrors
+	if r.Title == nil && r.Body == nil {
+		f.Add("title", "Send a title, a body, or both.")
+	}
+	if r.Title != nil {
+		*r.Title = strings.TrimSpace(*r.Title)
+		if msg := ValidateNoteTitle(*r.Title); msg != "" {
+			f.Add("title", msg)
+		}
+	}
+	if r.Body != nil {
+		if msg := ValidateNoteBody(*r.Body); msg != "" {
+			f.Add("body", msg)
+		}
+	}
+	return f.Err()
+}

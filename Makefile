@@ -32,6 +32,9 @@ vet:
 	GOOS=js GOARCH=wasm $(GO) vet ./app/... ./shared/...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt needed'; exit 1; }
 
+# The packages whose tests run on the database storetest picks.
+DB_PACKAGES := ./server/auth/... ./server/store/... ./server/httpapi/... ./server/cli/...
+
 # Every test: unit, API, CLI, fuzz seed corpora and the browser tests
 # (which need the built binary and skip without Chromium unless CI=true).
 # With AUTHKIT_TEST_POSTGRES set (.ci/with-postgres does it), the server
@@ -40,7 +43,7 @@ test: build vet
 	AUTHKIT_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 12m ./...
 	@if [ -n "$$AUTHKIT_TEST_POSTGRES" ]; then \
 		echo "== the server suites again, on PostgreSQL"; \
-		AUTHKIT_TEST_DB=postgres AUTHKIT_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 12m ./server/...; \
+		AUTHKIT_TEST_DB=postgres AUTHKIT_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 12m $(DB_PACKAGES); \
 	else \
 		echo "AUTHKIT_TEST_POSTGRES is unset: the PostgreSQL pass was skipped (run: .ci/with-postgres make test)"; \
 	fi

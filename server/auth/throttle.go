@@ -31,9 +31,16 @@ func newThrottle(n int, window time.Duration) *throttle {
 	}
 }
 
-func (t *throttle) bucket(key string) *rate.Limiter {
+// maxBuckets bounds the memory a flood of distinct keys (made-up emails,
+// spoofed clients) can take: about 100 bytes a bucket.
+const maxBuckets = 100_000
+
+func (t *throttle) bucket(key string, now time.Time) *rate.Limiter {
 	b, ok := t.buckets[key]
 	if !ok {
+		if len(t.buckets) >= maxBuckets {
+			t.pruneLocked(now)
+		}
 		b = rate.NewLimiter(t.limit, t.burst)
 		t.buckets[key] = b
 	}
@@ -65,7 +72,7 @@ func (t *throttle) spend(key string, now time.Time) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.bucket(key).AllowN(now, 1)
+	t.bucket(key, now).AllowN(now, 1)
 }
 
 // take spends a token if one is available and otherwise reports the wait.
@@ -75,7 +82,7 @@ func (t *throttle) take(key string, now time.Time) time.Duration {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	b := t.bucket(key)
+	b := t.bucket(key, now)
 	if b.AllowN(now, 1) {
 		return 0
 	}
@@ -89,9 +96,21 @@ func (t *throttle) prune(now time.Time) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.pruneLocked(now)
+}
+
+func (t *throttle) pruneLocked(now time.Time) {
 	for key, b := range t.buckets {
 		if b.TokensAt(now) >= float64(t.burst) {
 			delete(t.buckets, key)
 		}
+	}
+	// Still full of live buckets: an attack with more keys than we keep.
+	// Forget the oldest-looking half rather than grow without bound.
+	for key := range t.buckets {
+		if len(t.buckets) < maxBuckets/2 {
+			break
+		}
+		delete(t.buckets, key)
 	}
 }

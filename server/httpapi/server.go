@@ -71,7 +71,7 @@ func New(svc *auth.Service, notesSvc *notes.Service, opt Options) *API {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, a.log, shared.NewError(shared.CodeCSRFFailed, "Cross-origin requests are not allowed."))
 	}))
-	a.handler = logRequests(a.log, recoverPanics(a.log, cop.Handler(a.mux)))
+	a.handler = logRequests(a.log, recoverPanics(a.log, securityHeaders(cop.Handler(a.mux))))
 	return a
 }
 

@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -25,16 +24,20 @@ import (
 
 const chromiumPath = "/usr/bin/chromium"
 
+// The browser window: a laptop screen. checkNarrow also tries a phone's.
+const windowWidth, windowHeight = 1280, 900
+
 // accessTTL is short, so a test can outlive an access token and watch the
 // app refresh it silently.
 const accessTTL = 3 * time.Second
 
 // server is a running authkit.
 type server struct {
-	bin string
-	db  string
-	url string
-	log *syncBuffer
+	bin  string
+	db   string
+	url  string
+	log  *syncBuffer
+	stop func() // stops the server; safe to call more than once
 }
 
 // startServer runs AUTHKIT_BIN (skipping the test without it) until the
@@ -56,6 +59,7 @@ func startServer(t *testing.T) *server {
 		"--access-ttl", accessTTL.String(),
 		"--login-throttle", "0",
 		"--register-throttle", "0",
+		"--public-url", s.url,
 	)
 	cmd.Stdout, cmd.Stderr = s.log, s.log
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
@@ -64,9 +68,12 @@ func startServer(t *testing.T) *server {
 		cancel()
 		t.Fatalf("starting %s: %v", bin, err)
 	}
-	t.Cleanup(func() {
+	s.stop = sync.OnceFunc(func() {
 		cancel()
 		_ = cmd.Wait()
+	})
+	t.Cleanup(func() {
+		s.stop()
 		if t.Failed() {
 			t.Logf("server log:\n%s", s.log.String())
 		}
@@ -100,6 +107,31 @@ func (s *server) createSuperuser(t *testing.T, email, name, password string) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("createsuperuser: %v\n%s", err, out)
 	}
+}
+
+// mailedLink waits for the server to "send" (without --smtp-url, log) a
+// mail to email with a link to path, and returns the link's path and
+// query.
+func (s *server) mailedLink(t *testing.T, email, path string) string {
+	t.Helper()
+	link := regexp.MustCompile(regexp.QuoteMeta(s.url+path) + `\?token=[A-Za-z0-9_%.~-]+`)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		var found string
+		for line := range strings.Lines(s.log.String()) {
+			if strings.Contains(line, "to="+email) {
+				if m := link.FindString(line); m != "" {
+					found = m // the newest mail wins
+				}
+			}
+		}
+		if found != "" {
+			return strings.TrimPrefix(found, s.url)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("no mail to %s with a link to %s; log:\n%s", email, path, s.log.String())
+	return ""
 }
 
 func freeAddr(t *testing.T) string {
@@ -142,7 +174,7 @@ func newBrowser(t *testing.T, s *server, name string) *browser {
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(1280, 900),
+		chromedp.WindowSize(windowWidth, windowHeight),
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
@@ -312,6 +344,20 @@ func (b *browser) screenshot(step string) {
 	}
 }
 
+// checkNarrow shows the page at a phone's 360px width: nothing may stick
+// out sideways (wide tables scroll inside their own box), and the page is
+// saved as step.
+func (b *browser) checkNarrow(step string) {
+	b.t.Helper()
+	b.do("narrow the window", chromedp.EmulateViewport(360, 740))
+	defer b.do("restore the window", chromedp.EmulateViewport(windowWidth, windowHeight))
+	b.poll("lay out at 360px", `window.innerWidth === 360`)
+	if w := eval[int](b, `document.documentElement.scrollWidth`); w > 360 {
+		b.t.Errorf("%s: at 360px the page is %dpx wide", step, w)
+	}
+	b.screenshot(step)
+}
+
 var (
 	screenshotDirOnce sync.Once
 	screenshotDirPath string
@@ -364,5 +410,3 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
-
-var errNotYet = errors.New("not yet")

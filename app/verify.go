@@ -1,0 +1,77 @@
+package app
+
+import (
+	"github.com/authkit/authkit/shared"
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// verifyEmailPage is /verify-email?token=…, where the link mailed at
+// sign-up leads. The page posts the token itself: mail scanners that
+// fetch links do not run the app, so they cannot use the link up.
+type verifyEmailPage struct {
+	basePage
+	api *Client
+
+	user   *shared.User
+	err    error
+	done   bool
+	notice notice
+}
+
+func (p *verifyEmailPage) OnNav(ctx app.Context) {
+	ctx.Page().SetTitle("Confirm your email · authkit")
+	if app.IsServer {
+		return
+	}
+	p.verify(ctx)
+}
+
+func (p *verifyEmailPage) verify(ctx app.Context) {
+	var token string
+	if u := ctx.Page().URL(); u != nil {
+		token = u.Query().Get("token")
+	}
+	req := shared.VerifyEmailRequest{Token: token}
+	if err := req.Validate(); err != nil {
+		p.done, p.notice = true, notice{kind: "error", text: fieldErrors(err)["token"]}
+		return
+	}
+	p.done, p.err, p.notice = false, nil, notice{}
+	p.background(ctx, func() func(app.Context) {
+		user, err := p.api.VerifyEmail(ctx, req)
+		return func(ctx app.Context) {
+			p.done, p.err = true, err
+			if err != nil {
+				p.notice = errorNotice(err)
+				return
+			}
+			p.user = &user
+			p.notice = successNotice("Your email address " + user.Email + " is confirmed. Thank you.")
+		}
+	})
+}
+
+func (p *verifyEmailPage) onRetry(ctx app.Context, e app.Event) { p.verify(ctx) }
+
+func (p *verifyEmailPage) Render() app.UI {
+	var next app.UI
+	switch {
+	case !p.done:
+		next = loading("Confirming your email address…")
+	case p.err == nil && p.user != nil:
+		next = app.Div().Class("actions").Body(
+			app.A().ID("go-profile").Class("button primary").Href("/profile").Text("Go to your profile"),
+		)
+	case p.err != nil && !hasCode(p.err, shared.CodeInvalidToken):
+		next = app.Button().Type("button").ID("retry").Class("button").Text("Try again").OnClick(p.onRetry)
+	default:
+		next = app.P().Class("muted").Text("You can ask for a new link on your profile page, once you are logged in.")
+	}
+	return chrome{path: "/verify-email", user: p.user, known: p.done}.render(
+		app.Section().ID("verify-email").Class("card narrow").Body(
+			app.H1().Text("Confirm your email"),
+			p.notice.render("verify-notice"),
+			next,
+		),
+	)
+}

@@ -1,0 +1,323 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// These tests drive the real binary through headless Chromium the way
+// people use it. Run them with:
+//
+//	make build && AUTHKIT_BIN=$PWD/bin/authkit go test ./server/e2e/
+//
+// Screenshots of each page, and of every failure, land in
+// test-output/screenshots/.
+
+const (
+	annEmail    = "ann@example.com"
+	annPassword = "correct horse battery staple"
+	annNewPass  = "a different long passphrase"
+)
+
+// TestBrowser_AccountLifecycle walks one account from sign-up to a
+// second device being signed out remotely, and past an access token's
+// expiry.
+func TestBrowser_AccountLifecycle(t *testing.T) {
+	s := startServer(t)
+	laptop := newBrowser(t, s, "laptop")
+
+	// Sign up, and land on the profile.
+	laptop.open("/register")
+	laptop.screenshot("register")
+	laptop.fill("name", "Ann Example")
+	laptop.fill("email", annEmail)
+	laptop.fill("password", annPassword)
+	laptop.waitText("#password-strength", "Strength")
+	laptop.click("#register-form button[type=submit]")
+	laptop.waitPath("/profile")
+	laptop.waitText("#account-email", annEmail)
+	if got := laptop.text("#account-name"); got != "Ann Example" {
+		t.Errorf("profile name = %q", got)
+	}
+	laptop.screenshot("profile")
+	laptop.checkNarrow("profile-360")
+
+	// A reload keeps the session.
+	laptop.reload()
+	laptop.waitText("#account-email", annEmail)
+
+	// Log out; the profile is then out of reach.
+	laptop.click("#logout")
+	laptop.waitPath("/login")
+	laptop.open("/profile")
+	laptop.waitPath("/login?next=/profile")
+	laptop.screenshot("login")
+	if n := eval[int](laptop, `localStorage.length + sessionStorage.length`); n != 0 {
+		t.Errorf("after logout the browser's storage holds %d items", n)
+	}
+
+	// Log in again, and come back to the profile.
+	laptop.fill("email", annEmail)
+	laptop.fill("password", annPassword)
+	laptop.click("#login-form button[type=submit]")
+	laptop.waitPath("/profile")
+	laptop.waitText("#account-email", annEmail)
+
+	// Rename.
+	laptop.fill("name", "Ann Renamed")
+	laptop.click("#profile-form button[type=submit]")
+	laptop.waitText("#profile-notice .notice.success", "saved")
+	laptop.waitText("#account-name", "Ann Renamed")
+
+	// Change the password.
+	laptop.fill("current_password", annPassword)
+	laptop.fill("new_password", annNewPass)
+	laptop.click("#password-form button[type=submit]")
+	laptop.waitText("#password-notice .notice.success", "changed")
+
+	// A second device logs in with the new password...
+	phone := newBrowser(t, s, "phone")
+	phone.open("/login")
+	phone.fill("email", annEmail)
+	phone.fill("password", annNewPass)
+	phone.click("#login-form button[type=submit]")
+	phone.waitPath("/profile")
+	phone.waitText("#account-name", "Ann Renamed")
+
+	// ...shows up on the laptop, which signs it out.
+	laptop.reload()
+	laptop.poll("see two sessions", `document.querySelectorAll("#sessions li.session").length === 2`)
+	laptop.waitText("#sessions li.session .badge", "This device")
+	laptop.screenshot("sessions")
+	laptop.checkNarrow("sessions-360")
+	laptop.click("#sessions li.session:not(:has(.badge)) button")
+	laptop.waitText("#sessions-notice .notice.success", "Signed out")
+	laptop.poll("see one session", `document.querySelectorAll("#sessions li.session").length === 1`)
+	lastToken := time.Now() // the laptop's access token is at most this fresh
+
+	// The phone is signed out.
+	phone.eventuallySignedOut("/profile")
+
+	// Past the access token's lifetime the laptop's session still works:
+	// the app refreshes it without a word.
+	time.Sleep(time.Until(lastToken.Add(accessTTL + time.Second)))
+	laptop.reload()
+	laptop.waitText("#account-email", annEmail)
+	if n := laptop.requestsTo("/api/auth/refresh"); n != 1 {
+		t.Errorf("refreshes after the access token expired = %d, want 1", n)
+	}
+
+	// Log out everywhere ends this session too.
+	laptop.click("#logout-all")
+	laptop.waitPath("/login")
+	laptop.open("/profile")
+	laptop.waitPath("/login?next=/profile")
+	laptop.checkConsole()
+}
+
+// TestBrowser_StaffDeactivatesAUser: a superuser made on the command line
+// finds a user in /admin and deactivates them, which signs them out; the
+// user could not open /admin themselves.
+func TestBrowser_StaffDeactivatesAUser(t *testing.T) {
+	s := startServer(t)
+	s.createSuperuser(t, "boss@example.com", "The Boss", "boss password 123")
+
+	bob := newBrowser(t, s, "bob")
+	bob.open("/register")
+	bob.fill("name", "Bob Builder")
+	bob.fill("email", "bob@example.com")
+	bob.fill("password", "bob's long password")
+	bob.click("#register-form button[type=submit]")
+	bob.waitPath("/profile")
+
+	bob.open("/admin")
+	bob.waitText("#no-access h1", "You do not have access")
+	bob.screenshot("no-access")
+
+	boss := newBrowser(t, s, "boss")
+	boss.open("/login?next=/admin")
+	boss.fill("email", "boss@example.com")
+	boss.fill("password", "boss password 123")
+	boss.click("#login-form button[type=submit]")
+	boss.waitPath("/admin")
+	boss.waitText("#users", "boss@example.com")
+
+	boss.fill("q", "bob")
+	boss.click("#admin-search-form button[type=submit]")
+	boss.poll("see only bob", `(() => {
+		const rows = document.querySelectorAll("#users tbody tr");
+		return rows.length === 1 && rows[0].textContent.includes("bob@example.com");
+	})()`)
+	boss.screenshot("admin")
+	boss.checkNarrow("admin-360")
+
+	boss.click(`button[aria-label="Deactivate bob@example.com"]`)
+	boss.waitText("#confirm-panel", "Deactivate bob@example.com?")
+	boss.screenshot("confirm")
+	boss.click("#confirm-deactivate")
+	boss.waitText("#admin-notice .notice.success", "deactivated")
+	boss.waitText("#users tbody tr", "Inactive")
+
+	bob.eventuallySignedOut("/profile")
+	boss.checkConsole()
+}
+
+// TestBrowser_FormsExplainWhatIsWrong covers the error paths: a wrong
+// password, a form the browser refuses to send, an unknown page, a server
+// that cannot be reached.
+func TestBrowser_FormsExplainWhatIsWrong(t *testing.T) {
+	s := startServer(t)
+	b := newBrowser(t, s, "visitor")
+
+	// Wrong credentials: one calm error, the form ready for another try.
+	b.open("/login")
+	b.fill("email", "nobody@example.com")
+	b.fill("password", "not the password")
+	b.click("#login-form button[type=submit]")
+	b.waitText(`#login-notice .notice.error[role="alert"]`, "incorrect")
+	b.poll("the button is usable again", `!document.querySelector("#login-form button[type=submit]").disabled`)
+	b.screenshot("bad-credentials")
+
+	// An invalid sign-up: errors beside each field, focus on the first,
+	// and no request at all.
+	b.open("/register")
+	b.fill("email", "not-an-email")
+	b.fill("password", "short")
+	b.click("#register-form button[type=submit]")
+	b.waitText("#name-error", "Enter your name.")
+	b.waitText("#email-error", "valid email")
+	b.waitText("#password-error", "8 characters")
+	if got := eval[string](b, `document.activeElement.id`); got != "name" {
+		t.Errorf("focus is on %q, want the name field", got)
+	}
+	if got := eval[string](b, `document.getElementById("email").getAttribute("aria-invalid")`); got != "true" {
+		t.Errorf("email aria-invalid = %q", got)
+	}
+	if n := b.requestsTo("/api/auth/register"); n != 0 {
+		t.Errorf("an invalid form sent %d requests", n)
+	}
+	b.screenshot("register-errors")
+	b.checkNarrow("register-errors-360")
+
+	// The password can be shown and hidden again.
+	b.click("#password-toggle")
+	b.poll("show the password", `document.getElementById("password").type === "text"`)
+	b.click("#password-toggle")
+	b.poll("hide the password", `document.getElementById("password").type === "password"`)
+
+	// An unknown page is a friendly one.
+	b.open("/no/such/page")
+	b.waitText("#not-found h1", "Page not found")
+	b.screenshot("not-found")
+
+	b.open("/")
+	b.waitText("#go-login", "Log in")
+	b.screenshot("home")
+	b.checkConsole()
+
+	// With the server gone, the form says so and can be sent again.
+	b.open("/login")
+	s.stop()
+	b.fill("email", annEmail)
+	b.fill("password", annPassword)
+	b.click("#login-form button[type=submit]")
+	b.waitText("#login-notice .notice.error", "Could not reach the server. Check your connection and try again.")
+	b.poll("the button is usable again", `!document.querySelector("#login-form button[type=submit]").disabled`)
+	b.screenshot("offline")
+}
+
+// TestBrowser_EmailLinks follows the links authkit mails: the address
+// confirmation sent at sign-up, and a password reset asked for from the
+// login form.
+func TestBrowser_EmailLinks(t *testing.T) {
+	s := startServer(t)
+	b := newBrowser(t, s, "carol")
+
+	b.open("/register")
+	b.fill("name", "Carol")
+	b.fill("email", "carol@example.com")
+	b.fill("password", "carol's first password")
+	b.click("#register-form button[type=submit]")
+	b.waitPath("/profile")
+	b.waitText("#email-unconfirmed", "Not confirmed")
+
+	// The confirmation link confirms the address.
+	b.open(s.mailedLink(t, "carol@example.com", "/verify-email"))
+	b.waitText("#verify-notice .notice.success", "confirmed")
+	b.screenshot("verified")
+	b.click("#go-profile")
+	b.waitPath("/profile")
+	b.waitText("#account-email", "carol@example.com")
+	if n := eval[int](b, `document.querySelectorAll("#email-unconfirmed").length`); n != 0 {
+		t.Errorf("the profile still says the email is not confirmed")
+	}
+
+	// Forgot the password: ask for a link from the login form.
+	b.click("#logout")
+	b.waitPath("/login")
+	b.click("#forgot-password")
+	b.waitPath("/forgot-password")
+	b.fill("email", "carol@example.com")
+	b.click("#forgot-password-form button[type=submit]")
+	b.waitText("#forgot-notice .notice.success", "")
+	b.screenshot("forgot-password")
+
+	// The link sets a new password, which then logs in.
+	reset := s.mailedLink(t, "carol@example.com", "/reset-password")
+	b.open(reset)
+	b.fill("new_password", "carol's second password")
+	b.click("#reset-password-form button[type=submit]")
+	b.waitText("#reset-notice .notice.success", "changed")
+	b.screenshot("reset-password")
+	b.click("#go-login")
+	b.waitPath("/login")
+	b.fill("email", "carol@example.com")
+	b.fill("password", "carol's second password")
+	b.click("#login-form button[type=submit]")
+	b.waitPath("/profile")
+
+	// A used link says so, and offers a new one.
+	b.open(reset)
+	b.fill("new_password", "carol's third password")
+	b.click("#reset-password-form button[type=submit]")
+	b.waitText("#reset-notice .notice.error", "")
+	b.waitText("#ask-again", "Ask for a new link")
+	b.checkConsole()
+}
+
+// eventuallySignedOut opens path until the app sends the browser to the
+// login form. The server may honour an access token it has already issued
+// for a moment after its session ends, so this retries for a while.
+func (b *browser) eventuallySignedOut(path string) {
+	b.t.Helper()
+	deadline := time.Now().Add(accessTTL + 5*time.Second)
+	for {
+		b.open(path)
+		b.poll("load or redirect", fmt.Sprintf(`location.pathname === "/login" || !!document.querySelector("#account-email, #users")`))
+		if eval[string](b, "location.pathname") == "/login" {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("%s: still signed in at %s", b.name, path)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// checkConsole fails the test on errors in the page's console, such as a
+// Content-Security-Policy violation. Failed API calls that the app
+// expects (401 before a refresh, 400 for a bad form) are not errors the
+// page logs, but Chromium reports failed requests; those are ignored.
+func (b *browser) checkConsole() {
+	b.t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, p := range b.problems {
+		if strings.Contains(p, "Failed to load resource") {
+			continue
+		}
+		b.t.Errorf("%s's console: %s", b.name, p)
+	}
+}

@@ -1,0 +1,175 @@
+// Package webui serves the browser app: go-app's pages, prerendered on the
+// server without any user data, go-app's scripts and manifest, and the
+// files of web/ (stylesheet, icons, app.wasm) under /web/.
+//
+// The server mounts it for every path the API does not claim.
+package webui
+
+import (
+	"io/fs"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/authkit/authkit/app"
+	"github.com/authkit/authkit/web"
+	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// contentSecurityPolicy lets the page run only this origin's scripts and
+// compile its WebAssembly ('wasm-unsafe-eval' allows WebAssembly, not JS
+// eval), talk only to this origin, and never be framed (clickjacking).
+// go-app's pages need no inline script or style.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; " +
+	"style-src 'self'; img-src 'self' data:; connect-src 'self'; manifest-src 'self'; " +
+	"worker-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// goappFiles are the paths go-app answers itself, besides pages.
+var goappFiles = map[string]bool{
+	"/app.js": true, "/goapp.js": true, "/wasm_exec.js": true, "/app-worker.js": true,
+	"/manifest.webmanifest": true, "/manifest.json": true, "/app.css": true,
+}
+
+// Handler returns the browser app's handler. version names the release; it
+// keys the service worker's cache, so browsers fetch a new app.wasm exactly
+// when it changes (see releaseVersion).
+func Handler(version string) http.Handler {
+	return newHandler(version, web.FS)
+}
+
+func newHandler(version string, files fs.FS) http.Handler {
+	app.Routes()
+	static := newAssets(files)
+	wasmSize := ""
+	if wasm, ok := static.files["app.wasm"]; ok {
+		wasmSize = strconv.FormatInt(wasm.size, 10)
+	}
+	return &handler{
+		static: static,
+		pages: &goapp.Handler{
+			Name:        "authkit",
+			ShortName:   "authkit",
+			Title:       "authkit",
+			Description: "Sign up, log in and manage your sessions.",
+			Author:      "authkit",
+			Icon: goapp.Icon{
+				Default:  "/web/icon.png",
+				Large:    "/web/icon-512.png",
+				Maskable: "/web/icon-512.png",
+				SVG:      "/web/icon.svg",
+			},
+			BackgroundColor:    "#f6f7f9",
+			ThemeColor:         "#1d4ed8",
+			LoadingLabel:       "Loading… {progress}%",
+			Styles:             []string{"/web/app.css"},
+			CacheableResources: []string{"/web/icon.svg"},
+			Version:            releaseVersion(version, static.digest),
+			// app.wasm travels compressed, so the Content-Length header
+			// cannot drive the loading progress; the raw size can.
+			WasmContentLength: wasmSize,
+			Resources:         webResources{},
+		},
+	}
+}
+
+// releaseVersion is the version go-app gives the service worker. The
+// build's version alone is not enough: "dev" never changes, and a dirty
+// tree's "abc123-dirty" stays the same across rebuilds. The digest of the
+// embedded files changes with every rebuilt app.wasm or edited stylesheet.
+func releaseVersion(version, digest string) string {
+	if version == "" {
+		version = "dev"
+	}
+	if digest == "" {
+		return version
+	}
+	return version + "-" + digest[:12]
+}
+
+type handler struct {
+	pages  *goapp.Handler
+	static *assets
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	switch path := r.URL.Path; {
+	case strings.HasPrefix(path, "/web/"):
+		h.static.serve(w, r, strings.TrimPrefix(path, "/web/"))
+	case path == "/robots.txt":
+		h.static.serve(w, r, "robots.txt")
+	case goappFiles[path]:
+		h.pages.ServeHTTP(w, r)
+	case strings.HasPrefix(path, "/api/") || strings.Contains(path, ".") && !app.IsPage(path):
+		// Not the API's (it is mounted elsewhere) and not a page: a
+		// missing file gets a plain 404, not the not-found page.
+		http.NotFound(w, r)
+	default:
+		h.servePage(w, r)
+	}
+}
+
+// servePage answers with go-app's prerendered page: the page itself for
+// the app's routes, and the not-found page with status 404 for any other
+// path.
+func (h *handler) servePage(w http.ResponseWriter, r *http.Request) {
+	header := w.Header()
+	header.Set("Content-Security-Policy", contentSecurityPolicy)
+	header.Set("Referrer-Policy", "same-origin")
+	header.Set("X-Frame-Options", "DENY")
+	h.pages.ServeHTTP(&pageWriter{ResponseWriter: w, notFound: !app.IsPage(r.URL.Path)}, r)
+}
+
+// pageWriter adjusts go-app's page responses: it names the charset, and
+// turns the not-found page's 200 into a 404.
+type pageWriter struct {
+	http.ResponseWriter
+	notFound    bool
+	wroteHeader bool
+}
+
+func (w *pageWriter) WriteHeader(status int) {
+	if w.wroteHeader {
+		return
+	}
+	w.wroteHeader = true
+	if ct := w.Header().Get("Content-Type"); ct == "text/html" {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	}
+	if w.notFound && status == http.StatusOK {
+		status = http.StatusNotFound
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *pageWriter) Write(b []byte) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// webResources tells go-app that static files live under /web/ on this
+// origin. Unlike go-app's LocalDir, it is not an http.Handler, so go-app
+// never serves files from the working directory; /web/ is served from the
+// embedded files instead.
+type webResources struct{}
+
+func (webResources) Resolve(location string) string {
+	switch {
+	case location == "" || location == "/":
+		return "/"
+	case strings.HasPrefix(location, "https://") || strings.HasPrefix(location, "http://"):
+		return location
+	case location == "/web" || location == "web" ||
+		strings.HasPrefix(location, "/web/") || strings.HasPrefix(location, "web/"):
+		return "/" + strings.Trim(location, "/")
+	default:
+		return location
+	}
+}

@@ -1,0 +1,261 @@
+package webui
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/andybalholm/brotli"
+)
+
+// fakeWasm stands in for app.wasm: compressible, and big enough that a
+// wrong encoding would show.
+var fakeWasm = bytes.Repeat([]byte("\x00asm fake module body "), 4096)
+
+func testFiles(t *testing.T, wasm []byte, compressedFrom []byte) fstest.MapFS {
+	t.Helper()
+	return fstest.MapFS{
+		"app.wasm":    {Data: wasm},
+		"app.wasm.gz": {Data: gzipped(t, compressedFrom)},
+		"app.wasm.br": {Data: brotlied(t, compressedFrom)},
+		"app.css":     {Data: []byte("body { color: black; }\n")},
+		"icon.svg":    {Data: []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`)},
+		"robots.txt":  {Data: []byte("User-agent: *\n")},
+		"web.go":      {Data: []byte("package web\n")},
+	}
+}
+
+func gzipped(t *testing.T, data []byte) []byte {
+	var b bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+	w.Write(data)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func brotlied(t *testing.T, data []byte) []byte {
+	var b bytes.Buffer
+	w := brotli.NewWriterLevel(&b, brotli.DefaultCompression)
+	w.Write(data)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func get(t *testing.T, h http.Handler, path string, header ...string) *http.Response {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec.Result()
+}
+
+func decoded(t *testing.T, resp *http.Response) []byte {
+	t.Helper()
+	var r io.Reader = resp.Body
+	switch resp.Header.Get("Content-Encoding") {
+	case "br":
+		r = brotli.NewReader(resp.Body)
+	case "gzip":
+		zr, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = zr
+	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func TestWasm_SentInTheBestEncodingTheBrowserAccepts(t *testing.T) {
+	h := newHandler("v1.2.3", testFiles(t, fakeWasm, fakeWasm))
+	cases := []struct{ acceptEncoding, want string }{
+		{"gzip, deflate, br, zstd", "br"},
+		{"br", "br"},
+		{"gzip", "gzip"},
+		{"GZIP;q=0.5", "gzip"},
+		{"br;q=0, gzip", "gzip"},
+		{"*", "br"},
+		{"br;q=0, *", "gzip"},
+		{"", ""},
+		{"identity", ""},
+		{"gzip;q=0, br;q=0", ""},
+		{"deflate", ""},
+	}
+	for _, tc := range cases {
+		resp := get(t, h, "/web/app.wasm", "Accept-Encoding", tc.acceptEncoding)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("Accept-Encoding %q: status %d", tc.acceptEncoding, resp.StatusCode)
+		}
+		if got := resp.Header.Get("Content-Encoding"); got != tc.want {
+			t.Errorf("Accept-Encoding %q: Content-Encoding %q, want %q", tc.acceptEncoding, got, tc.want)
+		}
+		if got := resp.Header.Get("Content-Type"); got != "application/wasm" {
+			t.Errorf("Content-Type = %q", got)
+		}
+		if got := resp.Header.Get("Vary"); got != "Accept-Encoding" {
+			t.Errorf("Vary = %q, want Accept-Encoding", got)
+		}
+		if body := decoded(t, resp); !bytes.Equal(body, fakeWasm) {
+			t.Errorf("Accept-Encoding %q: body differs from app.wasm (%d bytes)", tc.acceptEncoding, len(body))
+		}
+	}
+}
+
+// app.wasm rebuilt without running precompress leaves old .br and .gz
+// files beside it; sending them would serve the previous app.
+func TestWasm_StaleCompressedCopiesAreNotServed(t *testing.T) {
+	older := bytes.Repeat([]byte("previous build "), 4096)
+	h := newHandler("dev", testFiles(t, fakeWasm, older))
+
+	resp := get(t, h, "/web/app.wasm", "Accept-Encoding", "br, gzip")
+	if got := resp.Header.Get("Content-Encoding"); got != "" {
+		t.Errorf("Content-Encoding = %q, want the raw file", got)
+	}
+	if body := decoded(t, resp); !bytes.Equal(body, fakeWasm) {
+		t.Errorf("body is not the current app.wasm")
+	}
+}
+
+func TestWasm_RevalidatesWithETagPerEncoding(t *testing.T) {
+	h := newHandler("dev", testFiles(t, fakeWasm, fakeWasm))
+	br := get(t, h, "/web/app.wasm", "Accept-Encoding", "br")
+	raw := get(t, h, "/web/app.wasm")
+	if br.Header.Get("ETag") == "" || br.Header.Get("ETag") == raw.Header.Get("ETag") {
+		t.Fatalf("ETags: br %q, raw %q: want distinct and set", br.Header.Get("ETag"), raw.Header.Get("ETag"))
+	}
+	again := get(t, h, "/web/app.wasm", "Accept-Encoding", "br", "If-None-Match", br.Header.Get("ETag"))
+	if again.StatusCode != http.StatusNotModified {
+		t.Errorf("If-None-Match: status %d, want 304", again.StatusCode)
+	}
+}
+
+func TestStatic_ContentTypes(t *testing.T) {
+	h := newHandler("dev", testFiles(t, fakeWasm, fakeWasm))
+	cases := map[string]string{
+		"/web/app.css":  "text/css; charset=utf-8",
+		"/web/icon.svg": "image/svg+xml",
+		"/robots.txt":   "text/plain; charset=utf-8",
+	}
+	for path, want := range cases {
+		resp := get(t, h, path)
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: status %d", path, resp.StatusCode)
+		}
+		if got := resp.Header.Get("Content-Type"); got != want {
+			t.Errorf("GET %s: Content-Type %q, want %q", path, got, want)
+		}
+		if got := resp.Header.Get("X-Content-Type-Options"); got != "nosniff" {
+			t.Errorf("GET %s: X-Content-Type-Options %q", path, got)
+		}
+	}
+}
+
+func TestStatic_UnknownSourceAndCompressedFilesAre404(t *testing.T) {
+	h := newHandler("dev", testFiles(t, fakeWasm, fakeWasm))
+	for _, path := range []string{
+		"/web/nope.css", "/web/web.go", "/web/app.wasm.gz", "/web/app.wasm.br",
+		"/web/", "/web/../go.mod", "/web/./app.css", "/app.wasm", "/favicon.ico", "/sitemap.xml",
+	} {
+		if resp := get(t, h, path); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s: status %d, want 404", path, resp.StatusCode)
+		}
+	}
+}
+
+func TestPages_AnswerHTMLWithoutUserData(t *testing.T) {
+	h := newHandler("v1.2.3", testFiles(t, fakeWasm, fakeWasm))
+	for _, path := range []string{"/", "/login", "/register", "/profile", "/admin"} {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.AddCookie(&http.Cookie{Name: "__Host-access_token", Value: "secret-token-value"})
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		body := rec.Body.String()
+
+		if rec.Code != http.StatusOK {
+			t.Errorf("GET %s: status %d", path, rec.Code)
+		}
+		if got := rec.Header().Get("Content-Type"); got != "text/html; charset=utf-8" {
+			t.Errorf("GET %s: Content-Type %q", path, got)
+		}
+		if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
+			t.Errorf("GET %s: Content-Security-Policy %q", path, csp)
+		}
+		for _, want := range []string{`id="app-wasm-loader"`, `href="/web/app.css"`, `src="/app.js"`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("GET %s: page lacks %s", path, want)
+			}
+		}
+		for _, leak := range []string{"secret-token-value", `id="account-email"`, `id="users"`} {
+			if strings.Contains(body, leak) {
+				t.Errorf("GET %s: page contains %s", path, leak)
+			}
+		}
+	}
+}
+
+func TestPages_UnknownPathIsAFriendly404(t *testing.T) {
+	h := newHandler("dev", testFiles(t, fakeWasm, fakeWasm))
+	resp := get(t, h, "/no/such/page")
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("status %d, want 404", resp.StatusCode)
+	}
+	if !strings.Contains(string(body), "Page not found") {
+		t.Errorf("body is not the not-found page")
+	}
+}
+
+func TestPages_OnlyGetAndHead(t *testing.T) {
+	h := newHandler("dev", testFiles(t, fakeWasm, fakeWasm))
+	for _, method := range []string{http.MethodPost, http.MethodPut, http.MethodDelete} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(method, "/login", nil))
+		if rec.Code != http.StatusMethodNotAllowed {
+			t.Errorf("%s /login: status %d, want 405", method, rec.Code)
+		}
+	}
+}
+
+func TestVersion_ChangesWithTheEmbeddedFiles(t *testing.T) {
+	workerVersion := func(h http.Handler) string {
+		body, _ := io.ReadAll(get(t, h, "/app-worker.js").Body)
+		_, rest, _ := strings.Cut(string(body), `const cacheName = "app-" + "`)
+		v, _, _ := strings.Cut(rest, `"`)
+		return v
+	}
+	a := workerVersion(newHandler("dev", testFiles(t, fakeWasm, fakeWasm)))
+	b := workerVersion(newHandler("dev", testFiles(t, append([]byte("rebuilt"), fakeWasm...), fakeWasm)))
+	release := workerVersion(newHandler("v1.2.3", testFiles(t, fakeWasm, fakeWasm)))
+
+	if !strings.HasPrefix(a, "dev-") || a == b {
+		t.Errorf("dev versions %q and %q: want dev-<digest>, different after a rebuild", a, b)
+	}
+	if !strings.HasPrefix(release, "v1.2.3-") {
+		t.Errorf("release version %q, want v1.2.3-<digest>", release)
+	}
+}
+
+func TestWasm_LoaderKnowsTheRawSize(t *testing.T) {
+	h := newHandler("dev", testFiles(t, fakeWasm, fakeWasm))
+	body, _ := io.ReadAll(get(t, h, "/app.js").Body)
+	want := `const goappWasmContentLength = "` + strconv.Itoa(len(fakeWasm)) + `"`
+	if !strings.Contains(string(body), want) {
+		t.Errorf("app.js lacks %s", want)
+	}
+}

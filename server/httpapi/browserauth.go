@@ -59,16 +59,9 @@ func (a *API) refresh(w http.ResponseWriter, r *http.Request) error {
 // logout ends the caller's session and clears the cookies. It is
 // idempotent: without a live session it only clears the cookies.
 func (a *API) logout(w http.ResponseWriter, r *http.Request) error {
-	p, err := a.sessionForLogout(r)
-	if err != nil {
+	if err := a.LogOut(w, r); err != nil {
 		return err
 	}
-	if p != nil {
-		if err := a.svc.Logout(r.Context(), p.Principal); err != nil {
-			return err
-		}
-	}
-	a.cookies.clear(w)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

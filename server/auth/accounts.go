@@ -132,6 +132,7 @@ func (s *Service) StartSession(ctx context.Context, u *store.User, client Client
 			return err
 		}
 		u.LastLogin = &now
+		s.users.forget(u.ID) // last_login changed
 		var err error
 		issued, err = s.startSession(ctx, tx, u, client)
 		return err
@@ -160,7 +161,7 @@ func (s *Service) startSession(ctx context.Context, tx *store.Store, u *store.Us
 	if err != nil {
 		return Issued{}, err
 	}
-	s.sessions.put(sess.ID, sessionEntry{userID: userID, live: true, emailVerified: u.EmailVerified, checkedAt: now})
+	s.sessions.put(sess.ID, sessionEntry{userID: userID, live: true, emailVerified: u.EmailVerified}, now)
 	return Issued{SessionID: sess.ID, Access: access, AccessExpires: accessExp, Refresh: refresh, RefreshExpires: rt.ExpiresAt}, nil
 }
 

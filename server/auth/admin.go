@@ -90,9 +90,6 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, userID string, re
 	if err != nil {
 		return nil, err
 	}
-	if !u.IsActive {
-		s.sessions.forgetUser(u.ID)
-		s.publish(ctx, eventUser+u.ID)
-	}
+	s.userChanged(ctx, u.ID)
 	return u, nil
 }

@@ -56,6 +56,7 @@ func (s *Service) Watch(ctx context.Context) {
 	s.store.Subscribe(ctx, s.applyEvent, func() {
 		s.log.WarnContext(ctx, "lost the event listener connection; clearing the session cache")
 		s.sessions.clear()
+		s.users.clear()
 	})
 }
 
@@ -64,7 +65,9 @@ func (s *Service) applyEvent(event string) {
 	case strings.HasPrefix(event, eventSession):
 		s.sessions.forget(strings.TrimPrefix(event, eventSession))
 	case strings.HasPrefix(event, eventUser):
-		s.sessions.forgetUser(strings.TrimPrefix(event, eventUser))
+		id := strings.TrimPrefix(event, eventUser)
+		s.users.forget(id)
+		s.sessions.forgetUser(id)
 	case event == eventKeys:
 		s.reloadKeys(context.Background())
 	}
@@ -78,7 +81,7 @@ func (s *Service) reloadKeys(ctx context.Context) {
 		s.log.ErrorContext(ctx, "reloading signing keys failed", "err", err)
 		return
 	}
-	s.tokens.keys.Store(keys)
+	s.tokens.setKeys(keys)
 }
 
 // keyReloader lets a token with an unknown kid trigger a key reload, at

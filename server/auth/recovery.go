@@ -136,8 +136,7 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, req shared.PasswordR
 	if err != nil {
 		return err
 	}
-	s.sessions.forgetUser(u.ID)
-	s.publish(ctx, eventUser+u.ID)
+	s.userChanged(ctx, u.ID)
 	return nil
 }
 
@@ -173,8 +172,7 @@ func (s *Service) VerifyEmail(ctx context.Context, req shared.VerifyEmailRequest
 	if err != nil {
 		return nil, err
 	}
-	s.sessions.forgetUser(u.ID)
-	s.publish(ctx, eventUser+u.ID)
+	s.userChanged(ctx, u.ID)
 	return u, nil
 }
 

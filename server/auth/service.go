@@ -82,7 +82,8 @@ type Service struct {
 	tokens    *tokenCodec
 	keyReload keyReloader
 	csrfKey   []byte
-	sessions  *sessionCache
+	sessions  sessionCache
+	users     *ttlCache[store.User]
 	logins    *throttle // failed logins per account+client
 	registers *throttle // registrations per client
 
@@ -114,6 +115,7 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Service, error) {
 		tokens:    newTokenCodec(keys, cfg.Issuer, cfg.Audience, cfg.AccessTTL, cfg.Now),
 		csrfKey:   csrfKey,
 		sessions:  newSessionCache(cfg.SessionCacheTTL, 100_000),
+		users:     newTTLCache[store.User](cfg.SessionCacheTTL, 100_000),
 		logins:    newThrottle(cfg.LoginThrottle, 15*time.Minute),
 		registers: newThrottle(cfg.RegisterThrottle, time.Minute),
 

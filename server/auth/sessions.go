@@ -51,8 +51,8 @@ func (s *Service) session(ctx context.Context, sessionID string) (sessionEntry, 
 	if err != nil {
 		return sessionEntry{}, err
 	}
-	e := sessionEntry{userID: st.UserID, live: st.Live, emailVerified: st.EmailVerified, checkedAt: now}
-	s.sessions.put(sessionID, e)
+	e := sessionEntry{userID: st.UserID, live: st.Live, emailVerified: st.EmailVerified}
+	s.sessions.put(sessionID, e, now)
 	return e, nil
 }
 
@@ -170,7 +170,7 @@ func (s *Service) refresh(ctx context.Context, refreshToken string, client Clien
 	case failure != nil:
 		return nil, Issued{}, failure
 	}
-	s.sessions.put(issued.SessionID, sessionEntry{userID: u.ID, live: true, emailVerified: u.EmailVerified, checkedAt: s.now()})
+	s.sessions.put(issued.SessionID, sessionEntry{userID: u.ID, live: true, emailVerified: u.EmailVerified}, s.now())
 	return u, issued, nil
 }
 
@@ -245,12 +245,43 @@ func (s *Service) RevokeSession(ctx context.Context, p Principal, sessionID stri
 // User returns the caller's account.
 //
 // Errors: not_authenticated (the account is gone or inactive).
+//
+// The account comes from the user cache when fresh (GET /api/me is the
+// hottest endpoint); every change to a user drops its entry (userChanged).
+// The returned value is the caller's own copy.
 func (s *Service) User(ctx context.Context, p Principal) (*store.User, error) {
-	u, err := s.store.UserByID(ctx, p.UserID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !u.IsActive) {
+	now := s.now()
+	u, ok := s.users.get(p.UserID, now)
+	if !ok {
+		fresh, err := s.freshUser(ctx, p.UserID)
+		if err != nil {
+			return nil, err
+		}
+		u = *fresh
+		s.users.put(u.ID, u, now)
+	}
+	if !u.IsActive {
+		return nil, errSessionEnded
+	}
+	return &u, nil
+}
+
+// freshUser reads a user from the database, for code that is about to
+// change it. Errors: not_authenticated (the account is gone).
+func (s *Service) freshUser(ctx context.Context, id string) (*store.User, error) {
+	u, err := s.store.UserByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
 		return nil, errSessionEnded
 	}
 	return u, err
+}
+
+// userChanged drops the cached copies of a user and of their sessions,
+// here at once and on the other instances through an event.
+func (s *Service) userChanged(ctx context.Context, userID string) {
+	s.users.forget(userID)
+	s.sessions.forgetUser(userID)
+	s.publish(ctx, eventUser+userID)
 }
 
 // UpdateProfile changes the caller's name.
@@ -260,7 +291,7 @@ func (s *Service) UpdateProfile(ctx context.Context, p Principal, req shared.Upd
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
-	u, err := s.User(ctx, p)
+	u, err := s.freshUser(ctx, p.UserID)
 	if err != nil {
 		return nil, err
 	}
@@ -268,6 +299,7 @@ func (s *Service) UpdateProfile(ctx context.Context, p Principal, req shared.Upd
 	if err := s.store.UpdateUser(ctx, u, "name"); err != nil {
 		return nil, err
 	}
+	s.userChanged(ctx, u.ID)
 	return u, nil
 }
 
@@ -276,7 +308,7 @@ func (s *Service) UpdateProfile(ctx context.Context, p Principal, req shared.Upd
 //
 // Errors: validation_failed, wrong_password, not_authenticated.
 func (s *Service) ChangePassword(ctx context.Context, p Principal, req shared.ChangePasswordRequest) error {
-	u, err := s.User(ctx, p)
+	u, err := s.freshUser(ctx, p.UserID)
 	if err != nil {
 		return err
 	}
@@ -312,7 +344,7 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, req shared.Ch
 		return err
 	}
 	s.sessions.revoke(revoked...)
-	s.publish(ctx, eventUser+u.ID)
+	s.userChanged(ctx, u.ID)
 	return nil
 }
 
@@ -329,6 +361,7 @@ func (s *Service) VerifyAccessToken(ctx context.Context, token string) error {
 func (s *Service) FlushExpired(ctx context.Context) (tokens, sessions int64, err error) {
 	now := s.now()
 	s.sessions.prune(now)
+	s.users.prune(now)
 	s.logins.prune(now)
 	s.registers.prune(now)
 	return s.store.FlushExpired(ctx, now)

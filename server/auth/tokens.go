@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -44,6 +45,8 @@ type AccessClaims struct {
 // atomically when keys are rotated.
 type tokenCodec struct {
 	keys     atomic.Pointer[keyring]
+	verified verifiedTokens
+	now      func() time.Time
 	issuer   string
 	audience string
 	ttl      time.Duration
@@ -52,7 +55,8 @@ type tokenCodec struct {
 
 func newTokenCodec(keys *keyring, issuer, audience string, ttl time.Duration, now func() time.Time) *tokenCodec {
 	c := &tokenCodec{
-		issuer: issuer, audience: audience, ttl: ttl,
+		issuer: issuer, audience: audience, ttl: ttl, now: now,
+		verified: verifiedTokens{m: make(map[[32]byte]*AccessClaims)},
 		parser: jwt.NewParser(
 			jwt.WithValidMethods([]string{signingAlg}),
 			jwt.WithIssuer(issuer),
@@ -95,6 +99,26 @@ func (c *tokenCodec) issue(userID, sessionID string, now time.Time) (string, tim
 // tokens signed under a kid this keyring lacks errUnknownKey (the caller
 // may reload the keys and try again), all other failures errTokenInvalid.
 func (c *tokenCodec) parse(raw string) (*AccessClaims, error) {
+	key := sha256.Sum256([]byte(raw))
+	if claims, ok := c.verified.get(key, c.now()); ok {
+		return claims, nil
+	}
+	claims, err := c.verify(raw)
+	if err == nil {
+		c.verified.put(key, claims)
+	}
+	return claims, err
+}
+
+// setKeys swaps the keyring. Tokens verified under the old one must be
+// verified again (their key may have retired).
+func (c *tokenCodec) setKeys(k *keyring) {
+	c.keys.Store(k)
+	c.verified.clear()
+}
+
+// verify checks a token's signature and claims.
+func (c *tokenCodec) verify(raw string) (*AccessClaims, error) {
 	keys := c.keys.Load()
 	claims := new(AccessClaims)
 	unknownKey := false
@@ -173,4 +197,42 @@ func newRefreshToken() (token, hash string) {
 func hashRefreshToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
+}
+
+// verifiedTokens remembers access tokens whose signature and claims have
+// been checked, until they expire. The Ed25519 check is the largest cost of
+// an authenticated request, and a client sends the same token for minutes;
+// the key is the SHA-256 of the whole token, so only that exact string hits.
+// The cache is cleared when the keys change. Revocation does not rely on it:
+// the session is checked on every request.
+type verifiedTokens struct {
+	mu sync.RWMutex
+	m  map[[32]byte]*AccessClaims
+}
+
+const maxVerifiedTokens = 20_000
+
+func (v *verifiedTokens) get(key [32]byte, now time.Time) (*AccessClaims, bool) {
+	v.mu.RLock()
+	claims, ok := v.m[key]
+	v.mu.RUnlock()
+	if !ok || !claims.ExpiresAt.After(now) {
+		return nil, false
+	}
+	return claims, true
+}
+
+func (v *verifiedTokens) put(key [32]byte, claims *AccessClaims) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if len(v.m) >= maxVerifiedTokens {
+		clear(v.m) // simplest bound; a miss only costs one signature check
+	}
+	v.m[key] = claims
+}
+
+func (v *verifiedTokens) clear() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	clear(v.m)
 }

@@ -103,3 +103,33 @@ func TestSessions_ListAndRevoke(t *testing.T) {
 		t.Fatalf("after revoke: %+v", list.Sessions)
 	}
 }
+
+// TestMe_ReflectsChangesAtOnce guards the user cache behind GET /api/me:
+// every write to a user must show on the next read.
+func TestMe_ReflectsChangesAtOnce(t *testing.T) {
+	ts := newTestServer(t)
+	b := ts.browser()
+	u := b.register("ann@example.com", "Ann")
+	root := ts.browser()
+	r := root.register("root@example.com", "Root")
+	makeStaff(t, ts, r.ID, true)
+	name := func() string {
+		var me shared.UserResponse
+		b.do("GET", "/api/me", nil).decode(t, &me)
+		return me.User.Name
+	}
+	if name() != "Ann" { // now cached
+		t.Fatal("wrong name")
+	}
+	b.do("PATCH", "/api/me", map[string]string{"name": "Ann Two"}).expectStatus(t, http.StatusOK)
+	if got := name(); got != "Ann Two" {
+		t.Fatalf("after PATCH: %q", got)
+	}
+	root.do("PATCH", "/api/admin/users/"+u.ID, map[string]any{"name": "Ann Three", "is_staff": true}).expectStatus(t, http.StatusOK)
+	var me shared.UserResponse
+	b.do("GET", "/api/me", nil).decode(t, &me)
+	if me.User.Name != "Ann Three" || !me.User.IsStaff {
+		t.Fatalf("after the admin's change: %+v", me.User)
+	}
+	b.do("GET", "/api/admin/users", nil).expectStatus(t, http.StatusOK) // staff rights apply at once
+}

@@ -8,8 +8,10 @@ import (
 	"github.com/authkit/authkit/shared"
 )
 
-// routes lists the whole HTTP surface in one place.
-func (a *API) routes(mux *http.ServeMux, pages http.Handler) {
+// routes lists the whole HTTP surface in one place. It returns the
+// "METHOD /path" patterns it registered, so a test can hold openapi.json
+// to them.
+func (a *API) routes(mux *http.ServeMux, pages http.Handler) []string {
 	r := newRouter(a, mux)
 
 	// Browser flow: cookies.
@@ -47,25 +49,30 @@ func (a *API) routes(mux *http.ServeMux, pages http.Handler) {
 	r.handle("PATCH /api/notes/{id}", a.requireAuth(a.updateNote))
 	r.handle("DELETE /api/notes/{id}", a.requireAuth(a.deleteNote))
 
+	// Other: this API described in OpenAPI 3.1 (openapi.json).
+	r.handle("GET /api/openapi.json", a.openAPI)
+
 	r.finish()
 
 	mux.Handle("/api/", noStore(a.serve(func(http.ResponseWriter, *http.Request) error {
 		return shared.NewError(shared.CodeNotFound, "There is no such API endpoint.")
 	})))
-	mux.Handle("GET /healthz", a.serve(a.healthz))
-	mux.Handle("GET /.well-known/jwks.json", a.serve(a.jwks))
+	r.mount("GET /healthz", a.serve(a.healthz))
+	r.mount("GET /.well-known/jwks.json", a.serve(a.jwks))
 	if pages != nil {
 		mux.Handle("/", pages)
 	}
+	return r.patterns
 }
 
 // router registers API handlers and, for each path, a catch-all that
 // answers other methods with a JSON 405 and an Allow header (the standard
 // mux would answer in plain text).
 type router struct {
-	a       *API
-	mux     *http.ServeMux
-	methods map[string][]string // path → methods
+	a        *API
+	mux      *http.ServeMux
+	methods  map[string][]string // path → methods
+	patterns []string            // every "METHOD /path" registered, in order
 }
 
 func newRouter(a *API, mux *http.ServeMux) *router {
@@ -75,7 +82,16 @@ func newRouter(a *API, mux *http.ServeMux) *router {
 func (rt *router) handle(pattern string, h handlerFunc) {
 	method, path, _ := strings.Cut(pattern, " ")
 	rt.methods[path] = append(rt.methods[path], method)
+	rt.patterns = append(rt.patterns, pattern)
 	rt.mux.Handle(pattern, noStore(rt.a.serve(h)))
+}
+
+// mount registers a handler outside the API's conventions (no JSON 405,
+// no Cache-Control: no-store), for endpoints that set their own, such as
+// the health check and the public keys.
+func (rt *router) mount(pattern string, h http.Handler) {
+	rt.patterns = append(rt.patterns, pattern)
+	rt.mux.Handle(pattern, h)
 }
 
 func (rt *router) finish() {

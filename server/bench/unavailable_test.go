@@ -147,15 +147,11 @@ func TestUnavailable_DatabaseDirectoryVanishes_NewConnectionsAnswer503(t *testin
 }
 
 // TestUnavailable_DatabaseDeleted_WritesAreNotAcknowledged deletes the
-// database (file, WAL and all) under the running server. Today SQLite in
-// WAL mode goes on writing to the deleted inode, so writes are answered
-// 201 and vanish at the next restart: a known gap in server/store (the
-// fix is to compare the file's identity before each write transaction),
-// so this test runs only with AUTHKIT_TEST_KNOWN_GAPS=1.
+// database (file, WAL and all) under the running server. SQLite in WAL mode
+// would go on writing to the deleted inode, and those writes would vanish
+// at the next restart; the store compares the file's identity before each
+// write, so they are refused with 503 instead.
 func TestUnavailable_DatabaseDeleted_WritesAreNotAcknowledged(t *testing.T) {
-	if os.Getenv("AUTHKIT_TEST_KNOWN_GAPS") == "" {
-		t.Skip("known gap: writes to a deleted SQLite database are acknowledged and lost; set AUTHKIT_TEST_KNOWN_GAPS=1 to run")
-	}
 	dir := filepath.Join(t.TempDir(), "data")
 	ts := startTestServer(t, serverOptions{DB: filepath.Join(dir, "authkit.db")})
 	conn := newConn(ts.Addr)

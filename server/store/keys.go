@@ -14,6 +14,9 @@ func (s *Store) SigningKeys(ctx context.Context) ([]SigningKey, error) {
 
 // CreateSigningKey inserts a signing key.
 func (s *Store) CreateSigningKey(ctx context.Context, k *SigningKey) error {
+	if err := s.checkWritable(); err != nil {
+		return err
+	}
 	_, err := s.db.NewInsert().Model(k).Exec(ctx)
 	return mapError(err)
 }
@@ -22,6 +25,9 @@ func (s *Store) CreateSigningKey(ctx context.Context, k *SigningKey) error {
 // if there is none yet. When several instances start at once, all of them
 // end up with the one value that was stored first.
 func (s *Store) EnsureSecret(ctx context.Context, name string, value []byte, now time.Time) ([]byte, error) {
+	if err := s.checkWritable(); err != nil {
+		return nil, err
+	}
 	sec := &Secret{Name: name, Value: value, CreatedAt: now}
 	if _, err := s.db.NewInsert().Model(sec).On("CONFLICT (name) DO NOTHING").Exec(ctx); err != nil {
 		return nil, mapError(err)

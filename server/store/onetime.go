@@ -29,6 +29,9 @@ func (s *Store) OneTimeTokenByHash(ctx context.Context, purpose, hash string) (*
 // token rotation it is one conditional UPDATE, so a token works once even
 // under concurrent requests; it reports whether this call used it.
 func (s *Store) UseOneTimeToken(ctx context.Context, id string, now time.Time) (bool, error) {
+	if err := s.checkWritable(); err != nil {
+		return false, err
+	}
 	res, err := s.db.NewUpdate().Model((*OneTimeToken)(nil)).
 		Set("used_at = ?", now).
 		Where("id = ?", id).Where("used_at IS NULL").Where("expires_at > ?", now).
@@ -43,6 +46,9 @@ func (s *Store) UseOneTimeToken(ctx context.Context, id string, now time.Time) (
 // InvalidateOneTimeTokens marks every unused token of a user and purpose
 // used (after a newer request, or a password change).
 func (s *Store) InvalidateOneTimeTokens(ctx context.Context, userID, purpose string, now time.Time) error {
+	if err := s.checkWritable(); err != nil {
+		return err
+	}
 	_, err := s.db.NewUpdate().Model((*OneTimeToken)(nil)).
 		Set("used_at = ?", now).
 		Where("user_id = ?", userID).Where("purpose = ?", purpose).Where("used_at IS NULL").

@@ -7,6 +7,9 @@ import (
 
 // CreateSession inserts a new session.
 func (s *Store) CreateSession(ctx context.Context, sess *Session) error {
+	if err := s.checkWritable(); err != nil {
+		return err
+	}
 	_, err := s.db.NewInsert().Model(sess).Exec(ctx)
 	return mapError(err)
 }
@@ -64,6 +67,9 @@ func (s *Store) ListLiveSessions(ctx context.Context, userID string, now time.Ti
 // TouchSession records a use of the session (a token refresh) and pushes
 // its expiry out to that of its newest refresh token.
 func (s *Store) TouchSession(ctx context.Context, id string, usedAt, expiresAt time.Time) error {
+	if err := s.checkWritable(); err != nil {
+		return err
+	}
 	_, err := s.db.NewUpdate().Model((*Session)(nil)).
 		Set("last_used_at = ?", usedAt).
 		Set("expires_at = ?", expiresAt).
@@ -76,6 +82,9 @@ func (s *Store) TouchSession(ctx context.Context, id string, usedAt, expiresAt t
 // when the user has no such live session, so one user cannot learn about
 // (or end) another's sessions.
 func (s *Store) RevokeSession(ctx context.Context, userID, id string, now time.Time) error {
+	if err := s.checkWritable(); err != nil {
+		return err
+	}
 	res, err := s.db.NewUpdate().Model((*Session)(nil)).
 		Set("revoked_at = ?", now).
 		Where("id = ?", id).
@@ -94,6 +103,9 @@ func (s *Store) RevokeSession(ctx context.Context, userID, id string, now time.T
 // RevokeUserSessions revokes every live session of a user except keep
 // (which may be ""), and returns the ids it revoked.
 func (s *Store) RevokeUserSessions(ctx context.Context, userID, keep string, now time.Time) ([]string, error) {
+	if err := s.checkWritable(); err != nil {
+		return nil, err
+	}
 	var ids []string
 	q := s.db.NewSelect().Model((*Session)(nil)).Column("id").
 		Where("user_id = ?", userID).Where("revoked_at IS NULL")
@@ -151,6 +163,9 @@ func (s *Store) FlushExpired(ctx context.Context, now time.Time) (tokens, sessio
 // RevokeSessionByID revokes a session whoever owns it (reuse detection
 // and admin actions). It reports whether a live session was revoked.
 func (s *Store) RevokeSessionByID(ctx context.Context, id string, now time.Time) (bool, error) {
+	if err := s.checkWritable(); err != nil {
+		return false, err
+	}
 	res, err := s.db.NewUpdate().Model((*Session)(nil)).
 		Set("revoked_at = ?", now).
 		Where("id = ?", id).

@@ -11,8 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -44,6 +42,7 @@ type Store struct {
 	db       bun.IDB
 	root     *bun.DB
 	postgres bool
+	file     *sqliteFile // SQLite only
 }
 
 // IsPostgres reports whether dsn selects PostgreSQL rather than SQLite.
@@ -58,20 +57,21 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if opt.MaxOpenConns <= 0 {
 		opt.MaxOpenConns = 10
 	}
-	var db *bun.DB
+	var (
+		db   *bun.DB
+		file *sqliteFile
+		err  error
+	)
 	if IsPostgres(dsn) {
 		sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(dsn)))
 		db = bun.NewDB(sqldb, pgdialect.New())
 	} else {
-		if dsn == "" {
-			return nil, errors.New("store: empty database path")
+		if file, err = openSQLiteFile(ctx, dsn); err != nil {
+			return nil, err
 		}
-		if dir := filepath.Dir(dsn); dir != "." {
-			if err := os.MkdirAll(dir, 0o700); err != nil {
-				return nil, fmt.Errorf("store: %w", err)
-			}
-		}
-		sqldb, err := sql.Open("sqlite", sqliteDSN(dsn))
+		// From here on connections may not create the file: if it
+		// vanishes, they fail (503) instead of starting an empty database.
+		sqldb, err := sql.Open("sqlite", sqliteDSN(dsn, "rw"))
 		if err != nil {
 			return nil, fmt.Errorf("store: %w", err)
 		}
@@ -79,7 +79,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	}
 	db.SetMaxOpenConns(opt.MaxOpenConns)
 	db.SetMaxIdleConns(opt.MaxOpenConns)
-	s := &Store{db: db, root: db, postgres: IsPostgres(dsn)}
+	s := &Store{db: db, root: db, postgres: IsPostgres(dsn), file: file}
 	if err := s.Ping(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -92,12 +92,13 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 // failing, foreign keys for the cascades, and BEGIN IMMEDIATE so a
 // read-then-write transaction takes the write lock up front and cannot
 // deadlock on the upgrade.
-func sqliteDSN(path string) string {
+func sqliteDSN(path, mode string) string {
 	q := url.Values{}
 	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
+	q.Set("mode", mode)
 	return "file:" + path + "?" + q.Encode()
 }
 
@@ -145,9 +146,21 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 
 // InTx runs fn in one transaction, committed when fn returns nil and
 // rolled back otherwise, so a failed operation writes nothing.
+//
+// On SQLite, write transactions from this process take turns on a mutex:
+// SQLite allows one writer at a time anyway, and waiting on a Go mutex is
+// fair and immediate where waiting in busy_timeout polls with sleeps (which
+// put seconds into the tail latency of refreshes under load).
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
+	if err := s.checkWritable(); err != nil {
+		return err
+	}
+	if s.file != nil && s.db == bun.IDB(s.root) {
+		s.file.writers.Lock()
+		defer s.file.writers.Unlock()
+	}
 	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		return fn(&Store{db: tx, root: s.root, postgres: s.postgres})
+		return fn(&Store{db: tx, root: s.root, postgres: s.postgres, file: s.file})
 	})
 }
 

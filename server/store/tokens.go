@@ -7,6 +7,9 @@ import (
 
 // CreateRefreshToken inserts a refresh token.
 func (s *Store) CreateRefreshToken(ctx context.Context, t *RefreshToken) error {
+	if err := s.checkWritable(); err != nil {
+		return err
+	}
 	_, err := s.db.NewInsert().Model(t).Exec(ctx)
 	return mapError(err)
 }
@@ -24,6 +27,9 @@ func (s *Store) RefreshTokenByHash(ctx context.Context, hash string) (*RefreshTo
 // instances) exactly one gets true; the other must treat the token as
 // reused.
 func (s *Store) SpendRefreshToken(ctx context.Context, id, replacedBy string, now time.Time) (bool, error) {
+	if err := s.checkWritable(); err != nil {
+		return false, err
+	}
 	res, err := s.db.NewUpdate().Model((*RefreshToken)(nil)).
 		Set("used_at = ?", now).
 		Set("replaced_by = ?", replacedBy).

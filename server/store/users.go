@@ -12,6 +12,9 @@ import (
 // the unique index decides, so two concurrent registrations of one email
 // cannot both succeed.
 func (s *Store) CreateUser(ctx context.Context, u *User) error {
+	if err := s.checkWritable(); err != nil {
+		return err
+	}
 	_, err := s.db.NewInsert().Model(u).Exec(ctx)
 	return mapError(err)
 }
@@ -33,6 +36,9 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*User, error) {
 // UpdateUser writes the named columns of u. It returns ErrNotFound when
 // the user does not exist.
 func (s *Store) UpdateUser(ctx context.Context, u *User, columns ...string) error {
+	if err := s.checkWritable(); err != nil {
+		return err
+	}
 	res, err := s.db.NewUpdate().Model(u).Column(columns...).WherePK().Exec(ctx)
 	if err != nil {
 		return mapError(err)
@@ -45,6 +51,9 @@ func (s *Store) UpdateUser(ctx context.Context, u *User, columns ...string) erro
 
 // SetLastLogin records a successful login.
 func (s *Store) SetLastLogin(ctx context.Context, userID string, at time.Time) error {
+	if err := s.checkWritable(); err != nil {
+		return err
+	}
 	_, err := s.db.NewUpdate().Model((*User)(nil)).Set("last_login = ?", at).Where("id = ?", userID).Exec(ctx)
 	return mapError(err)
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
@@ -47,6 +48,9 @@ type Hasher struct {
 func NewHasher(p Argon2Params) *Hasher {
 	h := &Hasher{params: p, slots: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	h.dummy, _ = h.Hash(context.Background(), rand.Text())
+	// That hash left MemoryKiB of garbage; hand it back to the OS now
+	// rather than carry it as resident memory until the next GC cycle.
+	debug.FreeOSMemory()
 	return h
 }
 

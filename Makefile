@@ -33,9 +33,11 @@ run: $(BIN)
 # Like run, but rebuilds and restarts the server whenever a source file
 # changes (polling once a second; Ctrl-C stops both). Configure serve with
 # AUTHKIT_* variables, e.g. AUTHKIT_REQUIRE_VERIFIED_EMAIL=true make dev.
+# dev.sh calls make build itself: a recipe naming $(MAKE) would run even
+# under make -n.
 .PHONY: dev
 dev:
-	@MAKE='$(MAKE)' sh server/devtools/dev.sh
+	@sh server/devtools/dev.sh
 
 vet:
 	$(GO) vet ./...

@@ -91,7 +91,7 @@ type Session struct {
 	Current    bool      `json:"current"`
 }
 
-// SessionsResponse answers GET /api/me/sessions, newest first.
+// SessionsResponse answers GET /api/me/sessions, most recently used first.
 type SessionsResponse struct {
 	Sessions []Session `json:"sessions"`
 }

@@ -63,8 +63,9 @@ func (c Code) Status() int {
 //
 //	{"error":{"code":"validation_failed","message":"…","fields":{"email":"…"}}}
 //
-// Fields is set only for validation_failed and maps a request field's JSON
-// name to a plain sentence.
+// Fields maps a request field's JSON name to a plain sentence, so clients
+// can show the message beside the field: always with validation_failed,
+// and with email_taken (email) and wrong_password (current_password).
 type Error struct {
 	Code    Code              `json:"code"`
 	Message string            `json:"message"`

@@ -182,6 +182,33 @@ func (c *Client) UpdateUser(ctx context.Context, id string, req shared.AdminUpda
 	return resp.User, err
 }
 
+// ListNotes returns the signed-in user's notes, newest first.
+func (c *Client) ListNotes(ctx context.Context) ([]shared.Note, error) {
+	var resp shared.NotesResponse
+	err := c.call(ctx, http.MethodGet, "/api/notes", nil, &resp)
+	return resp.Notes, err
+}
+
+// CreateNote adds a note (201). Invalid fields answer validation_failed.
+func (c *Client) CreateNote(ctx context.Context, req shared.CreateNoteRequest) (shared.Note, error) {
+	var resp shared.NoteResponse
+	err := c.call(ctx, http.MethodPost, "/api/notes", req, &resp)
+	return resp.Note, err
+}
+
+// UpdateNote changes the fields of a note that req sets. A note that is
+// not the user's, or no longer exists, answers not_found.
+func (c *Client) UpdateNote(ctx context.Context, id string, req shared.UpdateNoteRequest) (shared.Note, error) {
+	var resp shared.NoteResponse
+	err := c.call(ctx, http.MethodPatch, "/api/notes/"+url.PathEscape(id), req, &resp)
+	return resp.Note, err
+}
+
+// DeleteNote deletes a note (204); not_found as for UpdateNote.
+func (c *Client) DeleteNote(ctx context.Context, id string) error {
+	return c.call(ctx, http.MethodDelete, "/api/notes/"+url.PathEscape(id), nil, nil)
+}
+
 // call sends an authenticated request. When the answer says the access
 // token has lapsed it refreshes the session (once, shared with concurrent
 // callers) and retries the request once.

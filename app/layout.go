@@ -40,6 +40,24 @@ func (b *basePage) background(ctx app.Context, work func() func(app.Context)) {
 	ctx.Async(func() { self.Dispatch(work()) })
 }
 
+// clearInputs empties the inputs with these ids once the page has
+// updated. Setting their state to "" is not enough: go-app v10.1.11 drops an
+// empty value attribute (attributes.Set compares the value, not the name,
+// with "value") and then only calls removeAttribute, which leaves what was
+// typed in the box.
+func (b *basePage) clearInputs(ids ...string) {
+	if b.self.Src() == nil { // not mounted (native tests)
+		return
+	}
+	b.self.Defer(func(app.Context) {
+		for _, id := range ids {
+			if el := app.Window().GetElementByID(id); el.Truthy() {
+				el.Set("value", "")
+			}
+		}
+	})
+}
+
 // chrome is the frame around a page's content: a skip link, the header with
 // the navigation that suits who is signed in, and the main landmark.
 type chrome struct {
@@ -81,9 +99,9 @@ func (c chrome) links() []app.UI {
 	case c.user == nil:
 		return []app.UI{c.link("/login", "Log in"), c.link("/register", "Create account")}
 	case c.user.IsStaff:
-		return []app.UI{c.link("/profile", "Profile"), c.link("/admin", "Admin")}
+		return []app.UI{c.link("/profile", "Profile"), c.link("/notes", "Notes"), c.link("/admin", "Admin")}
 	default:
-		return []app.UI{c.link("/profile", "Profile")}
+		return []app.UI{c.link("/profile", "Profile"), c.link("/notes", "Notes")}
 	}
 }
 

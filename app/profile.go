@@ -115,6 +115,11 @@ func (p *profilePage) renderAccount() app.UI {
 			app.Dt().Text("Member since"), app.Dd().ID("account-joined").Body(timeTag(u.DateJoined, formatDate)),
 			app.Dt().Text("Last login"), app.Dd().ID("account-last-login").Body(lastLogin),
 		),
+		app.P().Class("aside").Body(
+			app.Text("Keep private notes, visible only to you, on "),
+			app.A().ID("notes-link").Href("/notes").Text("your notes page"),
+			app.Text("."),
+		),
 		app.If(!u.EmailVerified, p.renderConfirmEmail),
 	)
 }
@@ -269,6 +274,7 @@ func (p *profilePage) onChangePassword(ctx app.Context, e app.Event) {
 				p.focusFirstError(passwordFields, p.passwordErrs)
 			default:
 				p.currentPassword, p.newPassword = "", ""
+				p.clearInputs("current_password", "new_password")
 				p.revealCurrent, p.revealNew = false, false
 				p.passwordNotice = successNotice("Your password has been changed. Your other devices have been signed out.")
 				if sessionsErr == nil {

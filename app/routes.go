@@ -21,6 +21,7 @@ func pages(api *Client) map[string]func() app.Composer {
 		"/register": func() app.Composer { return &registerPage{api: api} },
 		"/profile":  func() app.Composer { return &profilePage{api: api} },
 		"/admin":    func() app.Composer { return &adminPage{api: api} },
+		"/notes":    func() app.Composer { return &notesPage{api: api} },
 
 		// The links in authkit's emails lead here.
 		"/forgot-password": func() app.Composer { return &forgotPasswordPage{api: api} },

@@ -76,6 +76,8 @@ func TestBrowser_AccountLifecycle(t *testing.T) {
 	laptop.fill("new_password", annNewPass)
 	laptop.click("#password-form button[type=submit]")
 	laptop.waitText("#password-notice .notice.success", "changed")
+	laptop.poll("the password boxes are emptied after the change",
+		`document.getElementById("current_password").value === "" && document.getElementById("new_password").value === ""`)
 
 	// A second device logs in with the new password...
 	phone := newBrowser(t, s, "phone")

@@ -1,0 +1,153 @@
+package e2e
+
+import (
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowser_Notes walks the private notes example: the page is behind
+// the login form, notes are added, checked before sending, edited in
+// place and deleted after a confirmation; they outlive a reload, and
+// nobody else sees them.
+func TestBrowser_Notes(t *testing.T) {
+	s := startServer(t)
+	dora := newBrowser(t, s, "dora")
+	dora.signUp("Dora Writer", "dora@example.com", "dora's long passphrase")
+	if got := eval[string](dora, `document.getElementById("notes-link").getAttribute("href")`); got != "/notes" {
+		t.Errorf("the profile's notes link goes to %q", got)
+	}
+
+	// Signed out, the page leads to the login form, which comes back.
+	dora.click("#logout")
+	dora.waitPath("/login")
+	dora.open("/notes")
+	dora.waitPath("/login?next=/notes")
+	dora.fill("email", "dora@example.com")
+	dora.fill("password", "dora's long passphrase")
+	dora.click("#login-form button[type=submit]")
+	dora.waitPath("/notes")
+	dora.waitText("#no-notes", "No notes yet")
+
+	// The navigation leads there too.
+	dora.click(`.site-nav a[href="/profile"]`)
+	dora.waitText("#account-email", "dora@example.com")
+	dora.click(`.site-nav a[href="/notes"]`)
+	dora.waitPath("/notes")
+	dora.waitText("#no-notes", "No notes yet")
+
+	// A blank title is refused beside the field, before any request.
+	before := dora.requestsTo("/api/notes")
+	dora.fill("title", "   ")
+	dora.click("#note-form button[type=submit]")
+	dora.waitText("#title-error", "Give the note a title.")
+	if got := eval[string](dora, `document.activeElement.id`); got != "title" {
+		t.Errorf("focus is on %q, want the title field", got)
+	}
+	if n := dora.requestsTo("/api/notes") - before; n != 0 {
+		t.Errorf("an invalid note sent %d requests", n)
+	}
+
+	// Two notes, the newest on top; the form empties after each.
+	dora.addNote("Groceries", "Eggs, milk\nand bread.")
+	dora.addNote("Call the plumber", "Tuesday morning, about the kitchen tap.")
+	if got := dora.noteTitles(); got != "Call the plumber|Groceries" {
+		t.Errorf("notes = %q, want the newest first", got)
+	}
+
+	// Edit one in place.
+	dora.click(`button[aria-label="Edit “Groceries”"]`)
+	dora.waitText(`label[for="edit-title"]`, "Title")
+	if got := eval[string](dora, `document.activeElement.id`); got != "edit-title" {
+		t.Errorf("the editor opened with focus on %q", got)
+	}
+	dora.fill("edit-title", "Groceries for Saturday")
+	dora.click("#save-note")
+	dora.waitText("#notes-notice .notice.success", "saved")
+	dora.poll("the editor closes", `!document.getElementById("edit-note-form")`)
+	if got := dora.noteTitles(); got != "Call the plumber|Groceries for Saturday" {
+		t.Errorf("after the edit, notes = %q", got)
+	}
+	dora.checkNarrow("notes-360")
+	dora.do("scroll to the top", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
+	dora.screenshot("notes")
+
+	// Delete one: it asks first, and Cancel keeps the note.
+	dora.click(`button[aria-label="Delete “Call the plumber”"]`)
+	dora.waitText("#confirm-delete-text", "Delete “Call the plumber”? This cannot be undone.")
+	if got := eval[string](dora, `document.activeElement.id`); got != "cancel-delete" {
+		t.Errorf("the confirmation opened with focus on %q, want Cancel", got)
+	}
+	dora.screenshot("notes-confirm")
+	dora.click("#cancel-delete")
+	dora.poll("the confirmation closes", `!document.getElementById("confirm-delete-panel")`)
+	dora.click(`button[aria-label="Delete “Call the plumber”"]`)
+	dora.click("#confirm-delete")
+	dora.waitText("#notes-notice .notice.success", "deleted")
+	if got := dora.noteTitles(); got != "Groceries for Saturday" {
+		t.Errorf("after the deletion, notes = %q", got)
+	}
+
+	// A reload shows what the server kept.
+	dora.reload()
+	dora.waitText("#notes .note", "Groceries for Saturday")
+	if got := dora.noteTitles(); got != "Groceries for Saturday" {
+		t.Errorf("after a reload, notes = %q", got)
+	}
+	if got := dora.text("#notes .note-body"); got != "Eggs, milk\nand bread." {
+		t.Errorf("after a reload, the body is %q", got)
+	}
+	dora.checkConsole()
+
+	// Someone else has notes of their own: none of Dora's.
+	eve := newBrowser(t, s, "eve")
+	eve.signUp("Eve Other", "eve@example.com", "eve's long passphrase")
+	eve.click(`.site-nav a[href="/notes"]`)
+	eve.waitText("#no-notes", "No notes yet")
+	if got := eve.noteTitles(); got != "" {
+		t.Errorf("another user sees notes %q", got)
+	}
+	eve.checkConsole()
+
+	// With the server gone, adding says so and the button works again.
+	s.stop()
+	eve.fill("title", "Written offline")
+	eve.click("#note-form button[type=submit]")
+	eve.waitText("#note-notice .notice.error", "Could not reach the server. Check your connection and try again.")
+	eve.poll("the button is usable again", `!document.querySelector("#note-form button[type=submit]").disabled`)
+	if got := eval[string](eve, `document.getElementById("title").value`); got != "Written offline" {
+		t.Errorf("after a failed add the title is %q, want it kept", got)
+	}
+}
+
+// signUp creates an account from the sign-up form and waits for the
+// profile it leads to.
+func (b *browser) signUp(name, email, password string) {
+	b.t.Helper()
+	b.open("/register")
+	b.fill("name", name)
+	b.fill("email", email)
+	b.fill("password", password)
+	b.click("#register-form button[type=submit]")
+	b.waitPath("/profile")
+	b.waitText("#account-email", email)
+}
+
+// addNote sends the add form and waits for the note to head the list.
+func (b *browser) addNote(title, body string) {
+	b.t.Helper()
+	b.fill("title", title)
+	b.fill("body", body)
+	b.click("#note-form button[type=submit]")
+	b.waitText("#note-notice .notice.success", "added")
+	b.waitText("#notes .note:first-child .note-title", title)
+	if got := eval[string](b, `document.getElementById("title").value + document.getElementById("body").value`); got != "" {
+		b.t.Errorf("%s: the form still holds %q after adding", b.name, got)
+	}
+}
+
+// noteTitles is the titles of the listed notes, in order, joined by "|".
+func (b *browser) noteTitles() string {
+	b.t.Helper()
+	return eval[string](b, `[...document.querySelectorAll("#notes .note-title")].map(e => e.textContent).join("|")`)
+}

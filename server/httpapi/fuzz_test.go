@@ -1,11 +1,14 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/authkit/authkit/server/auth"
+	"github.com/authkit/authkit/server/store/storetest"
 	"github.com/authkit/authkit/shared"
 )
 
@@ -67,4 +70,56 @@ func (c *changePassword) Validate() error { return c.ChangePasswordRequest.Valid
 
 func FuzzDecodeChangePassword(f *testing.F) {
 	fuzzDecode[changePassword](f, `{"current_password":"x","new_password":"correct horse"}`)
+}
+
+// FuzzCSRFCheck feeds arbitrary X-CSRF-Token headers and csrf cookies to
+// the check: it must never panic, and must pass only when both equal the
+// session's own token.
+func FuzzCSRFCheck(f *testing.F) {
+	st := storetest.Open(f)
+	svc, err := auth.New(context.Background(), st, auth.Config{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	a := New(svc, nil, Options{})
+	const sid = "0192f0c4-7f5e-7a8b-9c0d-1e2f3a4b5c6e"
+	good := svc.CSRFToken(sid)
+	f.Add(good, good)
+	f.Add(good, "")
+	f.Add("", good)
+	f.Add("x", "x")
+	f.Add(good+"=", good+"=")
+	f.Fuzz(func(t *testing.T, header, cookie string) {
+		r := httptest.NewRequest(http.MethodPost, "/api/me", nil)
+		r.Header.Set(shared.CSRFHeader, header)
+		r.Header.Set("Cookie", a.cookies.csrf+"="+cookie)
+		err := a.checkCSRF(r, sid)
+		sent := r.Header.Get(shared.CSRFHeader)
+		jarred := a.cookies.csrfValue(r)
+		if (err == nil) != (sent == good && jarred == good) {
+			t.Fatalf("header %q cookie %q: err = %v", header, cookie, err)
+		}
+	})
+}
+
+// FuzzAccessTokenSources feeds arbitrary Authorization headers and access
+// cookies to the extraction step: it never panics, a present but malformed
+// Authorization header is always refused, and a token is never empty.
+func FuzzAccessTokenSources(f *testing.F) {
+	a := &API{cookies: newCookieJar(true)}
+	for _, s := range []string{"", "Bearer abc", "bearer abc", "Bearer", "Basic abc", "Bearer a b", "Bearer \t"} {
+		f.Add(s, "cookie-token")
+	}
+	f.Fuzz(func(t *testing.T, authorization, cookie string) {
+		r := httptest.NewRequest(http.MethodGet, "/api/me", nil)
+		r.Header.Set("Authorization", authorization)
+		r.Header.Set("Cookie", a.cookies.accessName+"="+cookie)
+		token, source, err := a.accessToken(r)
+		if err == nil && token == "" {
+			t.Fatal("empty token accepted")
+		}
+		if r.Header.Get("Authorization") != "" && err == nil && source != fromBearer {
+			t.Fatalf("Authorization %q fell back to the cookie", authorization)
+		}
+	})
 }

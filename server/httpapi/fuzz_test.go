@@ -62,6 +62,26 @@ func FuzzDecodeAdminUpdateUser(f *testing.F) {
 	fuzzDecode[shared.AdminUpdateUserRequest](f, `{"is_active":false}`, `{"name":"x","is_staff":true}`)
 }
 
+func FuzzDecodePasswordReset(f *testing.F) {
+	fuzzDecode[shared.PasswordResetRequest](f, `{"email":"a@b.co"}`)
+}
+
+func FuzzDecodePasswordResetConfirm(f *testing.F) {
+	fuzzDecode[shared.PasswordResetConfirmRequest](f, `{"token":"abc","new_password":"correct horse"}`)
+}
+
+func FuzzDecodeVerifyEmail(f *testing.F) {
+	fuzzDecode[shared.VerifyEmailRequest](f, `{"token":"abc"}`)
+}
+
+func FuzzDecodeCreateNote(f *testing.F) {
+	fuzzDecode[shared.CreateNoteRequest](f, `{"title":"t","body":"b"}`)
+}
+
+func FuzzDecodeUpdateNote(f *testing.F) {
+	fuzzDecode[shared.UpdateNoteRequest](f, `{"title":"t"}`, `{"body":null}`)
+}
+
 // changePassword validates against the account's email, so it gets a
 // small adapter to fit the validator interface.
 type changePassword struct{ shared.ChangePasswordRequest }

@@ -107,14 +107,19 @@ func (s *Service) refresh(ctx context.Context, refreshToken string, client Clien
 		if err != nil {
 			return err
 		}
-		if old.UsedAt != nil {
-			if now.Sub(*old.UsedAt) < grace {
+		// spentBefore handles a token that was already spent (at usedAt):
+		// a race between tabs within the grace window, theft otherwise.
+		spentBefore := func(usedAt time.Time) error {
+			if now.Sub(usedAt) < grace {
 				failure = ErrRefreshRaced
 				return nil
 			}
 			reused = old.SessionID
 			_, err := tx.RevokeSessionByID(ctx, old.SessionID, now)
 			return err
+		}
+		if old.UsedAt != nil {
+			return spentBefore(*old.UsedAt)
 		}
 		sess, err := tx.SessionByID(ctx, old.SessionID)
 		if err != nil {
@@ -137,14 +142,8 @@ func (s *Service) refresh(ctx context.Context, refreshToken string, client Clien
 		if err != nil {
 			return err
 		}
-		if !won { // spent concurrently by another request or instance
-			if grace > 0 {
-				failure = ErrRefreshRaced
-				return nil
-			}
-			reused = old.SessionID
-			_, err := tx.RevokeSessionByID(ctx, old.SessionID, now)
-			return err
+		if !won { // spent just now by a concurrent request or instance
+			return spentBefore(now)
 		}
 		if err := tx.CreateRefreshToken(ctx, nextRow); err != nil {
 			return err

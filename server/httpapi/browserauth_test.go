@@ -293,8 +293,8 @@ func TestRefresh_ConcurrentSpendOfOneTokenLetsOnlyOneWin(t *testing.T) {
 			ok++
 		}
 	}
-	if ok > 1 {
-		t.Fatalf("%d requests spent one refresh token", ok)
+	if ok != 1 {
+		t.Fatalf("%d requests spent one refresh token; want exactly 1", ok)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -292,4 +293,12 @@ func withMail(t *testing.T, smtpURL string) serverOption {
 		go q.Run(ctx)
 		c.Mailer, c.PublicURL = q, "https://app.example.com"
 	}
+}
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
 }

@@ -34,6 +34,8 @@ type API struct {
 	now     func() time.Time
 	router  *Router
 	handler http.Handler
+	// openAPIDoc is the OpenAPI document of the routes served.
+	openAPIDoc openAPIFile
 
 	requireVerified bool
 }
@@ -41,7 +43,8 @@ type API struct {
 // New returns the whole HTTP surface: the API with the routes of the
 // modules in opt, /healthz, the JWKS and the pages, wrapped in panic
 // recovery, cross-origin protection and request logging. It fails when a
-// module cannot be mounted.
+// module cannot be mounted or its routes cannot be documented (a
+// duplicate operationId, a type JSON cannot carry).
 func New(svc *auth.Service, st *store.Store, opt Options) (*API, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
@@ -58,6 +61,10 @@ func New(svc *auth.Service, st *store.Store, opt Options) (*API, error) {
 	}
 	a.router = newRouter(a, mux)
 	if err := a.serveRoutes(a.router, opt.Modules, opt.Pages); err != nil {
+		return nil, err
+	}
+	var err error
+	if a.openAPIDoc, err = newOpenAPIFile(a.router); err != nil {
 		return nil, err
 	}
 

@@ -25,6 +25,11 @@ type Module struct{}
 // Name implements httpapi.Module.
 func (Module) Name() string { return "notes" }
 
+// Description describes the module's tag in the OpenAPI document.
+func (Module) Description() string {
+	return "The private notes example: a protected resource to copy (or delete)."
+}
+
 // Migrations implements httpapi.Module.
 func (Module) Migrations() *migrate.Migrations { return migrations }
 

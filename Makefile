@@ -89,6 +89,29 @@ bench: $(BIN)
 clean:
 	rm -rf bin web/app.wasm web/app.wasm.gz web/app.wasm.br
 
+# The OpenAPI document, generated from the route declarations (the kit's
+# and those of the modules main.go lists): the server serves the same at
+# /api/openapi.json. docs/openapi.json is the copy for readers and
+# linters; the root package's test fails when it is stale.
+.PHONY: openapi openapi-lint
+openapi:
+	$(GO) run . openapi --output docs/openapi.json
+
+# Lints docs/openapi.json with Redocly's recommended rules (exceptions,
+# with reasons, in .redocly.lint-ignore.yaml). Node is optional here: the
+# lint is skipped, with a line saying so, when npx is missing or cannot
+# fetch the linter (offline CI); a lint error fails.
+REDOCLY := @redocly/cli@2.77.0
+
+openapi-lint:
+	@if ! command -v npx >/dev/null 2>&1; then \
+		echo "openapi-lint: skipped (npx not found; install Node.js to lint docs/openapi.json)"; \
+	elif ! npx --yes $(REDOCLY) --version >/dev/null 2>&1; then \
+		echo "openapi-lint: skipped (npx could not fetch $(REDOCLY))"; \
+	else \
+		npx --yes $(REDOCLY) lint --extends recommended docs/openapi.json; \
+	fi
+
 # A fork's first step: make rename MODULE=github.com/you/yourapp rewrites
 # the module path in go.mod, in every Go import and in the Markdown docs.
 # go mod edit checks the new path; sed and grep do the rest.

@@ -17,8 +17,9 @@ const (
 
 // routes lists the kit's own HTTP surface in one place; modules add theirs
 // (module.go). Each route says who may call it, what it reads and what it
-// answers: the router enforces the first, and openapi.json is generated
-// from all three (make openapi).
+// answers: the router enforces the first, and the OpenAPI document is
+// generated from all three (openapi_doc.go; make openapi writes
+// docs/openapi.json).
 func (a *API) routes() []Route {
 	return []Route{
 		// Browser flow: cookies.

@@ -152,3 +152,16 @@ func pascalCase(s string) string {
 func sortedStatuses(groups map[int][]shared.Code) []int {
 	return slices.Sorted(maps.Keys(groups))
 }
+
+// errorCodeSchema is the ErrorCode enum: every code, each explained.
+func errorCodeSchema() *openapi3.Schema {
+	schema := typed("string")
+	var b strings.Builder
+	b.WriteString("A stable, machine-readable error code (`shared/errors.go`); clients branch on it, never on the message. Each code has one status:\n")
+	for _, c := range shared.Codes() {
+		schema.Enum = append(schema.Enum, string(c))
+		fmt.Fprintf(&b, "\n- `%s` (%d): %s", c, c.Status(), codeMeanings[c])
+	}
+	schema.Description = b.String()
+	return schema
+}

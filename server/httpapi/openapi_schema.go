@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -34,14 +32,14 @@ import (
 //   - a response field without omitempty is required (it is always sent);
 //   - a request type (one with a Validate method, or that a route takes as
 //     its body) refuses unknown fields (additionalProperties: false), as
-//     decode does, and its
-//     non-pointer fields without omitempty are required, as is any field
-//     tagged required:"true" (a pointer whose absence Validate refuses);
+//     decode does; its non-pointer fields without omitempty are required,
+//     as is any field tagged required:"true" (a pointer whose absence
+//     Validate refuses);
 //   - time.Time is a date-time string, a map an object of its values
 //     (free-form for map[string]any), shared.Code the ErrorCode enum;
-//   - tags document a field: doc (the description), format, minLength,
-//     maxLength, minimum, maximum and const (for strings); SchemaDescription() describes a
-//     type.
+//   - tags document a field (openapi_fields.go): doc (the description),
+//     format, minLength, maxLength, minimum, maximum and const (strings);
+//     a SchemaDescription() method describes a type.
 
 // schemaDescriber is a wire type that describes itself. shared/ cannot
 // import this package (the browser app compiles it too), so the method is
@@ -85,6 +83,10 @@ func (s *schemaSet) of(t reflect.Type) (*openapi3.SchemaRef, error) {
 	case t.Kind() == reflect.Pointer:
 		elem, err := s.of(t.Elem())
 		return orNull(elem), err
+	case marshals(t, jsonMarshalerType):
+		return inline(&openapi3.Schema{}), nil // it writes any JSON it likes
+	case marshals(t, textMarshalerType):
+		return inline(typed("string")), nil
 	case t.Kind() == reflect.Struct && t.Name() != "":
 		return s.component(componentName(t), t, func() (*openapi3.Schema, error) { return s.object(t) })
 	case t.Kind() == reflect.Struct:
@@ -95,14 +97,14 @@ func (s *schemaSet) of(t reflect.Type) (*openapi3.SchemaRef, error) {
 	return inline(schema), err
 }
 
+// marshals reports whether encoding/json hands t (or *t) to a marshaler
+// of this kind rather than reflecting it.
+func marshals(t, marshaler reflect.Type) bool {
+	return t.Implements(marshaler) || reflect.PointerTo(t).Implements(marshaler)
+}
+
 // plain is the schema of a type that is not a struct.
 func (s *schemaSet) plain(t reflect.Type) (*openapi3.Schema, error) {
-	if t.Implements(jsonMarshalerType) || reflect.PointerTo(t).Implements(jsonMarshalerType) {
-		return &openapi3.Schema{}, nil // it writes any JSON it likes
-	}
-	if t.Implements(textMarshalerType) || reflect.PointerTo(t).Implements(textMarshalerType) {
-		return typed("string"), nil
-	}
 	switch t.Kind() {
 	case reflect.String:
 		return typed("string"), nil
@@ -123,7 +125,7 @@ func (s *schemaSet) plain(t reflect.Type) (*openapi3.Schema, error) {
 	case reflect.Map:
 		return s.mapOf(t)
 	}
-	return nil, fmt.Errorf("openapi: cannot describe %s (a %s) in JSON", t, t.Kind())
+	return nil, fmt.Errorf("cannot describe %s (a %s) in JSON", t, t.Kind())
 }
 
 func (s *schemaSet) array(t reflect.Type) (*openapi3.Schema, error) {
@@ -154,7 +156,7 @@ func (s *schemaSet) component(name string, t reflect.Type, build func() (*openap
 	ref := openapi3.NewSchemaRef("#/components/schemas/"+name, nil)
 	if owner, ok := s.owners[name]; ok {
 		if owner != t {
-			return nil, fmt.Errorf("openapi: %s and %s would both be the schema %q; rename one", owner, t, name)
+			return nil, fmt.Errorf("%s and %s would both be the schema %q; rename one", owner, t, name)
 		}
 		return ref, nil
 	}
@@ -165,6 +167,20 @@ func (s *schemaSet) component(name string, t reflect.Type, build func() (*openap
 	}
 	s.components[name] = inline(schema)
 	return ref, nil
+}
+
+// orNull lets a schema also be null: a type array for an inline schema
+// (OpenAPI 3.1 has no `nullable`), anyOf for a $ref.
+func orNull(ref *openapi3.SchemaRef) *openapi3.SchemaRef {
+	switch {
+	case ref.Ref != "":
+		return inline(&openapi3.Schema{AnyOf: openapi3.SchemaRefs{ref, inline(typed("null"))}})
+	case ref.Value.Type.IsEmpty():
+		return ref // any JSON value, null included
+	default:
+		ref.Value.Type.With("null")
+		return ref
+	}
 }
 
 // qualifier matches the package paths in a generic type's name
@@ -211,143 +227,5 @@ func (s *schemaSet) object(t reflect.Type) (*openapi3.Schema, error) {
 	return schema, nil
 }
 
-// field is the schema of one struct field, with its tags applied.
-func (s *schemaSet) field(f jsonField) (*openapi3.SchemaRef, error) {
-	t := f.typ
-	if t.Kind() == reflect.Pointer && !f.nullable() {
-		t = t.Elem()
-	}
-	ref, err := s.of(t)
-	if err != nil {
-		return nil, err
-	}
-	return annotate(ref, f.tag)
-}
-
-// fieldKeywords are the tags that document a field, each applied to the
-// field's schema.
-var fieldKeywords = []struct {
-	tag   string
-	apply func(s *openapi3.Schema, v string) error
-}{
-	{"doc", func(s *openapi3.Schema, v string) error { s.Description = v; return nil }},
-	{"format", func(s *openapi3.Schema, v string) error { s.Format = v; return nil }},
-	{"minLength", func(s *openapi3.Schema, v string) (err error) {
-		s.MinLength, err = strconv.ParseUint(v, 10, 64)
-		return
-	}},
-	{"maxLength", func(s *openapi3.Schema, v string) (err error) { s.MaxLength, err = parseUintPtr(v); return }},
-	{"minimum", func(s *openapi3.Schema, v string) (err error) { s.Min, err = parseFloatPtr(v); return }},
-	{"maximum", func(s *openapi3.Schema, v string) (err error) { s.Max, err = parseFloatPtr(v); return }},
-	{"const", func(s *openapi3.Schema, v string) error { s.Const = v; return nil }},
-}
-
-// annotate applies a field's tags to its schema. Next to a $ref they go
-// on a wrapper (allOf), which every tool reads alike.
-func annotate(ref *openapi3.SchemaRef, tag reflect.StructTag) (*openapi3.SchemaRef, error) {
-	target := ref
-	for _, kw := range fieldKeywords {
-		v, ok := tag.Lookup(kw.tag)
-		if !ok {
-			continue
-		}
-		if target.Ref != "" {
-			target = inline(&openapi3.Schema{AllOf: openapi3.SchemaRefs{ref}})
-		}
-		if err := kw.apply(target.Value, v); err != nil {
-			return nil, fmt.Errorf("tag %s:%q: %w", kw.tag, v, err)
-		}
-	}
-	return target, nil
-}
-
-// orNull lets a schema also be null: a type array for an inline schema
-// (OpenAPI 3.1 has no `nullable`), anyOf for a $ref.
-func orNull(ref *openapi3.SchemaRef) *openapi3.SchemaRef {
-	switch {
-	case ref.Ref != "":
-		return inline(&openapi3.Schema{AnyOf: openapi3.SchemaRefs{ref, inline(typed("null"))}})
-	case ref.Value.Type.IsEmpty():
-		return ref // any JSON value, null included
-	default:
-		ref.Value.Type.With("null")
-		return ref
-	}
-}
-
-// errorCodeSchema is the ErrorCode enum: every code, each explained.
-func errorCodeSchema() *openapi3.Schema {
-	schema := typed("string")
-	var b strings.Builder
-	b.WriteString("A stable, machine-readable error code (`shared/errors.go`); clients branch on it, never on the message. Each code has one status:\n")
-	for _, c := range shared.Codes() {
-		schema.Enum = append(schema.Enum, string(c))
-		fmt.Fprintf(&b, "\n- `%s` (%d): %s", c, c.Status(), codeMeanings[c])
-	}
-	schema.Description = b.String()
-	return schema
-}
-
-// jsonField is a struct field as encoding/json writes it.
-type jsonField struct {
-	name, goName string
-	typ          reflect.Type
-	tag          reflect.StructTag
-	omitempty    bool
-}
-
-// required says whether the field is always there: always sent in a
-// response, or demanded in a request (see the rules at the top).
-func (f jsonField) required(request bool) bool {
-	switch {
-	case f.tag.Get("required") == "true":
-		return true
-	case request:
-		return !f.omitempty && f.typ.Kind() != reflect.Pointer
-	default:
-		return !f.omitempty
-	}
-}
-
-// nullable says whether a pointer field may be null on the wire.
-func (f jsonField) nullable() bool { return f.tag.Get("nullable") != "false" }
-
-// jsonFields returns the fields encoding/json reads and writes for a
-// struct type, in order, with embedded structs' fields promoted.
-func jsonFields(t reflect.Type) []jsonField {
-	var fields []jsonField
-	for f := range t.Fields() {
-		tag := f.Tag.Get("json")
-		name, opts, _ := strings.Cut(tag, ",")
-		switch {
-		case tag == "-":
-			continue
-		case f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct:
-			fields = append(fields, jsonFields(f.Type)...)
-			continue
-		case !f.IsExported():
-			continue
-		case name == "":
-			name = f.Name
-		}
-		options := strings.Split(opts, ",")
-		fields = append(fields, jsonField{
-			name: name, goName: f.Name, typ: f.Type, tag: f.Tag,
-			omitempty: slices.Contains(options, "omitempty") || slices.Contains(options, "omitzero"),
-		})
-	}
-	return fields
-}
-
 func typed(t string) *openapi3.Schema               { return &openapi3.Schema{Type: &openapi3.Types{t}} }
 func inline(s *openapi3.Schema) *openapi3.SchemaRef { return &openapi3.SchemaRef{Value: s} }
-
-func parseUintPtr(v string) (*uint64, error) {
-	n, err := strconv.ParseUint(v, 10, 64)
-	return &n, err
-}
-
-func parseFloatPtr(v string) (*float64, error) {
-	n, err := strconv.ParseFloat(v, 64)
-	return &n, err
-}

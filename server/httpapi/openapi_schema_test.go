@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"maps"
+	"net/netip"
 	"reflect"
 	"slices"
 	"strings"
@@ -158,6 +159,7 @@ func TestOpenAPI_SchemaShapes(t *testing.T) {
 		{(*int)(nil), `{"type":["integer","null"]}`},
 		{[]byte{}, `{"contentEncoding":"base64","type":"string"}`},
 		{time.Time{}, `{"format":"date-time","type":"string"}`},
+		{netip.Addr{}, `{"type":"string"}`}, // a struct with MarshalText
 		{node{}, `{"$ref":"#/components/schemas/node"}`},
 		{(*node)(nil), `{"anyOf":[{"$ref":"#/components/schemas/node"},{"type":"null"}]}`},
 		{page[node]{}, `{"$ref":"#/components/schemas/page_node"}`},

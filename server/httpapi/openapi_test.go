@@ -128,9 +128,9 @@ func TestOpenAPI_AModuleIsDocumentedAndServedLikeTheKit(t *testing.T) {
 		t.Errorf("operationId %v, tags %v; want the derived id and the module's name", op["operationId"], op["tags"])
 	}
 	var tag map[string]any
-	for _, t := range asSlice(doc["tags"]) {
-		if object(t)["name"] == "widgets" {
-			tag = object(t)
+	for _, tg := range asSlice(doc["tags"]) {
+		if object(tg)["name"] == "widgets" {
+			tag = object(tg)
 		}
 	}
 	if desc, _ := tag["description"].(string); !strings.Contains(desc, "widgets") {

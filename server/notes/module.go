@@ -41,17 +41,17 @@ func (Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 	return []httpapi.Route{
 		{Pattern: "GET /api/notes", Guard: httpapi.RequireVerified, Name: "listNotes",
 			Summary: "The caller's notes", Description: "Newest first. Part of the private notes example.",
-			Response: shared.NotesResponse{}, Handler: h.list},
+			Response: shared.NotesResponse{}, Returns: "The caller's notes.", Handler: h.list},
 		{Pattern: "POST /api/notes", Guard: httpapi.RequireVerified, Name: "createNote",
 			Summary: "Add a note",
 			Request: shared.CreateNoteRequest{}, Response: shared.NoteResponse{}, Status: http.StatusCreated,
-			Handler: h.create},
+			Returns: "The new note.", Handler: h.create},
 		{Pattern: "PATCH /api/notes/{id}", Guard: httpapi.RequireVerified, Name: "updateNote",
 			Summary: "Change a note", Description: "Another user's note answers 404.", Params: idParam,
-			Request: shared.UpdateNoteRequest{}, Response: shared.NoteResponse{},
+			Request: shared.UpdateNoteRequest{}, Response: shared.NoteResponse{}, Returns: "The changed note.",
 			Errors: []shared.Code{shared.CodeNotFound}, Handler: h.update},
 		{Pattern: "DELETE /api/notes/{id}", Guard: httpapi.RequireVerified, Name: "deleteNote",
 			Summary: "Delete a note", Description: "Another user's note answers 404.", Params: idParam,
-			Errors: []shared.Code{shared.CodeNotFound}, Handler: h.delete},
+			Returns: "The note is deleted.", Errors: []shared.Code{shared.CodeNotFound}, Handler: h.delete},
 	}, nil
 }

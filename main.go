@@ -14,7 +14,16 @@ import (
 	"syscall"
 
 	"github.com/authkit/authkit/server/cli"
+	"github.com/authkit/authkit/server/httpapi"
+	"github.com/authkit/authkit/server/notes"
 )
+
+// modules are the features mounted beside the kit's own routes, one line
+// each: a module brings its tables, its routes and their OpenAPI entries.
+// Delete a line (and the module's package) to drop a feature.
+var modules = []httpapi.Module{
+	notes.Module{},
+}
 
 // version is set at build time (-ldflags "-X main.version=…"). It names the
 // release to browsers, so their service worker fetches a new app.wasm
@@ -31,6 +40,7 @@ func main() {
 		Stdout:  os.Stdout,
 		Stderr:  os.Stderr,
 		Version: version,
+		Modules: modules,
 	}
 	if err := cli.Run(ctx, env); err != nil {
 		fmt.Fprintln(os.Stderr, "authkit:", err)

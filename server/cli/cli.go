@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/authkit/authkit/server/auth"
+	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/server/store"
 )
 
@@ -26,6 +27,9 @@ type Env struct {
 	Stdout  io.Writer
 	Stderr  io.Writer
 	Version string
+	// Modules are the features mounted beside the kit's own routes, with
+	// their migrations (main.go lists them, one line each).
+	Modules []httpapi.Module
 	// Ready, if set, is called with the listening address once serve
 	// accepts connections (tests use it instead of polling).
 	Ready func(addr string)
@@ -90,13 +94,14 @@ func (d *dbFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&d.maxConns, "db-max-conns", 10, "maximum open database connections")
 }
 
-// open connects to the database and applies pending migrations.
-func (d *dbFlags) open(ctx context.Context, log *slog.Logger) (*store.Store, error) {
+// open connects to the database and applies pending migrations, the
+// kit's and the modules'.
+func (d *dbFlags) open(ctx context.Context, log *slog.Logger, modules []httpapi.Module) (*store.Store, error) {
 	st, err := store.Open(ctx, d.dsn, store.Options{MaxOpenConns: d.maxConns})
 	if err != nil {
 		return nil, err
 	}
-	applied, err := st.Migrate(ctx)
+	applied, err := st.Migrate(ctx, httpapi.ModuleMigrations(modules)...)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -159,7 +164,7 @@ func migrateCmd(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	applied, err := st.Migrate(ctx)
+	applied, err := st.Migrate(ctx, httpapi.ModuleMigrations(env.Modules)...)
 	if err != nil {
 		return err
 	}
@@ -179,7 +184,7 @@ func flushExpired(ctx context.Context, env Env, args []string) error {
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	st, err := db.open(ctx, slog.New(slog.DiscardHandler))
+	st, err := db.open(ctx, slog.New(slog.DiscardHandler), env.Modules)
 	if err != nil {
 		return err
 	}
@@ -205,7 +210,7 @@ func createSuperuser(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := db.open(ctx, slog.New(slog.DiscardHandler))
+	st, err := db.open(ctx, slog.New(slog.DiscardHandler), env.Modules)
 	if err != nil {
 		return err
 	}

@@ -37,7 +37,7 @@ func keysCmd(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := db.open(ctx, slog.New(slog.DiscardHandler))
+	st, err := db.open(ctx, slog.New(slog.DiscardHandler), env.Modules)
 	if err != nil {
 		return err
 	}

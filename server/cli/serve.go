@@ -17,7 +17,6 @@ import (
 	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/server/mail"
-	"github.com/authkit/authkit/server/notes"
 	"github.com/authkit/authkit/server/webui"
 	"github.com/authkit/authkit/shared"
 )
@@ -78,7 +77,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := c.db.open(ctx, log)
+	st, err := c.db.open(ctx, log, env.Modules)
 	if err != nil {
 		return err
 	}
@@ -92,12 +91,15 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	handler := httpapi.New(svc, notes.New(st.DB(), nil), httpapi.Options{
+	handler, err := httpapi.New(svc, st, httpapi.Options{
 		InsecureCookies: c.insecureCookies,
-		Health:          st.Ping,
+		Modules:         env.Modules,
 		Pages:           webui.Handler(env.Version),
 		Logger:          log,
 	})
+	if err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {

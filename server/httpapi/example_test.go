@@ -13,14 +13,13 @@ import (
 
 	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi"
-	"github.com/authkit/authkit/server/notes"
 	"github.com/authkit/authkit/server/store"
 )
 
-// exampleKit starts the kit on a temporary SQLite file with one user,
-// ann@example.com, and returns the API, its service, its test server and a
-// cleanup function.
-func exampleKit() (*httpapi.API, *auth.Service, *httptest.Server, func()) {
+// exampleKit starts the kit on a temporary SQLite file with a module made
+// of routes, and two users, ann@example.com and root@example.com (a
+// superuser); it returns the test server and a cleanup function.
+func exampleKit(routes func(k *httpapi.Kit) []httpapi.Route) (*httptest.Server, func()) {
 	ctx := context.Background()
 	dir, _ := os.MkdirTemp("", "authkit-example")
 	st, err := store.Open(ctx, filepath.Join(dir, "a.db"), store.Options{})
@@ -35,10 +34,14 @@ func exampleKit() (*httpapi.API, *auth.Service, *httptest.Server, func()) {
 	if _, err := svc.CreateSuperuser(ctx, "root@example.com", "Root", "correct horse battery"); err != nil {
 		panic(err)
 	}
-	api := httpapi.New(svc, notes.New(st.DB(), nil), httpapi.Options{InsecureCookies: true})
+	example := httpapi.NewModule("example", func(k *httpapi.Kit) ([]httpapi.Route, error) { return routes(k), nil })
+	api, err := httpapi.New(svc, st, httpapi.Options{InsecureCookies: true, Modules: []httpapi.Module{example}})
+	if err != nil {
+		panic(err)
+	}
 	srv := httptest.NewServer(api)
 	post(srv.URL+"/api/auth/register", "", `{"email":"ann@example.com","password":"correct horse battery","name":"Ann"}`)
-	return api, svc, srv, func() { srv.Close(); st.Close(); os.RemoveAll(dir) }
+	return srv, func() { srv.Close(); st.Close(); os.RemoveAll(dir) }
 }
 
 func post(url, token, body string) *http.Response {
@@ -76,20 +79,23 @@ func accessToken(base, email string) string {
 	return pair.Access
 }
 
-func ExampleAPI_RequireUser() {
-	api, svc, srv, cleanup := exampleKit()
+func ExampleRoute_requireVerified() {
+	srv, cleanup := exampleKit(func(k *httpapi.Kit) []httpapi.Route {
+		// The guard protects the endpoint; UserFrom names the caller.
+		return []httpapi.Route{{
+			Pattern: "GET /api/hello", Guard: httpapi.RequireVerified, Summary: "Greet the caller",
+			Handler: func(w http.ResponseWriter, r *http.Request) error {
+				p, _ := httpapi.UserFrom(r.Context())
+				u, err := k.Auth.User(r.Context(), p)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(w, "hello, %s", u.Name)
+				return nil
+			},
+		}}
+	})
 	defer cleanup()
-
-	// One line protects the endpoint; UserFrom names the caller.
-	api.Handle("GET /api/hello", api.RequireUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, _ := httpapi.UserFrom(r.Context())
-		u, err := svc.User(r.Context(), p)
-		if err != nil {
-			api.WriteError(w, r, err)
-			return
-		}
-		fmt.Fprintf(w, "hello, %s", u.Name)
-	})))
 
 	fmt.Println(get(srv.URL+"/api/hello", ""))
 	fmt.Println(get(srv.URL+"/api/hello", accessToken(srv.URL, "ann@example.com")))
@@ -99,13 +105,18 @@ func ExampleAPI_RequireUser() {
 	// 200 hello, Ann
 }
 
-func ExampleAPI_RequireStaff() {
-	api, _, srv, cleanup := exampleKit()
+func ExampleRoute_requireStaff() {
+	srv, cleanup := exampleKit(func(k *httpapi.Kit) []httpapi.Route {
+		return []httpapi.Route{{
+			Pattern: "GET /api/reports", Guard: httpapi.RequireStaff, Summary: "Sign-up figures",
+			Response: map[string]int{},
+			Handler: func(w http.ResponseWriter, r *http.Request) error {
+				httpapi.WriteJSON(w, http.StatusOK, map[string]int{"signups": 2})
+				return nil
+			},
+		}}
+	})
 	defer cleanup()
-
-	api.Handle("GET /api/reports", api.RequireStaff(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		httpapi.WriteJSON(w, http.StatusOK, map[string]int{"signups": 2})
-	})))
 
 	status, _ := get(srv.URL+"/api/reports", accessToken(srv.URL, "ann@example.com"))
 	fmt.Println("ann:", status)
@@ -117,24 +128,27 @@ func ExampleAPI_RequireStaff() {
 }
 
 func ExampleAPI_LogIn() {
-	api, svc, srv, cleanup := exampleKit()
+	srv, cleanup := exampleKit(func(k *httpapi.Kit) []httpapi.Route {
+		// An OAuth callback (say) has established who the user is; LogIn
+		// gives them a session with the kit's cookies.
+		return []httpapi.Route{{
+			Pattern: "GET /api/oauth/callback", Summary: "Finish a sign-in elsewhere", Status: http.StatusSeeOther,
+			Handler: func(w http.ResponseWriter, r *http.Request) error {
+				u, err := k.Auth.UserByEmail(r.Context(), "ann@example.com") // from the provider's answer
+				if err != nil {
+					return err
+				}
+				if err := k.API.LogIn(w, r, u); err != nil {
+					return err
+				}
+				http.Redirect(w, r, "/profile", http.StatusSeeOther)
+				return nil
+			},
+		}}
+	})
 	defer cleanup()
 
-	// An OAuth callback (say) has established who the user is; LogIn
-	// gives them a session with the kit's cookies.
-	api.Handle("GET /oauth/callback", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, err := svc.UserByEmail(r.Context(), "ann@example.com") // from the provider's answer
-		if err == nil {
-			err = api.LogIn(w, r, u)
-		}
-		if err != nil {
-			api.WriteError(w, r, err)
-			return
-		}
-		http.Redirect(w, r, "/profile", http.StatusSeeOther)
-	}))
-
-	resp, _ := http.DefaultTransport.RoundTrip(httptest.NewRequest("GET", srv.URL+"/oauth/callback", nil))
+	resp, _ := http.DefaultTransport.RoundTrip(httptest.NewRequest("GET", srv.URL+"/api/oauth/callback", nil))
 	fmt.Println(resp.StatusCode, resp.Header.Get("Location"))
 	for _, c := range resp.Cookies() {
 		fmt.Println(c.Name, c.HttpOnly)
@@ -147,19 +161,22 @@ func ExampleAPI_LogIn() {
 }
 
 func ExampleAPI_LogOut() {
-	api, _, srv, cleanup := exampleKit()
+	srv, cleanup := exampleKit(func(k *httpapi.Kit) []httpapi.Route {
+		return []httpapi.Route{{
+			Pattern: "POST /api/signout", Summary: "Sign out, the fork's way", Status: http.StatusOK,
+			Handler: func(w http.ResponseWriter, r *http.Request) error {
+				if err := k.API.LogOut(w, r); err != nil {
+					return err
+				}
+				fmt.Fprint(w, "signed out")
+				return nil
+			},
+		}}
+	})
 	defer cleanup()
 
-	api.Handle("POST /signout", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := api.LogOut(w, r); err != nil {
-			api.WriteError(w, r, err)
-			return
-		}
-		fmt.Fprint(w, "signed out")
-	}))
-
 	token := accessToken(srv.URL, "ann@example.com")
-	resp := post(srv.URL+"/signout", token, "")
+	resp := post(srv.URL+"/api/signout", token, "")
 	body, _ := io.ReadAll(resp.Body)
 	fmt.Println(resp.StatusCode, string(body))
 	status, _ := get(srv.URL+"/api/me", token)

@@ -101,7 +101,10 @@ func FuzzCSRFCheck(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	a := New(svc, nil, Options{})
+	a, err := New(svc, st, Options{})
+	if err != nil {
+		f.Fatal(err)
+	}
 	const sid = "0192f0c4-7f5e-7a8b-9c0d-1e2f3a4b5c6e"
 	good := svc.CSRFToken(sid)
 	f.Add(good, good)

@@ -55,7 +55,10 @@ func newTestServer(t *testing.T, opts ...serverOption) *testServer {
 			return time.Now()
 		},
 	}
-	hopts := httpapi.Options{Health: st.Ping}
+	hopts := httpapi.Options{Modules: []httpapi.Module{notes.Module{}}}
+	if _, err := st.Migrate(ctx, httpapi.ModuleMigrations(hopts.Modules)...); err != nil {
+		t.Fatal(err)
+	}
 	for _, o := range opts {
 		o(&cfg, &hopts)
 	}
@@ -63,7 +66,11 @@ func newTestServer(t *testing.T, opts ...serverOption) *testServer {
 	if ts.svc, err = auth.New(ctx, st, cfg); err != nil {
 		t.Fatal(err)
 	}
-	ts.srv = httptest.NewUnstartedServer(httpapi.New(ts.svc, notes.New(st.DB(), cfg.Now), hopts))
+	api, err := httpapi.New(ts.svc, st, hopts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.srv = httptest.NewUnstartedServer(api)
 	ts.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // clients hanging up mid-handshake at cleanup
 	ts.srv.StartTLS()
 	t.Cleanup(ts.srv.Close)

@@ -11,10 +11,10 @@ import (
 // healthz answers 200 when the database answers, 503 otherwise, so a load
 // balancer takes an instance out of rotation when its database is gone.
 func (a *API) healthz(w http.ResponseWriter, r *http.Request) error {
-	if a.health != nil {
+	if a.store != nil {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		if err := a.health(ctx); err != nil {
+		if err := a.store.Ping(ctx); err != nil {
 			a.log.WarnContext(r.Context(), "health check failed", "err", err)
 			return shared.NewError(shared.CodeUnavailable, "The database is unavailable.")
 		}

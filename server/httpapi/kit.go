@@ -11,39 +11,32 @@ import (
 // The fork-facing helpers: what Django offers as login(), logout(), an
 // authentication class and a middleware, for plain net/http handlers.
 
-// Handle adds a route of a fork to the API's router, beside the kit's own
-// (same JSON 404s, logging, panic recovery and cross-origin protection).
-// Wrap the handler in RequireUser or RequireStaff to protect it:
-//
-//	api.Handle("GET /api/reports", api.RequireStaff(reports))
-func (a *API) Handle(pattern string, h http.Handler) { a.mux.Handle(pattern, noStore(h)) }
-
-// RequireUser lets a request through only from a logged-in user: a valid
-// access token (cookie or Bearer) of a live session, and for
-// state-changing cookie requests a valid X-CSRF-Token. Others get the
-// JSON error (401 not_authenticated or token_expired, 403 csrf_failed).
-// The handler finds the caller with UserFrom.
+// RequireUser wraps a plain handler so only logged-in users reach it, as
+// the RequireVerified guard does for a Route: a valid access token (cookie
+// or Bearer) of a live session, and for state-changing cookie requests a
+// valid X-CSRF-Token. Others get the JSON error (401 not_authenticated or
+// token_expired, 403 csrf_failed or email_unverified). Prefer declaring a
+// Route, which also gets the JSON 405 and its place in the OpenAPI
+// document; this is for handlers mounted elsewhere.
 func (a *API) RequireUser(next http.Handler) http.Handler {
-	return a.serve(a.requireAuth(func(w http.ResponseWriter, r *http.Request) error {
-		next.ServeHTTP(w, r)
-		return nil
-	}))
+	return a.serve(a.guard(RequireVerified, plain(next)))
 }
 
 // RequireStaff is RequireUser for staff only (others get 403 forbidden).
 func (a *API) RequireStaff(next http.Handler) http.Handler {
-	return a.serve(a.requireAuth(func(w http.ResponseWriter, r *http.Request) error {
-		p, _ := UserFrom(r.Context())
-		if _, err := a.svc.RequireStaff(r.Context(), p); err != nil {
-			return err
-		}
-		next.ServeHTTP(w, r)
-		return nil
-	}))
+	return a.serve(a.guard(RequireStaff, plain(next)))
 }
 
-// UserFrom returns the caller that RequireUser or RequireStaff let
-// through. Load the full account with auth.Service.User when needed.
+// plain adapts an http.Handler to a HandlerFunc that never fails.
+func plain(h http.Handler) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		h.ServeHTTP(w, r)
+		return nil
+	}
+}
+
+// UserFrom returns the caller that a route's guard (or RequireUser,
+// RequireStaff) let through; ok is false on a Public route. Load the full account with auth.Service.User when needed.
 func UserFrom(ctx context.Context) (auth.Principal, bool) {
 	p, ok := principalFrom(ctx)
 	return p.Principal, ok
@@ -86,3 +79,8 @@ func (a *API) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 
 // WriteJSON answers with a JSON body.
 func WriteJSON(w http.ResponseWriter, status int, v any) { writeJSON(w, status, v) }
+
+// Decode reads a JSON request body into a T, answering bad input as every
+// kit endpoint does: unsupported_media_type, body_too_large, invalid_json
+// (malformed JSON, wrong types, unknown fields, trailing data).
+func Decode[T any](w http.ResponseWriter, r *http.Request) (T, error) { return decode[T](w, r) }

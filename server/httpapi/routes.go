@@ -2,107 +2,187 @@ package httpapi
 
 import (
 	"net/http"
-	"slices"
-	"strings"
 
+	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/shared"
 )
 
-// routes lists the whole HTTP surface in one place. It returns the
-// "METHOD /path" patterns it registered, so a test can hold openapi.json
-// to them.
-func (a *API) routes(mux *http.ServeMux, pages http.Handler) []string {
-	r := newRouter(a, mux)
+// Security schemes of the OpenAPI document, by name.
+const (
+	bearerAuth    = "bearerAuth"
+	cookieAuth    = "cookieAuth"
+	csrfToken     = "csrfToken"
+	refreshCookie = "refreshCookie"
+)
 
-	// Browser flow: cookies.
-	r.handle("POST /api/auth/register", a.register)
-	r.handle("POST /api/auth/login", a.login)
-	r.handle("POST /api/auth/refresh", a.refresh)
-	r.handle("POST /api/auth/logout", a.logout)
-	r.handle("POST /api/auth/logout-all", a.logoutAll)
+// routes lists the kit's own HTTP surface in one place; modules add theirs
+// (module.go). Each route says who may call it, what it reads and what it
+// answers: the router enforces the first, and openapi.json is generated
+// from all three (make openapi).
+func (a *API) routes() []Route {
+	return []Route{
+		// Browser flow: cookies.
+		{Pattern: "POST /api/auth/register", Tag: "browser", Name: "register",
+			Summary:     "Create an account and log it in",
+			Description: "Creates an account, starts a session (one per device) and sets the session cookies. Mails a link to confirm the email address. Registrations are throttled per client (`--register-throttle`).",
+			Request:     shared.RegisterRequest{}, Response: shared.UserResponse{}, Status: http.StatusCreated,
+			Errors:  []shared.Code{shared.CodeEmailTaken, shared.CodeRateLimited},
+			Handler: a.register},
+		{Pattern: "POST /api/auth/login", Tag: "browser", Name: "login",
+			Summary:     "Log in with an email and a password",
+			Description: "Starts a session, sets the session cookies and updates `last_login`. Failed logins are throttled per account and client (`--login-throttle`).",
+			Request:     shared.LoginRequest{}, Response: shared.UserResponse{},
+			Errors:  []shared.Code{shared.CodeInvalidCredentials, shared.CodeRateLimited},
+			Handler: a.login},
+		{Pattern: "POST /api/auth/refresh", Tag: "browser", Name: "refreshSession",
+			Summary:     "Rotate the session cookies",
+			Description: "Spends the refresh cookie and sets new cookies. A refresh token that was already spent revokes its whole session, unless it comes back within 10 seconds of its rotation (two tabs racing): then the answer is 401 without touching the session or the cookies, and a retry carries the winner's new cookies. Needs no `X-CSRF-Token`.",
+			Response:    shared.UserResponse{},
+			Errors:      []shared.Code{shared.CodeNotAuthenticated},
+			security:    []securityRequirement{{refreshCookie}},
+			Handler:     a.refresh},
+		{Pattern: "POST /api/auth/logout", Tag: "browser", Name: "logout",
+			Summary:     "End this session",
+			Description: "Revokes the session of the access token (or, once that has expired, of the refresh cookie) and clears the cookies. Idempotent: without a live session it only clears the cookies. Cookie-authenticated calls need `X-CSRF-Token`.",
+			Errors:      []shared.Code{shared.CodeCSRFFailed},
+			security:    []securityRequirement{{}, {bearerAuth}, {cookieAuth, csrfToken}, {refreshCookie, csrfToken}},
+			Handler:     a.logout},
+		{Pattern: "POST /api/auth/logout-all", Tag: "browser", Name: "logoutAll",
+			Summary:     "End every session of the user",
+			Description: "Revokes every session of the caller's account, this one included, and clears the cookies.",
+			Errors:      []shared.Code{shared.CodeNotAuthenticated, shared.CodeCSRFFailed},
+			security:    []securityRequirement{{bearerAuth}, {cookieAuth, csrfToken}, {refreshCookie, csrfToken}},
+			Handler:     a.logoutAll},
 
-	// Account recovery and email confirmation, by mailed single-use links.
-	r.handle("POST /api/auth/password-reset", a.requestPasswordReset)
-	r.handle("POST /api/auth/password-reset/confirm", a.confirmPasswordReset)
-	r.handle("POST /api/auth/verify-email", a.verifyEmail)
-	r.handle("POST /api/me/verify-email/resend", a.requireAuth(a.resendVerification))
+		// Account recovery and email confirmation, by mailed single-use links.
+		{Pattern: "POST /api/auth/password-reset", Tag: "recovery", Name: "requestPasswordReset",
+			Summary:     "Mail a password reset link",
+			Description: "Answers 202 with one body before looking the account up, so neither the answer nor its timing reveals whether an account exists; if it does, a link to `/reset-password?token=…` (valid 30 minutes) is mailed. Throttled per email (5 an hour) and per client (20 an hour).",
+			Request:     shared.PasswordResetRequest{}, Response: shared.Accepted{}, Status: http.StatusAccepted,
+			Errors:  []shared.Code{shared.CodeRateLimited},
+			Handler: a.requestPasswordReset},
+		{Pattern: "POST /api/auth/password-reset/confirm", Tag: "recovery", Name: "confirmPasswordReset",
+			Summary:     "Set a new password with a mailed token",
+			Description: "The token works once. Every session of the account is revoked, and other outstanding reset links are voided.",
+			Request:     shared.PasswordResetConfirmRequest{},
+			Errors:      []shared.Code{shared.CodeInvalidToken},
+			Handler:     a.confirmPasswordReset},
+		{Pattern: "POST /api/auth/verify-email", Tag: "recovery", Name: "verifyEmail",
+			Summary:     "Confirm an email address with a mailed token",
+			Description: "The token (from the link mailed at registration, valid 24 hours) works once.",
+			Request:     shared.VerifyEmailRequest{}, Response: shared.UserResponse{},
+			Errors:  []shared.Code{shared.CodeInvalidToken},
+			Handler: a.verifyEmail},
+		{Pattern: "POST /api/me/verify-email/resend", Tag: "recovery", Name: "resendVerification", Guard: RequireUser,
+			Summary:     "Mail a new confirmation link",
+			Description: "Does nothing (and answers the same) when the email is already confirmed. Throttled per user (10 a day). Reachable with `--require-verified-email` by users who have not confirmed yet.",
+			Response:    shared.Accepted{}, Status: http.StatusAccepted,
+			Errors:  []shared.Code{shared.CodeRateLimited},
+			Handler: a.resendVerification},
 
-	// Token flow for API clients (DRF SimpleJWT shapes).
-	r.handle("POST /api/token", a.obtainToken)
-	r.handle("POST /api/token/refresh", a.refreshToken)
-	r.handle("POST /api/token/verify", a.verifyToken)
+		// Token flow for API clients (DRF SimpleJWT shapes).
+		{Pattern: "POST /api/token", Tag: "token", Name: "obtainToken",
+			Summary:     "Obtain an access and a refresh token",
+			Description: "The token flow for API clients (the shapes of DRF SimpleJWT): the same checks and throttle as `POST /api/auth/login`, tokens in the body, no cookies. Send the access token as `Authorization: Bearer …`.",
+			Request:     shared.LoginRequest{}, Response: shared.TokenPair{},
+			Errors:  []shared.Code{shared.CodeInvalidCredentials, shared.CodeRateLimited},
+			Handler: a.obtainToken},
+		{Pattern: "POST /api/token/refresh", Tag: "token", Name: "refreshToken",
+			Summary:     "Rotate a refresh token",
+			Description: "Spends the refresh token and returns a new pair for the same session. Presenting a spent token again revokes the whole session (RFC 9700 §4.14.2); there is no grace window in this flow.",
+			Request:     shared.RefreshRequest{}, Response: shared.TokenPair{},
+			Errors:  []shared.Code{shared.CodeNotAuthenticated},
+			Handler: a.refreshToken},
+		{Pattern: "POST /api/token/verify", Tag: "token", Name: "verifyToken",
+			Summary:     "Check an access token",
+			Description: "Answers 200 for a valid access token of a live session, which services that verify tokens themselves from the JWKS cannot see.",
+			Request:     shared.VerifyRequest{}, Response: struct{}{},
+			Errors:  []shared.Code{shared.CodeNotAuthenticated, shared.CodeTokenExpired},
+			Handler: a.verifyToken},
 
-	// The logged-in user.
-	r.handle("GET /api/me", a.requireAuth(a.me))
-	r.handle("PATCH /api/me", a.requireAuth(a.updateMe))
-	r.handle("POST /api/me/password", a.requireAuth(a.changePassword))
-	r.handle("GET /api/me/sessions", a.requireAuth(a.sessions))
-	r.handle("DELETE /api/me/sessions/{id}", a.requireAuth(a.revokeSession))
+		// The logged-in user. The profile stays reachable before the email
+		// is confirmed (RequireUser); the rest needs a confirmed one when
+		// the server asks for it.
+		{Pattern: "GET /api/me", Tag: "me", Name: "getMe", Guard: RequireUser,
+			Summary:  "The logged-in user",
+			Response: shared.UserResponse{},
+			Handler:  a.me},
+		{Pattern: "PATCH /api/me", Tag: "me", Name: "updateMe", Guard: RequireUser,
+			Summary: "Change the display name",
+			Request: shared.UpdateProfileRequest{}, Response: shared.UserResponse{},
+			Handler: a.updateMe},
+		{Pattern: "POST /api/me/password", Tag: "me", Name: "changePassword", Guard: RequireVerified,
+			Summary:     "Change the password",
+			Description: "Every other session of the account is revoked; this one stays. Outstanding reset links are voided.",
+			Request:     shared.ChangePasswordRequest{},
+			Errors:      []shared.Code{shared.CodeWrongPassword},
+			Handler:     a.changePassword},
+		{Pattern: "GET /api/me/sessions", Tag: "me", Name: "listSessions", Guard: RequireVerified,
+			Summary:     "The user's live sessions",
+			Description: "One per logged-in device, most recently used first; `current` marks the caller's.",
+			Response:    shared.SessionsResponse{},
+			Handler:     a.sessions},
+		{Pattern: "DELETE /api/me/sessions/{id}", Tag: "me", Name: "revokeSession", Guard: RequireVerified,
+			Summary:     "Sign out one of the user's sessions",
+			Description: "Takes effect at once. Another user's session id answers 404.",
+			Params:      []Param{{Name: "id", In: "path", Description: "The session's id."}},
+			Errors:      []shared.Code{shared.CodeNotFound},
+			Handler:     a.revokeSession},
 
-	// Staff.
-	r.handle("GET /api/admin/users", a.requireAuth(a.listUsers))
-	r.handle("PATCH /api/admin/users/{id}", a.requireAuth(a.updateUser))
+		// Staff.
+		{Pattern: "GET /api/admin/users", Tag: "admin", Name: "listUsers", Guard: RequireStaff,
+			Summary:     "Search the accounts (staff)",
+			Description: "Newest accounts first.",
+			Params: []Param{
+				{Name: "q", In: "query", Description: "Case-insensitive substring of the email or the name; empty matches all."},
+				{Name: "limit", In: "query", Type: "integer", Description: "Page size; 0 means the default, 20, and values over 100 are taken as 100."},
+				{Name: "offset", In: "query", Type: "integer", Description: "How many matching accounts to skip."},
+			},
+			Response: shared.UsersResponse{},
+			Errors:   []shared.Code{shared.CodeValidationFailed},
+			Handler:  a.listUsers},
+		{Pattern: "PATCH /api/admin/users/{id}", Tag: "admin", Name: "updateUser", Guard: RequireStaff,
+			Summary:     "Change an account (staff)",
+			Description: "Staff may rename and (de)activate users; only superusers may change `is_staff` or touch a superuser's account. Nobody may deactivate or demote themselves (`validation_failed` on `is_active`). Deactivating revokes every session of the account at once.",
+			Params:      []Param{{Name: "id", In: "path", Description: "The user's id."}},
+			Request:     shared.AdminUpdateUserRequest{}, Response: shared.UserResponse{},
+			Errors:  []shared.Code{shared.CodeNotFound},
+			Handler: a.updateUser},
 
-	// The private notes example (see the README to delete it).
-	r.handle("GET /api/notes", a.requireAuth(a.listNotes))
-	r.handle("POST /api/notes", a.requireAuth(a.createNote))
-	r.handle("PATCH /api/notes/{id}", a.requireAuth(a.updateNote))
-	r.handle("DELETE /api/notes/{id}", a.requireAuth(a.deleteNote))
+		// About the service.
+		{Pattern: "GET /api/openapi.json", Tag: "meta", Name: "openAPI",
+			Summary:     "This document",
+			Description: "Served with `Cache-Control: no-cache` and an `ETag`.",
+			Response:    map[string]any{},
+			Handler:     a.openAPI},
+		{Pattern: "GET /healthz", Tag: "meta", Name: "health",
+			Summary:     "Health check",
+			Description: "Checks the database (for load balancers). Outside `/api/`.",
+			Response:    shared.Health{},
+			outsideAPI:  true,
+			Handler:     a.healthz},
+		{Pattern: "GET /.well-known/jwks.json", Tag: "meta", Name: "jwks",
+			Summary:     "The public signing keys",
+			Description: "A JSON Web Key Set (RFC 7517) of the Ed25519 keys that verify access tokens, for services that check tokens themselves; keys being retired stay listed until their tokens have expired. Cacheable for 5 minutes.",
+			Response:    auth.JWKS{},
+			outsideAPI:  true,
+			Handler:     a.jwks},
+	}
+}
 
-	// Other: this API described in OpenAPI 3.1 (openapi.json).
-	r.handle("GET /api/openapi.json", a.openAPI)
-
+// serveRoutes serves the kit's routes and the modules', then the JSON 404
+// of unknown /api/ paths and the pages.
+func (a *API) serveRoutes(r *Router, modules []Module, pages http.Handler) error {
+	r.Add(a.routes()...)
+	if err := a.mount(r, modules, a.store); err != nil {
+		return err
+	}
 	r.finish()
-
-	mux.Handle("/api/", noStore(a.serve(func(http.ResponseWriter, *http.Request) error {
+	r.mux.Handle("/api/", noStore(a.serve(func(http.ResponseWriter, *http.Request) error {
 		return shared.NewError(shared.CodeNotFound, "There is no such API endpoint.")
 	})))
-	r.mount("GET /healthz", a.serve(a.healthz))
-	r.mount("GET /.well-known/jwks.json", a.serve(a.jwks))
 	if pages != nil {
-		mux.Handle("/", pages)
+		r.mux.Handle("/", pages)
 	}
-	return r.patterns
-}
-
-// router registers API handlers and, for each path, a catch-all that
-// answers other methods with a JSON 405 and an Allow header (the standard
-// mux would answer in plain text).
-type router struct {
-	a        *API
-	mux      *http.ServeMux
-	methods  map[string][]string // path → methods
-	patterns []string            // every "METHOD /path" registered, in order
-}
-
-func newRouter(a *API, mux *http.ServeMux) *router {
-	return &router{a: a, mux: mux, methods: map[string][]string{}}
-}
-
-func (rt *router) handle(pattern string, h handlerFunc) {
-	method, path, _ := strings.Cut(pattern, " ")
-	rt.methods[path] = append(rt.methods[path], method)
-	rt.patterns = append(rt.patterns, pattern)
-	rt.mux.Handle(pattern, noStore(rt.a.serve(h)))
-}
-
-// mount registers a handler outside the API's conventions (no JSON 405,
-// no Cache-Control: no-store), for endpoints that set their own, such as
-// the health check and the public keys.
-func (rt *router) mount(pattern string, h http.Handler) {
-	rt.patterns = append(rt.patterns, pattern)
-	rt.mux.Handle(pattern, h)
-}
-
-func (rt *router) finish() {
-	for path, methods := range rt.methods {
-		if slices.Contains(methods, http.MethodGet) {
-			methods = append(methods, http.MethodHead)
-		}
-		allow := strings.Join(methods, ", ")
-		rt.mux.Handle(path, noStore(rt.a.serve(func(w http.ResponseWriter, r *http.Request) error {
-			w.Header().Set("Allow", allow)
-			return shared.NewError(shared.CodeMethodNotAllowed, "This endpoint does not accept "+r.Method+" requests.")
-		})))
-	}
+	return nil
 }

@@ -1,13 +1,12 @@
 package httpapi
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/authkit/authkit/server/auth"
-	"github.com/authkit/authkit/server/notes"
+	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/shared"
 )
 
@@ -16,8 +15,9 @@ type Options struct {
 	// InsecureCookies drops Secure and the __Host-/__Secure- name prefixes,
 	// for plain-http deployments on hosts other than localhost.
 	InsecureCookies bool
-	// Health checks the database for /healthz; nil reports healthy.
-	Health func(context.Context) error
+	// Modules are the features mounted beside the kit's own routes (see
+	// Module), in order.
+	Modules []Module
 	// Pages serves everything outside /api/ (the web app); nil answers 404.
 	Pages  http.Handler
 	Logger *slog.Logger
@@ -28,41 +28,38 @@ type Options struct {
 // RequireUser, RequireStaff, UserFrom, LogIn and LogOut (see doc.go).
 type API struct {
 	svc     *auth.Service
-	notes   *notes.Service
+	store   *store.Store
 	cookies cookieJar
 	log     *slog.Logger
-	health  func(context.Context) error
 	now     func() time.Time
-	mux     *http.ServeMux
+	router  *Router
 	handler http.Handler
 
 	requireVerified bool
 }
 
-// handlerFunc is an HTTP handler that returns its error; the router turns
-// the error into the JSON error body.
-type handlerFunc func(w http.ResponseWriter, r *http.Request) error
-
-// New returns the whole HTTP surface: the API, /healthz, the JWKS and the
-// pages, wrapped in panic recovery, cross-origin protection and request
-// logging. Its dependencies are its arguments: the auth service and the
-// services of the resources it serves (the notes example).
-func New(svc *auth.Service, notesSvc *notes.Service, opt Options) *API {
+// New returns the whole HTTP surface: the API with the routes of the
+// modules in opt, /healthz, the JWKS and the pages, wrapped in panic
+// recovery, cross-origin protection and request logging. It fails when a
+// module cannot be mounted.
+func New(svc *auth.Service, st *store.Store, opt Options) (*API, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
+	mux := http.NewServeMux()
 	a := &API{
 		svc:     svc,
-		notes:   notesSvc,
+		store:   st,
 		cookies: newCookieJar(!opt.InsecureCookies),
 		log:     opt.Logger,
-		health:  opt.Health,
 		now:     svc.Config().Now,
-		mux:     http.NewServeMux(),
 
 		requireVerified: svc.Config().RequireVerifiedEmail,
 	}
-	a.routes(a.mux, opt.Pages)
+	a.router = newRouter(a, mux)
+	if err := a.serveRoutes(a.router, opt.Modules, opt.Pages); err != nil {
+		return nil, err
+	}
 
 	// Browsers mark cross-site requests (Sec-Fetch-Site, Origin); refusing
 	// every state-changing one blocks login CSRF and forged register or
@@ -71,15 +68,19 @@ func New(svc *auth.Service, notesSvc *notes.Service, opt Options) *API {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, a.log, shared.NewError(shared.CodeCSRFFailed, "Cross-origin requests are not allowed."))
 	}))
-	a.handler = logRequests(a.log, recoverPanics(a.log, securityHeaders(cop.Handler(a.mux))))
-	return a
+	a.handler = logRequests(a.log, recoverPanics(a.log, securityHeaders(cop.Handler(mux))))
+	return a, nil
 }
+
+// Routes returns every route served, the kit's and the modules', in the
+// order they were added: what the OpenAPI document describes.
+func (a *API) Routes() []Route { return a.router.Routes() }
 
 // ServeHTTP serves a request.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.ServeHTTP(w, r) }
 
-// serve adapts a handlerFunc to http.Handler.
-func (a *API) serve(h handlerFunc) http.Handler {
+// serve adapts a HandlerFunc to http.Handler.
+func (a *API) serve(h HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r); err != nil {
 			writeError(w, r, a.log, err)

@@ -21,7 +21,7 @@ func (s *Store) Publish(ctx context.Context, event string) error {
 	if !s.postgres {
 		return nil
 	}
-	return mapError(pgdriver.Notify(ctx, s.root, eventsChannel, event))
+	return MapError(pgdriver.Notify(ctx, s.root, eventsChannel, event))
 }
 
 // Subscribe calls onEvent with each published event until ctx ends. When

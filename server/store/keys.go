@@ -9,7 +9,7 @@ import (
 func (s *Store) SigningKeys(ctx context.Context) ([]SigningKey, error) {
 	var keys []SigningKey
 	err := s.db.NewSelect().Model(&keys).OrderExpr("created_at DESC, kid DESC").Scan(ctx)
-	return keys, mapError(err)
+	return keys, MapError(err)
 }
 
 // CreateSigningKey inserts a signing key.
@@ -18,7 +18,7 @@ func (s *Store) CreateSigningKey(ctx context.Context, k *SigningKey) error {
 		return err
 	}
 	_, err := s.db.NewInsert().Model(k).Exec(ctx)
-	return mapError(err)
+	return MapError(err)
 }
 
 // EnsureSecret returns the secret called name, storing value as it first
@@ -30,11 +30,11 @@ func (s *Store) EnsureSecret(ctx context.Context, name string, value []byte, now
 	}
 	sec := &Secret{Name: name, Value: value, CreatedAt: now}
 	if _, err := s.db.NewInsert().Model(sec).On("CONFLICT (name) DO NOTHING").Exec(ctx); err != nil {
-		return nil, mapError(err)
+		return nil, MapError(err)
 	}
 	stored := new(Secret)
 	if err := s.db.NewSelect().Model(stored).Where("name = ?", name).Scan(ctx); err != nil {
-		return nil, mapError(err)
+		return nil, MapError(err)
 	}
 	return stored.Value, nil
 }

@@ -13,7 +13,7 @@ func (s *Store) CreateOneTimeToken(ctx context.Context, t *OneTimeToken) error {
 			return err
 		}
 		_, err := tx.db.NewInsert().Model(t).Exec(ctx)
-		return mapError(err)
+		return MapError(err)
 	})
 }
 
@@ -22,7 +22,7 @@ func (s *Store) CreateOneTimeToken(ctx context.Context, t *OneTimeToken) error {
 func (s *Store) OneTimeTokenByHash(ctx context.Context, purpose, hash string) (*OneTimeToken, error) {
 	t := new(OneTimeToken)
 	err := s.db.NewSelect().Model(t).Where("token_hash = ?", hash).Where("purpose = ?", purpose).Scan(ctx)
-	return t, mapError(err)
+	return t, MapError(err)
 }
 
 // UseOneTimeToken marks an unused, unexpired token used. Like refresh
@@ -37,7 +37,7 @@ func (s *Store) UseOneTimeToken(ctx context.Context, id string, now time.Time) (
 		Where("id = ?", id).Where("used_at IS NULL").Where("expires_at > ?", now).
 		Exec(ctx)
 	if err != nil {
-		return false, mapError(err)
+		return false, MapError(err)
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil
@@ -53,5 +53,5 @@ func (s *Store) InvalidateOneTimeTokens(ctx context.Context, userID, purpose str
 		Set("used_at = ?", now).
 		Where("user_id = ?", userID).Where("purpose = ?", purpose).Where("used_at IS NULL").
 		Exec(ctx)
-	return mapError(err)
+	return MapError(err)
 }

@@ -11,14 +11,14 @@ func (s *Store) CreateSession(ctx context.Context, sess *Session) error {
 		return err
 	}
 	_, err := s.db.NewInsert().Model(sess).Exec(ctx)
-	return mapError(err)
+	return MapError(err)
 }
 
 // SessionByID returns the session with id, revoked or not, or ErrNotFound.
 func (s *Store) SessionByID(ctx context.Context, id string) (*Session, error) {
 	sess := new(Session)
 	err := s.db.NewSelect().Model(sess).Where("id = ?", id).Scan(ctx)
-	return sess, mapError(err)
+	return sess, MapError(err)
 }
 
 // SessionStatus is what the authenticated request path needs to know
@@ -45,7 +45,7 @@ func (s *Store) SessionStatus(ctx context.Context, id string, now time.Time) (Se
 		Where("s.id = ?", id).
 		Scan(ctx, &row)
 	if err != nil {
-		return SessionStatus{}, mapError(err)
+		return SessionStatus{}, MapError(err)
 	}
 	live := row.RevokedAt == nil && row.ExpiresAt.After(now) && row.IsActive
 	return SessionStatus{UserID: row.UserID, Live: live, EmailVerified: row.Verified}, nil
@@ -61,7 +61,7 @@ func (s *Store) ListLiveSessions(ctx context.Context, userID string, now time.Ti
 		Where("expires_at > ?", now).
 		OrderExpr("last_used_at DESC, id DESC").
 		Scan(ctx)
-	return sessions, mapError(err)
+	return sessions, MapError(err)
 }
 
 // TouchSession records a use of the session (a token refresh) and pushes
@@ -75,7 +75,7 @@ func (s *Store) TouchSession(ctx context.Context, id string, usedAt, expiresAt t
 		Set("expires_at = ?", expiresAt).
 		Where("id = ?", id).
 		Exec(ctx)
-	return mapError(err)
+	return MapError(err)
 }
 
 // RevokeSession revokes one live session of a user. It returns ErrNotFound
@@ -92,7 +92,7 @@ func (s *Store) RevokeSession(ctx context.Context, userID, id string, now time.T
 		Where("revoked_at IS NULL").
 		Exec(ctx)
 	if err != nil {
-		return mapError(err)
+		return MapError(err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return ErrNotFound
@@ -113,7 +113,7 @@ func (s *Store) RevokeUserSessions(ctx context.Context, userID, keep string, now
 		q = q.Where("id <> ?", keep)
 	}
 	if err := q.Scan(ctx, &ids); err != nil {
-		return nil, mapError(err)
+		return nil, MapError(err)
 	}
 	if len(ids) == 0 {
 		return nil, nil
@@ -125,7 +125,7 @@ func (s *Store) RevokeUserSessions(ctx context.Context, userID, keep string, now
 		upd = upd.Where("id <> ?", keep)
 	}
 	_, err := upd.Exec(ctx)
-	return ids, mapError(err)
+	return ids, MapError(err)
 }
 
 // FlushExpired deletes refresh tokens that have expired, then sessions
@@ -141,21 +141,21 @@ func (s *Store) FlushExpired(ctx context.Context, now time.Time) (tokens, sessio
 				WhereOr("revoked_at IS NOT NULL").WhereOr("expires_at <= ?", now)).
 			Exec(ctx)
 		if err != nil {
-			return mapError(err)
+			return MapError(err)
 		}
 		tokens, _ = res.RowsAffected()
 		res, err = tx.db.NewDelete().Model((*Session)(nil)).
 			WhereOr("revoked_at IS NOT NULL").WhereOr("expires_at <= ?", now).
 			Exec(ctx)
 		if err != nil {
-			return mapError(err)
+			return MapError(err)
 		}
 		sessions, _ = res.RowsAffected()
 		// Mailed tokens are not counted: they are neither sessions nor
 		// refresh tokens, but they expire too.
 		_, err = tx.db.NewDelete().Model((*OneTimeToken)(nil)).
 			WhereOr("expires_at <= ?", now).WhereOr("used_at IS NOT NULL").Exec(ctx)
-		return mapError(err)
+		return MapError(err)
 	})
 	return tokens, sessions, err
 }
@@ -172,7 +172,7 @@ func (s *Store) RevokeSessionByID(ctx context.Context, id string, now time.Time)
 		Where("revoked_at IS NULL").
 		Exec(ctx)
 	if err != nil {
-		return false, mapError(err)
+		return false, MapError(err)
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil

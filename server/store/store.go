@@ -105,8 +105,9 @@ func sqliteDSN(path, mode string) string {
 // Close closes the pool.
 func (s *Store) Close() error { return s.root.Close() }
 
-// DB exposes the bun handle for packages that add their own tables (such
-// as a fork's resources) and for tests.
+// DB exposes the pool itself, for tests and tools. Modules use IDB and
+// InTx instead, which keep SQLite's single-writer turn and the check that
+// the database file is still the one opened.
 func (s *Store) DB() *bun.DB { return s.root }
 
 // Ping checks that the database answers.
@@ -121,11 +122,17 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Migrate applies every migration not yet applied and returns their
-// names. A lock table keeps two instances starting at once from running
-// the same migration twice.
-func (s *Store) Migrate(ctx context.Context) ([]string, error) {
-	m := migrate.NewMigrator(s.root, migrations.Migrations, migrate.WithMarkAppliedOnSuccess(true))
+// Migrate applies every migration not yet applied, the kit's own and
+// those of the modules passed in (each a module's Migrations), in the
+// order of their timestamped names, and returns their names. A lock table
+// keeps two instances starting at once from running the same migration
+// twice.
+func (s *Store) Migrate(ctx context.Context, modules ...*migrate.Migrations) ([]string, error) {
+	all, err := mergeMigrations(append([]*migrate.Migrations{migrations.Migrations}, modules...)...)
+	if err != nil {
+		return nil, err
+	}
+	m := migrate.NewMigrator(s.root, all, migrate.WithMarkAppliedOnSuccess(true))
 	if err := m.Init(ctx); err != nil {
 		return nil, fmt.Errorf("store: migrate init: %w", err)
 	}
@@ -143,6 +150,36 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 	}
 	return names, nil
 }
+
+// mergeMigrations joins the kit's migrations with the modules' into one
+// set. Two migrations with one name would make bun skip the second as
+// already applied, so a clash is an error at start-up, not a silent skip.
+func mergeMigrations(sets ...*migrate.Migrations) (*migrate.Migrations, error) {
+	all := migrate.NewMigrations()
+	seen := map[string]bool{}
+	for _, set := range sets {
+		if set == nil {
+			continue
+		}
+		for _, m := range set.Sorted() {
+			if seen[m.Name] {
+				return nil, fmt.Errorf("store: two migrations are named %s; rename one (timestamps must be unique)", m.Name)
+			}
+			seen[m.Name] = true
+			all.Add(m)
+		}
+	}
+	return all, nil
+}
+
+// IDB is the handle to query with: inside InTx, the transaction; outside,
+// the pool. Modules that keep their own tables query through it and pass
+// its errors through MapError.
+func (s *Store) IDB() bun.IDB { return s.db }
+
+// IsPostgres reports whether the store is on PostgreSQL (else SQLite), for
+// the rare query that must differ.
+func (s *Store) IsPostgres() bool { return s.postgres }
 
 // InTx runs fn in one transaction, committed when fn returns nil and
 // rolled back otherwise, so a failed operation writes nothing.
@@ -164,11 +201,11 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	})
 }
 
-// mapError turns driver errors into the store's domain errors, matching
+// MapError turns driver errors into the store's domain errors, matching
 // the driver's error code rather than its text: SQLite's extended code
 // SQLITE_CONSTRAINT_UNIQUE/PRIMARYKEY (2067/1555), PostgreSQL's SQLSTATE
 // 23505.
-func mapError(err error) error {
+func MapError(err error) error {
 	if err == nil {
 		return nil
 	}

@@ -11,7 +11,7 @@ func (s *Store) CreateRefreshToken(ctx context.Context, t *RefreshToken) error {
 		return err
 	}
 	_, err := s.db.NewInsert().Model(t).Exec(ctx)
-	return mapError(err)
+	return MapError(err)
 }
 
 // RefreshTokenByHash returns the token with the given hash, used or not,
@@ -19,7 +19,7 @@ func (s *Store) CreateRefreshToken(ctx context.Context, t *RefreshToken) error {
 func (s *Store) RefreshTokenByHash(ctx context.Context, hash string) (*RefreshToken, error) {
 	t := new(RefreshToken)
 	err := s.db.NewSelect().Model(t).Where("token_hash = ?", hash).Scan(ctx)
-	return t, mapError(err)
+	return t, MapError(err)
 }
 
 // SpendRefreshToken marks an unused token as used and replaced. It is one
@@ -37,8 +37,8 @@ func (s *Store) SpendRefreshToken(ctx context.Context, id, replacedBy string, no
 		Where("used_at IS NULL").
 		Exec(ctx)
 	if err != nil {
-		return false, mapError(err)
+		return false, MapError(err)
 	}
 	n, err := res.RowsAffected()
-	return n == 1, mapError(err)
+	return n == 1, MapError(err)
 }

@@ -16,21 +16,21 @@ func (s *Store) CreateUser(ctx context.Context, u *User) error {
 		return err
 	}
 	_, err := s.db.NewInsert().Model(u).Exec(ctx)
-	return mapError(err)
+	return MapError(err)
 }
 
 // UserByID returns the user with id, or ErrNotFound.
 func (s *Store) UserByID(ctx context.Context, id string) (*User, error) {
 	u := new(User)
 	err := s.db.NewSelect().Model(u).Where("id = ?", id).Scan(ctx)
-	return u, mapError(err)
+	return u, MapError(err)
 }
 
 // UserByEmail returns the user with the (normalised) email, or ErrNotFound.
 func (s *Store) UserByEmail(ctx context.Context, email string) (*User, error) {
 	u := new(User)
 	err := s.db.NewSelect().Model(u).Where("email = ?", email).Scan(ctx)
-	return u, mapError(err)
+	return u, MapError(err)
 }
 
 // UpdateUser writes the named columns of u. It returns ErrNotFound when
@@ -41,7 +41,7 @@ func (s *Store) UpdateUser(ctx context.Context, u *User, columns ...string) erro
 	}
 	res, err := s.db.NewUpdate().Model(u).Column(columns...).WherePK().Exec(ctx)
 	if err != nil {
-		return mapError(err)
+		return MapError(err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return ErrNotFound
@@ -55,7 +55,7 @@ func (s *Store) SetLastLogin(ctx context.Context, userID string, at time.Time) e
 		return err
 	}
 	_, err := s.db.NewUpdate().Model((*User)(nil)).Set("last_login = ?", at).Where("id = ?", userID).Exec(ctx)
-	return mapError(err)
+	return MapError(err)
 }
 
 // ListUsers returns one page of users whose email or name contains query
@@ -72,7 +72,7 @@ func (s *Store) ListUsers(ctx context.Context, query string, limit, offset int) 
 	}
 	total, err := q.ScanAndCount(ctx)
 	if err != nil {
-		return nil, 0, mapError(err)
+		return nil, 0, MapError(err)
 	}
 	return users, int(total), nil
 }
@@ -85,5 +85,5 @@ func escapeLike(s string) string {
 // CountUsers returns how many accounts exist.
 func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 	n, err := s.db.NewSelect().Model((*User)(nil)).Count(ctx)
-	return n, mapError(err)
+	return n, MapError(err)
 }

@@ -1,23 +1,19 @@
-// Package notes is the worked example of a protected resource: each user's
-// private notes. It has its own model and queries (on the kit's database),
-// takes the caller's user id from the authenticated request, and returns
-// *shared.Error values like the auth service, so the HTTP layer treats it
-// the same way. Copy its shape for your own resources.
 package notes
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/shared"
 )
 
-// Note is a stored note.
+// Note is a stored note. It never goes on the wire as it is: JSON names
+// each field that does.
 type Note struct {
 	bun.BaseModel `bun:"table:notes"`
 
@@ -34,19 +30,21 @@ func (n *Note) JSON() shared.Note {
 	return shared.Note{ID: n.ID, Title: n.Title, Body: n.Body, CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt}
 }
 
-// Service manages notes. Every method is scoped to one user: another
-// user's note is indistinguishable from a missing one (not_found).
+// Service manages notes on the kit's store. Every method is scoped to one
+// user: another user's note is indistinguishable from a missing one
+// (not_found). Writes go through store.InTx, so they take SQLite's writer
+// turn and refuse a database file that was moved away, like the kit's own.
 type Service struct {
-	db  *bun.DB
-	now func() time.Time
+	store *store.Store
+	now   func() time.Time
 }
 
-// New returns the service on the kit's database.
-func New(db *bun.DB, now func() time.Time) *Service {
+// NewService returns the service; now defaults to time.Now.
+func NewService(st *store.Store, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{db: db, now: now}
+	return &Service{store: st, now: now}
 }
 
 var errNotFound = shared.NewError(shared.CodeNotFound, "There is no such note.")
@@ -54,8 +52,9 @@ var errNotFound = shared.NewError(shared.CodeNotFound, "There is no such note.")
 // List returns the user's notes, newest first.
 func (s *Service) List(ctx context.Context, userID string) ([]Note, error) {
 	notes := []Note{}
-	err := s.db.NewSelect().Model(&notes).Where("user_id = ?", userID).OrderExpr("created_at DESC, id DESC").Scan(ctx)
-	return notes, err
+	err := s.store.IDB().NewSelect().Model(&notes).Where("user_id = ?", userID).
+		OrderExpr("created_at DESC, id DESC").Scan(ctx)
+	return notes, store.MapError(err)
 }
 
 // Create adds a note. Errors: validation_failed.
@@ -65,7 +64,11 @@ func (s *Service) Create(ctx context.Context, userID string, req shared.CreateNo
 	}
 	now := s.now().UTC()
 	n := &Note{ID: uuid.Must(uuid.NewV7()).String(), UserID: userID, Title: req.Title, Body: req.Body, CreatedAt: now, UpdatedAt: now}
-	if _, err := s.db.NewInsert().Model(n).Exec(ctx); err != nil {
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		_, err := tx.IDB().NewInsert().Model(n).Exec(ctx)
+		return store.MapError(err)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return n, nil
@@ -78,9 +81,9 @@ func (s *Service) Update(ctx context.Context, userID, id string, req shared.Upda
 		return nil, err
 	}
 	n := new(Note)
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if err := tx.NewSelect().Model(n).Where("id = ? AND user_id = ?", id, userID).Scan(ctx); err != nil {
-			return err
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		if err := tx.IDB().NewSelect().Model(n).Where("id = ? AND user_id = ?", id, userID).Scan(ctx); err != nil {
+			return store.MapError(err)
 		}
 		if req.Title != nil {
 			n.Title = *req.Title
@@ -89,10 +92,10 @@ func (s *Service) Update(ctx context.Context, userID, id string, req shared.Upda
 			n.Body = *req.Body
 		}
 		n.UpdatedAt = s.now().UTC()
-		_, err := tx.NewUpdate().Model(n).Column("title", "body", "updated_at").WherePK().Exec(ctx)
-		return err
+		_, err := tx.IDB().NewUpdate().Model(n).Column("title", "body", "updated_at").WherePK().Exec(ctx)
+		return store.MapError(err)
 	})
-	if errors.Is(err, sql.ErrNoRows) {
+	if errors.Is(err, store.ErrNotFound) {
 		return nil, errNotFound
 	}
 	return n, err
@@ -100,12 +103,14 @@ func (s *Service) Update(ctx context.Context, userID, id string, req shared.Upda
 
 // Delete removes a note. Errors: not_found.
 func (s *Service) Delete(ctx context.Context, userID, id string) error {
-	res, err := s.db.NewDelete().Model((*Note)(nil)).Where("id = ? AND user_id = ?", id, userID).Exec(ctx)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return errNotFound
-	}
-	return nil
+	return s.store.InTx(ctx, func(tx *store.Store) error {
+		res, err := tx.IDB().NewDelete().Model((*Note)(nil)).Where("id = ? AND user_id = ?", id, userID).Exec(ctx)
+		if err != nil {
+			return store.MapError(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errNotFound
+		}
+		return nil
+	})
 }

@@ -1,0 +1,94 @@
+package httpapi
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/uptrace/bun/migrate"
+
+	"github.com/authkit/authkit/server/auth"
+	"github.com/authkit/authkit/server/store"
+)
+
+// Module is a feature that plugs into the kit: the notes example, and a
+// fork's own resources. It brings its tables (Migrations) and its routes
+// (Mount); the kit serves those routes with the same guards, JSON errors,
+// 405s and logging as its own, and documents them in the OpenAPI document.
+// main.go lists the modules, one line each; nothing else names them, so
+// deleting a module is deleting its package and its line.
+type Module interface {
+	// Name identifies the module in logs, errors and as the OpenAPI tag of
+	// its routes ("notes").
+	Name() string
+	// Migrations returns the module's schema changes, or nil. They run at
+	// start-up with the kit's own, in the order of their timestamped names,
+	// which must not clash with any other migration's.
+	Migrations() *migrate.Migrations
+	// Mount wires the module to the kit's parts and returns its routes.
+	// An error stops the server from starting.
+	Mount(k *Kit) ([]Route, error)
+}
+
+// Kit is what a module gets to work with when it is mounted.
+type Kit struct {
+	// Store is the kit's database. Query a module's own tables through
+	// Store.IDB inside Store.InTx, and pass errors through store.MapError:
+	// that keeps SQLite's single-writer turn, the moved-database check and
+	// the not-found/conflict mapping every kit table gets.
+	Store *store.Store
+	// Auth is the authentication service, for modules that sign people
+	// in or act on accounts.
+	Auth *auth.Service
+	// API lends the HTTP helpers that need the server's state (LogIn,
+	// LogOut, WriteError).
+	API *API
+	// Log is the server's logger; Now its clock (tests set it).
+	Log *slog.Logger
+	Now func() time.Time
+}
+
+// ModuleMigrations collects the migrations of modules, for
+// store.Migrate.
+func ModuleMigrations(modules []Module) []*migrate.Migrations {
+	var sets []*migrate.Migrations
+	for _, m := range modules {
+		if set := m.Migrations(); set != nil {
+			sets = append(sets, set)
+		}
+	}
+	return sets
+}
+
+// mount mounts each module and adds its routes, tagged with the module's
+// name unless a route names its own tag.
+func (a *API) mount(r *Router, modules []Module, st *store.Store) error {
+	for _, m := range modules {
+		routes, err := m.Mount(&Kit{Store: st, Auth: a.svc, API: a, Log: a.log.With("module", m.Name()), Now: a.now})
+		if err != nil {
+			return fmt.Errorf("module %s: %w", m.Name(), err)
+		}
+		for i := range routes {
+			if routes[i].Tag == "" {
+				routes[i].Tag = m.Name()
+			}
+		}
+		r.Add(routes...)
+	}
+	return nil
+}
+
+// NewModule makes a Module of a name and a mount function, for a feature
+// with no tables of its own (a few extra routes).
+func NewModule(name string, mount func(k *Kit) ([]Route, error)) Module {
+	return funcModule{name: name, mount: mount}
+}
+
+type funcModule struct {
+	name  string
+	mount func(k *Kit) ([]Route, error)
+}
+
+func (m funcModule) Name() string                    { return m.name }
+func (m funcModule) Migrations() *migrate.Migrations { return nil }
+func (m funcModule) Mount(k *Kit) ([]Route, error)   { return m.mount(k) }

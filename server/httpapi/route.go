@@ -1,0 +1,178 @@
+package httpapi
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/authkit/authkit/shared"
+)
+
+// Route declares one endpoint: who may call it, what it reads and answers,
+// and the handler. The router serves it (with the guard, the JSON 405 of
+// its path and Cache-Control: no-store), and the OpenAPI document is
+// generated from the same declaration, so the two cannot drift apart.
+// The kit's routes are in routes.go; a module returns its own from Mount.
+type Route struct {
+	// Pattern is "METHOD /path", as net/http.ServeMux takes it, with
+	// {name} wildcards for path parameters.
+	Pattern string
+	// Guard says who may call the route (Public when zero).
+	Guard Guard
+	// Summary is one line for the document; Description may say more
+	// (Markdown).
+	Summary, Description string
+	// Tag groups the route in the document; a module's routes default to
+	// the module's name.
+	Tag string
+	// Request is a value of the JSON request body's type (read with
+	// Decode), or nil when the route takes no body.
+	Request any
+	// Response is a value of the JSON response body's type, or nil when the
+	// route answers without a body.
+	Response any
+	// Status is the success status: 200 by default, 204 when Response is
+	// nil.
+	Status int
+	// Name is the operation's id in the document (camelCase, unique); by
+	// default it is made from the pattern.
+	Name string
+	// Params describes the path wildcards and the query parameters the
+	// handler reads. A path wildcard left out is documented as a string.
+	Params []Param
+	// Errors lists the error codes the handler itself may answer. Those of
+	// the guard and of a request body (invalid_json, body_too_large,
+	// unsupported_media_type) and internal/unavailable are added for it.
+	Errors []shared.Code
+	// Handler serves the request. It returns its error, which the router
+	// turns into the JSON error body (see WriteError).
+	Handler HandlerFunc
+
+	// security overrides what the guard implies in the document, for the
+	// few kit routes that authenticate themselves (refresh, logout).
+	security []securityRequirement
+	// outsideAPI marks the kit's routes outside /api/ (/healthz, the JWKS):
+	// they set their own caching and get no JSON 405.
+	outsideAPI bool
+}
+
+// securityRequirement is one way to authenticate, as OpenAPI lists it:
+// every named scheme at once (an empty one means "none needed").
+type securityRequirement []string
+
+// Param is a path wildcard or a query parameter of a route.
+type Param struct {
+	Name string
+	// In is "path" or "query".
+	In          string
+	Description string
+	// Type is the JSON type: "string" (the default) or "integer".
+	Type string
+}
+
+// HandlerFunc is an HTTP handler that returns its error; the router turns
+// the error into the kit's JSON error body.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// Guard says who may call a route. The router checks it before the
+// handler runs; the handler finds the caller with UserFrom.
+type Guard int
+
+const (
+	// Public routes are open to anyone; they check any credentials
+	// themselves (login, refresh).
+	Public Guard = iota
+	// RequireUser admits a valid access token (cookie or Bearer) of a live
+	// session, with the CSRF token for state-changing cookie requests,
+	// even when the email is not confirmed yet: for the few routes such a
+	// user needs (their profile, resending the confirmation mail).
+	RequireUser
+	// RequireVerified is RequireUser plus, when the server runs with
+	// --require-verified-email, a confirmed email (else 403
+	// email_unverified). Use it for everything a user does.
+	RequireVerified
+	// RequireStaff is RequireVerified for staff only (else 403 forbidden).
+	RequireStaff
+)
+
+// String names the guard as the route table in the README does.
+func (g Guard) String() string {
+	return [...]string{"public", "user", "verified", "staff"}[g]
+}
+
+// errors are the codes the guard may answer with.
+func (g Guard) errors() []shared.Code {
+	switch g {
+	case RequireUser:
+		return []shared.Code{shared.CodeNotAuthenticated, shared.CodeTokenExpired, shared.CodeCSRFFailed}
+	case RequireVerified:
+		return []shared.Code{shared.CodeNotAuthenticated, shared.CodeTokenExpired, shared.CodeCSRFFailed, shared.CodeEmailUnverified}
+	case RequireStaff:
+		return []shared.Code{shared.CodeNotAuthenticated, shared.CodeTokenExpired, shared.CodeCSRFFailed, shared.CodeEmailUnverified, shared.CodeForbidden}
+	}
+	return nil
+}
+
+// method and path split the pattern.
+func (rt *Route) method() string { m, _, _ := strings.Cut(rt.Pattern, " "); return m }
+func (rt *Route) path() string   { _, p, _ := strings.Cut(rt.Pattern, " "); return p }
+
+// successStatus is Status with its default filled in.
+func (rt *Route) successStatus() int {
+	switch {
+	case rt.Status != 0:
+		return rt.Status
+	case rt.Response == nil:
+		return http.StatusNoContent
+	default:
+		return http.StatusOK
+	}
+}
+
+// Router registers routes on the API's mux: each behind its guard, and
+// for each path a catch-all that answers other methods with a JSON 405 and
+// an Allow header (the standard mux would answer in plain text). It keeps
+// every route, for the OpenAPI document.
+type Router struct {
+	api     *API
+	mux     *http.ServeMux
+	methods map[string][]string // path → methods
+	routes  []Route
+}
+
+func newRouter(a *API, mux *http.ServeMux) *Router {
+	return &Router{api: a, mux: mux, methods: map[string][]string{}}
+}
+
+// Add serves routes. A pattern served twice panics at start-up, as
+// http.ServeMux does.
+func (rt *Router) Add(routes ...Route) {
+	for _, route := range routes {
+		rt.routes = append(rt.routes, route)
+		h := rt.api.serve(rt.api.guard(route.Guard, route.Handler))
+		if route.outsideAPI {
+			rt.mux.Handle(route.Pattern, h)
+			continue
+		}
+		path := route.path()
+		rt.methods[path] = append(rt.methods[path], route.method())
+		rt.mux.Handle(route.Pattern, noStore(h))
+	}
+}
+
+// Routes returns every route added so far, in order.
+func (rt *Router) Routes() []Route { return slices.Clone(rt.routes) }
+
+// finish adds the JSON 405 of every path.
+func (rt *Router) finish() {
+	for path, methods := range rt.methods {
+		if slices.Contains(methods, http.MethodGet) {
+			methods = append(methods, http.MethodHead)
+		}
+		allow := strings.Join(methods, ", ")
+		rt.mux.Handle(path, noStore(rt.api.serve(func(w http.ResponseWriter, r *http.Request) error {
+			w.Header().Set("Allow", allow)
+			return shared.NewError(shared.CodeMethodNotAllowed, "This endpoint does not accept "+r.Method+" requests.")
+		})))
+	}
+}

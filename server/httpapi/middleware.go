@@ -127,21 +127,6 @@ func noStore(next http.Handler) http.Handler {
 	})
 }
 
-// securityHeaders sets the headers every response gets: no MIME sniffing,
-// no framing (clickjacking), and no Referer leaving the site, which matters
-// because the reset and confirmation pages carry their token in the URL.
-// Add Strict-Transport-Security at the TLS-terminating proxy.
-func securityHeaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Content-Security-Policy", "frame-ancestors 'none'")
-		h.Set("Referrer-Policy", "no-referrer")
-		next.ServeHTTP(w, r)
-	})
-}
-
 // statusRecorder remembers the status and size of a response for the log.
 type statusRecorder struct {
 	http.ResponseWriter

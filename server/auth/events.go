@@ -49,22 +49,33 @@ func (b *eventBus) publish(ctx context.Context, events ...string) {
 // runs it in the background.
 func (s *Service) Watch(ctx context.Context) {
 	go s.Keys.ReloadEvery(ctx)
-	s.store.Subscribe(ctx, s.applyEvent, func() {
+	s.store.Subscribe(ctx, func(event string) {
+		if event == signing.EventKeysChanged {
+			s.Keys.Reload(context.Background())
+			return
+		}
+		s.Sessions.applyEvent(event)
+	}, func() {
 		s.events.log.WarnContext(ctx, "lost the event listener connection; clearing the session cache")
-		s.Sessions.live.clear()
-		s.Sessions.users.entries.clear()
+		s.Sessions.forgetCached()
 	})
 }
 
-func (s *Service) applyEvent(event string) {
+// applyEvent drops the cache entries another instance's change made stale.
+func (s *Sessions) applyEvent(event string) {
 	switch {
 	case strings.HasPrefix(event, eventSession):
-		s.Sessions.live.forget(strings.TrimPrefix(event, eventSession))
+		s.live.forget(strings.TrimPrefix(event, eventSession))
 	case strings.HasPrefix(event, eventUser):
 		id := strings.TrimPrefix(event, eventUser)
-		s.Sessions.users.entries.forget(id)
-		s.Sessions.live.forgetUser(id)
-	case event == signing.EventKeysChanged:
-		s.Keys.Reload(context.Background())
+		s.users.forget(id)
+		s.live.forgetUser(id)
 	}
+}
+
+// forgetCached drops every cached session and user, when events may have
+// been missed.
+func (s *Sessions) forgetCached() {
+	s.live.clear()
+	s.users.entries.clear()
 }

@@ -120,7 +120,7 @@ func (s *Sessions) Start(ctx context.Context, u *store.User, client Client) (Iss
 			return err
 		}
 		u.LastLogin = &now
-		s.users.entries.forget(u.ID) // last_login changed
+		s.users.forget(u.ID) // last_login changed
 		var err error
 		issued, err = s.start(ctx, tx, u, client)
 		return err

@@ -50,10 +50,14 @@ func (c *userCache) fresh(ctx context.Context, id string) (*store.User, error) {
 	return u, err
 }
 
+// forget drops the cached copy of a user, so the next use reads the
+// database.
+func (c *userCache) forget(userID string) { c.entries.forget(userID) }
+
 // changed drops the cached copies of a user and of their sessions, here at
 // once and on the other instances through an event.
 func (c *userCache) changed(ctx context.Context, userID string) {
-	c.entries.forget(userID)
+	c.forget(userID)
 	c.sessions.forgetUser(userID)
 	c.events.publish(ctx, eventUser+userID)
 }

@@ -36,7 +36,8 @@ func plain(h http.Handler) HandlerFunc {
 }
 
 // UserFrom returns the caller that a route's guard (or RequireUser,
-// RequireStaff) let through; ok is false on a Public route. Load the full account with auth.Service.User when needed.
+// RequireStaff) let through; ok is false on a Public route. Load the full
+// account with auth.Accounts.User when needed.
 func UserFrom(ctx context.Context) (auth.Principal, bool) {
 	p, ok := principalFrom(ctx)
 	return p.Principal, ok

@@ -9,19 +9,19 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/authkit/authkit/server/auth"
+	"github.com/authkit/authkit/server/signing"
 	"github.com/authkit/authkit/shared"
 )
 
 // TestJWT_Attacks presents forged and misused tokens; every one must be
 // refused as not_authenticated (RFC 8725). The claim rules (typ, iss,
-// aud, exp, nbf) under a genuine signature are tested in package auth.
+// aud, exp, nbf) under a genuine signature are tested in package signing.
 func TestJWT_Attacks(t *testing.T) {
 	ts := newTestServer(t)
 	ts.browser().register("ann@example.com", "Ann")
 	pair := ts.tokens("ann@example.com", testPassword)
 
-	var jwks auth.JWKS
+	var jwks signing.JWKS
 	ts.apiClient().do("GET", "/.well-known/jwks.json", nil).decode(t, &jwks)
 	if len(jwks.Keys) != 1 || jwks.Keys[0].KeyType != "OKP" || jwks.Keys[0].Algorithm != "EdDSA" {
 		t.Fatalf("jwks = %+v", jwks)
@@ -30,7 +30,7 @@ func TestJWT_Attacks(t *testing.T) {
 	pub, _ := base64.RawURLEncoding.DecodeString(jwks.Keys[0].X)
 
 	// The genuine token's claims, to copy into forgeries.
-	var claims auth.AccessClaims
+	var claims signing.AccessClaims
 	if _, _, err := jwt.NewParser().ParseUnverified(pair.Access, &claims); err != nil {
 		t.Fatal(err)
 	}

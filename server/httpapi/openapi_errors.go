@@ -34,6 +34,7 @@ var codeMeanings = map[shared.Code]string{
 	shared.CodeNotFound:             "no such resource among the caller's own (another user's id answers the same), or an unknown `/api/` path",
 	shared.CodeMethodNotAllowed:     "the path exists, the method does not (`Allow` lists the methods)",
 	shared.CodeEmailTaken:           "an account with this email exists (`fields.email` says so)",
+	shared.CodeLimitReached:         "a per-user quota is full (the message says which); delete something first",
 	shared.CodeRateLimited:          "too many attempts; `Retry-After` says when a retry can succeed",
 	shared.CodeUnavailable:          "the database is unreachable; retry after `Retry-After` seconds",
 	shared.CodeInternal:             "a bug; the details are in the server log only",

@@ -7,6 +7,7 @@
 package notes
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/uptrace/bun/migrate"
@@ -43,9 +44,10 @@ func (Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 			Summary: "The caller's notes", Description: "Newest first. Part of the private notes example.",
 			Response: shared.NotesResponse{}, Returns: "The caller's notes.", Handler: h.list},
 		{Pattern: "POST /api/notes", Guard: httpapi.RequireVerified, Name: "createNote",
-			Summary: "Add a note",
-			Request: shared.CreateNoteRequest{}, Response: shared.NoteResponse{}, Status: http.StatusCreated,
-			Returns: "The new note.", Handler: h.create},
+			Summary:     "Add a note",
+			Description: fmt.Sprintf("An account keeps at most %d notes; past that the answer is `limit_reached`.", MaxNotesPerUser),
+			Request:     shared.CreateNoteRequest{}, Response: shared.NoteResponse{}, Status: http.StatusCreated,
+			Returns: "The new note.", Errors: []shared.Code{shared.CodeLimitReached}, Handler: h.create},
 		{Pattern: "PATCH /api/notes/{id}", Guard: httpapi.RequireVerified, Name: "updateNote",
 			Summary: "Change a note", Description: "Another user's note answers 404.", Params: idParam,
 			Request: shared.UpdateNoteRequest{}, Response: shared.NoteResponse{}, Returns: "The changed note.",

@@ -26,6 +26,7 @@ const (
 	CodeNotFound             Code = "not_found"              // 404
 	CodeMethodNotAllowed     Code = "method_not_allowed"     // 405
 	CodeEmailTaken           Code = "email_taken"            // 409
+	CodeLimitReached         Code = "limit_reached"          // 409: a per-user quota is full (live sessions are not: the oldest ends)
 	CodeRateLimited          Code = "rate_limited"           // 429, with Retry-After
 	CodeUnavailable          Code = "unavailable"            // 503: the database is unreachable
 	CodeInternal             Code = "internal"               // 500: a bug; details are in the server log only
@@ -48,7 +49,7 @@ func (c Code) Status() int {
 		return http.StatusNotFound
 	case CodeMethodNotAllowed:
 		return http.StatusMethodNotAllowed
-	case CodeEmailTaken:
+	case CodeEmailTaken, CodeLimitReached:
 		return http.StatusConflict
 	case CodeRateLimited:
 		return http.StatusTooManyRequests

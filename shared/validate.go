@@ -7,6 +7,8 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Limits of the validation rules. The password bounds follow NIST SP
@@ -26,8 +28,10 @@ func NormalizeEmail(email string) string {
 	return strings.ToLower(strings.TrimSpace(email))
 }
 
-// NormalizeName trims the surrounding spaces of a display name.
-func NormalizeName(name string) string { return strings.TrimSpace(name) }
+// NormalizeName trims the surrounding spaces of a display name and puts it
+// in Unicode NFC, so a name typed on two keyboards ("é" as one code point
+// or as "e" plus an accent) is stored, shown and compared one way.
+func NormalizeName(name string) string { return norm.NFC.String(strings.TrimSpace(name)) }
 
 // ValidateEmail checks an already normalised email and returns a sentence
 // for the user, or "" when it is fine.
@@ -40,8 +44,11 @@ func ValidateEmail(email string) string {
 	}
 	addr, err := mail.ParseAddress(email)
 	at := strings.LastIndexByte(email, '@')
+	// An address literal (name@[127.0.0.1]) is valid RFC 5321 but names a
+	// host rather than a domain: it could aim the mail the kit sends at
+	// an internal machine, and no real mailbox needs it.
 	if err != nil || addr.Address != email || at < 1 || !strings.Contains(email[at+1:], ".") ||
-		strings.ContainsFunc(email, unicode.IsSpace) {
+		strings.ContainsAny(email[at+1:], "[]") || strings.ContainsFunc(email, unicode.IsSpace) {
 		return "Enter a valid email address, like name@example.com."
 	}
 	return ""
@@ -54,10 +61,27 @@ func ValidateName(name string) string {
 		return "Enter your name."
 	case n > MaxNameLength:
 		return "Names can be at most 100 characters long."
-	case !utf8.ValidString(name) || strings.ContainsFunc(name, unicode.IsControl):
-		return "Names cannot contain control characters."
+	case !utf8.ValidString(name) || strings.ContainsFunc(name, isHidden):
+		return "Names cannot contain control or invisible formatting characters."
+	case !strings.ContainsFunc(name, isVisible):
+		return "Enter a name with at least one visible character."
 	}
 	return ""
+}
+
+// isHidden matches the characters a name may not hold: controls (Cc, NUL
+// included), format characters (Cf: bidi overrides such as U+202E that
+// make "Ann\u202Enimda" read as "Annadmin", zero-width spaces and joiners)
+// and the other default-ignorable ones (Hangul fillers), which render as
+// nothing and let two names look alike.
+func isHidden(r rune) bool {
+	return unicode.In(r, unicode.Cc, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point)
+}
+
+// isVisible matches a character that draws something on its own: a
+// letter, digit, punctuation or symbol, not a space or a combining mark.
+func isVisible(r rune) bool {
+	return unicode.In(r, unicode.L, unicode.N, unicode.P, unicode.S)
 }
 
 // ValidatePassword checks a new password for the account with the given

@@ -8,7 +8,8 @@ import (
 
 func TestValidateEmail(t *testing.T) {
 	good := []string{"a@b.co", "first.last+tag@example.com", "x@sub.example.org"}
-	bad := []string{"", "a", "a@", "@b.co", "a@b", "a b@c.de", "<a@b.co>", "Ann <a@b.co>", "a@b.co\n", strings.Repeat("a", 250) + "@b.co"}
+	bad := []string{"", "a", "a@", "@b.co", "a@b", "a b@c.de", "<a@b.co>", "Ann <a@b.co>", "a@b.co\n", strings.Repeat("a", 250) + "@b.co",
+		"a@[127.0.0.1]", "a@[IPv6:::1]", "a@[10.0.0.1].com"}
 	for _, e := range good {
 		if msg := ValidateEmail(e); msg != "" {
 			t.Errorf("ValidateEmail(%q) = %q", e, msg)
@@ -87,4 +88,35 @@ func FuzzValidationRules(f *testing.F) {
 		}
 		PasswordStrength(a, b)
 	})
+}
+
+func TestValidateName_RefusesHiddenAndInvisibleCharacters(t *testing.T) {
+	bad := map[string]string{
+		"NUL":                     "Ann\x00",
+		"bidi override":           "Ann\u202Enimda",
+		"zero-width space":        "An\u200Bn",
+		"zero-width joiner":       "An\u200Dn",
+		"byte-order mark":         "\uFEFFAnn",
+		"Hangul filler":           "Ann\u3164",
+		"only Hangul fillers":     "\u3164\u3164",
+		"only a combining mark":   "\u0301",
+		"only ideographic spaces": "\u3000\u3000",
+	}
+	for what, name := range bad {
+		if ValidateName(NormalizeName(name)) == "" {
+			t.Errorf("%s: ValidateName(%q) accepted", what, name)
+		}
+	}
+	for _, name := range []string{"Ann", "José", "Zoë O'Brien", "李小龍", "محمد", "Anne-Marie ❤️", "R2-D2"} {
+		if msg := ValidateName(NormalizeName(name)); msg != "" {
+			t.Errorf("ValidateName(%q) = %q", name, msg)
+		}
+	}
+}
+
+func TestNormalizeName_ComposesToNFC(t *testing.T) {
+	decomposed := "Jose\u0301" // e + combining acute
+	if got := NormalizeName("  " + decomposed + " "); got != "Jos\u00e9" {
+		t.Fatalf("NormalizeName(%q) = %q, want the composed %q", decomposed, got, "Jos\u00e9")
+	}
 }

@@ -8,11 +8,19 @@ import (
 	"github.com/authkit/authkit/shared"
 )
 
+// Admin is what staff may do to other accounts: list them, rename,
+// (de)activate and, for superusers, change staff status.
+type Admin struct {
+	store *store.Store
+	users *userCache
+	clock clock
+}
+
 // RequireStaff returns the caller's account if it is active staff.
 //
 // Errors: forbidden, not_authenticated.
-func (s *Service) RequireStaff(ctx context.Context, p Principal) (*store.User, error) {
-	u, err := s.User(ctx, p)
+func (a *Admin) RequireStaff(ctx context.Context, p Principal) (*store.User, error) {
+	u, err := a.users.active(ctx, p.UserID)
 	if err != nil {
 		return nil, err
 	}
@@ -26,8 +34,8 @@ func (s *Service) RequireStaff(ctx context.Context, p Principal) (*store.User, e
 // caller must be staff. limit is clamped to 1..shared.MaxPageSize.
 //
 // Errors: forbidden, not_authenticated.
-func (s *Service) ListUsers(ctx context.Context, p Principal, query string, limit, offset int) ([]store.User, int, error) {
-	if _, err := s.RequireStaff(ctx, p); err != nil {
+func (a *Admin) ListUsers(ctx context.Context, p Principal, query string, limit, offset int) ([]store.User, int, error) {
+	if _, err := a.RequireStaff(ctx, p); err != nil {
 		return nil, 0, err
 	}
 	if limit <= 0 {
@@ -35,7 +43,7 @@ func (s *Service) ListUsers(ctx context.Context, p Principal, query string, limi
 	}
 	limit = min(limit, shared.MaxPageSize)
 	offset = max(offset, 0)
-	return s.store.ListUsers(ctx, query, limit, offset)
+	return a.store.ListUsers(ctx, query, limit, offset)
 }
 
 // UpdateUser applies an admin's change to an account. Staff may rename
@@ -45,28 +53,57 @@ func (s *Service) ListUsers(ctx context.Context, p Principal, query string, limi
 // revokes all of their sessions at once.
 //
 // Errors: validation_failed, forbidden, not_found, not_authenticated.
-func (s *Service) UpdateUser(ctx context.Context, p Principal, userID string, req shared.AdminUpdateUserRequest) (*store.User, error) {
-	actor, err := s.RequireStaff(ctx, p)
+func (a *Admin) UpdateUser(ctx context.Context, p Principal, userID string, req shared.AdminUpdateUserRequest) (*store.User, error) {
+	actor, err := a.RequireStaff(ctx, p)
 	if err != nil {
 		return nil, err
 	}
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
-	u, err := s.store.UserByID(ctx, userID)
+	u, err := a.store.UserByID(ctx, userID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, shared.NewError(shared.CodeNotFound, "There is no user with this id.")
 	}
 	if err != nil {
 		return nil, err
 	}
+	if err := mayChange(actor, u, req); err != nil {
+		return nil, err
+	}
+	columns := applyChange(u, req)
+	err = a.store.InTx(ctx, func(tx *store.Store) error {
+		if err := tx.UpdateUser(ctx, u, columns...); err != nil {
+			return err
+		}
+		if !u.IsActive {
+			_, err := tx.RevokeUserSessions(ctx, u.ID, "", a.clock.now())
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.users.changed(ctx, u.ID)
+	return u, nil
+}
+
+// mayChange applies the rules of UpdateUser on who may change what.
+func mayChange(actor, u *store.User, req shared.AdminUpdateUserRequest) error {
 	if (req.IsStaff != nil || u.IsSuperuser) && !actor.IsSuperuser {
-		return nil, shared.NewError(shared.CodeForbidden, "Only superusers can change staff status or superuser accounts.")
+		return shared.NewError(shared.CodeForbidden, "Only superusers can change staff status or superuser accounts.")
 	}
 	if u.ID == actor.ID && ((req.IsActive != nil && !*req.IsActive) || (req.IsStaff != nil && !*req.IsStaff)) {
-		return nil, &shared.Error{Code: shared.CodeValidationFailed, Message: "You cannot deactivate or demote your own account.",
+		return &shared.Error{Code: shared.CodeValidationFailed, Message: "You cannot deactivate or demote your own account.",
 			Fields: map[string]string{"is_active": "You cannot deactivate or demote your own account."}}
 	}
+	return nil
+}
+
+// applyChange copies the request's fields onto u and returns the columns
+// that changed.
+func applyChange(u *store.User, req shared.AdminUpdateUserRequest) []string {
 	var columns []string
 	if req.Name != nil {
 		u.Name, columns = *req.Name, append(columns, "name")
@@ -77,19 +114,5 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, userID string, re
 	if req.IsStaff != nil {
 		u.IsStaff, columns = *req.IsStaff, append(columns, "is_staff")
 	}
-	err = s.store.InTx(ctx, func(tx *store.Store) error {
-		if err := tx.UpdateUser(ctx, u, columns...); err != nil {
-			return err
-		}
-		if !u.IsActive {
-			_, err := tx.RevokeUserSessions(ctx, u.ID, "", s.now())
-			return err
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	s.userChanged(ctx, u.ID)
-	return u, nil
+	return columns
 }

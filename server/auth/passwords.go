@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -38,9 +39,10 @@ var errMalformedHash = errors.New("auth: malformed password hash")
 // hashes run at once: each one takes MemoryKiB of memory, so a burst of
 // logins must queue rather than exhaust the machine.
 type Hasher struct {
-	params Argon2Params
-	slots  chan struct{}
-	dummy  string // a real hash of a random password, for unknown accounts
+	params      Argon2Params
+	slots       chan struct{}
+	dummy       string // a real hash of a random password, for unknown accounts
+	derivations atomic.Uint64
 }
 
 // NewHasher returns a Hasher with the given parameters, running at most
@@ -90,6 +92,12 @@ func (h *Hasher) VerifyDummy(ctx context.Context, password string) {
 	h.Verify(ctx, password, h.dummy) //nolint:errcheck // the result is thrown away by design
 }
 
+// Derivations reports how many argon2id derivations this Hasher has run,
+// its own dummy hash included. Tests use it to check that two paths did the
+// same hashing work (unknown email and wrong password, OWASP ASVS 2.2): a
+// count, unlike a stopwatch, does not depend on how busy the machine is.
+func (h *Hasher) Derivations() uint64 { return h.derivations.Load() }
+
 func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Argon2Params, n uint32) ([]byte, error) {
 	select {
 	case h.slots <- struct{}{}:
@@ -98,6 +106,7 @@ func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Arg
 	}
 	defer func() { <-h.slots }()
 	key := argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, n)
+	h.derivations.Add(1)
 	// Each hash leaves MemoryKiB of garbage. Collecting now lets the next
 	// hash reuse that memory, so resident memory stays near slots × MemoryKiB
 	// instead of the heap doubling under a burst of logins. With a heap this

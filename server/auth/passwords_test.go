@@ -59,3 +59,18 @@ func BenchmarkHash(b *testing.B) {
 		h.Hash(context.Background(), "correct horse battery staple")
 	}
 }
+
+func TestHasher_CountsEveryDerivation(t *testing.T) {
+	ctx := context.Background()
+	h := NewHasher(Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1})
+	if n := h.Derivations(); n != 1 {
+		t.Fatalf("after NewHasher: %d derivations, want 1 (the dummy hash)", n)
+	}
+	hash, _ := h.Hash(ctx, "correct horse")
+	h.Verify(ctx, "correct horse", hash)
+	h.VerifyDummy(ctx, "anything")
+	h.Verify(ctx, "x", "malformed") // refused before any hashing
+	if n := h.Derivations(); n != 4 {
+		t.Fatalf("%d derivations, want 4", n)
+	}
+}

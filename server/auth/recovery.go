@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/url"
 	"time"
 
@@ -11,7 +12,7 @@ import (
 	"github.com/authkit/authkit/shared"
 )
 
-// Lifetimes of mailed tokens, and throttles of the mailing endpoints.
+// Lifetimes of mailed links, and throttles of the mailing endpoints.
 const (
 	PasswordResetTTL    = 30 * time.Minute
 	VerifyEmailTTL      = 24 * time.Hour
@@ -23,6 +24,36 @@ const (
 // Mailer queues outgoing mail without blocking (mail.Queue).
 type Mailer interface {
 	Enqueue(mail.Message) bool
+}
+
+// Recovery is everything done by mailed link: resetting a forgotten
+// password and confirming an email address. Its throttles limit reset
+// requests per email and per client, and confirmation mails per user.
+type Recovery struct {
+	store     *store.Store
+	hasher    *Hasher
+	users     *userCache
+	mailer    Mailer
+	publicURL string
+
+	resetsByEmail  *throttle // password reset requests per email
+	resetsByClient *throttle // password reset requests per client
+	verifications  *throttle // confirmation mails per user
+	background     chan struct{}
+
+	clock clock
+	log   *slog.Logger
+}
+
+func newRecovery(st *store.Store, cfg Config, users *userCache) *Recovery {
+	return &Recovery{
+		store: st, hasher: cfg.Hasher, users: users, mailer: cfg.Mailer, publicURL: cfg.PublicURL,
+		resetsByEmail:  newThrottle(resetsPerEmail, time.Hour),
+		resetsByClient: newThrottle(resetsPerClient, time.Hour),
+		verifications:  newThrottle(verificationsPerDay, 24*time.Hour),
+		background:     make(chan struct{}, 64),
+		clock:          clock(cfg.Now), log: cfg.Logger,
+	}
 }
 
 var (
@@ -40,47 +71,47 @@ func AcceptedReset() shared.Accepted { return acceptedReset }
 // and per client, which also reveals nothing.
 //
 // Errors: validation_failed, rate_limited.
-func (s *Service) RequestPasswordReset(ctx context.Context, req shared.PasswordResetRequest, client Client) error {
+func (r *Recovery) RequestPasswordReset(ctx context.Context, req shared.PasswordResetRequest, client Client) error {
 	if err := req.Validate(); err != nil {
 		return err
 	}
-	now := s.now()
-	if wait := s.resetsByClient.take(client.IP, now); wait > 0 {
+	now := r.clock.now()
+	if wait := r.resetsByClient.take(client.IP, now); wait > 0 {
 		return rateLimited(wait)
 	}
-	if wait := s.resetsByEmail.take(req.Email, now); wait > 0 {
+	if wait := r.resetsByEmail.take(req.Email, now); wait > 0 {
 		return rateLimited(wait)
 	}
 	select {
-	case s.background <- struct{}{}:
+	case r.background <- struct{}{}:
 	default:
-		s.log.WarnContext(ctx, "too many password resets in progress; request dropped")
+		r.log.WarnContext(ctx, "too many password resets in progress; request dropped")
 		return nil
 	}
 	go func() {
-		defer func() { <-s.background }()
+		defer func() { <-r.background }()
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
-		if err := s.mailPasswordReset(ctx, req.Email); err != nil {
-			s.log.ErrorContext(ctx, "password reset mail not queued", "err", err)
+		if err := r.mailPasswordReset(ctx, req.Email); err != nil {
+			r.log.ErrorContext(ctx, "password reset mail not queued", "err", err)
 		}
 	}()
 	return nil
 }
 
-func (s *Service) mailPasswordReset(ctx context.Context, email string) error {
-	u, err := s.store.UserByEmail(ctx, email)
+func (r *Recovery) mailPasswordReset(ctx context.Context, email string) error {
+	u, err := r.store.UserByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !u.IsActive) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	token, err := s.newMailToken(ctx, u.ID, store.PurposePasswordReset, PasswordResetTTL)
+	secret, err := r.storeOneTimeSecret(ctx, u.ID, store.PurposePasswordReset, PasswordResetTTL)
 	if err != nil {
 		return err
 	}
-	return s.sendMail("password_reset", u, "/reset-password", token)
+	return r.sendLink("password_reset", u, "/reset-password", secret)
 }
 
 // ConfirmPasswordReset sets a new password with a mailed token. The token
@@ -88,22 +119,16 @@ func (s *Service) mailPasswordReset(ctx context.Context, email string) error {
 // old password is logged out everywhere.
 //
 // Errors: validation_failed, invalid_token.
-func (s *Service) ConfirmPasswordReset(ctx context.Context, req shared.PasswordResetConfirmRequest) error {
+func (r *Recovery) ConfirmPasswordReset(ctx context.Context, req shared.PasswordResetConfirmRequest) error {
 	if err := req.Validate(); err != nil {
 		return err
 	}
-	t, err := s.store.OneTimeTokenByHash(ctx, store.PurposePasswordReset, hashRefreshToken(req.Token))
-	if errors.Is(err, store.ErrNotFound) {
-		return errInvalidMailToken
-	}
+	now := r.clock.now()
+	t, err := r.unspentSecret(ctx, store.PurposePasswordReset, req.Token, now)
 	if err != nil {
 		return err
 	}
-	now := s.now()
-	if t.UsedAt != nil || !t.ExpiresAt.After(now) {
-		return errInvalidMailToken
-	}
-	u, err := s.store.UserByID(ctx, t.UserID)
+	u, err := r.store.UserByID(ctx, t.UserID)
 	if err != nil {
 		return err
 	}
@@ -113,16 +138,12 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, req shared.PasswordR
 		return &shared.Error{Code: shared.CodeValidationFailed, Message: "Some fields need attention.",
 			Fields: map[string]string{"new_password": msg}}
 	}
-	if u.PasswordHash, err = s.hasher.Hash(ctx, req.NewPassword); err != nil {
+	if u.PasswordHash, err = r.hasher.Hash(ctx, req.NewPassword); err != nil {
 		return err
 	}
-	err = s.store.InTx(ctx, func(tx *store.Store) error {
-		won, err := tx.UseOneTimeToken(ctx, t.ID, now)
-		if err != nil {
+	err = r.store.InTx(ctx, func(tx *store.Store) error {
+		if err := spendOneTimeSecret(ctx, tx, t, now); err != nil {
 			return err
-		}
-		if !won {
-			return errInvalidMailToken
 		}
 		if err := tx.UpdateUser(ctx, u, "password_hash"); err != nil {
 			return err
@@ -136,18 +157,18 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, req shared.PasswordR
 	if err != nil {
 		return err
 	}
-	s.userChanged(ctx, u.ID)
+	r.users.changed(ctx, u.ID)
 	return nil
 }
 
 // VerifyEmail confirms a user's email address with a mailed token.
 //
 // Errors: validation_failed, invalid_token.
-func (s *Service) VerifyEmail(ctx context.Context, req shared.VerifyEmailRequest) (*store.User, error) {
+func (r *Recovery) VerifyEmail(ctx context.Context, req shared.VerifyEmailRequest) (*store.User, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
-	t, err := s.store.OneTimeTokenByHash(ctx, store.PurposeVerifyEmail, hashRefreshToken(req.Token))
+	t, err := r.store.OneTimeTokenByHash(ctx, store.PurposeVerifyEmail, hashOneTimeSecret(req.Token))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errInvalidMailToken
 	}
@@ -155,13 +176,9 @@ func (s *Service) VerifyEmail(ctx context.Context, req shared.VerifyEmailRequest
 		return nil, err
 	}
 	var u *store.User
-	err = s.store.InTx(ctx, func(tx *store.Store) error {
-		won, err := tx.UseOneTimeToken(ctx, t.ID, s.now())
-		if err != nil {
+	err = r.store.InTx(ctx, func(tx *store.Store) error {
+		if err := spendOneTimeSecret(ctx, tx, t, r.clock.now()); err != nil {
 			return err
-		}
-		if !won {
-			return errInvalidMailToken
 		}
 		if u, err = tx.UserByID(ctx, t.UserID); err != nil {
 			return err
@@ -172,7 +189,7 @@ func (s *Service) VerifyEmail(ctx context.Context, req shared.VerifyEmailRequest
 	if err != nil {
 		return nil, err
 	}
-	s.userChanged(ctx, u.ID)
+	r.users.changed(ctx, u.ID)
 	return u, nil
 }
 
@@ -180,46 +197,46 @@ func (s *Service) VerifyEmail(ctx context.Context, req shared.VerifyEmailRequest
 // the address is already confirmed. Throttled per user.
 //
 // Errors: rate_limited, not_authenticated.
-func (s *Service) ResendVerification(ctx context.Context, p Principal) error {
-	u, err := s.User(ctx, p)
+func (r *Recovery) ResendVerification(ctx context.Context, p Principal) error {
+	u, err := r.users.active(ctx, p.UserID)
 	if err != nil {
 		return err
 	}
 	if u.EmailVerified {
 		return nil
 	}
-	if wait := s.verifications.take(u.ID, s.now()); wait > 0 {
+	if wait := r.verifications.take(u.ID, r.clock.now()); wait > 0 {
 		return rateLimited(wait)
 	}
-	return s.mailVerification(ctx, u)
+	return r.mailVerification(ctx, u)
 }
 
-func (s *Service) mailVerification(ctx context.Context, u *store.User) error {
-	token, err := s.newMailToken(ctx, u.ID, store.PurposeVerifyEmail, VerifyEmailTTL)
+func (r *Recovery) mailVerification(ctx context.Context, u *store.User) error {
+	secret, err := r.storeOneTimeSecret(ctx, u.ID, store.PurposeVerifyEmail, VerifyEmailTTL)
 	if err != nil {
 		return err
 	}
-	return s.sendMail("verify_email", u, "/verify-email", token)
+	return r.sendLink("verify_email", u, "/verify-email", secret)
 }
 
-// newMailToken stores a new single-use token (hashed) and returns it.
-func (s *Service) newMailToken(ctx context.Context, userID, purpose string, ttl time.Duration) (string, error) {
-	token, hash := newRefreshToken()
-	now := s.now()
-	err := s.store.CreateOneTimeToken(ctx, &store.OneTimeToken{
-		ID: newID(), UserID: userID, Purpose: purpose, TokenHash: hash, CreatedAt: now, ExpiresAt: now.Add(ttl),
-	})
-	return token, err
-}
-
-func (s *Service) sendMail(template string, u *store.User, path, token string) error {
-	link := s.cfg.PublicURL + path + "?token=" + url.QueryEscape(token)
+// sendLink queues a mail with a link to path carrying the one-time secret.
+func (r *Recovery) sendLink(template string, u *store.User, path, secret string) error {
+	link := r.publicURL + path + "?token=" + url.QueryEscape(secret)
 	m, err := mail.Render(template, u.Email, struct{ Name, Link string }{u.Name, link})
 	if err != nil {
 		return err
 	}
-	if !s.cfg.Mailer.Enqueue(m) {
+	if !r.mailer.Enqueue(m) {
 		return errors.New("mail queue full")
 	}
 	return nil
+}
+
+// PruneThrottles forgets the buckets of the reset and confirmation
+// throttles that have refilled; the sweeper calls it.
+func (r *Recovery) PruneThrottles() {
+	now := r.clock.now()
+	r.resetsByEmail.prune(now)
+	r.resetsByClient.prune(now)
+	r.verifications.prune(now)
 }

@@ -219,7 +219,7 @@ func createSuperuser(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	u, err := svc.CreateSuperuser(ctx, *email, *name, password)
+	u, err := svc.Accounts.CreateSuperuser(ctx, *email, *name, password)
 	if err != nil {
 		return describe(err)
 	}

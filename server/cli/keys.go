@@ -8,13 +8,13 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/authkit/authkit/server/auth"
+	"github.com/authkit/authkit/server/signing"
 )
 
 // keyEncryptionKey reads AUTHKIT_KEY_ENCRYPTION_KEY. It has no flag, so
 // the key never shows up in a process listing.
-func keyEncryptionKey(env Env) (auth.KeyEncryptionKey, error) {
-	kek, err := auth.ParseKeyEncryptionKey(env.Getenv("AUTHKIT_KEY_ENCRYPTION_KEY"))
+func keyEncryptionKey(env Env) (signing.KeyEncryptionKey, error) {
+	kek, err := signing.ParseKeyEncryptionKey(env.Getenv("AUTHKIT_KEY_ENCRYPTION_KEY"))
 	if err != nil {
 		return nil, fmt.Errorf("AUTHKIT_KEY_ENCRYPTION_KEY: %w", err)
 	}
@@ -42,22 +42,22 @@ func keysCmd(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	svc, err := auth.New(ctx, st, auth.Config{AccessTTL: *accessTTL, KeyEncryptionKey: kek})
+	keys, err := signing.Load(ctx, st, signing.Config{AccessTTL: *accessTTL, KeyEncryptionKey: kek})
 	if err != nil {
 		return err
 	}
 	if args[0] == "rotate" {
-		kid, err := svc.RotateSigningKey(ctx)
+		kid, err := keys.Rotate(ctx)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "new signing key %s\n", kid)
 	}
-	keys, err := auth.ListSigningKeys(ctx, st, *accessTTL, time.Now())
+	states, err := signing.ListKeys(ctx, st, *accessTTL, time.Now())
 	if err != nil {
 		return err
 	}
-	for _, k := range keys {
+	for _, k := range states {
 		fmt.Fprintf(env.Stdout, "%s  %s  %s\n", k.KID, k.CreatedAt.UTC().Format(time.RFC3339), k.State)
 	}
 	return nil

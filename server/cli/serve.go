@@ -179,7 +179,8 @@ func (c *serveConfig) check() error {
 	return nil
 }
 
-// sweep deletes expired and revoked rows periodically until ctx ends.
+// sweep deletes expired and revoked rows, and forgets throttle buckets
+// that have refilled, periodically until ctx ends.
 func sweep(ctx context.Context, svc *auth.Service, every time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -189,7 +190,9 @@ func sweep(ctx context.Context, svc *auth.Service, every time.Duration, log *slo
 			return
 		case <-t.C:
 		}
-		tokens, sessions, err := svc.FlushExpired(ctx)
+		svc.Accounts.PruneThrottles()
+		svc.Recovery.PruneThrottles()
+		tokens, sessions, err := svc.Sessions.FlushExpired(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
 				log.Error("sweeping expired tokens failed", "err", err)

@@ -19,7 +19,7 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
 	if err := fields.Err(); err != nil {
 		return err
 	}
-	users, total, err := a.svc.ListUsers(r.Context(), p.Principal, q.Get("q"), limit, offset)
+	users, total, err := a.svc.Admin.ListUsers(r.Context(), p.Principal, q.Get("q"), limit, offset)
 	if err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u, err := a.svc.UpdateUser(r.Context(), p.Principal, r.PathValue("id"), req)
+	u, err := a.svc.Admin.UpdateUser(r.Context(), p.Principal, r.PathValue("id"), req)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ func (a *API) register(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u, issued, err := a.svc.Register(r.Context(), req, clientOf(r))
+	u, issued, err := a.svc.Accounts.Register(r.Context(), req, clientOf(r))
 	if err != nil {
 		return err
 	}
@@ -30,7 +30,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u, issued, err := a.svc.Login(r.Context(), req, clientOf(r))
+	u, issued, err := a.svc.Accounts.Login(r.Context(), req, clientOf(r))
 	if err != nil {
 		return err
 	}
@@ -43,7 +43,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 // is SameSite=Strict, cross-origin requests are refused, and a forged
 // refresh would only hand fresh cookies to the victim's own browser.
 func (a *API) refresh(w http.ResponseWriter, r *http.Request) error {
-	u, issued, err := a.svc.RefreshInBrowser(r.Context(), a.cookies.refresh(r), clientOf(r))
+	u, issued, err := a.svc.Sessions.RefreshInBrowser(r.Context(), a.cookies.refresh(r), clientOf(r))
 	if errors.Is(err, auth.ErrRefreshRaced) {
 		return err // another tab just refreshed: keep its new cookies
 	}
@@ -74,7 +74,7 @@ func (a *API) logoutAll(w http.ResponseWriter, r *http.Request) error {
 	if p == nil {
 		return shared.NewError(shared.CodeNotAuthenticated, "Please log in.")
 	}
-	if err := a.svc.LogoutAll(r.Context(), p.Principal); err != nil {
+	if err := a.svc.Sessions.LogoutAll(r.Context(), p.Principal); err != nil {
 		return err
 	}
 	a.cookies.clear(w)
@@ -89,19 +89,19 @@ func (a *API) logoutAll(w http.ResponseWriter, r *http.Request) error {
 func (a *API) sessionForLogout(r *http.Request) (*authenticated, error) {
 	var p *authenticated
 	if token, source, err := a.accessToken(r); err == nil {
-		if principal, err := a.svc.Authenticate(r.Context(), token); err == nil {
+		if principal, err := a.svc.Sessions.Authenticate(r.Context(), token); err == nil {
 			p = &authenticated{Principal: principal, source: source}
 		}
 	}
 	if p == nil {
-		principal, err := a.svc.SessionOfRefreshToken(r.Context(), a.cookies.refresh(r))
+		principal, err := a.svc.Sessions.PrincipalOfRefreshToken(r.Context(), a.cookies.refresh(r))
 		if err != nil {
 			return nil, nil
 		}
 		p = &authenticated{Principal: principal, source: fromCookie}
 	}
 	if p.source == fromCookie {
-		if err := a.checkCSRF(r, p.SessionID); err != nil {
+		if err := a.csrf.check(r, p.SessionID); err != nil {
 			return nil, err
 		}
 	}
@@ -109,5 +109,6 @@ func (a *API) sessionForLogout(r *http.Request) (*authenticated, error) {
 }
 
 func (a *API) startBrowserSession(w http.ResponseWriter, issued auth.Issued) {
-	a.cookies.set(w, issued, a.svc.CSRFToken(issued.SessionID), a.now())
+	maxAge := a.cookies.set(w, issued, a.now())
+	a.csrf.issue(w, issued.SessionID, maxAge)
 }

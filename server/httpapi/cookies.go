@@ -19,7 +19,8 @@ import (
 //     scoped to Path=/api/auth so it is sent only to the endpoints that need
 //     it, never to the rest of the API or the pages.
 //   - csrf: the session's anti-CSRF token, readable by the page so it can
-//     echo it in the X-CSRF-Token header.
+//     echo it in the X-CSRF-Token header. csrf.go issues and checks it;
+//     the jar only names and clears it.
 //
 // The __Host-/__Secure- prefixes require Secure (HTTPS, or localhost in
 // browsers); insecure mode drops them for plain-http hosts.
@@ -42,12 +43,13 @@ func newCookieJar(secure bool) cookieJar {
 
 const refreshCookiePath = "/api/auth"
 
-// set stores a freshly issued session in the browser.
-func (c cookieJar) set(w http.ResponseWriter, issued auth.Issued, csrfToken string, now time.Time) {
-	maxAge := int(issued.RefreshExpires.Sub(now).Seconds())
+// set stores a freshly issued session's tokens in the browser and
+// returns the cookies' Max-Age, which the csrf cookie shares.
+func (c cookieJar) set(w http.ResponseWriter, issued auth.Issued, now time.Time) (maxAge int) {
+	maxAge = int(issued.RefreshExpires.Sub(now).Seconds())
 	http.SetCookie(w, c.cookie(c.accessName, issued.Access, "/", http.SameSiteLaxMode, true, maxAge))
 	http.SetCookie(w, c.cookie(c.refreshName, issued.Refresh, refreshCookiePath, http.SameSiteStrictMode, true, maxAge))
-	http.SetCookie(w, c.cookie(c.csrf, csrfToken, "/", http.SameSiteStrictMode, false, maxAge))
+	return maxAge
 }
 
 // clear removes all three cookies.
@@ -73,6 +75,3 @@ func (c cookieJar) value(r *http.Request, name string) string {
 
 func (c cookieJar) access(r *http.Request) string  { return c.value(r, c.accessName) }
 func (c cookieJar) refresh(r *http.Request) string { return c.value(r, c.refreshName) }
-func (c cookieJar) csrfValue(r *http.Request) string {
-	return c.value(r, c.csrf)
-}

@@ -31,7 +31,7 @@ func exampleKit(routes func(k *httpapi.Kit) []httpapi.Route) (*httptest.Server, 
 	if err != nil {
 		panic(err)
 	}
-	if _, err := svc.CreateSuperuser(ctx, "root@example.com", "Root", "correct horse battery"); err != nil {
+	if _, err := svc.Accounts.CreateSuperuser(ctx, "root@example.com", "Root", "correct horse battery"); err != nil {
 		panic(err)
 	}
 	example := httpapi.NewModule("example", func(k *httpapi.Kit) ([]httpapi.Route, error) { return routes(k), nil })
@@ -86,7 +86,7 @@ func ExampleRoute_requireVerified() {
 			Pattern: "GET /api/hello", Guard: httpapi.RequireVerified, Summary: "Greet the caller",
 			Handler: func(w http.ResponseWriter, r *http.Request) error {
 				p, _ := httpapi.UserFrom(r.Context())
-				u, err := k.Auth.User(r.Context(), p)
+				u, err := k.Auth.Accounts.User(r.Context(), p)
 				if err != nil {
 					return err
 				}
@@ -134,7 +134,7 @@ func ExampleAPI_LogIn() {
 		return []httpapi.Route{{
 			Pattern: "GET /api/oauth/callback", Summary: "Finish a sign-in elsewhere", Status: http.StatusSeeOther,
 			Handler: func(w http.ResponseWriter, r *http.Request) error {
-				u, err := k.Auth.UserByEmail(r.Context(), "ann@example.com") // from the provider's answer
+				u, err := k.Auth.Accounts.UserByEmail(r.Context(), "ann@example.com") // from the provider's answer
 				if err != nil {
 					return err
 				}

@@ -106,7 +106,7 @@ func FuzzCSRFCheck(f *testing.F) {
 		f.Fatal(err)
 	}
 	const sid = "0192f0c4-7f5e-7a8b-9c0d-1e2f3a4b5c6e"
-	good := svc.CSRFToken(sid)
+	good := a.csrf.token(sid)
 	f.Add(good, good)
 	f.Add(good, "")
 	f.Add("", good)
@@ -116,9 +116,9 @@ func FuzzCSRFCheck(f *testing.F) {
 		r := httptest.NewRequest(http.MethodPost, "/api/me", nil)
 		r.Header.Set(shared.CSRFHeader, header)
 		r.Header.Set("Cookie", a.cookies.csrf+"="+cookie)
-		err := a.checkCSRF(r, sid)
+		err := a.csrf.check(r, sid)
 		sent := r.Header.Get(shared.CSRFHeader)
-		jarred := a.cookies.csrfValue(r)
+		jarred := a.csrf.cookieValue(r)
 		if (err == nil) != (sent == good && jarred == good) {
 			t.Fatalf("header %q cookie %q: err = %v", header, cookie, err)
 		}

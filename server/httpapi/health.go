@@ -28,6 +28,6 @@ func (a *API) healthz(w http.ResponseWriter, r *http.Request) error {
 // access tokens themselves.
 func (a *API) jwks(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "public, max-age=300")
-	writeJSON(w, http.StatusOK, a.svc.JWKS())
+	writeJSON(w, http.StatusOK, a.svc.Keys.JWKS())
 	return nil
 }

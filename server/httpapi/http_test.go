@@ -80,17 +80,3 @@ func TestBadInput_EveryBodyEndpointAnswersAlike(t *testing.T) {
 	}
 	b.Login("ann@example.com", apitest.Password).ExpectStatus(t, http.StatusOK)
 }
-
-func TestSecurityHeadersOnEveryResponse(t *testing.T) {
-	ts := apitest.NewServer(t)
-	for _, path := range []string{"/api/me", "/healthz", "/api/nope"} {
-		r := ts.TokenClient().Do("GET", path, nil)
-		for h, want := range map[string]string{
-			"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
-		} {
-			if got := r.Header.Get(h); got != want {
-				t.Errorf("%s: %s = %q, want %q", path, h, got, want)
-			}
-		}
-	}
-}

@@ -9,8 +9,12 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/shared"
@@ -22,24 +26,29 @@ type validator interface{ Validate() error }
 // decode reads a JSON request body into a T. It is the only place that
 // parses request bodies, so every endpoint answers bad input alike:
 // unsupported_media_type for a non-JSON content type, body_too_large past
-// shared.MaxBodyBytes, invalid_json for malformed JSON, wrong types,
-// unknown fields or trailing data.
+// shared.MaxBodyBytes, invalid_json for anything but one JSON object of
+// the right shape.
+//
+// The parser is strict (I-JSON, RFC 7493), through JSON v2's defaults:
+// duplicate member names, invalid UTF-8, member names that match a field
+// only in another case ("EMAIL"), unknown members, wrong types and
+// trailing data are all refused. A lenient parser would see
+// {"email":"a","email":"b"} as the second address where a proxy or WAF in
+// front may have judged the first; refusing it means every reader of the
+// request sees the same request.
 func decode[T any](w http.ResponseWriter, r *http.Request) (T, error) {
 	var v T
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		return v, shared.NewError(shared.CodeUnsupportedMediaType, "Send the request body as JSON, with Content-Type: application/json.")
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, shared.MaxBodyBytes))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&v); err != nil {
+	// The whole body first, so an oversized one is body_too_large whatever
+	// it holds (the streaming parser would stop at its first bad member).
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, shared.MaxBodyBytes))
+	if err != nil {
 		return v, decodeError(err)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return v, decodeError(err)
-		}
-		return v, shared.NewError(shared.CodeInvalidJSON, "The request body must hold a single JSON object.")
+	if err := jsonv2.Unmarshal(body, &v, jsonv2.RejectUnknownMembers(true)); err != nil {
+		return v, decodeError(err)
 	}
 	return v, nil
 }
@@ -56,38 +65,76 @@ func decodeValid[T any, P interface {
 	return v, P(&v).Validate()
 }
 
+// decodeError words a decoding failure for the client. The messages name
+// the offending member (from the error's JSON Pointer) but never echo the
+// value, which may be a password.
 func decodeError(err error) error {
 	var (
-		tooLarge  *http.MaxBytesError
-		syntaxErr *json.SyntaxError
-		typeErr   *json.UnmarshalTypeError
+		tooLarge *http.MaxBytesError
+		syntax   *jsontext.SyntacticError
+		semantic *jsonv2.SemanticError
 	)
 	switch {
 	case errors.As(err, &tooLarge):
 		return shared.NewError(shared.CodeBodyTooLarge, fmt.Sprintf("The request body is larger than %d bytes.", shared.MaxBodyBytes))
-	case errors.Is(err, io.EOF):
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF) && isEmptyInput(err):
 		return shared.NewError(shared.CodeInvalidJSON, "The request body is empty; send a JSON object.")
-	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.Is(err, jsontext.ErrDuplicateName):
+		return shared.NewError(shared.CodeInvalidJSON, fmt.Sprintf("The request body names %s more than once.", memberName(err)))
+	case errors.As(err, &syntax):
+		if strings.Contains(syntax.Error(), "UTF-8") {
+			return shared.NewError(shared.CodeInvalidJSON, "The request body is not valid UTF-8.")
+		}
 		return shared.NewError(shared.CodeInvalidJSON, "The request body is not valid JSON.")
-	case errors.As(err, &typeErr):
-		if typeErr.Field == "" {
+	case errors.Is(err, jsonv2.ErrUnknownName):
+		return shared.NewError(shared.CodeInvalidJSON, fmt.Sprintf("The request body has an unknown field %s (names are case-sensitive).", memberName(err)))
+	case errors.As(err, &semantic):
+		field := strings.TrimPrefix(string(semantic.JSONPointer), "/")
+		if field == "" {
 			return shared.NewError(shared.CodeInvalidJSON, "The request body must be a JSON object.")
 		}
-		return shared.NewError(shared.CodeInvalidJSON, fmt.Sprintf("The field %q must be a %s.", typeErr.Field, jsonKind(typeErr.Type.Kind().String())))
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return shared.NewError(shared.CodeInvalidJSON, "The request body has an "+strings.TrimPrefix(err.Error(), "json: ")+".")
+		return shared.NewError(shared.CodeInvalidJSON, fmt.Sprintf("The field %q must be a %s.", field, jsonKind(semantic.GoType)))
 	default:
 		return shared.NewError(shared.CodeInvalidJSON, "The request body is not valid JSON.")
 	}
 }
 
-func jsonKind(goKind string) string {
-	switch goKind {
-	case "string":
+// isEmptyInput reports whether an unexpected end of input came before
+// any byte of JSON.
+func isEmptyInput(err error) bool {
+	var syntax *jsontext.SyntacticError
+	return !errors.As(err, &syntax) || syntax.ByteOffset == 0
+}
+
+// memberName quotes the member an error points at, or says "a field".
+func memberName(err error) string {
+	var syntax *jsontext.SyntacticError
+	var semantic *jsonv2.SemanticError
+	var pointer jsontext.Pointer
+	switch {
+	case errors.As(err, &syntax):
+		pointer = syntax.JSONPointer
+	case errors.As(err, &semantic):
+		pointer = semantic.JSONPointer
+	}
+	if name := pointer.LastToken(); name != "" {
+		return strconv.Quote(name)
+	}
+	return "a field"
+}
+
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "value of the right type"
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	case reflect.String:
 		return "string"
-	case "bool":
+	case reflect.Bool:
 		return "boolean (true or false)"
-	case "int", "int64", "float64":
+	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Float64:
 		return "number"
 	default:
 		return "value of the right type"

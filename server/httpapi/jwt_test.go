@@ -9,20 +9,20 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi/apitest"
+	"github.com/authkit/authkit/server/signing"
 	"github.com/authkit/authkit/shared"
 )
 
 // TestJWT_Attacks presents forged and misused tokens; every one must be
 // refused as not_authenticated (RFC 8725). The claim rules (typ, iss,
-// aud, exp, nbf) under a genuine signature are tested in package auth.
+// aud, exp, nbf) under a genuine signature are tested in package signing.
 func TestJWT_Attacks(t *testing.T) {
 	ts := apitest.NewServer(t)
 	ts.Browser().Register("ann@example.com", "Ann")
 	pair := ts.Tokens("ann@example.com", apitest.Password)
 
-	var jwks auth.JWKS
+	var jwks signing.JWKS
 	ts.TokenClient().Do("GET", "/.well-known/jwks.json", nil).Decode(t, &jwks)
 	if len(jwks.Keys) != 1 || jwks.Keys[0].KeyType != "OKP" || jwks.Keys[0].Algorithm != "EdDSA" {
 		t.Fatalf("jwks = %+v", jwks)
@@ -31,7 +31,7 @@ func TestJWT_Attacks(t *testing.T) {
 	pub, _ := base64.RawURLEncoding.DecodeString(jwks.Keys[0].X)
 
 	// The genuine token's claims, to copy into forgeries.
-	var claims auth.AccessClaims
+	var claims signing.AccessClaims
 	if _, _, err := jwt.NewParser().ParseUnverified(pair.Access, &claims); err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,8 @@ func plain(h http.Handler) HandlerFunc {
 }
 
 // UserFrom returns the caller that a route's guard (or RequireUser,
-// RequireStaff) let through; ok is false on a Public route. Load the full account with auth.Service.User when needed.
+// RequireStaff) let through; ok is false on a Public route. Load the full
+// account with auth.Accounts.User when needed.
 func UserFrom(ctx context.Context) (auth.Principal, bool) {
 	p, ok := principalFrom(ctx)
 	return p.Principal, ok
@@ -47,7 +48,7 @@ func UserFrom(ctx context.Context) (auth.Principal, bool) {
 // and sets the same cookies as a password login, so logout, revocation and
 // "log out everywhere" work as for any session.
 func (a *API) LogIn(w http.ResponseWriter, r *http.Request, u *store.User) error {
-	issued, err := a.svc.StartSession(r.Context(), u, clientOf(r))
+	issued, err := a.svc.Sessions.Start(r.Context(), u, clientOf(r))
 	if err != nil {
 		return err
 	}
@@ -63,7 +64,7 @@ func (a *API) LogOut(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if p != nil {
-		if err := a.svc.Logout(r.Context(), p.Principal); err != nil {
+		if err := a.svc.Sessions.Logout(r.Context(), p.Principal); err != nil {
 			return err
 		}
 	}

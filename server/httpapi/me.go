@@ -11,7 +11,7 @@ import (
 
 func (a *API) me(w http.ResponseWriter, r *http.Request) error {
 	p, _ := principalFrom(r.Context())
-	u, err := a.svc.User(r.Context(), p.Principal)
+	u, err := a.svc.Accounts.User(r.Context(), p.Principal)
 	if err != nil {
 		return err
 	}
@@ -25,7 +25,7 @@ func (a *API) updateMe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u, err := a.svc.UpdateProfile(r.Context(), p.Principal, req)
+	u, err := a.svc.Accounts.UpdateProfile(r.Context(), p.Principal, req)
 	if err != nil {
 		return err
 	}
@@ -39,7 +39,7 @@ func (a *API) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := a.svc.ChangePassword(r.Context(), p.Principal, req); err != nil {
+	if err := a.svc.Accounts.ChangePassword(r.Context(), p.Principal, req); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -48,7 +48,7 @@ func (a *API) changePassword(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) sessions(w http.ResponseWriter, r *http.Request) error {
 	p, _ := principalFrom(r.Context())
-	list, err := a.svc.Sessions(r.Context(), p.Principal)
+	list, err := a.svc.Sessions.List(r.Context(), p.Principal)
 	if err != nil {
 		return err
 	}
@@ -62,7 +62,7 @@ func (a *API) sessions(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) revokeSession(w http.ResponseWriter, r *http.Request) error {
 	p, _ := principalFrom(r.Context())
-	if err := a.svc.RevokeSession(r.Context(), p.Principal, r.PathValue("id")); err != nil {
+	if err := a.svc.Sessions.Revoke(r.Context(), p.Principal, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"crypto/subtle"
 	"fmt"
 	"log/slog"
 	"net"
@@ -78,12 +77,12 @@ func (a *API) requireAuth(verified bool, next HandlerFunc) HandlerFunc {
 		if err != nil {
 			return err
 		}
-		p, err := a.svc.Authenticate(r.Context(), token)
+		p, err := a.svc.Sessions.Authenticate(r.Context(), token)
 		if err != nil {
 			return err
 		}
 		if source == fromCookie && !isSafeMethod(r.Method) {
-			if err := a.checkCSRF(r, p.SessionID); err != nil {
+			if err := a.csrf.check(r, p.SessionID); err != nil {
 				return err
 			}
 		}
@@ -100,22 +99,11 @@ func (a *API) requireAuth(verified bool, next HandlerFunc) HandlerFunc {
 func (a *API) requireStaff(next HandlerFunc) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		p, _ := principalFrom(r.Context())
-		if _, err := a.svc.RequireStaff(r.Context(), p.Principal); err != nil {
+		if _, err := a.svc.Admin.RequireStaff(r.Context(), p.Principal); err != nil {
 			return err
 		}
 		return next(w, r)
 	}
-}
-
-// checkCSRF verifies the signed double-submit token: the X-CSRF-Token
-// header must equal the csrf cookie, and both must be the HMAC of the
-// session id, so a token planted by an attacker is worthless.
-func (a *API) checkCSRF(r *http.Request, sessionID string) error {
-	header, cookie := r.Header.Get(shared.CSRFHeader), a.cookies.csrfValue(r)
-	if header == "" || subtle.ConstantTimeCompare([]byte(header), []byte(cookie)) != 1 || !a.svc.CheckCSRF(sessionID, header) {
-		return shared.NewError(shared.CodeCSRFFailed, "The request's CSRF token is missing or wrong. Reload the page and try again.")
-	}
-	return nil
 }
 
 func isSafeMethod(m string) bool {
@@ -135,21 +123,6 @@ func clientOf(r *http.Request) auth.Client {
 func noStore(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
-		next.ServeHTTP(w, r)
-	})
-}
-
-// securityHeaders sets the headers every response gets: no MIME sniffing,
-// no framing (clickjacking), and no Referer leaving the site, which matters
-// because the reset and confirmation pages carry their token in the URL.
-// Add Strict-Transport-Security at the TLS-terminating proxy.
-func securityHeaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Content-Security-Policy", "frame-ancestors 'none'")
-		h.Set("Referrer-Policy", "no-referrer")
 		next.ServeHTTP(w, r)
 	})
 }

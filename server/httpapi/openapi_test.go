@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/authkit/authkit/server/auth"
+	"github.com/authkit/authkit/server/signing"
 	"github.com/authkit/authkit/server/store/storetest"
 	"github.com/authkit/authkit/shared"
 )
@@ -197,7 +198,7 @@ var openAPISchemaTypes = map[string]any{
 	"Note": shared.Note{}, "NotesResponse": shared.NotesResponse{}, "NoteResponse": shared.NoteResponse{},
 	"CreateNoteRequest": shared.CreateNoteRequest{}, "UpdateNoteRequest": shared.UpdateNoteRequest{},
 	"Error": shared.Error{}, "ErrorBody": shared.ErrorBody{},
-	"JWKS": auth.JWKS{}, "JWK": auth.JWK{},
+	"JWKS": signing.JWKS{}, "JWK": signing.JWK{},
 }
 
 // neverNull are pointer fields the server always sets.

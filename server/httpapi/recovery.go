@@ -16,7 +16,7 @@ func (a *API) requestPasswordReset(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	if err := a.svc.RequestPasswordReset(r.Context(), req, clientOf(r)); err != nil {
+	if err := a.svc.Recovery.RequestPasswordReset(r.Context(), req, clientOf(r)); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusAccepted, auth.AcceptedReset())
@@ -28,7 +28,7 @@ func (a *API) confirmPasswordReset(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	if err := a.svc.ConfirmPasswordReset(r.Context(), req); err != nil {
+	if err := a.svc.Recovery.ConfirmPasswordReset(r.Context(), req); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -40,7 +40,7 @@ func (a *API) verifyEmail(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u, err := a.svc.VerifyEmail(r.Context(), req)
+	u, err := a.svc.Recovery.VerifyEmail(r.Context(), req)
 	if err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func (a *API) verifyEmail(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) resendVerification(w http.ResponseWriter, r *http.Request) error {
 	p, _ := principalFrom(r.Context())
-	if err := a.svc.ResendVerification(r.Context(), p.Principal); err != nil {
+	if err := a.svc.Recovery.ResendVerification(r.Context(), p.Principal); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusAccepted, shared.Accepted{Message: "If your email is not confirmed yet, we sent you a new link."})

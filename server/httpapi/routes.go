@@ -3,7 +3,7 @@ package httpapi
 import (
 	"net/http"
 
-	"github.com/authkit/authkit/server/auth"
+	"github.com/authkit/authkit/server/signing"
 	"github.com/authkit/authkit/shared"
 )
 
@@ -164,7 +164,7 @@ func (a *API) routes() []Route {
 		{Pattern: "GET /.well-known/jwks.json", Tag: "meta", Name: "jwks",
 			Summary:     "The public signing keys",
 			Description: "A JSON Web Key Set (RFC 7517) of the Ed25519 keys that verify access tokens, for services that check tokens themselves; keys being retired stay listed until their tokens have expired. Cacheable for 5 minutes.",
-			Response:    auth.JWKS{},
+			Response:    signing.JWKS{},
 			outsideAPI:  true,
 			Handler:     a.jwks},
 	}

@@ -1,13 +1,13 @@
 package httpapi
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/store"
-	"github.com/authkit/authkit/shared"
 )
 
 // Options configure the handler.
@@ -30,6 +30,7 @@ type API struct {
 	svc     *auth.Service
 	store   *store.Store
 	cookies cookieJar
+	csrf    *csrfTokens
 	log     *slog.Logger
 	now     func() time.Time
 	router  *Router
@@ -47,10 +48,16 @@ func New(svc *auth.Service, st *store.Store, opt Options) (*API, error) {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
 	mux := http.NewServeMux()
+	cookies := newCookieJar(!opt.InsecureCookies)
+	csrf, err := newCSRFTokens(context.Background(), st, cookies, svc.Config().Now().UTC())
+	if err != nil {
+		return nil, err
+	}
 	a := &API{
 		svc:     svc,
 		store:   st,
-		cookies: newCookieJar(!opt.InsecureCookies),
+		cookies: cookies,
+		csrf:    csrf,
 		log:     opt.Logger,
 		now:     svc.Config().Now,
 
@@ -60,15 +67,7 @@ func New(svc *auth.Service, st *store.Store, opt Options) (*API, error) {
 	if err := a.serveRoutes(a.router, opt.Modules, opt.Pages); err != nil {
 		return nil, err
 	}
-
-	// Browsers mark cross-site requests (Sec-Fetch-Site, Origin); refusing
-	// every state-changing one blocks login CSRF and forged register or
-	// logout requests before any handler runs.
-	cop := http.NewCrossOriginProtection()
-	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, a.log, shared.NewError(shared.CodeCSRFFailed, "Cross-origin requests are not allowed."))
-	}))
-	a.handler = logRequests(a.log, recoverPanics(a.log, securityHeaders(cop.Handler(mux))))
+	a.handler = logRequests(a.log, recoverPanics(a.log, securityHeaders(denyCrossOrigin(a.log, mux))))
 	return a, nil
 }
 

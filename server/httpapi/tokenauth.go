@@ -15,7 +15,7 @@ func (a *API) obtainToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_, issued, err := a.svc.Login(r.Context(), req, clientOf(r))
+	_, issued, err := a.svc.Accounts.Login(r.Context(), req, clientOf(r))
 	if err != nil {
 		return err
 	}
@@ -28,7 +28,7 @@ func (a *API) refreshToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_, issued, err := a.svc.Refresh(r.Context(), req.Refresh, clientOf(r))
+	_, issued, err := a.svc.Sessions.Refresh(r.Context(), req.Refresh, clientOf(r))
 	if err != nil {
 		return err
 	}
@@ -41,7 +41,7 @@ func (a *API) verifyToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := a.svc.VerifyAccessToken(r.Context(), req.Token); err != nil {
+	if err := a.svc.Sessions.VerifyAccessToken(r.Context(), req.Token); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, struct{}{})

@@ -3,6 +3,7 @@ package notes
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -47,7 +48,14 @@ func NewService(st *store.Store, now func() time.Time) *Service {
 	return &Service{store: st, now: now}
 }
 
-var errNotFound = shared.NewError(shared.CodeNotFound, "There is no such note.")
+// MaxNotesPerUser bounds what one account can store, so a script with a
+// stolen session cannot fill the disk.
+const MaxNotesPerUser = 1000
+
+var (
+	errNotFound = shared.NewError(shared.CodeNotFound, "There is no such note.")
+	errTooMany  = shared.NewError(shared.CodeLimitReached, fmt.Sprintf("You have %d notes, the most an account can keep. Delete some to add more.", MaxNotesPerUser))
+)
 
 // List returns the user's notes, newest first.
 func (s *Service) List(ctx context.Context, userID string) ([]Note, error) {
@@ -57,7 +65,7 @@ func (s *Service) List(ctx context.Context, userID string) ([]Note, error) {
 	return notes, store.MapError(err)
 }
 
-// Create adds a note. Errors: validation_failed.
+// Create adds a note. Errors: validation_failed, limit_reached.
 func (s *Service) Create(ctx context.Context, userID string, req shared.CreateNoteRequest) (*Note, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
@@ -65,6 +73,9 @@ func (s *Service) Create(ctx context.Context, userID string, req shared.CreateNo
 	now := s.now().UTC()
 	n := &Note{ID: uuid.Must(uuid.NewV7()).String(), UserID: userID, Title: req.Title, Body: req.Body, CreatedAt: now, UpdatedAt: now}
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		if err := s.checkRoom(ctx, tx, userID); err != nil {
+			return err
+		}
 		_, err := tx.IDB().NewInsert().Model(n).Exec(ctx)
 		return store.MapError(err)
 	})
@@ -72,6 +83,25 @@ func (s *Service) Create(ctx context.Context, userID string, req shared.CreateNo
 		return nil, err
 	}
 	return n, nil
+}
+
+// checkRoom refuses a note past MaxNotesPerUser. On PostgreSQL it first
+// locks the user's row, so two creates at once cannot both see room for
+// the last note; SQLite's transactions already take turns.
+func (s *Service) checkRoom(ctx context.Context, tx *store.Store, userID string) error {
+	if tx.IsPostgres() {
+		if _, err := tx.IDB().NewRaw("SELECT 1 FROM users WHERE id = ? FOR UPDATE", userID).Exec(ctx); err != nil {
+			return store.MapError(err)
+		}
+	}
+	count, err := tx.IDB().NewSelect().Model((*Note)(nil)).Where("user_id = ?", userID).Count(ctx)
+	if err != nil {
+		return store.MapError(err)
+	}
+	if count >= MaxNotesPerUser {
+		return errTooMany
+	}
+	return nil
 }
 
 // Update changes a note's title and/or body. Errors: validation_failed,

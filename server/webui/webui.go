@@ -2,7 +2,9 @@
 // server without any user data, go-app's scripts and manifest, and the
 // files of web/ (stylesheet, icons, app.wasm) under /web/.
 //
-// The server mounts it for every path the API does not claim.
+// The server mounts it for every path the API does not claim. Security
+// headers (the pages' Content-Security-Policy among them) are the API's
+// to set, for pages and API alike: see server/httpapi/headers.go.
 package webui
 
 import (
@@ -15,14 +17,6 @@ import (
 	"github.com/authkit/authkit/web"
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 )
-
-// contentSecurityPolicy lets the page run only this origin's scripts and
-// compile its WebAssembly ('wasm-unsafe-eval' allows WebAssembly, not JS
-// eval), talk only to this origin, and never be framed (clickjacking).
-// go-app's pages need no inline script or style.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; " +
-	"style-src 'self'; img-src 'self' data:; connect-src 'self'; manifest-src 'self'; " +
-	"worker-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // goappFiles are the paths go-app answers itself, besides pages.
 var goappFiles = map[string]bool{
@@ -97,7 +91,6 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	w.Header().Set("X-Content-Type-Options", "nosniff")
 	switch path := r.URL.Path; {
 	case strings.HasPrefix(path, "/web/"):
 		h.static.serve(w, r, strings.TrimPrefix(path, "/web/"))
@@ -118,10 +111,6 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // the app's routes, and the not-found page with status 404 for any other
 // path.
 func (h *handler) servePage(w http.ResponseWriter, r *http.Request) {
-	header := w.Header()
-	header.Set("Content-Security-Policy", contentSecurityPolicy)
-	header.Set("Referrer-Policy", "same-origin")
-	header.Set("X-Frame-Options", "DENY")
 	h.pages.ServeHTTP(&pageWriter{ResponseWriter: w, notFound: !app.IsPage(r.URL.Path)}, r)
 }
 

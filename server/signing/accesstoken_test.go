@@ -1,4 +1,4 @@
-package auth
+package signing
 
 import (
 	"crypto/ed25519"
@@ -10,7 +10,8 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-func testCodec(t testing.TB, now func() time.Time) *tokenCodec {
+// testCodec returns a codec over one fresh key, with no store behind it.
+func testCodec(t testing.TB, now func() time.Time) *AccessTokens {
 	t.Helper()
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -18,12 +19,14 @@ func testCodec(t testing.TB, now func() time.Time) *tokenCodec {
 	}
 	kid := keyID(priv.Public().(ed25519.PublicKey))
 	ring := keyring{signer: priv, signerKID: kid, public: map[string]ed25519.PublicKey{kid: priv.Public().(ed25519.PublicKey)}}
-	return newTokenCodec(&ring, "authkit", "authkit", 5*time.Minute, now)
+	keys := &Keys{cfg: Config{AccessTTL: 5 * time.Minute, Now: now}}
+	keys.ring.Store(&ring)
+	return NewAccessTokens(keys, "authkit", "authkit")
 }
 
 func TestTokens_IssueAndParse(t *testing.T) {
 	c := testCodec(t, time.Now)
-	tok, exp, err := c.issue("user-1", "session-1", time.Now())
+	tok, exp, err := c.Issue("user-1", "session-1", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +56,7 @@ func TestTokens_ClaimRulesUnderAGenuineSignature(t *testing.T) {
 	}
 	sign := func(claims AccessClaims, header map[string]any) string {
 		tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
-		tok.Header["kid"], tok.Header["typ"] = c.keys.Load().signerKID, accessTokenType
+		tok.Header["kid"], tok.Header["typ"] = c.keys.current().signerKID, accessTokenType
 		for k, v := range header {
 			if v == nil {
 				delete(tok.Header, k)
@@ -61,7 +64,7 @@ func TestTokens_ClaimRulesUnderAGenuineSignature(t *testing.T) {
 				tok.Header[k] = v
 			}
 		}
-		s, err := tok.SignedString(c.keys.Load().signer)
+		s, err := tok.SignedString(c.keys.current().signer)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,18 +79,18 @@ func TestTokens_ClaimRulesUnderAGenuineSignature(t *testing.T) {
 		token  string
 		expect error
 	}{
-		{"no typ", sign(good, map[string]any{"typ": nil}), errTokenInvalid},
-		{"typ JWT (e.g. an ID token)", sign(good, map[string]any{"typ": "JWT"}), errTokenInvalid},
-		{"unknown kid", sign(good, map[string]any{"kid": "other"}), errUnknownKey},
-		{"wrong iss", sign(mod(func(c *AccessClaims) { c.Issuer = "evil" }), nil), errTokenInvalid},
-		{"wrong aud", sign(mod(func(c *AccessClaims) { c.Audience = jwt.ClaimStrings{"other"} }), nil), errTokenInvalid},
-		{"no aud", sign(mod(func(c *AccessClaims) { c.Audience = nil }), nil), errTokenInvalid},
-		{"no exp", sign(mod(func(c *AccessClaims) { c.ExpiresAt = nil }), nil), errTokenInvalid},
-		{"nbf in the future", sign(mod(func(c *AccessClaims) { c.NotBefore = jwt.NewNumericDate(now.Add(time.Hour)) }), nil), errTokenInvalid},
-		{"iat in the future", sign(mod(func(c *AccessClaims) { c.IssuedAt = jwt.NewNumericDate(now.Add(time.Hour)) }), nil), errTokenInvalid},
-		{"no sid", sign(mod(func(c *AccessClaims) { c.SessionID = "" }), nil), errTokenInvalid},
-		{"no sub", sign(mod(func(c *AccessClaims) { c.Subject = "" }), nil), errTokenInvalid},
-		{"expired", sign(mod(func(c *AccessClaims) { c.ExpiresAt = jwt.NewNumericDate(now.Add(-time.Second)) }), nil), errTokenExpired},
+		{"no typ", sign(good, map[string]any{"typ": nil}), ErrTokenInvalid},
+		{"typ JWT (e.g. an ID token)", sign(good, map[string]any{"typ": "JWT"}), ErrTokenInvalid},
+		{"unknown kid", sign(good, map[string]any{"kid": "other"}), ErrUnknownKey},
+		{"wrong iss", sign(mod(func(c *AccessClaims) { c.Issuer = "evil" }), nil), ErrTokenInvalid},
+		{"wrong aud", sign(mod(func(c *AccessClaims) { c.Audience = jwt.ClaimStrings{"other"} }), nil), ErrTokenInvalid},
+		{"no aud", sign(mod(func(c *AccessClaims) { c.Audience = nil }), nil), ErrTokenInvalid},
+		{"no exp", sign(mod(func(c *AccessClaims) { c.ExpiresAt = nil }), nil), ErrTokenInvalid},
+		{"nbf in the future", sign(mod(func(c *AccessClaims) { c.NotBefore = jwt.NewNumericDate(now.Add(time.Hour)) }), nil), ErrTokenInvalid},
+		{"iat in the future", sign(mod(func(c *AccessClaims) { c.IssuedAt = jwt.NewNumericDate(now.Add(time.Hour)) }), nil), ErrTokenInvalid},
+		{"no sid", sign(mod(func(c *AccessClaims) { c.SessionID = "" }), nil), ErrTokenInvalid},
+		{"no sub", sign(mod(func(c *AccessClaims) { c.Subject = "" }), nil), ErrTokenInvalid},
+		{"expired", sign(mod(func(c *AccessClaims) { c.ExpiresAt = jwt.NewNumericDate(now.Add(-time.Second)) }), nil), ErrTokenExpired},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -98,19 +101,10 @@ func TestTokens_ClaimRulesUnderAGenuineSignature(t *testing.T) {
 	}
 }
 
-func TestKeyID_IsTheRFC7638Thumbprint(t *testing.T) {
-	// RFC 8037 Appendix A.3: the thumbprint of its example Ed25519 key.
-	x := []byte{0xd7, 0x5a, 0x98, 0x01, 0x82, 0xb1, 0x0a, 0xb7, 0xd5, 0x4b, 0xfe, 0xd3, 0xc9, 0x64, 0x07, 0x3a,
-		0x0e, 0xe1, 0x72, 0xf3, 0xda, 0xa6, 0x23, 0x25, 0xaf, 0x02, 0x1a, 0x68, 0xf7, 0x07, 0x51, 0x1a}
-	if got, want := keyID(x), "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"; got != want {
-		t.Fatalf("keyID = %s, want %s", got, want)
-	}
-}
-
 func BenchmarkIssueAccessToken(b *testing.B) {
 	c := testCodec(b, time.Now)
 	for b.Loop() {
-		c.issue("0192f0c4-7f5e-7a8b-9c0d-1e2f3a4b5c6d", "0192f0c4-7f5e-7a8b-9c0d-1e2f3a4b5c6e", time.Now())
+		c.Issue("0192f0c4-7f5e-7a8b-9c0d-1e2f3a4b5c6d", "0192f0c4-7f5e-7a8b-9c0d-1e2f3a4b5c6e", time.Now())
 	}
 }
 
@@ -118,7 +112,7 @@ func BenchmarkIssueAccessToken(b *testing.B) {
 // cache hit.
 func BenchmarkParseAccessToken(b *testing.B) {
 	c := testCodec(b, time.Now)
-	tok, _, _ := c.issue("0192f0c4-7f5e-7a8b-9c0d-1e2f3a4b5c6d", "0192f0c4-7f5e-7a8b-9c0d-1e2f3a4b5c6e", time.Now())
+	tok, _, _ := c.Issue("0192f0c4-7f5e-7a8b-9c0d-1e2f3a4b5c6d", "0192f0c4-7f5e-7a8b-9c0d-1e2f3a4b5c6e", time.Now())
 	for b.Loop() {
 		if _, err := c.parse(tok); err != nil {
 			b.Fatal(err)
@@ -130,7 +124,7 @@ func BenchmarkParseAccessToken(b *testing.B) {
 // must never panic and never accept anything it did not sign.
 func FuzzParseAccessToken(f *testing.F) {
 	c := testCodec(f, time.Now)
-	good, _, _ := c.issue("u", "s", time.Now())
+	good, _, _ := c.Issue("u", "s", time.Now())
 	for _, seed := range []string{good, "", "a.b.c", "..", good + "x", "eyJhbGciOiJub25lIn0.e30.",
 		"eyJhbGciOiJFZERTQSIsImtpZCI6IngiLCJ0eXAiOiJhdCtqd3QifQ.e30.AAAA"} {
 		f.Add(seed)
@@ -147,9 +141,9 @@ func FuzzParseAccessToken(f *testing.F) {
 // claims) that the verified-token cache saves on repeat requests.
 func BenchmarkVerifyAccessToken(b *testing.B) {
 	c := testCodec(b, time.Now)
-	tok, _, _ := c.issue("0192f0c4-7f5e-7a8b-9c0d-1e2f3a4b5c6d", "0192f0c4-7f5e-7a8b-9c0d-1e2f3a4b5c6e", time.Now())
+	tok, _, _ := c.Issue("0192f0c4-7f5e-7a8b-9c0d-1e2f3a4b5c6d", "0192f0c4-7f5e-7a8b-9c0d-1e2f3a4b5c6e", time.Now())
 	for b.Loop() {
-		if _, err := c.verify(tok); err != nil {
+		if _, err := c.verify(c.keys.current(), tok); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,0 +1,74 @@
+package auth
+
+import (
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/authkit/authkit/server/mail"
+	"github.com/authkit/authkit/server/signing"
+)
+
+// Config holds the service's settings. Zero values take the defaults
+// noted on each field.
+type Config struct {
+	Issuer           string                   // "iss" of access tokens; default "authkit"
+	Audience         string                   // "aud" of access tokens; default the issuer
+	AccessTTL        time.Duration            // default 5m
+	RefreshTTL       time.Duration            // default 14 days
+	LoginThrottle    int                      // failed logins per account+client per 15 minutes; 0 disables
+	RegisterThrottle int                      // registrations per client per minute; 0 disables
+	SessionCacheTTL  time.Duration            // how long a session's liveness is trusted without a query; default 30s
+	Argon2           Argon2Params             // default DefaultArgon2
+	Hasher           *Hasher                  // default NewHasher(Argon2); tests pass one to count its work
+	KeyEncryptionKey signing.KeyEncryptionKey // encrypts new signing keys at rest; nil stores them plain
+	PublicURL        string                   // base of the links in emails; default http://127.0.0.1:8080
+	Mailer           Mailer                   // outgoing mail; default: a queue that writes to Logger
+	// RequireVerifiedEmail limits users who have not confirmed their email
+	// to their profile and the resend endpoint (email_unverified).
+	RequireVerifiedEmail bool
+	Now                  func() time.Time
+	Logger               *slog.Logger
+}
+
+func (c *Config) setDefaults() {
+	if c.Issuer == "" {
+		c.Issuer = "authkit"
+	}
+	if c.Audience == "" {
+		c.Audience = c.Issuer
+	}
+	if c.AccessTTL <= 0 {
+		c.AccessTTL = 5 * time.Minute
+	}
+	if c.RefreshTTL <= 0 {
+		c.RefreshTTL = 14 * 24 * time.Hour
+	}
+	if c.SessionCacheTTL <= 0 {
+		c.SessionCacheTTL = 30 * time.Second
+	}
+	if c.Argon2 == (Argon2Params{}) {
+		c.Argon2 = DefaultArgon2
+	}
+	if c.Hasher == nil {
+		c.Hasher = NewHasher(c.Argon2)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://127.0.0.1:8080"
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.Mailer == nil {
+		c.Mailer = mail.SenderQueue(mail.LogSender(c.Logger))
+	}
+}
+
+// clock is the service's source of time (Config.Now), always in UTC.
+type clock func() time.Time
+
+func (c clock) now() time.Time { return c().UTC() }

@@ -1,0 +1,36 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+// TestSecurityHeaders_KindFollowsTheContentType checks the decision
+// itself, including bodies whose type net/http sniffs.
+func TestSecurityHeaders_KindFollowsTheContentType(t *testing.T) {
+	cases := []struct {
+		name  string
+		serve func(w http.ResponseWriter)
+		want  headerPolicy
+	}{
+		{"declared html", func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.WriteHeader(http.StatusOK)
+		}, pagePolicy},
+		{"sniffed html", func(w http.ResponseWriter) { w.Write([]byte("<!doctype html><p>hi")) }, pagePolicy},
+		{"json", func(w http.ResponseWriter) { writeJSON(w, http.StatusOK, map[string]string{}) }, otherPolicy},
+		{"plain error", func(w http.ResponseWriter) { http.Error(w, "nope", http.StatusNotFound) }, otherPolicy},
+		{"no body", func(w http.ResponseWriter) { w.WriteHeader(http.StatusNoContent) }, otherPolicy},
+	}
+	for _, tc := range cases {
+		rec := httptest.NewRecorder()
+		securityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { tc.serve(w) })).
+			ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+		h := rec.Header()
+		if h.Get("Content-Security-Policy") != tc.want.contentSecurityPolicy || h.Get("Referrer-Policy") != tc.want.referrerPolicy ||
+			h.Get("X-Content-Type-Options") != "nosniff" || h.Get("X-Frame-Options") != "DENY" {
+			t.Errorf("%s: headers %v, want policy %+v", tc.name, h, tc.want)
+		}
+	}
+}

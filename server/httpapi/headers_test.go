@@ -1,0 +1,75 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/authkit/authkit/server/httpapi"
+	"github.com/authkit/authkit/server/httpapi/apitest"
+	"github.com/authkit/authkit/server/webui"
+)
+
+func TestSecurityHeadersOnEveryResponse(t *testing.T) {
+	ts := apitest.NewServer(t)
+	for _, path := range []string{"/api/me", "/healthz", "/api/nope"} {
+		r := ts.TokenClient().Do("GET", path, nil)
+		for h, want := range map[string]string{
+			"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
+		} {
+			if got := r.Header.Get(h); got != want {
+				t.Errorf("%s: %s = %q, want %q", path, h, got, want)
+			}
+		}
+	}
+}
+
+// pageCSP is the policy of the web app's pages: only this origin's scripts
+// and WebAssembly, no framing.
+const pageCSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; " +
+	"style-src 'self'; img-src 'self' data:; connect-src 'self'; manifest-src 'self'; " +
+	"worker-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// TestSecurityHeaders_PagesGetThePagePolicyTheirFilesTheAPIs serves the
+// real web app through the API, as serve does: HTML pages (the not-found
+// page too) get the page policy, every other file the API's.
+func TestSecurityHeaders_PagesGetThePagePolicyTheirFilesTheAPIs(t *testing.T) {
+	ts := apitest.NewServer(t, apitest.WithOptions(func(o *httpapi.Options) { o.Pages = webui.Handler("test") }))
+	page := map[string]string{
+		"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+		"Content-Security-Policy": pageCSP, "Referrer-Policy": "same-origin",
+	}
+	other := map[string]string{
+		"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+		"Content-Security-Policy": "frame-ancestors 'none'", "Referrer-Policy": "no-referrer",
+	}
+	cases := []struct {
+		path   string
+		status int
+		want   map[string]string
+	}{
+		{"/", http.StatusOK, page},
+		{"/login", http.StatusOK, page},
+		{"/reset-password?token=x", http.StatusOK, page},
+		{"/no/such/page", http.StatusNotFound, page},
+		{"/web/app.css", http.StatusOK, other},
+		{"/robots.txt", http.StatusOK, other},
+		{"/app.js", http.StatusOK, other},
+		{"/web/nope.css", http.StatusNotFound, other},
+		{"/api/me", http.StatusUnauthorized, other},
+	}
+	for _, tc := range cases {
+		r := ts.Browser().Do("GET", tc.path, nil)
+		if r.Status != tc.status {
+			t.Errorf("GET %s: status %d, want %d", tc.path, r.Status, tc.status)
+		}
+		for h, want := range tc.want {
+			if got := r.Header.Get(h); got != want {
+				t.Errorf("GET %s: %s = %q, want %q", tc.path, h, got, want)
+			}
+		}
+		if csp := r.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
+			t.Errorf("GET %s: Content-Security-Policy %q", tc.path, csp)
+		}
+	}
+}

@@ -1,0 +1,65 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/authkit/authkit/server/auth"
+	"github.com/authkit/authkit/server/store/storetest"
+	"github.com/authkit/authkit/shared"
+)
+
+// A proxy or WAF in front of the server must never judge a different
+// request than the one the server acts on: every body that parsers could
+// read two ways is refused as invalid_json (issue: strict input).
+func TestDecode_AmbiguousBodiesAreInvalidJSON(t *testing.T) {
+	st := storetest.Open(t)
+	svc, err := auth.New(context.Background(), st, auth.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, err := New(svc, st, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	register := `{"email":"ann@example.com","password":"correct horse battery","name":"Ann"}`
+	if rec := post(api, "/api/auth/register", register); rec.Code != http.StatusCreated {
+		t.Fatalf("register: %d %s", rec.Code, rec.Body)
+	}
+
+	cases := map[string]string{
+		"duplicate key":     `{"email":"eve@example.com","email":"ann@example.com","password":"correct horse battery"}`,
+		"key in upper case": `{"EMAIL":"ann@example.com","password":"correct horse battery"}`,
+		"key in title case": `{"email":"ann@example.com","Password":"correct horse battery"}`,
+		"invalid UTF-8":     "{\"email\":\"ann@example.com\",\"password\":\"correct horse \xff\xfe\"}",
+	}
+	for name, body := range cases {
+		t.Run(name, func(t *testing.T) {
+			rec := post(api, "/api/auth/login", body)
+			var got shared.ErrorBody
+			if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Code != http.StatusBadRequest || got.Error.Code != shared.CodeInvalidJSON {
+				t.Fatalf("status %d, body %s; want 400 invalid_json", rec.Code, rec.Body)
+			}
+			if strings.Contains(rec.Body.String(), "correct horse") {
+				t.Fatalf("the error echoes the password: %s", rec.Body)
+			}
+		})
+	}
+	// The same body, unambiguous, logs in: the refusals above are about
+	// the shape, not the account.
+	if rec := post(api, "/api/auth/login", `{"email":"ann@example.com","password":"correct horse battery"}`); rec.Code != http.StatusOK {
+		t.Fatalf("plain login: %d %s", rec.Code, rec.Body)
+	}
+}
+
+func post(h http.Handler, path, body string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest("POST", path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}

@@ -1,0 +1,125 @@
+package signing
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"fmt"
+	"time"
+
+	"github.com/authkit/authkit/server/store"
+)
+
+// keyring holds the signing keys in force: the newest signs, all verify.
+type keyring struct {
+	signer    ed25519.PrivateKey
+	signerKID string
+	public    map[string]ed25519.PublicKey
+}
+
+// KeyPropagation bounds how long an instance may go on signing with a key
+// after a newer one was stored: instances reload their keys at least this
+// often (and at once on PostgreSQL, through a NOTIFY).
+const KeyPropagation = time.Minute
+
+// CreateKey generates a new Ed25519 key and stores it; it becomes the
+// signer of every instance within KeyPropagation. Older keys keep
+// verifying until the tokens they signed have expired.
+func CreateKey(ctx context.Context, st *store.Store, kek KeyEncryptionKey, now time.Time) (string, error) {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return "", err
+	}
+	kid := keyID(priv.Public().(ed25519.PublicKey))
+	sealed, err := kek.seal(priv.Seed(), kid)
+	if err != nil {
+		return "", err
+	}
+	k := &store.SigningKey{KID: kid, Algorithm: signingAlg, PrivateKey: sealed, CreatedAt: now.UTC()}
+	if err := st.CreateSigningKey(ctx, k); err != nil {
+		return "", err
+	}
+	return kid, nil
+}
+
+// KeyStatus describes a stored signing key for `authkit keys list`.
+type KeyStatus struct {
+	KID       string
+	CreatedAt time.Time
+	State     string // "signing", "verifying" or "retired"
+}
+
+// keyStates classifies stored keys (newest first). A key retires once a
+// newer key has been signing for longer than an access token lives (plus
+// the time instances take to switch): every token it signed has expired.
+func keyStates(keys []store.SigningKey, accessTTL time.Duration, now time.Time) []KeyStatus {
+	out := make([]KeyStatus, len(keys))
+	for i, k := range keys {
+		state := "verifying"
+		switch {
+		case i == 0:
+			state = "signing"
+		case now.After(keys[i-1].CreatedAt.Add(accessTTL + KeyPropagation)):
+			state = "retired"
+		}
+		out[i] = KeyStatus{KID: k.KID, CreatedAt: k.CreatedAt, State: state}
+	}
+	return out
+}
+
+// ListKeys returns the stored keys and their states.
+func ListKeys(ctx context.Context, st *store.Store, accessTTL time.Duration, now time.Time) ([]KeyStatus, error) {
+	keys, err := st.SigningKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return keyStates(keys, accessTTL, now), nil
+}
+
+// loadKeyring reads the keys in force from the store, creating the first
+// one on first start so that restarts do not log everyone out.
+func loadKeyring(ctx context.Context, st *store.Store, kek KeyEncryptionKey, accessTTL time.Duration, now time.Time) (*keyring, error) {
+	keys, err := st.SigningKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(keys) == 0 {
+		if _, err := CreateKey(ctx, st, kek, now); err != nil {
+			return nil, err
+		}
+		if keys, err = st.SigningKeys(ctx); err != nil {
+			return nil, err
+		}
+	}
+	ring := &keyring{public: make(map[string]ed25519.PublicKey, len(keys))}
+	for i, status := range keyStates(keys, accessTTL, now) {
+		if status.State == "retired" {
+			break // keys are newest first: the rest are older still
+		}
+		priv, err := openKey(keys[i], kek)
+		if err != nil {
+			return nil, err
+		}
+		ring.public[keys[i].KID] = priv.Public().(ed25519.PublicKey)
+		if i == 0 {
+			ring.signer, ring.signerKID = priv, keys[i].KID
+		}
+	}
+	return ring, nil
+}
+
+// openKey turns a stored key back into an Ed25519 private key, refusing
+// any other algorithm (RFC 8725 §3.1: one algorithm, pinned).
+func openKey(k store.SigningKey, kek KeyEncryptionKey) (ed25519.PrivateKey, error) {
+	if k.Algorithm != signingAlg {
+		return nil, fmt.Errorf("signing: key %s uses %s, not %s", k.KID, k.Algorithm, signingAlg)
+	}
+	seed, err := kek.open(k.PrivateKey, k.KID)
+	if err != nil {
+		return nil, err
+	}
+	if len(seed) != ed25519.SeedSize {
+		return nil, fmt.Errorf("signing: key %s is not an Ed25519 seed", k.KID)
+	}
+	return ed25519.NewKeyFromSeed(seed), nil
+}

@@ -1,0 +1,132 @@
+// Package signing holds the keys that sign access tokens and everything
+// done with them: the Ed25519 keyring and its encryption at rest, creating,
+// listing, rotating and retiring keys, reloading them when another instance
+// rotates, the JWKS document, and the access-token codec itself. It knows
+// nothing of users or sessions; package auth decides whom a token is for.
+package signing
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/authkit/authkit/server/store"
+)
+
+// EventKeysChanged is the cross-instance event (store.Publish) that says
+// the signing keys changed; whoever watches the store's events calls
+// Reload when it arrives.
+const EventKeysChanged = "k"
+
+// Config holds the key settings. Zero values take the defaults noted.
+type Config struct {
+	// AccessTTL is how long access tokens live; it decides when a
+	// superseded key retires. Default 5m.
+	AccessTTL        time.Duration
+	KeyEncryptionKey KeyEncryptionKey // encrypts new keys at rest; nil stores them plain
+	Now              func() time.Time // default time.Now
+	Logger           *slog.Logger     // default: discard
+}
+
+func (c *Config) setDefaults() {
+	if c.AccessTTL <= 0 {
+		c.AccessTTL = 5 * time.Minute
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Keys is the keyring in force on this instance. The keyring is swapped
+// atomically on reload, so readers never lock. Safe for concurrent use.
+type Keys struct {
+	store  *store.Store
+	cfg    Config
+	ring   atomic.Pointer[keyring]
+	reload keyReloader
+}
+
+// Load reads the keys in force (creating the first one on first start).
+func Load(ctx context.Context, st *store.Store, cfg Config) (*Keys, error) {
+	cfg.setDefaults()
+	ring, err := loadKeyring(ctx, st, cfg.KeyEncryptionKey, cfg.AccessTTL, cfg.Now().UTC())
+	if err != nil {
+		return nil, err
+	}
+	k := &Keys{store: st, cfg: cfg}
+	k.ring.Store(ring)
+	return k, nil
+}
+
+func (k *Keys) current() *keyring { return k.ring.Load() }
+
+// JWKS returns the public keys that verify, for /.well-known/jwks.json.
+func (k *Keys) JWKS() JWKS { return k.current().jwks() }
+
+// Reload reads the keys again (after a rotation, or to retire old ones).
+// A failure is logged and the keys in force stay.
+func (k *Keys) Reload(ctx context.Context) {
+	ring, err := loadKeyring(ctx, k.store, k.cfg.KeyEncryptionKey, k.cfg.AccessTTL, k.cfg.Now().UTC())
+	if err != nil {
+		k.cfg.Logger.ErrorContext(ctx, "reloading signing keys failed", "err", err)
+		return
+	}
+	k.ring.Store(ring)
+}
+
+// ReloadEvery reloads the keys every half KeyPropagation until ctx ends,
+// so a rotation reaches this instance even when its event is lost, and
+// retired keys leave the keyring.
+func (k *Keys) ReloadEvery(ctx context.Context) {
+	t := time.NewTicker(KeyPropagation / 2)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			k.Reload(ctx)
+		}
+	}
+}
+
+// Rotate stores a new signing key, switches to it and tells the other
+// instances (EventKeysChanged). It returns the new key's id.
+func (k *Keys) Rotate(ctx context.Context) (string, error) {
+	kid, err := CreateKey(ctx, k.store, k.cfg.KeyEncryptionKey, k.cfg.Now().UTC())
+	if err != nil {
+		return "", err
+	}
+	k.Reload(ctx)
+	if err := k.store.Publish(context.WithoutCancel(ctx), EventKeysChanged); err != nil {
+		k.cfg.Logger.WarnContext(ctx, "publishing a key rotation failed; other instances see it within a minute", "err", err)
+	}
+	return kid, nil
+}
+
+// keyReloader lets a token with an unknown kid trigger a key reload, at
+// most once per second, so a flood of forged kids cannot turn into a flood
+// of database reads.
+type keyReloader struct {
+	mu   sync.Mutex
+	last time.Time
+}
+
+// reloadSoon reloads the keys unless that was done within the last
+// second, and reports whether it did.
+func (k *Keys) reloadSoon(ctx context.Context) bool {
+	k.reload.mu.Lock()
+	defer k.reload.mu.Unlock()
+	now := time.Now()
+	if now.Sub(k.reload.last) < time.Second {
+		return false
+	}
+	k.reload.last = now
+	k.Reload(ctx)
+	return true
+}

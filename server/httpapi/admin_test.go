@@ -5,97 +5,98 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/authkit/authkit/server/httpapi/apitest"
 	"github.com/authkit/authkit/shared"
 )
 
 func TestAdmin_NonStaffIsForbidden(t *testing.T) {
-	ts := newTestServer(t)
-	b := ts.browser()
-	u := b.register("ann@example.com", "Ann")
-	b.do("GET", "/api/admin/users", nil).expectError(t, 403, shared.CodeForbidden)
-	b.do("PATCH", "/api/admin/users/"+u.ID, map[string]any{"name": "X"}).expectError(t, 403, shared.CodeForbidden)
+	ts := apitest.NewServer(t)
+	b := ts.Browser()
+	u := b.Register("ann@example.com", "Ann")
+	b.Do("GET", "/api/admin/users", nil).ExpectError(t, 403, shared.CodeForbidden)
+	b.Do("PATCH", "/api/admin/users/"+u.ID, map[string]any{"name": "X"}).ExpectError(t, 403, shared.CodeForbidden)
 }
 
 func TestAdmin_ListSearchAndPage(t *testing.T) {
-	ts := newTestServer(t)
-	admin := ts.browser()
-	a := admin.register("admin@example.com", "Admin")
-	makeStaff(t, ts, a.ID, false)
+	ts := apitest.NewServer(t)
+	admin := ts.Browser()
+	a := admin.Register("admin@example.com", "Admin")
+	ts.MakeStaff(a.ID, false)
 	for i := range 5 {
-		ts.browser().register(fmt.Sprintf("user%d@example.com", i), fmt.Sprintf("Person %d", i))
+		ts.Browser().Register(fmt.Sprintf("user%d@example.com", i), fmt.Sprintf("Person %d", i))
 	}
-	ts.browser().register("zed@other.org", "Zed 100%_match")
+	ts.Browser().Register("zed@other.org", "Zed 100%_match")
 
 	var page shared.UsersResponse
-	admin.do("GET", "/api/admin/users?limit=2&offset=0", nil).decode(t, &page)
+	admin.Do("GET", "/api/admin/users?limit=2&offset=0", nil).Decode(t, &page)
 	if page.Total != 7 || len(page.Users) != 2 {
 		t.Fatalf("page = %+v", page)
 	}
-	admin.do("GET", "/api/admin/users?q=PERSON", nil).decode(t, &page)
+	admin.Do("GET", "/api/admin/users?q=PERSON", nil).Decode(t, &page)
 	if page.Total != 5 {
 		t.Fatalf("search by name: %+v", page)
 	}
-	admin.do("GET", "/api/admin/users?q=other.org", nil).decode(t, &page)
+	admin.Do("GET", "/api/admin/users?q=other.org", nil).Decode(t, &page)
 	if page.Total != 1 || page.Users[0].Email != "zed@other.org" {
 		t.Fatalf("search by email: %+v", page)
 	}
 	// LIKE wildcards in the query are literal.
-	admin.do("GET", "/api/admin/users?q=%25_", nil).decode(t, &page)
+	admin.Do("GET", "/api/admin/users?q=%25_", nil).Decode(t, &page)
 	if page.Total != 1 {
 		t.Fatalf("wildcard search: %+v", page)
 	}
-	admin.do("GET", "/api/admin/users?limit=abc", nil).expectError(t, 400, shared.CodeValidationFailed)
-	admin.do("GET", "/api/admin/users?offset=-1", nil).expectError(t, 400, shared.CodeValidationFailed)
+	admin.Do("GET", "/api/admin/users?limit=abc", nil).ExpectError(t, 400, shared.CodeValidationFailed)
+	admin.Do("GET", "/api/admin/users?offset=-1", nil).ExpectError(t, 400, shared.CodeValidationFailed)
 }
 
 func TestAdmin_DeactivationLogsTheUserOutAtOnce(t *testing.T) {
-	ts := newTestServer(t)
-	admin := ts.browser()
-	a := admin.register("admin@example.com", "Admin")
-	makeStaff(t, ts, a.ID, false)
-	victim := ts.browser()
-	v := victim.register("ann@example.com", "Ann")
-	pair := ts.tokens("ann@example.com", testPassword)
-	victim.do("GET", "/api/me", nil).expectStatus(t, http.StatusOK)
+	ts := apitest.NewServer(t)
+	admin := ts.Browser()
+	a := admin.Register("admin@example.com", "Admin")
+	ts.MakeStaff(a.ID, false)
+	victim := ts.Browser()
+	v := victim.Register("ann@example.com", "Ann")
+	pair := ts.Tokens("ann@example.com", apitest.Password)
+	victim.Do("GET", "/api/me", nil).ExpectStatus(t, http.StatusOK)
 
-	r := admin.do("PATCH", "/api/admin/users/"+v.ID, map[string]any{"is_active": false})
-	r.expectStatus(t, http.StatusOK)
+	r := admin.Do("PATCH", "/api/admin/users/"+v.ID, map[string]any{"is_active": false})
+	r.ExpectStatus(t, http.StatusOK)
 	var body shared.UserResponse
-	r.decode(t, &body)
+	r.Decode(t, &body)
 	if body.User.IsActive {
 		t.Fatal("still active")
 	}
-	victim.do("GET", "/api/me", nil).expectError(t, 401, shared.CodeNotAuthenticated)
-	ts.apiClient().do("GET", "/api/me", nil, bearer(pair.Access)...).expectError(t, 401, shared.CodeNotAuthenticated)
-	ts.apiClient().do("POST", "/api/token/refresh", shared.RefreshRequest{Refresh: pair.Refresh}).expectError(t, 401, shared.CodeNotAuthenticated)
-	ts.browser().login("ann@example.com", testPassword).expectError(t, 401, shared.CodeInvalidCredentials)
+	victim.Do("GET", "/api/me", nil).ExpectError(t, 401, shared.CodeNotAuthenticated)
+	ts.TokenClient().Do("GET", "/api/me", nil, apitest.Bearer(pair.Access)...).ExpectError(t, 401, shared.CodeNotAuthenticated)
+	ts.TokenClient().Do("POST", "/api/token/refresh", shared.RefreshRequest{Refresh: pair.Refresh}).ExpectError(t, 401, shared.CodeNotAuthenticated)
+	ts.Browser().Login("ann@example.com", apitest.Password).ExpectError(t, 401, shared.CodeInvalidCredentials)
 
-	admin.do("PATCH", "/api/admin/users/"+v.ID, map[string]any{"is_active": true}).expectStatus(t, http.StatusOK)
-	ts.browser().login("ann@example.com", testPassword).expectStatus(t, http.StatusOK)
+	admin.Do("PATCH", "/api/admin/users/"+v.ID, map[string]any{"is_active": true}).ExpectStatus(t, http.StatusOK)
+	ts.Browser().Login("ann@example.com", apitest.Password).ExpectStatus(t, http.StatusOK)
 }
 
 func TestAdmin_OnlySuperusersChangeStaff(t *testing.T) {
-	ts := newTestServer(t)
-	staff := ts.browser()
-	s := staff.register("staff@example.com", "Staff")
-	makeStaff(t, ts, s.ID, false)
-	root := ts.browser()
-	su := root.register("root@example.com", "Root")
-	makeStaff(t, ts, su.ID, true)
-	u := ts.browser().register("ann@example.com", "Ann")
+	ts := apitest.NewServer(t)
+	staff := ts.Browser()
+	s := staff.Register("staff@example.com", "Staff")
+	ts.MakeStaff(s.ID, false)
+	root := ts.Browser()
+	su := root.Register("root@example.com", "Root")
+	ts.MakeStaff(su.ID, true)
+	u := ts.Browser().Register("ann@example.com", "Ann")
 
-	staff.do("PATCH", "/api/admin/users/"+u.ID, map[string]any{"is_staff": true}).expectError(t, 403, shared.CodeForbidden)
-	staff.do("PATCH", "/api/admin/users/"+su.ID, map[string]any{"is_active": false}).expectError(t, 403, shared.CodeForbidden)
-	staff.do("PATCH", "/api/admin/users/"+u.ID, map[string]any{"name": "Ann Renamed"}).expectStatus(t, http.StatusOK)
+	staff.Do("PATCH", "/api/admin/users/"+u.ID, map[string]any{"is_staff": true}).ExpectError(t, 403, shared.CodeForbidden)
+	staff.Do("PATCH", "/api/admin/users/"+su.ID, map[string]any{"is_active": false}).ExpectError(t, 403, shared.CodeForbidden)
+	staff.Do("PATCH", "/api/admin/users/"+u.ID, map[string]any{"name": "Ann Renamed"}).ExpectStatus(t, http.StatusOK)
 
 	var body shared.UserResponse
-	root.do("PATCH", "/api/admin/users/"+u.ID, map[string]any{"is_staff": true}).decode(t, &body)
+	root.Do("PATCH", "/api/admin/users/"+u.ID, map[string]any{"is_staff": true}).Decode(t, &body)
 	if !body.User.IsStaff || body.User.Name != "Ann Renamed" {
 		t.Fatalf("user = %+v", body.User)
 	}
-	root.do("PATCH", "/api/admin/users/"+su.ID, map[string]any{"is_active": false}).expectError(t, 400, shared.CodeValidationFailed)
-	root.do("PATCH", "/api/admin/users/nope", map[string]any{"name": "X"}).expectError(t, 404, shared.CodeNotFound)
-	root.do("PATCH", "/api/admin/users/"+u.ID, `{}`).expectError(t, 400, shared.CodeValidationFailed)
-	root.do("PATCH", "/api/admin/users/"+u.ID, `{"is_active":"no"}`).expectError(t, 400, shared.CodeInvalidJSON)
-	root.do("PATCH", "/api/admin/users/"+u.ID, `{"is_superuser":true}`).expectError(t, 400, shared.CodeInvalidJSON)
+	root.Do("PATCH", "/api/admin/users/"+su.ID, map[string]any{"is_active": false}).ExpectError(t, 400, shared.CodeValidationFailed)
+	root.Do("PATCH", "/api/admin/users/nope", map[string]any{"name": "X"}).ExpectError(t, 404, shared.CodeNotFound)
+	root.Do("PATCH", "/api/admin/users/"+u.ID, `{}`).ExpectError(t, 400, shared.CodeValidationFailed)
+	root.Do("PATCH", "/api/admin/users/"+u.ID, `{"is_active":"no"}`).ExpectError(t, 400, shared.CodeInvalidJSON)
+	root.Do("PATCH", "/api/admin/users/"+u.ID, `{"is_superuser":true}`).ExpectError(t, 400, shared.CodeInvalidJSON)
 }

@@ -7,28 +7,30 @@ import (
 	"time"
 
 	"github.com/authkit/authkit/server/auth"
+	"github.com/authkit/authkit/server/httpapi"
+	"github.com/authkit/authkit/server/httpapi/apitest"
 	"github.com/authkit/authkit/shared"
 )
 
 func TestRegister_LogsInWithHardenedCookies(t *testing.T) {
-	ts := newTestServer(t)
-	b := ts.browser()
-	r := b.do("POST", "/api/auth/register", shared.RegisterRequest{Email: " Ann@Example.COM ", Password: testPassword, Name: " Ann "})
-	r.expectStatus(t, http.StatusCreated)
+	ts := apitest.NewServer(t)
+	b := ts.Browser()
+	r := b.Do("POST", "/api/auth/register", shared.RegisterRequest{Email: " Ann@Example.COM ", Password: apitest.Password, Name: " Ann "})
+	r.ExpectStatus(t, http.StatusCreated)
 	var body shared.UserResponse
-	r.decode(t, &body)
+	r.Decode(t, &body)
 	if body.User.Email != "ann@example.com" || body.User.Name != "Ann" || !body.User.IsActive || body.User.IsStaff || body.User.ID == "" {
 		t.Fatalf("user = %+v", body.User)
 	}
-	if strings.Contains(string(r.body), "password") || strings.Contains(string(r.body), "argon2") {
-		t.Fatalf("password material in %s", r.body)
+	if strings.Contains(string(r.Body), "password") || strings.Contains(string(r.Body), "argon2") {
+		t.Fatalf("password material in %s", r.Body)
 	}
-	if got := r.header.Get("Cache-Control"); got != "no-store" {
+	if got := r.Header.Get("Cache-Control"); got != "no-store" {
 		t.Errorf("Cache-Control = %q", got)
 	}
 
 	cookies := map[string]*http.Cookie{}
-	for _, c := range (&http.Response{Header: r.header}).Cookies() {
+	for _, c := range (&http.Response{Header: r.Header}).Cookies() {
 		cookies[c.Name] = c
 	}
 	want := []struct {
@@ -44,25 +46,25 @@ func TestRegister_LogsInWithHardenedCookies(t *testing.T) {
 	for _, w := range want {
 		c := cookies[w.name]
 		if c == nil {
-			t.Fatalf("cookie %s not set; got %v", w.name, r.header["Set-Cookie"])
+			t.Fatalf("cookie %s not set; got %v", w.name, r.Header["Set-Cookie"])
 		}
 		if !c.Secure || c.Path != w.path || c.SameSite != w.sameSite || c.HttpOnly != w.httpOnly || c.MaxAge <= 0 || c.Value == "" {
 			t.Errorf("cookie %s = %+v", w.name, c)
 		}
 	}
 
-	me := b.do("GET", "/api/me", nil)
-	me.expectStatus(t, http.StatusOK)
+	me := b.Do("GET", "/api/me", nil)
+	me.ExpectStatus(t, http.StatusOK)
 	var meBody shared.UserResponse
-	me.decode(t, &meBody)
+	me.Decode(t, &meBody)
 	if meBody.User.ID != body.User.ID {
 		t.Fatalf("me = %+v", meBody.User)
 	}
 }
 
 func TestRegister_Errors(t *testing.T) {
-	ts := newTestServer(t)
-	ts.browser().register("taken@example.com", "Taken")
+	ts := apitest.NewServer(t)
+	ts.Browser().Register("taken@example.com", "Taken")
 	long := strings.Repeat("a", 245) + "@example.com"
 	cases := []struct {
 		name   string
@@ -72,14 +74,14 @@ func TestRegister_Errors(t *testing.T) {
 		field  string
 	}{
 		{"missing everything", `{}`, 400, shared.CodeValidationFailed, "email"},
-		{"bad email", shared.RegisterRequest{Email: "nope", Password: testPassword, Name: "N"}, 400, shared.CodeValidationFailed, "email"},
-		{"email too long", shared.RegisterRequest{Email: long, Password: testPassword, Name: "N"}, 400, shared.CodeValidationFailed, "email"},
+		{"bad email", shared.RegisterRequest{Email: "nope", Password: apitest.Password, Name: "N"}, 400, shared.CodeValidationFailed, "email"},
+		{"email too long", shared.RegisterRequest{Email: long, Password: apitest.Password, Name: "N"}, 400, shared.CodeValidationFailed, "email"},
 		{"short password", shared.RegisterRequest{Email: "a@example.com", Password: "short", Name: "N"}, 400, shared.CodeValidationFailed, "password"},
 		{"common password", shared.RegisterRequest{Email: "a@example.com", Password: "Password1", Name: "N"}, 400, shared.CodeValidationFailed, "password"},
 		{"password is email", shared.RegisterRequest{Email: "abcdefgh@example.com", Password: "ABCDEFGH@example.com", Name: "N"}, 400, shared.CodeValidationFailed, "password"},
-		{"blank name", shared.RegisterRequest{Email: "a@example.com", Password: testPassword, Name: "   "}, 400, shared.CodeValidationFailed, "name"},
-		{"long name", shared.RegisterRequest{Email: "a@example.com", Password: testPassword, Name: strings.Repeat("x", 101)}, 400, shared.CodeValidationFailed, "name"},
-		{"taken email, other case", shared.RegisterRequest{Email: "TAKEN@example.com", Password: testPassword, Name: "N"}, 409, shared.CodeEmailTaken, "email"},
+		{"blank name", shared.RegisterRequest{Email: "a@example.com", Password: apitest.Password, Name: "   "}, 400, shared.CodeValidationFailed, "name"},
+		{"long name", shared.RegisterRequest{Email: "a@example.com", Password: apitest.Password, Name: strings.Repeat("x", 101)}, 400, shared.CodeValidationFailed, "name"},
+		{"taken email, other case", shared.RegisterRequest{Email: "TAKEN@example.com", Password: apitest.Password, Name: "N"}, 409, shared.CodeEmailTaken, "email"},
 		{"wrong type", `{"email":1,"password":"x","name":"y"}`, 400, shared.CodeInvalidJSON, ""},
 		{"malformed", `{"email":`, 400, shared.CodeInvalidJSON, ""},
 		{"not an object", `[]`, 400, shared.CodeInvalidJSON, ""},
@@ -89,30 +91,30 @@ func TestRegister_Errors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := ts.browser().do("POST", "/api/auth/register", c.body)
-			e := r.expectError(t, c.status, c.code)
+			r := ts.Browser().Do("POST", "/api/auth/register", c.body)
+			e := r.ExpectError(t, c.status, c.code)
 			if c.field != "" && e.Fields[c.field] == "" {
-				t.Fatalf("no message for field %q: %s", c.field, r.body)
+				t.Fatalf("no message for field %q: %s", c.field, r.Body)
 			}
-			if len(r.header.Values("Set-Cookie")) > 0 {
-				t.Fatalf("cookies set on failure: %v", r.header.Values("Set-Cookie"))
+			if len(r.Header.Values("Set-Cookie")) > 0 {
+				t.Fatalf("cookies set on failure: %v", r.Header.Values("Set-Cookie"))
 			}
 		})
 	}
-	n, err := ts.store.CountUsers(t.Context())
+	n, err := ts.Store.CountUsers(t.Context())
 	if err != nil || n != 1 {
 		t.Fatalf("users = %d, %v; a failed registration wrote a record", n, err)
 	}
 }
 
 func TestRegister_ConcurrentSameEmailMakesExactlyOneAccount(t *testing.T) {
-	ts := newTestServer(t)
+	ts := apitest.NewServer(t)
 	const n = 8
 	statuses := make(chan int, n)
 	for range n {
 		go func() {
-			r := ts.browser().do("POST", "/api/auth/register", shared.RegisterRequest{Email: "race@example.com", Password: testPassword, Name: "Racer"})
-			statuses <- r.status
+			r := ts.Browser().Do("POST", "/api/auth/register", shared.RegisterRequest{Email: "race@example.com", Password: apitest.Password, Name: "Racer"})
+			statuses <- r.Status
 		}()
 	}
 	created, conflicts := 0, 0
@@ -129,29 +131,29 @@ func TestRegister_ConcurrentSameEmailMakesExactlyOneAccount(t *testing.T) {
 	if created != 1 || conflicts != n-1 {
 		t.Fatalf("created %d, conflicts %d", created, conflicts)
 	}
-	if c, _ := ts.store.CountUsers(t.Context()); c != 1 {
+	if c, _ := ts.Store.CountUsers(t.Context()); c != 1 {
 		t.Fatalf("%d accounts", c)
 	}
 }
 
 func TestLogin_UnknownEmailAndWrongPasswordAnswerAlike(t *testing.T) {
 	hasher := auth.NewHasher(auth.DefaultArgon2)
-	ts := newTestServer(t, withConfig(func(c *auth.Config) { c.Hasher = hasher }))
-	ts.browser().register("ann@example.com", "Ann")
+	ts := apitest.NewServer(t, apitest.WithConfig(func(c *auth.Config) { c.Hasher = hasher }))
+	ts.Browser().Register("ann@example.com", "Ann")
 
 	// loginCountingHashes logs in once and counts the argon2id derivations
 	// the server ran for it.
-	loginCountingHashes := func(email string) (response, uint64) {
+	loginCountingHashes := func(email string) (apitest.Response, uint64) {
 		before := hasher.Derivations()
-		r := ts.browser().login(email, "not the password")
+		r := ts.Browser().Login(email, "not the password")
 		return r, hasher.Derivations() - before
 	}
 	wrong, wrongHashes := loginCountingHashes("ann@example.com")
 	unknown, unknownHashes := loginCountingHashes("nobody@example.com")
-	wrong.expectError(t, 401, shared.CodeInvalidCredentials)
-	unknown.expectError(t, 401, shared.CodeInvalidCredentials)
-	if string(wrong.body) != string(unknown.body) {
-		t.Fatalf("bodies differ:\n%s\n%s", wrong.body, unknown.body)
+	wrong.ExpectError(t, 401, shared.CodeInvalidCredentials)
+	unknown.ExpectError(t, 401, shared.CodeInvalidCredentials)
+	if string(wrong.Body) != string(unknown.Body) {
+		t.Fatalf("bodies differ:\n%s\n%s", wrong.Body, unknown.Body)
 	}
 
 	// Both paths run exactly one full argon2id verification (the unknown
@@ -165,100 +167,100 @@ func TestLogin_UnknownEmailAndWrongPasswordAnswerAlike(t *testing.T) {
 }
 
 func TestLogin_SetsCookiesAndLastLogin(t *testing.T) {
-	ts := newTestServer(t)
-	ts.browser().register("ann@example.com", "Ann")
-	b := ts.browser()
-	r := b.login("ANN@example.com", testPassword)
-	r.expectStatus(t, http.StatusOK)
+	ts := apitest.NewServer(t)
+	ts.Browser().Register("ann@example.com", "Ann")
+	b := ts.Browser()
+	r := b.Login("ANN@example.com", apitest.Password)
+	r.ExpectStatus(t, http.StatusOK)
 	var body shared.UserResponse
-	r.decode(t, &body)
+	r.Decode(t, &body)
 	if body.User.LastLogin == nil || time.Since(*body.User.LastLogin) > time.Minute {
 		t.Fatalf("last_login = %v", body.User.LastLogin)
 	}
-	b.do("GET", "/api/me", nil).expectStatus(t, http.StatusOK)
+	b.Do("GET", "/api/me", nil).ExpectStatus(t, http.StatusOK)
 }
 
 func TestLogin_InactiveUserCannotLogIn(t *testing.T) {
-	ts := newTestServer(t)
-	u := ts.browser().register("ann@example.com", "Ann")
-	setActive(t, ts, u.ID, false)
-	ts.browser().login("ann@example.com", testPassword).expectError(t, 401, shared.CodeInvalidCredentials)
+	ts := apitest.NewServer(t)
+	u := ts.Browser().Register("ann@example.com", "Ann")
+	ts.SetActive(u.ID, false)
+	ts.Browser().Login("ann@example.com", apitest.Password).ExpectError(t, 401, shared.CodeInvalidCredentials)
 }
 
 func TestLogin_ThrottledPerAccountAndClient(t *testing.T) {
-	ts := newTestServer(t, withConfig(func(c *cfgT) { c.LoginThrottle = 3 }))
-	ts.browser().register("ann@example.com", "Ann")
+	ts := apitest.NewServer(t, apitest.WithConfig(func(c *auth.Config) { c.LoginThrottle = 3 }))
+	ts.Browser().Register("ann@example.com", "Ann")
 	for range 3 {
-		ts.browser().login("ann@example.com", "wrong password!").expectError(t, 401, shared.CodeInvalidCredentials)
+		ts.Browser().Login("ann@example.com", "wrong password!").ExpectError(t, 401, shared.CodeInvalidCredentials)
 	}
-	r := ts.browser().login("ann@example.com", testPassword)
-	r.expectError(t, 429, shared.CodeRateLimited)
-	if ra := r.header.Get("Retry-After"); ra == "" || ra == "0" {
+	r := ts.Browser().Login("ann@example.com", apitest.Password)
+	r.ExpectError(t, 429, shared.CodeRateLimited)
+	if ra := r.Header.Get("Retry-After"); ra == "" || ra == "0" {
 		t.Fatalf("Retry-After = %q", ra)
 	}
 	// Another account from the same client is not affected.
-	ts.browser().register("bob@example.com", "Bob")
-	ts.browser().login("bob@example.com", testPassword).expectStatus(t, http.StatusOK)
+	ts.Browser().Register("bob@example.com", "Bob")
+	ts.Browser().Login("bob@example.com", apitest.Password).ExpectStatus(t, http.StatusOK)
 	// The bucket refills: one attempt per 5 minutes with 3 per 15 minutes.
-	ts.advance(5*time.Minute + time.Second)
-	ts.browser().login("ann@example.com", testPassword).expectStatus(t, http.StatusOK)
+	ts.Advance(5*time.Minute + time.Second)
+	ts.Browser().Login("ann@example.com", apitest.Password).ExpectStatus(t, http.StatusOK)
 }
 
 func TestRegister_ThrottledPerClient(t *testing.T) {
-	ts := newTestServer(t, withConfig(func(c *cfgT) { c.RegisterThrottle = 2 }))
-	ts.browser().register("a@example.com", "A")
-	ts.browser().register("b@example.com", "B")
-	r := ts.browser().do("POST", "/api/auth/register", shared.RegisterRequest{Email: "c@example.com", Password: testPassword, Name: "C"})
-	r.expectError(t, 429, shared.CodeRateLimited)
-	if r.header.Get("Retry-After") == "" {
+	ts := apitest.NewServer(t, apitest.WithConfig(func(c *auth.Config) { c.RegisterThrottle = 2 }))
+	ts.Browser().Register("a@example.com", "A")
+	ts.Browser().Register("b@example.com", "B")
+	r := ts.Browser().Do("POST", "/api/auth/register", shared.RegisterRequest{Email: "c@example.com", Password: apitest.Password, Name: "C"})
+	r.ExpectError(t, 429, shared.CodeRateLimited)
+	if r.Header.Get("Retry-After") == "" {
 		t.Fatal("no Retry-After")
 	}
 }
 
 func TestRefresh_RotatesCookiesAndDetectsReuse(t *testing.T) {
-	ts := newTestServer(t)
-	b := ts.browser()
-	b.register("ann@example.com", "Ann")
-	first := b.cookie("__Secure-refresh_token")
-	oldAccess := b.cookie("__Host-access_token")
+	ts := apitest.NewServer(t)
+	b := ts.Browser()
+	b.Register("ann@example.com", "Ann")
+	first := b.Cookie("__Secure-refresh_token")
+	oldAccess := b.Cookie("__Host-access_token")
 
-	r := b.do("POST", "/api/auth/refresh", nil)
-	r.expectStatus(t, http.StatusOK)
-	second := b.cookie("__Secure-refresh_token")
-	if second == "" || second == first || b.cookie("__Host-access_token") == oldAccess {
+	r := b.Do("POST", "/api/auth/refresh", nil)
+	r.ExpectStatus(t, http.StatusOK)
+	second := b.Cookie("__Secure-refresh_token")
+	if second == "" || second == first || b.Cookie("__Host-access_token") == oldAccess {
 		t.Fatal("cookies not rotated")
 	}
-	b.do("GET", "/api/me", nil).expectStatus(t, http.StatusOK)
+	b.Do("GET", "/api/me", nil).ExpectStatus(t, http.StatusOK)
 
 	// Within seconds of the rotation, the old cookie coming back looks like
 	// a second tab racing the first: refused, no cookies cleared or set, and
 	// the session survives.
-	tab := ts.browser()
-	r = tab.do("POST", "/api/auth/refresh", nil, "Cookie", "__Secure-refresh_token="+first)
-	r.expectError(t, 401, shared.CodeNotAuthenticated)
-	if len(r.header.Values("Set-Cookie")) != 0 {
-		t.Fatalf("a raced refresh touched cookies: %v", r.header.Values("Set-Cookie"))
+	tab := ts.Browser()
+	r = tab.Do("POST", "/api/auth/refresh", nil, "Cookie", "__Secure-refresh_token="+first)
+	r.ExpectError(t, 401, shared.CodeNotAuthenticated)
+	if len(r.Header.Values("Set-Cookie")) != 0 {
+		t.Fatalf("a raced refresh touched cookies: %v", r.Header.Values("Set-Cookie"))
 	}
-	b.do("GET", "/api/me", nil).expectStatus(t, http.StatusOK)
+	b.Do("GET", "/api/me", nil).ExpectStatus(t, http.StatusOK)
 
 	// Later, a thief replays the first refresh token: reuse revokes the
 	// session, so the owner's current tokens stop working too.
-	ts.advance(auth.BrowserRefreshGrace + time.Second)
-	thief := ts.browser()
-	thief.do("POST", "/api/auth/refresh", nil, "Cookie", "__Secure-refresh_token="+first).
-		expectError(t, 401, shared.CodeNotAuthenticated)
-	b.do("GET", "/api/me", nil).expectError(t, 401, shared.CodeNotAuthenticated)
-	b.do("POST", "/api/auth/refresh", nil).expectError(t, 401, shared.CodeNotAuthenticated)
+	ts.Advance(auth.BrowserRefreshGrace + time.Second)
+	thief := ts.Browser()
+	thief.Do("POST", "/api/auth/refresh", nil, "Cookie", "__Secure-refresh_token="+first).
+		ExpectError(t, 401, shared.CodeNotAuthenticated)
+	b.Do("GET", "/api/me", nil).ExpectError(t, 401, shared.CodeNotAuthenticated)
+	b.Do("POST", "/api/auth/refresh", nil).ExpectError(t, 401, shared.CodeNotAuthenticated)
 }
 
 func TestRefresh_TwoTabsRacingDoNotLogTheUserOut(t *testing.T) {
-	ts := newTestServer(t)
-	b := ts.browser()
-	b.register("ann@example.com", "Ann")
+	ts := apitest.NewServer(t)
+	b := ts.Browser()
+	b.Register("ann@example.com", "Ann")
 	const tabs = 4
 	statuses := make(chan int, tabs)
 	for range tabs {
-		go func() { statuses <- b.do("POST", "/api/auth/refresh", nil).status }()
+		go func() { statuses <- b.Do("POST", "/api/auth/refresh", nil).Status }()
 	}
 	ok := 0
 	for range tabs {
@@ -270,20 +272,20 @@ func TestRefresh_TwoTabsRacingDoNotLogTheUserOut(t *testing.T) {
 		t.Fatal("no tab refreshed")
 	}
 	// Whatever the interleaving, the browser ends up with a live session.
-	b.do("GET", "/api/me", nil).expectStatus(t, http.StatusOK)
-	b.do("POST", "/api/auth/refresh", nil).expectStatus(t, http.StatusOK)
+	b.Do("GET", "/api/me", nil).ExpectStatus(t, http.StatusOK)
+	b.Do("POST", "/api/auth/refresh", nil).ExpectStatus(t, http.StatusOK)
 }
 
 func TestRefresh_ConcurrentSpendOfOneTokenLetsOnlyOneWin(t *testing.T) {
-	ts := newTestServer(t)
-	b := ts.browser()
-	b.register("ann@example.com", "Ann")
-	pair := ts.tokens("ann@example.com", testPassword)
+	ts := apitest.NewServer(t)
+	b := ts.Browser()
+	b.Register("ann@example.com", "Ann")
+	pair := ts.Tokens("ann@example.com", apitest.Password)
 	const n = 6
 	statuses := make(chan int, n)
 	for range n {
 		go func() {
-			statuses <- ts.apiClient().do("POST", "/api/token/refresh", shared.RefreshRequest{Refresh: pair.Refresh}).status
+			statuses <- ts.TokenClient().Do("POST", "/api/token/refresh", shared.RefreshRequest{Refresh: pair.Refresh}).Status
 		}()
 	}
 	ok := 0
@@ -298,79 +300,79 @@ func TestRefresh_ConcurrentSpendOfOneTokenLetsOnlyOneWin(t *testing.T) {
 }
 
 func TestRefresh_ExpiredRefreshTokenIsRefused(t *testing.T) {
-	ts := newTestServer(t, withConfig(func(c *cfgT) { c.RefreshTTL = time.Hour }))
-	b := ts.browser()
-	b.register("ann@example.com", "Ann")
-	ts.advance(time.Hour + time.Second)
-	b.do("POST", "/api/auth/refresh", nil).expectError(t, 401, shared.CodeNotAuthenticated)
+	ts := apitest.NewServer(t, apitest.WithConfig(func(c *auth.Config) { c.RefreshTTL = time.Hour }))
+	b := ts.Browser()
+	b.Register("ann@example.com", "Ann")
+	ts.Advance(time.Hour + time.Second)
+	b.Do("POST", "/api/auth/refresh", nil).ExpectError(t, 401, shared.CodeNotAuthenticated)
 }
 
 func TestAccessToken_ExpiresIntoTokenExpiredThenRefreshes(t *testing.T) {
-	ts := newTestServer(t, withConfig(func(c *cfgT) { c.AccessTTL = time.Minute }))
-	b := ts.browser()
-	b.register("ann@example.com", "Ann")
-	ts.advance(2 * time.Minute)
-	b.do("GET", "/api/me", nil).expectError(t, 401, shared.CodeTokenExpired)
-	b.do("POST", "/api/auth/refresh", nil).expectStatus(t, http.StatusOK)
-	b.do("GET", "/api/me", nil).expectStatus(t, http.StatusOK)
+	ts := apitest.NewServer(t, apitest.WithConfig(func(c *auth.Config) { c.AccessTTL = time.Minute }))
+	b := ts.Browser()
+	b.Register("ann@example.com", "Ann")
+	ts.Advance(2 * time.Minute)
+	b.Do("GET", "/api/me", nil).ExpectError(t, 401, shared.CodeTokenExpired)
+	b.Do("POST", "/api/auth/refresh", nil).ExpectStatus(t, http.StatusOK)
+	b.Do("GET", "/api/me", nil).ExpectStatus(t, http.StatusOK)
 }
 
 func TestLogout_TakesEffectAtOnce(t *testing.T) {
-	ts := newTestServer(t)
-	b := ts.browser()
-	b.register("ann@example.com", "Ann")
-	access := b.cookie("__Host-access_token")
-	refresh := b.cookie("__Secure-refresh_token")
+	ts := apitest.NewServer(t)
+	b := ts.Browser()
+	b.Register("ann@example.com", "Ann")
+	access := b.Cookie("__Host-access_token")
+	refresh := b.Cookie("__Secure-refresh_token")
 
-	r := b.do("POST", "/api/auth/logout", nil)
-	r.expectStatus(t, http.StatusNoContent)
-	for _, c := range (&http.Response{Header: r.header}).Cookies() {
+	r := b.Do("POST", "/api/auth/logout", nil)
+	r.ExpectStatus(t, http.StatusNoContent)
+	for _, c := range (&http.Response{Header: r.Header}).Cookies() {
 		if c.MaxAge >= 0 {
 			t.Errorf("cookie %s not cleared: %+v", c.Name, c)
 		}
 	}
 	// The old tokens are dead, even if the client kept copies.
-	replay := ts.browser()
-	replay.do("GET", "/api/me", nil, "Cookie", "__Host-access_token="+access).expectError(t, 401, shared.CodeNotAuthenticated)
-	ts.apiClient().do("GET", "/api/me", nil, bearer(access)...).expectError(t, 401, shared.CodeNotAuthenticated)
-	replay.do("POST", "/api/auth/refresh", nil, "Cookie", "__Secure-refresh_token="+refresh).expectError(t, 401, shared.CodeNotAuthenticated)
+	replay := ts.Browser()
+	replay.Do("GET", "/api/me", nil, "Cookie", "__Host-access_token="+access).ExpectError(t, 401, shared.CodeNotAuthenticated)
+	ts.TokenClient().Do("GET", "/api/me", nil, apitest.Bearer(access)...).ExpectError(t, 401, shared.CodeNotAuthenticated)
+	replay.Do("POST", "/api/auth/refresh", nil, "Cookie", "__Secure-refresh_token="+refresh).ExpectError(t, 401, shared.CodeNotAuthenticated)
 	// Logging out again is harmless.
-	b.do("POST", "/api/auth/logout", nil).expectStatus(t, http.StatusNoContent)
+	b.Do("POST", "/api/auth/logout", nil).ExpectStatus(t, http.StatusNoContent)
 }
 
 func TestLogout_WorksWithOnlyTheRefreshCookieAfterAccessExpiry(t *testing.T) {
-	ts := newTestServer(t, withConfig(func(c *cfgT) { c.AccessTTL = time.Minute }))
-	b := ts.browser()
-	b.register("ann@example.com", "Ann")
-	refresh := b.cookie("__Secure-refresh_token")
-	ts.advance(2 * time.Minute)
-	b.do("POST", "/api/auth/logout", nil).expectStatus(t, http.StatusNoContent)
-	ts.browser().do("POST", "/api/auth/refresh", nil, "Cookie", "__Secure-refresh_token="+refresh).expectError(t, 401, shared.CodeNotAuthenticated)
+	ts := apitest.NewServer(t, apitest.WithConfig(func(c *auth.Config) { c.AccessTTL = time.Minute }))
+	b := ts.Browser()
+	b.Register("ann@example.com", "Ann")
+	refresh := b.Cookie("__Secure-refresh_token")
+	ts.Advance(2 * time.Minute)
+	b.Do("POST", "/api/auth/logout", nil).ExpectStatus(t, http.StatusNoContent)
+	ts.Browser().Do("POST", "/api/auth/refresh", nil, "Cookie", "__Secure-refresh_token="+refresh).ExpectError(t, 401, shared.CodeNotAuthenticated)
 }
 
 func TestLogoutAll_RevokesEverySession(t *testing.T) {
-	ts := newTestServer(t)
-	laptop := ts.browser()
-	laptop.register("ann@example.com", "Ann")
-	phone := ts.browser()
-	phone.login("ann@example.com", testPassword).expectStatus(t, http.StatusOK)
-	pair := ts.tokens("ann@example.com", testPassword)
+	ts := apitest.NewServer(t)
+	laptop := ts.Browser()
+	laptop.Register("ann@example.com", "Ann")
+	phone := ts.Browser()
+	phone.Login("ann@example.com", apitest.Password).ExpectStatus(t, http.StatusOK)
+	pair := ts.Tokens("ann@example.com", apitest.Password)
 
-	laptop.do("POST", "/api/auth/logout-all", nil).expectStatus(t, http.StatusNoContent)
-	laptop.do("GET", "/api/me", nil).expectError(t, 401, shared.CodeNotAuthenticated)
-	phone.do("GET", "/api/me", nil).expectError(t, 401, shared.CodeNotAuthenticated)
-	ts.apiClient().do("GET", "/api/me", nil, bearer(pair.Access)...).expectError(t, 401, shared.CodeNotAuthenticated)
-	ts.apiClient().do("POST", "/api/token/refresh", shared.RefreshRequest{Refresh: pair.Refresh}).expectError(t, 401, shared.CodeNotAuthenticated)
-	ts.browser().do("POST", "/api/auth/logout-all", nil).expectError(t, 401, shared.CodeNotAuthenticated)
+	laptop.Do("POST", "/api/auth/logout-all", nil).ExpectStatus(t, http.StatusNoContent)
+	laptop.Do("GET", "/api/me", nil).ExpectError(t, 401, shared.CodeNotAuthenticated)
+	phone.Do("GET", "/api/me", nil).ExpectError(t, 401, shared.CodeNotAuthenticated)
+	ts.TokenClient().Do("GET", "/api/me", nil, apitest.Bearer(pair.Access)...).ExpectError(t, 401, shared.CodeNotAuthenticated)
+	ts.TokenClient().Do("POST", "/api/token/refresh", shared.RefreshRequest{Refresh: pair.Refresh}).ExpectError(t, 401, shared.CodeNotAuthenticated)
+	ts.Browser().Do("POST", "/api/auth/logout-all", nil).ExpectError(t, 401, shared.CodeNotAuthenticated)
 }
 
 func TestCSRF_CookieWritesNeedTheSessionsToken(t *testing.T) {
-	ts := newTestServer(t)
-	b := ts.browser()
-	b.register("ann@example.com", "Ann")
-	other := ts.browser()
-	other.register("bob@example.com", "Bob")
-	bobsToken := other.cookie("__Host-csrf_token")
+	ts := apitest.NewServer(t)
+	b := ts.Browser()
+	b.Register("ann@example.com", "Ann")
+	other := ts.Browser()
+	other.Register("bob@example.com", "Bob")
+	bobsToken := other.Cookie("__Host-csrf_token")
 
 	cases := []struct {
 		name    string
@@ -382,43 +384,43 @@ func TestCSRF_CookieWritesNeedTheSessionsToken(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			b.do("PATCH", "/api/me", map[string]string{"name": "Mallory"}, c.headers...).expectError(t, 403, shared.CodeCSRFFailed)
-			b.do("POST", "/api/auth/logout", nil, c.headers...).expectError(t, 403, shared.CodeCSRFFailed)
+			b.Do("PATCH", "/api/me", map[string]string{"name": "Mallory"}, c.headers...).ExpectError(t, 403, shared.CodeCSRFFailed)
+			b.Do("POST", "/api/auth/logout", nil, c.headers...).ExpectError(t, 403, shared.CodeCSRFFailed)
 		})
 	}
 	// A token planted in both cookie and header still fails: it is not
 	// the HMAC of this session.
-	b.do("PATCH", "/api/me", map[string]string{"name": "Mallory"},
-		"Cookie", "__Host-access_token="+b.cookie("__Host-access_token")+"; __Host-csrf_token="+bobsToken,
-		shared.CSRFHeader, bobsToken).expectError(t, 403, shared.CodeCSRFFailed)
+	b.Do("PATCH", "/api/me", map[string]string{"name": "Mallory"},
+		"Cookie", "__Host-access_token="+b.Cookie("__Host-access_token")+"; __Host-csrf_token="+bobsToken,
+		shared.CSRFHeader, bobsToken).ExpectError(t, 403, shared.CodeCSRFFailed)
 	// Reads need no token, and the right token passes.
-	b.do("GET", "/api/me", nil, shared.CSRFHeader, "").expectStatus(t, http.StatusOK)
-	b.do("PATCH", "/api/me", map[string]string{"name": "Ann B"}).expectStatus(t, http.StatusOK)
+	b.Do("GET", "/api/me", nil, shared.CSRFHeader, "").ExpectStatus(t, http.StatusOK)
+	b.Do("PATCH", "/api/me", map[string]string{"name": "Ann B"}).ExpectStatus(t, http.StatusOK)
 }
 
 func TestCSRF_CrossOriginBrowserRequestsAreRefused(t *testing.T) {
-	ts := newTestServer(t)
-	ts.browser().register("ann@example.com", "Ann")
+	ts := apitest.NewServer(t)
+	ts.Browser().Register("ann@example.com", "Ann")
 	for _, path := range []string{"/api/auth/login", "/api/auth/register", "/api/auth/logout", "/api/auth/refresh"} {
 		t.Run(path, func(t *testing.T) {
-			r := ts.browser().do("POST", path, shared.LoginRequest{Email: "ann@example.com", Password: testPassword}, "Origin", "https://evil.example")
-			r.expectError(t, 403, shared.CodeCSRFFailed)
-			r = ts.browser().do("POST", path, shared.LoginRequest{Email: "ann@example.com", Password: testPassword}, "Sec-Fetch-Site", "cross-site")
-			r.expectError(t, 403, shared.CodeCSRFFailed)
+			r := ts.Browser().Do("POST", path, shared.LoginRequest{Email: "ann@example.com", Password: apitest.Password}, "Origin", "https://evil.example")
+			r.ExpectError(t, 403, shared.CodeCSRFFailed)
+			r = ts.Browser().Do("POST", path, shared.LoginRequest{Email: "ann@example.com", Password: apitest.Password}, "Sec-Fetch-Site", "cross-site")
+			r.ExpectError(t, 403, shared.CodeCSRFFailed)
 		})
 	}
 	// Same-origin browser requests pass.
-	host := strings.TrimPrefix(ts.srv.URL, "https://")
-	ts.browser().do("POST", "/api/auth/login", shared.LoginRequest{Email: "ann@example.com", Password: testPassword},
-		"Origin", "https://"+host, "Sec-Fetch-Site", "same-origin").expectStatus(t, http.StatusOK)
+	host := strings.TrimPrefix(ts.URL, "https://")
+	ts.Browser().Do("POST", "/api/auth/login", shared.LoginRequest{Email: "ann@example.com", Password: apitest.Password},
+		"Origin", "https://"+host, "Sec-Fetch-Site", "same-origin").ExpectStatus(t, http.StatusOK)
 }
 
 func TestInsecureCookies_DropPrefixesAndSecure(t *testing.T) {
-	ts := newTestServer(t, func(_ *cfgT, o *optsT) { o.InsecureCookies = true })
-	r := ts.browser().do("POST", "/api/auth/register", shared.RegisterRequest{Email: "ann@example.com", Password: testPassword, Name: "Ann"})
-	r.expectStatus(t, http.StatusCreated)
+	ts := apitest.NewServer(t, apitest.WithOptions(func(o *httpapi.Options) { o.InsecureCookies = true }))
+	r := ts.Browser().Do("POST", "/api/auth/register", shared.RegisterRequest{Email: "ann@example.com", Password: apitest.Password, Name: "Ann"})
+	r.ExpectStatus(t, http.StatusCreated)
 	names := map[string]bool{}
-	for _, c := range (&http.Response{Header: r.header}).Cookies() {
+	for _, c := range (&http.Response{Header: r.Header}).Cookies() {
 		names[c.Name] = true
 		if c.Secure {
 			t.Errorf("cookie %s is Secure", c.Name)

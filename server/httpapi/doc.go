@@ -5,10 +5,10 @@
 //
 // # For forks
 //
-// The whole API is listed in routes.go. A handler of the kit is a
-// handlerFunc that returns its error; protecting one is one line:
-//
-//	r.handle("GET /api/reports", a.requireAuth(a.reports))
+// A fork's feature is a Module (module.go): its own package under server/
+// that returns Route declarations (route.go) with their guard and
+// request/response types, brings its migrations, and takes one line in
+// main.go. The kit's own routes are listed in routes.go.
 //
 // Plain net/http handlers (from other packages) use the exported helpers,
 // the Go counterparts of Django's login(), logout(), authentication class
@@ -21,9 +21,9 @@
 //   - API.LogIn starts a session for a user authenticated some other way
 //     (an OAuth callback), with the same cookies and revocation as a
 //     password login; API.LogOut ends it;
-//   - API.Handle adds a route beside the kit's own; API.WriteError and
-//     WriteJSON answer in the kit's shapes.
+//   - API.WriteError and WriteJSON answer in the kit's shapes.
 //
-// The notes example (notes.go, package notes, app/notes.go) shows a whole
-// resource built this way.
+// Package apitest starts this API over real HTTPS on a real database for
+// a module's tests. The notes example (server/notes) is a whole module
+// built this way; docs/adding-a-protected-endpoint.md builds another.
 package httpapi

@@ -5,19 +5,19 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi"
+	"github.com/authkit/authkit/server/httpapi/apitest"
 	"github.com/authkit/authkit/server/webui"
 )
 
 func TestSecurityHeadersOnEveryResponse(t *testing.T) {
-	ts := newTestServer(t)
+	ts := apitest.NewServer(t)
 	for _, path := range []string{"/api/me", "/healthz", "/api/nope"} {
-		r := ts.apiClient().do("GET", path, nil)
+		r := ts.TokenClient().Do("GET", path, nil)
 		for h, want := range map[string]string{
 			"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
 		} {
-			if got := r.header.Get(h); got != want {
+			if got := r.Header.Get(h); got != want {
 				t.Errorf("%s: %s = %q, want %q", path, h, got, want)
 			}
 		}
@@ -34,7 +34,7 @@ const pageCSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; " +
 // real web app through the API, as serve does: HTML pages (the not-found
 // page too) get the page policy, every other file the API's.
 func TestSecurityHeaders_PagesGetThePagePolicyTheirFilesTheAPIs(t *testing.T) {
-	ts := newTestServer(t, func(_ *auth.Config, o *httpapi.Options) { o.Pages = webui.Handler("test") })
+	ts := apitest.NewServer(t, apitest.WithOptions(func(o *httpapi.Options) { o.Pages = webui.Handler("test") }))
 	page := map[string]string{
 		"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
 		"Content-Security-Policy": pageCSP, "Referrer-Policy": "same-origin",
@@ -59,16 +59,16 @@ func TestSecurityHeaders_PagesGetThePagePolicyTheirFilesTheAPIs(t *testing.T) {
 		{"/api/me", http.StatusUnauthorized, other},
 	}
 	for _, tc := range cases {
-		r := ts.browser().do("GET", tc.path, nil)
-		if r.status != tc.status {
-			t.Errorf("GET %s: status %d, want %d", tc.path, r.status, tc.status)
+		r := ts.Browser().Do("GET", tc.path, nil)
+		if r.Status != tc.status {
+			t.Errorf("GET %s: status %d, want %d", tc.path, r.Status, tc.status)
 		}
 		for h, want := range tc.want {
-			if got := r.header.Get(h); got != want {
+			if got := r.Header.Get(h); got != want {
 				t.Errorf("GET %s: %s = %q, want %q", tc.path, h, got, want)
 			}
 		}
-		if csp := r.header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
+		if csp := r.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
 			t.Errorf("GET %s: Content-Security-Policy %q", tc.path, csp)
 		}
 	}

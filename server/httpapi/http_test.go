@@ -5,44 +5,45 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/authkit/authkit/server/httpapi/apitest"
 	"github.com/authkit/authkit/shared"
 )
 
 func TestHealthz(t *testing.T) {
-	ts := newTestServer(t)
-	r := ts.apiClient().do("GET", "/healthz", nil)
-	r.expectStatus(t, http.StatusOK)
+	ts := apitest.NewServer(t)
+	r := ts.TokenClient().Do("GET", "/healthz", nil)
+	r.ExpectStatus(t, http.StatusOK)
 	var h shared.Health
-	r.decode(t, &h)
+	r.Decode(t, &h)
 	if h.Status != "ok" {
 		t.Fatalf("health = %+v", h)
 	}
-	ts.store.Close()
-	ts.apiClient().do("GET", "/healthz", nil).expectError(t, http.StatusServiceUnavailable, shared.CodeUnavailable)
+	ts.Store.Close()
+	ts.TokenClient().Do("GET", "/healthz", nil).ExpectError(t, http.StatusServiceUnavailable, shared.CodeUnavailable)
 }
 
 func TestUnknownAPIPathsAndMethodsAnswerJSON(t *testing.T) {
-	ts := newTestServer(t)
-	r := ts.apiClient().do("GET", "/api/nope", nil)
-	r.expectError(t, 404, shared.CodeNotFound)
-	if r.header.Get("Cache-Control") != "no-store" {
+	ts := apitest.NewServer(t)
+	r := ts.TokenClient().Do("GET", "/api/nope", nil)
+	r.ExpectError(t, 404, shared.CodeNotFound)
+	if r.Header.Get("Cache-Control") != "no-store" {
 		t.Error("no Cache-Control on 404")
 	}
-	r = ts.apiClient().do("DELETE", "/api/me", nil)
-	r.expectError(t, 405, shared.CodeMethodNotAllowed)
-	if allow := r.header.Get("Allow"); !strings.Contains(allow, "GET") || !strings.Contains(allow, "PATCH") {
+	r = ts.TokenClient().Do("DELETE", "/api/me", nil)
+	r.ExpectError(t, 405, shared.CodeMethodNotAllowed)
+	if allow := r.Header.Get("Allow"); !strings.Contains(allow, "GET") || !strings.Contains(allow, "PATCH") {
 		t.Errorf("Allow = %q", allow)
 	}
-	ts.apiClient().do("GET", "/api/auth/login", nil).expectError(t, 405, shared.CodeMethodNotAllowed)
+	ts.TokenClient().Do("GET", "/api/auth/login", nil).ExpectError(t, 405, shared.CodeMethodNotAllowed)
 }
 
 func TestBadInput_EveryBodyEndpointAnswersAlike(t *testing.T) {
-	ts := newTestServer(t)
-	b := ts.browser()
+	ts := apitest.NewServer(t)
+	b := ts.Browser()
 	// Staff before the first authenticated request, so no cached account
 	// predates the grant: the admin endpoint's guard lets the body through.
-	me := shared.UserResponse{User: b.register("ann@example.com", "Ann")}
-	makeStaff(t, ts, me.User.ID, true)
+	me := shared.UserResponse{User: b.Register("ann@example.com", "Ann")}
+	ts.MakeStaff(me.User.ID, true)
 
 	endpoints := []struct{ method, path string }{
 		{"POST", "/api/auth/register"}, {"POST", "/api/auth/login"},
@@ -67,15 +68,15 @@ func TestBadInput_EveryBodyEndpointAnswersAlike(t *testing.T) {
 	for _, ep := range endpoints {
 		for _, in := range inputs {
 			t.Run(ep.path+"/"+in.name, func(t *testing.T) {
-				r := b.do(ep.method, ep.path, in.body, "Content-Type", in.contentType)
-				r.expectError(t, in.status, in.code)
+				r := b.Do(ep.method, ep.path, in.body, "Content-Type", in.contentType)
+				r.ExpectError(t, in.status, in.code)
 			})
 		}
 	}
 	// Nothing was changed by any of it.
-	b.do("GET", "/api/me", nil).decode(t, &me)
+	b.Do("GET", "/api/me", nil).Decode(t, &me)
 	if me.User.Name != "Ann" {
 		t.Fatalf("name changed to %q", me.User.Name)
 	}
-	b.login("ann@example.com", testPassword).expectStatus(t, http.StatusOK)
+	b.Login("ann@example.com", apitest.Password).ExpectStatus(t, http.StatusOK)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/authkit/authkit/server/httpapi/apitest"
 	"github.com/authkit/authkit/server/signing"
 	"github.com/authkit/authkit/shared"
 )
@@ -17,12 +18,12 @@ import (
 // refused as not_authenticated (RFC 8725). The claim rules (typ, iss,
 // aud, exp, nbf) under a genuine signature are tested in package signing.
 func TestJWT_Attacks(t *testing.T) {
-	ts := newTestServer(t)
-	ts.browser().register("ann@example.com", "Ann")
-	pair := ts.tokens("ann@example.com", testPassword)
+	ts := apitest.NewServer(t)
+	ts.Browser().Register("ann@example.com", "Ann")
+	pair := ts.Tokens("ann@example.com", apitest.Password)
 
 	var jwks signing.JWKS
-	ts.apiClient().do("GET", "/.well-known/jwks.json", nil).decode(t, &jwks)
+	ts.TokenClient().Do("GET", "/.well-known/jwks.json", nil).Decode(t, &jwks)
 	if len(jwks.Keys) != 1 || jwks.Keys[0].KeyType != "OKP" || jwks.Keys[0].Algorithm != "EdDSA" {
 		t.Fatalf("jwks = %+v", jwks)
 	}
@@ -61,11 +62,11 @@ func TestJWT_Attacks(t *testing.T) {
 	}
 	for name, token := range cases {
 		t.Run(name, func(t *testing.T) {
-			ts.apiClient().do("GET", "/api/me", nil, bearer(token)...).expectError(t, 401, shared.CodeNotAuthenticated)
-			ts.apiClient().do("POST", "/api/token/verify", shared.VerifyRequest{Token: token}).expectError(t, 401, shared.CodeNotAuthenticated)
-			ts.browser().do("GET", "/api/me", nil, "Cookie", "__Host-access_token="+token).expectError(t, 401, shared.CodeNotAuthenticated)
+			ts.TokenClient().Do("GET", "/api/me", nil, apitest.Bearer(token)...).ExpectError(t, 401, shared.CodeNotAuthenticated)
+			ts.TokenClient().Do("POST", "/api/token/verify", shared.VerifyRequest{Token: token}).ExpectError(t, 401, shared.CodeNotAuthenticated)
+			ts.Browser().Do("GET", "/api/me", nil, "Cookie", "__Host-access_token="+token).ExpectError(t, 401, shared.CodeNotAuthenticated)
 		})
 	}
 	// The genuine token still works.
-	ts.apiClient().do("GET", "/api/me", nil, bearer(pair.Access)...).expectStatus(t, 200)
+	ts.TokenClient().Do("GET", "/api/me", nil, apitest.Bearer(pair.Access)...).ExpectStatus(t, 200)
 }

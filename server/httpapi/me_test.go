@@ -5,72 +5,73 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/authkit/authkit/server/httpapi/apitest"
 	"github.com/authkit/authkit/shared"
 )
 
 func TestMe_RequiresAuthentication(t *testing.T) {
-	ts := newTestServer(t)
+	ts := apitest.NewServer(t)
 	for _, ep := range []struct{ method, path string }{
 		{"GET", "/api/me"}, {"PATCH", "/api/me"}, {"POST", "/api/me/password"},
 		{"GET", "/api/me/sessions"}, {"DELETE", "/api/me/sessions/x"},
 		{"GET", "/api/admin/users"}, {"PATCH", "/api/admin/users/x"},
 	} {
-		ts.browser().do(ep.method, ep.path, nil).expectError(t, 401, shared.CodeNotAuthenticated)
+		ts.Browser().Do(ep.method, ep.path, nil).ExpectError(t, 401, shared.CodeNotAuthenticated)
 	}
 }
 
 func TestMe_UpdateName(t *testing.T) {
-	ts := newTestServer(t)
-	b := ts.browser()
-	b.register("ann@example.com", "Ann")
-	r := b.do("PATCH", "/api/me", map[string]string{"name": "  Ann Lee  "})
-	r.expectStatus(t, http.StatusOK)
+	ts := apitest.NewServer(t)
+	b := ts.Browser()
+	b.Register("ann@example.com", "Ann")
+	r := b.Do("PATCH", "/api/me", map[string]string{"name": "  Ann Lee  "})
+	r.ExpectStatus(t, http.StatusOK)
 	var body shared.UserResponse
-	r.decode(t, &body)
+	r.Decode(t, &body)
 	if body.User.Name != "Ann Lee" {
 		t.Fatalf("name = %q", body.User.Name)
 	}
 	for _, bad := range []any{`{"name":""}`, `{}`, map[string]string{"name": strings.Repeat("é", 101)}} {
-		b.do("PATCH", "/api/me", bad).expectError(t, 400, shared.CodeValidationFailed)
+		b.Do("PATCH", "/api/me", bad).ExpectError(t, 400, shared.CodeValidationFailed)
 	}
-	b.do("PATCH", "/api/me", `{"name":true}`).expectError(t, 400, shared.CodeInvalidJSON)
-	b.do("PATCH", "/api/me", `{"name":"x","email":"other@example.com"}`).expectError(t, 400, shared.CodeInvalidJSON)
+	b.Do("PATCH", "/api/me", `{"name":true}`).ExpectError(t, 400, shared.CodeInvalidJSON)
+	b.Do("PATCH", "/api/me", `{"name":"x","email":"other@example.com"}`).ExpectError(t, 400, shared.CodeInvalidJSON)
 }
 
 func TestChangePassword_KeepsThisSessionAndEndsTheOthers(t *testing.T) {
-	ts := newTestServer(t)
-	laptop := ts.browser()
-	laptop.register("ann@example.com", "Ann")
-	phone := ts.browser()
-	phone.login("ann@example.com", testPassword).expectStatus(t, http.StatusOK)
+	ts := apitest.NewServer(t)
+	laptop := ts.Browser()
+	laptop.Register("ann@example.com", "Ann")
+	phone := ts.Browser()
+	phone.Login("ann@example.com", apitest.Password).ExpectStatus(t, http.StatusOK)
 
-	laptop.do("POST", "/api/me/password", shared.ChangePasswordRequest{CurrentPassword: "wrong one!", NewPassword: "a brand new passphrase"}).
-		expectError(t, 400, shared.CodeWrongPassword)
-	laptop.do("POST", "/api/me/password", shared.ChangePasswordRequest{CurrentPassword: testPassword, NewPassword: "short"}).
-		expectError(t, 400, shared.CodeValidationFailed)
-	laptop.do("POST", "/api/me/password", shared.ChangePasswordRequest{CurrentPassword: testPassword, NewPassword: "a brand new passphrase"}).
-		expectStatus(t, http.StatusNoContent)
+	laptop.Do("POST", "/api/me/password", shared.ChangePasswordRequest{CurrentPassword: "wrong one!", NewPassword: "a brand new passphrase"}).
+		ExpectError(t, 400, shared.CodeWrongPassword)
+	laptop.Do("POST", "/api/me/password", shared.ChangePasswordRequest{CurrentPassword: apitest.Password, NewPassword: "short"}).
+		ExpectError(t, 400, shared.CodeValidationFailed)
+	laptop.Do("POST", "/api/me/password", shared.ChangePasswordRequest{CurrentPassword: apitest.Password, NewPassword: "a brand new passphrase"}).
+		ExpectStatus(t, http.StatusNoContent)
 
-	laptop.do("GET", "/api/me", nil).expectStatus(t, http.StatusOK)
-	phone.do("GET", "/api/me", nil).expectError(t, 401, shared.CodeNotAuthenticated)
-	ts.browser().login("ann@example.com", testPassword).expectError(t, 401, shared.CodeInvalidCredentials)
-	ts.browser().login("ann@example.com", "a brand new passphrase").expectStatus(t, http.StatusOK)
+	laptop.Do("GET", "/api/me", nil).ExpectStatus(t, http.StatusOK)
+	phone.Do("GET", "/api/me", nil).ExpectError(t, 401, shared.CodeNotAuthenticated)
+	ts.Browser().Login("ann@example.com", apitest.Password).ExpectError(t, 401, shared.CodeInvalidCredentials)
+	ts.Browser().Login("ann@example.com", "a brand new passphrase").ExpectStatus(t, http.StatusOK)
 }
 
 func TestSessions_ListAndRevoke(t *testing.T) {
-	ts := newTestServer(t)
-	laptop := ts.browser()
-	laptop.register("ann@example.com", "Ann")
-	phone := ts.browser()
-	phone.do("POST", "/api/auth/login", shared.LoginRequest{Email: "ann@example.com", Password: testPassword}, "User-Agent", "PhoneBrowser/1.0").
-		expectStatus(t, http.StatusOK)
-	bob := ts.browser()
-	bob.register("bob@example.com", "Bob")
+	ts := apitest.NewServer(t)
+	laptop := ts.Browser()
+	laptop.Register("ann@example.com", "Ann")
+	phone := ts.Browser()
+	phone.Do("POST", "/api/auth/login", shared.LoginRequest{Email: "ann@example.com", Password: apitest.Password}, "User-Agent", "PhoneBrowser/1.0").
+		ExpectStatus(t, http.StatusOK)
+	bob := ts.Browser()
+	bob.Register("bob@example.com", "Bob")
 
-	r := laptop.do("GET", "/api/me/sessions", nil)
-	r.expectStatus(t, http.StatusOK)
+	r := laptop.Do("GET", "/api/me/sessions", nil)
+	r.ExpectStatus(t, http.StatusOK)
 	var list shared.SessionsResponse
-	r.decode(t, &list)
+	r.Decode(t, &list)
 	if len(list.Sessions) != 2 {
 		t.Fatalf("sessions = %+v", list.Sessions)
 	}
@@ -92,13 +93,13 @@ func TestSessions_ListAndRevoke(t *testing.T) {
 	}
 
 	// Bob cannot see or end Ann's sessions.
-	bob.do("DELETE", "/api/me/sessions/"+phoneID, nil).expectError(t, 404, shared.CodeNotFound)
-	phone.do("GET", "/api/me", nil).expectStatus(t, http.StatusOK)
+	bob.Do("DELETE", "/api/me/sessions/"+phoneID, nil).ExpectError(t, 404, shared.CodeNotFound)
+	phone.Do("GET", "/api/me", nil).ExpectStatus(t, http.StatusOK)
 
-	laptop.do("DELETE", "/api/me/sessions/"+phoneID, nil).expectStatus(t, http.StatusNoContent)
-	phone.do("GET", "/api/me", nil).expectError(t, 401, shared.CodeNotAuthenticated)
-	laptop.do("DELETE", "/api/me/sessions/"+phoneID, nil).expectError(t, 404, shared.CodeNotFound)
-	laptop.do("GET", "/api/me/sessions", nil).decode(t, &list)
+	laptop.Do("DELETE", "/api/me/sessions/"+phoneID, nil).ExpectStatus(t, http.StatusNoContent)
+	phone.Do("GET", "/api/me", nil).ExpectError(t, 401, shared.CodeNotAuthenticated)
+	laptop.Do("DELETE", "/api/me/sessions/"+phoneID, nil).ExpectError(t, 404, shared.CodeNotFound)
+	laptop.Do("GET", "/api/me/sessions", nil).Decode(t, &list)
 	if len(list.Sessions) != 1 || !list.Sessions[0].Current {
 		t.Fatalf("after revoke: %+v", list.Sessions)
 	}
@@ -107,29 +108,29 @@ func TestSessions_ListAndRevoke(t *testing.T) {
 // TestMe_ReflectsChangesAtOnce guards the user cache behind GET /api/me:
 // every write to a user must show on the next read.
 func TestMe_ReflectsChangesAtOnce(t *testing.T) {
-	ts := newTestServer(t)
-	b := ts.browser()
-	u := b.register("ann@example.com", "Ann")
-	root := ts.browser()
-	r := root.register("root@example.com", "Root")
-	makeStaff(t, ts, r.ID, true)
+	ts := apitest.NewServer(t)
+	b := ts.Browser()
+	u := b.Register("ann@example.com", "Ann")
+	root := ts.Browser()
+	r := root.Register("root@example.com", "Root")
+	ts.MakeStaff(r.ID, true)
 	name := func() string {
 		var me shared.UserResponse
-		b.do("GET", "/api/me", nil).decode(t, &me)
+		b.Do("GET", "/api/me", nil).Decode(t, &me)
 		return me.User.Name
 	}
 	if name() != "Ann" { // now cached
 		t.Fatal("wrong name")
 	}
-	b.do("PATCH", "/api/me", map[string]string{"name": "Ann Two"}).expectStatus(t, http.StatusOK)
+	b.Do("PATCH", "/api/me", map[string]string{"name": "Ann Two"}).ExpectStatus(t, http.StatusOK)
 	if got := name(); got != "Ann Two" {
 		t.Fatalf("after PATCH: %q", got)
 	}
-	root.do("PATCH", "/api/admin/users/"+u.ID, map[string]any{"name": "Ann Three", "is_staff": true}).expectStatus(t, http.StatusOK)
+	root.Do("PATCH", "/api/admin/users/"+u.ID, map[string]any{"name": "Ann Three", "is_staff": true}).ExpectStatus(t, http.StatusOK)
 	var me shared.UserResponse
-	b.do("GET", "/api/me", nil).decode(t, &me)
+	b.Do("GET", "/api/me", nil).Decode(t, &me)
 	if me.User.Name != "Ann Three" || !me.User.IsStaff {
 		t.Fatalf("after the admin's change: %+v", me.User)
 	}
-	b.do("GET", "/api/admin/users", nil).expectStatus(t, http.StatusOK) // staff rights apply at once
+	b.Do("GET", "/api/admin/users", nil).ExpectStatus(t, http.StatusOK) // staff rights apply at once
 }

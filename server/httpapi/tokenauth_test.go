@@ -4,47 +4,48 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/authkit/authkit/server/httpapi/apitest"
 	"github.com/authkit/authkit/shared"
 )
 
 func TestTokenFlow_ObtainUseRefreshVerify(t *testing.T) {
-	ts := newTestServer(t)
-	ts.browser().register("ann@example.com", "Ann")
-	api := ts.apiClient()
+	ts := apitest.NewServer(t)
+	ts.Browser().Register("ann@example.com", "Ann")
+	api := ts.TokenClient()
 
-	r := api.do("POST", "/api/token", shared.LoginRequest{Email: "ann@example.com", Password: testPassword})
-	r.expectStatus(t, http.StatusOK)
-	if len(r.header.Values("Set-Cookie")) != 0 {
-		t.Fatalf("token flow set cookies: %v", r.header.Values("Set-Cookie"))
+	r := api.Do("POST", "/api/token", shared.LoginRequest{Email: "ann@example.com", Password: apitest.Password})
+	r.ExpectStatus(t, http.StatusOK)
+	if len(r.Header.Values("Set-Cookie")) != 0 {
+		t.Fatalf("token flow set cookies: %v", r.Header.Values("Set-Cookie"))
 	}
 	var pair shared.TokenPair
-	r.decode(t, &pair)
+	r.Decode(t, &pair)
 
-	api.do("GET", "/api/me", nil, bearer(pair.Access)...).expectStatus(t, http.StatusOK)
+	api.Do("GET", "/api/me", nil, apitest.Bearer(pair.Access)...).ExpectStatus(t, http.StatusOK)
 	// Bearer writes need no CSRF token.
-	api.do("PATCH", "/api/me", map[string]string{"name": "Ann API"}, bearer(pair.Access)...).expectStatus(t, http.StatusOK)
-	api.do("POST", "/api/token/verify", shared.VerifyRequest{Token: pair.Access}).expectStatus(t, http.StatusOK)
+	api.Do("PATCH", "/api/me", map[string]string{"name": "Ann API"}, apitest.Bearer(pair.Access)...).ExpectStatus(t, http.StatusOK)
+	api.Do("POST", "/api/token/verify", shared.VerifyRequest{Token: pair.Access}).ExpectStatus(t, http.StatusOK)
 
-	r = api.do("POST", "/api/token/refresh", shared.RefreshRequest{Refresh: pair.Refresh})
-	r.expectStatus(t, http.StatusOK)
+	r = api.Do("POST", "/api/token/refresh", shared.RefreshRequest{Refresh: pair.Refresh})
+	r.ExpectStatus(t, http.StatusOK)
 	var next shared.TokenPair
-	r.decode(t, &next)
+	r.Decode(t, &next)
 	if next.Refresh == pair.Refresh || next.Access == pair.Access {
 		t.Fatal("tokens not rotated")
 	}
-	api.do("GET", "/api/me", nil, bearer(next.Access)...).expectStatus(t, http.StatusOK)
+	api.Do("GET", "/api/me", nil, apitest.Bearer(next.Access)...).ExpectStatus(t, http.StatusOK)
 
 	// Reuse of the first refresh token revokes the session.
-	api.do("POST", "/api/token/refresh", shared.RefreshRequest{Refresh: pair.Refresh}).expectError(t, 401, shared.CodeNotAuthenticated)
-	api.do("GET", "/api/me", nil, bearer(next.Access)...).expectError(t, 401, shared.CodeNotAuthenticated)
-	api.do("POST", "/api/token/verify", shared.VerifyRequest{Token: next.Access}).expectError(t, 401, shared.CodeNotAuthenticated)
-	api.do("POST", "/api/token/refresh", shared.RefreshRequest{Refresh: next.Refresh}).expectError(t, 401, shared.CodeNotAuthenticated)
+	api.Do("POST", "/api/token/refresh", shared.RefreshRequest{Refresh: pair.Refresh}).ExpectError(t, 401, shared.CodeNotAuthenticated)
+	api.Do("GET", "/api/me", nil, apitest.Bearer(next.Access)...).ExpectError(t, 401, shared.CodeNotAuthenticated)
+	api.Do("POST", "/api/token/verify", shared.VerifyRequest{Token: next.Access}).ExpectError(t, 401, shared.CodeNotAuthenticated)
+	api.Do("POST", "/api/token/refresh", shared.RefreshRequest{Refresh: next.Refresh}).ExpectError(t, 401, shared.CodeNotAuthenticated)
 }
 
 func TestTokenFlow_Errors(t *testing.T) {
-	ts := newTestServer(t)
-	ts.browser().register("ann@example.com", "Ann")
-	api := ts.apiClient()
+	ts := apitest.NewServer(t)
+	ts.Browser().Register("ann@example.com", "Ann")
+	api := ts.TokenClient()
 	cases := []struct {
 		name, path string
 		body       any
@@ -63,19 +64,19 @@ func TestTokenFlow_Errors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			api.do("POST", c.path, c.body, c.headers...).expectError(t, c.status, c.code)
+			api.Do("POST", c.path, c.body, c.headers...).ExpectError(t, c.status, c.code)
 		})
 	}
 }
 
 func TestBearer_MalformedHeadersAreRefused(t *testing.T) {
-	ts := newTestServer(t)
-	ts.browser().register("ann@example.com", "Ann")
-	pair := ts.tokens("ann@example.com", testPassword)
+	ts := apitest.NewServer(t)
+	ts.Browser().Register("ann@example.com", "Ann")
+	pair := ts.Tokens("ann@example.com", apitest.Password)
 	for _, h := range []string{"Bearer", "Bearer ", "Basic " + pair.Access, pair.Access, "Bearer " + pair.Access + " extra", "Bearer x.y.z"} {
 		t.Run(h, func(t *testing.T) {
-			ts.apiClient().do("GET", "/api/me", nil, "Authorization", h).expectError(t, 401, shared.CodeNotAuthenticated)
+			ts.TokenClient().Do("GET", "/api/me", nil, "Authorization", h).ExpectError(t, 401, shared.CodeNotAuthenticated)
 		})
 	}
-	ts.apiClient().do("GET", "/api/me", nil, "Authorization", "bearer "+pair.Access).expectStatus(t, http.StatusOK)
+	ts.TokenClient().Do("GET", "/api/me", nil, "Authorization", "bearer "+pair.Access).ExpectStatus(t, http.StatusOK)
 }

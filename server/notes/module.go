@@ -3,7 +3,7 @@
 // kit's store, and its own routes, declared with their guard and types so
 // the kit serves and documents them like its own. main.go mounts it with
 // one line; copy its shape for a fork's resources, or delete the package
-// and that line (docs/deleting-the-example.md).
+// and that line (docs/deleting-the-notes-example.md).
 package notes
 
 import (

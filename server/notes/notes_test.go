@@ -1,0 +1,82 @@
+package notes_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/authkit/authkit/server/httpapi/apitest"
+	"github.com/authkit/authkit/server/notes"
+	"github.com/authkit/authkit/shared"
+)
+
+// The notes routes, tested as a fork tests its own module: the real kit
+// (apitest) with only this module mounted, so the kit's own tests never
+// depend on the example and deleting it deletes these with it.
+
+func TestNotes_CRUDScopedToTheCaller(t *testing.T) {
+	ts := apitest.NewServer(t, apitest.WithModules(notes.Module{}))
+	ann := ts.Browser()
+	ann.Register("ann@example.com", "Ann")
+	bob := ts.Browser()
+	bob.Register("bob@example.com", "Bob")
+
+	var created shared.NoteResponse
+	r := ann.Do("POST", "/api/notes", shared.CreateNoteRequest{Title: "  Groceries ", Body: "milk"})
+	r.ExpectStatus(t, http.StatusCreated)
+	r.Decode(t, &created)
+	if created.Note.Title != "Groceries" || created.Note.ID == "" || created.Note.CreatedAt.IsZero() {
+		t.Fatalf("note = %+v", created.Note)
+	}
+	ann.Do("POST", "/api/notes", shared.CreateNoteRequest{Title: "Second"}).ExpectStatus(t, http.StatusCreated)
+
+	var list shared.NotesResponse
+	ann.Do("GET", "/api/notes", nil).Decode(t, &list)
+	if len(list.Notes) != 2 || list.Notes[0].Title != "Second" {
+		t.Fatalf("list = %+v", list.Notes)
+	}
+	bob.Do("GET", "/api/notes", nil).Decode(t, &list)
+	if len(list.Notes) != 0 {
+		t.Fatalf("bob sees %+v", list.Notes)
+	}
+
+	path := "/api/notes/" + created.Note.ID
+	bob.Do("PATCH", path, map[string]string{"title": "Mine now"}).ExpectError(t, 404, shared.CodeNotFound)
+	bob.Do("DELETE", path, nil).ExpectError(t, 404, shared.CodeNotFound)
+
+	var updated shared.NoteResponse
+	ann.Do("PATCH", path, map[string]string{"body": "milk, eggs"}).Decode(t, &updated)
+	if updated.Note.Title != "Groceries" || updated.Note.Body != "milk, eggs" || !updated.Note.UpdatedAt.After(created.Note.UpdatedAt) {
+		t.Fatalf("updated = %+v", updated.Note)
+	}
+	ann.Do("DELETE", path, nil).ExpectStatus(t, http.StatusNoContent)
+	ann.Do("DELETE", path, nil).ExpectError(t, 404, shared.CodeNotFound)
+}
+
+func TestNotes_Errors(t *testing.T) {
+	ts := apitest.NewServer(t, apitest.WithModules(notes.Module{}))
+	b := ts.Browser()
+	b.Register("ann@example.com", "Ann")
+	var n shared.NoteResponse
+	b.Do("POST", "/api/notes", shared.CreateNoteRequest{Title: "x"}).Decode(t, &n)
+	cases := []struct {
+		name, method, path string
+		body               any
+		status             int
+		code               shared.Code
+	}{
+		{"empty title", "POST", "/api/notes", shared.CreateNoteRequest{Title: "   "}, 400, shared.CodeValidationFailed},
+		{"long title", "POST", "/api/notes", shared.CreateNoteRequest{Title: strings.Repeat("t", 201)}, 400, shared.CodeValidationFailed},
+		{"long body", "POST", "/api/notes", shared.CreateNoteRequest{Title: "t", Body: strings.Repeat("b", 10_001)}, 400, shared.CodeValidationFailed},
+		{"wrong type", "POST", "/api/notes", `{"title":1}`, 400, shared.CodeInvalidJSON},
+		{"empty patch", "PATCH", "/api/notes/" + n.Note.ID, `{}`, 400, shared.CodeValidationFailed},
+		{"unknown id", "PATCH", "/api/notes/nope", map[string]string{"title": "x"}, 404, shared.CodeNotFound},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			b.Do(c.method, c.path, c.body).ExpectError(t, c.status, c.code)
+		})
+	}
+	ts.Browser().Do("GET", "/api/notes", nil).ExpectError(t, 401, shared.CodeNotAuthenticated)
+	b.Do("POST", "/api/notes", shared.CreateNoteRequest{Title: "x"}, shared.CSRFHeader, "").ExpectError(t, 403, shared.CodeCSRFFailed)
+}

@@ -31,6 +31,7 @@ func main() {
 		Stdout:  os.Stdout,
 		Stderr:  os.Stderr,
 		Version: version,
+		Pages:   appModules,
 	}
 	if err := cli.Run(ctx, env); err != nil {
 		fmt.Fprintln(os.Stderr, "authkit:", err)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/authkit/authkit/app"
 	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/store"
 )
@@ -26,6 +27,9 @@ type Env struct {
 	Stdout  io.Writer
 	Stderr  io.Writer
 	Version string
+	// Pages are the app modules to serve besides the core pages (main
+	// lists them in pages.go).
+	Pages []app.Module
 	// Ready, if set, is called with the listening address once serve
 	// accepts connections (tests use it instead of polling).
 	Ready func(addr string)

@@ -95,7 +95,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	handler := httpapi.New(svc, notes.New(st.DB(), nil), httpapi.Options{
 		InsecureCookies: c.insecureCookies,
 		Health:          st.Ping,
-		Pages:           webui.Handler(env.Version),
+		Pages:           webui.Handler(env.Version, env.Pages...),
 		Logger:          log,
 	})
 

@@ -3,7 +3,7 @@ package httpapi
 import (
 	"net/http"
 
-	"github.com/authkit/authkit/shared"
+	sharednotes "github.com/authkit/authkit/shared/notes"
 )
 
 // The private notes example. Each handler runs behind requireAuth and is
@@ -15,7 +15,7 @@ func (a *API) listNotes(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	resp := shared.NotesResponse{Notes: make([]shared.Note, 0, len(list))}
+	resp := sharednotes.NotesResponse{Notes: make([]sharednotes.Note, 0, len(list))}
 	for i := range list {
 		resp.Notes = append(resp.Notes, list[i].JSON())
 	}
@@ -25,7 +25,7 @@ func (a *API) listNotes(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) createNote(w http.ResponseWriter, r *http.Request) error {
 	p, _ := principalFrom(r.Context())
-	req, err := decode[shared.CreateNoteRequest](w, r)
+	req, err := decode[sharednotes.CreateNoteRequest](w, r)
 	if err != nil {
 		return err
 	}
@@ -33,13 +33,13 @@ func (a *API) createNote(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, shared.NoteResponse{Note: n.JSON()})
+	writeJSON(w, http.StatusCreated, sharednotes.NoteResponse{Note: n.JSON()})
 	return nil
 }
 
 func (a *API) updateNote(w http.ResponseWriter, r *http.Request) error {
 	p, _ := principalFrom(r.Context())
-	req, err := decode[shared.UpdateNoteRequest](w, r)
+	req, err := decode[sharednotes.UpdateNoteRequest](w, r)
 	if err != nil {
 		return err
 	}
@@ -47,7 +47,7 @@ func (a *API) updateNote(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, shared.NoteResponse{Note: n.JSON()})
+	writeJSON(w, http.StatusOK, sharednotes.NoteResponse{Note: n.JSON()})
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/authkit/authkit/shared"
+	sharednotes "github.com/authkit/authkit/shared/notes"
 )
 
 func TestNotes_CRUDScopedToTheCaller(t *testing.T) {
@@ -15,16 +16,16 @@ func TestNotes_CRUDScopedToTheCaller(t *testing.T) {
 	bob := ts.browser()
 	bob.register("bob@example.com", "Bob")
 
-	var created shared.NoteResponse
-	r := ann.do("POST", "/api/notes", shared.CreateNoteRequest{Title: "  Groceries ", Body: "milk"})
+	var created sharednotes.NoteResponse
+	r := ann.do("POST", "/api/notes", sharednotes.CreateNoteRequest{Title: "  Groceries ", Body: "milk"})
 	r.expectStatus(t, http.StatusCreated)
 	r.decode(t, &created)
 	if created.Note.Title != "Groceries" || created.Note.ID == "" || created.Note.CreatedAt.IsZero() {
 		t.Fatalf("note = %+v", created.Note)
 	}
-	ann.do("POST", "/api/notes", shared.CreateNoteRequest{Title: "Second"}).expectStatus(t, http.StatusCreated)
+	ann.do("POST", "/api/notes", sharednotes.CreateNoteRequest{Title: "Second"}).expectStatus(t, http.StatusCreated)
 
-	var list shared.NotesResponse
+	var list sharednotes.NotesResponse
 	ann.do("GET", "/api/notes", nil).decode(t, &list)
 	if len(list.Notes) != 2 || list.Notes[0].Title != "Second" {
 		t.Fatalf("list = %+v", list.Notes)
@@ -38,7 +39,7 @@ func TestNotes_CRUDScopedToTheCaller(t *testing.T) {
 	bob.do("PATCH", path, map[string]string{"title": "Mine now"}).expectError(t, 404, shared.CodeNotFound)
 	bob.do("DELETE", path, nil).expectError(t, 404, shared.CodeNotFound)
 
-	var updated shared.NoteResponse
+	var updated sharednotes.NoteResponse
 	ann.do("PATCH", path, map[string]string{"body": "milk, eggs"}).decode(t, &updated)
 	if updated.Note.Title != "Groceries" || updated.Note.Body != "milk, eggs" || !updated.Note.UpdatedAt.After(created.Note.UpdatedAt) {
 		t.Fatalf("updated = %+v", updated.Note)
@@ -51,17 +52,17 @@ func TestNotes_Errors(t *testing.T) {
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.register("ann@example.com", "Ann")
-	var n shared.NoteResponse
-	b.do("POST", "/api/notes", shared.CreateNoteRequest{Title: "x"}).decode(t, &n)
+	var n sharednotes.NoteResponse
+	b.do("POST", "/api/notes", sharednotes.CreateNoteRequest{Title: "x"}).decode(t, &n)
 	cases := []struct {
 		name, method, path string
 		body               any
 		status             int
 		code               shared.Code
 	}{
-		{"empty title", "POST", "/api/notes", shared.CreateNoteRequest{Title: "   "}, 400, shared.CodeValidationFailed},
-		{"long title", "POST", "/api/notes", shared.CreateNoteRequest{Title: strings.Repeat("t", 201)}, 400, shared.CodeValidationFailed},
-		{"long body", "POST", "/api/notes", shared.CreateNoteRequest{Title: "t", Body: strings.Repeat("b", 10_001)}, 400, shared.CodeValidationFailed},
+		{"empty title", "POST", "/api/notes", sharednotes.CreateNoteRequest{Title: "   "}, 400, shared.CodeValidationFailed},
+		{"long title", "POST", "/api/notes", sharednotes.CreateNoteRequest{Title: strings.Repeat("t", 201)}, 400, shared.CodeValidationFailed},
+		{"long body", "POST", "/api/notes", sharednotes.CreateNoteRequest{Title: "t", Body: strings.Repeat("b", 10_001)}, 400, shared.CodeValidationFailed},
 		{"wrong type", "POST", "/api/notes", `{"title":1}`, 400, shared.CodeInvalidJSON},
 		{"empty patch", "PATCH", "/api/notes/" + n.Note.ID, `{}`, 400, shared.CodeValidationFailed},
 		{"unknown id", "PATCH", "/api/notes/nope", map[string]string{"title": "x"}, 404, shared.CodeNotFound},
@@ -72,5 +73,5 @@ func TestNotes_Errors(t *testing.T) {
 		})
 	}
 	ts.browser().do("GET", "/api/notes", nil).expectError(t, 401, shared.CodeNotAuthenticated)
-	b.do("POST", "/api/notes", shared.CreateNoteRequest{Title: "x"}, shared.CSRFHeader, "").expectError(t, 403, shared.CodeCSRFFailed)
+	b.do("POST", "/api/notes", sharednotes.CreateNoteRequest{Title: "x"}, shared.CSRFHeader, "").expectError(t, 403, shared.CodeCSRFFailed)
 }

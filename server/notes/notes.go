@@ -15,6 +15,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/authkit/authkit/shared"
+	sharednotes "github.com/authkit/authkit/shared/notes"
 )
 
 // Note is a stored note.
@@ -30,8 +31,8 @@ type Note struct {
 }
 
 // JSON converts a stored note to its wire form.
-func (n *Note) JSON() shared.Note {
-	return shared.Note{ID: n.ID, Title: n.Title, Body: n.Body, CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt}
+func (n *Note) JSON() sharednotes.Note {
+	return sharednotes.Note{ID: n.ID, Title: n.Title, Body: n.Body, CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt}
 }
 
 // Service manages notes. Every method is scoped to one user: another
@@ -59,7 +60,7 @@ func (s *Service) List(ctx context.Context, userID string) ([]Note, error) {
 }
 
 // Create adds a note. Errors: validation_failed.
-func (s *Service) Create(ctx context.Context, userID string, req shared.CreateNoteRequest) (*Note, error) {
+func (s *Service) Create(ctx context.Context, userID string, req sharednotes.CreateNoteRequest) (*Note, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
@@ -73,7 +74,7 @@ func (s *Service) Create(ctx context.Context, userID string, req shared.CreateNo
 
 // Update changes a note's title and/or body. Errors: validation_failed,
 // not_found.
-func (s *Service) Update(ctx context.Context, userID, id string, req shared.UpdateNoteRequest) (*Note, error) {
+func (s *Service) Update(ctx context.Context, userID, id string, req sharednotes.UpdateNoteRequest) (*Note, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}

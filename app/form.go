@@ -134,10 +134,10 @@ type Submitter interface {
 // sending ignores the new try; the request is checked with its shared rule
 // first, and when that fails the messages go beside their fields (placed
 // as the server's would be), focus goes to the first of them (WCAG 3.3.1)
-// and nothing is sent; otherwise the
-// request runs in the background while the form is busy. Its answer is
-// then applied by Settle, and focus goes to the first field the server
-// found wrong. e may be the zero Event, for a call from code.
+// and nothing is sent; otherwise the request runs in the background while
+// the form is busy. Its answer is then applied by Settle, and focus goes
+// to the first field the server found wrong. e may be the zero Event, for
+// a sending started by code rather than by the form.
 func (p *Page) Submit(ctx app.Context, e app.Event, s Submitter) {
 	if e.Value != nil {
 		e.PreventDefault()

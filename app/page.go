@@ -10,10 +10,10 @@ import (
 // The page bases. Every page embeds Page, or SignedInPage when it is for
 // signed-in people only, in place of go-app's Compo.
 //
-// Embed them under a lower-case name (type page = app.Page): go-app copies
-// a page's exported fields from a fresh instance when it navigates to the
-// same route with another query, and an exported base would be reset that
-// way, go-app's own state included.
+// Embed them under a lower-case name (type basePage = app.Page): go-app
+// copies a page's exported fields from a fresh instance when it navigates
+// to the same route with another query, and an exported base would be
+// reset that way, go-app's own state included.
 
 // Page is the base of every page: it runs network calls in the background
 // and applies their results, moves focus, and sends forms (Submit).

@@ -20,6 +20,7 @@ import (
 	"github.com/authkit/authkit/server/signing"
 	"github.com/authkit/authkit/server/store/storetest"
 	"github.com/authkit/authkit/shared"
+	sharednotes "github.com/authkit/authkit/shared/notes"
 )
 
 // These tests hold openapi.json to the code: the routes registered in
@@ -195,8 +196,8 @@ var openAPISchemaTypes = map[string]any{
 	"AdminUpdateUserRequest": shared.AdminUpdateUserRequest{},
 	"PasswordResetRequest":   shared.PasswordResetRequest{}, "PasswordResetConfirmRequest": shared.PasswordResetConfirmRequest{},
 	"VerifyEmailRequest": shared.VerifyEmailRequest{}, "Accepted": shared.Accepted{}, "Health": shared.Health{},
-	"Note": shared.Note{}, "NotesResponse": shared.NotesResponse{}, "NoteResponse": shared.NoteResponse{},
-	"CreateNoteRequest": shared.CreateNoteRequest{}, "UpdateNoteRequest": shared.UpdateNoteRequest{},
+	"Note": sharednotes.Note{}, "NotesResponse": sharednotes.NotesResponse{}, "NoteResponse": sharednotes.NoteResponse{},
+	"CreateNoteRequest": sharednotes.CreateNoteRequest{}, "UpdateNoteRequest": sharednotes.UpdateNoteRequest{},
 	"Error": shared.Error{}, "ErrorBody": shared.ErrorBody{},
 	"JWKS": signing.JWKS{}, "JWK": signing.JWK{},
 }

@@ -41,6 +41,7 @@ func main() {
 		Stderr:  os.Stderr,
 		Version: version,
 		Modules: modules,
+		Pages:   appModules,
 	}
 	if err := cli.Run(ctx, env); err != nil {
 		fmt.Fprintln(os.Stderr, "authkit:", err)

@@ -8,8 +8,8 @@ import (
 )
 
 // main is the browser half of the program: it registers the same routes
-// the server prerenders and hands control to go-app.
+// the server prerenders, the modules' included, and hands control to go-app.
 func main() {
-	app.Routes()
+	app.Routes(appModules...)
 	goapp.RunWhenOnBrowser()
 }

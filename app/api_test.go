@@ -240,7 +240,7 @@ func TestClient_NotAuthenticatedWithoutCSRFCookieDoesNotRefresh(t *testing.T) {
 	c := NewClient(srv.URL, srv.Client(), func() string { return "" })
 
 	_, err := c.Me(context.Background())
-	if !hasCode(err, shared.CodeNotAuthenticated) || !isSignedOut(err) {
+	if !HasCode(err, shared.CodeNotAuthenticated) || !isSignedOut(err) {
 		t.Fatalf("Me: %v, want not_authenticated", err)
 	}
 	if got := f.refreshes.Load(); got != 0 {
@@ -257,7 +257,7 @@ func TestClient_NotAuthenticatedWithCSRFCookieTriesARefresh(t *testing.T) {
 	c := NewClient(srv.URL, srv.Client(), func() string { return "csrf-1" })
 
 	_, err := c.Me(context.Background())
-	if !hasCode(err, shared.CodeNotAuthenticated) {
+	if !HasCode(err, shared.CodeNotAuthenticated) {
 		t.Fatalf("Me: %v, want not_authenticated", err)
 	}
 	if got := f.refreshes.Load(); got != 1 {
@@ -284,7 +284,7 @@ func TestClient_FailedRefreshReportsTheSessionAsOver(t *testing.T) {
 func TestClient_LoginFailureNeverRefreshes(t *testing.T) {
 	f, c := newFakeAPI(t)
 	_, err := c.Login(context.Background(), shared.LoginRequest{Email: "a@b.co", Password: "x"})
-	if !hasCode(err, shared.CodeInvalidCredentials) {
+	if !HasCode(err, shared.CodeInvalidCredentials) {
 		t.Fatalf("Login: %v", err)
 	}
 	if got := describeError(err); got != "Email or password is incorrect." {
@@ -317,7 +317,7 @@ func TestClient_RateLimitSaysHowLongToWait(t *testing.T) {
 	}
 	for wait, want := range cases {
 		_, err := registerWithWait(c, wait)
-		if !hasCode(err, shared.CodeRateLimited) {
+		if !HasCode(err, shared.CodeRateLimited) {
 			t.Fatalf("Retry-After %q: %v", wait, err)
 		}
 		if got := describeError(err); got != want {
@@ -335,7 +335,7 @@ func registerWithWait(c *Client, wait string) (shared.User, error) {
 func TestClient_ErrorPagesThatAreNotJSONGetAPlainMessage(t *testing.T) {
 	_, c := newFakeAPI(t)
 	_, err := c.Sessions(context.Background())
-	if !hasCode(err, shared.CodeUnavailable) {
+	if !HasCode(err, shared.CodeUnavailable) {
 		t.Fatalf("Sessions: %v, want unavailable", err)
 	}
 	if got := describeError(err); got == "" || got[0] == '<' {

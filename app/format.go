@@ -14,10 +14,12 @@ func formatDate(t time.Time) string { return t.Local().Format("2 January 2006") 
 
 func formatShortDate(t time.Time) string { return t.Local().Format("2 Jan 2006") }
 
-func formatDateTime(t time.Time) string { return t.Local().Format("2 Jan 2006, 15:04") }
+// FormatDateTime is a date and time of day, for when something happened.
+func FormatDateTime(t time.Time) string { return t.Local().Format("2 Jan 2006, 15:04") }
 
-// timeTag shows t as text, with the exact instant in datetime for machines.
-func timeTag(t time.Time, format func(time.Time) string) app.UI {
+// TimeTag shows t as text written by format, with the exact instant in
+// datetime for machines.
+func TimeTag(t time.Time, format func(time.Time) string) app.UI {
 	return app.Time().DateTime("%s", t.UTC().Format(time.RFC3339)).Text(format(t))
 }
 

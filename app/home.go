@@ -22,8 +22,8 @@ func (p *homePage) OnNav(ctx app.Context) {
 	if app.IsServer {
 		return
 	}
-	p.background(ctx, func() func(app.Context) {
-		user, err := p.api.Me(ctx)
+	p.Background(ctx, func() func(app.Context) {
+		user, err := p.api.CurrentUser(ctx)
 		return func(ctx app.Context) {
 			p.known = true
 			if err == nil {
@@ -34,7 +34,7 @@ func (p *homePage) OnNav(ctx app.Context) {
 }
 
 func (p *homePage) Render() app.UI {
-	return chrome{path: "/", user: p.user, known: p.known}.render(
+	return Chrome{Path: "/", User: p.user, Known: p.known}.Render(
 		app.Section().Class("hero").Body(
 			app.H1().Text("Accounts for your Go app, in one binary"),
 			app.P().Class("lead").Text(

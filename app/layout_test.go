@@ -111,11 +111,11 @@ func TestFormErrors_PlaceEachMessageBesideItsField(t *testing.T) {
 			if len(got) != len(tc.wantFields) || !maps.Equal(got, tc.wantFields) {
 				t.Errorf("fields = %v, want %v", got, tc.wantFields)
 			}
-			if n.text != tc.wantNotice {
-				t.Errorf("notice = %q, want %q", n.text, tc.wantNotice)
+			if n.Text != tc.wantNotice {
+				t.Errorf("notice = %q, want %q", n.Text, tc.wantNotice)
 			}
-			if tc.wantNotice != "" && n.kind != "error" {
-				t.Errorf("notice kind = %q, want error", n.kind)
+			if tc.wantNotice != "" && n.Kind != "error" {
+				t.Errorf("notice kind = %q, want error", n.Kind)
 			}
 		})
 	}
@@ -123,7 +123,7 @@ func TestFormErrors_PlaceEachMessageBesideItsField(t *testing.T) {
 
 func TestFormErrors_WrongPasswordShowsOnCurrentPassword(t *testing.T) {
 	got, n := formErrors(shared.NewError(shared.CodeWrongPassword, "Your current password is not right."), passwordFields)
-	if got["current_password"] != "Your current password is not right." || n.kind != "" {
+	if got["current_password"] != "Your current password is not right." || n.Kind != "" {
 		t.Errorf("fields %v, notice %+v", got, n)
 	}
 }

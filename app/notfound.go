@@ -12,7 +12,7 @@ func (p *notFoundPage) OnNav(ctx app.Context) {
 }
 
 func (p *notFoundPage) Render() app.UI {
-	return chrome{known: false}.render(
+	return Chrome{Known: false}.Render(
 		app.Section().ID("not-found").Class("card narrow").Body(
 			app.H1().Text("Page not found"),
 			app.P().Text("There is nothing at this address. It may have moved, or the link may have a typo."),

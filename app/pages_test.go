@@ -1,15 +1,13 @@
 package app
 
 import (
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/maxence-charriere/go-app/v10/pkg/app"
+	"github.com/authkit/authkit/app/internal/pagetest"
 )
 
 // These tests read the pages as the server prerenders them: the HTML a
@@ -18,15 +16,7 @@ import (
 func prerender(t *testing.T, path string) (int, string) {
 	t.Helper()
 	Routes()
-	h := &app.Handler{Name: "authkit", Title: "authkit"}
-	req := httptest.NewRequest(http.MethodGet, path, nil)
-	// A browser with a session sends its cookies with the page request;
-	// the prerender must not use them.
-	req.AddCookie(&http.Cookie{Name: "__Host-access_token", Value: "eyJhbGciOi.secret.sig"})
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	body, _ := io.ReadAll(rec.Body)
-	return rec.Code, string(body)
+	return pagetest.Prerender(t, path)
 }
 
 func TestPages_PrerenderWithoutUserData(t *testing.T) {
@@ -107,7 +97,7 @@ func TestForms_FieldsAreLabelledTypedAndNamed(t *testing.T) {
 	}
 	for path, specs := range cases {
 		_, body := prerender(t, path)
-		inputs := tagsByID(body, "input")
+		inputs := pagetest.TagsByID(body, "input")
 		for _, want := range specs {
 			got, ok := inputs[want.name]
 			if !ok {
@@ -124,27 +114,6 @@ func TestForms_FieldsAreLabelledTypedAndNamed(t *testing.T) {
 			}
 		}
 	}
-}
-
-var (
-	tagPattern  = regexp.MustCompile(`<(\w+)((?:\s+[\w-]+(?:="[^"]*")?)*)\s*/?>`)
-	attrPattern = regexp.MustCompile(`([\w-]+)(?:="([^"]*)")?`)
-)
-
-// tagsByID returns the attributes of each tag element in html, by id.
-func tagsByID(html, tag string) map[string]map[string]string {
-	found := map[string]map[string]string{}
-	for _, m := range tagPattern.FindAllStringSubmatch(html, -1) {
-		if m[1] != tag {
-			continue
-		}
-		attrs := map[string]string{}
-		for _, a := range attrPattern.FindAllStringSubmatch(m[2], -1) {
-			attrs[a[1]] = a[2]
-		}
-		found[attrs["id"]] = attrs
-	}
-	return found
 }
 
 func queryNext(t *testing.T, rawURL string) string {

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"context"
+
 	"github.com/authkit/authkit/shared"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
@@ -11,37 +13,32 @@ var (
 	passwordFields = []string{"current_password", "new_password"}
 )
 
-// profilePage is /profile: the account's details, a form to rename it, a
-// form to change its password, its sessions (profile_sessions.go) and the
-// ways to sign out. Signed-out visitors are sent to the login form.
+// profilePage is /profile: the account's details, a form to rename it
+// and one to change its password (profile_forms.go), its sessions and the
+// ways to sign out (profile_sessions.go). Signed-out visitors are sent to
+// the login form.
 type profilePage struct {
-	basePage
-	api *Client
+	signedInPage
 
-	user    *shared.User
-	loadErr error
+	resend       Form // the button that mails a new confirmation link
+	nameForm     Form
+	passwordForm Form
 
-	name       string
-	nameErrs   map[string]string
-	nameNotice notice
-	savingName bool
+	sessions    []shared.Session
+	sessionsErr error
+	revocation  Form   // the sessions' notice, and the sign-out of one in flight
+	revoking    string // id of the session being signed out
 
-	currentPassword, newPassword string
-	revealCurrent, revealNew     bool
-	passwordErrs                 map[string]string
-	passwordNotice               notice
-	savingPassword               bool
+	signOutForm Form   // the Log out buttons
+	signingOut  string // "this" or "all": which button runs
+}
 
-	sessions       []shared.Session
-	sessionsErr    error
-	sessionsNotice notice
-	revoking       string // id of the session being signed out
-
-	signingOut    string // "this" or "all" while a logout runs
-	signOutNotice notice
-
-	resending    bool // a new confirmation link is being requested
-	verifyNotice notice
+func newProfilePage(api *Client) *profilePage {
+	return &profilePage{
+		signedInPage: NewSignedInPage(api, "/profile"),
+		nameForm:     NewForm(nameFields...),
+		passwordForm: NewForm(passwordFields...),
+	}
 }
 
 func (p *profilePage) OnNav(ctx app.Context) {
@@ -49,44 +46,27 @@ func (p *profilePage) OnNav(ctx app.Context) {
 	if app.IsServer {
 		return
 	}
-	p.load(ctx)
+	p.Load(ctx, p.loadSessions)
 }
 
-// load fetches the user, then their sessions.
-func (p *profilePage) load(ctx app.Context) {
-	p.loadErr = nil
-	p.background(ctx, func() func(app.Context) {
-		user, err := p.api.Me(ctx)
-		var sessions []shared.Session
-		var sessionsErr error
-		if err == nil {
-			sessions, sessionsErr = p.api.Sessions(ctx)
-		}
-		return func(ctx app.Context) {
-			switch {
-			case isSignedOut(err):
-				redirect(loginURL("/profile"))
-			case err != nil:
-				p.loadErr = err
-			default:
-				p.user, p.name = &user, user.Name
-				p.sessions, p.sessionsErr = sessions, sessionsErr
-			}
-		}
-	})
+// loadSessions fetches the sessions with the user. A failure to list them
+// shows in their card (with a retry) rather than failing the page.
+func (p *profilePage) loadSessions(ctx context.Context) (func(app.Context), error) {
+	sessions, err := p.API.Sessions(ctx)
+	if isSignedOut(err) {
+		return nil, err
+	}
+	return func(app.Context) {
+		p.nameForm.Set("name", p.User.Name)
+		p.sessions, p.sessionsErr = sessions, err
+	}, nil
 }
-
-func (p *profilePage) onRetry(ctx app.Context, e app.Event) { p.load(ctx) }
 
 func (p *profilePage) Render() app.UI {
-	page := chrome{path: "/profile", user: p.user, known: p.user != nil}
-	switch {
-	case p.loadErr != nil:
-		return page.render(app.H1().Text("Your profile"), loadFailed(p.loadErr, p.onRetry))
-	case p.user == nil:
-		return page.render(app.H1().Text("Your profile"), loading("Loading your profile…"))
+	if waiting := p.Waiting("Loading your profile…"); waiting != nil {
+		return p.Chrome().Render(app.H1().Text("Your profile"), waiting)
 	}
-	return page.render(
+	return p.Chrome().Render(
 		app.H1().Text("Your profile"),
 		p.renderAccount(),
 		p.renderNameForm(),
@@ -97,12 +77,12 @@ func (p *profilePage) Render() app.UI {
 }
 
 func (p *profilePage) renderAccount() app.UI {
-	u := p.user
+	u := p.User
 	lastLogin := app.UI(app.Text("Never"))
 	if u.LastLogin != nil {
-		lastLogin = timeTag(*u.LastLogin, formatDateTime)
+		lastLogin = TimeTag(*u.LastLogin, FormatDateTime)
 	}
-	return app.Section().Class("card").Aria("labelledby", "account-heading").Body(
+	card := []app.UI{
 		app.H2().ID("account-heading").Text("Account"),
 		app.Dl().ID("account").Class("details").Body(
 			app.Dt().Text("Name"), app.Dd().ID("account-name").Text(u.Name),
@@ -112,223 +92,39 @@ func (p *profilePage) renderAccount() app.UI {
 					return app.Span().ID("email-unconfirmed").Class("badge no").Text("Not confirmed")
 				}),
 			),
-			app.Dt().Text("Member since"), app.Dd().ID("account-joined").Body(timeTag(u.DateJoined, formatDate)),
+			app.Dt().Text("Member since"), app.Dd().ID("account-joined").Body(TimeTag(u.DateJoined, formatDate)),
 			app.Dt().Text("Last login"), app.Dd().ID("account-last-login").Body(lastLogin),
 		),
-		app.P().Class("aside").Body(
-			app.Text("Keep private notes, visible only to you, on "),
-			app.A().ID("notes-link").Href("/notes").Text("your notes page"),
-			app.Text("."),
-		),
-		app.If(!u.EmailVerified, p.renderConfirmEmail),
-	)
+	}
+	for _, m := range modules {
+		if m.ProfileAside != nil {
+			card = append(card, m.ProfileAside())
+		}
+	}
+	card = append(card, app.If(!u.EmailVerified, p.renderConfirmEmail))
+	return app.Section().Class("card").Aria("labelledby", "account-heading").Body(card...)
 }
 
 // renderConfirmEmail offers a new confirmation link to someone who has not
 // used the one mailed at sign-up.
 func (p *profilePage) renderConfirmEmail() app.UI {
 	return app.Div().Class("confirm-email").Body(
-		p.verifyNotice.render("verify-notice"),
+		p.resend.Notice.Render("verify-notice"),
 		app.P().Class("muted").Text("Your email address is not confirmed yet. Open the link we mailed you, or ask for a new one."),
-		actionButton("button", "button small", "Send a new link", "Sending…", p.resending, p.onResend).ID("resend-verification"),
+		ActionButton("button", "button small", "Send a new link", "Sending…", p.resend.Busy, p.onResend).ID("resend-verification"),
 	)
 }
 
 func (p *profilePage) onResend(ctx app.Context, e app.Event) {
-	if p.resending {
-		return
-	}
-	p.resending, p.verifyNotice = true, notice{}
-	p.background(ctx, func() func(app.Context) {
-		message, err := p.api.ResendVerification(ctx)
-		return func(ctx app.Context) {
-			p.resending = false
-			switch {
-			case isSignedOut(err):
-				redirect(loginURL("/profile"))
-			case err != nil:
-				p.verifyNotice = errorNotice(err)
-			default:
-				if message == "" {
-					message = "We sent a new link to " + p.user.Email + "."
-				}
-				p.verifyNotice = successNotice(message)
+	p.Submit(ctx, e, Submission[string]{
+		Form: &p.resend,
+		Send: p.API.ResendVerification,
+		Done: func(_ app.Context, message string) {
+			if message == "" {
+				message = "We sent a new link to " + p.User.Email + "."
 			}
-		}
+			p.resend.Notice = SuccessNotice(message)
+		},
+		Failed: p.SessionEnded,
 	})
-}
-
-func (p *profilePage) renderNameForm() app.UI {
-	return app.Section().Class("card").Aria("labelledby", "name-heading").Body(
-		app.H2().ID("name-heading").Text("Edit name"),
-		p.nameNotice.render("profile-notice"),
-		app.Form().ID("profile-form").NoValidate(true).OnSubmit(p.onSaveName).Body(
-			field{
-				name: "name", label: "Name", kind: "text", autocomplete: "name",
-				value: p.name, err: p.nameErrs["name"], onInput: p.onName,
-			}.render(),
-			submitButton("Save name", "Saving…", p.savingName),
-		),
-	)
-}
-
-func (p *profilePage) onName(ctx app.Context, e app.Event) {
-	p.name = inputValue(ctx)
-	delete(p.nameErrs, "name")
-}
-
-func (p *profilePage) onSaveName(ctx app.Context, e app.Event) {
-	e.PreventDefault()
-	if p.savingName {
-		return
-	}
-	name := p.name
-	req := shared.UpdateProfileRequest{Name: &name}
-	if err := req.Validate(); err != nil {
-		p.nameErrs, p.nameNotice = fieldErrors(err), notice{}
-		p.focusFirstError(nameFields, p.nameErrs)
-		return
-	}
-	p.savingName, p.nameErrs, p.nameNotice = true, nil, notice{}
-	p.background(ctx, func() func(app.Context) {
-		user, err := p.api.UpdateProfile(ctx, req)
-		return func(ctx app.Context) {
-			p.savingName = false
-			switch {
-			case isSignedOut(err):
-				redirect(loginURL("/profile"))
-			case err != nil:
-				p.nameErrs, p.nameNotice = formErrors(err, nameFields)
-				p.focusFirstError(nameFields, p.nameErrs)
-			default:
-				p.user, p.name = &user, user.Name
-				p.nameNotice = successNotice("Your name has been saved.")
-			}
-		}
-	})
-}
-
-func (p *profilePage) renderPasswordForm() app.UI {
-	return app.Section().Class("card").Aria("labelledby", "password-heading").Body(
-		app.H2().ID("password-heading").Text("Change password"),
-		app.P().Class("muted").Text("Changing your password signs out all your other devices."),
-		p.passwordNotice.render("password-notice"),
-		app.Form().ID("password-form").NoValidate(true).OnSubmit(p.onChangePassword).Body(
-			field{
-				name: "current_password", label: "Current password", kind: "password", autocomplete: "current-password",
-				value: p.currentPassword, err: p.passwordErrs["current_password"], onInput: p.onCurrentPassword,
-				onReveal: p.onRevealCurrent, revealed: p.revealCurrent,
-			}.render(),
-			field{
-				name: "new_password", label: "New password", kind: "password", autocomplete: "new-password",
-				value: p.newPassword, err: p.passwordErrs["new_password"], onInput: p.onNewPassword,
-				onReveal: p.onRevealNew, revealed: p.revealNew,
-				hint: strengthHint("new_password", p.newPassword, p.user.Email),
-			}.render(),
-			submitButton("Change password", "Saving…", p.savingPassword),
-		),
-	)
-}
-
-func (p *profilePage) onCurrentPassword(ctx app.Context, e app.Event) {
-	p.currentPassword = inputValue(ctx)
-	delete(p.passwordErrs, "current_password")
-}
-
-func (p *profilePage) onNewPassword(ctx app.Context, e app.Event) {
-	p.newPassword = inputValue(ctx)
-	delete(p.passwordErrs, "new_password")
-}
-
-func (p *profilePage) onRevealCurrent(ctx app.Context, e app.Event) {
-	p.revealCurrent = !p.revealCurrent
-}
-func (p *profilePage) onRevealNew(ctx app.Context, e app.Event) { p.revealNew = !p.revealNew }
-
-func (p *profilePage) onChangePassword(ctx app.Context, e app.Event) {
-	e.PreventDefault()
-	if p.savingPassword {
-		return
-	}
-	req := shared.ChangePasswordRequest{CurrentPassword: p.currentPassword, NewPassword: p.newPassword}
-	if err := req.Validate(p.user.Email); err != nil {
-		p.passwordErrs, p.passwordNotice = fieldErrors(err), notice{}
-		p.focusFirstError(passwordFields, p.passwordErrs)
-		return
-	}
-	p.savingPassword, p.passwordErrs, p.passwordNotice = true, nil, notice{}
-	p.background(ctx, func() func(app.Context) {
-		err := p.api.ChangePassword(ctx, req)
-		var sessions []shared.Session
-		var sessionsErr error
-		if err == nil {
-			sessions, sessionsErr = p.api.Sessions(ctx)
-		}
-		return func(ctx app.Context) {
-			p.savingPassword = false
-			switch {
-			case isSignedOut(err):
-				redirect(loginURL("/profile"))
-			case err != nil:
-				p.passwordErrs, p.passwordNotice = formErrors(err, passwordFields)
-				p.focusFirstError(passwordFields, p.passwordErrs)
-			default:
-				p.currentPassword, p.newPassword = "", ""
-				p.clearInputs("current_password", "new_password")
-				p.revealCurrent, p.revealNew = false, false
-				p.passwordNotice = successNotice("Your password has been changed. Your other devices have been signed out.")
-				if sessionsErr == nil {
-					p.sessions = sessions
-				}
-			}
-		}
-	})
-}
-
-func (p *profilePage) renderSignOut() app.UI {
-	return app.Section().Class("card").Aria("labelledby", "signout-heading").Body(
-		app.H2().ID("signout-heading").Text("Sign out"),
-		p.signOutNotice.render("signout-notice"),
-		app.Div().Class("actions").Body(
-			actionButton("button", "button", "Log out", "Signing out…", p.signingOut == "this", p.onLogout).
-				ID("logout"),
-			actionButton("button", "button danger", "Log out everywhere", "Signing out…", p.signingOut == "all", p.onLogoutAll).
-				ID("logout-all"),
-		),
-	)
-}
-
-func (p *profilePage) onLogout(ctx app.Context, e app.Event)    { p.signOut(ctx, "this") }
-func (p *profilePage) onLogoutAll(ctx app.Context, e app.Event) { p.signOut(ctx, "all") }
-
-// signOut ends this session ("this") or all of them ("all"). A session the
-// server already considers over counts as signed out.
-func (p *profilePage) signOut(ctx app.Context, which string) {
-	if p.signingOut != "" {
-		return
-	}
-	p.signingOut, p.signOutNotice = which, notice{}
-	p.background(ctx, func() func(app.Context) {
-		logout := p.api.Logout
-		if which == "all" {
-			logout = p.api.LogoutAll
-		}
-		err := logout(ctx)
-		return func(ctx app.Context) {
-			p.signingOut = ""
-			if err != nil && !isSignedOut(err) {
-				p.signOutNotice = errorNotice(err)
-				return
-			}
-			p.forget()
-			redirect("/login")
-		}
-	})
-}
-
-// forget drops everything the page knows about the account, so nothing of
-// it stays in memory once signed out.
-func (p *profilePage) forget() {
-	p.user, p.sessions = nil, nil
-	p.name, p.currentPassword, p.newPassword = "", "", ""
 }

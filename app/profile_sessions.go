@@ -1,20 +1,21 @@
 package app
 
 import (
+	"context"
 	"slices"
 
 	"github.com/authkit/authkit/shared"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
-// The profile page's list of sessions: one per signed-in device, each of
-// which can be signed out from here.
+// The profile page's list of sessions, one per signed-in device, each of
+// which can be signed out from here; and the ways to sign this one out.
 
 func (p *profilePage) renderSessions() app.UI {
 	var list app.UI
 	switch {
 	case p.sessionsErr != nil:
-		list = loadFailed(p.sessionsErr, p.onReloadSessions)
+		list = LoadFailed(p.sessionsErr, p.onReloadSessions)
 	case len(p.sessions) == 0:
 		list = app.P().Class("muted").Text("No active sessions.")
 	default:
@@ -24,7 +25,7 @@ func (p *profilePage) renderSessions() app.UI {
 	}
 	return app.Section().Class("card").Aria("labelledby", "sessions-heading").Body(
 		app.H2().ID("sessions-heading").Text("Where you're signed in"),
-		p.sessionsNotice.render("sessions-notice"),
+		p.revocation.Notice.Render("sessions-notice"),
 		list,
 	)
 }
@@ -38,58 +39,61 @@ func (p *profilePage) renderSession(s shared.Session) app.UI {
 			}),
 			app.Div().Class("session-meta").Body(
 				app.Span().Class("session-ip").Textf("IP %s", orUnknown(s.IP)),
-				app.Span().Body(app.Text("Signed in "), timeTag(s.CreatedAt, formatDateTime)),
-				app.Span().Body(app.Text("Last used "), timeTag(s.LastUsedAt, formatDateTime)),
+				app.Span().Body(app.Text("Signed in "), TimeTag(s.CreatedAt, FormatDateTime)),
+				app.Span().Body(app.Text("Last used "), TimeTag(s.LastUsedAt, FormatDateTime)),
 			),
 		),
 		// The scope ties each handler to its session, so go-app does not
 		// keep a stale closure when the list changes (EventScope).
-		actionButton("button", "button small", "Sign out", "Signing out…", p.revoking == s.ID,
-			func(ctx app.Context, e app.Event) { p.revoke(ctx, s) }, app.EventScope(s.ID)).
-			Aria("label", "Sign out "+describeUserAgent(s.UserAgent)+", last used "+formatDateTime(s.LastUsedAt)),
+		ActionButton("button", "button small", "Sign out", "Signing out…", p.revocation.Busy && p.revoking == s.ID,
+			func(ctx app.Context, e app.Event) { p.revoke(ctx, e, s) }, app.EventScope(s.ID)).
+			Aria("label", "Sign out "+describeUserAgent(s.UserAgent)+", last used "+FormatDateTime(s.LastUsedAt)),
 	)
 }
 
 func (p *profilePage) onReloadSessions(ctx app.Context, e app.Event) {
 	p.sessionsErr = nil
-	p.background(ctx, func() func(app.Context) {
-		sessions, err := p.api.Sessions(ctx)
+	p.Background(ctx, func() func(app.Context) {
+		sessions, err := p.API.Sessions(ctx)
 		return func(ctx app.Context) {
-			if isSignedOut(err) {
-				redirect(loginURL("/profile"))
-				return
+			if !p.SessionEnded(ctx, err) {
+				p.sessions, p.sessionsErr = sessions, err
 			}
-			p.sessions, p.sessionsErr = sessions, err
 		}
 	})
 }
 
 // revoke signs one session out. Signing out this device's session is a
 // logout, and ends at the login form.
-func (p *profilePage) revoke(ctx app.Context, s shared.Session) {
-	if p.revoking != "" {
+func (p *profilePage) revoke(ctx app.Context, e app.Event, s shared.Session) {
+	if p.revocation.Busy {
 		return
 	}
 	if s.Current {
-		p.signOut(ctx, "this")
+		p.signOut(ctx, e, "this")
 		return
 	}
-	p.revoking, p.sessionsNotice = s.ID, notice{}
-	p.background(ctx, func() func(app.Context) {
-		err := p.api.RevokeSession(ctx, s.ID)
-		return func(ctx app.Context) {
-			p.revoking = ""
+	p.revoking = s.ID
+	p.Submit(ctx, e, Submission[struct{}]{
+		Form: &p.revocation,
+		Send: func(ctx context.Context) (struct{}, error) { return struct{}{}, p.API.RevokeSession(ctx, s.ID) },
+		Done: func(app.Context, struct{}) { p.revoked(s) },
+		Failed: func(ctx app.Context, err error) bool {
 			switch {
-			case isSignedOut(err):
-				redirect(loginURL("/profile"))
-			case err != nil && !hasCode(err, shared.CodeNotFound):
-				p.sessionsNotice = errorNotice(err)
-			default: // not_found: it had already ended
-				p.sessions = slices.DeleteFunc(p.sessions, func(x shared.Session) bool { return x.ID == s.ID })
-				p.sessionsNotice = successNotice("Signed out " + describeUserAgent(s.UserAgent) + ".")
+			case p.SessionEnded(ctx, err):
+			case HasCode(err, shared.CodeNotFound): // it had already ended
+				p.revoked(s)
+			default:
+				return false
 			}
-		}
+			return true
+		},
 	})
+}
+
+func (p *profilePage) revoked(s shared.Session) {
+	p.sessions = slices.DeleteFunc(p.sessions, func(x shared.Session) bool { return x.ID == s.ID })
+	p.revocation.Notice = SuccessNotice("Signed out " + describeUserAgent(s.UserAgent) + ".")
 }
 
 func orUnknown(s string) string {
@@ -97,4 +101,55 @@ func orUnknown(s string) string {
 		return "unknown"
 	}
 	return s
+}
+
+func (p *profilePage) renderSignOut() app.UI {
+	busy := func(which string) bool { return p.signOutForm.Busy && p.signingOut == which }
+	return app.Section().Class("card").Aria("labelledby", "signout-heading").Body(
+		app.H2().ID("signout-heading").Text("Sign out"),
+		p.signOutForm.Notice.Render("signout-notice"),
+		app.Div().Class("actions").Body(
+			ActionButton("button", "button", "Log out", "Signing out…", busy("this"), p.onLogout).
+				ID("logout"),
+			ActionButton("button", "button danger", "Log out everywhere", "Signing out…", busy("all"), p.onLogoutAll).
+				ID("logout-all"),
+		),
+	)
+}
+
+func (p *profilePage) onLogout(ctx app.Context, e app.Event)    { p.signOut(ctx, e, "this") }
+func (p *profilePage) onLogoutAll(ctx app.Context, e app.Event) { p.signOut(ctx, e, "all") }
+
+// signOut ends this session ("this") or all of them ("all"). A session the
+// server already considers over counts as signed out.
+func (p *profilePage) signOut(ctx app.Context, e app.Event, which string) {
+	if p.signOutForm.Busy {
+		return
+	}
+	logout := p.API.Logout
+	if which == "all" {
+		logout = p.API.LogoutAll
+	}
+	p.signingOut = which
+	p.Submit(ctx, e, Submission[struct{}]{
+		Form: &p.signOutForm,
+		Send: func(ctx context.Context) (struct{}, error) { return struct{}{}, logout(ctx) },
+		Done: func(app.Context, struct{}) { p.signedOut() },
+		Failed: func(_ app.Context, err error) bool {
+			if !isSignedOut(err) {
+				return false
+			}
+			p.signedOut()
+			return true
+		},
+	})
+}
+
+// signedOut drops everything the page knows about the account, so nothing
+// of it stays in memory, and goes to the login form.
+func (p *profilePage) signedOut() {
+	p.User, p.sessions = nil, nil
+	p.nameForm.Reset(nil)
+	p.passwordForm.Reset(nil)
+	redirect("/login")
 }

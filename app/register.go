@@ -1,24 +1,22 @@
 package app
 
 import (
+	"context"
+
 	"github.com/authkit/authkit/shared"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
-
-// registerFields are the sign-up form's fields, in the order focus visits them.
-var registerFields = []string{"name", "email", "password"}
 
 // registerPage is /register. A new account is signed in at once, so success
 // goes straight to /profile.
 type registerPage struct {
 	basePage
-	api *Client
+	api  *Client
+	form Form
+}
 
-	name, email, password string
-	revealed              bool
-	errs                  map[string]string
-	notice                notice
-	busy                  bool
+func newRegisterPage(api *Client) *registerPage {
+	return &registerPage{api: api, form: NewForm("name", "email", "password")}
 }
 
 func (p *registerPage) OnNav(ctx app.Context) {
@@ -26,10 +24,10 @@ func (p *registerPage) OnNav(ctx app.Context) {
 	if app.IsServer {
 		return
 	}
-	p.background(ctx, func() func(app.Context) {
-		_, err := p.api.Me(ctx)
+	p.Background(ctx, func() func(app.Context) {
+		_, err := p.api.CurrentUser(ctx)
 		return func(ctx app.Context) {
-			if err == nil && !p.busy {
+			if err == nil && !p.form.Busy {
 				redirect("/profile")
 			}
 		}
@@ -37,26 +35,20 @@ func (p *registerPage) OnNav(ctx app.Context) {
 }
 
 func (p *registerPage) Render() app.UI {
-	return chrome{path: "/register", known: true}.render(
+	password := p.form.Value("password")
+	return Chrome{Path: "/register", Known: true}.Render(
 		app.Section().Class("card narrow").Body(
 			app.H1().Text("Create your account"),
-			p.notice.render("register-notice"),
+			p.form.Notice.Render("register-notice"),
 			app.Form().ID("register-form").NoValidate(true).OnSubmit(p.onSubmit).Body(
-				field{
-					name: "name", label: "Name", kind: "text", autocomplete: "name",
-					value: p.name, err: p.errs["name"], onInput: p.onName,
-				}.render(),
-				field{
-					name: "email", label: "Email", kind: "email", autocomplete: "email",
-					value: p.email, err: p.errs["email"], onInput: p.onEmail,
-				}.render(),
-				field{
-					name: "password", label: "Password", kind: "password", autocomplete: "new-password",
-					value: p.password, err: p.errs["password"], onInput: p.onPassword,
-					onReveal: p.onReveal, revealed: p.revealed,
-					hint: strengthHint("password", p.password, shared.NormalizeEmail(p.email)),
-				}.render(),
-				submitButton("Create account", "Creating account…", p.busy),
+				p.form.Input(Field{Name: "name", Label: "Name", Kind: "text", Autocomplete: "name"}),
+				p.form.Input(Field{Name: "email", Label: "Email", Kind: "email", Autocomplete: "email"}),
+				p.form.Input(Field{
+					Name: "password", Label: "Password", Kind: "password", Autocomplete: "new-password",
+					Revealable: true,
+					Hint:       strengthHint("password", password, shared.NormalizeEmail(p.form.Value("email"))),
+				}),
+				SubmitButton("Create account", "Creating account…", p.form.Busy),
 			),
 			app.P().Class("aside").Body(
 				app.Text("Already have an account? "),
@@ -66,47 +58,16 @@ func (p *registerPage) Render() app.UI {
 	)
 }
 
-func (p *registerPage) onName(ctx app.Context, e app.Event) {
-	p.name = inputValue(ctx)
-	delete(p.errs, "name")
-}
-
-func (p *registerPage) onEmail(ctx app.Context, e app.Event) {
-	p.email = inputValue(ctx)
-	delete(p.errs, "email")
-}
-
-func (p *registerPage) onPassword(ctx app.Context, e app.Event) {
-	p.password = inputValue(ctx)
-	delete(p.errs, "password")
-}
-
-func (p *registerPage) onReveal(ctx app.Context, e app.Event) { p.revealed = !p.revealed }
-
 func (p *registerPage) onSubmit(ctx app.Context, e app.Event) {
-	e.PreventDefault()
-	if p.busy {
-		return
-	}
-	req := shared.RegisterRequest{Name: p.name, Email: p.email, Password: p.password}
-	if err := req.Validate(); err != nil {
-		p.errs, p.notice = fieldErrors(err), notice{}
-		p.focusFirstError(registerFields, p.errs)
-		return
-	}
-	p.busy, p.errs, p.notice = true, nil, notice{}
-	p.background(ctx, func() func(app.Context) {
-		_, err := p.api.Register(ctx, req)
-		return func(ctx app.Context) {
-			p.busy = false
-			if err != nil {
-				p.errs, p.notice = formErrors(err, registerFields)
-				p.focusFirstError(registerFields, p.errs)
-				return
-			}
-			p.password = ""
+	req := shared.RegisterRequest{Name: p.form.Value("name"), Email: p.form.Value("email"), Password: p.form.Value("password")}
+	p.Submit(ctx, e, Submission[shared.User]{
+		Form:     &p.form,
+		Validate: req.Validate,
+		Send:     func(ctx context.Context) (shared.User, error) { return p.api.Register(ctx, req) },
+		Done: func(app.Context, shared.User) {
+			p.form.Set("password", "")
 			redirect("/profile")
-		}
+		},
 	})
 }
 

@@ -1,27 +1,25 @@
 package app
 
 import (
+	"context"
+
 	"github.com/authkit/authkit/shared"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
-
-// resetFields are the fields of the form that sets a new password.
-var resetFields = []string{"new_password"}
 
 // resetPasswordPage is /reset-password?token=…, where the link in a reset
 // email leads. A reset ends every session of the account, so success
 // leads to the login form.
 type resetPasswordPage struct {
 	basePage
-	api *Client
+	api     *Client
+	form    Form
+	done    bool
+	badLink bool // the link is incomplete, used or expired
+}
 
-	newPassword string
-	revealed    bool
-	errs        map[string]string
-	notice      notice
-	busy        bool
-	done        bool
-	badLink     bool // the link is incomplete, used or expired
+func newResetPasswordPage(api *Client) *resetPasswordPage {
+	return &resetPasswordPage{api: api, form: NewForm("new_password")}
 }
 
 func (p *resetPasswordPage) OnNav(ctx app.Context) {
@@ -29,11 +27,18 @@ func (p *resetPasswordPage) OnNav(ctx app.Context) {
 	if app.IsServer {
 		return
 	}
-	// Say at once when the link lost its token, in the contract's words.
+	p.checkLink(ctx)
+}
+
+// checkLink says at once when the link lost its token, in the contract's
+// words, and reports whether the token passes.
+func (p *resetPasswordPage) checkLink(ctx app.Context) bool {
 	req := shared.PasswordResetConfirmRequest{Token: p.token(ctx)}
 	if msg := fieldErrors(req.Validate())["token"]; msg != "" {
-		p.badLink, p.notice = true, notice{kind: "error", text: msg}
+		p.badLink, p.form.Notice = true, Notice{Kind: "error", Text: msg}
+		return false
 	}
+	return true
 }
 
 // token is the reset token from the page's address.
@@ -57,62 +62,44 @@ func (p *resetPasswordPage) Render() app.UI {
 		)
 	default:
 		body = app.Form().ID("reset-password-form").NoValidate(true).OnSubmit(p.onSubmit).Body(
-			field{
-				name: "new_password", label: "New password", kind: "password", autocomplete: "new-password",
-				value: p.newPassword, err: p.errs["new_password"], onInput: p.onNewPassword,
-				onReveal: p.onReveal, revealed: p.revealed,
-				hint: strengthHint("new_password", p.newPassword, ""),
-			}.render(),
-			submitButton("Set new password", "Saving…", p.busy),
+			p.form.Input(Field{
+				Name: "new_password", Label: "New password", Kind: "password", Autocomplete: "new-password",
+				Revealable: true,
+				Hint:       strengthHint("new_password", p.form.Value("new_password"), ""),
+			}),
+			SubmitButton("Set new password", "Saving…", p.form.Busy),
 		)
 	}
-	return chrome{path: "/reset-password", known: true}.render(
+	return Chrome{Path: "/reset-password", Known: true}.Render(
 		app.Section().Class("card narrow").Body(
 			app.H1().Text("Choose a new password"),
-			p.notice.render("reset-notice"),
+			p.form.Notice.Render("reset-notice"),
 			body,
 		),
 	)
 }
 
-func (p *resetPasswordPage) onNewPassword(ctx app.Context, e app.Event) {
-	p.newPassword = inputValue(ctx)
-	delete(p.errs, "new_password")
-}
-
-func (p *resetPasswordPage) onReveal(ctx app.Context, e app.Event) { p.revealed = !p.revealed }
-
 func (p *resetPasswordPage) onSubmit(ctx app.Context, e app.Event) {
-	e.PreventDefault()
-	if p.busy {
+	if !p.checkLink(ctx) {
+		e.PreventDefault()
 		return
 	}
-	req := shared.PasswordResetConfirmRequest{Token: p.token(ctx), NewPassword: p.newPassword}
-	if err := req.Validate(); err != nil {
-		errs := fieldErrors(err)
-		if msg := errs["token"]; msg != "" {
-			p.badLink, p.notice = true, notice{kind: "error", text: msg}
-			return
-		}
-		p.errs, p.notice = errs, notice{}
-		p.focusFirstError(resetFields, p.errs)
-		return
-	}
-	p.busy, p.errs, p.notice = true, nil, notice{}
-	p.background(ctx, func() func(app.Context) {
-		err := p.api.ResetPassword(ctx, req)
-		return func(ctx app.Context) {
-			p.busy = false
-			switch {
-			case hasCode(err, shared.CodeInvalidToken):
-				p.badLink, p.notice = true, errorNotice(err)
-			case err != nil:
-				p.errs, p.notice = formErrors(err, resetFields)
-				p.focusFirstError(resetFields, p.errs)
-			default:
-				p.newPassword, p.done = "", true
-				p.notice = successNotice("Your password has been changed, and every device signed out. Log in with your new password.")
+	req := shared.PasswordResetConfirmRequest{Token: p.token(ctx), NewPassword: p.form.Value("new_password")}
+	p.Submit(ctx, e, Submission[struct{}]{
+		Form:     &p.form,
+		Validate: req.Validate,
+		Send:     func(ctx context.Context) (struct{}, error) { return struct{}{}, p.api.ResetPassword(ctx, req) },
+		Done: func(app.Context, struct{}) {
+			p.form.Set("new_password", "")
+			p.done = true
+			p.form.Notice = SuccessNotice("Your password has been changed, and every device signed out. Log in with your new password.")
+		},
+		Failed: func(_ app.Context, err error) bool {
+			if !HasCode(err, shared.CodeInvalidToken) {
+				return false
 			}
-		}
+			p.badLink, p.form.Notice = true, ErrorNotice(err)
+			return true
+		},
 	})
 }

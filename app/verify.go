@@ -15,7 +15,7 @@ type verifyEmailPage struct {
 	user   *shared.User
 	err    error
 	done   bool
-	notice notice
+	notice Notice
 }
 
 func (p *verifyEmailPage) OnNav(ctx app.Context) {
@@ -33,20 +33,20 @@ func (p *verifyEmailPage) verify(ctx app.Context) {
 	}
 	req := shared.VerifyEmailRequest{Token: token}
 	if err := req.Validate(); err != nil {
-		p.done, p.notice = true, notice{kind: "error", text: fieldErrors(err)["token"]}
+		p.done, p.notice = true, Notice{Kind: "error", Text: fieldErrors(err)["token"]}
 		return
 	}
-	p.done, p.err, p.notice = false, nil, notice{}
-	p.background(ctx, func() func(app.Context) {
+	p.done, p.err, p.notice = false, nil, Notice{}
+	p.Background(ctx, func() func(app.Context) {
 		user, err := p.api.VerifyEmail(ctx, req)
 		return func(ctx app.Context) {
 			p.done, p.err = true, err
 			if err != nil {
-				p.notice = errorNotice(err)
+				p.notice = ErrorNotice(err)
 				return
 			}
 			p.user = &user
-			p.notice = successNotice("Your email address " + user.Email + " is confirmed. Thank you.")
+			p.notice = SuccessNotice("Your email address " + user.Email + " is confirmed. Thank you.")
 		}
 	})
 }
@@ -57,20 +57,20 @@ func (p *verifyEmailPage) Render() app.UI {
 	var next app.UI
 	switch {
 	case !p.done:
-		next = loading("Confirming your email address…")
+		next = Loading("Confirming your email address…")
 	case p.err == nil && p.user != nil:
 		next = app.Div().Class("actions").Body(
 			app.A().ID("go-profile").Class("button primary").Href("/profile").Text("Go to your profile"),
 		)
-	case p.err != nil && !hasCode(p.err, shared.CodeInvalidToken):
+	case p.err != nil && !HasCode(p.err, shared.CodeInvalidToken):
 		next = app.Button().Type("button").ID("retry").Class("button").Text("Try again").OnClick(p.onRetry)
 	default:
 		next = app.P().Class("muted").Text("You can ask for a new link on your profile page, once you are logged in.")
 	}
-	return chrome{path: "/verify-email", user: p.user, known: p.done}.render(
+	return Chrome{Path: "/verify-email", User: p.user, Known: p.done}.Render(
 		app.Section().ID("verify-email").Class("card narrow").Body(
 			app.H1().Text("Confirm your email"),
-			p.notice.render("verify-notice"),
+			p.notice.Render("verify-notice"),
 			next,
 		),
 	)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/authkit/authkit/app"
 	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/server/store"
@@ -30,6 +31,9 @@ type Env struct {
 	// Modules are the features mounted beside the kit's own routes, with
 	// their migrations (main.go lists them, one line each).
 	Modules []httpapi.Module
+	// Pages are the app modules to serve besides the core pages (main
+	// lists them in pages.go).
+	Pages []app.Module
 	// Ready, if set, is called with the listening address once serve
 	// accepts connections (tests use it instead of polling).
 	Ready func(addr string)

@@ -94,7 +94,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	handler, err := httpapi.New(svc, st, httpapi.Options{
 		InsecureCookies: c.insecureCookies,
 		Modules:         env.Modules,
-		Pages:           webui.Handler(env.Version),
+		Pages:           webui.Handler(env.Version, env.Pages...),
 		Logger:          log,
 	})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/store/storetest"
 	"github.com/authkit/authkit/shared"
+	sharednotes "github.com/authkit/authkit/shared/notes"
 )
 
 // fuzzDecode checks one request type's decoder: whatever the body, it
@@ -75,11 +76,11 @@ func FuzzDecodeVerifyEmail(f *testing.F) {
 }
 
 func FuzzDecodeCreateNote(f *testing.F) {
-	fuzzDecode[shared.CreateNoteRequest](f, `{"title":"t","body":"b"}`)
+	fuzzDecode[sharednotes.CreateNoteRequest](f, `{"title":"t","body":"b"}`)
 }
 
 func FuzzDecodeUpdateNote(f *testing.F) {
-	fuzzDecode[shared.UpdateNoteRequest](f, `{"title":"t"}`, `{"body":null}`)
+	fuzzDecode[sharednotes.UpdateNoteRequest](f, `{"title":"t"}`, `{"body":null}`)
 }
 
 // changePassword validates against the account's email, so it gets a

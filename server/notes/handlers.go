@@ -4,7 +4,7 @@ import (
 	"net/http"
 
 	"github.com/authkit/authkit/server/httpapi"
-	"github.com/authkit/authkit/shared"
+	sharednotes "github.com/authkit/authkit/shared/notes"
 )
 
 // handlers are the notes endpoints. Each reads like a story: who is
@@ -17,7 +17,7 @@ func (h handlers) list(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	resp := shared.NotesResponse{Notes: make([]shared.Note, 0, len(list))}
+	resp := sharednotes.NotesResponse{Notes: make([]sharednotes.Note, 0, len(list))}
 	for i := range list {
 		resp.Notes = append(resp.Notes, list[i].JSON())
 	}
@@ -27,7 +27,7 @@ func (h handlers) list(w http.ResponseWriter, r *http.Request) error {
 
 func (h handlers) create(w http.ResponseWriter, r *http.Request) error {
 	caller, _ := httpapi.UserFrom(r.Context())
-	req, err := httpapi.Decode[shared.CreateNoteRequest](w, r)
+	req, err := httpapi.Decode[sharednotes.CreateNoteRequest](w, r)
 	if err != nil {
 		return err
 	}
@@ -35,13 +35,13 @@ func (h handlers) create(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httpapi.WriteJSON(w, http.StatusCreated, shared.NoteResponse{Note: n.JSON()})
+	httpapi.WriteJSON(w, http.StatusCreated, sharednotes.NoteResponse{Note: n.JSON()})
 	return nil
 }
 
 func (h handlers) update(w http.ResponseWriter, r *http.Request) error {
 	caller, _ := httpapi.UserFrom(r.Context())
-	req, err := httpapi.Decode[shared.UpdateNoteRequest](w, r)
+	req, err := httpapi.Decode[sharednotes.UpdateNoteRequest](w, r)
 	if err != nil {
 		return err
 	}
@@ -49,7 +49,7 @@ func (h handlers) update(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httpapi.WriteJSON(w, http.StatusOK, shared.NoteResponse{Note: n.JSON()})
+	httpapi.WriteJSON(w, http.StatusOK, sharednotes.NoteResponse{Note: n.JSON()})
 	return nil
 }
 

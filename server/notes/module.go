@@ -14,6 +14,7 @@ import (
 
 	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/shared"
+	sharednotes "github.com/authkit/authkit/shared/notes"
 )
 
 // migrations holds the module's schema history, one file per change named
@@ -42,15 +43,15 @@ func (Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 	return []httpapi.Route{
 		{Pattern: "GET /api/notes", Guard: httpapi.RequireVerified, Name: "listNotes",
 			Summary: "The caller's notes", Description: "Newest first. Part of the private notes example.",
-			Response: shared.NotesResponse{}, Returns: "The caller's notes.", Handler: h.list},
+			Response: sharednotes.NotesResponse{}, Returns: "The caller's notes.", Handler: h.list},
 		{Pattern: "POST /api/notes", Guard: httpapi.RequireVerified, Name: "createNote",
 			Summary:     "Add a note",
 			Description: fmt.Sprintf("An account keeps at most %d notes; past that the answer is `limit_reached`.", MaxNotesPerUser),
-			Request:     shared.CreateNoteRequest{}, Response: shared.NoteResponse{}, Status: http.StatusCreated,
+			Request:     sharednotes.CreateNoteRequest{}, Response: sharednotes.NoteResponse{}, Status: http.StatusCreated,
 			Returns: "The new note.", Errors: []shared.Code{shared.CodeLimitReached}, Handler: h.create},
 		{Pattern: "PATCH /api/notes/{id}", Guard: httpapi.RequireVerified, Name: "updateNote",
 			Summary: "Change a note", Description: "Another user's note answers 404.", Params: idParam,
-			Request: shared.UpdateNoteRequest{}, Response: shared.NoteResponse{}, Returns: "The changed note.",
+			Request: sharednotes.UpdateNoteRequest{}, Response: sharednotes.NoteResponse{}, Returns: "The changed note.",
 			Errors: []shared.Code{shared.CodeNotFound}, Handler: h.update},
 		{Pattern: "DELETE /api/notes/{id}", Guard: httpapi.RequireVerified, Name: "deleteNote",
 			Summary: "Delete a note", Description: "Another user's note answers 404.", Params: idParam,

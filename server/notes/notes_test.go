@@ -8,6 +8,7 @@ import (
 	"github.com/authkit/authkit/server/httpapi/apitest"
 	"github.com/authkit/authkit/server/notes"
 	"github.com/authkit/authkit/shared"
+	sharednotes "github.com/authkit/authkit/shared/notes"
 )
 
 // The notes routes, tested as a fork tests its own module: the real kit
@@ -21,16 +22,16 @@ func TestNotes_CRUDScopedToTheCaller(t *testing.T) {
 	bob := ts.Browser()
 	bob.Register("bob@example.com", "Bob")
 
-	var created shared.NoteResponse
-	r := ann.Do("POST", "/api/notes", shared.CreateNoteRequest{Title: "  Groceries ", Body: "milk"})
+	var created sharednotes.NoteResponse
+	r := ann.Do("POST", "/api/notes", sharednotes.CreateNoteRequest{Title: "  Groceries ", Body: "milk"})
 	r.ExpectStatus(t, http.StatusCreated)
 	r.Decode(t, &created)
 	if created.Note.Title != "Groceries" || created.Note.ID == "" || created.Note.CreatedAt.IsZero() {
 		t.Fatalf("note = %+v", created.Note)
 	}
-	ann.Do("POST", "/api/notes", shared.CreateNoteRequest{Title: "Second"}).ExpectStatus(t, http.StatusCreated)
+	ann.Do("POST", "/api/notes", sharednotes.CreateNoteRequest{Title: "Second"}).ExpectStatus(t, http.StatusCreated)
 
-	var list shared.NotesResponse
+	var list sharednotes.NotesResponse
 	ann.Do("GET", "/api/notes", nil).Decode(t, &list)
 	if len(list.Notes) != 2 || list.Notes[0].Title != "Second" {
 		t.Fatalf("list = %+v", list.Notes)
@@ -44,7 +45,7 @@ func TestNotes_CRUDScopedToTheCaller(t *testing.T) {
 	bob.Do("PATCH", path, map[string]string{"title": "Mine now"}).ExpectError(t, 404, shared.CodeNotFound)
 	bob.Do("DELETE", path, nil).ExpectError(t, 404, shared.CodeNotFound)
 
-	var updated shared.NoteResponse
+	var updated sharednotes.NoteResponse
 	ann.Do("PATCH", path, map[string]string{"body": "milk, eggs"}).Decode(t, &updated)
 	if updated.Note.Title != "Groceries" || updated.Note.Body != "milk, eggs" || !updated.Note.UpdatedAt.After(created.Note.UpdatedAt) {
 		t.Fatalf("updated = %+v", updated.Note)
@@ -57,17 +58,17 @@ func TestNotes_Errors(t *testing.T) {
 	ts := apitest.NewServer(t, apitest.WithModules(notes.Module{}))
 	b := ts.Browser()
 	b.Register("ann@example.com", "Ann")
-	var n shared.NoteResponse
-	b.Do("POST", "/api/notes", shared.CreateNoteRequest{Title: "x"}).Decode(t, &n)
+	var n sharednotes.NoteResponse
+	b.Do("POST", "/api/notes", sharednotes.CreateNoteRequest{Title: "x"}).Decode(t, &n)
 	cases := []struct {
 		name, method, path string
 		body               any
 		status             int
 		code               shared.Code
 	}{
-		{"empty title", "POST", "/api/notes", shared.CreateNoteRequest{Title: "   "}, 400, shared.CodeValidationFailed},
-		{"long title", "POST", "/api/notes", shared.CreateNoteRequest{Title: strings.Repeat("t", 201)}, 400, shared.CodeValidationFailed},
-		{"long body", "POST", "/api/notes", shared.CreateNoteRequest{Title: "t", Body: strings.Repeat("b", 10_001)}, 400, shared.CodeValidationFailed},
+		{"empty title", "POST", "/api/notes", sharednotes.CreateNoteRequest{Title: "   "}, 400, shared.CodeValidationFailed},
+		{"long title", "POST", "/api/notes", sharednotes.CreateNoteRequest{Title: strings.Repeat("t", 201)}, 400, shared.CodeValidationFailed},
+		{"long body", "POST", "/api/notes", sharednotes.CreateNoteRequest{Title: "t", Body: strings.Repeat("b", 10_001)}, 400, shared.CodeValidationFailed},
 		{"wrong type", "POST", "/api/notes", `{"title":1}`, 400, shared.CodeInvalidJSON},
 		{"empty patch", "PATCH", "/api/notes/" + n.Note.ID, `{}`, 400, shared.CodeValidationFailed},
 		{"unknown id", "PATCH", "/api/notes/nope", map[string]string{"title": "x"}, 404, shared.CodeNotFound},
@@ -78,5 +79,5 @@ func TestNotes_Errors(t *testing.T) {
 		})
 	}
 	ts.Browser().Do("GET", "/api/notes", nil).ExpectError(t, 401, shared.CodeNotAuthenticated)
-	b.Do("POST", "/api/notes", shared.CreateNoteRequest{Title: "x"}, shared.CSRFHeader, "").ExpectError(t, 403, shared.CodeCSRFFailed)
+	b.Do("POST", "/api/notes", sharednotes.CreateNoteRequest{Title: "x"}, shared.CSRFHeader, "").ExpectError(t, 403, shared.CodeCSRFFailed)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/shared"
+	sharednotes "github.com/authkit/authkit/shared/notes"
 )
 
 // Note is a stored note. It never goes on the wire as it is: JSON names
@@ -27,8 +28,8 @@ type Note struct {
 }
 
 // JSON converts a stored note to its wire form.
-func (n *Note) JSON() shared.Note {
-	return shared.Note{ID: n.ID, Title: n.Title, Body: n.Body, CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt}
+func (n *Note) JSON() sharednotes.Note {
+	return sharednotes.Note{ID: n.ID, Title: n.Title, Body: n.Body, CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt}
 }
 
 // Service manages notes on the kit's store. Every method is scoped to one
@@ -66,7 +67,7 @@ func (s *Service) List(ctx context.Context, userID string) ([]Note, error) {
 }
 
 // Create adds a note. Errors: validation_failed, limit_reached.
-func (s *Service) Create(ctx context.Context, userID string, req shared.CreateNoteRequest) (*Note, error) {
+func (s *Service) Create(ctx context.Context, userID string, req sharednotes.CreateNoteRequest) (*Note, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
@@ -106,7 +107,7 @@ func (s *Service) checkRoom(ctx context.Context, tx *store.Store, userID string)
 
 // Update changes a note's title and/or body. Errors: validation_failed,
 // not_found.
-func (s *Service) Update(ctx context.Context, userID, id string, req shared.UpdateNoteRequest) (*Note, error) {
+func (s *Service) Update(ctx context.Context, userID, id string, req sharednotes.UpdateNoteRequest) (*Note, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/server/store/storetest"
 	"github.com/authkit/authkit/shared"
+	sharednotes "github.com/authkit/authkit/shared/notes"
 )
 
 // newTestService is the notes service on a fresh, migrated database (SQLite,
@@ -32,7 +33,7 @@ func TestCreate_StopsAtTheQuotaEvenWhenRacing(t *testing.T) {
 	svc, userID := newTestService(t)
 	ctx := context.Background()
 	for i := range MaxNotesPerUser - 5 {
-		if _, err := svc.Create(ctx, userID, shared.CreateNoteRequest{Title: fmt.Sprint("note ", i)}); err != nil {
+		if _, err := svc.Create(ctx, userID, sharednotes.CreateNoteRequest{Title: fmt.Sprint("note ", i)}); err != nil {
 			t.Fatalf("note %d: %v", i, err)
 		}
 	}
@@ -41,7 +42,7 @@ func TestCreate_StopsAtTheQuotaEvenWhenRacing(t *testing.T) {
 	errs := make(chan error, 20)
 	for range 20 {
 		wg.Go(func() {
-			_, err := svc.Create(ctx, userID, shared.CreateNoteRequest{Title: "racing"})
+			_, err := svc.Create(ctx, userID, sharednotes.CreateNoteRequest{Title: "racing"})
 			errs <- err
 		})
 	}

@@ -24,15 +24,16 @@ var goappFiles = map[string]bool{
 	"/manifest.webmanifest": true, "/manifest.json": true, "/app.css": true,
 }
 
-// Handler returns the browser app's handler. version names the release; it
-// keys the service worker's cache, so browsers fetch a new app.wasm exactly
-// when it changes (see releaseVersion).
-func Handler(version string) http.Handler {
-	return newHandler(version, web.FS)
+// Handler returns the browser app's handler, its pages the core's and the
+// modules'. version names the release; it keys the service worker's cache,
+// so browsers fetch a new app.wasm exactly when it changes (see
+// releaseVersion).
+func Handler(version string, modules ...app.Module) http.Handler {
+	return newHandler(version, web.FS, modules...)
 }
 
-func newHandler(version string, files fs.FS) http.Handler {
-	app.Routes()
+func newHandler(version string, files fs.FS, modules ...app.Module) http.Handler {
+	app.Routes(modules...)
 	static := newAssets(files)
 	wasmSize := ""
 	if wasm, ok := static.files["app.wasm"]; ok {

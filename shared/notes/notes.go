@@ -1,13 +1,17 @@
-package shared
+// Package notes is the contract of the private notes example: its request
+// and response types, limits and validation rules, shared by the server and
+// the browser app like the rest of shared. It is a package of its own so
+// that deleting the example deletes it whole (see the README's "Deleting
+// the notes example").
+package notes
 
 import (
 	"strings"
 	"time"
 	"unicode/utf8"
-)
 
-// The private notes example: a small resource that shows every layer a
-// fork touches. See the README's "Deleting the notes example" to remove it.
+	"github.com/authkit/authkit/shared"
+)
 
 // Note limits.
 const (
@@ -80,7 +84,7 @@ func ValidateNoteBody(body string) string {
 // Validate trims the title and checks both fields.
 func (r *CreateNoteRequest) Validate() error {
 	r.Title = strings.TrimSpace(r.Title)
-	var f FieldErrors
+	var f shared.FieldErrors
 	if msg := ValidateNoteTitle(r.Title); msg != "" {
 		f.Add("title", msg)
 	}
@@ -92,7 +96,7 @@ func (r *CreateNoteRequest) Validate() error {
 
 // Validate trims the title and checks the fields present.
 func (r *UpdateNoteRequest) Validate() error {
-	var f FieldErrors
+	var f shared.FieldErrors
 	if r.Title == nil && r.Body == nil {
 		f.Add("title", "Send a title, a body, or both.")
 	}

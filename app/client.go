@@ -1,0 +1,243 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/authkit/authkit/shared"
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// ErrUnreachable reports that a request got no HTTP answer at all: the
+// network is down, the server is not running, or the request timed out.
+// Pages offer to retry; the message people see comes from describeError.
+var ErrUnreachable = errors.New("server unreachable")
+
+// requestTimeout bounds every call, so a page never waits on a spinner for
+// a server that accepted the connection and then went quiet.
+const requestTimeout = 20 * time.Second
+
+// Client is the one typed client of the authkit API, and the only code in
+// the browser app that knows URLs, cookies and headers. Pages call its
+// methods (api.go) and render what comes back; a module's client calls are
+// functions over Call, the same authenticated request.
+//
+// Every method returns nil, an *shared.Error (the server's answer; pages
+// branch on its Code), or an error wrapping ErrUnreachable.
+//
+// Authentication rides on cookies the browser attaches by itself (the
+// access and refresh cookies are HttpOnly, out of this code's reach). The
+// client's own part is CSRF, the double-submit header on every unsafe
+// request (OWASP CSRF Prevention Cheat Sheet), and refreshing an expired
+// access token once per burst of requests.
+type Client struct {
+	base      string
+	http      *http.Client
+	csrfToken func() string
+
+	// The refresh single-flight. Refresh tokens rotate and a reused one
+	// revokes the whole session (RFC 9700 §4.14.2), so two requests that
+	// find the access token expired at the same moment must share one
+	// refresh rather than each spend the same refresh token.
+	mu         sync.Mutex
+	refreshing *refreshCall
+	refreshed  uint64 // successful refreshes so far
+
+	signedIn userCache // the signed-in user, shared by every page (api.go)
+}
+
+// refreshCall is one refresh in flight; done closes when err is final.
+type refreshCall struct {
+	done chan struct{}
+	err  error
+}
+
+// NewClient returns a client for the API at base ("" for the page's own
+// origin), sending requests with hc and reading the CSRF token with
+// csrfToken. Tests pass an httptest server's URL and a cookie jar reader.
+func NewClient(base string, hc *http.Client, csrfToken func() string) *Client {
+	return &Client{base: strings.TrimRight(base, "/"), http: hc, csrfToken: csrfToken}
+}
+
+// NewBrowserClient returns the client the app uses in the browser: same
+// origin, the CSRF token read from document.cookie.
+func NewBrowserClient() *Client {
+	return NewClient("", &http.Client{Timeout: requestTimeout}, documentCSRFToken)
+}
+
+// Call sends an authenticated request to the API: in is encoded as the
+// JSON body (nil for none) and the answer decoded into out (nil to ignore
+// it). When the answer says the access token has lapsed it refreshes the
+// session (once, shared with concurrent callers) and retries the request
+// once. It returns nil, an *shared.Error or an error wrapping
+// ErrUnreachable. Modules build their client calls on it.
+func (c *Client) Call(ctx context.Context, method, path string, in, out any) error {
+	err := c.callOnce(ctx, method, path, in, out)
+	if isSignedOut(err) {
+		// Whoever was signed in is not any more: the next page asks again.
+		c.forgetUser()
+	}
+	return err
+}
+
+func (c *Client) callOnce(ctx context.Context, method, path string, in, out any) error {
+	seen := c.refreshCount()
+	err := c.send(ctx, method, path, in, out)
+	if !c.worthRefreshing(err) {
+		return err
+	}
+	switch rerr := c.refresh(ctx, seen); {
+	case errors.Is(rerr, ErrUnreachable):
+		return rerr
+	case rerr != nil:
+		return err // the session is over; the original 401 says so
+	}
+	return c.send(ctx, method, path, in, out)
+}
+
+// worthRefreshing reports whether err is a 401 a refresh may cure:
+// token_expired always, and not_authenticated when a CSRF cookie is still
+// present, which means a session exists but its access cookie has gone
+// (browsers drop cookies at their Max-Age).
+func (c *Client) worthRefreshing(err error) bool {
+	var apiErr *shared.Error
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	return apiErr.Code == shared.CodeTokenExpired ||
+		apiErr.Code == shared.CodeNotAuthenticated && c.csrfToken() != ""
+}
+
+// refreshCount is how many refreshes have succeeded so far.
+func (c *Client) refreshCount() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.refreshed
+}
+
+// refresh rotates the session's cookies. seen is the refresh count the
+// caller observed before its request went out: if a refresh has succeeded
+// since, the caller's request simply carried the old cookie, and it may
+// retry at once without spending the new refresh token.
+func (c *Client) refresh(ctx context.Context, seen uint64) error {
+	c.mu.Lock()
+	if c.refreshed != seen {
+		c.mu.Unlock()
+		return nil
+	}
+	call := c.refreshing
+	if call == nil {
+		call = &refreshCall{done: make(chan struct{})}
+		c.refreshing = call
+		// The refresh outlives a caller that gives up: the others may
+		// still be waiting for it, and the cookies it sets are needed.
+		go c.runRefresh(context.WithoutCancel(ctx), call)
+	}
+	c.mu.Unlock()
+
+	select {
+	case <-call.done:
+		return call.err
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %v", ErrUnreachable, ctx.Err())
+	}
+}
+
+func (c *Client) runRefresh(ctx context.Context, call *refreshCall) {
+	call.err = c.send(ctx, http.MethodPost, "/api/auth/refresh", nil, nil)
+	c.mu.Lock()
+	if call.err == nil {
+		c.refreshed++
+	}
+	c.refreshing = nil
+	c.mu.Unlock()
+	close(call.done)
+}
+
+// send makes one request and decodes its answer into out (unless out is
+// nil) or into an error.
+func (c *Client) send(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("encoding %s %s: %w", method, path, err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return fmt.Errorf("building %s %s: %w", method, path, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if method != http.MethodGet && method != http.MethodHead {
+		if token := c.csrfToken(); token != "" {
+			req.Header.Set(shared.CSRFHeader, token)
+		}
+	}
+
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrUnreachable, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, shared.MaxBodyBytes))
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrUnreachable, err)
+	}
+
+	if resp.StatusCode >= 400 {
+		return decodeError(resp.StatusCode, resp.Header, data)
+	}
+	if out == nil || resp.StatusCode == http.StatusNoContent {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return &shared.Error{Code: shared.CodeInternal, Message: "The server's answer could not be read. Try again."}
+	}
+	return nil
+}
+
+// documentCSRFToken reads the CSRF cookie the server left readable for
+// this purpose. Outside the browser there is no document and no token.
+func documentCSRFToken() string {
+	if app.IsServer {
+		return ""
+	}
+	doc := app.Window().Get("document")
+	if !doc.Truthy() {
+		return ""
+	}
+	return csrfFromCookies(doc.Get("cookie").String())
+}
+
+// csrfFromCookies picks the CSRF token out of a document.cookie string.
+// The __Host- name wins over the plain one (--insecure-cookies), so a
+// plain cookie planted by a sibling subdomain cannot shadow the real one.
+func csrfFromCookies(cookies string) string {
+	var plain string
+	for part := range strings.SplitSeq(cookies, ";") {
+		name, value, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok {
+			continue
+		}
+		switch name {
+		case shared.HostCookiePrefix + shared.CSRFCookie:
+			return value
+		case shared.CSRFCookie:
+			plain = value
+		}
+	}
+	return plain
+}

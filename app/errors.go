@@ -1,0 +1,96 @@
+package app
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/authkit/authkit/shared"
+)
+
+// How the app reads the API's errors: the *shared.Error a failed answer
+// becomes, the sentence a person sees for any error, and the questions
+// pages ask of an error (is the session over? which code is it?).
+
+// describeError is the sentence a person sees for err.
+func describeError(err error) string {
+	var apiErr *shared.Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, ErrUnreachable):
+		return "Could not reach the server. Check your connection and try again."
+	case errors.As(err, &apiErr) && apiErr.Message != "":
+		return apiErr.Message
+	default:
+		return "Something went wrong. Try again."
+	}
+}
+
+// decodeError turns an error response into an *shared.Error. Answers that
+// are not the API's JSON (a proxy's error page, a crash) get a code from
+// their status and a message a person can act on.
+func decodeError(status int, header http.Header, data []byte) *shared.Error {
+	var body shared.ErrorBody
+	if err := json.Unmarshal(data, &body); err != nil || body.Error == nil || body.Error.Code == "" {
+		body.Error = fallbackError(status)
+	}
+	if body.Error.Code == shared.CodeRateLimited {
+		body.Error.Message = rateLimitMessage(header.Get("Retry-After"))
+	}
+	return body.Error
+}
+
+func fallbackError(status int) *shared.Error {
+	switch {
+	case status == http.StatusUnauthorized:
+		return shared.NewError(shared.CodeNotAuthenticated, "Please log in.")
+	case status == http.StatusForbidden:
+		return shared.NewError(shared.CodeForbidden, "You do not have access to this.")
+	case status == http.StatusNotFound:
+		return shared.NewError(shared.CodeNotFound, "That could not be found.")
+	case status == http.StatusTooManyRequests:
+		return shared.NewError(shared.CodeRateLimited, "")
+	case status == http.StatusBadGateway || status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout:
+		return shared.NewError(shared.CodeUnavailable, "The service is unavailable right now. Try again in a moment.")
+	default:
+		return shared.NewError(shared.CodeInternal, "Something went wrong on our side. Try again in a moment.")
+	}
+}
+
+// rateLimitMessage says how long to wait, rounded up to whole minutes,
+// from a Retry-After header given in seconds (RFC 9110 §10.2.3).
+func rateLimitMessage(retryAfter string) string {
+	secs, err := strconv.Atoi(strings.TrimSpace(retryAfter))
+	if err != nil || secs <= 0 {
+		return "Too many attempts. Try again in a few minutes."
+	}
+	minutes := (secs + 59) / 60
+	if minutes == 1 {
+		return "Too many attempts. Try again in 1 minute."
+	}
+	return fmt.Sprintf("Too many attempts. Try again in %d minutes.", minutes)
+}
+
+// isSignedOut reports whether err means there is no usable session, so
+// the page should send the visitor to the login form.
+func isSignedOut(err error) bool {
+	var apiErr *shared.Error
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	switch apiErr.Code {
+	case shared.CodeNotAuthenticated, shared.CodeTokenExpired, shared.CodeInvalidToken:
+		return true
+	}
+	return false
+}
+
+// HasCode reports whether err is an API error with the given code.
+func HasCode(err error, code shared.Code) bool {
+	var apiErr *shared.Error
+	return errors.As(err, &apiErr) && apiErr.Code == code
+}

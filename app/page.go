@@ -1,0 +1,161 @@
+package app
+
+import (
+	"context"
+
+	"github.com/authkit/authkit/shared"
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// The page bases. Every page embeds Page, or SignedInPage when it is for
+// signed-in people only, in place of go-app's Compo.
+//
+// Embed them under a lower-case name (type basePage = app.Page): go-app
+// copies a page's exported fields from a fresh instance when it navigates
+// to the same route with another query, and an exported base would be
+// reset that way, go-app's own state included.
+
+// Page is the base of every page: it runs network calls in the background
+// and applies their results, moves focus, and sends forms (Submit).
+type Page struct {
+	app.Compo
+	self app.Context // a context whose source is the page itself
+}
+
+// OnMount keeps a context whose source is the page itself, for background
+// work to apply results through: go-app drops a dispatch whose source
+// element has left the page, and a request started by a button (Retry,
+// Confirm) often outlives the button.
+func (p *Page) OnMount(ctx app.Context) { p.self = ctx }
+
+// OnAppUpdate reloads the page once the service worker has fetched a new
+// release, so nobody keeps running an app.wasm older than the server.
+func (p *Page) OnAppUpdate(ctx app.Context) { ctx.Reload() }
+
+// Background runs work off the UI goroutine (network calls block), then
+// applies the function it returns to the page on the UI goroutine.
+func (p *Page) Background(ctx app.Context, work func() func(app.Context)) {
+	self := p.self
+	if self.Src() == nil { // not mounted through OnMount (native tests)
+		self = ctx
+	}
+	ctx.Async(func() { self.Dispatch(work()) })
+}
+
+// Focus moves keyboard focus to the element with id once the current
+// update has reached the page.
+func (p *Page) Focus(id string) {
+	if p.self.Src() == nil { // not mounted (native tests)
+		return
+	}
+	p.self.Defer(func(app.Context) {
+		if el := app.Window().GetElementByID(id); el.Truthy() {
+			el.Call("focus")
+		}
+	})
+}
+
+// ClearFields empties these fields of f, on the page as well: setting an
+// input's value to "" is not enough in go-app v10.1.11, which then drops
+// the value attribute (attributes.Set compares the value, not the name,
+// with "value") and leaves what was typed in the box.
+func (p *Page) ClearFields(f *Form, names ...string) {
+	for _, name := range names {
+		f.Set(name, "")
+		delete(f.revealed, name)
+	}
+	if p.self.Src() == nil { // not mounted (native tests)
+		return
+	}
+	p.self.Defer(func(app.Context) {
+		for _, name := range names {
+			if el := app.Window().GetElementByID(f.idPrefix + name); el.Truthy() {
+				el.Set("value", "")
+			}
+		}
+	})
+}
+
+// SignedInPage is the base of a page for signed-in people. Load gets the
+// user from the client, which keeps them between navigations, so moving
+// between such pages costs no request for who is signed in; visitors who
+// are not signed in are sent to the login form, which comes back.
+type SignedInPage struct {
+	Page
+	API  *Client
+	User *shared.User // nil until Load is done, and once the session is over
+
+	path    string // the page's route: the current nav link, the way back after login
+	loader  Loader // the page's own data, loaded again by Retry
+	loadErr error
+}
+
+// NewSignedInPage returns the base of the page at path, calling api.
+func NewSignedInPage(api *Client, path string) SignedInPage {
+	return SignedInPage{API: api, path: path}
+}
+
+// Loader fetches a page's own data, in the background once the user is
+// known, and returns the function that applies it on the UI goroutine.
+// An error fails the load (shown by Waiting, with a retry); an error
+// saying the session is over leads to the login form.
+type Loader func(ctx context.Context) (apply func(app.Context), err error)
+
+// Load gets the signed-in user, then runs load (nil when the page needs
+// nothing more), and applies both at once: the page shows as loaded only
+// when all of it is there. Pages call it from OnNav, in the browser only.
+func (p *SignedInPage) Load(ctx app.Context, load Loader) {
+	p.loader, p.loadErr = load, nil
+	p.Background(ctx, func() func(app.Context) {
+		user, err := p.API.CurrentUser(ctx)
+		var apply func(app.Context)
+		if err == nil && load != nil {
+			apply, err = load(ctx)
+		}
+		return func(ctx app.Context) {
+			switch {
+			case p.SessionEnded(ctx, err):
+			case err != nil:
+				p.loadErr = err
+			default:
+				p.User = &user
+				if apply != nil {
+					apply(ctx)
+				}
+			}
+		}
+	})
+}
+
+func (p *SignedInPage) onRetry(ctx app.Context, e app.Event) { p.Load(ctx, p.loader) }
+
+// Waiting is what the page shows until Load is done: text beside a
+// spinner, or why loading failed and a button to try again. It is nil once
+// the page has loaded.
+func (p *SignedInPage) Waiting(text string) app.UI {
+	switch {
+	case p.loadErr != nil:
+		return LoadFailed(p.loadErr, p.onRetry)
+	case p.User == nil:
+		return Loading(text)
+	}
+	return nil
+}
+
+// Chrome is the frame of the page: its navigation marks the page's link
+// as current and shows the signed-in user's links once they are known.
+func (p *SignedInPage) Chrome() Chrome {
+	return Chrome{Path: p.path, User: p.User, Known: p.User != nil}
+}
+
+// SessionEnded reports whether err says the session is over and, if so,
+// forgets the user and sends the visitor to the login form, set to come
+// back to this page. Pages give it as a Submission's Failed.
+func (p *SignedInPage) SessionEnded(ctx app.Context, err error) bool {
+	if !isSignedOut(err) {
+		return false
+	}
+	p.User = nil
+	redirect(loginURL(p.path))
+	return true
+}

@@ -1,0 +1,14 @@
+package main
+
+import (
+	"github.com/authkit/authkit/app"
+	"github.com/authkit/authkit/app/notes"
+)
+
+// appModules are the features plugged into the browser app, one line each.
+// Both halves of the program read this list: the server prerenders the
+// modules' pages and the wasm runs them. Deleting a feature deletes its
+// line here, and its packages.
+var appModules = []app.Module{
+	notes.Module(), // the private notes example: app/notes, shared/notes
+}

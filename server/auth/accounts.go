@@ -19,15 +19,18 @@ type Accounts struct {
 	sessions  *Sessions
 	users     *userCache
 	recovery  *Recovery // mails the confirmation link on registration
+	activity  *Activity // records failed sign-ins
+	notices   *notifier
 	logins    *throttle // failed logins per account+client
 	registers *throttle // registrations per client
 	clock     clock
 	log       *slog.Logger
 }
 
-func newAccounts(st *store.Store, cfg Config, sessions *Sessions, users *userCache, recovery *Recovery) *Accounts {
+func newAccounts(st *store.Store, cfg Config, sessions *Sessions, users *userCache, recovery *Recovery, activity *Activity, notices *notifier) *Accounts {
 	return &Accounts{
 		store: st, hasher: cfg.Hasher, sessions: sessions, users: users, recovery: recovery,
+		activity: activity, notices: notices,
 		logins:    newThrottle(cfg.LoginThrottle, 15*time.Minute),
 		registers: newThrottle(cfg.RegisterThrottle, time.Minute),
 		clock:     clock(cfg.Now), log: cfg.Logger,
@@ -54,12 +57,16 @@ func (a *Accounts) Register(ctx context.Context, req shared.RegisterRequest, cli
 		IsActive: true, DateJoined: now, LastLogin: &now,
 	}
 	var issued Issued
+	ctx = WithClient(ctx, client)
 	err = a.store.InTx(ctx, func(tx *store.Store) error {
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return err
 		}
-		issued, err = a.sessions.start(ctx, tx, u, client)
-		return err
+		if issued, err = a.sessions.start(ctx, tx, u, client); err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, now, Event{Type: shared.EventAccountCreated, UserID: u.ID,
+			Detail: methodDetail("password")})
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return nil, Issued{}, &shared.Error{
@@ -91,7 +98,7 @@ func (a *Accounts) Login(ctx context.Context, req shared.LoginRequest, client Cl
 	if err != nil {
 		return nil, Issued{}, err
 	}
-	issued, err := a.sessions.Start(ctx, u, client)
+	issued, err := a.sessions.StartVia(ctx, u, client, "password")
 	if err != nil {
 		return nil, Issued{}, err
 	}
@@ -126,6 +133,7 @@ func (a *Accounts) CheckPassword(ctx context.Context, req shared.LoginRequest, c
 	}
 	if !ok || !u.IsActive {
 		a.logins.spend(key, a.clock.now())
+		a.activity.failedSignIn(ctx, u.ID, client)
 		return nil, errInvalidCredentials
 	}
 	if rehash {
@@ -162,7 +170,14 @@ func (a *Accounts) CreateSuperuser(ctx context.Context, email, name, password st
 		ID: newID(), Email: req.Email, Name: req.Name, PasswordHash: hash,
 		IsActive: true, IsStaff: true, IsSuperuser: true, DateJoined: a.clock.now(),
 	}
-	if err := a.store.CreateUser(ctx, u); errors.Is(err, store.ErrConflict) {
+	err = a.store.InTx(ctx, func(tx *store.Store) error {
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, u.DateJoined, Event{Type: shared.EventAccountCreated, UserID: u.ID,
+			Detail: nil})
+	})
+	if errors.Is(err, store.ErrConflict) {
 		return nil, shared.NewError(shared.CodeEmailTaken, "An account with this email already exists.")
 	} else if err != nil {
 		return nil, err

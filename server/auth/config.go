@@ -27,8 +27,14 @@ type Config struct {
 	// RequireVerifiedEmail limits users who have not confirmed their email
 	// to their profile and the resend endpoint (email_unverified).
 	RequireVerifiedEmail bool
-	Now                  func() time.Time
-	Logger               *slog.Logger
+	// EventRetention is how long security events are kept (default 90
+	// days); the sweeper deletes older ones (Activity.Sweep).
+	EventRetention time.Duration
+	// Notices turns off the notices mailed to account owners (all are sent
+	// by default).
+	Notices NoticeSettings
+	Now     func() time.Time
+	Logger  *slog.Logger
 }
 
 func (c *Config) setDefaults() {
@@ -46,6 +52,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.SessionCacheTTL <= 0 {
 		c.SessionCacheTTL = 30 * time.Second
+	}
+	if c.EventRetention <= 0 {
+		c.EventRetention = DefaultEventRetention
 	}
 	if c.Argon2 == (Argon2Params{}) {
 		c.Argon2 = DefaultArgon2

@@ -19,6 +19,7 @@ const (
 	resetsPerEmail      = 5  // per hour
 	resetsPerClient     = 20 // per hour
 	verificationsPerDay = 10 // resends per user
+	emailChangesPerDay  = 10 // email change requests per user
 )
 
 // Mailer queues outgoing mail without blocking (mail.Queue).
@@ -33,24 +34,29 @@ type Recovery struct {
 	store     *store.Store
 	hasher    *Hasher
 	users     *userCache
+	sessions  *Sessions
+	notices   *notifier
 	mailer    Mailer
 	publicURL string
 
 	resetsByEmail  *throttle // password reset requests per email
 	resetsByClient *throttle // password reset requests per client
 	verifications  *throttle // confirmation mails per user
+	emailChanges   *throttle // email change requests per user
 	background     chan struct{}
 
 	clock clock
 	log   *slog.Logger
 }
 
-func newRecovery(st *store.Store, cfg Config, users *userCache) *Recovery {
+func newRecovery(st *store.Store, cfg Config, users *userCache, sessions *Sessions, notices *notifier) *Recovery {
 	return &Recovery{
-		store: st, hasher: cfg.Hasher, users: users, mailer: cfg.Mailer, publicURL: cfg.PublicURL,
+		store: st, hasher: cfg.Hasher, users: users, sessions: sessions, notices: notices,
+		mailer: cfg.Mailer, publicURL: cfg.PublicURL,
 		resetsByEmail:  newThrottle(resetsPerEmail, time.Hour),
 		resetsByClient: newThrottle(resetsPerClient, time.Hour),
 		verifications:  newThrottle(verificationsPerDay, 24*time.Hour),
+		emailChanges:   newThrottle(emailChangesPerDay, 24*time.Hour),
 		background:     make(chan struct{}, 64),
 		clock:          clock(cfg.Now), log: cfg.Logger,
 	}
@@ -116,7 +122,8 @@ func (r *Recovery) mailPasswordReset(ctx context.Context, email string) error {
 
 // ConfirmPasswordReset sets a new password with a mailed token. The token
 // works once; all of the user's sessions are revoked, so whoever knew the
-// old password is logged out everywhere.
+// old password is logged out everywhere, and a pending email change is
+// cancelled. The owner gets a notice.
 //
 // Errors: validation_failed, invalid_token.
 func (r *Recovery) ConfirmPasswordReset(ctx context.Context, req shared.PasswordResetConfirmRequest) error {
@@ -148,16 +155,19 @@ func (r *Recovery) ConfirmPasswordReset(ctx context.Context, req shared.Password
 		if err := tx.UpdateUser(ctx, u, "password_hash"); err != nil {
 			return err
 		}
-		if err := tx.InvalidateOneTimeTokens(ctx, u.ID, store.PurposePasswordReset, now); err != nil {
+		if err := voidAccountLinks(ctx, tx, u.ID, now); err != nil {
 			return err
 		}
-		_, err = tx.RevokeUserSessions(ctx, u.ID, "", now)
-		return err
+		if _, err = tx.RevokeUserSessions(ctx, u.ID, "", now); err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, now, Event{Type: shared.EventPasswordReset, UserID: u.ID})
 	})
 	if err != nil {
 		return err
 	}
 	r.users.changed(ctx, u.ID)
+	r.notices.passwordChanged(ctx, u.Name, u.Email, now)
 	return nil
 }
 
@@ -176,15 +186,19 @@ func (r *Recovery) VerifyEmail(ctx context.Context, req shared.VerifyEmailReques
 		return nil, err
 	}
 	var u *store.User
+	now := r.clock.now()
 	err = r.store.InTx(ctx, func(tx *store.Store) error {
-		if err := spendOneTimeSecret(ctx, tx, t, r.clock.now()); err != nil {
+		if err := spendOneTimeSecret(ctx, tx, t, now); err != nil {
 			return err
 		}
 		if u, err = tx.UserByID(ctx, t.UserID); err != nil {
 			return err
 		}
 		u.EmailVerified = true
-		return tx.UpdateUser(ctx, u, "email_verified")
+		if err := tx.UpdateUser(ctx, u, "email_verified"); err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, now, Event{Type: shared.EventEmailConfirmed, UserID: u.ID})
 	})
 	if err != nil {
 		return nil, err
@@ -239,4 +253,5 @@ func (r *Recovery) PruneThrottles() {
 	r.resetsByEmail.prune(now)
 	r.resetsByClient.prune(now)
 	r.verifications.prune(now)
+	r.emailChanges.prune(now)
 }

@@ -23,6 +23,7 @@ type Sessions struct {
 	live       sessionCache
 	users      *userCache
 	events     *eventBus
+	notices    *notifier
 	refreshTTL time.Duration
 	clock      clock
 	log        *slog.Logger
@@ -106,26 +107,55 @@ func (s *Sessions) session(ctx context.Context, sessionID string) (sessionEntry,
 
 // Start logs a user in on a new session (a new device) and records the
 // login. Forks call it after authenticating someone another way, such as
-// an OAuth callback.
+// an OAuth callback; StartVia also names the way.
 //
 // Errors: invalid_credentials (the account is inactive).
 func (s *Sessions) Start(ctx context.Context, u *store.User, client Client) (Issued, error) {
+	return s.StartVia(ctx, u, client, "")
+}
+
+// StartVia is Start for a sign-in by method ("password", "passkey",
+// "oidc"), which the account's activity names. The sign_in event is
+// written with the session; a sign-in from a device the account has not
+// used in 90 days mails the owner a notice afterwards.
+//
+// Errors: invalid_credentials (the account is inactive).
+func (s *Sessions) StartVia(ctx context.Context, u *store.User, client Client, method string) (Issued, error) {
 	if !u.IsActive {
 		return Issued{}, errInvalidCredentials
 	}
+	ctx = WithClient(ctx, client)
 	var issued Issued
+	var newDevice bool
+	now := s.clock.now()
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
-		now := s.clock.now()
 		if err := tx.SetLastLogin(ctx, u.ID, now); err != nil {
 			return err
 		}
 		u.LastLogin = &now
 		s.users.forget(u.ID) // last_login changed
-		var err error
-		issued, err = s.start(ctx, tx, u, client)
-		return err
+		known, err := knownDevice(ctx, tx, u.ID, client, now)
+		if err != nil {
+			return err
+		}
+		newDevice = !known
+		if issued, err = s.start(ctx, tx, u, client); err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, now, Event{Type: shared.EventSignIn, UserID: u.ID, Detail: methodDetail(method)})
 	})
+	if err == nil && newDevice {
+		s.notices.newSignIn(ctx, u.Name, u.Email, client, now)
+	}
 	return issued, err
+}
+
+// methodDetail is the detail of a sign-in by method ("" names none).
+func methodDetail(method string) map[string]string {
+	if method == "" {
+		return nil
+	}
+	return map[string]string{shared.DetailMethod: method}
 }
 
 // start inserts a session with its first refresh token, within tx.
@@ -150,6 +180,16 @@ func (s *Sessions) start(ctx context.Context, tx *store.Store, u *store.User, cl
 	}
 	s.live.put(sess.ID, sessionEntry{userID: u.ID, live: true, emailVerified: u.EmailVerified}, now)
 	return Issued{SessionID: sess.ID, Access: access, AccessExpires: accessExp, Refresh: refresh, RefreshExpires: rt.ExpiresAt}, nil
+}
+
+// deviceName is how a session's device reads in the activity list:
+// "Firefox on Windows, 10.0.0.2".
+func deviceName(sess *store.Session) string {
+	name := shared.DescribeUserAgent(sess.UserAgent)
+	if sess.IP != "" {
+		name += ", " + sess.IP
+	}
+	return name
 }
 
 func truncate(s string, n int) string {
@@ -184,7 +224,13 @@ func (s *Sessions) PrincipalOfRefreshToken(ctx context.Context, refreshToken str
 // Logout revokes the caller's session. It takes effect at once: the
 // session cache is updated before Logout returns.
 func (s *Sessions) Logout(ctx context.Context, p Principal) error {
-	err := s.store.RevokeSession(ctx, p.UserID, p.SessionID, s.clock.now())
+	now := s.clock.now()
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		if err := tx.RevokeSession(ctx, p.UserID, p.SessionID, now); err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, now, Event{Type: shared.EventSignOut, UserID: p.UserID})
+	})
 	s.live.revoke(p.SessionID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil // already revoked: logging out twice is fine
@@ -197,7 +243,15 @@ func (s *Sessions) Logout(ctx context.Context, p Principal) error {
 
 // LogoutAll revokes every session of the caller's user, this one included.
 func (s *Sessions) LogoutAll(ctx context.Context, p Principal) error {
-	ids, err := s.store.RevokeUserSessions(ctx, p.UserID, "", s.clock.now())
+	now := s.clock.now()
+	var ids []string
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		var err error
+		if ids, err = tx.RevokeUserSessions(ctx, p.UserID, "", now); err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, now, Event{Type: shared.EventSignOutEverywhere, UserID: p.UserID})
+	})
 	s.live.revoke(ids...)
 	s.live.revoke(p.SessionID)
 	if err == nil {
@@ -215,7 +269,18 @@ func (s *Sessions) List(ctx context.Context, p Principal) ([]store.Session, erro
 //
 // Errors: not_found (no such live session of this user).
 func (s *Sessions) Revoke(ctx context.Context, p Principal, sessionID string) error {
-	err := s.store.RevokeSession(ctx, p.UserID, sessionID, s.clock.now())
+	now := s.clock.now()
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		if err := tx.RevokeSession(ctx, p.UserID, sessionID, now); err != nil {
+			return err
+		}
+		sess, err := tx.SessionByID(ctx, sessionID)
+		if err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, now, Event{Type: shared.EventSessionRevoked, UserID: p.UserID,
+			Detail: map[string]string{shared.DetailDevice: deviceName(sess)}})
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		return shared.NewError(shared.CodeNotFound, "That session does not exist or has already ended.")
 	}

@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/authkit/authkit/server/account"
 	"github.com/authkit/authkit/server/cli"
 	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/server/notes"
@@ -23,6 +24,7 @@ import (
 // Delete a line (and the module's package) to drop a feature.
 var modules = []httpapi.Module{
 	notes.Module{},
+	account.Module{}, // email change, deletion, data export, security activity: app/account
 }
 
 // version is set at build time (-ldflags "-X main.version=…"). It names the

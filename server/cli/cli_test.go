@@ -253,10 +253,13 @@ func TestFlushExpired(t *testing.T) {
 	for _, tk := range tokens {
 		must(st.CreateRefreshToken(ctx, tk))
 	}
+	// Security events past the retention (90 days by default) go too.
+	must(st.RecordEvent(ctx, &store.SecurityEvent{UserID: "u", Type: "sign_in", At: now.Add(-91 * 24 * time.Hour)}))
+	must(st.RecordEvent(ctx, &store.SecurityEvent{UserID: "u", Type: "sign_in", At: now.Add(-89 * 24 * time.Hour)}))
 	st.Close()
 
 	r := run(t, "", nil, "flush-expired", "--db", db)
-	if r.err != nil || strings.TrimSpace(r.stdout) != "deleted 3 refresh tokens and 2 sessions" {
+	if r.err != nil || strings.TrimSpace(r.stdout) != "deleted 3 refresh tokens, 2 sessions and 1 security events" {
 		t.Fatalf("%+v", r)
 	}
 	st, _ = store.Open(ctx, db, store.Options{})
@@ -268,7 +271,7 @@ func TestFlushExpired(t *testing.T) {
 		t.Fatal("live token deleted")
 	}
 	r = run(t, "", nil, "flush-expired", "--db", db)
-	if strings.TrimSpace(r.stdout) != "deleted 0 refresh tokens and 0 sessions" {
+	if strings.TrimSpace(r.stdout) != "deleted 0 refresh tokens, 0 sessions and 0 security events" {
 		t.Fatalf("second run: %+v", r)
 	}
 }

@@ -38,6 +38,21 @@ type serveConfig struct {
 	mailFrom         string
 	publicURL        string
 	requireVerified  bool
+	eventRetention   time.Duration
+	notices          noticeFlags
+}
+
+// noticeFlags turn the notices mailed to account owners on and off.
+type noticeFlags struct{ newSignIn, passwordChanged, emailChange bool }
+
+func (n *noticeFlags) register(fs *flag.FlagSet) {
+	fs.BoolVar(&n.newSignIn, "notify-new-sign-in", true, `mail "New sign-in to your account" for a device not seen on the account in 90 days`)
+	fs.BoolVar(&n.passwordChanged, "notify-password-changed", true, `mail "Your password was changed" after a change or a reset`)
+	fs.BoolVar(&n.emailChange, "notify-email-change", true, `mail "Your email is being changed" to the old address`)
+}
+
+func (n noticeFlags) settings() auth.NoticeSettings {
+	return auth.NoticeSettings{NoNewSignIn: !n.newSignIn, NoPasswordChanged: !n.passwordChanged, NoEmailChange: !n.emailChange}
 }
 
 func serve(ctx context.Context, env Env, args []string) error {
@@ -58,6 +73,8 @@ func serve(ctx context.Context, env Env, args []string) error {
 	fs.StringVar(&c.mailFrom, "mail-from", "authkit <no-reply@localhost>", "From address of outgoing mail")
 	fs.StringVar(&c.publicURL, "public-url", "http://127.0.0.1:8080", "public base URL of the app, for the links in emails")
 	fs.BoolVar(&c.requireVerified, "require-verified-email", false, "limit users who have not confirmed their email to their profile")
+	fs.DurationVar(&c.eventRetention, "event-retention", auth.DefaultEventRetention, "how long security events (sign-ins, changes, staff actions) are kept before the sweep deletes them")
+	c.notices.register(fs)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -87,6 +104,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 		LoginThrottle: c.loginThrottle, RegisterThrottle: c.registerThrottle,
 		SessionCacheTTL: c.sessionCacheTTL, KeyEncryptionKey: kek, Logger: log,
 		PublicURL: c.publicURL, Mailer: mailQueue, RequireVerifiedEmail: c.requireVerified,
+		EventRetention: c.eventRetention, Notices: c.notices.settings(),
 	})
 	if err != nil {
 		return err
@@ -173,14 +191,17 @@ func (c *serveConfig) check() error {
 		return errors.New("--sweep-interval must be at least 1s")
 	case c.sessionCacheTTL < 0:
 		return errors.New("--session-cache-ttl must not be negative")
+	case c.eventRetention < time.Hour:
+		return errors.New("--event-retention must be at least 1h")
 	case strings.TrimSpace(c.issuer) == "":
 		return errors.New("--issuer must not be empty")
 	}
 	return nil
 }
 
-// sweep deletes expired and revoked rows, and forgets throttle buckets
-// that have refilled, periodically until ctx ends.
+// sweep deletes expired and revoked rows and security events past their
+// retention, and forgets throttle buckets that have refilled,
+// periodically until ctx ends.
 func sweep(ctx context.Context, svc *auth.Service, every time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -201,6 +222,16 @@ func sweep(ctx context.Context, svc *auth.Service, every time.Duration, log *slo
 		}
 		if tokens+sessions > 0 {
 			log.Info("swept expired tokens and sessions", "refresh_tokens", tokens, "sessions", sessions)
+		}
+		events, err := svc.Activity.Sweep(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Error("sweeping old security events failed", "err", err)
+			}
+			continue
+		}
+		if events > 0 {
+			log.Info("swept security events past their retention", "events", events)
 		}
 	}
 }

@@ -22,3 +22,10 @@ func sessionJSON(s *store.Session, currentID string) shared.Session {
 		UserAgent: s.UserAgent, IP: s.IP, Current: s.ID == currentID,
 	}
 }
+
+// UserJSON is the wire form of an account, for modules that answer with
+// one.
+func UserJSON(u *store.User) shared.User { return userJSON(u) }
+
+// SessionJSON is the wire form of a session; current marks the caller's.
+func SessionJSON(s *store.Session, currentID string) shared.Session { return sessionJSON(s, currentID) }

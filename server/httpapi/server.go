@@ -73,7 +73,7 @@ func New(svc *auth.Service, st *store.Store, opt Options) (*API, error) {
 	if a.openAPIDoc, err = newOpenAPIFile(a.router); err != nil {
 		return nil, err
 	}
-	a.handler = logRequests(a.log, recoverPanics(a.log, securityHeaders(denyCrossOrigin(a.log, mux))))
+	a.handler = logRequests(a.log, recoverPanics(a.log, securityHeaders(denyCrossOrigin(a.log, withClient(mux)))))
 	return a, nil
 }
 

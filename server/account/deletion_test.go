@@ -1,0 +1,165 @@
+package account_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/authkit/authkit/server/httpapi/apitest"
+	"github.com/authkit/authkit/server/mail/mailtest"
+	"github.com/authkit/authkit/shared"
+	sharednotes "github.com/authkit/authkit/shared/notes"
+)
+
+func TestDeleteAccount_LeavesNoRowOfTheUserInAnyTable(t *testing.T) {
+	smtp := mailtest.Start(t)
+	var deleted []string
+	ts := newServer(t, apitest.WithMail(smtp.URL()), apitest.WithModules(forkModule{deleted: &deleted}))
+	zed := ts.Browser()
+	u := zed.Register("zed.unique@example.com", "Zelda Unique")
+	smtp.Wait(t, 0, mailWait) // the confirmation mail
+	bob := ts.Browser()
+	bobUser := bob.Register("bob@example.com", "Bob")
+
+	// Everything an account leaves behind: notes, a second session, failed
+	// sign-ins, a pending email change, a mailed link, staff actions.
+	zed.Do("POST", "/api/notes", sharednotes.CreateNoteRequest{Title: "Private", Body: "diary"}).ExpectStatus(t, http.StatusCreated)
+	ts.Browser().Login("zed.unique@example.com", apitest.Password).ExpectStatus(t, http.StatusOK)
+	ts.Browser().Login("zed.unique@example.com", "wrong password").ExpectError(t, 401, shared.CodeInvalidCredentials)
+	zed.Do("POST", "/api/me/email", shared.ChangeEmailRequest{NewEmail: "zed.next@example.com", CurrentPassword: apitest.Password}).
+		ExpectStatus(t, http.StatusAccepted)
+	ts.MakeStaff(u.ID, false)
+	zed.Do("PATCH", "/api/admin/users/"+bobUser.ID, shared.AdminUpdateUserRequest{Name: ptr("Bobby")}).
+		ExpectStatus(t, http.StatusOK)
+	eventually(t, "the failed sign-in", func() bool {
+		return len(rowsMentioning(t, ts.Store, "sign_in_failed")) == 1
+	})
+	sessions, _ := ts.Store.UserSessions(t.Context(), u.ID)
+	needles := []string{u.ID, "zed.unique@example.com", "zed.next@example.com", "Zelda Unique", "diary"}
+	for _, s := range sessions {
+		needles = append(needles, s.ID)
+	}
+	if len(rowsMentioning(t, ts.Store, needles...)) < 8 {
+		t.Fatalf("the account left too few rows to test with: %v", rowsMentioning(t, ts.Store, needles...))
+	}
+
+	// A wrong or missing password deletes nothing.
+	zed.Do("DELETE", "/api/me", shared.DeleteAccountRequest{CurrentPassword: "not it"}).ExpectError(t, 400, shared.CodeWrongPassword)
+	zed.Do("DELETE", "/api/me", shared.DeleteAccountRequest{}).ExpectError(t, 400, shared.CodeValidationFailed)
+	zed.Do("DELETE", "/api/me", shared.DeleteAccountRequest{CurrentPassword: apitest.Password}, shared.CSRFHeader, "").
+		ExpectError(t, 403, shared.CodeCSRFFailed)
+
+	r := zed.Do("DELETE", "/api/me", shared.DeleteAccountRequest{CurrentPassword: apitest.Password})
+	r.ExpectStatus(t, http.StatusNoContent)
+	if cleared := strings.Join(r.Header.Values("Set-Cookie"), "\n"); strings.Count(cleared, "Max-Age=0") != 3 {
+		t.Errorf("cookies not cleared: %s", cleared)
+	}
+	if left := rowsMentioning(t, ts.Store, needles...); len(left) > 0 {
+		t.Errorf("rows of the deleted account remain:\n%s", strings.Join(left, "\n"))
+	}
+	if len(deleted) != 1 || deleted[0] != u.ID {
+		t.Errorf("the fork module's hook deleted %v", deleted)
+	}
+	// The deletion is recorded without saying whose; bob's event keeps
+	// its change, without zed as the actor.
+	if deletions := rowsMentioning(t, ts.Store, string(shared.EventAccountDeleted), string(shared.EventNameChanged)); len(deletions) != 2 {
+		t.Errorf("events left = %v", deletions)
+	}
+
+	zed.Do("GET", "/api/me", nil).ExpectError(t, 401, shared.CodeNotAuthenticated)
+	ts.Browser().Login("zed.unique@example.com", apitest.Password).ExpectError(t, 401, shared.CodeInvalidCredentials)
+	bob.Do("GET", "/api/me", nil).ExpectStatus(t, http.StatusOK)
+
+	goodbye := waitForSubject(t, smtp, "Your account has been deleted")
+	if goodbye.To[0] != "zed.unique@example.com" || !strings.Contains(goodbye.Part("text/plain"), "as you asked") {
+		t.Errorf("goodbye to %v:\n%s", goodbye.To, goodbye.Part("text/plain"))
+	}
+}
+
+func TestDeleteAccount_AFailingModuleHookDeletesNothing(t *testing.T) {
+	ts := newServer(t, apitest.WithModules(forkModule{failDelete: true}))
+	b := ts.Browser()
+	u := b.Register("ann@example.com", "Ann")
+	b.Do("DELETE", "/api/me", shared.DeleteAccountRequest{CurrentPassword: apitest.Password}).ExpectError(t, 500, shared.CodeInternal)
+	if _, err := ts.Store.UserByID(t.Context(), u.ID); err != nil {
+		t.Fatalf("the account is gone: %v", err)
+	}
+	if len(rowsMentioning(t, ts.Store, string(shared.EventAccountDeleted))) != 0 {
+		t.Fatal("a deletion that rolled back was recorded")
+	}
+	b.Do("GET", "/api/me", nil).ExpectStatus(t, http.StatusOK)
+}
+
+func TestDeleteAccount_TheLastSuperuserCannot(t *testing.T) {
+	ts := newServer(t)
+	root := ts.Browser()
+	u := root.Register("root@example.com", "Root")
+	ts.MakeStaff(u.ID, true)
+	e := root.Do("DELETE", "/api/me", shared.DeleteAccountRequest{CurrentPassword: apitest.Password}).
+		ExpectError(t, 400, shared.CodeLastSuperuser)
+	if !strings.Contains(e.Message, "last active superuser") {
+		t.Errorf("message = %q", e.Message)
+	}
+	// An inactive superuser does not count.
+	other := ts.Browser()
+	o := other.Register("other@example.com", "Other")
+	ts.MakeStaff(o.ID, true)
+	ts.SetActive(o.ID, false)
+	root.Do("DELETE", "/api/me", shared.DeleteAccountRequest{CurrentPassword: apitest.Password}).ExpectError(t, 400, shared.CodeLastSuperuser)
+	ts.SetActive(o.ID, true)
+	root.Do("DELETE", "/api/me", shared.DeleteAccountRequest{CurrentPassword: apitest.Password}).ExpectStatus(t, http.StatusNoContent)
+}
+
+func TestAdminDelete_WhoMayDeleteWhom(t *testing.T) {
+	smtp := mailtest.Start(t)
+	ts := newServer(t, apitest.WithMail(smtp.URL()))
+	register := func(email string, staff, super bool) (*apitest.Client, shared.User) {
+		c := ts.Browser()
+		u := c.Register(email, strings.Split(email, "@")[0])
+		if staff {
+			ts.MakeStaff(u.ID, super)
+		}
+		return c, u
+	}
+	root, rootUser := register("root@example.com", true, true)
+	mod, modUser := register("mod@example.com", true, false)
+	_, otherMod := register("mod2@example.com", true, false)
+	_, ann := register("ann@example.com", false, false)
+	bob, bobUser := register("bob@example.com", false, false)
+
+	del := func(c *apitest.Client, id string) apitest.Response {
+		return c.Do("DELETE", "/api/admin/users/"+id, nil)
+	}
+	del(bob, ann.ID).ExpectError(t, 403, shared.CodeForbidden)
+	del(mod, otherMod.ID).ExpectError(t, 403, shared.CodeForbidden)
+	del(mod, rootUser.ID).ExpectError(t, 403, shared.CodeForbidden)
+	del(mod, modUser.ID).ExpectError(t, 400, shared.CodeValidationFailed)
+	del(root, rootUser.ID).ExpectError(t, 400, shared.CodeValidationFailed)
+	del(mod, "no-such-id").ExpectError(t, 404, shared.CodeNotFound)
+
+	del(mod, ann.ID).ExpectStatus(t, http.StatusNoContent)
+	del(mod, ann.ID).ExpectError(t, 404, shared.CodeNotFound)
+	del(root, otherMod.ID).ExpectStatus(t, http.StatusNoContent)
+	bob.Do("GET", "/api/me", nil).ExpectStatus(t, http.StatusOK)
+	del(root, bobUser.ID).ExpectStatus(t, http.StatusNoContent)
+	bob.Do("GET", "/api/me", nil).ExpectError(t, 401, shared.CodeNotAuthenticated)
+
+	// The audit names who deleted, not whom.
+	var audit shared.AuditResponse
+	root.Do("GET", "/api/admin/events?type=account_deleted", nil).Decode(t, &audit)
+	if len(audit.Events) != 3 {
+		t.Fatalf("deletions in the audit: %+v", audit.Events)
+	}
+	for _, e := range audit.Events {
+		if e.UserID != "" || e.UserEmail != "" || e.ActorEmail == "" || e.Detail[shared.DetailBy] != "staff" {
+			t.Errorf("audit event %+v", e)
+		}
+	}
+	if audit.Events[1].Detail[shared.DetailStaff] != "true" || audit.Events[0].ActorEmail != "root@example.com" {
+		t.Errorf("audit = %+v", audit.Events)
+	}
+	goodbye := waitForSubject(t, smtp, "Your account has been deleted")
+	if !strings.Contains(goodbye.Part("text/plain"), "An administrator deleted your account.") {
+		t.Errorf("goodbye:\n%s", goodbye.Part("text/plain"))
+	}
+}

@@ -11,19 +11,20 @@ import (
 	"github.com/authkit/authkit/server/httpapi/apitest"
 	"github.com/authkit/authkit/server/mail/mailtest"
 	"github.com/authkit/authkit/shared"
-	sharednotes "github.com/authkit/authkit/shared/notes"
 )
 
 func TestExport_HoldsTheAccountAndEveryModulesData(t *testing.T) {
-	ts := newServer(t, apitest.WithModules(forkModule{}))
+	ts := newServer(t)
 	b := ts.Browser()
 	ann := b.Register("ann@example.com", "Ann")
-	b.Do("POST", "/api/notes", sharednotes.CreateNoteRequest{Title: "First", Body: "one"}).ExpectStatus(t, http.StatusCreated)
-	b.Do("POST", "/api/notes", sharednotes.CreateNoteRequest{Title: "Second"}).ExpectStatus(t, http.StatusCreated)
+	b.Do("POST", "/api/bookmarks", map[string]string{"url": "https://go.dev/"}).ExpectStatus(t, http.StatusNoContent)
+	b.Do("POST", "/api/bookmarks", map[string]string{"url": "https://pkg.go.dev/"}).ExpectStatus(t, http.StatusNoContent)
 	phone := ts.Browser()
 	phone.Login("ann@example.com", apitest.Password).ExpectStatus(t, http.StatusOK)
 	phone.Do("POST", "/api/auth/logout", nil).ExpectStatus(t, http.StatusNoContent)
-	ts.Browser().Register("bob@example.com", "Bob") // none of his
+	bob := ts.Browser()
+	bob.Register("bob@example.com", "Bob") // none of his
+	bob.Do("POST", "/api/bookmarks", map[string]string{"url": "https://bob.example/"}).ExpectStatus(t, http.StatusNoContent)
 
 	r := b.Do("GET", "/api/me/export", nil)
 	r.ExpectStatus(t, http.StatusOK)
@@ -45,20 +46,16 @@ func TestExport_HoldsTheAccountAndEveryModulesData(t *testing.T) {
 		t.Errorf("events = %v", types(export.SecurityEvents))
 	}
 	var modules struct {
-		Notes     sharednotes.NotesResponse `json:"notes"`
-		Bookmarks map[string][]string       `json:"bookmarks"`
+		Bookmarks bookmarkList `json:"bookmarks"`
 	}
 	raw, _ := json.Marshal(export.Modules)
-	if err := json.Unmarshal(raw, &modules); err != nil {
-		t.Fatal(err)
+	if err := json.Unmarshal(raw, &modules); err != nil || len(export.Modules) != 1 {
+		t.Fatalf("modules = %s (%v)", raw, err)
 	}
-	if len(modules.Notes.Notes) != 2 || modules.Notes.Notes[0].Title != "Second" || modules.Notes.Notes[1].Body != "one" {
-		t.Errorf("notes = %+v", modules.Notes)
+	if urls := modules.Bookmarks.URLs; len(urls) != 2 || urls[0] != "https://go.dev/" || urls[1] != "https://pkg.go.dev/" {
+		t.Errorf("the module's data = %s", raw)
 	}
-	if modules.Bookmarks["bookmarks"][0] != "https://go.dev/" {
-		t.Errorf("the fork module's data = %s", raw)
-	}
-	if strings.Contains(string(r.Body), "bob@example.com") || strings.Contains(string(r.Body), "password_hash") {
+	if body := string(r.Body); strings.Contains(body, "bob") || strings.Contains(body, "password_hash") {
 		t.Errorf("the export holds what is not the caller's: %s", r.Body)
 	}
 	ts.Browser().Do("GET", "/api/me/export", nil).ExpectError(t, 401, shared.CodeNotAuthenticated)

@@ -1,9 +1,7 @@
 package account_test
 
 import (
-	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -11,54 +9,26 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uptrace/bun/migrate"
-
 	"github.com/authkit/authkit/server/account"
-	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/server/httpapi/apitest"
 	"github.com/authkit/authkit/server/mail/mailtest"
-	"github.com/authkit/authkit/server/notes"
 	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/shared"
 )
 
 // The account module is tested as a fork tests a module: the real kit
-// (apitest), on SQLite or PostgreSQL (AUTHKIT_TEST_DB), with the notes
-// example and a fork's module mounted beside it, since deleting and
-// exporting an account reach into every module.
+// (apitest), on SQLite or PostgreSQL (AUTHKIT_TEST_DB), with a fork's
+// module mounted beside it (bookmarks_test.go), since deleting and
+// exporting an account reach into every module. The notes example tests
+// its own hooks, so deleting it leaves these tests whole.
 
 const mailWait = 10 * time.Second
 
-// forkModule is a fork's module that keeps data about users elsewhere
-// (here: nowhere), answering the hooks; failDelete makes its delete hook
-// fail, as a module whose database refuses would.
-type forkModule struct {
-	failDelete bool
-	deleted    *[]string // user ids whose data the hook deleted
-}
-
-func (forkModule) Name() string                                { return "bookmarks" }
-func (forkModule) Migrations() *migrate.Migrations             { return nil }
-func (forkModule) Mount(*httpapi.Kit) ([]httpapi.Route, error) { return nil, nil }
-
-func (m forkModule) DeleteUserData(ctx context.Context, tx *store.Store, userID string) error {
-	if m.failDelete {
-		return errors.New("bookmarks: the disk is on fire")
-	}
-	if m.deleted != nil {
-		*m.deleted = append(*m.deleted, userID)
-	}
-	return nil
-}
-
-func (forkModule) ExportUserData(ctx context.Context, st *store.Store, userID string) (any, error) {
-	return map[string]any{"bookmarks": []string{"https://go.dev/"}}, nil
-}
-
-// newServer is the kit with the account and notes modules and opts.
+// newServer is the kit with the account module, a fork's bookmarks
+// module (bookmarks_test.go) and opts.
 func newServer(t *testing.T, opts ...apitest.Option) *apitest.Server {
 	t.Helper()
-	return apitest.NewServer(t, append([]apitest.Option{apitest.WithModules(notes.Module{}, account.Module{})}, opts...)...)
+	return apitest.NewServer(t, append([]apitest.Option{apitest.WithModules(account.Module{}, bookmarks{})}, opts...)...)
 }
 
 // activity returns the caller's recent security events, newest first.
@@ -106,7 +76,7 @@ func rowsMentioning(t *testing.T, st *store.Store, needles ...string) []string {
 	if err := st.DB().NewRaw(q).Scan(ctx, &tables); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Contains(tables, "security_events") || !slices.Contains(tables, "notes") {
+	if !slices.Contains(tables, "security_events") || !slices.Contains(tables, "bookmarks") {
 		t.Fatalf("tables = %v", tables)
 	}
 	var found []string

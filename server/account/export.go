@@ -32,7 +32,6 @@ func (h handlers) export(w http.ResponseWriter, r *http.Request) error {
 		Account:        httpapi.UserJSON(u),
 		Sessions:       make([]shared.ExportedSession, 0, len(sessions)),
 		SecurityEvents: make([]shared.SecurityEvent, 0, len(events)),
-		Modules:        map[string]any{},
 	}
 	for i := range sessions {
 		out.Sessions = append(out.Sessions, shared.ExportedSession{
@@ -41,14 +40,10 @@ func (h handlers) export(w http.ResponseWriter, r *http.Request) error {
 		})
 	}
 	for i := range events {
-		out.SecurityEvents = append(out.SecurityEvents, eventJSON(&events[i]))
+		out.SecurityEvents = append(out.SecurityEvents, httpapi.EventJSON(&events[i]))
 	}
-	for _, o := range h.owners {
-		data, err := o.ExportUserData(ctx, h.kit.Store, u.ID)
-		if err != nil {
-			return fmt.Errorf("module %s: exporting a user's data: %w", o.Name(), err)
-		}
-		out.Modules[o.Name()] = data
+	if out.Modules, err = h.kit.API.ExportUserData(ctx, u.ID); err != nil {
+		return err
 	}
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="authkit-data-%s.json"`, now.Format("2006-01-02")))
 	httpapi.WriteJSON(w, http.StatusOK, out)

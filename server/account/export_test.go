@@ -3,7 +3,6 @@ package account_test
 import (
 	"encoding/json"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 
@@ -59,59 +58,6 @@ func TestExport_HoldsTheAccountAndEveryModulesData(t *testing.T) {
 		t.Errorf("the export holds what is not the caller's: %s", r.Body)
 	}
 	ts.Browser().Do("GET", "/api/me/export", nil).ExpectError(t, 401, shared.CodeNotAuthenticated)
-}
-
-func TestAdminEvents_StaffSeeEveryAccountAndTheAuditOfAdminActions(t *testing.T) {
-	ts := newServer(t)
-	boss := ts.Browser()
-	bossUser := boss.Register("boss@example.com", "Boss")
-	ts.MakeStaff(bossUser.ID, true)
-	bob := ts.Browser()
-	bobUser := bob.Register("bob@example.com", "Bob")
-	bob.Do("GET", "/api/admin/events", nil).ExpectError(t, 403, shared.CodeForbidden)
-
-	no, yes := false, true
-	boss.Do("PATCH", "/api/admin/users/"+bobUser.ID, shared.AdminUpdateUserRequest{IsActive: &no}).ExpectStatus(t, http.StatusOK)
-	boss.Do("PATCH", "/api/admin/users/"+bobUser.ID, shared.AdminUpdateUserRequest{IsActive: &yes, IsStaff: &yes}).ExpectStatus(t, http.StatusOK)
-	boss.Do("PATCH", "/api/admin/users/"+bobUser.ID, shared.AdminUpdateUserRequest{IsActive: &yes}).ExpectStatus(t, http.StatusOK) // no change, no event
-
-	audit := func(query string) []shared.AuditEvent {
-		t.Helper()
-		r := boss.Do("GET", "/api/admin/events"+query, nil)
-		r.ExpectStatus(t, http.StatusOK)
-		var resp shared.AuditResponse
-		r.Decode(t, &resp)
-		return resp.Events
-	}
-	actions := audit("?staff_actions=true")
-	var got []shared.EventType
-	for _, e := range actions {
-		got = append(got, e.Type)
-		if e.ActorEmail != "boss@example.com" || e.UserEmail != "bob@example.com" || e.IP != "127.0.0.1" {
-			t.Errorf("audit event %+v", e)
-		}
-	}
-	want := []shared.EventType{shared.EventStaffGranted, shared.EventAccountReactivated, shared.EventAccountDeactivated}
-	if !slices.Equal(got, want) {
-		t.Errorf("admin actions = %v, want %v", got, want)
-	}
-	if all := audit("?user_id=" + bobUser.ID); len(all) != 4 || all[3].Type != shared.EventAccountCreated {
-		t.Errorf("bob's events = %+v", all)
-	}
-	if created := audit("?type=account_created&limit=1"); len(created) != 1 || created[0].UserEmail != "bob@example.com" {
-		t.Errorf("newest account_created = %+v", created)
-	}
-	for _, q := range []string{"?staff_actions=maybe", "?limit=-2"} {
-		boss.Do("GET", "/api/admin/events"+q, nil).ExpectError(t, 400, shared.CodeValidationFailed)
-	}
-
-	// Bob sees what staff did to his account, not from where.
-	bob.Login("bob@example.com", apitest.Password).ExpectStatus(t, http.StatusOK)
-	for _, e := range activity(t, bob, "") {
-		if e.Type == shared.EventAccountDeactivated && (e.IP != "" || e.UserAgent != "") {
-			t.Errorf("the owner sees the staff member's client: %+v", e)
-		}
-	}
 }
 
 func TestNotices_NewDevicesAndPasswordChangesAreMailed(t *testing.T) {

@@ -1,12 +1,13 @@
 // Package account is the account's self-service and the trail of what
 // happened to it: changing its email address by a mailed link, deleting
-// it, downloading its data, reading its security activity, and for staff
-// the audit of every account and deleting accounts. The rules live in the
-// auth core (Recovery.RequestEmailChange, Accounts.DeleteAccount,
-// Activity, Admin); this module declares the routes and joins in the
-// other modules through their UserDataOwner hooks, so a deleted account
-// takes their data with it and an export holds it. main.go mounts it with
-// one line; app/account is its browser half.
+// it, downloading its data and reading its security activity. The rules
+// live in the auth core (Recovery.RequestEmailChange,
+// Accounts.DeleteAccount, Activity), and the other modules join in
+// through their UserDataOwner hooks, which the kit runs
+// (API.RemoveUserData, API.ExportUserData): a deleted account takes their
+// data with it and an export holds it. Staff's side (the audit, deleting
+// accounts) is the kit's own admin. main.go mounts this module with one
+// line; app/account is its browser half.
 package account
 
 import (
@@ -35,11 +36,7 @@ func (Module) Migrations() *migrate.Migrations { return nil }
 
 // Mount implements httpapi.Module.
 func (Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
-	h := handlers{kit: k, owners: dataOwners(k.Modules)}
-	pageParams := []httpapi.Param{
-		{Name: "limit", In: "query", Type: "integer", Description: "Page size; 0 means the default, 20, and values over 100 are taken as 100."},
-		{Name: "before", In: "query", Description: "The id of the last event of the previous page; the page holds older events."},
-	}
+	h := handlers{kit: k}
 	return []httpapi.Route{
 		{Pattern: "POST /api/me/email", Guard: httpapi.RequireUser, Name: "requestEmailChange",
 			Summary: "Change the email address",
@@ -68,25 +65,8 @@ func (Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 		{Pattern: "GET /api/me/activity", Guard: httpapi.RequireUser, Name: "listActivity",
 			Summary:     "The account's security activity",
 			Description: "Sign-ins, failed sign-ins, sign-outs, password and email changes, what staff did to the account… newest first, kept for `--event-retention`. Events staff caused carry no IP address or User-Agent here.",
-			Params:      pageParams, Response: shared.ActivityResponse{},
+			Params:      httpapi.EventPageParams, Response: shared.ActivityResponse{},
 			Errors:  []shared.Code{shared.CodeValidationFailed},
 			Returns: "One page of events.", Handler: h.activity},
-		{Pattern: "GET /api/admin/events", Guard: httpapi.RequireStaff, Tag: "admin", Name: "listEvents",
-			Summary:     "Security events of every account (staff)",
-			Description: "Newest first, with the emails of each event's account and acting staff member. Filter by account, by type, or to what staff did (`staff_actions=true`, the audit of admin actions).",
-			Params: append([]httpapi.Param{
-				{Name: "user_id", In: "query", Description: "Only this account's events."},
-				{Name: "type", In: "query", Description: "Only events of this type (see SecurityEvent.type)."},
-				{Name: "staff_actions", In: "query", Description: "`true`: only events a staff member caused."},
-			}, pageParams...),
-			Response: shared.AuditResponse{},
-			Errors:   []shared.Code{shared.CodeValidationFailed},
-			Returns:  "One page of events.", Handler: h.adminEvents},
-		{Pattern: "DELETE /api/admin/users/{id}", Guard: httpapi.RequireStaff, Tag: "admin", Name: "deleteUser",
-			Summary:     "Delete an account (staff)",
-			Description: "As `DELETE /api/me` does, without a password. Staff may delete accounts that are not staff; superusers any account but the last active superuser (`last_superuser`). Their own account they delete from their profile (`validation_failed`). The deletion is recorded with the staff member as its actor.",
-			Params:      []httpapi.Param{{Name: "id", In: "path", Description: "The user's id."}},
-			Errors:      []shared.Code{shared.CodeNotFound, shared.CodeValidationFailed, shared.CodeLastSuperuser},
-			Returns:     "The account is gone.", Handler: h.adminDelete},
 	}, nil
 }

@@ -29,3 +29,12 @@ func UserJSON(u *store.User) shared.User { return userJSON(u) }
 
 // SessionJSON is the wire form of a session; current marks the caller's.
 func SessionJSON(s *store.Session, currentID string) shared.Session { return sessionJSON(s, currentID) }
+
+// EventJSON is the wire form of a security event.
+func EventJSON(e *store.SecurityEvent) shared.SecurityEvent {
+	detail := e.Detail
+	if detail == nil {
+		detail = map[string]string{}
+	}
+	return shared.SecurityEvent{ID: e.ID, Type: shared.EventType(e.Type), At: e.At, IP: e.IP, UserAgent: e.UserAgent, Detail: detail}
+}

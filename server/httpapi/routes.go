@@ -174,6 +174,26 @@ func (a *API) routes() []Route {
 			Returns: "The updated account.",
 			Handler: a.updateUser},
 
+		{Pattern: "DELETE /api/admin/users/{id}", Tag: "admin", Name: "deleteUser", Guard: RequireStaff,
+			Summary:     "Delete an account (staff)",
+			Description: "Deletes the account, its sessions, tokens and security events, and every module's data about it, in one transaction, records the deletion with the staff member as its actor (and nothing of the account) and mails the owner a goodbye. Staff may delete accounts that are not staff; superusers any account but the last active superuser (`last_superuser`). Their own account they delete from their profile (`validation_failed`).",
+			Params:      []Param{{Name: "id", In: "path", Description: "The user's id."}},
+			Errors:      []shared.Code{shared.CodeNotFound, shared.CodeValidationFailed, shared.CodeLastSuperuser},
+			Returns:     "The account is gone.",
+			Handler:     a.deleteUser},
+		{Pattern: "GET /api/admin/events", Tag: "admin", Name: "listEvents", Guard: RequireStaff,
+			Summary:     "Security events of every account (staff)",
+			Description: "Sign-ins, failed sign-ins, changes and what staff did, newest first, with the emails of each event's account and acting staff member. Filter by account, by type, or to what staff did (`staff_actions=true`: the audit of admin actions). Kept for `--event-retention`.",
+			Params: append([]Param{
+				{Name: "user_id", In: "query", Description: "Only this account's events."},
+				{Name: "type", In: "query", Description: "Only events of this type (see SecurityEvent.type)."},
+				{Name: "staff_actions", In: "query", Description: "`true`: only events a staff member caused."},
+			}, EventPageParams...),
+			Response: shared.AuditResponse{},
+			Errors:   []shared.Code{shared.CodeValidationFailed},
+			Returns:  "One page of events.",
+			Handler:  a.listEvents},
+
 		// About the service.
 		{Pattern: "GET /api/openapi.json", Tag: "meta", Name: "openAPI",
 			Summary:     "This document",

@@ -35,6 +35,8 @@ type API struct {
 	now     func() time.Time
 	router  *Router
 	handler http.Handler
+	// dataOwners are the modules that keep data about users (UserDataOwner).
+	dataOwners []UserDataOwner
 	// openAPIDoc is the OpenAPI document of the routes served.
 	openAPIDoc openAPIFile
 
@@ -65,6 +67,11 @@ func New(svc *auth.Service, st *store.Store, opt Options) (*API, error) {
 		now:     svc.Config().Now,
 
 		requireVerified: svc.Config().RequireVerifiedEmail,
+	}
+	for _, m := range opt.Modules {
+		if o, ok := m.(UserDataOwner); ok {
+			a.dataOwners = append(a.dataOwners, o)
+		}
 	}
 	a.router = newRouter(a, mux)
 	if err := a.serveRoutes(a.router, opt.Modules, opt.Pages); err != nil {

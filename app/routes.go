@@ -42,17 +42,38 @@ func pages(api *Client) map[string]func() app.Composer {
 }
 
 // Module is a feature's browser half: a page for signed-in people, with
-// its entry in the navigation. Its package declares the page and its
-// client calls (functions over Client.Call); main lists the module in
-// pages.go, and Routes plugs it in. The core never names a module.
+// its entry in the navigation, and what it adds to the profile. Its
+// package declares these and its client calls (functions over
+// Client.Call); main lists the module in pages.go, and Routes plugs it
+// in. The core never names a module.
 type Module struct {
-	Path     string                     // the page's route, e.g. "/notes"
+	Path     string                     // the page's route, e.g. "/notes"; "" for none
 	NavLabel string                     // its link in the signed-in navigation; "" for none
 	Page     func(*Client) app.Composer // builds the page, calling the API with the client
+
+	// Pages are the module's other pages, by route, with no link in the
+	// navigation: where the links it mails lead ("/confirm-email").
+	Pages map[string]func(*Client) app.Composer
 
 	// ProfileAside, when set, is a line the profile's account card shows
 	// about the feature, such as a link to its page.
 	ProfileAside func() app.UI
+
+	// ProfileSections, when set, builds the module's cards on the profile
+	// page (profile_sections.go), once per visit of the page.
+	ProfileSections func(*Client) []ProfileSection
+}
+
+// routes are the module's pages by path.
+func (m Module) routes() map[string]func(*Client) app.Composer {
+	routes := map[string]func(*Client) app.Composer{}
+	if m.Path != "" {
+		routes[m.Path] = m.Page
+	}
+	for path, page := range m.Pages {
+		routes[path] = page
+	}
+	return routes
 }
 
 var (
@@ -76,10 +97,12 @@ func Routes(plugged ...Module) {
 			app.Route(path, newPage)
 		}
 		for _, m := range plugged {
-			if _, taken := core[m.Path]; taken || isModulePage(m.Path) {
-				panic(fmt.Sprintf("app: module path %q is already taken", m.Path))
+			for path, newPage := range m.routes() {
+				if _, taken := core[path]; taken || isModulePage(path) {
+					panic(fmt.Sprintf("app: module path %q is already taken", path))
+				}
+				app.Route(path, func() app.Composer { return newPage(api) })
 			}
-			app.Route(m.Path, func() app.Composer { return m.Page(api) })
 			modules = append(modules, m)
 		}
 		app.RouteWithRegexp("^/", func() app.Composer { return &notFoundPage{} })
@@ -96,7 +119,7 @@ func IsPage(path string) bool {
 
 func isModulePage(path string) bool {
 	for _, m := range modules {
-		if m.Path == path {
+		if _, ok := m.routes()[path]; ok {
 			return true
 		}
 	}

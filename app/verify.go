@@ -67,7 +67,7 @@ func (p *verifyEmailPage) Render() app.UI {
 	default:
 		next = app.P().Class("muted").Text("You can ask for a new link on your profile page, once you are logged in.")
 	}
-	return Chrome{Path: "/verify-email", User: p.user, Known: p.done}.Render(
+	return Chrome{Path: "/verify-email", User: p.user, Known: p.done, API: p.api}.Render(
 		app.Section().ID("verify-email").Class("card narrow").Body(
 			app.H1().Text("Confirm your email"),
 			p.notice.Render("verify-notice"),

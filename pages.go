@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/authkit/authkit/app"
+	"github.com/authkit/authkit/app/account"
 	"github.com/authkit/authkit/app/notes"
 )
 
@@ -10,5 +11,6 @@ import (
 // modules' pages and the wasm runs them. Deleting a feature deletes its
 // line here, and its packages.
 var appModules = []app.Module{
-	notes.Module(), // the private notes example: app/notes, shared/notes
+	notes.Module(),   // the private notes example: app/notes, shared/notes
+	account.Module(), // email change, activity, data download, deletion: server/account
 }

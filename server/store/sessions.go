@@ -129,8 +129,9 @@ func (s *Store) RevokeUserSessions(ctx context.Context, userID, keep string, now
 }
 
 // FlushExpired deletes refresh tokens that have expired, then sessions
-// that are revoked or expired (with their remaining tokens, by cascade).
-// It returns how many of each it deleted.
+// that are revoked or expired (with their remaining tokens, by cascade),
+// spent or expired mailed tokens, and throttle buckets that have refilled.
+// It returns how many refresh tokens and sessions it deleted.
 func (s *Store) FlushExpired(ctx context.Context, now time.Time) (tokens, sessions int64, err error) {
 	err = s.InTx(ctx, func(tx *Store) error {
 		// Tokens of dead sessions go explicitly, not only by cascade, so the
@@ -151,10 +152,15 @@ func (s *Store) FlushExpired(ctx context.Context, now time.Time) (tokens, sessio
 			return MapError(err)
 		}
 		sessions, _ = res.RowsAffected()
-		// Mailed tokens are not counted: they are neither sessions nor
-		// refresh tokens, but they expire too.
+		// Mailed tokens and throttle buckets are not counted: they are
+		// neither sessions nor refresh tokens, but they expire too. A bucket
+		// whose tat has passed is full, the same as no row.
 		_, err = tx.db.NewDelete().Model((*OneTimeToken)(nil)).
 			WhereOr("expires_at <= ?", now).WhereOr("used_at IS NOT NULL").Exec(ctx)
+		if err != nil {
+			return MapError(err)
+		}
+		_, err = tx.db.NewDelete().Table("throttle_buckets").Where("tat <= ?", now.UnixNano()).Exec(ctx)
 		return MapError(err)
 	})
 	return tokens, sessions, err

@@ -48,7 +48,7 @@ func newAccounts(st *store.Store, cfg Config, sessions *Sessions, users *userCac
 //
 // Errors: validation_failed, email_taken, rate_limited (per client).
 func (a *Accounts) Register(ctx context.Context, req shared.RegisterRequest, client Client) (*store.User, Issued, error) {
-	if err := req.Validate(); err != nil {
+	if err := checkNewPassword(req.Validate(), "password", req.Password); err != nil {
 		return nil, Issued{}, err
 	}
 	if wait, err := a.registers.take(ctx, client.IP, a.clock.now()); err != nil || wait > 0 {
@@ -199,7 +199,7 @@ func (a *Accounts) rehash(ctx context.Context, u *store.User, password string) e
 // command). Errors: validation_failed, email_taken.
 func (a *Accounts) CreateSuperuser(ctx context.Context, email, name, password string) (*store.User, error) {
 	req := shared.RegisterRequest{Email: email, Name: name, Password: password}
-	if err := req.Validate(); err != nil {
+	if err := checkNewPassword(req.Validate(), "password", req.Password); err != nil {
 		return nil, err
 	}
 	hash, err := a.hasher.Hash(ctx, req.Password)

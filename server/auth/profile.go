@@ -50,7 +50,7 @@ func (a *Accounts) ChangePassword(ctx context.Context, p Principal, req shared.C
 	if err != nil {
 		return err
 	}
-	if err := req.Validate(u.Email); err != nil {
+	if err := checkNewPassword(req.Validate(u.Email), "new_password", req.NewPassword); err != nil {
 		return err
 	}
 	ok, err := a.AccountSecretCheck(ctx, u.ID, func(ctx context.Context) (bool, error) {

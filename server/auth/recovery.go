@@ -136,9 +136,12 @@ func (r *Recovery) ConfirmPasswordReset(ctx context.Context, req shared.Password
 	}
 	// Check the password against the email before spending the token, so
 	// a rejected password does not cost the user their link.
+	var f shared.FieldErrors
 	if msg := shared.ValidatePassword(req.NewPassword, u.Email); msg != "" {
-		return &shared.Error{Code: shared.CodeValidationFailed, Message: "Some fields need attention.",
-			Fields: map[string]string{"new_password": msg}}
+		f.Add("new_password", msg)
+	}
+	if err := checkNewPassword(f.Err(), "new_password", req.NewPassword); err != nil {
+		return err
 	}
 	if u.PasswordHash, err = r.hasher.Hash(ctx, req.NewPassword); err != nil {
 		return err

@@ -72,6 +72,7 @@ func TestCreateSuperuser_BadInputWritesNothing(t *testing.T) {
 		{"bad email", "correct horse battery\n", []string{"--email", "nope", "--name", "R"}, "email:"},
 		{"no name", "correct horse battery\n", []string{"--email", "r@example.com"}, "name:"},
 		{"weak password", "password\n", []string{"--email", "r@example.com", "--name", "R"}, "password:"},
+		{"password on the long common list", "qwerty123456\n", []string{"--email", "r@example.com", "--name", "R"}, "password: This password is too common"},
 		{"empty stdin", "", []string{"--email", "r@example.com", "--name", "R"}, "standard input"},
 		{"unknown flag", "x\n", []string{"--emial", "r@example.com"}, "flag provided but not defined"},
 		{"stray argument", "x\n", []string{"--email", "r@example.com", "extra"}, "unexpected argument"},

@@ -248,6 +248,7 @@ func TestBrowser_EmailLinks(t *testing.T) {
 	// The confirmation link confirms the address.
 	b.open(s.mailedLink(t, "carol@example.com", "/verify-email"))
 	b.waitText("#verify-notice .notice.success", "confirmed")
+	b.checkTokenLeftTheAddress("/verify-email")
 	b.screenshot("verified")
 	b.click("#go-profile")
 	b.waitPath("/profile")
@@ -269,6 +270,7 @@ func TestBrowser_EmailLinks(t *testing.T) {
 	// The link sets a new password, which then logs in.
 	reset := s.mailedLink(t, "carol@example.com", "/reset-password")
 	b.open(reset)
+	b.checkTokenLeftTheAddress("/reset-password")
 	b.fill("new_password", "carol's second password")
 	b.click("#reset-password-form button[type=submit]")
 	b.waitText("#reset-notice .notice.success", "changed")
@@ -287,6 +289,14 @@ func TestBrowser_EmailLinks(t *testing.T) {
 	b.waitText("#reset-notice .notice.error", "")
 	b.waitText("#ask-again", "Ask for a new link")
 	b.checkConsole()
+}
+
+// checkTokenLeftTheAddress checks that the page at path has removed the
+// mailed token from the address bar once it read it.
+func (b *browser) checkTokenLeftTheAddress(path string) {
+	b.t.Helper()
+	b.poll("the token leaves the address", fmt.Sprintf(
+		`location.pathname === %q && !new URLSearchParams(location.search).has("token")`, path))
 }
 
 // eventuallySignedOut opens path until the app sends the browser to the

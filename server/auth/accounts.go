@@ -81,6 +81,7 @@ func (a *Accounts) Register(ctx context.Context, req shared.RegisterRequest, cli
 	if err != nil {
 		return nil, Issued{}, err
 	}
+	a.sessions.started(ctx, issued)
 	if err := a.recovery.mailVerification(ctx, u); err != nil {
 		// The account exists and works; the user can ask for another mail.
 		a.log.ErrorContext(ctx, "confirmation mail not queued", "user_id", u.ID, "err", err)

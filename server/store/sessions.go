@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"github.com/uptrace/bun"
 )
 
 // CreateSession inserts a new session.
@@ -62,6 +64,33 @@ func (s *Store) ListLiveSessions(ctx context.Context, userID string, now time.Ti
 		OrderExpr("last_used_at DESC, id DESC").
 		Scan(ctx)
 	return sessions, MapError(err)
+}
+
+// RevokeLeastRecentlyUsed revokes the user's live sessions other than
+// keep beyond the newest limit-1 of them by last use, so that with keep
+// the user has at most limit, and returns the ids it revoked. Run it in the
+// transaction that created keep, after something in it has locked the
+// user's row (a login updates last_login), so concurrent logins of one
+// user count each other's sessions.
+func (s *Store) RevokeLeastRecentlyUsed(ctx context.Context, userID, keep string, limit int, now time.Time) ([]string, error) {
+	if err := s.checkWritable(); err != nil {
+		return nil, err
+	}
+	var ids []string
+	err := s.db.NewSelect().Model((*Session)(nil)).Column("id").
+		Where("user_id = ?", userID).Where("id <> ?", keep).
+		Where("revoked_at IS NULL").Where("expires_at > ?", now).
+		OrderExpr("last_used_at DESC, id DESC").
+		Scan(ctx, &ids)
+	if err != nil || len(ids) < limit {
+		return nil, MapError(err)
+	}
+	ids = ids[limit-1:]
+	_, err = s.db.NewUpdate().Model((*Session)(nil)).
+		Set("revoked_at = ?", now).
+		Where("id IN (?)", bun.In(ids)).
+		Exec(ctx)
+	return ids, MapError(err)
 }
 
 // TouchSession records a use of the session (a token refresh) and pushes

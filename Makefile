@@ -7,8 +7,8 @@ GO       ?= go
 VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 BIN      := bin/authkit
 LDFLAGS  := -s -w -X main.version=$(VERSION)
-WASM_SRC := $(shell find app shared -name '*.go' -o -name '*.txt') main_wasm.go
-SRV_SRC  := $(shell find server shared web -name '*.go' -o -name '*.txt' -o -name '*.html' -o -name '*.json' -o -name '*.css' -o -name '*.svg' -o -name '*.png') main.go go.mod go.sum
+WASM_SRC := $(shell find app shared -name '*.go' -o -name '*.txt') main_wasm.go pages.go
+SRV_SRC  := $(shell find server app shared web -name '*.go' -o -name '*.txt' -o -name '*.html' -o -name '*.json' -o -name '*.css' -o -name '*.svg' -o -name '*.png' -o -name '*.bin') main.go pages.go go.mod go.sum
 # Brotli at 11 is the smallest download (2.4 MB) but adds ~35 s a build;
 # BROTLI_QUALITY=5 make run is a quicker loop.
 BROTLI_QUALITY ?= 11

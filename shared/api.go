@@ -23,15 +23,15 @@ const (
 // User is the public view of an account. It never carries password
 // material.
 type User struct {
-	ID            string     `json:"id"`
-	Email         string     `json:"email"`
-	Name          string     `json:"name"`
-	IsActive      bool       `json:"is_active"`
-	IsStaff       bool       `json:"is_staff"`
-	IsSuperuser   bool       `json:"is_superuser"`
+	ID            string     `json:"id" doc:"UUID (v7, time-ordered)."`
+	Email         string     `json:"email" format:"email" maxLength:"254" doc:"Trimmed and lower case."`
+	Name          string     `json:"name" minLength:"1" maxLength:"100"`
+	IsActive      bool       `json:"is_active" doc:"Inactive accounts cannot log in."`
+	IsStaff       bool       `json:"is_staff" doc:"May use the admin endpoints."`
+	IsSuperuser   bool       `json:"is_superuser" doc:"May also change staff status and other superusers."`
 	DateJoined    time.Time  `json:"date_joined"`
-	LastLogin     *time.Time `json:"last_login"`
-	EmailVerified bool       `json:"email_verified"`
+	LastLogin     *time.Time `json:"last_login" doc:"null until the first login."`
+	EmailVerified bool       `json:"email_verified" doc:"The user opened the confirmation link."`
 }
 
 // UserResponse answers register, login, refresh, GET/PATCH /api/me and
@@ -42,53 +42,53 @@ type UserResponse struct {
 
 // RegisterRequest is the body of POST /api/auth/register.
 type RegisterRequest struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
-	Name     string `json:"name"`
+	Email    string `json:"email" format:"email" maxLength:"254" doc:"Stored trimmed and lower case, so it is case-insensitive; syntactically valid, with a domain name (no address literal)."`
+	Password string `json:"password" minLength:"8" maxLength:"256" doc:"Not the email, and not a commonly used password; never trimmed."`
+	Name     string `json:"name" minLength:"1" maxLength:"100" doc:"Counted after trimming; no control or invisible formatting characters, and at least one visible one."`
 }
 
 // LoginRequest is the body of POST /api/auth/login and POST /api/token.
 type LoginRequest struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
+	Email    string `json:"email" minLength:"1" maxLength:"254"`
+	Password string `json:"password" minLength:"1" maxLength:"1024" doc:"At most 1,024 bytes."`
 }
 
 // TokenPair answers POST /api/token and POST /api/token/refresh, in the
 // shape of DRF SimpleJWT.
 type TokenPair struct {
-	Access  string `json:"access"`
-	Refresh string `json:"refresh"`
+	Access  string `json:"access" doc:"The access token, an EdDSA-signed JWT (typ at+jwt); send it in the Authorization header as Bearer followed by the token."`
+	Refresh string `json:"refresh" doc:"An opaque refresh token; it can be spent once."`
 }
 
 // RefreshRequest is the body of POST /api/token/refresh.
 type RefreshRequest struct {
-	Refresh string `json:"refresh"`
+	Refresh string `json:"refresh" minLength:"1"`
 }
 
 // VerifyRequest is the body of POST /api/token/verify.
 type VerifyRequest struct {
-	Token string `json:"token"`
+	Token string `json:"token" minLength:"1" doc:"An access token."`
 }
 
 // UpdateProfileRequest is the body of PATCH /api/me.
 type UpdateProfileRequest struct {
-	Name *string `json:"name"`
+	Name *string `json:"name" required:"true" nullable:"false" minLength:"1" maxLength:"100" doc:"Counted after trimming; the rules of RegisterRequest.name."`
 }
 
 // ChangePasswordRequest is the body of POST /api/me/password.
 type ChangePasswordRequest struct {
-	CurrentPassword string `json:"current_password"`
-	NewPassword     string `json:"new_password"`
+	CurrentPassword string `json:"current_password" minLength:"1"`
+	NewPassword     string `json:"new_password" minLength:"8" maxLength:"256" doc:"The password rules of RegisterRequest.password, against the account's email; different from the current one."`
 }
 
 // Session is one logged-in device, as listed by GET /api/me/sessions.
 type Session struct {
 	ID         string    `json:"id"`
-	CreatedAt  time.Time `json:"created_at"`
-	LastUsedAt time.Time `json:"last_used_at"`
-	UserAgent  string    `json:"user_agent"`
-	IP         string    `json:"ip"`
-	Current    bool      `json:"current"`
+	CreatedAt  time.Time `json:"created_at" doc:"When the user logged in on this device."`
+	LastUsedAt time.Time `json:"last_used_at" doc:"The last token refresh."`
+	UserAgent  string    `json:"user_agent" maxLength:"512"`
+	IP         string    `json:"ip" maxLength:"64"`
+	Current    bool      `json:"current" doc:"This is the caller's own session."`
 }
 
 // SessionsResponse answers GET /api/me/sessions, most recently used first.
@@ -99,7 +99,7 @@ type SessionsResponse struct {
 // UsersResponse answers GET /api/admin/users.
 type UsersResponse struct {
 	Users []User `json:"users"`
-	Total int    `json:"total"`
+	Total int    `json:"total" minimum:"0" doc:"How many accounts match, across all pages."`
 }
 
 // Admin list paging bounds.
@@ -111,35 +111,35 @@ const (
 // AdminUpdateUserRequest is the body of PATCH /api/admin/users/{id}.
 // Absent fields are left as they are.
 type AdminUpdateUserRequest struct {
-	Name     *string `json:"name"`
-	IsActive *bool   `json:"is_active"`
-	IsStaff  *bool   `json:"is_staff"`
+	Name     *string `json:"name" minLength:"1" maxLength:"100" doc:"Counted after trimming."`
+	IsActive *bool   `json:"is_active" doc:"false revokes every session of the account."`
+	IsStaff  *bool   `json:"is_staff" doc:"Superusers only."`
 }
 
 // PasswordResetRequest is the body of POST /api/auth/password-reset.
 type PasswordResetRequest struct {
-	Email string `json:"email"`
+	Email string `json:"email" format:"email" maxLength:"254"`
 }
 
 // PasswordResetConfirmRequest is the body of
 // POST /api/auth/password-reset/confirm.
 type PasswordResetConfirmRequest struct {
-	Token       string `json:"token"`
-	NewPassword string `json:"new_password"`
+	Token       string `json:"token" minLength:"1" doc:"From the mailed link."`
+	NewPassword string `json:"new_password" minLength:"8" maxLength:"256" doc:"The password rules of RegisterRequest.password, against the account's email."`
 }
 
 // VerifyEmailRequest is the body of POST /api/auth/verify-email.
 type VerifyEmailRequest struct {
-	Token string `json:"token"`
+	Token string `json:"token" minLength:"1" doc:"From the mailed link."`
 }
 
 // Accepted answers requests whose work happens later (sending an email),
 // always with the same body, so it reveals nothing about accounts.
 type Accepted struct {
-	Message string `json:"message"`
+	Message string `json:"message" doc:"A sentence for the user."`
 }
 
 // Health answers GET /healthz.
 type Health struct {
-	Status string `json:"status"`
+	Status string `json:"status" const:"ok"`
 }

@@ -32,6 +32,18 @@ const (
 	CodeInternal             Code = "internal"               // 500: a bug; details are in the server log only
 )
 
+// Codes lists every code above, in order, for the OpenAPI document's
+// ErrorCode enum: Go cannot enumerate constants, so a test holds this list
+// to the declarations.
+func Codes() []Code {
+	return []Code{
+		CodeValidationFailed, CodeInvalidJSON, CodeInvalidToken, CodeWrongPassword,
+		CodeUnsupportedMediaType, CodeBodyTooLarge, CodeInvalidCredentials, CodeNotAuthenticated,
+		CodeTokenExpired, CodeCSRFFailed, CodeForbidden, CodeEmailUnverified, CodeNotFound,
+		CodeMethodNotAllowed, CodeEmailTaken, CodeLimitReached, CodeRateLimited, CodeUnavailable, CodeInternal,
+	}
+}
+
 // Status is the HTTP status that goes with a code.
 func (c Code) Status() int {
 	switch c {
@@ -69,8 +81,8 @@ func (c Code) Status() int {
 // and with email_taken (email) and wrong_password (current_password).
 type Error struct {
 	Code    Code              `json:"code"`
-	Message string            `json:"message"`
-	Fields  map[string]string `json:"fields,omitempty"`
+	Message string            `json:"message" doc:"A sentence for people; it may change, the code does not."`
+	Fields  map[string]string `json:"fields,omitempty" doc:"Request fields (by JSON name) and what is wrong with each. Present with validation_failed, and with email_taken and wrong_password to point at the field."`
 
 	// RetryAfter goes with rate_limited: how long until a retry can
 	// succeed. It travels in the Retry-After header, not the body.
@@ -84,9 +96,10 @@ func NewError(code Code, message string) *Error {
 	return &Error{Code: code, Message: message}
 }
 
-// ErrorBody is the JSON envelope of every error response.
+// ErrorBody is the JSON envelope of every error response. The server
+// always sets Error, so the OpenAPI document does not offer null for it.
 type ErrorBody struct {
-	Error *Error `json:"error"`
+	Error *Error `json:"error" nullable:"false"`
 }
 
 // FieldErrors collects per-field messages during validation. The zero

@@ -1,5 +1,5 @@
 // Package cli is the authkit command line: serve, migrate,
-// createsuperuser and flush-expired. Run takes everything from the
+// createsuperuser, flush-expired, keys and openapi. Run takes everything from the
 // outside world as arguments (args, environment, standard streams), so
 // tests run the real program in-process.
 package cli
@@ -48,6 +48,7 @@ commands:
   flush-expired    delete expired and revoked refresh tokens and sessions
   keys rotate      create a new signing key (older keys verify until their tokens expire)
   keys list        list the signing keys and their states
+  openapi          print the OpenAPI document of the API (--output FILE writes it)
   version          print the version
 
 Every flag can also be set with an AUTHKIT_* environment variable:
@@ -76,6 +77,8 @@ func Run(ctx context.Context, env Env) error {
 		return flushExpired(ctx, env, args)
 	case "keys":
 		return keysCmd(ctx, env, args)
+	case "openapi":
+		return openAPICmd(env, args)
 	case "version":
 		fmt.Fprintln(env.Stdout, env.Version)
 		return nil

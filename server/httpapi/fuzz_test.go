@@ -10,7 +10,6 @@ import (
 	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/store/storetest"
 	"github.com/authkit/authkit/shared"
-	sharednotes "github.com/authkit/authkit/shared/notes"
 )
 
 // fuzzDecode checks one request type's decoder: whatever the body, it
@@ -73,14 +72,6 @@ func FuzzDecodePasswordResetConfirm(f *testing.F) {
 
 func FuzzDecodeVerifyEmail(f *testing.F) {
 	fuzzDecode[shared.VerifyEmailRequest](f, `{"token":"abc"}`)
-}
-
-func FuzzDecodeCreateNote(f *testing.F) {
-	fuzzDecode[sharednotes.CreateNoteRequest](f, `{"title":"t","body":"b"}`)
-}
-
-func FuzzDecodeUpdateNote(f *testing.F) {
-	fuzzDecode[sharednotes.UpdateNoteRequest](f, `{"title":"t"}`, `{"body":null}`)
 }
 
 // changePassword validates against the account's email, so it gets a

@@ -26,8 +26,19 @@ type Module interface {
 	// which must not clash with any other migration's.
 	Migrations() *migrate.Migrations
 	// Mount wires the module to the kit's parts and returns its routes.
-	// An error stops the server from starting.
+	// An error stops the server from starting. `authkit openapi` also
+	// calls it, with no database (Kit.Store and Kit.Auth nil), to write
+	// the document: keep Mount to wiring, and use the database in the
+	// handlers.
 	Mount(k *Kit) ([]Route, error)
+}
+
+// describedModule is a module that describes its tag in the OpenAPI
+// document (optional: others get a generic line).
+type describedModule interface {
+	Module
+	// Description is a sentence about the module, for its tag.
+	Description() string
 }
 
 // Kit is what a module gets to work with when it is mounted.
@@ -64,6 +75,9 @@ func ModuleMigrations(modules []Module) []*migrate.Migrations {
 // name unless a route names its own tag.
 func (a *API) mount(r *Router, modules []Module, st *store.Store) error {
 	for _, m := range modules {
+		if d, ok := m.(describedModule); ok {
+			r.moduleTags[m.Name()] = d.Description()
+		}
 		routes, err := m.Mount(&Kit{Store: st, Auth: a.svc, API: a, Log: a.log.With("module", m.Name()), Now: a.now})
 		if err != nil {
 			return fmt.Errorf("module %s: %w", m.Name(), err)

@@ -3,42 +3,59 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"maps"
 	"net/http"
 	"net/http/httptest"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/authkit/authkit/server/auth"
-	"github.com/authkit/authkit/server/signing"
 	"github.com/authkit/authkit/server/store/storetest"
 	"github.com/authkit/authkit/shared"
-	sharednotes "github.com/authkit/authkit/shared/notes"
 )
 
-// These tests hold openapi.json to the code: the routes registered in
-// routes.go, the error codes of shared/errors.go and their statuses, and
-// the JSON fields of the shared/ types. When one fails after a change,
-// the document is what needs editing (see docs/adding-a-protected-endpoint.md).
+// These tests hold the generated document to what the server serves: the
+// routes (the kit's and a module's), the error codes of shared/errors.go
+// and their statuses, and the JSON shapes of the Go types
+// (openapi_schema_test.go).
 
-// openAPIDoc is the embedded document, decoded.
-func openAPIDoc(t *testing.T) map[string]any {
-	t.Helper()
-	var doc map[string]any
-	if err := json.Unmarshal(openAPIDocument, &doc); err != nil {
-		t.Fatalf("openapi.json is not valid JSON: %v", err)
-	}
-	return doc
+// testWidget and testWidgetRequest are a fork's types in miniature.
+type testWidget struct {
+	ID       string      `json:"id"`
+	Parent   *testWidget `json:"parent"`
+	MadeAt   time.Time   `json:"made_at"`
+	Labels   []string    `json:"labels,omitempty"`
+	Settings map[string]any
 }
 
-// newOpenAPITestAPI is the real API on a fresh database.
+type testWidgetRequest struct {
+	Name  string  `json:"name" minLength:"1"`
+	Color *string `json:"color"`
+}
+
+func (*testWidgetRequest) Validate() error { return nil }
+
+// widgetModule is a fork's module: its routes must be served and
+// documented like the kit's, without naming it anywhere else.
+var widgetModule = NewModule("widgets", func(k *Kit) ([]Route, error) {
+	ok := func(w http.ResponseWriter, r *http.Request) error { return nil }
+	return []Route{
+		{Pattern: "GET /api/widgets/{id}", Guard: RequireVerified, Summary: "A widget",
+			Response: testWidget{}, Errors: []shared.Code{shared.CodeNotFound}, Handler: ok},
+		{Pattern: "POST /api/widgets", Guard: RequireVerified, Summary: "Add a widget",
+			Request: testWidgetRequest{}, Response: testWidget{}, Status: http.StatusCreated, Handler: ok},
+	}, nil
+})
+
+var testModules = []Module{widgetModule}
+
+// newOpenAPITestAPI is the real API, with widgetModule, on a fresh
+// database.
 func newOpenAPITestAPI(t *testing.T) *API {
 	t.Helper()
 	st := storetest.Open(t)
@@ -46,68 +63,114 @@ func newOpenAPITestAPI(t *testing.T) *API {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api, err := New(svc, st, Options{})
+	api, err := New(svc, st, Options{Modules: testModules})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return api
 }
 
-// pathItemKeys are the keys an OpenAPI path item may hold besides its
-// operations.
-var pathItemKeys = []string{"$ref", "summary", "description", "servers", "parameters"}
-
-// documentedRoutes lists the document's operations as "METHOD /path".
-func documentedRoutes(t *testing.T, doc map[string]any) []string {
+// servedDocument fetches GET /api/openapi.json.
+func servedDocument(t *testing.T, api *API) (map[string]any, *httptest.ResponseRecorder) {
 	t.Helper()
-	var routes []string
-	for path, item := range object(doc["paths"]) {
-		for key := range object(item) {
-			switch method := strings.ToUpper(key); method {
-			case "GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE":
-				routes = append(routes, method+" "+path)
-			default:
-				if !slices.Contains(pathItemKeys, key) {
-					t.Errorf("paths[%q] has %q, which is neither an HTTP method nor a path item field", path, key)
-				}
-			}
-		}
+	rec := httptest.NewRecorder()
+	api.ServeHTTP(rec, httptest.NewRequest("GET", "/api/openapi.json", nil))
+	var doc map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &doc); rec.Code != http.StatusOK || err != nil {
+		t.Fatalf("GET /api/openapi.json: %d, %v", rec.Code, err)
 	}
-	return routes
+	return doc, rec
 }
 
-func TestOpenAPI_DocumentsEveryRouteAndNoOther(t *testing.T) {
+// testDocument is the document of the kit with widgetModule.
+func testDocument(t *testing.T) map[string]any {
+	t.Helper()
+	body, err := OpenAPIDocument(testModules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+func TestOpenAPI_DocumentsEveryRouteServedAndNoOther(t *testing.T) {
 	api := newOpenAPITestAPI(t)
-	var registered []string
+	doc, _ := servedDocument(t, api)
+	var served []string
 	for _, route := range api.Routes() {
-		registered = append(registered, route.Pattern)
+		served = append(served, route.method()+" "+documentedPath(route.path()))
 	}
-	documented := documentedRoutes(t, openAPIDoc(t))
-	if len(registered) == 0 {
-		t.Fatal("the router reported no routes")
-	}
-	for _, route := range registered {
+	documented := documentedRoutes(t, doc)
+	for _, route := range served {
 		if !slices.Contains(documented, route) {
-			t.Errorf("%s is served (routes.go) but missing from openapi.json", route)
+			t.Errorf("%s is served but missing from the document", route)
 		}
 	}
 	for _, route := range documented {
-		if !slices.Contains(registered, route) {
-			t.Errorf("openapi.json documents %s, which routes.go does not serve", route)
+		if !slices.Contains(served, route) {
+			t.Errorf("the document lists %s, which is not served", route)
+		}
+	}
+	for _, route := range []string{"GET /api/widgets/{id}", "POST /api/widgets", "GET /api/openapi.json", "GET /healthz"} {
+		if !slices.Contains(documented, route) {
+			t.Errorf("%s is missing", route)
 		}
 	}
 }
 
-func TestOpenAPI_IsOpenAPI31AndEveryRefResolves(t *testing.T) {
-	doc := openAPIDoc(t)
-	if v, _ := doc["openapi"].(string); !strings.HasPrefix(v, "3.1.") {
-		t.Fatalf(`openapi = %q, want "3.1.x"`, v)
+func TestOpenAPI_AModuleIsDocumentedAndServedLikeTheKit(t *testing.T) {
+	doc := testDocument(t)
+	op := object(object(object(doc["paths"])["/api/widgets/{id}"])["get"])
+	if op["operationId"] != "getWidgetsByID" || !slices.Equal(asSlice(op["tags"]), []any{"widgets"}) {
+		t.Errorf("operationId %v, tags %v; want the derived id and the module's name", op["operationId"], op["tags"])
 	}
-	for _, key := range []string{"info", "paths", "components"} {
-		if _, ok := doc[key].(map[string]any); !ok {
-			t.Fatalf("the document has no %q object", key)
+	var tag map[string]any
+	for _, tg := range asSlice(doc["tags"]) {
+		if object(tg)["name"] == "widgets" {
+			tag = object(tg)
 		}
 	}
+	if desc, _ := tag["description"].(string); !strings.Contains(desc, "widgets") {
+		t.Errorf("the module's tag = %v, want a generic description", tag)
+	}
+
+	// The router gives the module's path the kit's JSON 405.
+	rec := httptest.NewRecorder()
+	newOpenAPITestAPI(t).ServeHTTP(rec, httptest.NewRequest("DELETE", "/api/widgets/1", nil))
+	var body shared.ErrorBody
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || rec.Code != 405 || body.Error.Code != shared.CodeMethodNotAllowed {
+		t.Fatalf("DELETE /api/widgets/1: %d %s", rec.Code, rec.Body)
+	}
+	if allow := rec.Header().Get("Allow"); allow != "GET, HEAD" {
+		t.Errorf("Allow = %q", allow)
+	}
+}
+
+// TestOpenAPI_IsValidOpenAPI31 has kin-openapi load and validate the
+// document as OpenAPI 3.1 (JSON Schema 2020-12), references included.
+func TestOpenAPI_IsValidOpenAPI31(t *testing.T) {
+	body, err := OpenAPIDocument(testModules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !doc.IsOpenAPI31OrLater() {
+		t.Fatalf("openapi = %q, want 3.1", doc.OpenAPI)
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOpenAPI_EveryRefResolvesAndEveryComponentIsUsed(t *testing.T) {
+	doc := testDocument(t)
 	used := map[string]bool{}
 	walkRefs(doc, func(ref string) {
 		used[ref] = true
@@ -115,8 +178,6 @@ func TestOpenAPI_IsOpenAPI31AndEveryRefResolves(t *testing.T) {
 			t.Errorf("$ref %q does not resolve", ref)
 		}
 	})
-	// Leftovers (say, after deleting an endpoint) are dead weight that
-	// misleads readers: every component must be used.
 	for _, kind := range []string{"schemas", "responses", "headers", "parameters"} {
 		for name := range object(object(doc["components"])[kind]) {
 			if ref := "#/components/" + kind + "/" + name; !used[ref] {
@@ -127,7 +188,7 @@ func TestOpenAPI_IsOpenAPI31AndEveryRefResolves(t *testing.T) {
 }
 
 func TestOpenAPI_EveryOperationIsComplete(t *testing.T) {
-	doc := openAPIDoc(t)
+	doc := testDocument(t)
 	schemes := object(object(doc["components"])["securitySchemes"])
 	ids := map[string]bool{}
 	forEachOperation(doc, func(route string, op map[string]any) {
@@ -136,10 +197,13 @@ func TestOpenAPI_EveryOperationIsComplete(t *testing.T) {
 			t.Errorf("%s: operationId %q is missing or not unique", route, id)
 		}
 		ids[id] = true
-		if len(object(op["responses"])) == 0 {
-			t.Errorf("%s has no responses", route)
+		if op["summary"] == "" || len(asSlice(op["tags"])) != 1 {
+			t.Errorf("%s: summary %v, tags %v", route, op["summary"], op["tags"])
 		}
-		security, _ := op["security"].([]any)
+		security, ok := op["security"].([]any)
+		if !ok {
+			t.Errorf("%s states no security (public routes state [])", route)
+		}
 		for _, requirement := range security {
 			for name := range object(requirement) {
 				if schemes[name] == nil {
@@ -150,119 +214,103 @@ func TestOpenAPI_EveryOperationIsComplete(t *testing.T) {
 	})
 }
 
-func TestOpenAPI_ErrorCodesAreTheSharedCodes(t *testing.T) {
-	doc := openAPIDoc(t)
-	schemas := object(object(doc["components"])["schemas"])
-	var documented []string
+// TestOpenAPI_SecurityFollowsTheGuard checks the requirements a guard
+// implies, and that public routes say so.
+func TestOpenAPI_SecurityFollowsTheGuard(t *testing.T) {
+	doc := testDocument(t)
+	cases := map[string]string{
+		"GET /api/me":                  `[{"bearerAuth":[]},{"cookieAuth":[]}]`,
+		"PATCH /api/me":                `[{"bearerAuth":[]},{"cookieAuth":[],"csrfToken":[]}]`,
+		"POST /api/widgets":            `[{"bearerAuth":[]},{"cookieAuth":[],"csrfToken":[]}]`,
+		"POST /api/auth/login":         `[]`,
+		"GET /healthz":                 `[]`,
+		"POST /api/auth/refresh":       `[{"refreshCookie":[]}]`,
+		"DELETE /api/me/sessions/{id}": `[{"bearerAuth":[]},{"cookieAuth":[],"csrfToken":[]}]`,
+	}
+	for route, want := range cases {
+		method, path, _ := strings.Cut(route, " ")
+		op := object(object(object(doc["paths"])[path])[strings.ToLower(method)])
+		if got, _ := json.Marshal(op["security"]); string(got) != want {
+			t.Errorf("%s: security = %s, want %s", route, got, want)
+		}
+	}
+}
+
+func TestOpenAPI_ErrorCodeEnumIsTheSharedCodes(t *testing.T) {
+	schemas := object(object(testDocument(t)["components"])["schemas"])
+	var documented []shared.Code
 	for _, c := range asSlice(object(schemas["ErrorCode"])["enum"]) {
 		code, _ := c.(string)
-		documented = append(documented, code)
+		documented = append(documented, shared.Code(code))
 	}
-	declared := sharedErrorCodes(t)
-	slices.Sort(documented)
-	if !slices.Equal(documented, declared) {
-		t.Errorf("ErrorCode enum = %v,\nshared/errors.go declares %v", documented, declared)
+	if !slices.Equal(documented, shared.Codes()) {
+		t.Errorf("ErrorCode enum = %v,\nshared.Codes() = %v", documented, shared.Codes())
 	}
+	for _, c := range shared.Codes() {
+		if codeMeanings[c] == "" {
+			t.Errorf("codeMeanings has nothing for %s", c)
+		}
+	}
+	if len(codeMeanings) != len(shared.Codes()) {
+		t.Errorf("codeMeanings explains %d codes; there are %d", len(codeMeanings), len(shared.Codes()))
+	}
+}
 
-	// Each error response of an operation lists codes whose status
-	// (shared.Code.Status) is the status it is given under.
-	forEachOperation(doc, func(route string, op map[string]any) {
+// TestOpenAPI_EveryOperationListsTheErrorsItCanAnswer checks each route's
+// error responses against what the server does: each code under its own
+// status, the route's declared codes, the guard's, the body's, the
+// cross-origin check's, and a 4XX wherever one can happen.
+func TestOpenAPI_EveryOperationListsTheErrorsItCanAnswer(t *testing.T) {
+	doc := testDocument(t)
+	for _, rt := range newOpenAPITestAPI(t).Routes() {
+		op := object(object(object(doc["paths"])[documentedPath(rt.path())])[strings.ToLower(rt.method())])
+		listed := map[shared.Code]string{} // code → status it is listed under
 		for status, resp := range object(op["responses"]) {
 			ref, _ := object(resp)["$ref"].(string)
-			if ref == "" {
-				continue
-			}
-			target, ok := resolveRef(doc, ref)
-			if !ok {
-				continue // reported by TestOpenAPI_IsOpenAPI31AndEveryRefResolves
-			}
+			target, _ := resolveRef(doc, ref)
 			for _, code := range errorResponseCodes(target) {
-				if want := strconv.Itoa(shared.Code(code).Status()); want != status || !slices.Contains(declared, code) {
-					t.Errorf("%s: %s under %s lists %q, a code of status %s", route, ref, status, code, want)
-				}
+				listed[shared.Code(code)] = status
 			}
 		}
-	})
-}
-
-// openAPISchemaTypes maps the document's object schemas to the Go types
-// they describe.
-var openAPISchemaTypes = map[string]any{
-	"User": shared.User{}, "UserResponse": shared.UserResponse{},
-	"RegisterRequest": shared.RegisterRequest{}, "LoginRequest": shared.LoginRequest{},
-	"TokenPair": shared.TokenPair{}, "RefreshRequest": shared.RefreshRequest{}, "VerifyRequest": shared.VerifyRequest{},
-	"UpdateProfileRequest": shared.UpdateProfileRequest{}, "ChangePasswordRequest": shared.ChangePasswordRequest{},
-	"Session": shared.Session{}, "SessionsResponse": shared.SessionsResponse{}, "UsersResponse": shared.UsersResponse{},
-	"AdminUpdateUserRequest": shared.AdminUpdateUserRequest{},
-	"PasswordResetRequest":   shared.PasswordResetRequest{}, "PasswordResetConfirmRequest": shared.PasswordResetConfirmRequest{},
-	"VerifyEmailRequest": shared.VerifyEmailRequest{}, "Accepted": shared.Accepted{}, "Health": shared.Health{},
-	"Note": sharednotes.Note{}, "NotesResponse": sharednotes.NotesResponse{}, "NoteResponse": sharednotes.NoteResponse{},
-	"CreateNoteRequest": sharednotes.CreateNoteRequest{}, "UpdateNoteRequest": sharednotes.UpdateNoteRequest{},
-	"Error": shared.Error{}, "ErrorBody": shared.ErrorBody{},
-	"JWKS": signing.JWKS{}, "JWK": signing.JWK{},
-}
-
-// neverNull are pointer fields the server always sets.
-var neverNull = map[string]bool{"ErrorBody.error": true}
-
-// TestOpenAPI_SchemasMatchTheGoTypes checks each object schema against
-// its Go type: the same JSON field names; for types the server encodes,
-// every field without omitempty required, pointers nullable and times
-// date-times; for request types (those with a Validate method), unknown
-// fields refused, as decode refuses them.
-func TestOpenAPI_SchemasMatchTheGoTypes(t *testing.T) {
-	schemas := object(object(openAPIDoc(t)["components"])["schemas"])
-	for name, schema := range schemas {
-		s := object(schema)
-		if s["type"] != "object" {
-			continue
+		want := slices.Concat(rt.Errors, []shared.Code{shared.CodeInternal, shared.CodeUnavailable})
+		if rt.Request != nil {
+			want = append(want, shared.CodeInvalidJSON, shared.CodeValidationFailed, shared.CodeBodyTooLarge, shared.CodeUnsupportedMediaType)
 		}
-		v, ok := openAPISchemaTypes[name]
-		if !ok {
-			t.Errorf("schema %s: add its Go type to openAPISchemaTypes", name)
-			continue
+		if rt.Guard != Public {
+			want = append(want, shared.CodeNotAuthenticated, shared.CodeTokenExpired)
 		}
-		typ := reflect.TypeOf(v)
-		props := object(s["properties"])
-		fields := jsonFields(typ)
-		if got, want := slices.Sorted(maps.Keys(props)), slices.Sorted(maps.Keys(fields)); !slices.Equal(got, want) {
-			t.Errorf("schema %s has properties %v; %s has JSON fields %v", name, got, typ, want)
-			continue
+		if rt.method() != "GET" {
+			want = append(want, shared.CodeCSRFFailed)
 		}
-		var required []string
-		for _, r := range asSlice(s["required"]) {
-			field, _ := r.(string)
-			required = append(required, field)
-		}
-		if _, isRequest := reflect.PointerTo(typ).MethodByName("Validate"); isRequest {
-			if s["additionalProperties"] != false {
-				t.Errorf("schema %s: requests refuse unknown fields; set additionalProperties: false", name)
+		can4xx := false
+		for _, code := range want {
+			status, ok := listed[code]
+			if !ok || status != strconv.Itoa(code.Status()) {
+				t.Errorf("%s: %s listed under %q, want %d", rt.Pattern, code, status, code.Status())
 			}
-			continue
+			can4xx = can4xx || code.Status() < 500
 		}
-		for jsonName, f := range fields {
-			prop := object(props[jsonName])
-			if !f.omitempty && !slices.Contains(required, jsonName) {
-				t.Errorf("schema %s: %q is always sent, so it must be required", name, jsonName)
+		for code, status := range listed {
+			if status != strconv.Itoa(code.Status()) {
+				t.Errorf("%s: %s listed under %s, but its status is %d", rt.Pattern, code, status, code.Status())
 			}
-			if f.typ.Kind() == reflect.Pointer && !neverNull[name+"."+jsonName] && !slices.Contains(asSlice(prop["type"]), any("null")) {
-				t.Errorf("schema %s: %q is a pointer and may be null; its type must include \"null\"", name, jsonName)
-			}
-			if f.typ == reflect.TypeFor[time.Time]() || f.typ == reflect.TypeFor[*time.Time]() {
-				if prop["format"] != "date-time" {
-					t.Errorf("schema %s: %q is a time; give it format date-time", name, jsonName)
-				}
-			}
+		}
+		has4xx := slices.ContainsFunc(slices.Collect(maps.Keys(object(op["responses"]))), func(s string) bool { return s[0] == '4' })
+		if can4xx && !has4xx {
+			t.Errorf("%s can fail with a 4XX but lists none", rt.Pattern)
 		}
 	}
 }
 
-func TestOpenAPI_ServedAtAPIOpenAPIJSON(t *testing.T) {
+func TestOpenAPI_ServedAtAPIOpenAPIJSONWithRevalidation(t *testing.T) {
 	api := newOpenAPITestAPI(t)
-	rec := httptest.NewRecorder()
-	api.ServeHTTP(rec, httptest.NewRequest("GET", "/api/openapi.json", nil))
-	if rec.Code != http.StatusOK || rec.Body.String() != string(openAPIDocument) {
-		t.Fatalf("status %d; body equals openapi.json: %t", rec.Code, rec.Body.String() == string(openAPIDocument))
+	_, rec := servedDocument(t, api)
+	generated, err := OpenAPIDocument(testModules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Body.String() != string(generated) {
+		t.Error("the served document differs from OpenAPIDocument's (what authkit openapi writes)")
 	}
 	h := rec.Header()
 	if h.Get("Content-Type") != "application/json" || h.Get("Cache-Control") != "no-cache" || h.Get("ETag") == "" {
@@ -279,155 +327,38 @@ func TestOpenAPI_ServedAtAPIOpenAPIJSON(t *testing.T) {
 	}
 }
 
-// walkRefs calls fn with every $ref in v.
-func walkRefs(v any, fn func(string)) {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, child := range v {
-			if ref, ok := child.(string); ok && k == "$ref" {
-				fn(ref)
-			}
-			walkRefs(child, fn)
-		}
-	case []any:
-		for _, child := range v {
-			walkRefs(child, fn)
-		}
+// TestOpenAPI_AmbiguousRoutesStopTheServer: what would make the document
+// wrong fails New (and authkit openapi), rather than serving it.
+func TestOpenAPI_AmbiguousRoutesStopTheServer(t *testing.T) {
+	type User struct{ Name string } // not shared.User, but of its name
+	ok := func(http.ResponseWriter, *http.Request) error { return nil }
+	cases := map[string][]Route{
+		"operationId": {
+			{Pattern: "GET /api/a", Name: "same", Handler: ok},
+			{Pattern: "GET /api/b", Name: "same", Handler: ok},
+		},
+		"lacks": {{Pattern: "GET /api/a", Params: []Param{{Name: "id", In: "path"}}, Handler: ok}},
+		"query": {{Pattern: "GET /api/a", Params: []Param{{Name: "x", In: "header"}}, Handler: ok}},
+		"rename": {
+			{Pattern: "GET /api/a", Response: shared.UserResponse{}, Handler: ok},
+			{Pattern: "GET /api/b", Response: User{}, Handler: ok},
+		},
+		"cannot describe": {{Pattern: "GET /api/a", Response: struct{ F func() }{}, Handler: ok}},
 	}
-}
-
-// resolveRef follows a local reference ("#/components/schemas/User", a
-// JSON Pointer, RFC 6901) within doc.
-func resolveRef(doc map[string]any, ref string) (any, bool) {
-	pointer, ok := strings.CutPrefix(ref, "#/")
-	if !ok {
-		return nil, false
-	}
-	var node any = doc
-	for token := range strings.SplitSeq(pointer, "/") {
-		token = strings.NewReplacer("~1", "/", "~0", "~").Replace(token)
-		switch n := node.(type) {
-		case map[string]any:
-			if node, ok = n[token]; !ok {
-				return nil, false
-			}
-		case []any:
-			i, err := strconv.Atoi(token)
-			if err != nil || i < 0 || i >= len(n) {
-				return nil, false
-			}
-			node = n[i]
-		default:
-			return nil, false
-		}
-	}
-	return node, true
-}
-
-// forEachOperation calls fn with each operation of the document.
-func forEachOperation(doc map[string]any, fn func(route string, op map[string]any)) {
-	for path, item := range object(doc["paths"]) {
-		for key, op := range object(item) {
-			if op, ok := op.(map[string]any); ok && !slices.Contains(pathItemKeys, key) {
-				fn(strings.ToUpper(key)+" "+path, op)
-			}
+	for want, routes := range cases {
+		_, err := OpenAPIDocument([]Module{NewModule("bad", func(*Kit) ([]Route, error) { return routes, nil })})
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err = %v", want, err)
 		}
 	}
 }
 
-// errorResponseCodes returns the codes an error response narrows its
-// ErrorBody to: content.application/json.schema.properties.error.
-// properties.code.enum.
-func errorResponseCodes(resp any) []string {
-	node := resp
-	for _, key := range []string{"content", "application/json", "schema", "properties", "error", "properties", "code", "enum"} {
-		m, ok := node.(map[string]any)
-		if !ok {
-			return nil
+// BenchmarkOpenAPI_Generate measures what generating the document adds to
+// start-up.
+func BenchmarkOpenAPI_Generate(b *testing.B) {
+	for b.Loop() {
+		if _, err := OpenAPIDocument(testModules); err != nil {
+			b.Fatal(err)
 		}
-		node = m[key]
-	}
-	var codes []string
-	for _, c := range asSlice(node) {
-		code, _ := c.(string)
-		codes = append(codes, code)
-	}
-	return codes
-}
-
-// sharedErrorCodes reads the Code constants declared in shared/errors.go,
-// sorted: the source is the list, since Go cannot enumerate constants.
-func sharedErrorCodes(t *testing.T) []string {
-	t.Helper()
-	f, err := parser.ParseFile(token.NewFileSet(), "../../shared/errors.go", nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var codes []string
-	for _, decl := range f.Decls {
-		gen, ok := decl.(*ast.GenDecl)
-		if !ok || gen.Tok != token.CONST {
-			continue
-		}
-		for _, spec := range gen.Specs {
-			vs := spec.(*ast.ValueSpec)
-			if id, ok := vs.Type.(*ast.Ident); !ok || id.Name != "Code" {
-				continue
-			}
-			for _, v := range vs.Values {
-				if lit, ok := v.(*ast.BasicLit); ok && lit.Kind == token.STRING {
-					s, _ := strconv.Unquote(lit.Value)
-					codes = append(codes, s)
-				}
-			}
-		}
-	}
-	if len(codes) == 0 {
-		t.Fatal("no Code constants found in shared/errors.go")
-	}
-	slices.Sort(codes)
-	return codes
-}
-
-type jsonField struct {
-	typ       reflect.Type
-	omitempty bool
-}
-
-// jsonFields returns the fields encoding/json writes for a struct type,
-// by JSON name.
-func jsonFields(typ reflect.Type) map[string]jsonField {
-	fields := map[string]jsonField{}
-	for f := range typ.Fields() {
-		tag := f.Tag.Get("json")
-		if !f.IsExported() || tag == "-" {
-			continue
-		}
-		name, opts, _ := strings.Cut(tag, ",")
-		if name == "" {
-			name = f.Name
-		}
-		fields[name] = jsonField{typ: f.Type, omitempty: slices.Contains(strings.Split(opts, ","), "omitempty")}
-	}
-	return fields
-}
-
-// object returns v as a JSON object, or an empty one when it is not, so a
-// malformed document fails the tests rather than crashing them.
-func object(v any) map[string]any {
-	m, _ := v.(map[string]any)
-	return m
-}
-
-// asSlice returns v as a JSON array, wrapping a lone value ("type":
-// "string" as well as "type": ["string", "null"]).
-func asSlice(v any) []any {
-	switch v := v.(type) {
-	case nil:
-		return nil
-	case []any:
-		return v
-	default:
-		return []any{v}
 	}
 }

@@ -34,15 +34,20 @@ type Route struct {
 	// Status is the success status: 200 by default, 204 when Response is
 	// nil.
 	Status int
+	// Returns describes the success response in the document ("The new
+	// account, logged in."); the status text by default.
+	Returns string
 	// Name is the operation's id in the document (camelCase, unique); by
 	// default it is made from the pattern.
 	Name string
 	// Params describes the path wildcards and the query parameters the
 	// handler reads. A path wildcard left out is documented as a string.
 	Params []Param
-	// Errors lists the error codes the handler itself may answer. Those of
-	// the guard and of a request body (invalid_json, body_too_large,
-	// unsupported_media_type) and internal/unavailable are added for it.
+	// Errors lists the error codes the handler itself may answer. The
+	// document adds the others: the guard's, a request body's
+	// (invalid_json, body_too_large, unsupported_media_type,
+	// validation_failed), csrf_failed for state-changing methods, and
+	// internal and unavailable.
 	Errors []shared.Code
 	// Handler serves the request. It returns its error, which the router
 	// turns into the JSON error body (see WriteError).
@@ -54,7 +59,19 @@ type Route struct {
 	// outsideAPI marks the kit's routes outside /api/ (/healthz, the JWKS):
 	// they set their own caching and get no JSON 405.
 	outsideAPI bool
+	// cookies is what the route does to the session cookies, for the
+	// document's Set-Cookie headers.
+	cookies cookieEffect
 }
+
+// cookieEffect is what a kit route does to the session cookies.
+type cookieEffect int
+
+const (
+	keepsCookies cookieEffect = iota
+	setsCookies
+	clearsCookies
+)
 
 // securityRequirement is one way to authenticate, as OpenAPI lists it:
 // every named scheme at once (an empty one means "none needed").
@@ -132,16 +149,18 @@ func (rt *Route) successStatus() int {
 // Router registers routes on the API's mux: each behind its guard, and
 // for each path a catch-all that answers other methods with a JSON 405 and
 // an Allow header (the standard mux would answer in plain text). It keeps
-// every route, for the OpenAPI document.
+// every route, and the modules' descriptions of their tags, for the
+// OpenAPI document.
 type Router struct {
-	api     *API
-	mux     *http.ServeMux
-	methods map[string][]string // path → methods
-	routes  []Route
+	api        *API
+	mux        *http.ServeMux
+	methods    map[string][]string // path → methods
+	routes     []Route
+	moduleTags map[string]string // tag → description
 }
 
 func newRouter(a *API, mux *http.ServeMux) *Router {
-	return &Router{api: a, mux: mux, methods: map[string][]string{}}
+	return &Router{api: a, mux: mux, methods: map[string][]string{}, moduleTags: map[string]string{}}
 }
 
 // Add serves routes. A pattern served twice panics at start-up, as

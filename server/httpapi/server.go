@@ -35,6 +35,8 @@ type API struct {
 	now     func() time.Time
 	router  *Router
 	handler http.Handler
+	// openAPIDoc is the OpenAPI document of the routes served.
+	openAPIDoc openAPIFile
 
 	requireVerified bool
 }
@@ -42,7 +44,8 @@ type API struct {
 // New returns the whole HTTP surface: the API with the routes of the
 // modules in opt, /healthz, the JWKS and the pages, wrapped in panic
 // recovery, cross-origin protection and request logging. It fails when a
-// module cannot be mounted.
+// module cannot be mounted or its routes cannot be documented (a
+// duplicate operationId, a type JSON cannot carry).
 func New(svc *auth.Service, st *store.Store, opt Options) (*API, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
@@ -65,6 +68,9 @@ func New(svc *auth.Service, st *store.Store, opt Options) (*API, error) {
 	}
 	a.router = newRouter(a, mux)
 	if err := a.serveRoutes(a.router, opt.Modules, opt.Pages); err != nil {
+		return nil, err
+	}
+	if a.openAPIDoc, err = newOpenAPIFile(a.router); err != nil {
 		return nil, err
 	}
 	a.handler = logRequests(a.log, recoverPanics(a.log, securityHeaders(denyCrossOrigin(a.log, mux))))

@@ -7,6 +7,7 @@
 package notes
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/uptrace/bun/migrate"
@@ -26,6 +27,11 @@ type Module struct{}
 // Name implements httpapi.Module.
 func (Module) Name() string { return "notes" }
 
+// Description describes the module's tag in the OpenAPI document.
+func (Module) Description() string {
+	return "The private notes example: a protected resource to copy (or delete)."
+}
+
 // Migrations implements httpapi.Module.
 func (Module) Migrations() *migrate.Migrations { return migrations }
 
@@ -37,17 +43,18 @@ func (Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 	return []httpapi.Route{
 		{Pattern: "GET /api/notes", Guard: httpapi.RequireVerified, Name: "listNotes",
 			Summary: "The caller's notes", Description: "Newest first. Part of the private notes example.",
-			Response: sharednotes.NotesResponse{}, Handler: h.list},
+			Response: sharednotes.NotesResponse{}, Returns: "The caller's notes.", Handler: h.list},
 		{Pattern: "POST /api/notes", Guard: httpapi.RequireVerified, Name: "createNote",
-			Summary: "Add a note",
-			Request: sharednotes.CreateNoteRequest{}, Response: sharednotes.NoteResponse{}, Status: http.StatusCreated,
-			Handler: h.create},
+			Summary:     "Add a note",
+			Description: fmt.Sprintf("An account keeps at most %d notes; past that the answer is `limit_reached`.", MaxNotesPerUser),
+			Request:     sharednotes.CreateNoteRequest{}, Response: sharednotes.NoteResponse{}, Status: http.StatusCreated,
+			Returns: "The new note.", Errors: []shared.Code{shared.CodeLimitReached}, Handler: h.create},
 		{Pattern: "PATCH /api/notes/{id}", Guard: httpapi.RequireVerified, Name: "updateNote",
 			Summary: "Change a note", Description: "Another user's note answers 404.", Params: idParam,
-			Request: sharednotes.UpdateNoteRequest{}, Response: sharednotes.NoteResponse{},
+			Request: sharednotes.UpdateNoteRequest{}, Response: sharednotes.NoteResponse{}, Returns: "The changed note.",
 			Errors: []shared.Code{shared.CodeNotFound}, Handler: h.update},
 		{Pattern: "DELETE /api/notes/{id}", Guard: httpapi.RequireVerified, Name: "deleteNote",
 			Summary: "Delete a note", Description: "Another user's note answers 404.", Params: idParam,
-			Errors: []shared.Code{shared.CodeNotFound}, Handler: h.delete},
+			Returns: "The note is deleted.", Errors: []shared.Code{shared.CodeNotFound}, Handler: h.delete},
 	}, nil
 }

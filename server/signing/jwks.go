@@ -12,18 +12,22 @@ import (
 // JWK is one public key in a JSON Web Key Set (RFC 7517, RFC 8037 for
 // Ed25519).
 type JWK struct {
-	KeyType   string `json:"kty"`
-	Curve     string `json:"crv"`
-	X         string `json:"x"`
-	KeyID     string `json:"kid"`
-	Use       string `json:"use"`
-	Algorithm string `json:"alg"`
+	KeyType   string `json:"kty" const:"OKP"`
+	Curve     string `json:"crv" const:"Ed25519"`
+	X         string `json:"x" doc:"The public key, base64url without padding."`
+	KeyID     string `json:"kid" doc:"The key's RFC 7638 thumbprint; access tokens name it in their header."`
+	Use       string `json:"use" const:"sig"`
+	Algorithm string `json:"alg" const:"EdDSA"`
 }
 
 // JWKS is the document served at /.well-known/jwks.json.
 type JWKS struct {
 	Keys []JWK `json:"keys"`
 }
+
+// SchemaDescription describes the types in the OpenAPI document.
+func (JWK) SchemaDescription() string  { return "An Ed25519 public key (RFC 8037)." }
+func (JWKS) SchemaDescription() string { return "A JSON Web Key Set (RFC 7517)." }
 
 func (k *keyring) jwks() JWKS {
 	set := JWKS{Keys: []JWK{}}

@@ -22,15 +22,15 @@ const (
 // Note is one of the caller's notes.
 type Note struct {
 	ID        string    `json:"id"`
-	Title     string    `json:"title"`
-	Body      string    `json:"body"`
+	Title     string    `json:"title" minLength:"1" maxLength:"200"`
+	Body      string    `json:"body" maxLength:"10000"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // NotesResponse answers GET /api/notes, newest first.
 type NotesResponse struct {
-	Notes []Note `json:"notes"`
+	Notes []Note `json:"notes" doc:"Newest first."`
 }
 
 // NoteResponse answers POST /api/notes and PATCH /api/notes/{id}.
@@ -38,17 +38,28 @@ type NoteResponse struct {
 	Note Note `json:"note"`
 }
 
-// CreateNoteRequest is the body of POST /api/notes.
+// CreateNoteRequest is the body of POST /api/notes. The body may be left
+// out (omitempty marks it optional in the OpenAPI document).
 type CreateNoteRequest struct {
-	Title string `json:"title"`
-	Body  string `json:"body"`
+	Title string `json:"title" minLength:"1" maxLength:"200" doc:"Counted after trimming."`
+	Body  string `json:"body,omitempty" maxLength:"10000" doc:"May be empty."`
 }
 
 // UpdateNoteRequest is the body of PATCH /api/notes/{id}; absent fields
 // stay as they are.
 type UpdateNoteRequest struct {
-	Title *string `json:"title"`
-	Body  *string `json:"body"`
+	Title *string `json:"title" minLength:"1" maxLength:"200" doc:"Counted after trimming."`
+	Body  *string `json:"body" maxLength:"10000"`
+}
+
+// SchemaDescription describes Note in the OpenAPI document.
+func (Note) SchemaDescription() string {
+	return "One of the caller's notes (the private notes example)."
+}
+
+// SchemaDescription describes UpdateNoteRequest in the OpenAPI document.
+func (UpdateNoteRequest) SchemaDescription() string {
+	return "Absent (or null) fields stay as they are; send at least one."
 }
 
 // ValidateNoteTitle checks an already trimmed title.

@@ -54,6 +54,7 @@ var (
 	EventSignOut              = DefineEvent("sign_out", "Signed out")
 	EventSignOutEverywhere    = DefineEvent("sign_out_everywhere", "Signed out everywhere")
 	EventSessionRevoked       = DefineEvent("session_revoked", "Signed out a device")
+	EventSessionsOverLimit    = DefineEvent("sessions_over_limit", "Signed out the least recently used device, over the limit of sessions")
 	EventRefreshTokenReused   = DefineEvent("refresh_token_reused", "A session token was used twice (a sign of theft), so that session was ended")
 	EventPasswordChanged      = DefineEvent("password_changed", "Changed the password")
 	EventPasswordReset        = DefineEvent("password_reset", "Reset the password with an emailed link")
@@ -84,7 +85,7 @@ const (
 // SecurityEvent is one entry of an account's security activity.
 type SecurityEvent struct {
 	ID        string            `json:"id" doc:"UUID (v7, time-ordered); pass it as before= for the next page."`
-	Type      EventType         `json:"type" doc:"What happened: sign_in, sign_in_failed, sign_out, sign_out_everywhere, session_revoked, refresh_token_reused, password_changed, password_reset, email_confirmed, email_change_requested, email_changed, name_changed, account_created, account_deactivated, account_reactivated, staff_granted, staff_revoked, account_deleted, and the types modules add."`
+	Type      EventType         `json:"type" doc:"What happened: sign_in, sign_in_failed, sign_out, sign_out_everywhere, session_revoked, sessions_over_limit, refresh_token_reused, password_changed, password_reset, email_confirmed, email_change_requested, email_changed, name_changed, account_created, account_deactivated, account_reactivated, staff_granted, staff_revoked, account_deleted, and the types modules add."`
 	At        time.Time         `json:"at" doc:"When it happened (for failed sign-ins, the latest of the run)."`
 	IP        string            `json:"ip" maxLength:"64" doc:"The client's address; empty for what staff did (their address is for the audit only)."`
 	UserAgent string            `json:"user_agent" maxLength:"512" doc:"The client's User-Agent; empty as ip is."`

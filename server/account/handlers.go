@@ -17,7 +17,7 @@ func (h handlers) requestEmailChange(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	if err := h.kit.Auth.Recovery.RequestEmailChange(r.Context(), caller, req); err != nil {
+	if err := h.kit.Auth.Accounts.RequestEmailChange(r.Context(), caller, req); err != nil {
 		return err
 	}
 	httpapi.WriteJSON(w, http.StatusAccepted, shared.Accepted{

@@ -30,11 +30,17 @@ var (
 		"This is the last active superuser account. Make another account a superuser first, so someone can still run the site.")
 )
 
-// checkPassword re-authenticates the owner of u before a sensitive change.
+// checkCurrentPassword re-authenticates the owner of u before a
+// sensitive change, under the account's guess throttle
+// (AccountSecretCheck): a stolen session tests guesses no faster than a
+// login could.
 //
-// Errors: wrong_password.
-func checkPassword(ctx context.Context, h *Hasher, u *store.User, password string) error {
-	ok, _, err := h.Verify(ctx, password, u.PasswordHash)
+// Errors: wrong_password, rate_limited.
+func (a *Accounts) checkCurrentPassword(ctx context.Context, u *store.User, password string) error {
+	ok, err := a.AccountSecretCheck(ctx, u.ID, func(ctx context.Context) (bool, error) {
+		ok, _, err := a.hasher.Verify(ctx, password, u.PasswordHash)
+		return ok, err
+	})
 	switch {
 	case err != nil:
 		return err
@@ -48,8 +54,8 @@ func checkPassword(ctx context.Context, h *Hasher, u *store.User, password strin
 // its password, with removeData's rows, and mails them a goodbye. A
 // superuser cannot delete the last active superuser account.
 //
-// Errors: validation_failed, wrong_password, last_superuser,
-// not_authenticated.
+// Errors: validation_failed, wrong_password, rate_limited,
+// last_superuser, not_authenticated.
 func (a *Accounts) DeleteAccount(ctx context.Context, p Principal, req shared.DeleteAccountRequest, removeData DataRemover) error {
 	if err := req.Validate(); err != nil {
 		return err
@@ -58,7 +64,7 @@ func (a *Accounts) DeleteAccount(ctx context.Context, p Principal, req shared.De
 	if err != nil {
 		return err
 	}
-	if err := checkPassword(ctx, a.hasher, u, req.CurrentPassword); err != nil {
+	if err := a.checkCurrentPassword(ctx, u, req.CurrentPassword); err != nil {
 		return err
 	}
 	// The owner's address and browser are personal data: the record that

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/url"
@@ -18,36 +19,37 @@ import (
 // RequestEmailChange mails a link to req.NewEmail that moves the caller's
 // account there (valid shared.EmailChangeTTL, single-use, stored hashed;
 // a newer request voids it), and a notice to the current address.
-// Requests are throttled per account. Only this re-authenticated caller
-// learns that an address is taken, which is what the form needs.
+// The password is checked under the account's guess throttle, and the
+// requests that pass it are throttled per account (10 a day), which bounds
+// the mail sent and the addresses one account can probe: only this
+// re-authenticated caller learns that an address is taken, which is what
+// the form needs.
 //
 // Errors: validation_failed, wrong_password, email_taken, rate_limited,
 // not_authenticated.
-func (r *Recovery) RequestEmailChange(ctx context.Context, p Principal, req shared.ChangeEmailRequest) error {
-	u, err := r.users.fresh(ctx, p.UserID)
+func (a *Accounts) RequestEmailChange(ctx context.Context, p Principal, req shared.ChangeEmailRequest) error {
+	u, err := a.users.fresh(ctx, p.UserID)
 	if err != nil {
 		return err
 	}
 	if err := req.Validate(u.Email); err != nil {
 		return err
 	}
-	now := r.clock.now()
-	// Throttled before the password check, so the form is no faster an
-	// oracle for passwords than for addresses.
-	if wait := r.emailChanges.take(u.ID, now); wait > 0 {
-		return rateLimited(wait)
-	}
-	if err := checkPassword(ctx, r.hasher, u, req.CurrentPassword); err != nil {
+	if err := a.checkCurrentPassword(ctx, u, req.CurrentPassword); err != nil {
 		return err
 	}
-	if _, err := r.store.UserByEmail(ctx, req.NewEmail); err == nil {
+	now := a.clock.now()
+	if wait, err := a.emailChanges.take(ctx, u.ID, now); err != nil || wait > 0 {
+		return cmp.Or(err, rateLimited(wait))
+	}
+	if _, err := a.store.UserByEmail(ctx, req.NewEmail); err == nil {
 		return &shared.Error{Code: shared.CodeEmailTaken, Message: "Another account uses this email address.",
 			Fields: map[string]string{"new_email": "Another account uses this email address."}}
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
 	secret, hash := newOneTimeSecret()
-	err = r.store.InTx(ctx, func(tx *store.Store) error {
+	err = a.store.InTx(ctx, func(tx *store.Store) error {
 		err := tx.CreateOneTimeToken(ctx, &store.OneTimeToken{
 			ID: newID(), UserID: u.ID, Purpose: store.PurposeEmailChange, TokenHash: hash,
 			CreatedAt: now, ExpiresAt: now.Add(shared.EmailChangeTTL), Payload: req.NewEmail,
@@ -61,11 +63,11 @@ func (r *Recovery) RequestEmailChange(ctx context.Context, p Principal, req shar
 	if err != nil {
 		return err
 	}
-	link := r.publicURL + "/confirm-email?token=" + url.QueryEscape(secret)
-	if err := r.notices.queue("email_change", req.NewEmail, struct{ Name, Link string }{u.Name, link}); err != nil {
+	link := a.notices.publicURL + "/confirm-email?token=" + url.QueryEscape(secret)
+	if err := a.notices.queue("email_change", req.NewEmail, struct{ Name, Link string }{u.Name, link}); err != nil {
 		return err // the request is recorded, but without its mail it cannot complete: say so
 	}
-	r.notices.emailChanging(ctx, u.Name, u.Email, req.NewEmail)
+	a.notices.emailChanging(ctx, u.Name, u.Email, req.NewEmail)
 	return nil
 }
 

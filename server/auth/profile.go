@@ -48,16 +48,21 @@ func (a *Accounts) UpdateProfile(ctx context.Context, p Principal, req shared.Up
 // Mailed links that could undo it (a reset, an email change) stop
 // working, and the owner gets a notice.
 //
-// Errors: validation_failed, wrong_password, not_authenticated.
+// The current password is checked under the account's guess throttle
+// (AccountSecretCheck), so a stolen session cannot test guesses at it
+// faster than a login could.
+//
+// Errors: validation_failed, wrong_password, rate_limited,
+// not_authenticated.
 func (a *Accounts) ChangePassword(ctx context.Context, p Principal, req shared.ChangePasswordRequest) error {
 	u, err := a.users.fresh(ctx, p.UserID)
 	if err != nil {
 		return err
 	}
-	if err := req.Validate(u.Email); err != nil {
+	if err := checkNewPassword(req.Validate(u.Email), "new_password", req.NewPassword); err != nil {
 		return err
 	}
-	if err := checkPassword(ctx, a.hasher, u, req.CurrentPassword); err != nil {
+	if err := a.checkCurrentPassword(ctx, u, req.CurrentPassword); err != nil {
 		return err
 	}
 	if u.PasswordHash, err = a.hasher.Hash(ctx, req.NewPassword); err != nil {

@@ -48,7 +48,8 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Service, error) {
 	notices := newNotifier(cfg)
 	activity := newActivity(st, cfg)
 	sessions := &Sessions{store: st, tokens: signing.NewAccessTokens(keys, cfg.Issuer, cfg.Audience),
-		live: live, users: users, events: events, notices: notices, refreshTTL: cfg.RefreshTTL, clock: now, log: cfg.Logger}
+		live: live, users: users, events: events, notices: notices, refreshTTL: cfg.RefreshTTL, maxLive: cfg.MaxSessions,
+		clock: now, log: cfg.Logger}
 	recovery := newRecovery(st, cfg, users, sessions, notices)
 	return &Service{
 		Keys:     keys,

@@ -1,11 +1,13 @@
 package account_test
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi/apitest"
 	"github.com/authkit/authkit/server/mail/mailtest"
 	"github.com/authkit/authkit/shared"
@@ -159,12 +161,26 @@ func TestEmailChange_RequestsAreThrottledPerAccount(t *testing.T) {
 	b := ts.Browser()
 	b.Register("ann@example.com", "Ann")
 	for i := range 10 {
-		b.Do("POST", "/api/me/email", shared.ChangeEmailRequest{NewEmail: "new@example.com", CurrentPassword: "wrong " + string(rune('a'+i))}).
-			ExpectError(t, 400, shared.CodeWrongPassword)
+		b.Do("POST", "/api/me/email", shared.ChangeEmailRequest{NewEmail: fmt.Sprintf("new%d@example.com", i), CurrentPassword: apitest.Password}).
+			ExpectStatus(t, http.StatusAccepted)
 	}
 	r := b.Do("POST", "/api/me/email", shared.ChangeEmailRequest{NewEmail: "new@example.com", CurrentPassword: apitest.Password})
 	r.ExpectError(t, 429, shared.CodeRateLimited)
 	if r.Header.Get("Retry-After") == "" {
 		t.Error("no Retry-After")
 	}
+}
+
+// The password a deletion or an email change asks for is guessed no
+// faster than at login: both spend the account's guess throttle.
+func TestReauthentication_WrongPasswordsSpendTheAccountsGuesses(t *testing.T) {
+	ts := newServer(t, apitest.WithConfig(func(c *auth.Config) { c.LoginThrottle = 3 }))
+	b := ts.Browser()
+	b.Register("ann@example.com", "Ann")
+	b.Do("DELETE", "/api/me", shared.DeleteAccountRequest{CurrentPassword: "guess one"}).ExpectError(t, 400, shared.CodeWrongPassword)
+	b.Do("POST", "/api/me/email", shared.ChangeEmailRequest{NewEmail: "x@example.com", CurrentPassword: "guess two"}).
+		ExpectError(t, 400, shared.CodeWrongPassword)
+	b.Do("DELETE", "/api/me", shared.DeleteAccountRequest{CurrentPassword: "guess three"}).ExpectError(t, 400, shared.CodeWrongPassword)
+	b.Do("DELETE", "/api/me", shared.DeleteAccountRequest{CurrentPassword: apitest.Password}).ExpectError(t, 429, shared.CodeRateLimited)
+	b.Do("GET", "/api/me", nil).ExpectStatus(t, http.StatusOK)
 }

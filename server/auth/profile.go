@@ -52,6 +52,13 @@ func (a *Accounts) ChangePassword(ctx context.Context, p Principal, req shared.C
 	if err != nil {
 		return err
 	}
+	if !ok && u.PasswordHash == NoPassword {
+		return &shared.Error{
+			Code:    shared.CodeWrongPassword,
+			Message: "Your account has no password yet. Set one with the link we can mail you.",
+			Fields:  map[string]string{"current_password": "Your account has no password yet."},
+		}
+	}
 	if !ok {
 		return &shared.Error{
 			Code:    shared.CodeWrongPassword,

@@ -58,6 +58,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	fs.StringVar(&c.mailFrom, "mail-from", "authkit <no-reply@localhost>", "From address of outgoing mail")
 	fs.StringVar(&c.publicURL, "public-url", "http://127.0.0.1:8080", "public base URL of the app, for the links in emails")
 	fs.BoolVar(&c.requireVerified, "require-verified-email", false, "limit users who have not confirmed their email to their profile")
+	httpapi.RegisterModuleFlags(fs, env.Modules)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}

@@ -43,6 +43,25 @@ func UserFrom(ctx context.Context) (auth.Principal, bool) {
 	return p.Principal, ok
 }
 
+// Caller authenticates a request on a Public route as the guards do (a
+// valid access token, cookie or Bearer, of a live session), for handlers
+// that serve visitors and signed-in people alike, such as a link that
+// starts a sign-in or, for the signed-in, connects an account. It does not
+// check the CSRF token: use it on safe methods (GET) only, or check
+// yourself. Errors: not_authenticated, token_expired.
+func (a *API) Caller(r *http.Request) (auth.Principal, error) {
+	token, _, err := a.accessToken(r)
+	if err != nil {
+		return auth.Principal{}, err
+	}
+	return a.svc.Sessions.Authenticate(r.Context(), token)
+}
+
+// SecureCookies reports whether the server sets Secure cookies with the
+// __Host-/__Secure- prefixes (false under --insecure-cookies), so a
+// module's own cookies follow the kit's.
+func (a *API) SecureCookies() bool { return a.cookies.secure }
+
 // LogIn starts a browser session for a user the fork authenticated some
 // other way (an OAuth callback, a magic link): it creates the session row
 // and sets the same cookies as a password login, so logout, revocation and

@@ -145,7 +145,8 @@ func (c *Client) Do(method, path string, body any, headers ...string) Response {
 // absolute URL, such as a test sign-in provider's): a GET with the
 // client's cookies that does not follow redirects, so a test walks a
 // redirect flow one hop at a time (Location) and can tamper with a hop.
-func (c *Client) Visit(rawURL string) Response {
+// Extra headers come as name, value pairs, as for Do.
+func (c *Client) Visit(rawURL string, headers ...string) Response {
 	t := c.ts.t
 	t.Helper()
 	if strings.HasPrefix(rawURL, "/") {
@@ -154,6 +155,9 @@ func (c *Client) Visit(rawURL string) Response {
 	req, err := http.NewRequest(http.MethodGet, rawURL, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
 	}
 	hc := *c.client
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }

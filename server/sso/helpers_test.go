@@ -3,9 +3,11 @@ package sso_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi/apitest"
@@ -158,4 +160,33 @@ func (m *mailbox) to(address string) []string {
 		}
 	}
 	return subjects
+}
+
+var tokenInLink = regexp.MustCompile(`\?token=([^\s"<]+)`)
+
+// waitLink waits for the mail with subject to address (sent in the
+// background) and returns the token of its link.
+func (m *mailbox) waitLink(t *testing.T, address, subject string) string {
+	t.Helper()
+	for range 200 {
+		m.mu.Lock()
+		for _, msg := range m.msgs {
+			if msg.To == address && msg.Subject == subject {
+				m.mu.Unlock()
+				match := tokenInLink.FindStringSubmatch(msg.Text)
+				if match == nil {
+					t.Fatalf("no link in %q", msg.Text)
+				}
+				token, err := url.QueryUnescape(match[1])
+				if err != nil {
+					t.Fatal(err)
+				}
+				return token
+			}
+		}
+		m.mu.Unlock()
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("no mail %q to %s; got %q", subject, address, m.to(address))
+	return ""
 }

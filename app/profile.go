@@ -31,6 +31,9 @@ type profilePage struct {
 
 	signOutForm Form   // the Log out buttons
 	signingOut  string // "this" or "all": which button runs
+
+	setPassword Form     // the button that mails a link to set a first password
+	moduleCards []app.UI // the modules' cards (profileCards)
 }
 
 func newProfilePage(api *Client) *profilePage {
@@ -38,6 +41,7 @@ func newProfilePage(api *Client) *profilePage {
 		signedInPage: NewSignedInPage(api, "/profile"),
 		nameForm:     NewForm(nameFields...),
 		passwordForm: NewForm(passwordFields...),
+		moduleCards:  profileCards(api),
 	}
 }
 
@@ -66,14 +70,14 @@ func (p *profilePage) Render() app.UI {
 	if waiting := p.Waiting("Loading your profile…"); waiting != nil {
 		return p.Chrome().Render(app.H1().Text("Your profile"), waiting)
 	}
-	return p.Chrome().Render(
+	cards := []app.UI{
 		app.H1().Text("Your profile"),
 		p.renderAccount(),
 		p.renderNameForm(),
 		p.renderPasswordForm(),
-		p.renderSessions(),
-		p.renderSignOut(),
-	)
+	}
+	cards = append(cards, p.moduleCards...)
+	return p.Chrome().Render(append(cards, p.renderSessions(), p.renderSignOut())...)
 }
 
 func (p *profilePage) renderAccount() app.UI {

@@ -42,17 +42,28 @@ func pages(api *Client) map[string]func() app.Composer {
 }
 
 // Module is a feature's browser half: a page for signed-in people, with
-// its entry in the navigation. Its package declares the page and its
-// client calls (functions over Client.Call); main lists the module in
-// pages.go, and Routes plugs it in. The core never names a module.
+// its entry in the navigation, and parts it adds to the core pages. Its
+// package declares them and its client calls (functions over
+// Client.Call); main lists the module in pages.go, and Routes plugs it in.
+// The core never names a module. Every field is optional.
 type Module struct {
-	Path     string                     // the page's route, e.g. "/notes"
+	Path     string                     // the page's route, e.g. "/notes"; "" for a module without a page
 	NavLabel string                     // its link in the signed-in navigation; "" for none
 	Page     func(*Client) app.Composer // builds the page, calling the API with the client
 
 	// ProfileAside, when set, is a line the profile's account card shows
 	// about the feature, such as a link to its page.
 	ProfileAside func() app.UI
+
+	// SignInWith, when set, builds more ways to sign in for the login and
+	// register pages (page is "/login" or "/register"), shown above their
+	// form: a login method such as a provider's button. It is made once
+	// per page and kept, so it may hold state and load data on mount.
+	SignInWith func(api *Client, page string) app.Composer
+	// ProfileCard, when set, builds a card of the profile page, shown
+	// after the password card: a signed-in feature's settings, such as
+	// the accounts connected to this one. Made once per page, as above.
+	ProfileCard func(api *Client) app.Composer
 }
 
 var (
@@ -76,10 +87,12 @@ func Routes(plugged ...Module) {
 			app.Route(path, newPage)
 		}
 		for _, m := range plugged {
-			if _, taken := core[m.Path]; taken || isModulePage(m.Path) {
-				panic(fmt.Sprintf("app: module path %q is already taken", m.Path))
+			if m.Path != "" {
+				if _, taken := core[m.Path]; taken || isModulePage(m.Path) {
+					panic(fmt.Sprintf("app: module path %q is already taken", m.Path))
+				}
+				app.Route(m.Path, func() app.Composer { return m.Page(api) })
 			}
-			app.Route(m.Path, func() app.Composer { return m.Page(api) })
 			modules = append(modules, m)
 		}
 		app.RouteWithRegexp("^/", func() app.Composer { return &notFoundPage{} })
@@ -96,9 +109,31 @@ func IsPage(path string) bool {
 
 func isModulePage(path string) bool {
 	for _, m := range modules {
-		if m.Path == path {
+		if m.Path != "" && m.Path == path {
 			return true
 		}
 	}
 	return false
+}
+
+// signInWith builds the modules' ways to sign in for a page.
+func signInWith(api *Client, page string) []app.UI {
+	var parts []app.UI
+	for _, m := range modules {
+		if m.SignInWith != nil {
+			parts = append(parts, m.SignInWith(api, page))
+		}
+	}
+	return parts
+}
+
+// profileCards builds the modules' cards of the profile page.
+func profileCards(api *Client) []app.UI {
+	var cards []app.UI
+	for _, m := range modules {
+		if m.ProfileCard != nil {
+			cards = append(cards, m.ProfileCard(api))
+		}
+	}
+	return cards
 }

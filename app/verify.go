@@ -10,7 +10,8 @@ import (
 // fetch links do not run the app, so they cannot use the link up.
 type verifyEmailPage struct {
 	basePage
-	api *Client
+	api   *Client
+	token string // taken from the address, which is then cleared of it
 
 	user   *shared.User
 	err    error
@@ -23,15 +24,14 @@ func (p *verifyEmailPage) OnNav(ctx app.Context) {
 	if app.IsServer {
 		return
 	}
+	if token := takeToken(ctx); token != "" {
+		p.token = token
+	}
 	p.verify(ctx)
 }
 
 func (p *verifyEmailPage) verify(ctx app.Context) {
-	var token string
-	if u := ctx.Page().URL(); u != nil {
-		token = u.Query().Get("token")
-	}
-	req := shared.VerifyEmailRequest{Token: token}
+	req := shared.VerifyEmailRequest{Token: p.token}
 	if err := req.Validate(); err != nil {
 		p.done, p.notice = true, Notice{Kind: "error", Text: fieldErrors(err)["token"]}
 		return

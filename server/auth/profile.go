@@ -39,16 +39,24 @@ func (a *Accounts) UpdateProfile(ctx context.Context, p Principal, req shared.Up
 // ChangePassword replaces the caller's password and revokes every other
 // session, keeping the one that made the change (OWASP ASVS 3.3.3).
 //
-// Errors: validation_failed, wrong_password, not_authenticated.
+// The current password is checked under the account's guess throttle
+// (AccountSecretCheck), so a stolen session cannot test guesses at it
+// faster than a login could.
+//
+// Errors: validation_failed, wrong_password, rate_limited,
+// not_authenticated.
 func (a *Accounts) ChangePassword(ctx context.Context, p Principal, req shared.ChangePasswordRequest) error {
 	u, err := a.users.fresh(ctx, p.UserID)
 	if err != nil {
 		return err
 	}
-	if err := req.Validate(u.Email); err != nil {
+	if err := checkNewPassword(req.Validate(u.Email), "new_password", req.NewPassword); err != nil {
 		return err
 	}
-	ok, _, err := a.hasher.Verify(ctx, req.CurrentPassword, u.PasswordHash)
+	ok, err := a.AccountSecretCheck(ctx, u.ID, func(ctx context.Context) (bool, error) {
+		ok, _, err := a.hasher.Verify(ctx, req.CurrentPassword, u.PasswordHash)
+		return ok, err
+	})
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -46,11 +47,12 @@ type Recovery struct {
 }
 
 func newRecovery(st *store.Store, cfg Config, users *userCache) *Recovery {
+	limits := newThrottles(st)
 	return &Recovery{
 		store: st, hasher: cfg.Hasher, users: users, mailer: cfg.Mailer, publicURL: cfg.PublicURL,
-		resetsByEmail:  newThrottle(resetsPerEmail, time.Hour),
-		resetsByClient: newThrottle(resetsPerClient, time.Hour),
-		verifications:  newThrottle(verificationsPerDay, 24*time.Hour),
+		resetsByEmail:  limits.new("reset-email", resetsPerEmail, time.Hour),
+		resetsByClient: limits.new("reset-client", resetsPerClient, time.Hour),
+		verifications:  limits.new("verify-mail", verificationsPerDay, 24*time.Hour),
 		background:     make(chan struct{}, 64),
 		clock:          clock(cfg.Now), log: cfg.Logger,
 	}
@@ -76,11 +78,11 @@ func (r *Recovery) RequestPasswordReset(ctx context.Context, req shared.Password
 		return err
 	}
 	now := r.clock.now()
-	if wait := r.resetsByClient.take(client.IP, now); wait > 0 {
-		return rateLimited(wait)
+	if wait, err := r.resetsByClient.take(ctx, client.IP, now); err != nil || wait > 0 {
+		return cmp.Or(err, rateLimited(wait))
 	}
-	if wait := r.resetsByEmail.take(req.Email, now); wait > 0 {
-		return rateLimited(wait)
+	if wait, err := r.resetsByEmail.take(ctx, req.Email, now); err != nil || wait > 0 {
+		return cmp.Or(err, rateLimited(wait))
 	}
 	select {
 	case r.background <- struct{}{}:
@@ -138,9 +140,12 @@ func (r *Recovery) ConfirmPasswordReset(ctx context.Context, req shared.Password
 	}
 	// Check the password against the email before spending the token, so
 	// a rejected password does not cost the user their link.
+	var f shared.FieldErrors
 	if msg := shared.ValidatePassword(req.NewPassword, u.Email); msg != "" {
-		return &shared.Error{Code: shared.CodeValidationFailed, Message: "Some fields need attention.",
-			Fields: map[string]string{"new_password": msg}}
+		f.Add("new_password", msg)
+	}
+	if err := checkNewPassword(f.Err(), "new_password", req.NewPassword); err != nil {
+		return err
 	}
 	if u.PasswordHash, err = r.hasher.Hash(ctx, req.NewPassword); err != nil {
 		return err
@@ -209,8 +214,8 @@ func (r *Recovery) ResendVerification(ctx context.Context, p Principal) error {
 	if u.EmailVerified {
 		return nil
 	}
-	if wait := r.verifications.take(u.ID, r.clock.now()); wait > 0 {
-		return rateLimited(wait)
+	if wait, err := r.verifications.take(ctx, u.ID, r.clock.now()); err != nil || wait > 0 {
+		return cmp.Or(err, rateLimited(wait))
 	}
 	return r.mailVerification(ctx, u)
 }

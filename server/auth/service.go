@@ -45,7 +45,7 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Service, error) {
 	users := &userCache{store: st, entries: newTTLCache[store.User](cfg.SessionCacheTTL, 100_000),
 		sessions: live, events: events, clock: now}
 	sessions := &Sessions{store: st, tokens: signing.NewAccessTokens(keys, cfg.Issuer, cfg.Audience),
-		live: live, users: users, events: events, refreshTTL: cfg.RefreshTTL, clock: now, log: cfg.Logger}
+		live: live, users: users, events: events, refreshTTL: cfg.RefreshTTL, maxLive: cfg.MaxSessions, clock: now, log: cfg.Logger}
 	recovery := newRecovery(st, cfg, users)
 	return &Service{
 		Keys:     keys,

@@ -24,6 +24,7 @@ type Sessions struct {
 	users      *userCache
 	events     *eventBus
 	refreshTTL time.Duration
+	maxLive    int // live sessions per user; <= 0: no cap
 	clock      clock
 	log        *slog.Logger
 }
@@ -43,6 +44,8 @@ type Issued struct {
 	AccessExpires  time.Time
 	Refresh        string
 	RefreshExpires time.Time
+
+	evicted []string // sessions the cap ended to make room (start)
 }
 
 // Principal is the authenticated caller of a request.
@@ -125,10 +128,20 @@ func (s *Sessions) Start(ctx context.Context, u *store.User, client Client) (Iss
 		issued, err = s.start(ctx, tx, u, client)
 		return err
 	})
+	if err == nil {
+		s.started(ctx, issued)
+	}
 	return issued, err
 }
 
-// start inserts a session with its first refresh token, within tx.
+// start inserts a session with its first refresh token, within tx, and
+// ends the user's least recently used sessions beyond the cap. Call
+// started once tx has committed.
+//
+// The cap bounds what one account can store (a script logging in in a
+// loop) and what "sign out everywhere" and the sessions list must handle;
+// the sessions it ends are those unused the longest, most likely devices
+// that are gone (OWASP ASVS 3.3: sessions are bounded and revocable).
 func (s *Sessions) start(ctx context.Context, tx *store.Store, u *store.User, client Client) (Issued, error) {
 	now := s.clock.now()
 	sess := &store.Session{
@@ -144,12 +157,37 @@ func (s *Sessions) start(ctx context.Context, tx *store.Store, u *store.User, cl
 	if err := tx.CreateRefreshToken(ctx, rt); err != nil {
 		return Issued{}, err
 	}
+	evicted, err := s.evictBeyondCap(ctx, tx, u.ID, sess.ID, now)
+	if err != nil {
+		return Issued{}, err
+	}
 	access, accessExp, err := s.tokens.Issue(u.ID, sess.ID, now)
 	if err != nil {
 		return Issued{}, err
 	}
 	s.live.put(sess.ID, sessionEntry{userID: u.ID, live: true, emailVerified: u.EmailVerified}, now)
-	return Issued{SessionID: sess.ID, Access: access, AccessExpires: accessExp, Refresh: refresh, RefreshExpires: rt.ExpiresAt}, nil
+	return Issued{SessionID: sess.ID, Access: access, AccessExpires: accessExp, Refresh: refresh, RefreshExpires: rt.ExpiresAt,
+		evicted: evicted}, nil
+}
+
+// evictBeyondCap ends, within tx, the user's least recently used
+// sessions beyond the cap, keeping the one just started. A login locked
+// the user's row first (SetLastLogin), so concurrent logins of one user
+// take turns here and each counts the other's session.
+func (s *Sessions) evictBeyondCap(ctx context.Context, tx *store.Store, userID, started string, now time.Time) ([]string, error) {
+	if s.maxLive <= 0 {
+		return nil, nil
+	}
+	return tx.RevokeLeastRecentlyUsed(ctx, userID, started, s.maxLive, now)
+}
+
+// started makes the end of the sessions that start evicted take effect at
+// once, here and on the other instances.
+func (s *Sessions) started(ctx context.Context, issued Issued) {
+	s.live.revoke(issued.evicted...)
+	for _, id := range issued.evicted {
+		s.events.publish(ctx, eventSession+id)
+	}
 }
 
 func truncate(s string, n int) string {

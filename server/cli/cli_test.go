@@ -72,6 +72,7 @@ func TestCreateSuperuser_BadInputWritesNothing(t *testing.T) {
 		{"bad email", "correct horse battery\n", []string{"--email", "nope", "--name", "R"}, "email:"},
 		{"no name", "correct horse battery\n", []string{"--email", "r@example.com"}, "name:"},
 		{"weak password", "password\n", []string{"--email", "r@example.com", "--name", "R"}, "password:"},
+		{"password on the long common list", "qwerty123456\n", []string{"--email", "r@example.com", "--name", "R"}, "password: This password is too common"},
 		{"empty stdin", "", []string{"--email", "r@example.com", "--name", "R"}, "standard input"},
 		{"unknown flag", "x\n", []string{"--emial", "r@example.com"}, "flag provided but not defined"},
 		{"stray argument", "x\n", []string{"--email", "r@example.com", "extra"}, "unexpected argument"},
@@ -118,6 +119,10 @@ func TestUnknownCommandAndBadEnvironment(t *testing.T) {
 	r = run(t, "", nil, "serve", "--access-ttl", "10m", "--refresh-ttl", "5m", "--db", filepath.Join(t.TempDir(), "a.db"))
 	if r.err == nil {
 		t.Fatal("refresh-ttl shorter than access-ttl accepted")
+	}
+	r = run(t, "", map[string]string{"AUTHKIT_ARGON2_MEMORY": "12"}, "serve", "--argon2-time", "2", "--db", filepath.Join(t.TempDir(), "a.db"))
+	if r.err == nil || !strings.Contains(r.err.Error(), "OWASP") {
+		t.Fatalf("argon2id below the OWASP table (12 MiB, 2 passes): err = %v", r.err)
 	}
 }
 

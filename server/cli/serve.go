@@ -23,21 +23,25 @@ import (
 
 // serveConfig holds the flags of serve.
 type serveConfig struct {
-	addr             string
-	db               dbFlags
-	accessTTL        time.Duration
-	refreshTTL       time.Duration
-	issuer           string
-	insecureCookies  bool
-	loginThrottle    int
-	registerThrottle int
-	logFormat        string
-	sweepEvery       time.Duration
-	sessionCacheTTL  time.Duration
-	smtpURL          string
-	mailFrom         string
-	publicURL        string
-	requireVerified  bool
+	addr                string
+	db                  dbFlags
+	accessTTL           time.Duration
+	refreshTTL          time.Duration
+	issuer              string
+	insecureCookies     bool
+	loginThrottle       int
+	loginClientThrottle int
+	registerThrottle    int
+	maxSessions         int
+	argon2MemoryMiB     uint
+	argon2Time          uint
+	logFormat           string
+	sweepEvery          time.Duration
+	sessionCacheTTL     time.Duration
+	smtpURL             string
+	mailFrom            string
+	publicURL           string
+	requireVerified     bool
 }
 
 func serve(ctx context.Context, env Env, args []string) error {
@@ -50,7 +54,11 @@ func serve(ctx context.Context, env Env, args []string) error {
 	fs.StringVar(&c.issuer, "issuer", "authkit", `"iss" and "aud" of access tokens`)
 	fs.BoolVar(&c.insecureCookies, "insecure-cookies", false, "drop Secure and the __Host-/__Secure- prefixes (plain-http hosts other than localhost)")
 	fs.IntVar(&c.loginThrottle, "login-throttle", 10, "failed logins allowed per account+client per 15 minutes (0 disables)")
+	fs.IntVar(&c.loginClientThrottle, "login-client-throttle", 100, "failed logins allowed per client across all accounts per 15 minutes, against password spraying (0 disables)")
 	fs.IntVar(&c.registerThrottle, "register-throttle", 30, "registrations allowed per client per minute (0 disables)")
+	fs.IntVar(&c.maxSessions, "max-sessions", auth.DefaultMaxSessions, "live sessions per user; starting one more signs out the least recently used (0: no cap)")
+	fs.UintVar(&c.argon2MemoryMiB, "argon2-memory", uint(auth.DefaultArgon2.MemoryKiB/1024), "argon2id memory per password hash, in MiB (at least OWASP's minimum for --argon2-time)")
+	fs.UintVar(&c.argon2Time, "argon2-time", uint(auth.DefaultArgon2.Time), "argon2id passes per password hash")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	fs.DurationVar(&c.sweepEvery, "sweep-interval", 10*time.Minute, "how often expired tokens and sessions are deleted")
 	fs.DurationVar(&c.sessionCacheTTL, "session-cache-ttl", 30*time.Second, "how long a session's liveness is trusted without a database read (bounds how late other processes' revocations are seen)")
@@ -85,7 +93,8 @@ func serve(ctx context.Context, env Env, args []string) error {
 	defer st.Close()
 	svc, err := auth.New(ctx, st, auth.Config{
 		Issuer: c.issuer, AccessTTL: c.accessTTL, RefreshTTL: c.refreshTTL,
-		LoginThrottle: c.loginThrottle, RegisterThrottle: c.registerThrottle,
+		LoginThrottle: c.loginThrottle, LoginClientThrottle: c.loginClientThrottle,
+		RegisterThrottle: c.registerThrottle, MaxSessions: sessionCap(c.maxSessions), Argon2: c.argon2(),
 		SessionCacheTTL: c.sessionCacheTTL, KeyEncryptionKey: kek, Logger: log,
 		PublicURL: c.publicURL, Mailer: mailQueue, RequireVerifiedEmail: c.requireVerified,
 	})
@@ -168,8 +177,12 @@ func (c *serveConfig) check() error {
 		return errors.New("--access-ttl must be at least 1s")
 	case c.refreshTTL <= c.accessTTL:
 		return errors.New("--refresh-ttl must be longer than --access-ttl")
-	case c.loginThrottle < 0 || c.registerThrottle < 0:
+	case c.argon2().CheckOWASP() != nil:
+		return fmt.Errorf("--argon2-memory/--argon2-time: %v", c.argon2().CheckOWASP())
+	case c.loginThrottle < 0 || c.loginClientThrottle < 0 || c.registerThrottle < 0:
 		return errors.New("throttles must be 0 (off) or more")
+	case c.maxSessions < 0:
+		return errors.New("--max-sessions must be 0 (no cap) or more")
 	case c.sweepEvery < time.Second:
 		return errors.New("--sweep-interval must be at least 1s")
 	case c.sessionCacheTTL < 0:
@@ -180,8 +193,23 @@ func (c *serveConfig) check() error {
 	return nil
 }
 
+// sessionCap turns --max-sessions (0: no cap) into Config.MaxSessions
+// (negative: no cap; 0 would mean the default).
+func sessionCap(flag int) int {
+	if flag == 0 {
+		return -1
+	}
+	return flag
+}
+
+// argon2 is the password hashing cost the flags ask for.
+func (c *serveConfig) argon2() auth.Argon2Params {
+	return auth.Argon2Params{MemoryKiB: uint32(min(c.argon2MemoryMiB, 1<<10)) * 1024, Time: uint32(min(c.argon2Time, 16)), Threads: 1}
+}
+
 // sweep deletes expired and revoked rows, and forgets throttle buckets
-// that have refilled, periodically until ctx ends.
+// that have refilled (in memory here; in the database, FlushExpired
+// deletes their rows), periodically until ctx ends.
 func sweep(ctx context.Context, svc *auth.Service, every time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()

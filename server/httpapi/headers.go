@@ -14,7 +14,11 @@ import (
 //     ('wasm-unsafe-eval' allows WebAssembly, not JavaScript eval), talk
 //     only to this origin and never be framed; go-app's pages need no
 //     inline script or style. Their Referer stays on this origin
-//     (same-origin), never leaving the site.
+//     (same-origin), never leaving the site; pages that carry a secret in
+//     their address (the mailed /reset-password and /verify-email links,
+//     or any page with a token parameter) send none at all, so the token
+//     reaches no other log, not even this site's (OWASP Forgot Password
+//     Cheat Sheet: Referrer-Policy no-referrer on the reset page).
 //   - Everything else (JSON, static files, plain errors): nothing may frame
 //     it, and no Referer at all, which matters because the reset and
 //     confirmation links carry their token in the URL.
@@ -36,9 +40,22 @@ type headerPolicy struct {
 }
 
 var (
-	otherPolicy = headerPolicy{contentSecurityPolicy: "frame-ancestors 'none'", referrerPolicy: "no-referrer"}
-	pagePolicy  = headerPolicy{contentSecurityPolicy: pageContentSecurityPolicy, referrerPolicy: "same-origin"}
+	otherPolicy     = headerPolicy{contentSecurityPolicy: "frame-ancestors 'none'", referrerPolicy: "no-referrer"}
+	pagePolicy      = headerPolicy{contentSecurityPolicy: pageContentSecurityPolicy, referrerPolicy: "same-origin"}
+	tokenPagePolicy = headerPolicy{contentSecurityPolicy: pageContentSecurityPolicy, referrerPolicy: "no-referrer"}
 )
+
+// tokenPages are the pages whose links carry a token (mailed by
+// auth.Recovery).
+var tokenPages = map[string]bool{"/reset-password": true, "/verify-email": true}
+
+// pagePolicyFor is the policy of an HTML page at r's address.
+func pagePolicyFor(r *http.Request) headerPolicy {
+	if tokenPages[r.URL.Path] || r.URL.Query().Has("token") {
+		return tokenPagePolicy
+	}
+	return pagePolicy
+}
 
 func (p headerPolicy) apply(h http.Header) {
 	h.Set("X-Content-Type-Options", "nosniff")
@@ -54,14 +71,15 @@ func (p headerPolicy) apply(h http.Header) {
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		otherPolicy.apply(w.Header())
-		next.ServeHTTP(&policyWriter{ResponseWriter: w}, r)
+		next.ServeHTTP(&policyWriter{ResponseWriter: w, page: pagePolicyFor(r)}, r)
 	})
 }
 
-// policyWriter applies the page policy to a response that turns out to be
-// an HTML document.
+// policyWriter applies the page's policy to a response that turns out to
+// be an HTML document.
 type policyWriter struct {
 	http.ResponseWriter
+	page    headerPolicy // the policy if it is a page
 	decided bool
 }
 
@@ -89,6 +107,6 @@ func (w *policyWriter) decide(body []byte) {
 		contentType = http.DetectContentType(body)
 	}
 	if mediaType, _, _ := mime.ParseMediaType(contentType); mediaType == "text/html" {
-		pagePolicy.apply(w.Header())
+		w.page.apply(w.Header())
 	}
 }

@@ -57,7 +57,7 @@ func TestBrowser_SignInWithCompanySSO(t *testing.T) {
 
 	// The register page offers it too.
 	frank := newBrowser(t, s, "frank")
-	register(frank, "Frank", "frank@example.com", "frank's long passphrase")
+	frank.signUp("Frank", "frank@example.com", "frank's long passphrase")
 	frank.click("#logout")
 	frank.waitPath("/login")
 	frank.open("/register")
@@ -81,7 +81,7 @@ func TestBrowser_SignInWithCompanySSO(t *testing.T) {
 func TestBrowser_ConnectAndDisconnectFromTheProfile(t *testing.T) {
 	s, idp := startServerWithSSO(t)
 	gail := newBrowser(t, s, "gail")
-	register(gail, "Gail", "gail@example.com", "gail's long passphrase")
+	gail.signUp("Gail", "gail@example.com", "gail's long passphrase")
 	gail.waitText("#connected-accounts", "No account is connected yet.")
 
 	idp.Approve(ssotest.Person{Subject: "e2e-gail", Email: "gail@corp.example", EmailVerified: true})
@@ -128,16 +128,3 @@ func (b *browser) clickAway(sel, path string) {
 	b.waitApp()
 }
 
-// register creates an account from the sign-up form and waits for the
-// profile it leads to. (The notes tests have the same steps; these tests
-// must not depend on them, which go when the notes example does.)
-func register(b *browser, name, email, password string) {
-	b.t.Helper()
-	b.open("/register")
-	b.fill("name", name)
-	b.fill("email", email)
-	b.fill("password", password)
-	b.click("#register-form button[type=submit]")
-	b.waitPath("/profile")
-	b.waitText("#account-email", email)
-}

@@ -127,4 +127,3 @@ func (b *browser) clickAway(sel, path string) {
 	}
 	b.waitApp()
 }
-

@@ -83,6 +83,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	fs.BoolVar(&c.requireVerified, "require-verified-email", false, "limit users who have not confirmed their email to their profile")
 	fs.DurationVar(&c.eventRetention, "event-retention", auth.DefaultEventRetention, "how long security events (sign-ins, changes, staff actions) are kept before the sweep deletes them")
 	c.notices.register(fs)
+	httpapi.RegisterModuleFlags(fs, env.Modules)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}

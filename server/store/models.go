@@ -14,7 +14,7 @@ type User struct {
 	ID            string     `bun:"id,pk"`
 	Email         string     `bun:"email,notnull,unique"` // normalised: trimmed, lower case
 	Name          string     `bun:"name,notnull"`
-	PasswordHash  string     `bun:"password_hash,notnull"` // PHC string: $argon2id$v=19$m=…,t=…,p=…$salt$hash
+	PasswordHash  string     `bun:"password_hash,notnull"` // PHC string: $argon2id$v=19$m=…,t=…,p=…$salt$hash; "" for no password (auth.NoPassword)
 	IsActive      bool       `bun:"is_active,notnull"`
 	IsStaff       bool       `bun:"is_staff,notnull"`
 	IsSuperuser   bool       `bun:"is_superuser,notnull"`

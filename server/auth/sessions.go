@@ -131,6 +131,9 @@ func (s *Sessions) StartVia(ctx context.Context, u *store.User, client Client, m
 	ctx = WithClient(ctx, client)
 	var issued Issued
 	var newDevice bool
+	// An account's first sign-in (just created, say by a provider) has no
+	// devices to compare with: there is nothing new to warn its owner of.
+	firstSignIn := u.LastLogin == nil
 	now := s.clock.now()
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
 		if err := tx.SetLastLogin(ctx, u.ID, now); err != nil {
@@ -142,7 +145,7 @@ func (s *Sessions) StartVia(ctx context.Context, u *store.User, client Client, m
 		if err != nil {
 			return err
 		}
-		newDevice = !known
+		newDevice = !known && !firstSignIn
 		if issued, err = s.start(ctx, tx, u, client); err != nil {
 			return err
 		}

@@ -32,6 +32,9 @@ type loadConfig struct {
 type result struct {
 	Scenario     string         `json:"scenario"`
 	Title        string         `json:"title"`
+	Variant      string         `json:"variant,omitempty"` // the server it ran on; "" is the default one
+	Round        int            `json:"round,omitempty"`   // in the runs of the report; 0 in its medians
+	Rounds       int            `json:"rounds,omitempty"`  // how many runs a median is of
 	Concurrency  int            `json:"concurrency"`
 	Seconds      float64        `json:"seconds"`
 	Requests     int            `json:"requests"`
@@ -62,11 +65,11 @@ const (
 	phaseStop
 )
 
-// runLoad drives the server with one step per client.
-func runLoad(ctx context.Context, srv *server, steps []step, cfg loadConfig) (result, error) {
+// runLoad drives a server (or the floor) with one step per client.
+func runLoad(ctx context.Context, srv loadTarget, steps []step, cfg loadConfig) (result, error) {
 	conns := make([]*httpConn, len(steps))
 	for i := range conns {
-		conns[i] = newConn(srv.Addr)
+		conns[i] = newConn(srv.Address())
 		if err := conns[i].Dial(); err != nil {
 			return result{}, err
 		}

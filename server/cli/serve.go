@@ -68,10 +68,11 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if err := c.check(); err != nil {
 		return err
 	}
-	log, err := newLogger(env.Stderr, c.logFormat)
+	log, logOut, err := newServeLogger(env.Stderr, c.logFormat)
 	if err != nil {
 		return err
 	}
+	defer logOut.Flush()
 
 	kek, err := keyEncryptionKey(env)
 	if err != nil {

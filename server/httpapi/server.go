@@ -37,6 +37,8 @@ type API struct {
 	handler http.Handler
 	// openAPIDoc is the OpenAPI document of the routes served.
 	openAPIDoc openAPIFile
+	// meBodies are the encoded answers of GET /api/me.
+	meBodies encodedUsers
 
 	requireVerified bool
 }

@@ -43,7 +43,7 @@ var (
 	otherPolicy = headerPolicy{contentSecurityPolicy: headerValue("frame-ancestors 'none'"), referrerPolicy: headerValue("no-referrer")}
 	pagePolicy  = headerPolicy{contentSecurityPolicy: headerValue(pageContentSecurityPolicy), referrerPolicy: headerValue("same-origin")}
 
-	noSniff  = headerValue("nosniff")
+	noSniff     = headerValue("nosniff")
 	denyFraming = headerValue("DENY")
 )
 

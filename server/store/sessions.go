@@ -64,20 +64,6 @@ func (s *Store) ListLiveSessions(ctx context.Context, userID string, now time.Ti
 	return sessions, MapError(err)
 }
 
-// TouchSession records a use of the session (a token refresh) and pushes
-// its expiry out to that of its newest refresh token.
-func (s *Store) TouchSession(ctx context.Context, id string, usedAt, expiresAt time.Time) error {
-	if err := s.checkWritable(); err != nil {
-		return err
-	}
-	_, err := s.db.NewUpdate().Model((*Session)(nil)).
-		Set("last_used_at = ?", usedAt).
-		Set("expires_at = ?", expiresAt).
-		Where("id = ?", id).
-		Exec(ctx)
-	return MapError(err)
-}
-
 // RevokeSession revokes one live session of a user. It returns ErrNotFound
 // when the user has no such live session, so one user cannot learn about
 // (or end) another's sessions.

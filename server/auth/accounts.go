@@ -23,11 +23,12 @@ type Accounts struct {
 	registers *throttle // registrations per client
 	clock     clock
 	log       *slog.Logger
+	stats     *stats
 }
 
-func newAccounts(st *store.Store, cfg Config, sessions *Sessions, users *userCache, recovery *Recovery) *Accounts {
+func newAccounts(st *store.Store, cfg Config, sessions *Sessions, users *userCache, recovery *Recovery, counts *stats) *Accounts {
 	return &Accounts{
-		store: st, hasher: cfg.Hasher, sessions: sessions, users: users, recovery: recovery,
+		store: st, hasher: cfg.Hasher, sessions: sessions, users: users, recovery: recovery, stats: counts,
 		logins:    newThrottle(cfg.LoginThrottle, 15*time.Minute),
 		registers: newThrottle(cfg.RegisterThrottle, time.Minute),
 		clock:     clock(cfg.Now), log: cfg.Logger,
@@ -109,12 +110,14 @@ func (a *Accounts) CheckPassword(ctx context.Context, req shared.LoginRequest, c
 	}
 	key := req.Email + "\x00" + client.IP
 	if wait := a.logins.wait(key, a.clock.now()); wait > 0 {
+		a.stats.loginThrottled.Add(1)
 		return nil, rateLimited(wait)
 	}
 	u, err := a.store.UserByEmail(ctx, req.Email)
 	if errors.Is(err, store.ErrNotFound) {
 		a.hasher.VerifyDummy(ctx, req.Password)
 		a.logins.spend(key, a.clock.now())
+		a.stats.loginFailed.Add(1)
 		return nil, errInvalidCredentials
 	}
 	if err != nil {
@@ -126,6 +129,7 @@ func (a *Accounts) CheckPassword(ctx context.Context, req shared.LoginRequest, c
 	}
 	if !ok || !u.IsActive {
 		a.logins.spend(key, a.clock.now())
+		a.stats.loginFailed.Add(1)
 		return nil, errInvalidCredentials
 	}
 	if rehash {
@@ -133,6 +137,7 @@ func (a *Accounts) CheckPassword(ctx context.Context, req shared.LoginRequest, c
 			return nil, err
 		}
 	}
+	a.stats.loginOK.Add(1)
 	return u, nil
 }
 

@@ -53,6 +53,7 @@ type rotation struct {
 
 func (s *Sessions) refresh(ctx context.Context, refreshToken string, client Client, grace time.Duration) (*store.User, Issued, error) {
 	if refreshToken == "" {
+		s.stats.refreshRefused.Add(1)
 		return nil, Issued{}, errNotAuthenticated
 	}
 	var r rotation
@@ -65,11 +66,16 @@ func (s *Sessions) refresh(ctx context.Context, refreshToken string, client Clie
 	case err != nil:
 		return nil, Issued{}, err
 	case r.reused != "":
+		s.stats.refreshReused.Add(1)
 		s.live.revoke(r.reused)
 		s.events.publish(ctx, eventSession+r.reused)
 		s.log.WarnContext(ctx, "refresh token reuse detected; session revoked", "session_id", r.reused, "ip", client.IP)
 		return nil, Issued{}, errSessionEnded
+	case r.refusal == ErrRefreshRaced:
+		s.stats.refreshRaced.Add(1)
+		return nil, Issued{}, r.refusal
 	case r.refusal != nil:
+		s.stats.refreshRefused.Add(1)
 		return nil, Issued{}, r.refusal
 	}
 	// The access token is signed after the commit: the rotation is what
@@ -80,6 +86,7 @@ func (s *Sessions) refresh(ctx context.Context, refreshToken string, client Clie
 		return nil, Issued{}, err
 	}
 	s.live.put(r.issued.SessionID, sessionEntry{userID: r.user.ID, live: true, emailVerified: r.user.EmailVerified}, r.now)
+	s.stats.refreshRotated.Add(1)
 	return r.user, r.issued, nil
 }
 

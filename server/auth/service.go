@@ -27,6 +27,7 @@ type Service struct {
 	cfg    Config
 	store  *store.Store
 	events *eventBus
+	stats  *stats
 }
 
 // New builds the service on a migrated store, loading (or creating on
@@ -40,22 +41,24 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	events := &eventBus{store: st, log: cfg.Logger}
+	counts := new(stats)
 	now := clock(cfg.Now)
 	live := newSessionCache(cfg.SessionCacheTTL, 100_000)
 	users := &userCache{store: st, entries: newTTLCache[store.User](cfg.SessionCacheTTL, 100_000),
 		sessions: live, events: events, clock: now}
 	sessions := &Sessions{store: st, tokens: signing.NewAccessTokens(keys, cfg.Issuer, cfg.Audience),
-		live: live, users: users, events: events, refreshTTL: cfg.RefreshTTL, clock: now, log: cfg.Logger}
+		live: live, users: users, events: events, refreshTTL: cfg.RefreshTTL, clock: now, log: cfg.Logger, stats: counts}
 	recovery := newRecovery(st, cfg, users)
 	return &Service{
 		Keys:     keys,
 		Sessions: sessions,
-		Accounts: newAccounts(st, cfg, sessions, users, recovery),
+		Accounts: newAccounts(st, cfg, sessions, users, recovery, counts),
 		Admin:    &Admin{store: st, users: users, clock: now},
 		Recovery: recovery,
 		cfg:      cfg,
 		store:    st,
 		events:   events,
+		stats:    counts,
 	}, nil
 }
 

@@ -26,6 +26,7 @@ type Sessions struct {
 	refreshTTL time.Duration
 	clock      clock
 	log        *slog.Logger
+	stats      *stats
 }
 
 // Client describes where a request comes from. It is stored with each

@@ -51,6 +51,17 @@ func (s *Store) SessionStatus(ctx context.Context, id string, now time.Time) (Se
 	return SessionStatus{UserID: row.UserID, Live: live, EmailVerified: row.Verified}, nil
 }
 
+// CountLiveSessions counts the sessions, of every user, that are neither
+// revoked nor expired (for monitoring; it reads the whole sessions table,
+// so call it now and then, not per request).
+func (s *Store) CountLiveSessions(ctx context.Context, now time.Time) (int64, error) {
+	n, err := s.db.NewSelect().Model((*Session)(nil)).
+		Where("revoked_at IS NULL").
+		Where("expires_at > ?", now).
+		Count(ctx)
+	return n, MapError(err)
+}
+
 // ListLiveSessions returns a user's sessions that are neither revoked nor
 // expired, most recently used first.
 func (s *Store) ListLiveSessions(ctx context.Context, userID string, now time.Time) ([]Session, error) {

@@ -47,6 +47,7 @@ type result struct {
 	ErrorKinds   map[string]int `json:"error_kinds,omitempty"`
 	ServerCPU    float64        `json:"server_cpu_seconds"`
 	ServerCores  float64        `json:"server_cores"` // CPU seconds per second of wall time
+	CPUPerReqUs  float64        `json:"server_cpu_us_per_request"`
 	GenCPU       float64        `json:"generator_cpu_seconds"`
 	OtherCPU     float64        `json:"other_cpu_seconds"` // the rest of the machine's busy time
 	PeakRSSBytes int64          `json:"server_peak_rss_bytes"`
@@ -134,6 +135,9 @@ func runLoad(ctx context.Context, srv loadTarget, steps []step, cfg loadConfig) 
 	slices.Sort(all)
 	r.Requests = len(all)
 	r.RPS = float64(len(all)) / elapsed.Seconds()
+	if len(all) > 0 {
+		r.CPUPerReqUs = r.ServerCPU * 1e6 / float64(len(all))
+	}
 	r.P50ms, r.P90ms, r.P99ms = percentile(all, 0.50), percentile(all, 0.90), percentile(all, 0.99)
 	if len(all) > 0 {
 		r.MaxMs = ms(all[len(all)-1])

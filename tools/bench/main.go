@@ -102,6 +102,11 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		o.variants = append(o.variants, v)
 		return err
 	})
+	fs.Func("baseline", "an earlier authkit `binary` to compare with: every selected scenario also runs on it, as the variant \"baseline\"", func(path string) error {
+		abs, err := filepath.Abs(path)
+		o.variants = append(o.variants, variant{Name: "baseline", Bin: abs})
+		return err
+	})
 	fs.StringVar(&o.postgres, "postgres", os.Getenv("AUTHKIT_TEST_POSTGRES"), "a PostgreSQL URL: also run "+postgresScenarios+" on a server using it (default $AUTHKIT_TEST_POSTGRES, which .ci/with-postgres sets)")
 	fs.StringVar(&o.jsonOut, "json", "", "also write the results as JSON to this file")
 	fs.StringVar(&o.bin, "bin", "", "authkit binary (default $AUTHKIT_BIN, else bin/authkit, else built into a temp dir)")

@@ -55,7 +55,7 @@ const (
 func (r *report) checkTargets() {
 	r.Targets = nil
 	for _, q := range r.Ratios {
-		if q.To == "floor" && q.Of != "verify" {
+		if q.To == "floor" && (q.Of == "me-cookie" || q.Of == "me-bearer") {
 			r.Targets = append(r.Targets, targetCheck{
 				Target: fmt.Sprintf("%s ≥ %.2f × the floor's req/s, p99 ≤ %.1f × the floor's", q.Of, targetFloorRPS, targetFloorP99),
 				Got:    fmt.Sprintf("%.2f × req/s, %.2f × p99 (median of %d rounds)", q.RPS, q.P99, len(q.RPSByRun)),
@@ -108,11 +108,11 @@ func (r *report) print(w io.Writer) {
 	if r.Rounds > 1 {
 		fmt.Fprintf(w, "medians of %d rounds; the scenarios and servers took turns within each round\n\n", r.Rounds)
 	}
-	fmt.Fprintln(tw, "scenario\treq/s\tp50 ms\tp90 ms\tp99 ms\tmax ms\terrors\tserver CPU s\tserver cores\tgen CPU s\tother CPU s\tpeak RSS MiB\t")
+	fmt.Fprintln(tw, "scenario\treq/s\tp50 ms\tp90 ms\tp99 ms\tmax ms\terrors\tserver CPU s\tserver cores\tCPU µs/req\tgen CPU s\tother CPU s\tpeak RSS MiB\t")
 	for _, res := range r.Results {
-		fmt.Fprintf(tw, "%s\t%.0f\t%.2f\t%.2f\t%.2f\t%.1f\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%.1f\t\n",
+		fmt.Fprintf(tw, "%s\t%.0f\t%.2f\t%.2f\t%.2f\t%.1f\t%d\t%.2f\t%.2f\t%.0f\t%.2f\t%.2f\t%.1f\t\n",
 			labelOf(res.Scenario, res.Variant), res.RPS, res.P50ms, res.P90ms, res.P99ms, res.MaxMs, res.Errors,
-			res.ServerCPU, res.ServerCores, res.GenCPU, res.OtherCPU, float64(res.PeakRSSBytes)/(1<<20))
+			res.ServerCPU, res.ServerCores, res.CPUPerReqUs, res.GenCPU, res.OtherCPU, float64(res.PeakRSSBytes)/(1<<20))
 	}
 	tw.Flush()
 	for _, res := range r.Results {
@@ -123,7 +123,8 @@ func (r *report) print(w io.Writer) {
 	if len(r.Ratios) > 0 {
 		fmt.Fprintln(w, "\nratios within a round (median; each round's in brackets):")
 		for _, q := range r.Ratios {
-			fmt.Fprintf(w, "  %-24s / %-9s req/s %.2f %s   p99 %.2f %s\n", q.Of, q.To, q.RPS, roundList(q.RPSByRun), q.P99, roundList(q.P99ByRun))
+			fmt.Fprintf(w, "  %-24s / %-9s req/s %.2f %s   p99 %.2f %s   CPU/req %.2f %s\n", q.Of, q.To,
+				q.RPS, roundList(q.RPSByRun), q.P99, roundList(q.P99ByRun), q.CPU, roundList(q.CPUByRun))
 		}
 	}
 	fmt.Fprintf(w, "\nserver: %.1f CPU s in all, peak RSS %.1f MiB (VmHWM), %d error lines and %d panics in its log\n",

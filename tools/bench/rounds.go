@@ -29,6 +29,9 @@ type variant struct {
 	Scenarios []string `json:"scenarios,omitempty"`
 	// Args are serve flags after the defaults (later flags win).
 	Args []string `json:"args"`
+	// Bin is another authkit binary to run (-baseline); "" is the
+	// default server's.
+	Bin string `json:"bin,omitempty"`
 }
 
 // postgresScenarios are what -postgres runs on PostgreSQL: the ones that
@@ -101,6 +104,9 @@ func startTestbed(ctx context.Context, opt serverOptions, o options, dir string,
 		vopt.DB = filepath.Join(dir, "authkit-"+v.Name+".db")
 		vopt.Env = o.serverEnv // the profiles are the default server's
 		vopt.Args = append(slices.Clone(opt.Args), v.Args...)
+		if v.Bin != "" {
+			vopt.Bin, vopt.Prefix = v.Bin, nil
+		}
 		s, err := startBenchServer(ctx, v.Name, v.Scenarios, vopt, o.concurrency, id+"-"+v.Name, progress)
 		if err != nil {
 			return bed, fmt.Errorf("variant %s: %w", v.Name, err)
@@ -261,6 +267,7 @@ func medians(runs []result) []result {
 		m.MaxMs = med(func(r result) float64 { return r.MaxMs })
 		m.ServerCPU = med(func(r result) float64 { return r.ServerCPU })
 		m.ServerCores = med(func(r result) float64 { return r.ServerCores })
+		m.CPUPerReqUs = med(func(r result) float64 { return r.CPUPerReqUs })
 		m.GenCPU = med(func(r result) float64 { return r.GenCPU })
 		m.OtherCPU = med(func(r result) float64 { return r.OtherCPU })
 		out = append(out, m)
@@ -283,14 +290,18 @@ func median(vs []float64) float64 {
 
 // ratio compares one scenario run with its reference in the same round:
 // the authenticated reads with the floor, a variant with the default
-// server.
+// server. Besides req/s and p99 it compares the server's CPU time per
+// request, which depends far less on what else the machine is running
+// than the rates do: on a shared machine it is the steadier figure.
 type ratio struct {
 	Of       string    `json:"of"` // a label: "me-bearer", "login@argon2-19x2"
 	To       string    `json:"to"` // "floor", or the default server's run of the scenario
 	RPS      float64   `json:"rps_ratio"`
 	P99      float64   `json:"p99_ratio"`
+	CPU      float64   `json:"cpu_per_request_ratio"`
 	RPSByRun []float64 `json:"rps_ratio_by_round"`
 	P99ByRun []float64 `json:"p99_ratio_by_round"`
+	CPUByRun []float64 `json:"cpu_per_request_ratio_by_round"`
 }
 
 // floorCompared are the scenarios compared with the floor.
@@ -309,35 +320,36 @@ func ratios(runs []result) []ratio {
 	}
 	var order []string
 	found := map[string]*ratio{}
-	for _, r := range runs {
-		var ref result
-		var ok bool
-		to := ""
-		switch {
-		case r.Variant != "":
-			ref, ok = byKey[key{r.Scenario, "", r.Round}]
-			to = r.Scenario
-		case slices.Contains(floorCompared, r.Scenario):
-			ref, ok = byKey[key{"floor", "", r.Round}]
-			to = "floor"
-		}
-		if !ok || ref.RPS == 0 || ref.P99ms == 0 {
-			continue
+	add := func(r result, to string, ref key) {
+		rr, ok := byKey[ref]
+		if !ok || rr.RPS == 0 || rr.P99ms == 0 {
+			return
 		}
 		of := labelOf(r.Scenario, r.Variant)
-		q := found[of]
+		q := found[of+"/"+to]
 		if q == nil {
 			q = &ratio{Of: of, To: to}
-			found[of] = q
-			order = append(order, of)
+			found[of+"/"+to] = q
+			order = append(order, of+"/"+to)
 		}
-		q.RPSByRun = append(q.RPSByRun, r.RPS/ref.RPS)
-		q.P99ByRun = append(q.P99ByRun, r.P99ms/ref.P99ms)
+		q.RPSByRun = append(q.RPSByRun, r.RPS/rr.RPS)
+		q.P99ByRun = append(q.P99ByRun, r.P99ms/rr.P99ms)
+		if rr.CPUPerReqUs > 0 {
+			q.CPUByRun = append(q.CPUByRun, r.CPUPerReqUs/rr.CPUPerReqUs)
+		}
+	}
+	for _, r := range runs {
+		if slices.Contains(floorCompared, r.Scenario) {
+			add(r, "floor", key{"floor", "", r.Round})
+		}
+		if r.Variant != "" {
+			add(r, r.Scenario, key{r.Scenario, "", r.Round})
+		}
 	}
 	out := make([]ratio, 0, len(order))
-	for _, of := range order {
-		q := found[of]
-		q.RPS, q.P99 = median(q.RPSByRun), median(q.P99ByRun)
+	for _, k := range order {
+		q := found[k]
+		q.RPS, q.P99, q.CPU = median(q.RPSByRun), median(q.P99ByRun), median(q.CPUByRun)
 		out = append(out, *q)
 	}
 	return out

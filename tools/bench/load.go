@@ -51,6 +51,7 @@ type result struct {
 	GenCPU       float64        `json:"generator_cpu_seconds"`
 	OtherCPU     float64        `json:"other_cpu_seconds"` // the rest of the machine's busy time
 	PeakRSSBytes int64          `json:"server_peak_rss_bytes"`
+	PeakAnonRSS  int64          `json:"server_peak_anon_rss_bytes"` // RssAnon: without the executable's pages
 }
 
 // clientStats is what one client saw in the measured window.
@@ -113,14 +114,14 @@ func runLoad(ctx context.Context, srv loadTarget, steps []step, cfg loadConfig) 
 	gen1, err4 := cpuTime(selfPid)
 	busy1, err6 := machineBusy()
 	wg.Wait()
-	peak := sampler.Stop()
+	peak, peakAnon := sampler.Stop()
 	if err := errors.Join(err1, err2, err3, err4, err5, err6, ctx.Err()); err != nil {
 		return result{}, err
 	}
 
 	r := result{
 		Concurrency: len(steps), Seconds: elapsed.Seconds(), ErrorKinds: map[string]int{},
-		ServerCPU: (cpu1 - cpu0).Seconds(), GenCPU: (gen1 - gen0).Seconds(), PeakRSSBytes: peak,
+		ServerCPU: (cpu1 - cpu0).Seconds(), GenCPU: (gen1 - gen0).Seconds(), PeakRSSBytes: peak, PeakAnonRSS: peakAnon,
 	}
 	r.ServerCores = r.ServerCPU / r.Seconds
 	r.OtherCPU = max(0, (busy1-busy0).Seconds()-r.ServerCPU-r.GenCPU)

@@ -249,6 +249,7 @@ func medians(runs []result) []result {
 			m.Errors += r.Errors
 			m.Seconds += r.Seconds
 			m.PeakRSSBytes = max(m.PeakRSSBytes, r.PeakRSSBytes)
+			m.PeakAnonRSS = max(m.PeakAnonRSS, r.PeakAnonRSS)
 			for kind, n := range r.ErrorKinds {
 				m.ErrorKinds[kind] += n
 			}

@@ -29,6 +29,7 @@ type Sessions struct {
 	maxLive    int // live sessions per user; <= 0: no cap
 	clock      clock
 	log        *slog.Logger
+	stats      *stats
 }
 
 // Client describes where a request comes from. It is stored with each

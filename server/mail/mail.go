@@ -13,6 +13,7 @@ import (
 	htmltemplate "html/template"
 	"io/fs"
 	"log/slog"
+	"sync/atomic"
 	texttemplate "text/template"
 	"time"
 )
@@ -129,6 +130,28 @@ type Queue struct {
 	sender  Sender
 	log     *slog.Logger
 	backoff []time.Duration // waits between attempts; len+1 attempts in all
+
+	retrying                        atomic.Int64 // failed once, waiting for another attempt
+	sent, failures, gaveUp, dropped atomic.Uint64
+}
+
+// QueueStats describe a queue, for monitoring (package metrics exports
+// them).
+type QueueStats struct {
+	Depth    int    // messages not delivered yet: waiting in the queue or for a retry
+	Capacity int    // how many may wait in the queue
+	Sent     uint64 // delivered
+	Failures uint64 // failed attempts, retried or not
+	GaveUp   uint64 // messages dropped after their last attempt failed
+	Dropped  uint64 // messages refused because the queue was full
+}
+
+// Stats returns the queue's figures now.
+func (q *Queue) Stats() QueueStats {
+	return QueueStats{
+		Depth: len(q.ch) + int(q.retrying.Load()), Capacity: cap(q.ch),
+		Sent: q.sent.Load(), Failures: q.failures.Load(), GaveUp: q.gaveUp.Load(), Dropped: q.dropped.Load(),
+	}
 }
 
 // NewQueue returns a queue of the given capacity that delivers through
@@ -149,6 +172,7 @@ func (q *Queue) Enqueue(m Message) bool {
 	case q.ch <- m:
 		return true
 	default:
+		q.dropped.Add(1)
 		q.log.Error("mail queue full; message dropped", "to", m.To, "subject", m.Subject)
 		return false
 	}
@@ -172,15 +196,20 @@ func (q *Queue) deliver(ctx context.Context, m Message, attempt int) {
 	err := q.sender.Send(sendCtx, m)
 	cancel()
 	if err == nil {
+		q.sent.Add(1)
 		return
 	}
+	q.failures.Add(1)
 	if attempt >= len(q.backoff) {
+		q.gaveUp.Add(1)
 		q.log.Error("mail not delivered; giving up", "to", m.To, "subject", m.Subject, "attempts", attempt+1, "err", err)
 		return
 	}
 	wait := q.backoff[attempt]
 	q.log.Warn("mail delivery failed; will retry", "to", m.To, "subject", m.Subject, "attempt", attempt+1, "retry_in", wait, "err", err)
+	q.retrying.Add(1)
 	time.AfterFunc(wait, func() {
+		q.retrying.Add(-1)
 		if ctx.Err() == nil {
 			q.deliver(ctx, m, attempt+1)
 		}

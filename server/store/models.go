@@ -36,6 +36,9 @@ type Session struct {
 	UserAgent  string     `bun:"user_agent,notnull"`
 	IP         string     `bun:"ip,notnull"`
 	RevokedAt  *time.Time `bun:"revoked_at"`
+
+	// User is filled in only by RefreshTokenForRotation.
+	User *User `bun:"-"`
 }
 
 // RefreshToken is one opaque refresh token, stored only as the SHA-256 of
@@ -52,6 +55,9 @@ type RefreshToken struct {
 	ExpiresAt  time.Time  `bun:"expires_at,notnull"`
 	UsedAt     *time.Time `bun:"used_at"`
 	ReplacedBy *string    `bun:"replaced_by"`
+
+	// Session (with its User) is filled in only by RefreshTokenForRotation.
+	Session *Session `bun:"-"`
 }
 
 // SigningKey is a JWT signing key pair. Every instance on the database

@@ -124,7 +124,11 @@ func clientOf(r *http.Request) auth.Client {
 // address and User-Agent.
 func withClient(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(auth.WithClient(r.Context(), clientOf(r))))
+		inner := r.WithContext(auth.WithClient(r.Context(), clientOf(r)))
+		next.ServeHTTP(w, inner)
+		// The mux names the matched pattern on the request it was given;
+		// hand it back for the request log and metrics outside.
+		r.Pattern = inner.Pattern
 	})
 }
 

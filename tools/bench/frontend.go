@@ -6,8 +6,6 @@ package main
 // loader element, #app-wasm-loader, once the wasm has taken over).
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"fmt"
 	"net/http"
@@ -15,7 +13,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/andybalholm/brotli"
 	"github.com/chromedp/chromedp"
 )
 
@@ -37,53 +34,29 @@ type figure struct {
 
 func measureFrontend(ctx context.Context, srv *server, webDir, chromium string) frontendFigures {
 	var f frontendFigures
-	f.WasmRaw, f.WasmGzip, f.WasmBrotli = wasmSizes(filepath.Join(webDir, "app.wasm"))
+	f.WasmRaw, f.WasmGzip, f.WasmBrotli = wasmSizes(webDir)
 	f.FirstPage, f.Reload = firstRender(ctx, srv, chromium)
 	return f
 }
 
-// wasmSizes reads the sizes of app.wasm and of the compressed copies that
-// `make wasm` writes beside it (what browsers download), compressing
-// in memory when a copy is missing or older than app.wasm.
-func wasmSizes(path string) (raw, gz, br figure) {
-	info, err := os.Stat(path)
-	if err != nil {
-		s := figure{Skipped: "no " + path + " (run make wasm)"}
+// wasmSizes reads the sizes of the compressed copies that the build writes
+// to web/ and the binary embeds (what browsers download), and the raw
+// size from the gzip trailer (RFC 1952 §2.3.1): the raw app.wasm stays in
+// bin/. A copy that is missing is reported as skipped.
+func wasmSizes(webDir string) (raw, gz, br figure) {
+	gzName, brName := filepath.Join(webDir, "app.wasm.gz"), filepath.Join(webDir, "app.wasm.br")
+	data, err := os.ReadFile(gzName)
+	if err != nil || len(data) < 18 {
+		s := figure{Skipped: "no " + gzName + " (run make build)"}
 		return s, s, s
 	}
-	raw = figure{Value: float64(info.Size())}
-	fresh := func(p string) (int64, bool) {
-		ci, err := os.Stat(p)
-		if err != nil {
-			return 0, false
-		}
-		return ci.Size(), !ci.ModTime().Before(info.ModTime())
-	}
-	var data []byte
-	load := func() []byte {
-		if data == nil {
-			data, _ = os.ReadFile(path)
-		}
-		return data
-	}
-	if n, ok := fresh(path + ".gz"); ok {
-		gz = figure{Value: float64(n), Note: "gzip -9, " + filepath.Base(path) + ".gz"}
+	isize := data[len(data)-4:] // little-endian
+	raw = figure{Value: float64(uint32(isize[0]) | uint32(isize[1])<<8 | uint32(isize[2])<<16 | uint32(isize[3])<<24), Note: "stripped (-s -w)"}
+	gz = figure{Value: float64(len(data)), Note: "gzip -9: what Chromium gets over plain http"}
+	if info, err := os.Stat(brName); err == nil {
+		br = figure{Value: float64(info.Size()), Note: "brotli, at the build's quality (make release: 11)"}
 	} else {
-		var b bytes.Buffer
-		w, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
-		w.Write(load())
-		w.Close()
-		gz = figure{Value: float64(b.Len()), Note: "gzip -9, compressed now"}
-	}
-	if n, ok := fresh(path + ".br"); ok {
-		br = figure{Value: float64(n), Note: "brotli -q 11, " + filepath.Base(path) + ".br"}
-	} else {
-		// Quality 11 takes over half a minute on 13 MB; 9 is within 15%.
-		var b bytes.Buffer
-		w := brotli.NewWriterOptions(&b, brotli.WriterOptions{Quality: 9, LGWin: 24})
-		w.Write(load())
-		w.Close()
-		br = figure{Value: float64(b.Len()), Note: "brotli -q 9, compressed now (make wasm writes -q 11)"}
+		br = figure{Skipped: "no " + brName}
 	}
 	return raw, gz, br
 }

@@ -110,7 +110,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.postgres, "postgres", os.Getenv("AUTHKIT_TEST_POSTGRES"), "a PostgreSQL URL: also run "+postgresScenarios+" on a server using it (default $AUTHKIT_TEST_POSTGRES, which .ci/with-postgres sets)")
 	fs.StringVar(&o.jsonOut, "json", "", "also write the results as JSON to this file")
 	fs.StringVar(&o.bin, "bin", "", "authkit binary (default $AUTHKIT_BIN, else bin/authkit, else built into a temp dir)")
-	fs.StringVar(&o.webDir, "web", "", "directory holding app.wasm, for the frontend sizes (default the repository's web/)")
+	fs.StringVar(&o.webDir, "web", "", "directory holding app.wasm.gz and .br, for the frontend sizes (default the repository's web/)")
 	fs.StringVar(&o.chromium, "chromium", "/usr/bin/chromium", "Chromium, for the time to first rendered page")
 	fs.BoolVar(&o.frontend, "frontend", true, "measure the frontend (sizes, first render)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "run the server from this program and write its CPU profile here")

@@ -164,6 +164,10 @@ func (r *report) print(w io.Writer) {
 	row("app.wasm gzip", f.WasmGzip, size)
 	row("app.wasm brotli", f.WasmBrotli, size)
 	row("first rendered page", f.FirstPage, millis)
+	row("  its HTML received at", f.ColdHTML, millis)
+	row("  its app.wasm requested at", f.ColdWasmAsked, millis)
+	row("  its app.wasm received at", f.ColdWasm, millis)
+	row("  the app took over at", f.ColdTakeover, millis)
 	row("first rendered page, reload", f.Reload, millis)
 }
 

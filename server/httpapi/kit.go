@@ -43,6 +43,10 @@ func UserFrom(ctx context.Context) (auth.Principal, bool) {
 	return p.Principal, ok
 }
 
+// ClientOf describes where a request comes from (IP and user agent), as
+// the kit records it with sessions and keys its throttles by.
+func ClientOf(r *http.Request) auth.Client { return clientOf(r) }
+
 // SecureCookies reports whether the server sets Secure cookies with the
 // __Host-/__Secure- prefixes (false under --insecure-cookies), so a
 // module's own cookies follow the kit's.

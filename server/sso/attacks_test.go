@@ -8,6 +8,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/authkit/authkit/shared"
 	sharedsso "github.com/authkit/authkit/shared/sso"
 )
 
@@ -154,4 +155,21 @@ func TestSignIn_DecliningAtTheProviderSaysSo(t *testing.T) {
 	k.idp.Decline()
 	expectFailure(t, k.walk(b, "/api/auth/oauth/oidc/start"), "/login", sharedsso.FailureCancelled, "oidc")
 	k.expectSignedOut(b)
+}
+
+// TestAttack_StartingAttemptsIsThrottledPerClient: each attempt stores a
+// row, so one client may start 30 a minute.
+func TestAttack_StartingAttemptsIsThrottledPerClient(t *testing.T) {
+	k := newKit(t)
+	b := k.ts.Browser()
+	for range 30 {
+		b.Visit("/api/auth/oauth/oidc/start").ExpectStatus(t, http.StatusFound)
+	}
+	r := b.Visit("/api/auth/oauth/oidc/start")
+	r.ExpectError(t, http.StatusTooManyRequests, shared.CodeRateLimited)
+	if r.Header.Get("Retry-After") == "" {
+		t.Error("no Retry-After")
+	}
+	k.ts.Advance(time.Minute)
+	b.Visit("/api/auth/oauth/oidc/start").ExpectStatus(t, http.StatusFound)
 }

@@ -21,10 +21,18 @@ type handlers struct {
 	kit       *httpapi.Kit
 	providers []provider
 	byID      map[string]provider
+	starts    *auth.Throttle // sign-in attempts per client: each one stores a row
 }
+
+// startsPerMinute bounds the attempts one client may start: far more than
+// a person clicks, few enough that nobody fills the attempts table.
+const startsPerMinute = 30
 
 func newHandlers(k *httpapi.Kit, providers []provider) *handlers {
 	h := &handlers{kit: k, providers: providers, byID: map[string]provider{}}
+	if k.Auth != nil { // nil when only the OpenAPI document is made
+		h.starts = k.Auth.NewThrottle("sso-start", startsPerMinute, time.Minute)
+	}
 	for _, p := range providers {
 		h.byID[p.ID()] = p
 	}
@@ -73,6 +81,9 @@ func (h *handlers) start(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
+	if err := h.starts.Take(ctx, httpapi.ClientOf(r).IP); err != nil {
+		return err
+	}
 	q := r.URL.Query()
 	var linker auth.Principal
 	if q.Get("link") == "1" {

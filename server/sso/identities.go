@@ -46,7 +46,7 @@ func refreshEmail(ctx context.Context, tx *store.Store, id *identity, email stri
 	return store.MapError(err)
 }
 
-// listIdentities returns a user's identities, oldest first.
+// userIdentities returns a user's identities, oldest first.
 func (h *handlers) userIdentities(ctx context.Context, userID string) ([]identity, error) {
 	var list []identity
 	err := h.kit.Store.IDB().NewSelect().Model(&list).Where("user_id = ?", userID).

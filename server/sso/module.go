@@ -126,12 +126,12 @@ func (m *Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 		{Pattern: "GET /api/auth/oauth/{id}/start", Name: "startProviderSignIn",
 			Summary: "Sign in with a provider (a browser navigation)",
 			Description: "Redirects to the provider's sign-in page with `state`, a PKCE challenge (S256) and, for OpenID Connect, a `nonce`, and sets a short-lived HttpOnly, SameSite=Lax cookie that binds the attempt to this browser (it works once, within 10 minutes). " +
-				"With `link=1` a signed-in user connects the provider account to theirs instead; that needs a login in the last 10 minutes, else the browser goes to `/profile?error=recent_login_required`, and without a session to `/login`.",
+				"Throttled per client (30 a minute). With `link=1` a signed-in user connects the provider account to theirs instead; that needs a login in the last 10 minutes, else the browser goes to `/profile?error=recent_login_required`, and without a session to `/login`.",
 			Params: []httpapi.Param{idParam,
 				{Name: "next", In: "query", Description: "Where to land after signing in: a path of this site; anything else means `/profile`."},
 				{Name: "link", In: "query", Description: "`1` to connect the provider account to the signed-in user."}},
 			Status: http.StatusFound, Returns: "To the provider (`Location`).",
-			Errors: []shared.Code{shared.CodeNotFound}, Handler: h.start},
+			Errors: []shared.Code{shared.CodeNotFound, shared.CodeRateLimited}, Handler: h.start},
 		{Pattern: "GET /api/auth/oauth/{id}/callback", Name: "finishProviderSignIn",
 			Summary: "Where the provider sends the browser back",
 			Description: "Register `PUBLIC_URL/api/auth/oauth/{id}/callback` at the provider. Checks the state against the browser's cookie, redeems the code with the PKCE verifier and verifies the ID token (signature, issuer, audience, expiry, nonce), then starts a session with the same cookies as a password login and redirects to `next`. " +

@@ -47,6 +47,8 @@ func TestBrowser_AccountSelfService(t *testing.T) {
 	ann.waitPath("/profile")
 	ann.waitText("#account-email", "ann.new@example.com")
 	ann.waitText("#activity-list", "Changed the email address to ann.new@example.com (was ann@example.com)")
+	ann.click(`.page-nav a[href="#activity"]`)
+	ann.poll("focus on the activity", `document.activeElement.id === "activity"`)
 	ann.screenshot("profile-activity")
 
 	// Download the data: a JSON file with the account and its history.

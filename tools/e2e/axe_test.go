@@ -105,6 +105,7 @@ func (b *browser) checkA11y(step string) {
 		}
 	}
 	report("1280px")
+	b.screenshot(step)
 	b.do("narrow the window", chromedp.EmulateViewport(360, 740))
 	defer b.do("restore the window", chromedp.EmulateViewport(windowWidth, windowHeight))
 	b.poll("lay out at 360px", `window.innerWidth === 360`)

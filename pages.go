@@ -4,6 +4,7 @@ import (
 	"github.com/authkit/authkit/app"
 	"github.com/authkit/authkit/app/account"
 	"github.com/authkit/authkit/app/notes"
+	"github.com/authkit/authkit/app/sso"
 )
 
 // appModules are the features plugged into the browser app, one line each.
@@ -13,4 +14,5 @@ import (
 var appModules = []app.Module{
 	notes.Module(),   // the private notes example: app/notes, shared/notes
 	account.Module(), // email change, activity, data download, deletion: server/account
+	sso.Module(),     // sign in with a provider, and the profile's connected accounts: app/sso, shared/sso
 }

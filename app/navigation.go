@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/authkit/authkit/shared"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
@@ -63,30 +64,6 @@ func loginURL(path string) string {
 	return "/login?next=" + strings.ReplaceAll(url.QueryEscape(path), "%2F", "/")
 }
 
-// safeNext returns where to go after logging in: next when it is a path on
-// this site, else /profile. Anything that a browser could read as another
-// origin is refused, so the login form is never an open redirect (OWASP
-// Unvalidated Redirects and Forwards): "//host" and "/\host" are
-// scheme-relative, browsers turn "\" into "/" and drop tabs and newlines,
-// and a scheme ("javascript:", "https:") leaves the site.
-func safeNext(next string) string {
-	const fallback = "/profile"
-	if len(next) < 1 || len(next) > 2048 || next[0] != '/' {
-		return fallback
-	}
-	if len(next) > 1 && (next[1] == '/' || next[1] == '\\') {
-		return fallback
-	}
-	if strings.ContainsFunc(next, func(r rune) bool { return r == '\\' || r < 0x20 || r == 0x7f }) {
-		return fallback
-	}
-	u, err := url.Parse(next)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
-		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
-		return fallback
-	}
-	if u.Path == "/login" || u.Path == "/register" {
-		return fallback
-	}
-	return next
-}
+// safeNext returns where to go after logging in: shared.SafeNext, the
+// rule the server applies to where a social login lands.
+func safeNext(next string) string { return shared.SafeNext(next) }

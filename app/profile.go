@@ -32,6 +32,8 @@ type profilePage struct {
 	revoking    string // id of the session being signed out
 
 	signOutForm Form // the Log out everywhere button
+
+	setPassword Form // the button that mails a link to set a first password
 }
 
 func newProfilePage(api *Client) *profilePage {

@@ -42,12 +42,12 @@ func pages(api *Client) map[string]func() app.Composer {
 }
 
 // Module is a feature's browser half: a page for signed-in people, with
-// its entry in the navigation, and what it adds to the profile. Its
-// package declares these and its client calls (functions over
-// Client.Call); main lists the module in pages.go, and Routes plugs it
-// in. The core never names a module.
+// its entry in the navigation, and parts it adds to the core pages. Its
+// package declares them and its client calls (functions over
+// Client.Call); main lists the module in pages.go, and Routes plugs it in.
+// The core never names a module. Every field is optional.
 type Module struct {
-	Path     string                     // the page's route, e.g. "/notes"; "" for none
+	Path     string                     // the page's route, e.g. "/notes"; "" for a module without a page
 	NavLabel string                     // its link in the signed-in navigation; "" for none
 	Page     func(*Client) app.Composer // builds the page, calling the API with the client
 
@@ -62,6 +62,11 @@ type Module struct {
 	// ProfileSections, when set, builds the module's cards on the profile
 	// page (profile_sections.go), once per visit of the page.
 	ProfileSections func(*Client) []ProfileSection
+	// SignInWith, when set, builds more ways to sign in for the login and
+	// register pages (page is "/login" or "/register"), shown above their
+	// form: a login method such as a provider's button. It is made once
+	// per page and kept, so it may hold state and load data on mount.
+	SignInWith func(api *Client, page string) app.Composer
 }
 
 // routes are the module's pages by path.
@@ -124,4 +129,15 @@ func isModulePage(path string) bool {
 		}
 	}
 	return false
+}
+
+// signInWith builds the modules' ways to sign in for a page.
+func signInWith(api *Client, page string) []app.UI {
+	var parts []app.UI
+	for _, m := range modules {
+		if m.SignInWith != nil {
+			parts = append(parts, m.SignInWith(api, page))
+		}
+	}
+	return parts
 }

@@ -7,8 +7,6 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
-
-	"golang.org/x/text/unicode/norm"
 )
 
 // Limits of the validation rules. The password bounds follow NIST SP
@@ -30,8 +28,10 @@ func NormalizeEmail(email string) string {
 
 // NormalizeName trims the surrounding spaces of a display name and puts it
 // in Unicode NFC, so a name typed on two keyboards ("é" as one code point
-// or as "e" plus an accent) is stored, shown and compared one way.
-func NormalizeName(name string) string { return norm.NFC.String(strings.TrimSpace(name)) }
+// or as "e" plus an accent) is stored, shown and compared one way. The
+// NFC step is toNFC: golang.org/x/text on the server, the browser's own
+// String.prototype.normalize in app.wasm (normalize_wasm.go).
+func NormalizeName(name string) string { return toNFC(strings.TrimSpace(name)) }
 
 // ValidateEmail checks an already normalised email and returns a sentence
 // for the user, or "" when it is fine.

@@ -30,16 +30,17 @@ type Accounts struct {
 	emailChanges *throttle // email change links mailed per account
 	clock        clock
 	log          *slog.Logger
+	stats        *stats // login outcomes, for the metrics
 }
 
 // loginWindow is the window of the login and guess throttles.
 const loginWindow = 15 * time.Minute
 
-func newAccounts(st *store.Store, cfg Config, sessions *Sessions, users *userCache, recovery *Recovery, activity *Activity, notices *notifier) *Accounts {
+func newAccounts(st *store.Store, cfg Config, sessions *Sessions, users *userCache, recovery *Recovery, activity *Activity, notices *notifier, counts *stats) *Accounts {
 	limits := newThrottles(st)
 	return &Accounts{
 		store: st, hasher: cfg.Hasher, sessions: sessions, users: users, recovery: recovery,
-		activity: activity, notices: notices,
+		activity: activity, notices: notices, stats: counts,
 		logins:       limits.new("login", cfg.LoginThrottle, loginWindow),
 		loginClients: limits.new("login-client", cfg.LoginClientThrottle, loginWindow),
 		guesses:      limits.new("account-secret", cfg.LoginThrottle, loginWindow),
@@ -138,15 +139,20 @@ func (a *Accounts) CheckPassword(ctx context.Context, req shared.LoginRequest, c
 		limited{a.logins, client.IP + " " + req.Email}, // no space in an IP: unambiguous
 		limited{a.loginClients, client.IP})
 	if err != nil {
+		a.stats.loginThrottled.Add(1)
 		return nil, err
 	}
 	u, err := a.verifyLogin(ctx, req)
 	switch {
 	case err == nil:
 		held.refund(ctx)
+		a.stats.loginOK.Add(1)
 		return u, nil
 	case u != nil: // a wrong password for an existing account
 		a.activity.failedSignIn(ctx, u.ID, client)
+	}
+	if errors.Is(err, errInvalidCredentials) {
+		a.stats.loginFailed.Add(1)
 	}
 	return nil, err
 }

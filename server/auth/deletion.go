@@ -44,6 +44,12 @@ func (a *Accounts) checkCurrentPassword(ctx context.Context, u *store.User, pass
 	switch {
 	case err != nil:
 		return err
+	case !ok && u.PasswordHash == NoPassword:
+		return &shared.Error{
+			Code:    shared.CodeWrongPassword,
+			Message: "Your account has no password yet. Set one with the link we can mail you.",
+			Fields:  map[string]string{"current_password": "Your account has no password yet."},
+		}
 	case !ok:
 		return errWrongPassword
 	}

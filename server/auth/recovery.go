@@ -117,7 +117,11 @@ func (r *Recovery) mailPasswordReset(ctx context.Context, email string) error {
 	if err != nil {
 		return err
 	}
-	return r.sendLink("password_reset", u, "/reset-password", secret)
+	template := "password_reset"
+	if u.PasswordHash == NoPassword { // signed up with a provider: the link sets a first password
+		template = "password_set"
+	}
+	return r.sendLink(template, u, "/reset-password", secret)
 }
 
 // ConfirmPasswordReset sets a new password with a mailed token. The token

@@ -28,6 +28,7 @@ type Service struct {
 	cfg    Config
 	store  *store.Store
 	events *eventBus
+	stats  *stats
 }
 
 // New builds the service on a migrated store, loading (or creating on
@@ -41,6 +42,7 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	events := &eventBus{store: st, log: cfg.Logger}
+	counts := new(stats)
 	now := clock(cfg.Now)
 	live := newSessionCache(cfg.SessionCacheTTL, 100_000)
 	users := &userCache{store: st, entries: newTTLCache[store.User](cfg.SessionCacheTTL, 100_000),
@@ -49,18 +51,19 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Service, error) {
 	activity := newActivity(st, cfg)
 	sessions := &Sessions{store: st, tokens: signing.NewAccessTokens(keys, cfg.Issuer, cfg.Audience),
 		live: live, users: users, events: events, notices: notices, refreshTTL: cfg.RefreshTTL, maxLive: cfg.MaxSessions,
-		clock: now, log: cfg.Logger}
+		clock: now, log: cfg.Logger, stats: counts}
 	recovery := newRecovery(st, cfg, users, sessions, notices)
 	return &Service{
 		Keys:     keys,
 		Sessions: sessions,
-		Accounts: newAccounts(st, cfg, sessions, users, recovery, activity, notices),
+		Accounts: newAccounts(st, cfg, sessions, users, recovery, activity, notices, counts),
 		Admin:    &Admin{store: st, users: users, sessions: sessions, notices: notices, clock: now},
 		Recovery: recovery,
 		Activity: activity,
 		cfg:      cfg,
 		store:    st,
 		events:   events,
+		stats:    counts,
 	}, nil
 }
 

@@ -29,6 +29,7 @@ type Sessions struct {
 	maxLive    int // live sessions per user; <= 0: no cap
 	clock      clock
 	log        *slog.Logger
+	stats      *stats
 }
 
 // Client describes where a request comes from. It is stored with each
@@ -131,6 +132,9 @@ func (s *Sessions) StartVia(ctx context.Context, u *store.User, client Client, m
 	ctx = WithClient(ctx, client)
 	var issued Issued
 	var newDevice bool
+	// An account's first sign-in (just created, say by a provider) has no
+	// devices to compare with: there is nothing new to warn its owner of.
+	firstSignIn := u.LastLogin == nil
 	now := s.clock.now()
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
 		if err := tx.SetLastLogin(ctx, u.ID, now); err != nil {
@@ -142,7 +146,7 @@ func (s *Sessions) StartVia(ctx context.Context, u *store.User, client Client, m
 		if err != nil {
 			return err
 		}
-		newDevice = !known
+		newDevice = !known && !firstSignIn
 		if issued, err = s.start(ctx, tx, u, client); err != nil {
 			return err
 		}

@@ -129,7 +129,7 @@ func TestUnknownCommandAndBadEnvironment(t *testing.T) {
 // startServe runs "authkit serve" in-process on a free port and returns
 // its base URL, a function that stops it gracefully (as SIGTERM does) and
 // returns Run's error, and its log.
-func startServe(t *testing.T, db string) (base string, stop func() error, logs *syncBuffer) {
+func startServe(t *testing.T, db string, extraArgs ...string) (base string, stop func() error, logs *syncBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	ready := make(chan string, 1)
@@ -137,7 +137,7 @@ func startServe(t *testing.T, db string) (base string, stop func() error, logs *
 	logs = new(syncBuffer)
 	go func() {
 		done <- Run(ctx, Env{
-			Args: []string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json"},
+			Args: append([]string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json"}, extraArgs...),
 			Getenv: func(k string) string {
 				return map[string]string{"AUTHKIT_DB": db, "AUTHKIT_LOGIN_THROTTLE": "0"}[k]
 			},

@@ -17,6 +17,7 @@ import (
 	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/server/mail"
+	"github.com/authkit/authkit/server/metrics"
 	"github.com/authkit/authkit/server/webui"
 	"github.com/authkit/authkit/shared"
 )
@@ -44,6 +45,7 @@ type serveConfig struct {
 	requireVerified     bool
 	eventRetention      time.Duration
 	notices             noticeFlags
+	metricsAddr         string
 }
 
 // noticeFlags turn the notices mailed to account owners on and off.
@@ -83,16 +85,19 @@ func serve(ctx context.Context, env Env, args []string) error {
 	fs.BoolVar(&c.requireVerified, "require-verified-email", false, "limit users who have not confirmed their email to their profile")
 	fs.DurationVar(&c.eventRetention, "event-retention", auth.DefaultEventRetention, "how long security events (sign-ins, changes, staff actions) are kept before the sweep deletes them")
 	c.notices.register(fs)
+	httpapi.RegisterModuleFlags(fs, env.Modules)
+	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at /metrics on this address, a listener of its own (keep it private, e.g. 127.0.0.1:9090); unset serves none")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
 	if err := c.check(); err != nil {
 		return err
 	}
-	log, err := newLogger(env.Stderr, c.logFormat)
+	log, logOut, err := newServeLogger(env.Stderr, c.logFormat)
 	if err != nil {
 		return err
 	}
+	defer logOut.Flush()
 
 	kek, err := keyEncryptionKey(env)
 	if err != nil {
@@ -118,11 +123,26 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	var observer httpapi.RequestObserver
+	var metricsSrv *http.Server
+	var metricsLn net.Listener
+	if c.metricsAddr != "" {
+		m := metrics.New(metrics.Sources{Auth: svc, Store: st, Mail: mailQueue, Version: env.Version})
+		observer = m
+		if metricsLn, err = net.Listen("tcp", c.metricsAddr); err != nil {
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+		defer metricsLn.Close()
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.Handler())
+		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ErrorLog: slogErrorLog(log)}
+	}
 	handler, err := httpapi.New(svc, st, httpapi.Options{
 		InsecureCookies: c.insecureCookies,
 		Modules:         env.Modules,
 		Pages:           webui.Handler(env.Version, env.Pages...),
 		Logger:          log,
+		Observer:        observer,
 	})
 	if err != nil {
 		return err
@@ -143,6 +163,12 @@ func serve(ctx context.Context, env Env, args []string) error {
 		ErrorLog:          slogErrorLog(log),
 	}
 	log.Info("authkit listening", "addr", ln.Addr().String(), "version", env.Version, "db", redactDSN(c.db.dsn))
+	if metricsSrv != nil {
+		log.Info("metrics listening", "addr", metricsLn.Addr().String(), "path", "/metrics")
+		go metricsSrv.Serve(metricsLn) //nolint:errcheck // ends with Close below
+		defer metricsSrv.Close()
+	}
+	logOut.Flush() // tools and people wait for these lines
 	if env.Ready != nil {
 		env.Ready(ln.Addr().String())
 	}

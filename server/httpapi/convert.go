@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/shared"
 )
@@ -13,6 +14,7 @@ func userJSON(u *store.User) shared.User {
 		ID: u.ID, Email: u.Email, Name: u.Name,
 		IsActive: u.IsActive, IsStaff: u.IsStaff, IsSuperuser: u.IsSuperuser,
 		DateJoined: u.DateJoined, LastLogin: u.LastLogin, EmailVerified: u.EmailVerified,
+		HasPassword: u.PasswordHash != auth.NoPassword,
 	}
 }
 

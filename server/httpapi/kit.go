@@ -43,6 +43,11 @@ func UserFrom(ctx context.Context) (auth.Principal, bool) {
 	return p.Principal, ok
 }
 
+// SecureCookies reports whether the server sets Secure cookies with the
+// __Host-/__Secure- prefixes (false under --insecure-cookies), so a
+// module's own cookies follow the kit's.
+func (a *API) SecureCookies() bool { return a.cookies.secure }
+
 // LogIn starts a browser session for a user the fork authenticated some
 // other way (an OAuth callback, a magic link): it creates the session row
 // and sets the same cookies as a password login, so logout, revocation and

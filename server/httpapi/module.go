@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -52,6 +53,27 @@ type UserDataOwner interface {
 	// never its bun models). It goes into the export under the module's
 	// name.
 	ExportUserData(ctx context.Context, st *store.Store, userID string) (any, error)
+}
+
+// Configurable is a module with settings of its own (client ids of login
+// providers, say). `authkit serve` calls RegisterFlags before it parses
+// the command line, so the module's flags are listed by -h and, like every
+// flag, can be set with their AUTHKIT_… variable (--github-client-id is
+// AUTHKIT_GITHUB_CLIENT_ID). Such a module is listed in main.go as a
+// pointer, whose fields the flags fill in; other commands (openapi,
+// migrate) leave them zero, so Mount must work unconfigured.
+type Configurable interface {
+	Module
+	RegisterFlags(fs *flag.FlagSet)
+}
+
+// RegisterModuleFlags adds the flags of every Configurable module to fs.
+func RegisterModuleFlags(fs *flag.FlagSet, modules []Module) {
+	for _, m := range modules {
+		if c, ok := m.(Configurable); ok {
+			c.RegisterFlags(fs)
+		}
+	}
 }
 
 // describedModule is a module that describes its tag in the OpenAPI

@@ -21,6 +21,18 @@ type Options struct {
 	// Pages serves everything outside /api/ (the web app); nil answers 404.
 	Pages  http.Handler
 	Logger *slog.Logger
+	// Observer, when set, is told of every request served (package
+	// metrics counts them for Prometheus).
+	Observer RequestObserver
+}
+
+// RequestObserver is told of every request after its response: route is
+// the ServeMux pattern that matched ("GET /api/me"; "" when none did),
+// never the raw path, so whatever paths clients send, the set of routes
+// stays that of the route table. It runs on every request: keep it cheap
+// and safe for concurrent use.
+type RequestObserver interface {
+	ObserveRequest(route string, status int, elapsed time.Duration)
 }
 
 // API is the HTTP surface of the kit. It serves requests itself
@@ -39,6 +51,8 @@ type API struct {
 	dataOwners []UserDataOwner
 	// openAPIDoc is the OpenAPI document of the routes served.
 	openAPIDoc openAPIFile
+	// meBodies are the encoded answers of GET /api/me.
+	meBodies encodedUsers
 
 	requireVerified bool
 }
@@ -80,7 +94,7 @@ func New(svc *auth.Service, st *store.Store, opt Options) (*API, error) {
 	if a.openAPIDoc, err = newOpenAPIFile(a.router); err != nil {
 		return nil, err
 	}
-	a.handler = logRequests(a.log, recoverPanics(a.log, securityHeaders(denyCrossOrigin(a.log, withClient(mux)))))
+	a.handler = logRequests(a.log, opt.Observer, recoverPanics(a.log, securityHeaders(denyCrossOrigin(a.log, withClient(mux)))))
 	return a, nil
 }
 

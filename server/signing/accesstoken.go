@@ -3,7 +3,6 @@ package signing
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"time"
@@ -87,7 +86,7 @@ type AccessTokens struct {
 func NewAccessTokens(keys *Keys, issuer, audience string) *AccessTokens {
 	return &AccessTokens{
 		keys: keys, issuer: issuer, audience: audience,
-		verified: verifiedTokens{m: make(map[[32]byte]*AccessClaims)},
+		verified: newVerifiedTokens(),
 		parser: jwt.NewParser(
 			jwt.WithValidMethods([]string{signingAlg}),
 			jwt.WithIssuer(issuer),
@@ -143,13 +142,12 @@ func (c *AccessTokens) Parse(ctx context.Context, raw string) (*AccessClaims, er
 // from the verified-token cache.
 func (c *AccessTokens) parse(raw string) (*AccessClaims, error) {
 	ring := c.keys.current()
-	key := sha256.Sum256([]byte(raw))
-	if claims, ok := c.verified.get(key, ring, c.keys.cfg.Now()); ok {
+	if claims, ok := c.verified.get(raw, ring, c.keys.cfg.Now()); ok {
 		return claims, nil
 	}
 	claims, err := c.verify(ring, raw)
 	if err == nil {
-		c.verified.put(key, ring, claims)
+		c.verified.put(raw, ring, claims)
 	}
 	return claims, err
 }

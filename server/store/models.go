@@ -14,7 +14,7 @@ type User struct {
 	ID            string     `bun:"id,pk"`
 	Email         string     `bun:"email,notnull,unique"` // normalised: trimmed, lower case
 	Name          string     `bun:"name,notnull"`
-	PasswordHash  string     `bun:"password_hash,notnull"` // PHC string: $argon2id$v=19$m=…,t=…,p=…$salt$hash
+	PasswordHash  string     `bun:"password_hash,notnull"` // PHC string: $argon2id$v=19$m=…,t=…,p=…$salt$hash; "" for no password (auth.NoPassword)
 	IsActive      bool       `bun:"is_active,notnull"`
 	IsStaff       bool       `bun:"is_staff,notnull"`
 	IsSuperuser   bool       `bun:"is_superuser,notnull"`
@@ -36,6 +36,9 @@ type Session struct {
 	UserAgent  string     `bun:"user_agent,notnull"`
 	IP         string     `bun:"ip,notnull"`
 	RevokedAt  *time.Time `bun:"revoked_at"`
+
+	// User is filled in only by RefreshTokenForRotation.
+	User *User `bun:"-"`
 }
 
 // RefreshToken is one opaque refresh token, stored only as the SHA-256 of
@@ -52,6 +55,9 @@ type RefreshToken struct {
 	ExpiresAt  time.Time  `bun:"expires_at,notnull"`
 	UsedAt     *time.Time `bun:"used_at"`
 	ReplacedBy *string    `bun:"replaced_by"`
+
+	// Session (with its User) is filled in only by RefreshTokenForRotation.
+	Session *Session `bun:"-"`
 }
 
 // SigningKey is a JWT signing key pair. Every instance on the database

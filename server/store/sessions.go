@@ -53,6 +53,17 @@ func (s *Store) SessionStatus(ctx context.Context, id string, now time.Time) (Se
 	return SessionStatus{UserID: row.UserID, Live: live, EmailVerified: row.Verified}, nil
 }
 
+// CountLiveSessions counts the sessions, of every user, that are neither
+// revoked nor expired (for monitoring; it reads the whole sessions table,
+// so call it now and then, not per request).
+func (s *Store) CountLiveSessions(ctx context.Context, now time.Time) (int64, error) {
+	n, err := s.db.NewSelect().Model((*Session)(nil)).
+		Where("revoked_at IS NULL").
+		Where("expires_at > ?", now).
+		Count(ctx)
+	return n, MapError(err)
+}
+
 // ListLiveSessions returns a user's sessions that are neither revoked nor
 // expired, most recently used first.
 func (s *Store) ListLiveSessions(ctx context.Context, userID string, now time.Time) ([]Session, error) {
@@ -91,20 +102,6 @@ func (s *Store) RevokeLeastRecentlyUsed(ctx context.Context, userID, keep string
 		Where("id IN (?)", bun.In(ids)).
 		Exec(ctx)
 	return ids, MapError(err)
-}
-
-// TouchSession records a use of the session (a token refresh) and pushes
-// its expiry out to that of its newest refresh token.
-func (s *Store) TouchSession(ctx context.Context, id string, usedAt, expiresAt time.Time) error {
-	if err := s.checkWritable(); err != nil {
-		return err
-	}
-	_, err := s.db.NewUpdate().Model((*Session)(nil)).
-		Set("last_used_at = ?", usedAt).
-		Set("expires_at = ?", expiresAt).
-		Where("id = ?", id).
-		Exec(ctx)
-	return MapError(err)
 }
 
 // RevokeSession revokes one live session of a user. It returns ErrNotFound

@@ -135,6 +135,9 @@ func (s *server) waitReady(ctx context.Context) error {
 // Pid is the server's process id.
 func (s *server) Pid() int { return s.cmd.Process.Pid }
 
+// Address is where it listens, host:port.
+func (s *server) Address() string { return s.Addr }
+
 // Alive reports whether the process is still running.
 func (s *server) Alive() bool {
 	select {

@@ -96,7 +96,7 @@ cross:
 	done
 
 # The packages whose tests run on the database storetest picks.
-DB_PACKAGES := ./server/auth/... ./server/store/... ./server/httpapi/... ./server/cli/... ./server/sso/...
+DB_PACKAGES := ./server/auth/... ./server/store/... ./server/httpapi/... ./server/cli/... ./server/sso/... ./server/account/...
 
 # Every test: unit, API, CLI and fuzz seed corpora, then the tools module's
 # browser, robustness and rename tests (they need the built binary; the
@@ -105,6 +105,7 @@ DB_PACKAGES := ./server/auth/... ./server/store/... ./server/httpapi/... ./serve
 # suites run a second time on PostgreSQL.
 test: build vet
 	AUTHKIT_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 12m ./...
+	@$(MAKE) --no-print-directory axe || echo "axe-core could not be fetched (npm missing or offline): the browser tests skip their accessibility checks (CI=true fails them)"
 	cd tools && AUTHKIT_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 12m ./...
 	@if [ -n "$$AUTHKIT_TEST_POSTGRES" ]; then \
 		echo "== the server suites again, on PostgreSQL"; \
@@ -147,6 +148,23 @@ bench: build
 
 clean:
 	rm -rf bin web/app.wasm web/app.wasm.gz web/app.wasm.br
+
+# axe-core, the accessibility engine the browser tests run on every page
+# (tools/e2e/axe_test.go finds it here, or at $AUTHKIT_AXE). Pinned, and
+# fetched once with npm into .cache/ (git-ignored); .ci/run installs Node
+# and npm from Debian when they are missing.
+AXE_VERSION := 4.14.1
+AXE         := .cache/axe-core-$(AXE_VERSION)/axe.min.js
+
+.PHONY: axe
+axe: $(AXE)
+
+$(AXE):
+	@command -v npm >/dev/null 2>&1 || { echo "axe: npm not found (apt-get install nodejs npm)"; exit 1; }
+	mkdir -p $(dir $(AXE))
+	cd $(dir $(AXE)) && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && \
+		tar -xzf axe-core-$(AXE_VERSION).tgz --strip-components=1 package/axe.min.js && \
+		rm axe-core-$(AXE_VERSION).tgz
 
 # The OpenAPI document, generated from the route declarations (the kit's
 # and those of the modules main.go lists): the server serves the same at

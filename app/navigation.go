@@ -24,6 +24,15 @@ func redirect(target string) {
 	app.Window().Call("dispatchEvent", app.Window().Get("PopStateEvent").New("popstate"))
 }
 
+// Redirect shows the page at target in place of the current one, with no
+// history entry, for a module's page (see redirect).
+func Redirect(target string) { redirect(target) }
+
+// TakeToken returns the token parameter of the page's address and
+// removes it from the address bar, for a module's page that a mailed link
+// leads to (see takeToken).
+func TakeToken(ctx app.Context) string { return takeToken(ctx) }
+
 // takeToken returns the token parameter of the page's address and removes
 // it from the address bar (history.replaceState, no new entry), so the
 // secret of a mailed link does not linger in the history, a bookmark, a

@@ -14,7 +14,8 @@ type basePage = app.Page
 // fetches the link does not use it up.
 type confirmPage struct {
 	basePage
-	api *app.Client
+	api   *app.Client
+	token string // taken from the address, which is then cleared of it
 
 	user   *shared.User
 	err    error
@@ -27,14 +28,14 @@ func (p *confirmPage) OnNav(ctx goapp.Context) {
 	if goapp.IsServer {
 		return
 	}
+	if token := app.TakeToken(ctx); token != "" {
+		p.token = token
+	}
 	p.confirm(ctx)
 }
 
 func (p *confirmPage) confirm(ctx goapp.Context) {
-	var req shared.ConfirmEmailChangeRequest
-	if u := ctx.Page().URL(); u != nil {
-		req.Token = u.Query().Get("token")
-	}
+	req := shared.ConfirmEmailChangeRequest{Token: p.token}
 	if err := req.Validate(); err != nil {
 		p.done, p.err = true, err
 		p.notice = app.Notice{Kind: "error", Text: "This link is incomplete. Open the link from the email again."}

@@ -93,7 +93,7 @@ func (c *dangerCard) onDelete(ctx goapp.Context, e goapp.Event) {
 		Done: func(goapp.Context, struct{}) {
 			c.User = nil
 			c.deletion.Reset(nil)
-			goapp.Window().Get("location").Call("replace", "/goodbye")
+			app.Redirect("/goodbye") // no way back to a profile that is gone
 		},
 		Failed: c.SessionEnded,
 	})

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi/apitest"
@@ -69,16 +70,19 @@ func TestEmailChange_FullFlowOverSMTP(t *testing.T) {
 	}
 	ts.Browser().Login("ann@example.com", apitest.Password).ExpectStatus(t, http.StatusOK)
 
-	// Opened in the laptop's browser: the laptop stays signed in, the
-	// phone (and the session just made) do not.
+	// Opened in the laptop's browser, even once its access token has
+	// expired (its refresh cookie names the session): the laptop stays
+	// signed in, the phone (and the session just made) do not.
+	ts.Advance(10 * time.Minute)
 	r = laptop.Do("POST", "/api/auth/confirm-email-change", shared.ConfirmEmailChangeRequest{Token: token})
 	r.ExpectStatus(t, http.StatusOK)
 	r.Decode(t, &me)
 	if me.User.Email != "new@example.com" || !me.User.EmailVerified {
 		t.Fatalf("user = %+v", me.User)
 	}
+	laptop.Do("POST", "/api/auth/refresh", nil).ExpectStatus(t, http.StatusOK)
 	laptop.Do("GET", "/api/me", nil).ExpectStatus(t, http.StatusOK)
-	phone.Do("GET", "/api/me", nil).ExpectError(t, 401, shared.CodeNotAuthenticated)
+	phone.Do("POST", "/api/auth/refresh", nil).ExpectError(t, 401, shared.CodeNotAuthenticated)
 	var sessions shared.SessionsResponse
 	laptop.Do("GET", "/api/me/sessions", nil).Decode(t, &sessions)
 	if len(sessions.Sessions) != 1 {

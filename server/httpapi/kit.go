@@ -81,27 +81,22 @@ func (a *API) LogOut(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// Caller returns who is calling when the request carries valid
-// credentials (a Bearer token, or the access cookie with the CSRF header
-// on a state-changing method), on a Public route that works for anyone
-// but treats its own user differently (confirming an email change keeps
-// the caller's own session). ok is false for anyone else.
+// Caller returns who is calling when the request carries credentials of
+// a session, on a Public route that works for anyone but treats its own
+// user differently (confirming an email change keeps the caller's own
+// session). Like logout it accepts the access token, or once that has
+// expired the refresh cookie (the routes under /api/auth receive it), and
+// for cookies it demands the CSRF header on state-changing methods. ok is
+// false for anyone else.
 func (a *API) Caller(r *http.Request) (p auth.Principal, ok bool) {
 	if p, ok := principalFrom(r.Context()); ok {
 		return p.Principal, true
 	}
-	token, source, err := a.accessToken(r)
-	if err != nil {
+	caller, err := a.sessionForLogout(r)
+	if err != nil || caller == nil {
 		return auth.Principal{}, false
 	}
-	p, err = a.svc.Sessions.Authenticate(r.Context(), token)
-	if err != nil {
-		return auth.Principal{}, false
-	}
-	if source == fromCookie && !isSafeMethod(r.Method) && a.csrf.check(r, p.SessionID) != nil {
-		return auth.Principal{}, false
-	}
-	return p, true
+	return caller.Principal, true
 }
 
 // ClearSessionCookies removes the session cookies, for a route that ended

@@ -178,7 +178,10 @@ func newBrowser(t *testing.T, s *server, name string) *browser {
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 75*time.Second)
+	// A bound on one person's whole walk, so a hung page fails the test
+	// instead of CI's timeout; generous, since walks that check every page
+	// with axe-core take a while on a busy 2-core machine.
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
 	b := &browser{t: t, name: name, base: s.url, ctx: ctx}
 
 	// Start the browser now, so a missing library fails here, plainly.

@@ -84,6 +84,11 @@ func isVisible(r rune) bool {
 	return unicode.In(r, unicode.L, unicode.N, unicode.P, unicode.S)
 }
 
+// CommonPasswordMessage is the field message for a new password found on
+// a list of common passwords: the short list here, which the app checks as
+// people type, or the server's long one (server/passwordlist).
+const CommonPasswordMessage = "This password is too common. Choose one that is harder to guess."
+
 // ValidatePassword checks a new password for the account with the given
 // (normalised) email. Passwords are never trimmed: every character counts.
 func ValidatePassword(password, email string) string {
@@ -97,7 +102,7 @@ func ValidatePassword(password, email string) string {
 	case email != "" && strings.EqualFold(password, email):
 		return "Your password cannot be your email address."
 	case IsCommonPassword(password):
-		return "This password is too common. Choose one that is harder to guess."
+		return CommonPasswordMessage
 	}
 	return ""
 }

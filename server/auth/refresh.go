@@ -56,6 +56,7 @@ func (s *Sessions) refresh(ctx context.Context, refreshToken string, client Clie
 		s.stats.refreshRefused.Add(1)
 		return nil, Issued{}, errNotAuthenticated
 	}
+	ctx = WithClient(ctx, client) // a reuse is recorded with the client that presented the token
 	var r rotation
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
 		var err error
@@ -127,12 +128,22 @@ func (s *Sessions) rotate(ctx context.Context, tx *store.Store, refreshToken str
 }
 
 // spentBefore handles a token that was already spent (at usedAt): a race
-// between tabs within the grace window, theft otherwise.
+// between tabs within the grace window, theft otherwise. The first
+// detection, which ends the session, is recorded on the account.
 func spentBefore(ctx context.Context, tx *store.Store, old *store.RefreshToken, usedAt, now time.Time, grace time.Duration) (rotation, error) {
 	if now.Sub(usedAt) < grace {
 		return rotation{refusal: ErrRefreshRaced}, nil
 	}
-	_, err := tx.RevokeSessionByID(ctx, old.SessionID, now)
+	ended, err := tx.RevokeSessionByID(ctx, old.SessionID, now)
+	if err != nil || !ended {
+		return rotation{reused: old.SessionID}, err
+	}
+	sess, err := tx.SessionByID(ctx, old.SessionID)
+	if err != nil {
+		return rotation{}, err
+	}
+	err = recordEvent(ctx, tx, now, Event{Type: shared.EventRefreshTokenReused, UserID: sess.UserID,
+		Detail: map[string]string{shared.DetailDevice: deviceName(sess)}})
 	return rotation{reused: old.SessionID}, err
 }
 

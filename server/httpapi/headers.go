@@ -14,7 +14,11 @@ import (
 //     ('wasm-unsafe-eval' allows WebAssembly, not JavaScript eval), talk
 //     only to this origin and never be framed; go-app's pages need no
 //     inline script or style. Their Referer stays on this origin
-//     (same-origin), never leaving the site.
+//     (same-origin), never leaving the site; pages that carry a secret in
+//     their address (the mailed /reset-password and /verify-email links,
+//     or any page with a token parameter) send none at all, so the token
+//     reaches no other log, not even this site's (OWASP Forgot Password
+//     Cheat Sheet: Referrer-Policy no-referrer on the reset page).
 //   - Everything else (JSON, static files, plain errors): nothing may frame
 //     it, and no Referer at all, which matters because the reset and
 //     confirmation links carry their token in the URL.
@@ -40,8 +44,9 @@ type headerPolicy struct {
 }
 
 var (
-	otherPolicy = headerPolicy{contentSecurityPolicy: headerValue("frame-ancestors 'none'"), referrerPolicy: headerValue("no-referrer")}
-	pagePolicy  = headerPolicy{contentSecurityPolicy: headerValue(pageContentSecurityPolicy), referrerPolicy: headerValue("same-origin")}
+	otherPolicy     = headerPolicy{contentSecurityPolicy: headerValue("frame-ancestors 'none'"), referrerPolicy: headerValue("no-referrer")}
+	pagePolicy      = headerPolicy{contentSecurityPolicy: headerValue(pageContentSecurityPolicy), referrerPolicy: headerValue("same-origin")}
+	tokenPagePolicy = headerPolicy{contentSecurityPolicy: headerValue(pageContentSecurityPolicy), referrerPolicy: headerValue("no-referrer")}
 
 	noSniff     = headerValue("nosniff")
 	denyFraming = headerValue("DENY")
@@ -50,6 +55,18 @@ var (
 // headerValue is a one-value header line to share between responses; its
 // capacity of one makes an Add copy it rather than write past it.
 func headerValue(v string) []string { return []string{v}[:1:1] }
+
+// tokenPages are the pages whose links carry a token (mailed by
+// auth.Recovery).
+var tokenPages = map[string]bool{"/reset-password": true, "/verify-email": true}
+
+// pagePolicyFor is the policy of an HTML page at r's address.
+func pagePolicyFor(r *http.Request) headerPolicy {
+	if tokenPages[r.URL.Path] || (r.URL.RawQuery != "" && r.URL.Query().Has("token")) {
+		return tokenPagePolicy
+	}
+	return pagePolicy
+}
 
 // apply sets the policy's headers (canonical names, so assigned directly).
 func (p headerPolicy) apply(h http.Header) {
@@ -66,14 +83,15 @@ func (p headerPolicy) apply(h http.Header) {
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		otherPolicy.apply(w.Header())
-		next.ServeHTTP(&policyWriter{ResponseWriter: w}, r)
+		next.ServeHTTP(&policyWriter{ResponseWriter: w, page: pagePolicyFor(r)}, r)
 	})
 }
 
-// policyWriter applies the page policy to a response that turns out to be
-// an HTML document.
+// policyWriter applies the page's policy to a response that turns out to
+// be an HTML document.
 type policyWriter struct {
 	http.ResponseWriter
+	page    headerPolicy // the policy if it is a page
 	decided bool
 }
 
@@ -101,7 +119,7 @@ func (w *policyWriter) decide(body []byte) {
 		contentType = http.DetectContentType(body)
 	}
 	if isHTML(contentType) {
-		pagePolicy.apply(w.Header())
+		w.page.apply(w.Header())
 	}
 }
 

@@ -119,6 +119,15 @@ func clientOf(r *http.Request) auth.Client {
 	return auth.Client{IP: ip, UserAgent: r.UserAgent()}
 }
 
+// withClient puts the request's client in its context (auth.WithClient),
+// so the security events recorded while serving it name the client's IP
+// address and User-Agent.
+func withClient(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(auth.WithClient(r.Context(), clientOf(r))))
+	})
+}
+
 // noStore keeps API answers (user data, tokens) out of every cache.
 func noStore(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

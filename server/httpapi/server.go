@@ -47,6 +47,8 @@ type API struct {
 	now     func() time.Time
 	router  *Router
 	handler http.Handler
+	// dataOwners are the modules that keep data about users (UserDataOwner).
+	dataOwners []UserDataOwner
 	// openAPIDoc is the OpenAPI document of the routes served.
 	openAPIDoc openAPIFile
 	// meBodies are the encoded answers of GET /api/me.
@@ -80,6 +82,11 @@ func New(svc *auth.Service, st *store.Store, opt Options) (*API, error) {
 
 		requireVerified: svc.Config().RequireVerifiedEmail,
 	}
+	for _, m := range opt.Modules {
+		if o, ok := m.(UserDataOwner); ok {
+			a.dataOwners = append(a.dataOwners, o)
+		}
+	}
 	a.router = newRouter(a, mux)
 	if err := a.serveRoutes(a.router, opt.Modules, opt.Pages); err != nil {
 		return nil, err
@@ -87,7 +94,7 @@ func New(svc *auth.Service, st *store.Store, opt Options) (*API, error) {
 	if a.openAPIDoc, err = newOpenAPIFile(a.router); err != nil {
 		return nil, err
 	}
-	a.handler = logRequests(a.log, opt.Observer, recoverPanics(a.log, securityHeaders(denyCrossOrigin(a.log, mux))))
+	a.handler = logRequests(a.log, opt.Observer, recoverPanics(a.log, securityHeaders(denyCrossOrigin(a.log, withClient(mux)))))
 	return a, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"embed"
 	"fmt"
 	htmltemplate "html/template"
+	"io/fs"
 	"log/slog"
 	"sync/atomic"
 	texttemplate "text/template"
@@ -48,19 +49,63 @@ func LogSender(log *slog.Logger) Sender {
 //go:embed templates
 var templateFS embed.FS
 
-var (
-	textTemplates = texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/*.txt"))
-	htmlTemplates = htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/*.html"))
-)
+// kitTemplates are the kit's own mails (server/mail/templates).
+var kitTemplates = MustParseTemplates(mustSub(templateFS, "templates"))
 
-// Render builds a message from the templates named name (name.txt and
-// name.html, whose first line "Subject: …" of the text one is the subject).
+// Render builds a message from the kit's templates named name (name.txt
+// and name.html, whose first line "Subject: …" of the text one is the
+// subject).
 func Render(name, to string, data any) (Message, error) {
+	return kitTemplates.Render(name, to, data)
+}
+
+// Templates are a set of mail templates: for each mail, name.txt (plain
+// text, its first line "Subject: …") and name.html. The kit's are in
+// server/mail/templates; a module that mails its own news embeds its
+// templates and parses them once with MustParseTemplates.
+type Templates struct {
+	text *texttemplate.Template
+	html *htmltemplate.Template
+}
+
+// ParseTemplates reads every *.txt and *.html at the root of fsys.
+func ParseTemplates(fsys fs.FS) (*Templates, error) {
+	text, err := texttemplate.ParseFS(fsys, "*.txt")
+	if err != nil {
+		return nil, fmt.Errorf("mail: %w", err)
+	}
+	html, err := htmltemplate.ParseFS(fsys, "*.html")
+	if err != nil {
+		return nil, fmt.Errorf("mail: %w", err)
+	}
+	return &Templates{text: text, html: html}, nil
+}
+
+// MustParseTemplates is ParseTemplates for templates embedded in the
+// binary, where a failure is a programming error: it panics.
+func MustParseTemplates(fsys fs.FS) *Templates {
+	t, err := ParseTemplates(fsys)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func mustSub(fsys fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+// Render builds the message of the templates named name.
+func (t *Templates) Render(name, to string, data any) (Message, error) {
 	var text, html bytes.Buffer
-	if err := textTemplates.ExecuteTemplate(&text, name+".txt", data); err != nil {
+	if err := t.text.ExecuteTemplate(&text, name+".txt", data); err != nil {
 		return Message{}, err
 	}
-	if err := htmlTemplates.ExecuteTemplate(&html, name+".html", data); err != nil {
+	if err := t.html.ExecuteTemplate(&html, name+".html", data); err != nil {
 		return Message{}, err
 	}
 	subject, body, ok := bytes.Cut(text.Bytes(), []byte("\n"))

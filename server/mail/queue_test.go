@@ -50,4 +50,3 @@ func TestQueue_StatsFollowDeliveries(t *testing.T) {
 	}
 	waitFor(QueueStats{Capacity: 1, Sent: 1, Failures: 1 + 2, GaveUp: 1, Dropped: 1})
 }
-

@@ -139,7 +139,9 @@ func (a *Accounts) CheckPassword(ctx context.Context, req shared.LoginRequest, c
 		limited{a.logins, client.IP + " " + req.Email}, // no space in an IP: unambiguous
 		limited{a.loginClients, client.IP})
 	if err != nil {
-		a.stats.loginThrottled.Add(1)
+		if apiErr, ok := errors.AsType[*shared.Error](err); ok && apiErr.Code == shared.CodeRateLimited {
+			a.stats.loginThrottled.Add(1) // not when the throttle's store failed
+		}
 		return nil, err
 	}
 	u, err := a.verifyLogin(ctx, req)

@@ -94,7 +94,9 @@ func New(svc *auth.Service, st *store.Store, opt Options) (*API, error) {
 	if a.openAPIDoc, err = newOpenAPIFile(a.router); err != nil {
 		return nil, err
 	}
-	a.handler = logRequests(a.log, opt.Observer, recoverPanics(a.log, securityHeaders(denyCrossOrigin(a.log, withClient(mux)))))
+	// withClient goes first: it hands on a copy of the request, and
+	// logRequests must see the one the mux records its pattern in.
+	a.handler = withClient(logRequests(a.log, opt.Observer, recoverPanics(a.log, securityHeaders(denyCrossOrigin(a.log, mux)))))
 	return a, nil
 }
 

@@ -40,9 +40,9 @@ type cannedResponse struct {
 	Body   []byte      `json:"body"`
 }
 
-// recordMe fetches GET /api/me as a's Bearer client sees it. Date and
-// Content-Length are dropped: net/http writes them itself, as it does for
-// the server.
+// recordMe fetches GET /api/me as a's Bearer client sees it. Date,
+// Content-Length and Connection are dropped: net/http writes them itself,
+// as it does for the server.
 func recordMe(addr string, a *account) (cannedResponse, error) {
 	c := newConn(addr)
 	defer c.Close()
@@ -53,6 +53,7 @@ func recordMe(addr string, a *account) (cannedResponse, error) {
 	h := resp.Header.Clone()
 	h.Del("Date")
 	h.Del("Content-Length")
+	h.Del("Connection")
 	return cannedResponse{Status: resp.Status, Header: h, Body: bytes.Clone(resp.Body)}, nil
 }
 

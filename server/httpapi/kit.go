@@ -84,13 +84,22 @@ func (a *API) LogOut(w http.ResponseWriter, r *http.Request) error {
 // Caller returns who is calling when the request carries credentials of
 // a session, on a Public route that works for anyone but treats its own
 // user differently (confirming an email change keeps the caller's own
-// session). Like logout it accepts the access token, or once that has
-// expired the refresh cookie (the routes under /api/auth receive it), and
-// for cookies it demands the CSRF header on state-changing methods. ok is
-// false for anyone else.
+// session, or a sign-in link that connects a provider account). Like
+// logout it accepts the access token, or once that has expired the refresh
+// cookie (the routes under /api/auth receive it), and for cookies it
+// demands the CSRF header on state-changing methods; a safe method (a GET
+// link) changes nothing by itself and needs none. ok is false for anyone
+// else.
 func (a *API) Caller(r *http.Request) (p auth.Principal, ok bool) {
 	if p, ok := principalFrom(r.Context()); ok {
 		return p.Principal, true
+	}
+	if isSafeMethod(r.Method) {
+		if token, _, err := a.accessToken(r); err == nil {
+			if p, err := a.svc.Sessions.Authenticate(r.Context(), token); err == nil {
+				return p, true
+			}
+		}
 	}
 	caller, err := a.sessionForLogout(r)
 	if err != nil || caller == nil {

@@ -11,13 +11,12 @@ import (
 // path on this site (see safeNext), else to /profile.
 type loginPage struct {
 	basePage
-	api    *Client
-	form   Form
-	others []app.UI // the modules' ways to sign in (signInWith)
+	api  *Client
+	form Form
 }
 
 func newLoginPage(api *Client) *loginPage {
-	return &loginPage{api: api, form: NewForm("email", "password"), others: signInWith(api, "/login")}
+	return &loginPage{api: api, form: NewForm("email", "password")}
 }
 
 func (p *loginPage) OnNav(ctx app.Context) {
@@ -52,7 +51,6 @@ func (p *loginPage) Render() app.UI {
 	return Chrome{Path: "/login", Known: true}.Render(
 		app.Section().Class("card narrow").Body(
 			app.H1().Text("Log in"),
-			app.Div().Class("sign-in-with").Body(p.others...),
 			p.form.Notice.Render("login-notice"),
 			app.Form().ID("login-form").NoValidate(true).OnSubmit(p.onSubmit).Body(
 				p.form.Input(Field{Name: "email", Label: "Email", Kind: "email", Autocomplete: "email"}),

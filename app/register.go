@@ -11,13 +11,12 @@ import (
 // goes straight to /profile.
 type registerPage struct {
 	basePage
-	api    *Client
-	form   Form
-	others []app.UI // the modules' ways to sign in (signInWith)
+	api  *Client
+	form Form
 }
 
 func newRegisterPage(api *Client) *registerPage {
-	return &registerPage{api: api, form: NewForm("name", "email", "password"), others: signInWith(api, "/register")}
+	return &registerPage{api: api, form: NewForm("name", "email", "password")}
 }
 
 func (p *registerPage) OnNav(ctx app.Context) {
@@ -40,7 +39,6 @@ func (p *registerPage) Render() app.UI {
 	return Chrome{Path: "/register", Known: true}.Render(
 		app.Section().Class("card narrow").Body(
 			app.H1().Text("Create your account"),
-			app.Div().Class("sign-in-with").Body(p.others...),
 			p.form.Notice.Render("register-notice"),
 			app.Form().ID("register-form").NoValidate(true).OnSubmit(p.onSubmit).Body(
 				p.form.Input(Field{Name: "name", Label: "Name", Kind: "text", Autocomplete: "name"}),

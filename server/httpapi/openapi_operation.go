@@ -73,10 +73,10 @@ func (b *docBuilder) success(rt Route) (*openapi3.ResponseRef, error) {
 		}
 		resp.WithJSONSchemaRef(schema)
 	}
-	switch {
-	case rt.cookies == setsCookies:
+	switch rt.cookies {
+	case setsCookies:
 		resp.Headers = openapi3.Headers{"Set-Cookie": b.header("SetSessionCookies")}
-	case rt.cookies == clearsCookies || rt.ClearsSession:
+	case clearsCookies:
 		resp.Headers = openapi3.Headers{"Set-Cookie": b.header("ClearSessionCookies")}
 	}
 	return &openapi3.ResponseRef{Value: resp}, nil

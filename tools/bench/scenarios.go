@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
-	"sync/atomic"
 )
 
 // scenario is one kind of load.
@@ -17,53 +16,41 @@ type scenario struct {
 	Title string
 	// client returns the step client i repeats, working on account a.
 	client func(run *benchRun, i int, a *account) step
-	// onFloor runs the scenario against the floor (floor.go), not a
-	// server.
-	onFloor bool
 }
 
-// benchRun is what scenarios share within one run on one server.
+// benchRun is what scenarios share within one run.
 type benchRun struct {
-	id         string // makes emails unique across runs on one database
-	registered atomic.Int64
-	floorBody  []byte // what the floor answers
-}
-
-// nextEmail is a new address for the register scenario, unique across
-// clients and rounds.
-func (r *benchRun) nextEmail(client int) string {
-	return fmt.Sprintf("r%d-%d-%s@bench.example.com", client, r.registered.Add(1), r.id)
+	id string // makes emails unique across runs on one database
 }
 
 var scenarios = []scenario{
-	{Name: "floor", Title: "net/http alone, GET /api/me's bytes", onFloor: true, client: func(run *benchRun, _ int, a *account) step {
-		return floorStep(a, run.floorBody)
-	}},
-	{Name: "me-cookie", Title: "GET /api/me (cookie)", client: func(_ *benchRun, _ int, a *account) step {
+	{"me-cookie", "GET /api/me (cookie)", func(_ *benchRun, _ int, a *account) step {
 		return func(c *httpConn) error { return me(c, a, byCookie) }
 	}},
-	{Name: "me-bearer", Title: "GET /api/me (Bearer)", client: func(_ *benchRun, _ int, a *account) step {
+	{"me-bearer", "GET /api/me (Bearer)", func(_ *benchRun, _ int, a *account) step {
 		return func(c *httpConn) error { return me(c, a, byBearer) }
 	}},
-	{Name: "verify", Title: "POST /api/token/verify", client: func(_ *benchRun, _ int, a *account) step {
+	{"verify", "POST /api/token/verify", func(_ *benchRun, _ int, a *account) step {
 		return func(c *httpConn) error { return verify(c, a) }
 	}},
-	{Name: "refresh", Title: "POST /api/token/refresh", client: func(_ *benchRun, _ int, a *account) step {
+	{"refresh", "POST /api/token/refresh", func(_ *benchRun, _ int, a *account) step {
 		chain := refreshChain{a: a}
 		return chain.step
 	}},
-	{Name: "login", Title: "POST /api/auth/login", client: func(_ *benchRun, _ int, a *account) step {
+	{"login", "POST /api/auth/login", func(_ *benchRun, _ int, a *account) step {
 		// A copy: each login starts a new session, and the account's own
 		// session stays the one the other scenarios use.
 		session := *a
 		return func(c *httpConn) error { return login(c, &session) }
 	}},
-	{Name: "register", Title: "POST /api/auth/register", client: func(run *benchRun, i int, _ *account) step {
+	{"register", "POST /api/auth/register", func(run *benchRun, i int, _ *account) step {
+		n := 0
 		return func(c *httpConn) error {
-			return register(c, &account{Email: run.nextEmail(i), Password: benchPassword})
+			n++
+			return register(c, &account{Email: fmt.Sprintf("r%d-%d-%s@bench.example.com", i, n, run.id), Password: benchPassword})
 		}
 	}},
-	{Name: "mixed", Title: "mixed 90% GET /api/me, 8% refresh, 2% login", client: func(_ *benchRun, i int, a *account) step {
+	{"mixed", "mixed 90% GET /api/me, 8% refresh, 2% login", func(_ *benchRun, i int, a *account) step {
 		rng := rand.New(rand.NewPCG(uint64(i), 0x5eed))
 		chain := refreshChain{a: a}
 		return func(c *httpConn) error {

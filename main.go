@@ -13,9 +13,11 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/authkit/authkit/server/account"
 	"github.com/authkit/authkit/server/cli"
 	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/server/notes"
+	"github.com/authkit/authkit/server/sso"
 )
 
 // modules are the features mounted beside the kit's own routes, one line
@@ -23,6 +25,8 @@ import (
 // Delete a line (and the module's package) to drop a feature.
 var modules = []httpapi.Module{
 	notes.Module{},
+	account.Module{}, // email change, deletion, data export, security activity: app/account
+	&sso.Module{},    // sign in with a company's OpenID Connect provider, Google or GitHub (flags --oidc-*, --google-*, --github-*)
 }
 
 // version is set at build time (-ldflags "-X main.version=…"). It names the

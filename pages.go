@@ -2,7 +2,9 @@ package main
 
 import (
 	"github.com/authkit/authkit/app"
+	"github.com/authkit/authkit/app/account"
 	"github.com/authkit/authkit/app/notes"
+	"github.com/authkit/authkit/app/sso"
 )
 
 // appModules are the features plugged into the browser app, one line each.
@@ -10,5 +12,7 @@ import (
 // modules' pages and the wasm runs them. Deleting a feature deletes its
 // line here, and its packages.
 var appModules = []app.Module{
-	notes.Module(), // the private notes example: app/notes, shared/notes
+	notes.Module(),   // the private notes example: app/notes, shared/notes
+	account.Module(), // email change, activity, data download, deletion: server/account
+	sso.Module(),     // sign in with a provider, and the profile's connected accounts: app/sso, shared/sso
 }

@@ -11,12 +11,13 @@ import (
 // path on this site (see safeNext), else to /profile.
 type loginPage struct {
 	basePage
-	api  *Client
-	form Form
+	api    *Client
+	form   Form
+	others []app.UI // the modules' ways to sign in (signInWith)
 }
 
 func newLoginPage(api *Client) *loginPage {
-	return &loginPage{api: api, form: NewForm("email", "password")}
+	return &loginPage{api: api, form: NewForm("email", "password"), others: signInWith(api, "/login")}
 }
 
 func (p *loginPage) OnNav(ctx app.Context) {
@@ -51,6 +52,7 @@ func (p *loginPage) Render() app.UI {
 	return Chrome{Path: "/login", Known: true}.Render(
 		app.Section().Class("card narrow").Body(
 			app.H1().Text("Log in"),
+			app.Div().Class("sign-in-with").Body(p.others...),
 			p.form.Notice.Render("login-notice"),
 			app.Form().ID("login-form").NoValidate(true).OnSubmit(p.onSubmit).Body(
 				p.form.Input(Field{Name: "email", Label: "Email", Kind: "email", Autocomplete: "email"}),

@@ -23,10 +23,12 @@ type Service struct {
 	Accounts *Accounts
 	Admin    *Admin
 	Recovery *Recovery
+	Activity *Activity // security events: recording and reading them
 
 	cfg    Config
 	store  *store.Store
 	events *eventBus
+	stats  *stats
 }
 
 // New builds the service on a migrated store, loading (or creating on
@@ -40,22 +42,28 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	events := &eventBus{store: st, log: cfg.Logger}
+	counts := new(stats)
 	now := clock(cfg.Now)
 	live := newSessionCache(cfg.SessionCacheTTL, 100_000)
 	users := &userCache{store: st, entries: newTTLCache[store.User](cfg.SessionCacheTTL, 100_000),
 		sessions: live, events: events, clock: now}
+	notices := newNotifier(cfg)
+	activity := newActivity(st, cfg)
 	sessions := &Sessions{store: st, tokens: signing.NewAccessTokens(keys, cfg.Issuer, cfg.Audience),
-		live: live, users: users, events: events, refreshTTL: cfg.RefreshTTL, clock: now, log: cfg.Logger}
-	recovery := newRecovery(st, cfg, users)
+		live: live, users: users, events: events, notices: notices, refreshTTL: cfg.RefreshTTL, maxLive: cfg.MaxSessions,
+		clock: now, log: cfg.Logger, stats: counts}
+	recovery := newRecovery(st, cfg, users, sessions, notices)
 	return &Service{
 		Keys:     keys,
 		Sessions: sessions,
-		Accounts: newAccounts(st, cfg, sessions, users, recovery),
-		Admin:    &Admin{store: st, users: users, clock: now},
+		Accounts: newAccounts(st, cfg, sessions, users, recovery, activity, notices, counts),
+		Admin:    &Admin{store: st, users: users, sessions: sessions, notices: notices, clock: now},
 		Recovery: recovery,
+		Activity: activity,
 		cfg:      cfg,
 		store:    st,
 		events:   events,
+		stats:    counts,
 	}, nil
 }
 

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/shared"
 )
@@ -13,6 +14,7 @@ func userJSON(u *store.User) shared.User {
 		ID: u.ID, Email: u.Email, Name: u.Name,
 		IsActive: u.IsActive, IsStaff: u.IsStaff, IsSuperuser: u.IsSuperuser,
 		DateJoined: u.DateJoined, LastLogin: u.LastLogin, EmailVerified: u.EmailVerified,
+		HasPassword: u.PasswordHash != auth.NoPassword,
 	}
 }
 
@@ -21,4 +23,20 @@ func sessionJSON(s *store.Session, currentID string) shared.Session {
 		ID: s.ID, CreatedAt: s.CreatedAt, LastUsedAt: s.LastUsedAt,
 		UserAgent: s.UserAgent, IP: s.IP, Current: s.ID == currentID,
 	}
+}
+
+// UserJSON is the wire form of an account, for modules that answer with
+// one.
+func UserJSON(u *store.User) shared.User { return userJSON(u) }
+
+// SessionJSON is the wire form of a session; current marks the caller's.
+func SessionJSON(s *store.Session, currentID string) shared.Session { return sessionJSON(s, currentID) }
+
+// EventJSON is the wire form of a security event.
+func EventJSON(e *store.SecurityEvent) shared.SecurityEvent {
+	detail := e.Detail
+	if detail == nil {
+		detail = map[string]string{}
+	}
+	return shared.SecurityEvent{ID: e.ID, Type: shared.EventType(e.Type), At: e.At, IP: e.IP, UserAgent: e.UserAgent, Detail: detail}
 }

@@ -43,6 +43,15 @@ func UserFrom(ctx context.Context) (auth.Principal, bool) {
 	return p.Principal, ok
 }
 
+// ClientOf describes where a request comes from (IP and user agent), as
+// the kit records it with sessions and keys its throttles by.
+func ClientOf(r *http.Request) auth.Client { return clientOf(r) }
+
+// SecureCookies reports whether the server sets Secure cookies with the
+// __Host-/__Secure- prefixes (false under --insecure-cookies), so a
+// module's own cookies follow the kit's.
+func (a *API) SecureCookies() bool { return a.cookies.secure }
+
 // LogIn starts a browser session for a user the fork authenticated some
 // other way (an OAuth callback, a magic link): it creates the session row
 // and sets the same cookies as a password login, so logout, revocation and
@@ -71,6 +80,38 @@ func (a *API) LogOut(w http.ResponseWriter, r *http.Request) error {
 	a.cookies.clear(w)
 	return nil
 }
+
+// Caller returns who is calling when the request carries credentials of
+// a session, on a Public route that works for anyone but treats its own
+// user differently (confirming an email change keeps the caller's own
+// session, or a sign-in link that connects a provider account). Like
+// logout it accepts the access token, or once that has expired the refresh
+// cookie (the routes under /api/auth receive it), and for cookies it
+// demands the CSRF header on state-changing methods; a safe method (a GET
+// link) changes nothing by itself and needs none. ok is false for anyone
+// else.
+func (a *API) Caller(r *http.Request) (p auth.Principal, ok bool) {
+	if p, ok := principalFrom(r.Context()); ok {
+		return p.Principal, true
+	}
+	if isSafeMethod(r.Method) {
+		if token, _, err := a.accessToken(r); err == nil {
+			if p, err := a.svc.Sessions.Authenticate(r.Context(), token); err == nil {
+				return p, true
+			}
+		}
+	}
+	caller, err := a.sessionForLogout(r)
+	if err != nil || caller == nil {
+		return auth.Principal{}, false
+	}
+	return caller.Principal, true
+}
+
+// ClearSessionCookies removes the session cookies, for a route that ended
+// the session some other way (deleting the account); declare the route
+// with ClearsSession so the document says so.
+func (a *API) ClearSessionCookies(w http.ResponseWriter) { a.cookies.clear(w) }
 
 // WriteError answers with the kit's JSON error shape: a *shared.Error as it
 // is, anything else as a logged 500 internal error.

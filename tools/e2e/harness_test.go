@@ -41,8 +41,8 @@ type server struct {
 }
 
 // startServer runs AUTHKIT_BIN (skipping the test without it) until the
-// test ends.
-func startServer(t *testing.T) *server {
+// test ends, with extra flags for serve if given.
+func startServer(t *testing.T, extra ...string) *server {
 	t.Helper()
 	bin := os.Getenv("AUTHKIT_BIN")
 	if bin == "" {
@@ -53,14 +53,14 @@ func startServer(t *testing.T) *server {
 	s.url = "http://" + addr
 
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "serve",
+	cmd := exec.CommandContext(ctx, bin, append([]string{"serve",
 		"--addr", addr,
 		"--db", s.db,
 		"--access-ttl", accessTTL.String(),
 		"--login-throttle", "0",
 		"--register-throttle", "0",
 		"--public-url", s.url,
-	)
+	}, extra...)...)
 	cmd.Stdout, cmd.Stderr = s.log, s.log
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 5 * time.Second
@@ -178,7 +178,10 @@ func newBrowser(t *testing.T, s *server, name string) *browser {
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 75*time.Second)
+	// A bound on one person's whole walk, so a hung page fails the test
+	// instead of CI's timeout; generous, since walks that check every page
+	// with axe-core take a while on a busy 2-core machine.
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
 	b := &browser{t: t, name: name, base: s.url, ctx: ctx}
 
 	// Start the browser now, so a missing library fails here, plainly.
@@ -274,6 +277,14 @@ func (b *browser) signUp(name, email, password string) {
 	b.click("#register-form button[type=submit]")
 	b.waitPath("/profile")
 	b.waitText("#account-email", email)
+}
+
+// checkTokenLeftTheAddress checks that the page at path has removed the
+// mailed token from the address bar once it read it.
+func (b *browser) checkTokenLeftTheAddress(path string) {
+	b.t.Helper()
+	b.poll("the token leaves the address", fmt.Sprintf(
+		`location.pathname === %q && !new URLSearchParams(location.search).has("token")`, path))
 }
 
 // eventuallySignedOut opens path until the app sends the browser to the

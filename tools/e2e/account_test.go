@@ -1,0 +1,143 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowser_AccountSelfService walks the account module: the header's
+// account box, the profile's in-page links and activity, an email change
+// through the mailed link, downloading the data, and deleting the
+// account, after which it cannot log in.
+func TestBrowser_AccountSelfService(t *testing.T) {
+	s := startServer(t)
+	ann := newBrowser(t, s, "ann")
+	const password = "ann's long passphrase"
+	ann.signUp("Ann Example", "ann@example.com", password)
+
+	// The header says who is signed in; the profile's sections are one
+	// link away, and focus follows the link.
+	ann.waitText("#whoami", "Ann Example")
+	ann.click(`.page-nav a[href="#activity"]`)
+	ann.poll("focus on the activity", `document.activeElement.id === "activity"`)
+	ann.waitText("#activity-list", "Created the account")
+
+	// Change the email: nothing changes until the mailed link is opened.
+	ann.fill("email-new_email", "ann.new@example.com")
+	ann.fill("email-current_password", password)
+	ann.click("#email-form button[type=submit]")
+	ann.waitText("#email-notice .notice.success", "We sent a link to ann.new@example.com")
+	ann.screenshot("email-change-sent")
+	if got := ann.text("#account-email"); got != "ann@example.com" {
+		t.Errorf("the address changed before the link was opened: %q", got)
+	}
+	ann.open(s.mailedLink(t, "ann.new@example.com", "/confirm-email"))
+	ann.waitText("#confirm-notice .notice.success", "ann.new@example.com")
+	ann.checkTokenLeftTheAddress("/confirm-email")
+	ann.screenshot("email-changed")
+	ann.click("#go-profile")
+	ann.waitPath("/profile")
+	ann.waitText("#account-email", "ann.new@example.com")
+	ann.waitText("#activity-list", "Changed the email address to ann.new@example.com (was ann@example.com)")
+	ann.click(`.page-nav a[href="#activity"]`)
+	ann.poll("focus on the activity", `document.activeElement.id === "activity"`)
+	ann.screenshot("profile-activity")
+
+	// Download the data: a JSON file with the account and its history.
+	export := ann.download("#download-data")
+	var data struct {
+		Account struct {
+			Email string `json:"email"`
+		} `json:"account"`
+		SecurityEvents []struct {
+			Type string `json:"type"`
+		} `json:"security_events"`
+		Modules map[string]json.RawMessage `json:"modules"`
+	}
+	if err := json.Unmarshal(export, &data); err != nil {
+		t.Fatalf("the download is not JSON: %v\n%s", err, export)
+	}
+	if data.Account.Email != "ann.new@example.com" || len(data.SecurityEvents) < 3 || data.Modules == nil {
+		t.Errorf("the download holds %+v", data)
+	}
+	ann.waitText("#download-notice .notice.success", "downloaded")
+
+	// Delete the account: the typed sentence is checked before anything
+	// is sent.
+	ann.click(`.page-nav a[href="#danger-zone"]`)
+	ann.fill("delete-confirmation", "delete it")
+	ann.fill("delete-current_password", password)
+	before := ann.requestsTo("/api/me")
+	ann.click("#delete-account")
+	ann.waitText("#delete-confirmation-error", "delete my account")
+	if n := ann.requestsTo("/api/me"); n != before {
+		t.Errorf("a mistyped confirmation sent %d requests", n-before)
+	}
+	ann.screenshot("danger-zone")
+	ann.fill("delete-confirmation", "delete my account")
+	ann.click("#delete-account")
+	ann.waitPath("/goodbye")
+	ann.waitText("#goodbye h1", "Your account has been deleted")
+	ann.screenshot("goodbye")
+
+	// It cannot log in again, with either address.
+	for _, email := range []string{"ann.new@example.com", "ann@example.com"} {
+		ann.open("/login")
+		ann.fill("email", email)
+		ann.fill("password", password)
+		ann.click("#login-form button[type=submit]")
+		ann.waitText(`#login-notice .notice.error`, "incorrect")
+	}
+	ann.checkConsole()
+}
+
+// TestBrowser_HeaderLogOutWorksEverywhere: the header's Log out works
+// from any signed-in page, and the page after it is signed out.
+func TestBrowser_HeaderLogOutWorksEverywhere(t *testing.T) {
+	s := startServer(t)
+	b := newBrowser(t, s, "bea")
+	b.signUp("Bea", "bea@example.com", "bea's long passphrase")
+	b.open("/")
+	b.waitText("#whoami", "Bea")
+	b.click("#logout")
+	b.waitPath("/login")
+	b.open("/profile")
+	b.waitPath("/login?next=/profile")
+	if n := eval[int](b, `document.querySelectorAll("#logout, #whoami").length`); n != 0 {
+		t.Errorf("signed out, the header still shows the account box")
+	}
+	b.checkConsole()
+}
+
+// download clicks sel and returns the file the browser saves.
+func (b *browser) download(sel string) []byte {
+	b.t.Helper()
+	dir := b.t.TempDir()
+	b.do("allow downloads", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+			Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir,
+		})
+		return err
+	}))
+	b.click(sel)
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+		for _, f := range files {
+			if data, err := os.ReadFile(f); err == nil && len(data) > 0 && !strings.HasSuffix(f, ".crdownload") {
+				return data
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b.t.Fatalf("%s: no file was downloaded into %s", b.name, dir)
+	return nil
+}

@@ -106,6 +106,14 @@ DB_PACKAGES := ./server/auth/... ./server/store/... ./server/httpapi/... ./serve
 test: build vet
 	AUTHKIT_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 12m ./...
 	@$(MAKE) --no-print-directory axe || echo "axe-core could not be fetched (npm missing or offline): the browser tests skip their accessibility checks (CI=true fails them)"
+	@# shared/ runs in the browser too, where some rules use JavaScript
+	@# (normalize_wasm.go): its tests run again as WebAssembly under Node.
+	@if command -v node >/dev/null 2>&1; then \
+		echo "== shared/ as WebAssembly (Node)"; \
+		PATH="$$PATH:$$($(GO) env GOROOT)/lib/wasm" GOOS=js GOARCH=wasm $(GO) test -count=1 ./shared/...; \
+	else \
+		echo "node not found: shared/ was not tested as WebAssembly"; \
+	fi
 	cd tools && AUTHKIT_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 12m ./...
 	@if [ -n "$$AUTHKIT_TEST_POSTGRES" ]; then \
 		echo "== the server suites again, on PostgreSQL"; \

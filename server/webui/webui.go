@@ -63,9 +63,19 @@ func newHandler(version string, files fs.FS, modules ...app.Module) http.Handler
 			// cannot drive the loading progress; the raw size can.
 			WasmContentLength: wasmSize,
 			Resources:         webResources{},
+			RawHeaders:        []string{wasmPreload},
 		},
 	}
 }
+
+// wasmPreload starts the app.wasm download while the page's head is
+// parsed. go-app's loader (app.js, a deferred script) asks for it only
+// after the whole document and both scripts are in, over a second later
+// on a busy machine. The fetch that app.js makes matches this preload
+// (same URL, CORS mode, same-origin credentials), so the browser hands it
+// the preloaded response, compiling it as it arrives, rather than
+// downloading it twice.
+const wasmPreload = `<link rel="preload" href="/web/app.wasm" as="fetch" type="application/wasm" crossorigin="anonymous">`
 
 // releaseVersion is the version go-app gives the service worker. The
 // build's version alone is not enough: "dev" never changes, and a dirty

@@ -190,7 +190,7 @@ func TestPages_AnswerHTMLWithoutUserData(t *testing.T) {
 		if got := rec.Header().Get("Content-Type"); got != "text/html; charset=utf-8" {
 			t.Errorf("GET %s: Content-Type %q", path, got)
 		}
-		for _, want := range []string{`id="app-wasm-loader"`, `href="/web/app.css"`, `src="/app.js"`} {
+		for _, want := range []string{`id="app-wasm-loader"`, `href="/web/app.css"`, `src="/app.js"`, `<link rel="preload" href="/web/app.wasm" as="fetch"`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("GET %s: page lacks %s", path, want)
 			}

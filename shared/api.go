@@ -32,6 +32,8 @@ type User struct {
 	DateJoined    time.Time  `json:"date_joined"`
 	LastLogin     *time.Time `json:"last_login" doc:"null until the first login."`
 	EmailVerified bool       `json:"email_verified" doc:"The user opened the confirmation link."`
+	TOTPEnabled   bool       `json:"totp_enabled" doc:"Logins ask for a code from an authenticator app after the password."`
+	Factors       []string   `json:"factors" doc:"The sign-in factors set up beside the password, such as totp and passkey."`
 }
 
 // UserResponse answers register, login, refresh, GET/PATCH /api/me and
@@ -89,6 +91,7 @@ type Session struct {
 	UserAgent  string    `json:"user_agent" maxLength:"512"`
 	IP         string    `json:"ip" maxLength:"64"`
 	Current    bool      `json:"current" doc:"This is the caller's own session."`
+	AuthMethod string    `json:"auth_method" doc:"How the session signed in: password, password+totp, password+recovery_code, passkey, password+passkey, external (a fork's own login)…"`
 }
 
 // SessionsResponse answers GET /api/me/sessions, most recently used first.

@@ -18,6 +18,7 @@ type Accounts struct {
 	hasher    *Hasher
 	sessions  *Sessions
 	users     *userCache
+	factors   *Factors  // the second step of logins
 	recovery  *Recovery // mails the confirmation link on registration
 	logins    *throttle // failed logins per account+client
 	registers *throttle // registrations per client
@@ -25,9 +26,9 @@ type Accounts struct {
 	log       *slog.Logger
 }
 
-func newAccounts(st *store.Store, cfg Config, sessions *Sessions, users *userCache, recovery *Recovery) *Accounts {
+func newAccounts(st *store.Store, cfg Config, sessions *Sessions, users *userCache, factors *Factors, recovery *Recovery) *Accounts {
 	return &Accounts{
-		store: st, hasher: cfg.Hasher, sessions: sessions, users: users, recovery: recovery,
+		store: st, hasher: cfg.Hasher, sessions: sessions, users: users, factors: factors, recovery: recovery,
 		logins:    newThrottle(cfg.LoginThrottle, 15*time.Minute),
 		registers: newThrottle(cfg.RegisterThrottle, time.Minute),
 		clock:     clock(cfg.Now), log: cfg.Logger,
@@ -58,7 +59,7 @@ func (a *Accounts) Register(ctx context.Context, req shared.RegisterRequest, cli
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return err
 		}
-		issued, err = a.sessions.start(ctx, tx, u, client)
+		issued, err = a.sessions.start(ctx, tx, u, client, MethodPassword)
 		return err
 	})
 	if errors.Is(err, store.ErrConflict) {
@@ -83,15 +84,25 @@ func (a *Accounts) Register(ctx context.Context, req shared.RegisterRequest, cli
 // Unknown emails, wrong passwords and inactive accounts all return
 // invalid_credentials after the same amount of hashing work, so neither
 // the answer nor its timing tells whether an account exists (OWASP ASVS
-// 2.2). Failures are throttled per account and client.
+// 2.2). Failures are throttled per account and client. A user with a
+// gating second factor gets no session but mfa_required, whose
+// challenge (the error's Challenge) Factors.Complete finishes.
 //
-// Errors: validation_failed, invalid_credentials, rate_limited.
+// Errors: validation_failed, invalid_credentials, rate_limited,
+// mfa_required.
 func (a *Accounts) Login(ctx context.Context, req shared.LoginRequest, client Client) (*store.User, Issued, error) {
 	u, err := a.CheckPassword(ctx, req, client)
 	if err != nil {
 		return nil, Issued{}, err
 	}
-	issued, err := a.sessions.Start(ctx, u, client)
+	ch, err := a.factors.Challenge(ctx, u, MethodPassword)
+	if err != nil {
+		return nil, Issued{}, err
+	}
+	if ch != nil {
+		return nil, Issued{}, MFARequired(ch)
+	}
+	issued, err := a.sessions.StartWith(ctx, u, client, MethodPassword)
 	if err != nil {
 		return nil, Issued{}, err
 	}

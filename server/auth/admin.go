@@ -11,9 +11,11 @@ import (
 // Admin is what staff may do to other accounts: list them, rename,
 // (de)activate and, for superusers, change staff status.
 type Admin struct {
-	store *store.Store
-	users *userCache
-	clock clock
+	store    *store.Store
+	users    *userCache
+	sessions *Sessions
+	factors  *Factors
+	clock    clock
 }
 
 // RequireStaff returns the caller's account if it is active staff.
@@ -115,4 +117,49 @@ func applyChange(u *store.User, req shared.AdminUpdateUserRequest) []string {
 		u.IsStaff, columns = *req.IsStaff, append(columns, "is_staff")
 	}
 	return columns
+}
+
+// ResetFactors removes every second factor and passkey of a user (one who
+// lost their phone, say) and revokes all of their sessions, so they sign
+// in again with their password alone. Superusers only.
+//
+// Errors: forbidden, not_found, validation_failed, not_authenticated.
+func (a *Admin) ResetFactors(ctx context.Context, p Principal, userID string) (*store.User, error) {
+	actor, err := a.RequireStaff(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if !actor.IsSuperuser {
+		return nil, shared.NewError(shared.CodeForbidden, "Only superusers can reset second factors.")
+	}
+	u, err := a.store.UserByID(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, shared.NewError(shared.CodeNotFound, "There is no user with this id.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	var revoked []string
+	err = a.store.InTx(ctx, func(tx *store.Store) error {
+		for _, sf := range a.factors.registered() {
+			if err := sf.Reset(ctx, tx, u.ID); err != nil {
+				return err
+			}
+		}
+		if err := tx.SetUserFactors(ctx, u.ID, ""); err != nil {
+			return err
+		}
+		if err := tx.DeleteMFAChallenges(ctx, u.ID); err != nil {
+			return err
+		}
+		revoked, err = tx.RevokeUserSessions(ctx, u.ID, "", a.clock.now())
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	u.Factors = ""
+	a.sessions.live.revoke(revoked...)
+	a.users.changed(ctx, u.ID)
+	return u, nil
 }

@@ -19,6 +19,7 @@ type Config struct {
 	LoginThrottle    int                      // failed logins per account+client per 15 minutes; 0 disables
 	RegisterThrottle int                      // registrations per client per minute; 0 disables
 	SessionCacheTTL  time.Duration            // how long a session's liveness is trusted without a query; default 30s
+	ReauthWindow     time.Duration            // how long after a login or re-authentication sensitive actions are allowed; default 10m
 	Argon2           Argon2Params             // default DefaultArgon2
 	Hasher           *Hasher                  // default NewHasher(Argon2); tests pass one to count its work
 	KeyEncryptionKey signing.KeyEncryptionKey // encrypts new signing keys at rest; nil stores them plain
@@ -43,6 +44,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.RefreshTTL <= 0 {
 		c.RefreshTTL = 14 * 24 * time.Hour
+	}
+	if c.ReauthWindow <= 0 {
+		c.ReauthWindow = 10 * time.Minute
 	}
 	if c.SessionCacheTTL <= 0 {
 		c.SessionCacheTTL = 30 * time.Second

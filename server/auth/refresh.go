@@ -45,6 +45,7 @@ func (s *Sessions) RefreshInBrowser(ctx context.Context, refreshToken string, cl
 // a reused token's session must stick.
 type rotation struct {
 	user    *store.User
+	session *store.Session
 	issued  Issued
 	reused  string // the session id, when reuse was detected
 	refusal error  // errSessionEnded or ErrRefreshRaced
@@ -71,7 +72,8 @@ func (s *Sessions) refresh(ctx context.Context, refreshToken string, client Clie
 	case r.refusal != nil:
 		return nil, Issued{}, r.refusal
 	}
-	s.live.put(r.issued.SessionID, sessionEntry{userID: r.user.ID, live: true, emailVerified: r.user.EmailVerified}, s.clock.now())
+	s.live.put(r.issued.SessionID, sessionEntry{userID: r.user.ID, live: true, emailVerified: r.user.EmailVerified,
+		authMethod: r.session.AuthMethod, authenticatedAt: r.session.AuthenticatedAt}, s.clock.now())
 	return r.user, r.issued, nil
 }
 
@@ -112,7 +114,7 @@ func (s *Sessions) rotate(ctx context.Context, tx *store.Store, refreshToken str
 		return spentBefore(ctx, tx, old, now, now, grace)
 	}
 	issued, err := s.storeSuccessor(ctx, tx, u, nextRow, next, now)
-	return rotation{user: u, issued: issued}, err
+	return rotation{user: u, session: sess, issued: issued}, err
 }
 
 // spentBefore handles a token that was already spent (at usedAt): a race

@@ -9,6 +9,7 @@ package auth
 
 import (
 	"context"
+	"time"
 
 	"github.com/authkit/authkit/server/signing"
 	"github.com/authkit/authkit/server/store"
@@ -23,6 +24,9 @@ type Service struct {
 	Accounts *Accounts
 	Admin    *Admin
 	Recovery *Recovery
+	// Factors is the registry of second factors and the login's second
+	// step; modules register their factors into it.
+	Factors *Factors
 
 	cfg    Config
 	store  *store.Store
@@ -47,12 +51,15 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Service, error) {
 	sessions := &Sessions{store: st, tokens: signing.NewAccessTokens(keys, cfg.Issuer, cfg.Audience),
 		live: live, users: users, events: events, refreshTTL: cfg.RefreshTTL, clock: now, log: cfg.Logger}
 	recovery := newRecovery(st, cfg, users)
+	factors := &Factors{store: st, sessions: sessions, users: users, clock: now,
+		checks: newThrottle(cfg.LoginThrottle, 15*time.Minute)}
 	return &Service{
 		Keys:     keys,
 		Sessions: sessions,
-		Accounts: newAccounts(st, cfg, sessions, users, recovery),
-		Admin:    &Admin{store: st, users: users, clock: now},
+		Accounts: newAccounts(st, cfg, sessions, users, factors, recovery),
+		Admin:    &Admin{store: st, users: users, sessions: sessions, factors: factors, clock: now},
 		Recovery: recovery,
+		Factors:  factors,
 		cfg:      cfg,
 		store:    st,
 		events:   events,

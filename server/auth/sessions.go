@@ -50,6 +50,17 @@ type Principal struct {
 	UserID        string
 	SessionID     string
 	EmailVerified bool
+	// AuthMethod is how the session was signed in (MethodPassword,
+	// "password+totp", MethodPasskey…), and AuthenticatedAt its latest
+	// proof of identity: the login or the latest re-authentication.
+	AuthMethod      string
+	AuthenticatedAt time.Time
+}
+
+// AuthenticatedWithin reports whether the caller proved who they are
+// within window of now: what sensitive actions ask (RequireRecent).
+func (p Principal) AuthenticatedWithin(window time.Duration, now time.Time) bool {
+	return !p.AuthenticatedAt.IsZero() && now.Sub(p.AuthenticatedAt) <= window
 }
 
 // Authenticate checks an access token and that its session is still live.
@@ -73,7 +84,10 @@ func (s *Sessions) Authenticate(ctx context.Context, accessToken string) (Princi
 	if !e.live || e.userID != claims.Subject {
 		return Principal{}, errSessionEnded
 	}
-	return Principal{UserID: claims.Subject, SessionID: claims.SessionID, EmailVerified: e.emailVerified}, nil
+	return Principal{
+		UserID: claims.Subject, SessionID: claims.SessionID, EmailVerified: e.emailVerified,
+		AuthMethod: e.authMethod, AuthenticatedAt: e.authenticatedAt,
+	}, nil
 }
 
 // VerifyAccessToken reports whether a token is a valid access token of a
@@ -99,17 +113,28 @@ func (s *Sessions) session(ctx context.Context, sessionID string) (sessionEntry,
 	if err != nil {
 		return sessionEntry{}, err
 	}
-	e := sessionEntry{userID: st.UserID, live: st.Live, emailVerified: st.EmailVerified}
+	e := sessionEntry{userID: st.UserID, live: st.Live, emailVerified: st.EmailVerified,
+		authMethod: st.AuthMethod, authenticatedAt: st.AuthenticatedAt}
 	s.live.put(sessionID, e, now)
 	return e, nil
 }
 
 // Start logs a user in on a new session (a new device) and records the
-// login. Forks call it after authenticating someone another way, such as
-// an OAuth callback.
+// login, as signed in by MethodExternal. It asks for no second factor:
+// login methods that should honour the user's two-factor setting go
+// through Factors.Challenge first (httpapi's API.SignIn does both).
 //
 // Errors: invalid_credentials (the account is inactive).
 func (s *Sessions) Start(ctx context.Context, u *store.User, client Client) (Issued, error) {
+	return s.StartWith(ctx, u, client, MethodExternal)
+}
+
+// StartWith is Start for a session signed in by method (MethodPassword,
+// MethodPasskey, "password+totp"…), which the session records with the
+// time: the session is then recent (see Principal.AuthenticatedWithin).
+//
+// Errors: invalid_credentials (the account is inactive).
+func (s *Sessions) StartWith(ctx context.Context, u *store.User, client Client, method string) (Issued, error) {
 	if !u.IsActive {
 		return Issued{}, errInvalidCredentials
 	}
@@ -122,19 +147,20 @@ func (s *Sessions) Start(ctx context.Context, u *store.User, client Client) (Iss
 		u.LastLogin = &now
 		s.users.forget(u.ID) // last_login changed
 		var err error
-		issued, err = s.start(ctx, tx, u, client)
+		issued, err = s.start(ctx, tx, u, client, method)
 		return err
 	})
 	return issued, err
 }
 
 // start inserts a session with its first refresh token, within tx.
-func (s *Sessions) start(ctx context.Context, tx *store.Store, u *store.User, client Client) (Issued, error) {
+func (s *Sessions) start(ctx context.Context, tx *store.Store, u *store.User, client Client, method string) (Issued, error) {
 	now := s.clock.now()
 	sess := &store.Session{
 		ID: newID(), UserID: u.ID, CreatedAt: now, LastUsedAt: now,
 		ExpiresAt: now.Add(s.refreshTTL),
 		UserAgent: truncate(client.UserAgent, 512), IP: truncate(client.IP, 64),
+		AuthMethod: method, AuthenticatedAt: now,
 	}
 	if err := tx.CreateSession(ctx, sess); err != nil {
 		return Issued{}, err
@@ -148,7 +174,8 @@ func (s *Sessions) start(ctx context.Context, tx *store.Store, u *store.User, cl
 	if err != nil {
 		return Issued{}, err
 	}
-	s.live.put(sess.ID, sessionEntry{userID: u.ID, live: true, emailVerified: u.EmailVerified}, now)
+	s.live.put(sess.ID, sessionEntry{userID: u.ID, live: true, emailVerified: u.EmailVerified,
+		authMethod: method, authenticatedAt: now}, now)
 	return Issued{SessionID: sess.ID, Access: access, AccessExpires: accessExp, Refresh: refresh, RefreshExpires: rt.ExpiresAt}, nil
 }
 
@@ -209,6 +236,25 @@ func (s *Sessions) LogoutAll(ctx context.Context, p Principal) error {
 // List returns the live sessions of the caller's user.
 func (s *Sessions) List(ctx context.Context, p Principal) ([]store.Session, error) {
 	return s.store.ListLiveSessions(ctx, p.UserID, s.clock.now())
+}
+
+// Reauthenticated records that the caller has just proved who they are
+// again (POST /api/auth/reauth), which makes their session recent. Other
+// instances read the session again, through an event.
+//
+// Errors: not_authenticated (the session has ended).
+func (s *Sessions) Reauthenticated(ctx context.Context, p Principal) error {
+	now := s.clock.now()
+	err := s.store.Reauthenticated(ctx, p.UserID, p.SessionID, now)
+	if errors.Is(err, store.ErrNotFound) {
+		return errSessionEnded
+	}
+	if err != nil {
+		return err
+	}
+	s.live.update(p.SessionID, func(e *sessionEntry) { e.authenticatedAt = now })
+	s.events.publish(ctx, eventSession+p.SessionID)
+	return nil
 }
 
 // Revoke ends one of the caller's own sessions.

@@ -114,3 +114,27 @@ func (t *throttle) pruneLocked(now time.Time) {
 		delete(t.buckets, key)
 	}
 }
+
+// reserve takes a token for an attempt about to be checked and returns a
+// function that gives it back, for attempts that succeed; wait > 0 when
+// there is none (and then nothing was taken). Taking before the check
+// means parallel guesses cannot all pass the throttle before the first
+// one fails.
+func (t *throttle) reserve(key string, now time.Time) (refund func(), wait time.Duration) {
+	if t == nil {
+		return func() {}, 0
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	b := t.bucket(key, now)
+	r := b.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return nil, d
+	}
+	return func() {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		r.CancelAt(now)
+	}, 0
+}

@@ -62,6 +62,10 @@ type Route struct {
 	// cookies is what the route does to the session cookies, for the
 	// document's Set-Cookie headers.
 	cookies cookieEffect
+	// codeStatus documents codes this route answers with another status
+	// than their own (shared.Error.HTTPStatus): invalid_code is a 401 at
+	// the login's second step.
+	codeStatus map[shared.Code]int
 }
 
 // cookieEffect is what a kit route does to the session cookies.
@@ -110,11 +114,18 @@ const (
 	RequireVerified
 	// RequireStaff is RequireVerified for staff only (else 403 forbidden).
 	RequireStaff
+	// RequireRecent is RequireVerified for a session that proved who its
+	// user is within the re-authentication window (--reauth-window,
+	// default 10 minutes): its login, or a later POST /api/auth/reauth.
+	// Others get 403 reauth_required. Use it for sensitive actions:
+	// changing the password, turning a second factor on or off, adding or
+	// removing a passkey (OWASP ASVS 3.7.1).
+	RequireRecent
 )
 
 // String names the guard as the route table in the README does.
 func (g Guard) String() string {
-	return [...]string{"public", "user", "verified", "staff"}[g]
+	return [...]string{"public", "user", "verified", "staff", "recent"}[g]
 }
 
 // errors are the codes the guard may answer with.
@@ -126,6 +137,8 @@ func (g Guard) errors() []shared.Code {
 		return []shared.Code{shared.CodeNotAuthenticated, shared.CodeTokenExpired, shared.CodeCSRFFailed, shared.CodeEmailUnverified}
 	case RequireStaff:
 		return []shared.Code{shared.CodeNotAuthenticated, shared.CodeTokenExpired, shared.CodeCSRFFailed, shared.CodeEmailUnverified, shared.CodeForbidden}
+	case RequireRecent:
+		return []shared.Code{shared.CodeNotAuthenticated, shared.CodeTokenExpired, shared.CodeCSRFFailed, shared.CodeEmailUnverified, shared.CodeReauthRequired}
 	}
 	return nil
 }

@@ -39,6 +39,7 @@ type API struct {
 	openAPIDoc openAPIFile
 
 	requireVerified bool
+	reauthWindow    time.Duration // RequireRecent's
 }
 
 // New returns the whole HTTP surface: the API with the routes of the
@@ -65,6 +66,7 @@ func New(svc *auth.Service, st *store.Store, opt Options) (*API, error) {
 		now:     svc.Config().Now,
 
 		requireVerified: svc.Config().RequireVerifiedEmail,
+		reauthWindow:    svc.Config().ReauthWindow,
 	}
 	a.router = newRouter(a, mux)
 	if err := a.serveRoutes(a.router, opt.Modules, opt.Pages); err != nil {

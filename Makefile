@@ -45,7 +45,7 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt needed'; exit 1; }
 
 # The packages whose tests run on the database storetest picks.
-DB_PACKAGES := ./server/auth/... ./server/store/... ./server/httpapi/... ./server/cli/...
+DB_PACKAGES := ./server/auth/... ./server/store/... ./server/httpapi/... ./server/cli/... ./server/totp/...
 
 # Every test: unit, API, CLI, fuzz seed corpora and the browser tests
 # (which need the built binary and skip without Chromium unless CI=true).

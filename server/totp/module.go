@@ -51,7 +51,7 @@ func (Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 	h := handlers{svc: svc}
 	return []httpapi.Route{
 		{Pattern: "GET /api/me/totp", Guard: httpapi.RequireVerified, Name: "getTOTP",
-			Summary: "Whether two-factor authentication is on",
+			Summary:  "Whether two-factor authentication is on",
 			Response: sharedtotp.StatusResponse{}, Returns: "The state of the authenticator app and the recovery codes.",
 			Handler: h.status},
 		{Pattern: "POST /api/me/totp/setup", Guard: httpapi.RequireRecent, Name: "setupTOTP",

@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/authkit/authkit/app"
 	"github.com/authkit/authkit/app/notes"
+	"github.com/authkit/authkit/app/totp"
 )
 
 // appModules are the features plugged into the browser app, one line each.
@@ -11,4 +12,5 @@ import (
 // line here, and its packages.
 var appModules = []app.Module{
 	notes.Module(), // the private notes example: app/notes, shared/notes
+	totp.Module(),  // two-factor authentication with an authenticator app: app/totp, shared/totp
 }

@@ -37,6 +37,11 @@ func (c *Client) rememberUser(user shared.User) { c.signedIn.set(user) }
 // forgetUser drops the kept user, so the next CurrentUser asks the server.
 func (c *Client) forgetUser() { c.signedIn.forget() }
 
+// SessionChanged tells the client that a module's call has signed someone
+// in, or changed what their account says (a second factor turned on), so
+// the next CurrentUser asks the server.
+func (c *Client) SessionChanged() { c.forgetUser() }
+
 // forgetUserOnSuccess forgets the kept user once a call that changes who is
 // signed in (or what their account says) has succeeded.
 func (c *Client) forgetUserOnSuccess(err error) {
@@ -105,6 +110,23 @@ func (c *Client) Login(ctx context.Context, req shared.LoginRequest) (shared.Use
 	err := c.send(ctx, http.MethodPost, "/api/auth/login", req, &resp)
 	c.forgetUserOnSuccess(err)
 	return resp.User, err
+}
+
+// LoginMFA finishes a login that answered mfa_required, with a code from
+// the authenticator app or a recovery code. A wrong code answers
+// invalid_code; a spent, expired or exhausted token not_authenticated.
+func (c *Client) LoginMFA(ctx context.Context, req shared.MFALoginRequest) (shared.User, error) {
+	var resp shared.UserResponse
+	err := c.send(ctx, http.MethodPost, "/api/auth/login/mfa", req, &resp)
+	c.forgetUserOnSuccess(err)
+	return resp.User, err
+}
+
+// Reauthenticate makes the session recent again, for the sensitive
+// action that answered reauth_required. A wrong password answers
+// wrong_password; a wrong code invalid_code.
+func (c *Client) Reauthenticate(ctx context.Context, req shared.ReauthRequest) error {
+	return c.Call(ctx, http.MethodPost, "/api/auth/reauth", req, nil)
 }
 
 // RequestPasswordReset asks for a reset link by email. The answer (202)

@@ -41,6 +41,9 @@ func decodeError(status int, header http.Header, data []byte) *shared.Error {
 	if body.Error.Code == shared.CodeRateLimited {
 		body.Error.Message = rateLimitMessage(header.Get("Retry-After"))
 	}
+	if body.Error.Code == shared.CodeMFARequired && body.MFAToken != "" {
+		body.Error.Challenge = &shared.MFAChallenge{MFAToken: body.MFAToken, Methods: body.Methods}
+	}
 	return body.Error
 }
 

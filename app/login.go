@@ -2,26 +2,48 @@ package app
 
 import (
 	"context"
+	"errors"
+	"strings"
 
 	"github.com/authkit/authkit/shared"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
 // loginPage is /login. After signing in it goes to ?next= when that is a
-// path on this site (see safeNext), else to /profile.
+// path on this site (see safeNext), else to /profile. For an account with
+// a second factor the password leads to a second step, a code
+// (login_mfa.go); modules add other ways to sign in under the form
+// (Module.LoginOption).
 type loginPage struct {
 	basePage
-	api  *Client
-	form Form
+	api     *Client
+	form    Form
+	options []app.Composer // the modules' other ways to sign in
+
+	// The second step: set once the password was right for an account
+	// with a second factor, or when another login method sent the visitor
+	// here with ?mfa_token=.
+	challenge *shared.MFAChallenge
+	codeForm  Form
+	recovery  bool // typing a recovery code rather than the app's code
 }
 
 func newLoginPage(api *Client) *loginPage {
-	return &loginPage{api: api, form: NewForm("email", "password")}
+	p := &loginPage{api: api, form: NewForm("email", "password"), codeForm: NewForm("code")}
+	for _, m := range modules {
+		if m.LoginOption != nil {
+			p.options = append(p.options, m.LoginOption(api))
+		}
+	}
+	return p
 }
 
 func (p *loginPage) OnNav(ctx app.Context) {
 	ctx.Page().SetTitle("Log in · authkit")
 	if app.IsServer {
+		return
+	}
+	if p.takeChallengeFromURL(ctx) {
 		return
 	}
 	p.redirectIfSignedIn(ctx)
@@ -39,27 +61,33 @@ func (p *loginPage) redirectIfSignedIn(ctx app.Context) {
 	})
 }
 
-func (p *loginPage) next(ctx app.Context) string {
-	u := ctx.Page().URL()
-	if u == nil {
-		return safeNext("")
-	}
-	return safeNext(u.Query().Get("next"))
-}
+func (p *loginPage) next(ctx app.Context) string { return LoginDestination(ctx) }
 
 func (p *loginPage) Render() app.UI {
+	if p.challenge != nil {
+		return p.renderSecondStep()
+	}
 	return Chrome{Path: "/login", Known: true}.Render(
 		app.Section().Class("card narrow").Body(
 			app.H1().Text("Log in"),
 			p.form.Notice.Render("login-notice"),
 			app.Form().ID("login-form").NoValidate(true).OnSubmit(p.onSubmit).Body(
-				p.form.Input(Field{Name: "email", Label: "Email", Kind: "email", Autocomplete: "email"}),
+				// "webauthn" lets the browser offer passkeys in the email
+				// field's autofill (conditional mediation), when a module
+				// asks for them.
+				p.form.Input(Field{Name: "email", Label: "Email", Kind: "email", Autocomplete: "username webauthn"}),
 				p.form.Input(Field{
 					Name: "password", Label: "Password", Kind: "password", Autocomplete: "current-password",
 					Revealable: true,
 				}),
 				SubmitButton("Log in", "Signing in…", p.form.Busy),
 			),
+			app.If(len(p.options) > 0, func() app.UI {
+				return app.Div().Class("login-options").Body(
+					app.P().Class("divider").Aria("hidden", "true").Text("or"),
+					app.Range(p.options).Slice(func(i int) app.UI { return p.options[i] }),
+				)
+			}),
 			app.P().Class("aside").Body(
 				app.A().ID("forgot-password").Href("/forgot-password").Text("Forgot your password?"),
 			),
@@ -81,5 +109,39 @@ func (p *loginPage) onSubmit(ctx app.Context, e app.Event) {
 			p.form.Set("password", "")
 			redirect(p.next(ctx))
 		},
+		Failed: func(ctx app.Context, err error) bool {
+			var apiErr *shared.Error
+			if !errors.As(err, &apiErr) || apiErr.Code != shared.CodeMFARequired || apiErr.Challenge == nil {
+				return false
+			}
+			p.ClearFields(&p.form, "password")
+			p.startSecondStep(apiErr.Challenge)
+			return true
+		},
 	})
+}
+
+// LoginDestination is where signing in leads from the login page: its
+// ?next= when that is a path on this site, else /profile. Login options
+// of modules go there once they have signed someone in.
+func LoginDestination(ctx app.Context) string {
+	u := ctx.Page().URL()
+	if u == nil {
+		return safeNext("")
+	}
+	return safeNext(u.Query().Get("next"))
+}
+
+// Redirect shows the page at target in place of the current one, without
+// a history entry (for modules; see redirect).
+func Redirect(target string) { redirect(target) }
+
+// loginPath is /login with only its ?next= kept, for taking a token out
+// of the address bar.
+func loginPath(ctx app.Context) string {
+	u := ctx.Page().URL()
+	if u == nil || u.Query().Get("next") == "" {
+		return "/login"
+	}
+	return loginURL(strings.TrimSpace(u.Query().Get("next")))
 }

@@ -31,14 +31,24 @@ type profilePage struct {
 
 	signOutForm Form   // the Log out buttons
 	signingOut  string // "this" or "all": which button runs
+
+	reauth   Reauth         // asks for the password again before a password change
+	sections []app.Composer // the modules' sections (Module.ProfileSection)
 }
 
 func newProfilePage(api *Client) *profilePage {
-	return &profilePage{
+	p := &profilePage{
 		signedInPage: NewSignedInPage(api, "/profile"),
 		nameForm:     NewForm(nameFields...),
 		passwordForm: NewForm(passwordFields...),
+		reauth:       NewReauth("password-reauth"),
 	}
+	for _, m := range modules {
+		if m.ProfileSection != nil {
+			p.sections = append(p.sections, m.ProfileSection(api))
+		}
+	}
+	return p
 }
 
 func (p *profilePage) OnNav(ctx app.Context) {
@@ -71,6 +81,7 @@ func (p *profilePage) Render() app.UI {
 		p.renderAccount(),
 		p.renderNameForm(),
 		p.renderPasswordForm(),
+		app.Range(p.sections).Slice(func(i int) app.UI { return p.sections[i] }),
 		p.renderSessions(),
 		p.renderSignOut(),
 	)

@@ -53,6 +53,7 @@ func (p *profilePage) renderPasswordForm() app.UI {
 			}),
 			SubmitButton("Change password", "Saving…", p.passwordForm.Busy),
 		),
+		p.reauth.Render(&p.Page, p.API, p.User),
 	)
 }
 
@@ -84,6 +85,9 @@ func (p *profilePage) onChangePassword(ctx app.Context, e app.Event) {
 				p.sessions = sessions
 			}
 		},
-		Failed: p.SessionEnded,
+		Failed: func(ctx app.Context, err error) bool {
+			retry := func(ctx app.Context) { p.onChangePassword(ctx, app.Event{}) }
+			return p.reauth.Ask(&p.Page, err, retry) || p.SessionEnded(ctx, err)
+		},
 	})
 }

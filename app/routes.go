@@ -46,13 +46,22 @@ func pages(api *Client) map[string]func() app.Composer {
 // client calls (functions over Client.Call); main lists the module in
 // pages.go, and Routes plugs it in. The core never names a module.
 type Module struct {
-	Path     string                     // the page's route, e.g. "/notes"
+	Path     string                     // the page's route, e.g. "/notes"; "" for a module without a page
 	NavLabel string                     // its link in the signed-in navigation; "" for none
 	Page     func(*Client) app.Composer // builds the page, calling the API with the client
 
 	// ProfileAside, when set, is a line the profile's account card shows
 	// about the feature, such as a link to its page.
 	ProfileAside func() app.UI
+	// ProfileSection, when set, builds a section of the profile page of
+	// its own (a card with its state and forms, such as two-factor
+	// authentication), once per profile page. Sections show below the
+	// password form, in the order of the modules.
+	ProfileSection func(*Client) app.Composer
+	// LoginOption, when set, builds another way to sign in, shown under
+	// the login form (a "Sign in with a passkey" button). It signs the
+	// person in itself and then goes where the login form would (Next).
+	LoginOption func(*Client) app.Composer
 }
 
 var (
@@ -76,11 +85,14 @@ func Routes(plugged ...Module) {
 			app.Route(path, newPage)
 		}
 		for _, m := range plugged {
+			modules = append(modules, m)
+			if m.Path == "" { // a module with no page of its own (a profile section)
+				continue
+			}
 			if _, taken := core[m.Path]; taken || isModulePage(m.Path) {
 				panic(fmt.Sprintf("app: module path %q is already taken", m.Path))
 			}
 			app.Route(m.Path, func() app.Composer { return m.Page(api) })
-			modules = append(modules, m)
 		}
 		app.RouteWithRegexp("^/", func() app.Composer { return &notFoundPage{} })
 	})
@@ -96,7 +108,7 @@ func IsPage(path string) bool {
 
 func isModulePage(path string) bool {
 	for _, m := range modules {
-		if m.Path == path {
+		if m.Path != "" && m.Path == path {
 			return true
 		}
 	}

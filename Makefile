@@ -1,17 +1,21 @@
 # Everything a developer or CI runs goes through here; only Go is needed.
+# The browser tests, the load generator and the developer tools live in
+# their own module, tools/ (tools/go.mod replaces the product module with
+# this directory, so they test this commit); Go's ./... from here skips
+# it, so the targets below name it explicitly.
 GO       ?= go
 VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 BIN      := bin/authkit
 LDFLAGS  := -s -w -X main.version=$(VERSION)
-WASM_SRC := $(shell find app shared -name '*.go' -o -name '*.txt') main_wasm.go
-SRV_SRC  := $(shell find server shared web -name '*.go' -o -name '*.txt' -o -name '*.html' -o -name '*.json' -o -name '*.css' -o -name '*.svg' -o -name '*.png') main.go go.mod go.sum
+WASM_SRC := $(shell find app shared -name '*.go' -o -name '*.txt') main_wasm.go pages.go
+SRV_SRC  := $(shell find server app shared web -name '*.go' -o -name '*.txt' -o -name '*.html' -o -name '*.json' -o -name '*.css' -o -name '*.svg' -o -name '*.png' -o -name '*.bin') main.go pages.go go.mod go.sum
 # Brotli at 11 is the smallest download (2.4 MB) but adds ~35 s a build;
 # BROTLI_QUALITY=5 make run is a quicker loop.
 BROTLI_QUALITY ?= 11
 
 export CGO_ENABLED := 0
 
-.PHONY: build wasm run test vet fmt bench fuzz clean
+.PHONY: build wasm run test vet cross fmt bench fuzz clean
 
 build: $(BIN)
 
@@ -37,22 +41,37 @@ run: $(BIN)
 # under make -n.
 .PHONY: dev
 dev:
-	@sh server/devtools/dev.sh
+	@sh tools/devtools/dev.sh
 
-vet:
+vet: cross
 	$(GO) vet ./...
+	cd tools && $(GO) vet ./...
 	GOOS=js GOARCH=wasm $(GO) vet ./app/... ./shared/...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt needed'; exit 1; }
+
+# Forks develop on macOS and Windows too: the product must build and vet
+# there, and the tools module must vet (Linux-only code such as prlimit(2)
+# or /proc sits behind //go:build linux).
+CROSS_GOOS := darwin windows
+
+cross:
+	@for os in $(CROSS_GOOS); do \
+		echo "GOOS=$$os: go build ./... && go vet ./..., then go vet ./... in tools"; \
+		GOOS=$$os $(GO) build ./... && GOOS=$$os $(GO) vet ./... && \
+			(cd tools && GOOS=$$os $(GO) vet ./...) || exit 1; \
+	done
 
 # The packages whose tests run on the database storetest picks.
 DB_PACKAGES := ./server/auth/... ./server/store/... ./server/httpapi/... ./server/cli/... ./server/totp/...
 
-# Every test: unit, API, CLI, fuzz seed corpora and the browser tests
-# (which need the built binary and skip without Chromium unless CI=true).
+# Every test: unit, API, CLI and fuzz seed corpora, then the tools module's
+# browser, robustness and rename tests (they need the built binary; the
+# browser tests skip without Chromium unless CI=true).
 # With AUTHKIT_TEST_POSTGRES set (.ci/with-postgres does it), the server
 # suites run a second time on PostgreSQL.
 test: build vet
 	AUTHKIT_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 12m ./...
+	cd tools && AUTHKIT_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 12m ./...
 	@if [ -n "$$AUTHKIT_TEST_POSTGRES" ]; then \
 		echo "== the server suites again, on PostgreSQL"; \
 		AUTHKIT_TEST_DB=postgres AUTHKIT_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 12m $(DB_PACKAGES); \
@@ -60,17 +79,20 @@ test: build vet
 		echo "AUTHKIT_TEST_POSTGRES is unset: the PostgreSQL pass was skipped (run: .ci/with-postgres make test)"; \
 	fi
 
-# Every fuzz target of every package (found by their `func Fuzz` lines),
-# FUZZTIME each; make test runs only their seed corpora. Inputs that fail
-# are saved under the package's testdata/fuzz/ to become seeds.
+# Every fuzz target of every package of both modules (found by their
+# `func Fuzz` lines), FUZZTIME each; make test runs only their seed
+# corpora. Inputs that fail are saved under the package's testdata/fuzz/
+# to become seeds.
 FUZZTIME ?= 15s
 
 fuzz:
-	@set -e; for dir in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
-		targets=$$($(GO) test -list '^Fuzz' $$dir | grep '^Fuzz') || exit 1; \
-		for t in $$targets; do \
-			echo "== $$dir $$t for $(FUZZTIME)"; \
-			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$dir; \
+	@set -e; for mod in . tools; do \
+		for dir in $$(cd $$mod && grep -rl --include='*_test.go' --exclude-dir=tools '^func Fuzz' . | sed 's|/[^/]*$$||' | sort -u); do \
+			targets=$$($(GO) -C $$mod test -list '^Fuzz' $$dir | grep '^Fuzz') || exit 1; \
+			for t in $$targets; do \
+				echo "== $$mod/$${dir#./} $$t for $(FUZZTIME)"; \
+				$(GO) -C $$mod test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$dir; \
+			done; \
 		done; \
 	done
 
@@ -79,12 +101,15 @@ fuzz:
 # binary (requests/s, latency, server CPU and memory per scenario) with the
 # frontend's size and first-render time. Run one at a time on a quiet
 # machine: the generator shares the cores with the server. BENCH_FLAGS goes
-# to the generator, e.g. BENCH_FLAGS='-duration 10s -json bench.json'.
+# to the generator, e.g. BENCH_FLAGS='-duration 10s -json bench.json'. The
+# generator (tools/bench) is built into bin/ and run from here, so paths
+# in BENCH_FLAGS are relative to this directory.
 BENCH_FLAGS ?=
 
 bench: $(BIN)
 	$(GO) test -run '^$$' -bench . -benchmem ./server/...
-	$(GO) run ./server/bench -bin $(BIN) -web web $(BENCH_FLAGS)
+	cd tools && $(GO) build -o $(CURDIR)/bin/bench ./bench
+	./bin/bench -bin $(BIN) -web web $(BENCH_FLAGS)
 
 clean:
 	rm -rf bin web/app.wasm web/app.wasm.gz web/app.wasm.br
@@ -113,15 +138,17 @@ openapi-lint:
 	fi
 
 # A fork's first step: make rename MODULE=github.com/you/yourapp rewrites
-# the module path in go.mod, in every Go import and in the Markdown docs.
-# go mod edit checks the new path; sed and grep do the rest.
+# the module path in go.mod, in every Go import and in the Markdown docs,
+# and in tools/go.mod: its own path becomes $(MODULE)/tools and its
+# require and replace name $(MODULE). go mod edit checks the new path; sed
+# and grep do the rest.
 .PHONY: rename
 rename:
 	@case '$(MODULE)' in '') echo 'usage: make rename MODULE=github.com/you/yourapp' >&2; exit 2;; esac
 	@old=$$(sed -n 's/^module[[:space:]]*//p' go.mod); \
 	pattern=$$(printf '%s' "$$old" | sed 's/[.]/\\./g'); \
 	$(GO) mod edit -module '$(MODULE)' && \
-	grep -rlF --include='*.go' --include='*.md' --exclude-dir=.git -e "$$old" . | \
+	grep -rlF --include='*.go' --include='*.md' --include=go.mod --exclude-dir=.git -e "$$old" . | \
 	while IFS= read -r f; do \
 		sed -i.rename-bak -e "s|$$pattern|$(MODULE)|g" "$$f" && rm -f "$$f.rename-bak" || exit 1; \
 	done && \

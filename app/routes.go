@@ -85,14 +85,13 @@ func Routes(plugged ...Module) {
 			app.Route(path, newPage)
 		}
 		for _, m := range plugged {
+			if m.Path != "" { // "": a module with no page of its own (a profile section)
+				if _, taken := core[m.Path]; taken || isModulePage(m.Path) {
+					panic(fmt.Sprintf("app: module path %q is already taken", m.Path))
+				}
+				app.Route(m.Path, func() app.Composer { return m.Page(api) })
+			}
 			modules = append(modules, m)
-			if m.Path == "" { // a module with no page of its own (a profile section)
-				continue
-			}
-			if _, taken := core[m.Path]; taken || isModulePage(m.Path) {
-				panic(fmt.Sprintf("app: module path %q is already taken", m.Path))
-			}
-			app.Route(m.Path, func() app.Composer { return m.Page(api) })
 		}
 		app.RouteWithRegexp("^/", func() app.Composer { return &notFoundPage{} })
 	})

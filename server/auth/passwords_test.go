@@ -13,7 +13,7 @@ func TestHasher_HashCarriesOWASPParametersAndVerifies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(hash, "$argon2id$v=19$m=19456,t=2,p=1$") {
+	if !strings.HasPrefix(hash, "$argon2id$v=19$m=7168,t=5,p=1$") {
 		t.Fatalf("hash = %s", hash)
 	}
 	if ok, rehash, err := h.Verify(ctx, "correct horse", hash); !ok || rehash || err != nil {
@@ -72,5 +72,34 @@ func TestHasher_CountsEveryDerivation(t *testing.T) {
 	h.Verify(ctx, "x", "malformed") // refused before any hashing
 	if n := h.Derivations(); n != 4 {
 		t.Fatalf("%d derivations, want 4", n)
+	}
+}
+
+func TestArgon2Params_CheckOWASPFollowsTheTable(t *testing.T) {
+	const MiB = 1024
+	ok := []Argon2Params{DefaultArgon2, {46 * MiB, 1, 1}, {19 * MiB, 2, 1}, {12 * MiB, 3, 1}, {9 * MiB, 4, 1}, {7 * MiB, 8, 1}, {64 * MiB, 3, 1}}
+	weak := []Argon2Params{{45 * MiB, 1, 1}, {18 * MiB, 2, 1}, {11 * MiB, 3, 1}, {8 * MiB, 4, 1}, {6 * MiB, 5, 1}, {6 * MiB, 16, 1}, {19 * MiB, 0, 1}}
+	for _, p := range ok {
+		if err := p.CheckOWASP(); err != nil {
+			t.Errorf("%+v: %v", p, err)
+		}
+	}
+	for _, p := range weak {
+		if p.CheckOWASP() == nil {
+			t.Errorf("%+v passed, but it is below the OWASP table", p)
+		}
+	}
+}
+
+func TestHasher_TodaysDefaultUpgradesTheEarlier19MiBHashes(t *testing.T) {
+	ctx := context.Background()
+	earlier := NewHasher(Argon2Params{MemoryKiB: 19 * 1024, Time: 2, Threads: 1}) // the kit's default until 2026-12
+	hash, err := earlier.Hash(ctx, "correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok, rehash, err := NewHasher(DefaultArgon2).Verify(ctx, "correct horse", hash)
+	if !ok || !rehash || err != nil {
+		t.Fatalf("Verify = %v, %v, %v; want a match that asks for a rehash", ok, rehash, err)
 	}
 }

@@ -119,6 +119,10 @@ func TestUnknownCommandAndBadEnvironment(t *testing.T) {
 	if r.err == nil {
 		t.Fatal("refresh-ttl shorter than access-ttl accepted")
 	}
+	r = run(t, "", map[string]string{"AUTHKIT_ARGON2_MEMORY": "12"}, "serve", "--argon2-time", "2", "--db", filepath.Join(t.TempDir(), "a.db"))
+	if r.err == nil || !strings.Contains(r.err.Error(), "OWASP") {
+		t.Fatalf("argon2id below the OWASP table (12 MiB, 2 passes): err = %v", r.err)
+	}
 }
 
 // startServe runs "authkit serve" in-process on a free port and returns

@@ -31,6 +31,8 @@ type serveConfig struct {
 	insecureCookies  bool
 	loginThrottle    int
 	registerThrottle int
+	argon2MemoryMiB  uint
+	argon2Time       uint
 	logFormat        string
 	sweepEvery       time.Duration
 	sessionCacheTTL  time.Duration
@@ -52,6 +54,8 @@ func serve(ctx context.Context, env Env, args []string) error {
 	fs.BoolVar(&c.insecureCookies, "insecure-cookies", false, "drop Secure and the __Host-/__Secure- prefixes (plain-http hosts other than localhost)")
 	fs.IntVar(&c.loginThrottle, "login-throttle", 10, "failed logins allowed per account+client per 15 minutes (0 disables)")
 	fs.IntVar(&c.registerThrottle, "register-throttle", 30, "registrations allowed per client per minute (0 disables)")
+	fs.UintVar(&c.argon2MemoryMiB, "argon2-memory", uint(auth.DefaultArgon2.MemoryKiB/1024), "argon2id memory per password hash, in MiB (at least OWASP's minimum for --argon2-time)")
+	fs.UintVar(&c.argon2Time, "argon2-time", uint(auth.DefaultArgon2.Time), "argon2id passes per password hash")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	fs.DurationVar(&c.sweepEvery, "sweep-interval", 10*time.Minute, "how often expired tokens and sessions are deleted")
 	fs.DurationVar(&c.sessionCacheTTL, "session-cache-ttl", 30*time.Second, "how long a session's liveness is trusted without a database read (bounds how late other processes' revocations are seen)")
@@ -86,7 +90,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	defer st.Close()
 	svc, err := auth.New(ctx, st, auth.Config{
 		Issuer: c.issuer, AccessTTL: c.accessTTL, RefreshTTL: c.refreshTTL,
-		LoginThrottle: c.loginThrottle, RegisterThrottle: c.registerThrottle,
+		LoginThrottle: c.loginThrottle, RegisterThrottle: c.registerThrottle, Argon2: c.argon2(),
 		SessionCacheTTL: c.sessionCacheTTL, ReauthWindow: c.reauthWindow, KeyEncryptionKey: kek, Logger: log,
 		PublicURL: c.publicURL, Mailer: mailQueue, RequireVerifiedEmail: c.requireVerified,
 	})
@@ -169,6 +173,8 @@ func (c *serveConfig) check() error {
 		return errors.New("--access-ttl must be at least 1s")
 	case c.refreshTTL <= c.accessTTL:
 		return errors.New("--refresh-ttl must be longer than --access-ttl")
+	case c.argon2().CheckOWASP() != nil:
+		return fmt.Errorf("--argon2-memory/--argon2-time: %v", c.argon2().CheckOWASP())
 	case c.loginThrottle < 0 || c.registerThrottle < 0:
 		return errors.New("throttles must be 0 (off) or more")
 	case c.sweepEvery < time.Second:
@@ -181,6 +187,11 @@ func (c *serveConfig) check() error {
 		return errors.New("--issuer must not be empty")
 	}
 	return nil
+}
+
+// argon2 is the password hashing cost the flags ask for.
+func (c *serveConfig) argon2() auth.Argon2Params {
+	return auth.Argon2Params{MemoryKiB: uint32(min(c.argon2MemoryMiB, 1<<10)) * 1024, Time: uint32(min(c.argon2Time, 16)), Threads: 1}
 }
 
 // sweep deletes expired and revoked rows, and forgets throttle buckets

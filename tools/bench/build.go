@@ -14,22 +14,28 @@ import (
 	"strings"
 )
 
-// moduleRoot returns the directory of the authkit module's go.mod.
-func moduleRoot(ctx context.Context) (string, error) {
-	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+// productModule is the module under test. The tools module's go.mod
+// replaces it with the directory above, so the tools always measure the
+// product at the same commit.
+const productModule = "github.com/authkit/authkit"
+
+// productRoot returns the directory of the authkit module (the repository
+// root), whether this runs from the tools module or from the product's.
+func productRoot(ctx context.Context) (string, error) {
+	out, err := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", productModule).Output()
 	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
+		return "", fmt.Errorf("finding the %s module (run inside the repository): %w", productModule, err)
 	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", fmt.Errorf("not inside the authkit module")
+	dir := strings.TrimSpace(string(out))
+	if dir == "" {
+		return "", fmt.Errorf("the %s module has no directory", productModule)
 	}
-	return filepath.Dir(gomod), nil
+	return dir, nil
 }
 
 // buildServer builds the authkit binary into dir and returns its path.
 func buildServer(ctx context.Context, dir string) (string, error) {
-	root, err := moduleRoot(ctx)
+	root, err := productRoot(ctx)
 	if err != nil {
 		return "", err
 	}

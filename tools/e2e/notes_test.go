@@ -120,19 +120,6 @@ func TestBrowser_Notes(t *testing.T) {
 	}
 }
 
-// signUp creates an account from the sign-up form and waits for the
-// profile it leads to.
-func (b *browser) signUp(name, email, password string) {
-	b.t.Helper()
-	b.open("/register")
-	b.fill("name", name)
-	b.fill("email", email)
-	b.fill("password", password)
-	b.click("#register-form button[type=submit]")
-	b.waitPath("/profile")
-	b.waitText("#account-email", email)
-}
-
 // addNote sends the add form and waits for the note to head the list.
 func (b *browser) addNote(title, body string) {
 	b.t.Helper()

@@ -5,7 +5,12 @@
 // cost of one argon2id hash, and the frontend's download size and time to
 // first rendered page.
 //
-//	go run ./server/bench [-duration 5s] [-concurrency 32] [-scenario all|me-cookie,refresh,…] [-json FILE] [-bin bin/authkit]
+//	cd tools && go run ./bench [-duration 5s] [-concurrency 32] [-scenario all|me-cookie,refresh,…] [-json FILE] [-bin PATH]
+//
+// `make bench` builds it into bin/bench and runs it from the repository
+// root. Without -bin it tests $AUTHKIT_BIN, else the repository's
+// bin/authkit, else a fresh build. It reads the process figures from
+// Linux's /proc, so it measures on Linux only.
 //
 // The generator runs on the same machine as the server, so the figures
 // are a floor for a server with the machine to itself; the table shows
@@ -79,7 +84,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.scenarios, "scenario", "all", "scenarios to run: all, or a comma list of "+scenarioNames())
 	fs.StringVar(&o.jsonOut, "json", "", "also write the results as JSON to this file")
 	fs.StringVar(&o.bin, "bin", "", "authkit binary (default $AUTHKIT_BIN, else bin/authkit, else built into a temp dir)")
-	fs.StringVar(&o.webDir, "web", "web", "directory holding app.wasm, for the frontend sizes")
+	fs.StringVar(&o.webDir, "web", "", "directory holding app.wasm, for the frontend sizes (default the repository's web/)")
 	fs.StringVar(&o.chromium, "chromium", "/usr/bin/chromium", "Chromium, for the time to first rendered page")
 	fs.BoolVar(&o.frontend, "frontend", true, "measure the frontend (sizes, first render)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "run the server from this program and write its CPU profile here")
@@ -163,7 +168,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if o.frontend {
 		progress("frontend: sizes and first render")
-		report.Frontend = measureFrontend(ctx, srv, o.webDir, o.chromium)
+		report.Frontend = measureFrontend(ctx, srv, webDir(ctx, o.webDir), o.chromium)
 	}
 	report.ServerLogErrors, _ = srv.log.Errors()
 	report.ServerPanics = srv.log.Panics()
@@ -250,7 +255,7 @@ func findBinary(ctx context.Context, flagBin, dir string, progress func(string, 
 			return filepath.Abs(candidate)
 		}
 	}
-	if root, err := moduleRoot(ctx); err == nil {
+	if root, err := productRoot(ctx); err == nil {
 		bin := filepath.Join(root, "bin", "authkit")
 		if info, err := os.Stat(bin); err == nil {
 			progress("using %s, built %s (run `make build` if that is stale)", bin, info.ModTime().Format(time.DateTime))
@@ -259,6 +264,18 @@ func findBinary(ctx context.Context, flagBin, dir string, progress func(string, 
 	}
 	progress("no bin/authkit: building the server into %s", dir)
 	return buildServer(ctx, dir)
+}
+
+// webDir returns the -web flag, else the web/ directory of the repository
+// (the tools may run from tools/ or from the root), else "web".
+func webDir(ctx context.Context, flagDir string) string {
+	if flagDir != "" {
+		return flagDir
+	}
+	if root, err := productRoot(ctx); err == nil {
+		return filepath.Join(root, "web")
+	}
+	return "web"
 }
 
 // registerAccounts creates one account per client, a few at a time

@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"fmt"
-	"strings"
 	"testing"
 	"time"
 )
@@ -10,7 +8,7 @@ import (
 // These tests drive the real binary through headless Chromium the way
 // people use it. Run them with:
 //
-//	make build && AUTHKIT_BIN=$PWD/bin/authkit go test ./server/e2e/
+//	make build && AUTHKIT_BIN=$PWD/bin/authkit go -C tools test ./e2e/
 //
 // Screenshots of each page, and of every failure, land in
 // test-output/screenshots/.
@@ -287,39 +285,4 @@ func TestBrowser_EmailLinks(t *testing.T) {
 	b.waitText("#reset-notice .notice.error", "")
 	b.waitText("#ask-again", "Ask for a new link")
 	b.checkConsole()
-}
-
-// eventuallySignedOut opens path until the app sends the browser to the
-// login form. The server may honour an access token it has already issued
-// for a moment after its session ends, so this retries for a while.
-func (b *browser) eventuallySignedOut(path string) {
-	b.t.Helper()
-	deadline := time.Now().Add(accessTTL + 5*time.Second)
-	for {
-		b.open(path)
-		b.poll("load or redirect", fmt.Sprintf(`location.pathname === "/login" || !!document.querySelector("#account-email, #users")`))
-		if eval[string](b, "location.pathname") == "/login" {
-			return
-		}
-		if time.Now().After(deadline) {
-			b.t.Fatalf("%s: still signed in at %s", b.name, path)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-}
-
-// checkConsole fails the test on errors in the page's console, such as a
-// Content-Security-Policy violation. Failed API calls that the app
-// expects (401 before a refresh, 400 for a bad form) are not errors the
-// page logs, but Chromium reports failed requests; those are ignored.
-func (b *browser) checkConsole() {
-	b.t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, p := range b.problems {
-		if strings.Contains(p, "Failed to load resource") {
-			continue
-		}
-		b.t.Errorf("%s's console: %s", b.name, p)
-	}
 }

@@ -263,6 +263,38 @@ func (b *browser) waitPath(want string) {
 	b.poll("reach "+want, expr)
 }
 
+// signUp creates an account from the sign-up form and waits for the
+// profile it leads to.
+func (b *browser) signUp(name, email, password string) {
+	b.t.Helper()
+	b.open("/register")
+	b.fill("name", name)
+	b.fill("email", email)
+	b.fill("password", password)
+	b.click("#register-form button[type=submit]")
+	b.waitPath("/profile")
+	b.waitText("#account-email", email)
+}
+
+// eventuallySignedOut opens path until the app sends the browser to the
+// login form. The server may honour an access token it has already issued
+// for a moment after its session ends, so this retries for a while.
+func (b *browser) eventuallySignedOut(path string) {
+	b.t.Helper()
+	deadline := time.Now().Add(accessTTL + 5*time.Second)
+	for {
+		b.open(path)
+		b.poll("load or redirect", fmt.Sprintf(`location.pathname === "/login" || !!document.querySelector("#account-email, #users")`))
+		if eval[string](b, "location.pathname") == "/login" {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("%s: still signed in at %s", b.name, path)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
 // poll waits until the JavaScript expression is true.
 func (b *browser) poll(what, expr string) {
 	b.t.Helper()
@@ -325,6 +357,22 @@ func (b *browser) requestsTo(path string) int {
 		`performance.getEntriesByType("resource").filter(e => new URL(e.name).pathname === %q).length`, path))
 }
 
+// checkConsole fails the test on errors in the page's console, such as a
+// Content-Security-Policy violation. Failed API calls that the app
+// expects (401 before a refresh, 400 for a bad form) are not errors the
+// page logs, but Chromium reports failed requests; those are ignored.
+func (b *browser) checkConsole() {
+	b.t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, p := range b.problems {
+		if strings.Contains(p, "Failed to load resource") {
+			continue
+		}
+		b.t.Errorf("%s's console: %s", b.name, p)
+	}
+}
+
 // screenshot saves the page under test-output/screenshots/.
 func (b *browser) screenshot(step string) {
 	dir := screenshotDir()
@@ -363,30 +411,44 @@ var (
 	screenshotDirPath string
 )
 
-// screenshotDir is test-output/screenshots at the module root, created on
-// first use; "" when it cannot be made.
+// screenshotDir is test-output/screenshots at the repository root, the
+// product module's directory above the tools module, created on first
+// use; "" when it cannot be made.
 func screenshotDir() string {
 	screenshotDirOnce.Do(func() {
-		dir, err := os.Getwd()
+		wd, err := os.Getwd()
 		if err != nil {
 			return
 		}
-		for {
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				break
-			}
-			parent := filepath.Dir(dir)
-			if parent == dir {
-				return
-			}
-			dir = parent
+		tools, ok := moduleDir(wd)
+		if !ok {
+			return
 		}
-		path := filepath.Join(dir, "test-output", "screenshots")
+		root, ok := moduleDir(filepath.Dir(tools))
+		if !ok {
+			return
+		}
+		path := filepath.Join(root, "test-output", "screenshots")
 		if os.MkdirAll(path, 0o755) == nil {
 			screenshotDirPath = path
 		}
 	})
 	return screenshotDirPath
+}
+
+// moduleDir returns the nearest directory at or above dir that holds a
+// go.mod.
+func moduleDir(dir string) (string, bool) {
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, true
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", false
+		}
+		dir = parent
+	}
 }
 
 var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)

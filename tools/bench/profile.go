@@ -6,7 +6,7 @@ package main
 // server/cli, compiled into this binary, writing pprof profiles of the
 // server process alone (the generator's work stays in its own process).
 //
-//	go run ./server/bench -scenario me-bearer -cpuprofile cpu.out
+//	cd tools && go run ./bench -scenario me-bearer -cpuprofile cpu.out
 //	go tool pprof -top cpu.out
 
 import (

@@ -1,14 +1,17 @@
+//go:build linux
+
 package main
 
 // What the server process costs, read from Linux's /proc: CPU time from
-// /proc/<pid>/stat and memory from /proc/<pid>/status.
+// /proc/<pid>/stat and memory from /proc/<pid>/status. Elsewhere
+// procstat_other.go stands in, and the load generator reports that it
+// cannot measure; the robustness tests do not need these.
 
 import (
 	"bytes"
 	"fmt"
 	"os"
 	"strconv"
-	"sync"
 	"time"
 )
 
@@ -69,46 +72,6 @@ func memory(pid int) (rss, peak int64, err error) {
 		*dst = kb << 10
 	}
 	return rss, peak, nil
-}
-
-// rssSampler polls a process's VmRSS and keeps the largest value seen, so
-// each scenario gets its own peak (VmHWM only knows the process's).
-type rssSampler struct {
-	mu   sync.Mutex
-	peak int64
-	stop chan struct{}
-	done chan struct{}
-}
-
-func sampleRSS(pid int, every time.Duration) *rssSampler {
-	s := &rssSampler{stop: make(chan struct{}), done: make(chan struct{})}
-	go func() {
-		defer close(s.done)
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			if rss, _, err := memory(pid); err == nil {
-				s.mu.Lock()
-				s.peak = max(s.peak, rss)
-				s.mu.Unlock()
-			}
-			select {
-			case <-s.stop:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return s
-}
-
-// Stop ends the sampling and returns the peak in bytes.
-func (s *rssSampler) Stop() int64 {
-	close(s.stop)
-	<-s.done
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.peak
 }
 
 // machineBusy returns the CPU time all processes on the machine have used

@@ -2,10 +2,12 @@ package devtools_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -15,8 +17,8 @@ const newModule = "example.com/acme/portal"
 
 // TestMakeRename_RewritesTheModuleAndTheForkBuilds runs `make rename` on a
 // copy of the repository, as a fork would on its first day, and checks
-// that no file names the old module any more and that the renamed tree
-// builds and passes vet.
+// that no file names the old module any more and that the renamed tree,
+// the tools module (tools/go.mod) included, builds and passes vet.
 func TestMakeRename_RewritesTheModuleAndTheForkBuilds(t *testing.T) {
 	if testing.Short() {
 		t.Skip("copies and rebuilds the repository")
@@ -51,6 +53,7 @@ func TestMakeRename_RewritesTheModuleAndTheForkBuilds(t *testing.T) {
 	if got := modulePath(t, filepath.Join(fork, "go.mod")); got != newModule {
 		t.Fatalf("go.mod names module %q, want %q", got, newModule)
 	}
+	checkToolsModule(t, filepath.Join(fork, "tools"))
 	if main, _ := os.ReadFile(filepath.Join(fork, "main.go")); !bytes.Contains(main, []byte(`"`+newModule+`/server/cli"`)) {
 		t.Fatalf("main.go does not import %s/server/cli:\n%s", newModule, main)
 	}
@@ -67,10 +70,49 @@ func TestMakeRename_RewritesTheModuleAndTheForkBuilds(t *testing.T) {
 
 	// The module cache is shared, so this needs no network. -mod=mod lets
 	// go fix up go.sum should the rename have disturbed it.
-	for _, args := range [][]string{{"go", "build", "./..."}, {"go", "vet", "./server/..."}} {
+	// The tools module is a module of its own: ./... from the root skips it.
+	for _, args := range [][]string{
+		{"go", "build", "./..."}, {"go", "vet", "./server/..."},
+		{"go", "-C", "tools", "build", "./..."}, {"go", "-C", "tools", "vet", "./..."},
+	} {
 		if out, err := run(fork, args...); err != nil {
 			t.Fatalf("%s in the renamed fork: %v\n%s", strings.Join(args, " "), err, out)
 		}
+	}
+}
+
+// checkToolsModule checks that the renamed fork's tools module has its
+// own path under the new one and still tests the product beside it: it
+// requires the new module and replaces it with the directory above.
+func checkToolsModule(t *testing.T, dir string) {
+	t.Helper()
+	out, err := run(dir, "go", "mod", "edit", "-json")
+	if err != nil {
+		t.Fatalf("reading tools/go.mod: %v\n%s", err, out)
+	}
+	var mod struct {
+		Module  struct{ Path string }
+		Require []struct{ Path string }
+		Replace []struct {
+			Old struct{ Path string }
+			New struct{ Path string }
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &mod); err != nil {
+		t.Fatalf("go mod edit -json: %v\n%s", err, out)
+	}
+	if want := newModule + "/tools"; mod.Module.Path != want {
+		t.Errorf("tools/go.mod names module %q, want %q", mod.Module.Path, want)
+	}
+	if !slices.ContainsFunc(mod.Require, func(r struct{ Path string }) bool { return r.Path == newModule }) {
+		t.Errorf("tools/go.mod does not require %s:\n%s", newModule, out)
+	}
+	replaced := false
+	for _, r := range mod.Replace {
+		replaced = replaced || r.Old.Path == newModule && r.New.Path == "../"
+	}
+	if !replaced {
+		t.Errorf("tools/go.mod does not replace %s with ../:\n%s", newModule, out)
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 	"github.com/authkit/authkit/shared"
 )
 
-var soakFor = flag.Duration("soak", 5*time.Second, "how long TestSoak keeps up its mixed load (go test ./server/bench -run Soak -soak=2m)")
+var soakFor = flag.Duration("soak", 5*time.Second, "how long TestSoak keeps up its mixed load (cd tools && go test ./bench -run Soak -soak=2m)")
 
 // soakClient is one of the soak's clients and what the server has
 // acknowledged to it.

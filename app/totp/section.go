@@ -102,8 +102,8 @@ func (s *section) renderOff() goapp.UI {
 func (s *section) renderSetup() goapp.UI {
 	return goapp.Div().Class("totp-setup").Body(
 		goapp.Ol().Class("steps").Body(
-			goapp.Li().Text("Scan this QR code with your authenticator app."),
 			goapp.Li().Body(
+				goapp.Text("Scan this QR code with your authenticator app."),
 				goapp.Img().ID("totp-qr").Class("qr").Src(s.pending.QRCode).Alt("QR code to add your account to an authenticator app").
 					Width(192).Height(192),
 			),

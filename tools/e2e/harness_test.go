@@ -40,27 +40,54 @@ type server struct {
 	stop func() // stops the server; safe to call more than once
 }
 
+// serverOption changes how startServer runs the server.
+type serverOption func(*serverSetup)
+
+type serverSetup struct {
+	localhost bool
+	flags     []string
+}
+
+// onLocalhost serves the app as http://localhost:port rather than
+// http://127.0.0.1:port: WebAuthn refuses an IP address as the relying
+// party's id, so passkey tests need a host name (browsers treat
+// localhost as a secure context, as HTTPS).
+func onLocalhost(s *serverSetup) { s.localhost = true }
+
+// withFlags adds flags to `authkit serve`.
+func withFlags(flags ...string) serverOption {
+	return func(s *serverSetup) { s.flags = append(s.flags, flags...) }
+}
+
 // startServer runs AUTHKIT_BIN (skipping the test without it) until the
 // test ends.
-func startServer(t *testing.T) *server {
+func startServer(t *testing.T, opts ...serverOption) *server {
 	t.Helper()
 	bin := os.Getenv("AUTHKIT_BIN")
 	if bin == "" {
 		t.Skip("AUTHKIT_BIN is not set; build with `make build` and run with AUTHKIT_BIN=$PWD/bin/authkit")
 	}
+	var setup serverSetup
+	for _, o := range opts {
+		o(&setup)
+	}
 	s := &server{bin: bin, db: filepath.Join(t.TempDir(), "authkit.db"), log: &syncBuffer{}}
 	addr := freeAddr(t)
 	s.url = "http://" + addr
+	if setup.localhost {
+		s.url = "http://localhost:" + addr[strings.LastIndexByte(addr, ':')+1:]
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "serve",
+	args := append([]string{"serve",
 		"--addr", addr,
 		"--db", s.db,
 		"--access-ttl", accessTTL.String(),
 		"--login-throttle", "0",
 		"--register-throttle", "0",
 		"--public-url", s.url,
-	)
+	}, setup.flags...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Stdout, cmd.Stderr = s.log, s.log
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 5 * time.Second

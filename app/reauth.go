@@ -84,7 +84,7 @@ func (r *Reauth) Render(p *Page, api *Client, user *shared.User) app.UI {
 			),
 			app.If(user != nil && user.TOTPEnabled, func() app.UI {
 				return app.P().Class("aside").Body(
-					app.Button().Type("button").ID(r.ID+"-switch").Class("button-quiet").Text(switchLabel).
+					app.Button().Type("button").ID(r.ID + "-switch").Class("button-quiet").Text(switchLabel).
 						OnClick(func(ctx app.Context, e app.Event) {
 							r.code = !r.code
 							r.form.Reset(nil)
@@ -114,7 +114,7 @@ func (r *Reauth) submit(p *Page, api *Client, ctx app.Context, e app.Event) {
 			}
 			return req.Validate()
 		},
-		Send:     func(ctx context.Context) (struct{}, error) { return struct{}{}, api.Reauthenticate(ctx, req) },
+		Send: func(ctx context.Context) (struct{}, error) { return struct{}{}, api.Reauthenticate(ctx, req) },
 		Done: func(ctx app.Context, _ struct{}) {
 			retry := r.retry
 			r.close()

@@ -190,4 +190,3 @@ func (s *section) copy(text string) {
 	clipboard.Call("writeText", text)
 	s.action.Notice = app.SuccessNotice("Copied the recovery codes.")
 }
-

@@ -16,6 +16,7 @@ import (
 	"github.com/authkit/authkit/server/cli"
 	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/server/notes"
+	"github.com/authkit/authkit/server/passkeys"
 	"github.com/authkit/authkit/server/totp"
 )
 
@@ -24,7 +25,8 @@ import (
 // Delete a line (and the module's package) to drop a feature.
 var modules = []httpapi.Module{
 	notes.Module{},
-	totp.Module{}, // two-factor authentication with an authenticator app: server/totp
+	totp.Module{},     // two-factor authentication with an authenticator app: server/totp
+	passkeys.Module{}, // passkeys (WebAuthn), for passwordless sign-in: server/passkeys
 }
 
 // version is set at build time (-ldflags "-X main.version=…"). It names the

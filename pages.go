@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/authkit/authkit/app"
 	"github.com/authkit/authkit/app/notes"
+	"github.com/authkit/authkit/app/passkeys"
 	"github.com/authkit/authkit/app/totp"
 )
 
@@ -11,6 +12,7 @@ import (
 // modules' pages and the wasm runs them. Deleting a feature deletes its
 // line here, and its packages.
 var appModules = []app.Module{
-	notes.Module(), // the private notes example: app/notes, shared/notes
-	totp.Module(),  // two-factor authentication with an authenticator app: app/totp, shared/totp
+	notes.Module(),    // the private notes example: app/notes, shared/notes
+	totp.Module(),     // two-factor authentication with an authenticator app: app/totp, shared/totp
+	passkeys.Module(), // passkeys, for passwordless sign-in: app/passkeys, shared/passkeys
 }

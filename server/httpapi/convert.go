@@ -30,3 +30,7 @@ func sessionJSON(s *store.Session, currentID string) shared.Session {
 		UserAgent: s.UserAgent, IP: s.IP, Current: s.ID == currentID, AuthMethod: s.AuthMethod,
 	}
 }
+
+// UserJSON is an account as the API shows it, for modules that answer
+// with the user (as a login does).
+func UserJSON(u *store.User) shared.User { return userJSON(u) }

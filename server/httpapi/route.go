@@ -195,16 +195,32 @@ func (rt *Router) Add(routes ...Route) {
 // Routes returns every route added so far, in order.
 func (rt *Router) Routes() []Route { return slices.Clone(rt.routes) }
 
-// finish adds the JSON 405 of every path.
+// standardMethods are the methods a path's JSON 405 answers (RFC 9110's
+// and PATCH; a GET pattern also answers HEAD); other method names fall
+// through to the JSON 404.
+var standardMethods = []string{
+	http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch,
+	http.MethodDelete, http.MethodOptions, http.MethodTrace, http.MethodConnect,
+}
+
+// finish adds the JSON 405 of every path. Each refused method gets a
+// pattern of its own ("PUT /api/me/passkeys/begin") rather than one
+// method-less pattern for the path, which net/http would find in conflict
+// with a sibling wildcard route ("PATCH /api/me/passkeys/{id}").
 func (rt *Router) finish() {
 	for path, methods := range rt.methods {
 		if slices.Contains(methods, http.MethodGet) {
 			methods = append(methods, http.MethodHead)
 		}
 		allow := strings.Join(methods, ", ")
-		rt.mux.Handle(path, noStore(rt.api.serve(func(w http.ResponseWriter, r *http.Request) error {
+		refuse := noStore(rt.api.serve(func(w http.ResponseWriter, r *http.Request) error {
 			w.Header().Set("Allow", allow)
 			return shared.NewError(shared.CodeMethodNotAllowed, "This endpoint does not accept "+r.Method+" requests.")
-		})))
+		}))
+		for _, m := range standardMethods {
+			if !slices.Contains(methods, m) {
+				rt.mux.Handle(m+" "+path, refuse)
+			}
+		}
 	}
 }

@@ -62,7 +62,7 @@ cross:
 	done
 
 # The packages whose tests run on the database storetest picks.
-DB_PACKAGES := ./server/auth/... ./server/store/... ./server/httpapi/... ./server/cli/... ./server/totp/...
+DB_PACKAGES := ./server/auth/... ./server/store/... ./server/httpapi/... ./server/cli/... ./server/totp/... ./server/passkeys/...
 
 # Every test: unit, API, CLI and fuzz seed corpora, then the tools module's
 # browser, robustness and rename tests (they need the built binary; the

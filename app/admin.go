@@ -29,6 +29,7 @@ type adminPage struct {
 	change     Form         // the notice about the last change, and a change in flight
 	updating   string       // id of the user being changed
 	confirming *shared.User // the user awaiting confirmation of deactivation
+	resetting  *shared.User // the user awaiting confirmation of a second-factor reset
 }
 
 func newAdminPage(api *Client) *adminPage {
@@ -89,6 +90,7 @@ func (p *adminPage) Render() app.UI {
 		p.renderSearch(),
 		p.change.Notice.Render("admin-notice"),
 		p.renderConfirm(),
+		p.renderConfirmReset(),
 		p.renderResults(),
 	)
 }
@@ -131,7 +133,7 @@ func (p *adminPage) renderResults() app.UI {
 			app.Table().ID("users").Class("users").Body(
 				app.Caption().Textf("Users %d–%d of %d", first, last, p.total),
 				app.THead().Body(app.Tr().Body(
-					th("Email"), th("Name"), th("Active"), th("Staff"), th("Joined"), th("Last login"), th("Actions"),
+					th("Email"), th("Name"), th("Active"), th("Staff"), th("Sign-in"), th("Joined"), th("Last login"), th("Actions"),
 				)),
 				app.TBody().Body(
 					app.Range(p.users).Slice(func(i int) app.UI { return p.renderUser(p.users[i]) }),

@@ -232,3 +232,11 @@ func (c *Client) UpdateUser(ctx context.Context, id string, req shared.AdminUpda
 	err := c.Call(ctx, http.MethodPatch, "/api/admin/users/"+url.PathEscape(id), req, &resp)
 	return resp.User, err
 }
+
+// ResetFactors removes a user's second factors and passkeys and signs
+// them out everywhere (superusers only; others get forbidden).
+func (c *Client) ResetFactors(ctx context.Context, id string) (shared.User, error) {
+	var resp shared.UserResponse
+	err := c.Call(ctx, http.MethodPost, "/api/admin/users/"+url.PathEscape(id)+"/reset-factors", nil, &resp)
+	return resp.User, err
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/authkit/authkit/server/auth"
+	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/server/httpapi/apitest"
 	"github.com/authkit/authkit/server/mail/mailtest"
 	authtotp "github.com/authkit/authkit/server/totp"
@@ -386,5 +387,66 @@ func TestTOTP_TurningItOnAndOffIsMailed(t *testing.T) {
 	m := smtp.Wait(t, 2, 10*time.Second)
 	if m.Subject() != "Two-factor authentication was turned off" || !strings.Contains(m.Part("text/plain"), "https://app.example.com/profile") {
 		t.Fatalf("mail = %q: %s", m.Subject(), m.Part("text/plain"))
+	}
+}
+
+// oidcLike is a login method as another module builds one (an OIDC
+// callback): it identifies the user its own way, then signs them in with
+// API.SignIn, which asks for the second factor when they have one.
+func oidcLike() httpapi.Module {
+	return httpapi.NewModule("oidclike", func(k *httpapi.Kit) ([]httpapi.Route, error) {
+		return []httpapi.Route{{
+			Pattern: "POST /api/test/callback", Name: "testCallback", Summary: "A stand-in for an OIDC callback",
+			Request: shared.PasswordResetRequest{}, Errors: []shared.Code{shared.CodeMFARequired},
+			Handler: func(w http.ResponseWriter, r *http.Request) error {
+				req, err := httpapi.Decode[shared.PasswordResetRequest](w, r)
+				if err != nil {
+					return err
+				}
+				u, err := k.Auth.Accounts.UserByEmail(r.Context(), req.Email)
+				if err != nil {
+					return err
+				}
+				ch, err := k.API.SignIn(w, r, u, "oidc")
+				if err != nil {
+					return err
+				}
+				if ch != nil {
+					k.API.WriteMFARequired(w, r, ch)
+					return nil
+				}
+				w.WriteHeader(http.StatusNoContent)
+				return nil
+			},
+		}}, nil
+	})
+}
+
+func TestTOTP_OtherLoginMethodsAskForTheSecondFactorThroughSignIn(t *testing.T) {
+	ts := newServer(t, apitest.WithModules(oidcLike()))
+	ann := ts.Browser()
+	ann.Register(annEmail, "Ann")
+	callback := shared.PasswordResetRequest{Email: annEmail}
+
+	// Without a second factor, SignIn starts the session at once.
+	b := ts.Browser()
+	b.Do("POST", "/api/test/callback", callback).ExpectStatus(t, http.StatusNoContent)
+	var sessions shared.SessionsResponse
+	b.Do("GET", "/api/me/sessions", nil).Decode(t, &sessions)
+	if sessions.Sessions[0].AuthMethod != "oidc" || !sessions.Sessions[0].Current {
+		t.Fatalf("session = %+v", sessions.Sessions[0])
+	}
+
+	// With one, it answers the challenge, without cookies, and the
+	// login's second step finishes it.
+	secret, _ := enable(t, ts, ann)
+	c := ts.Browser()
+	token := mfaRequired(t, c.Do("POST", "/api/test/callback", callback), "totp", "recovery_code")
+	c.Do("POST", "/api/auth/login/mfa", shared.MFALoginRequest{MFAToken: token, Code: nextCode(t, ts, secret)}).ExpectStatus(t, http.StatusOK)
+	c.Do("GET", "/api/me/sessions", nil).Decode(t, &sessions)
+	for _, s := range sessions.Sessions {
+		if s.Current && s.AuthMethod != "oidc+totp" {
+			t.Fatalf("session = %+v", s)
+		}
 	}
 }

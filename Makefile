@@ -30,9 +30,13 @@ web/app.wasm: $(WASM_SRC) go.mod go.sum
 $(BIN): web/app.wasm $(SRV_SRC)
 	$(GO) build -trimpath -ldflags="$(LDFLAGS)" -o $@ .
 
+# The app is served as http://localhost:8080, not 127.0.0.1: WebAuthn
+# refuses an IP address as the relying party's id, so passkeys need a host
+# name, and browsers treat localhost as a secure context (for the __Host-
+# cookies) as they do 127.0.0.1.
 run: $(BIN)
 	mkdir -p data
-	./$(BIN) serve --addr 127.0.0.1:8080 --db data/authkit.db
+	./$(BIN) serve --addr 127.0.0.1:8080 --public-url http://localhost:8080 --db data/authkit.db
 
 # Like run, but rebuilds and restarts the server whenever a source file
 # changes (polling once a second; Ctrl-C stops both). Configure serve with

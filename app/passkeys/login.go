@@ -2,7 +2,6 @@ package passkeys
 
 import (
 	"context"
-	"errors"
 
 	"github.com/authkit/authkit/app"
 	"github.com/authkit/authkit/shared"
@@ -23,6 +22,7 @@ type loginButton struct {
 	api   client
 	form  app.Form // the button's notice and busy state
 	abort goapp.Value
+	off   bool // the server has passkeys off: no button
 }
 
 func newLoginButton(api *app.Client) *loginButton { return &loginButton{api: client{api}} }
@@ -35,6 +35,9 @@ func (b *loginButton) OnMount(ctx goapp.Context) {
 func (b *loginButton) OnDismount() { b.stopAutofill() }
 
 func (b *loginButton) Render() goapp.UI {
+	if b.off {
+		return goapp.Div().ID("passkey-login")
+	}
 	return goapp.Div().ID("passkey-login").Body(
 		b.form.Notice.Render("passkey-login-notice"),
 		app.ActionButton("button", "button", "Sign in with a passkey", "Waiting for your passkey…", b.form.Busy, b.onClick).
@@ -81,16 +84,16 @@ func (b *loginButton) offerInAutofill(ctx goapp.Context) {
 		if !conditionalMediation() {
 			return func(goapp.Context) {}
 		}
-		user, err := b.signIn(ctx, "conditional", signal)
+		_, err := b.signIn(ctx, "conditional", signal)
 		return func(ctx goapp.Context) {
 			switch {
 			case err == nil:
-				_ = user
 				app.Redirect(app.LoginDestination(ctx))
-			case errors.Is(err, errCancelled):
-			default:
-				b.form.Notice = app.ErrorNotice(err)
+			case app.HasCode(err, shared.CodeForbidden):
+				b.off = true // passkeys are off on this server (an IP --public-url)
 			}
+			// Other failures stay quiet: nobody asked for this request, and
+			// the button still works.
 		}
 	})
 }

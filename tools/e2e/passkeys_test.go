@@ -3,6 +3,7 @@ package e2e
 import (
 	"testing"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 )
@@ -37,12 +38,35 @@ func (b *browser) addVirtualAuthenticator() webauthn.AuthenticatorID {
 	return res.AuthenticatorID
 }
 
+// withoutPasskeyAutofill hides conditional mediation from the pages this
+// browser opens until the returned function is called. The login page
+// asks for a passkey in the background for the email field's autofill,
+// and a virtual authenticator answers that at once, with nobody picking:
+// hiding it lets the test press "Sign in with a passkey" itself.
+func (b *browser) withoutPasskeyAutofill() (restore func()) {
+	b.t.Helper()
+	res, err := chromedp.Call(b.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+		Source: `PublicKeyCredential.isConditionalMediationAvailable = async () => false;`,
+	})
+	if err != nil {
+		b.t.Fatalf("%s: hiding passkey autofill: %v", b.name, err)
+	}
+	return func() {
+		_, err := chromedp.Call(b.ctx, page.RemoveScriptToEvaluateOnNewDocument, page.RemoveScriptToEvaluateOnNewDocumentParams{Identifier: res.Identifier})
+		if err != nil {
+			b.t.Fatalf("%s: restoring passkey autofill: %v", b.name, err)
+		}
+	}
+}
+
 // TestBrowser_PasskeySignsInWithoutAPassword adds a passkey on the
-// profile, logs out, and signs in with "Sign in with a passkey" alone.
+// profile, logs out, and signs in with "Sign in with a passkey" alone;
+// then once more through the login page's autofill request.
 func TestBrowser_PasskeySignsInWithoutAPassword(t *testing.T) {
 	s := startServer(t, onLocalhost)
 	b := newBrowser(t, s, "pia")
 	id := b.addVirtualAuthenticator()
+	restoreAutofill := b.withoutPasskeyAutofill()
 	const email = "pia@example.com"
 	b.signUp("Pia", email, "a long and unguessable phrase")
 
@@ -65,5 +89,15 @@ func TestBrowser_PasskeySignsInWithoutAPassword(t *testing.T) {
 	b.waitText("#account-email", email)
 	b.waitText("#sessions li.session .session-method", "passkey")
 	b.waitText("#passkeys .passkey-meta", "last used")
+
+	// The login page also asks for a passkey for the email field's
+	// autofill (conditional mediation); the virtual authenticator picks
+	// the one passkey at once, so the page signs in by itself.
+	restoreAutofill()
+	b.click("#logout")
+	b.waitPath("/login")
+	b.open("/login")
+	b.waitPath("/profile")
+	b.waitText("#account-email", email)
 	b.checkConsole()
 }

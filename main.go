@@ -13,10 +13,12 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/authkit/authkit/server/account"
 	"github.com/authkit/authkit/server/cli"
 	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/server/notes"
 	"github.com/authkit/authkit/server/passkeys"
+	"github.com/authkit/authkit/server/sso"
 	"github.com/authkit/authkit/server/totp"
 )
 
@@ -25,6 +27,8 @@ import (
 // Delete a line (and the module's package) to drop a feature.
 var modules = []httpapi.Module{
 	notes.Module{},
+	account.Module{},  // email change, deletion, data export, security activity: app/account
+	&sso.Module{},     // sign in with a company's OpenID Connect provider, Google or GitHub (flags --oidc-*, --google-*, --github-*)
 	totp.Module{},     // two-factor authentication with an authenticator app: server/totp
 	passkeys.Module{}, // passkeys (WebAuthn), for passwordless sign-in: server/passkeys
 }

@@ -12,9 +12,10 @@ import (
 const adminPageSize = shared.DefaultPageSize
 
 // adminPage is /admin, for staff: find users by email or name, page
-// through them, and change them (admin_users.go). Everyone else sees a page
-// saying they have no access; the server enforces the same rule on every
-// call.
+// through them, change them (admin_users.go) or delete them
+// (admin_delete.go), read one account's security events and the audit log
+// of what staff did (admin_events.go). Everyone else sees a page saying
+// they have no access; the server enforces the same rule on every call.
 type adminPage struct {
 	signedInPage
 	forbidden bool
@@ -30,10 +31,16 @@ type adminPage struct {
 	updating   string       // id of the user being changed
 	confirming *shared.User // the user awaiting confirmation of deactivation
 	resetting  *shared.User // the user awaiting confirmation of a second-factor reset
+	deleting   *shared.User // the user awaiting confirmation of deletion
+
+	activityOf *shared.User // the user whose events are open
+	activity   eventList    // their events
+	audit      eventList    // what staff did
 }
 
 func newAdminPage(api *Client) *adminPage {
-	return &adminPage{signedInPage: NewSignedInPage(api, "/admin"), search: NewForm("q")}
+	return &adminPage{signedInPage: NewSignedInPage(api, "/admin"), search: NewForm("q"),
+		audit: eventList{query: EventQuery{StaffActions: true}}}
 }
 
 func (p *adminPage) OnNav(ctx app.Context) {
@@ -49,6 +56,7 @@ func (p *adminPage) loaded(ctx app.Context) {
 	p.forbidden = !p.User.IsStaff
 	if !p.forbidden {
 		p.list(ctx, app.Event{})
+		p.load(ctx, &p.audit, true)
 	}
 }
 
@@ -91,7 +99,10 @@ func (p *adminPage) Render() app.UI {
 		p.change.Notice.Render("admin-notice"),
 		p.renderConfirm(),
 		p.renderConfirmReset(),
+		p.renderConfirmDelete(),
 		p.renderResults(),
+		p.renderUserEvents(),
+		p.renderAudit(),
 	)
 }
 
@@ -113,7 +124,7 @@ func (p *adminPage) renderSearch() app.UI {
 func (p *adminPage) onSearch(ctx app.Context, e app.Event) {
 	if !p.search.Busy {
 		p.query, p.offset = strings.TrimSpace(p.search.Value("q")), 0
-		p.confirming, p.change.Notice = nil, Notice{}
+		p.confirming, p.deleting, p.change.Notice = nil, nil, Notice{}
 	}
 	p.list(ctx, e)
 }
@@ -129,9 +140,12 @@ func (p *adminPage) renderResults() app.UI {
 	}
 	first, last := p.offset+1, p.offset+len(p.users)
 	return app.Div().Class("results").Aria("busy", p.search.Busy).Body(
-		app.Div().Class("table-scroll").Body(
+		// The table scrolls sideways on a phone: the keyboard must reach
+		// the scrolling box (WCAG 2.1.1; axe's scrollable-region-focusable),
+		// and a screen reader must know what it holds.
+		app.Div().Class("table-scroll").TabIndex(0).Role("region").Aria("labelledby", "users-caption").Body(
 			app.Table().ID("users").Class("users").Body(
-				app.Caption().Textf("Users %d–%d of %d", first, last, p.total),
+				app.Caption().ID("users-caption").Textf("Users %d–%d of %d", first, last, p.total),
 				app.THead().Body(app.Tr().Body(
 					th("Email"), th("Name"), th("Active"), th("Staff"), th("Sign-in"), th("Joined"), th("Last login"), th("Actions"),
 				)),
@@ -160,6 +174,6 @@ func (p *adminPage) pagerButton(id, label string, atEnd bool, step int) app.UI {
 }
 
 func (p *adminPage) turnPage(ctx app.Context, e app.Event, step int) {
-	p.offset, p.confirming, p.change.Notice = max(0, p.offset+step), nil, Notice{}
+	p.offset, p.confirming, p.deleting, p.change.Notice = max(0, p.offset+step), nil, nil, Notice{}
 	p.list(ctx, e)
 }

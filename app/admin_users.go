@@ -3,14 +3,15 @@ package app
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/authkit/authkit/shared"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
 // The admin table's rows and what their buttons do: activate or deactivate
-// a user (after a confirmation) and, for superusers, grant or revoke staff.
+// a user (after a confirmation), for superusers grant or revoke staff, and
+// open the user's activity or delete them (admin_events.go,
+// admin_delete.go).
 
 func (p *adminPage) renderUser(u shared.User) app.UI {
 	lastLogin := app.UI(app.Text("Never"))
@@ -36,7 +37,7 @@ func factorBadges(u shared.User) []app.UI {
 	if u.TOTPEnabled {
 		badges = append(badges, app.Span().Class("badge yes").Title("Logins ask for a code from an authenticator app").Text("2FA"))
 	}
-	if slices.Contains(u.Factors, "passkey") {
+	if u.HasPasskeys {
 		badges = append(badges, app.Span().Class("badge").Text("Passkeys"))
 	}
 	if len(badges) == 0 {
@@ -79,7 +80,7 @@ func (p *adminPage) userActions(u shared.User) []app.UI {
 			func(ctx app.Context, e app.Event) { p.onToggleStaff(ctx, u) }, app.EventScope(u.ID, "staff")).
 			ID("toggle-staff-"+u.ID).
 			Aria("label", fmt.Sprintf("%s: %s", staffLabel, u.Email)))
-		if len(u.Factors) > 0 {
+		if u.TOTPEnabled || u.HasPasskeys {
 			actions = append(actions, ActionButton("button", "button small danger", "Reset 2FA", "Resetting…", busy,
 				func(ctx app.Context, e app.Event) {
 					p.resetting, p.change.Notice = &u, Notice{}
@@ -89,6 +90,14 @@ func (p *adminPage) userActions(u shared.User) []app.UI {
 				ID("reset-factors-"+u.ID).
 				Aria("label", "Reset the second factors and passkeys of "+u.Email))
 		}
+	}
+	actions = append(actions, app.Button().Type("button").ID("activity-"+u.ID).Class("button small").
+		Aria("label", "Activity of "+u.Email).Text("Activity").
+		OnClick(func(ctx app.Context, e app.Event) { p.onShowActivity(ctx, u) }, app.EventScope(u.ID, "activity")))
+	if p.mayDelete(u) {
+		actions = append(actions, app.Button().Type("button").ID("delete-"+u.ID).Class("button small danger").
+			Aria("label", "Delete "+u.Email).Text("Delete").
+			OnClick(func(ctx app.Context, e app.Event) { p.onAskDelete(u) }, app.EventScope(u.ID, "delete")))
 	}
 	return actions
 }
@@ -202,7 +211,7 @@ func (p *adminPage) update(ctx app.Context, u shared.User, req shared.AdminUpdat
 		Form:     &p.change,
 		Validate: req.Validate,
 		Send:     func(ctx context.Context) (shared.User, error) { return p.API.UpdateUser(ctx, u.ID, req) },
-		Done: func(_ app.Context, updated shared.User) {
+		Done: func(ctx app.Context, updated shared.User) {
 			for i := range p.users {
 				if p.users[i].ID == updated.ID {
 					p.users[i] = updated
@@ -210,6 +219,7 @@ func (p *adminPage) update(ctx app.Context, u shared.User, req shared.AdminUpdat
 			}
 			p.change.Notice = SuccessNotice(done)
 			p.Focus("toggle-active-" + u.ID)
+			p.load(ctx, &p.audit, true) // the change is in the log now
 		},
 		Failed: func(ctx app.Context, err error) bool {
 			p.Focus("toggle-active-" + u.ID)

@@ -37,11 +37,6 @@ func (c *Client) rememberUser(user shared.User) { c.signedIn.set(user) }
 // forgetUser drops the kept user, so the next CurrentUser asks the server.
 func (c *Client) forgetUser() { c.signedIn.forget() }
 
-// SessionChanged tells the client that a module's call has signed someone
-// in, or changed what their account says (a second factor turned on), so
-// the next CurrentUser asks the server.
-func (c *Client) SessionChanged() { c.forgetUser() }
-
 // forgetUserOnSuccess forgets the kept user once a call that changes who is
 // signed in (or what their account says) has succeeded.
 func (c *Client) forgetUserOnSuccess(err error) {
@@ -231,6 +226,45 @@ func (c *Client) UpdateUser(ctx context.Context, id string, req shared.AdminUpda
 	var resp shared.UserResponse
 	err := c.Call(ctx, http.MethodPatch, "/api/admin/users/"+url.PathEscape(id), req, &resp)
 	return resp.User, err
+}
+
+// UserChanged forgets the signed-in user, so the next page asks the
+// server: modules call it after a change to the account made through
+// Call (a confirmed email change, a deleted account).
+func (c *Client) UserChanged() { c.forgetUser() }
+
+// EventQuery selects security events for staff.
+type EventQuery struct {
+	UserID       string // one account's; "" for all
+	StaffActions bool   // only what staff did: the audit of admin actions
+	Before       string // the id of the last event already shown
+	Limit        int
+}
+
+// Events is one page of security events for staff, newest first.
+func (c *Client) Events(ctx context.Context, q EventQuery) ([]shared.AuditEvent, error) {
+	v := url.Values{}
+	if q.UserID != "" {
+		v.Set("user_id", q.UserID)
+	}
+	if q.StaffActions {
+		v.Set("staff_actions", "true")
+	}
+	if q.Before != "" {
+		v.Set("before", q.Before)
+	}
+	if q.Limit > 0 {
+		v.Set("limit", strconv.Itoa(q.Limit))
+	}
+	var resp shared.AuditResponse
+	err := c.Call(ctx, http.MethodGet, "/api/admin/events?"+v.Encode(), nil, &resp)
+	return resp.Events, err
+}
+
+// DeleteUser deletes an account as staff. Staff may delete accounts that
+// are not staff, superusers any but the last superuser (last_superuser).
+func (c *Client) DeleteUser(ctx context.Context, id string) error {
+	return c.Call(ctx, http.MethodDelete, "/api/admin/users/"+url.PathEscape(id), nil, nil)
 }
 
 // ResetFactors removes a user's second factors and passkeys and signs

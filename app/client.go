@@ -40,7 +40,7 @@ const requestTimeout = 20 * time.Second
 // access token once per burst of requests.
 type Client struct {
 	base      string
-	http      *http.Client
+	http      Sender
 	csrfToken func() string
 
 	// The refresh single-flight. Refresh tokens rotate and a reused one
@@ -60,17 +60,24 @@ type refreshCall struct {
 	err  error
 }
 
+// Sender sends one HTTP request: an *http.Client, or in the browser the
+// fetch()-based sender of fetch_wasm.go.
+type Sender interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
 // NewClient returns a client for the API at base ("" for the page's own
 // origin), sending requests with hc and reading the CSRF token with
-// csrfToken. Tests pass an httptest server's URL and a cookie jar reader.
-func NewClient(base string, hc *http.Client, csrfToken func() string) *Client {
+// csrfToken. Tests pass an httptest server's URL, an *http.Client and a
+// cookie jar reader.
+func NewClient(base string, hc Sender, csrfToken func() string) *Client {
 	return &Client{base: strings.TrimRight(base, "/"), http: hc, csrfToken: csrfToken}
 }
 
 // NewBrowserClient returns the client the app uses in the browser: same
-// origin, the CSRF token read from document.cookie.
+// origin, sent with fetch(), the CSRF token read from document.cookie.
 func NewBrowserClient() *Client {
-	return NewClient("", &http.Client{Timeout: requestTimeout}, documentCSRFToken)
+	return NewClient("", browserSender(), documentCSRFToken)
 }
 
 // Call sends an authenticated request to the API: in is encoded as the
@@ -165,6 +172,8 @@ func (c *Client) runRefresh(ctx context.Context, call *refreshCall) {
 // send makes one request and decodes its answer into out (unless out is
 // nil) or into an error.
 func (c *Client) send(ctx context.Context, method, path string, in, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)

@@ -1,9 +1,9 @@
 package app
 
 import (
-	"strings"
 	"time"
 
+	"github.com/authkit/authkit/shared"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
@@ -24,50 +24,5 @@ func TimeTag(t time.Time, format func(time.Time) string) app.UI {
 }
 
 // describeUserAgent names the browser and system of a User-Agent header
-// ("Firefox on Windows"), enough to recognise one's own devices. The full
-// header is kept in the element's title.
-func describeUserAgent(ua string) string {
-	if ua == "" {
-		return "Unknown device"
-	}
-	browser := firstMatch(ua, []struct{ token, name string }{
-		{"Edg/", "Edge"},
-		{"OPR/", "Opera"},
-		{"Firefox/", "Firefox"},
-		{"HeadlessChrome/", "Headless Chrome"},
-		{"Chromium/", "Chromium"},
-		{"Chrome/", "Chrome"},
-		{"CriOS/", "Chrome"},
-		{"Safari/", "Safari"},
-		{"curl/", "curl"},
-		{"Go-http-client/", "Go program"},
-	})
-	system := firstMatch(ua, []struct{ token, name string }{
-		{"Windows", "Windows"},
-		{"iPhone", "iOS"},
-		{"iPad", "iPadOS"},
-		{"Android", "Android"},
-		{"CrOS", "ChromeOS"},
-		{"Mac OS X", "macOS"},
-		{"Linux", "Linux"},
-	})
-	switch {
-	case browser != "" && system != "":
-		return browser + " on " + system
-	case browser != "":
-		return browser
-	case system != "":
-		return "A browser on " + system
-	default:
-		return "Unknown device"
-	}
-}
-
-func firstMatch(s string, table []struct{ token, name string }) string {
-	for _, row := range table {
-		if strings.Contains(s, row.token) {
-			return row.name
-		}
-	}
-	return ""
-}
+// ("Firefox on Windows"); the full header is kept in the element's title.
+func describeUserAgent(ua string) string { return shared.DescribeUserAgent(ua) }

@@ -34,7 +34,7 @@ func (p *homePage) OnNav(ctx app.Context) {
 }
 
 func (p *homePage) Render() app.UI {
-	return Chrome{Path: "/", User: p.user, Known: p.known}.Render(
+	return Chrome{Path: "/", User: p.user, Known: p.known, API: p.api}.Render(
 		app.Section().Class("hero").Body(
 			app.H1().Text("Accounts for your Go app, in one binary"),
 			app.P().Class("lead").Text(

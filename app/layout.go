@@ -6,12 +6,14 @@ import (
 )
 
 // Chrome is the frame around a page's content: a skip link, the header with
-// the navigation that suits who is signed in, and the main landmark.
+// the navigation that suits who is signed in (and, for them, who they are
+// and a Log out that works from every page), and the main landmark.
 type Chrome struct {
 	Path  string       // the page's route, marked as the current nav link
 	User  *shared.User // who is signed in; nil when nobody is or not known yet
 	Known bool         // whether the page has heard from the server who is signed in
 	Wide  bool         // for tables: let the content use a wide screen
+	API   *Client      // for the header's Log out; nil shows none
 }
 
 // Render frames content.
@@ -24,6 +26,7 @@ func (c Chrome) Render(content ...app.UI) app.UI {
 				// and the link's text already names the site.
 				app.A().Class("brand").Href("/").Text("authkit"),
 				app.Nav().Class("site-nav").Aria("label", "Main").Body(c.links()...),
+				c.account(),
 			),
 		),
 		app.Main().ID("main").Class("container").TabIndex(-1).Body(content...),
@@ -61,10 +64,62 @@ func (c Chrome) links() []app.UI {
 	return links
 }
 
+// account says who is signed in, beside the Log out button.
+func (c Chrome) account() app.UI {
+	if c.User == nil || c.API == nil {
+		return nil
+	}
+	return app.Div().Class("account-box").Body(
+		app.Span().Class("whoami").Body(
+			app.Span().Class("muted").Text("Signed in as "),
+			app.Strong().ID("whoami").Text(c.User.Name),
+		),
+		&logoutButton{api: c.API},
+	)
+}
+
 func (c Chrome) link(href, label string) app.UI {
 	a := app.A().Href(href).Text(label)
 	if c.Path == href {
 		a = a.Aria("current", "page")
 	}
 	return a
+}
+
+// logoutButton is the header's Log out: it ends this device's session and
+// goes to the login form. A session the server already considers over
+// counts as ended. Its state is its own, so it keeps working while the
+// page around it re-renders.
+type logoutButton struct {
+	app.Compo
+	api    *Client
+	busy   bool
+	failed error
+}
+
+func (b *logoutButton) Render() app.UI {
+	return app.Span().Class("logout").Body(
+		ActionButton("button", "button small", "Log out", "Signing out…", b.busy, b.onClick).ID("logout"),
+		app.If(b.failed != nil, func() app.UI {
+			return app.Span().ID("logout-error").Class("field-error").Role("alert").Text(describeError(b.failed))
+		}),
+	)
+}
+
+func (b *logoutButton) onClick(ctx app.Context, e app.Event) {
+	if b.busy {
+		return
+	}
+	b.busy, b.failed = true, nil
+	ctx.Async(func() {
+		err := b.api.Logout(ctx)
+		ctx.Dispatch(func(ctx app.Context) {
+			b.busy = false
+			if err != nil && !isSignedOut(err) {
+				b.failed = err
+				return
+			}
+			redirect("/login")
+		})
+	})
 }

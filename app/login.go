@@ -12,13 +12,12 @@ import (
 // loginPage is /login. After signing in it goes to ?next= when that is a
 // path on this site (see safeNext), else to /profile. For an account with
 // a second factor the password leads to a second step, a code
-// (login_mfa.go); modules add other ways to sign in under the form
-// (Module.LoginOption).
+// (login_mfa.go).
 type loginPage struct {
 	basePage
-	api     *Client
-	form    Form
-	options []app.Composer // the modules' other ways to sign in
+	api    *Client
+	form   Form
+	others []app.UI // the modules' ways to sign in (signInWith)
 
 	// The second step: set once the password was right for an account
 	// with a second factor, or when another login method sent the visitor
@@ -29,13 +28,7 @@ type loginPage struct {
 }
 
 func newLoginPage(api *Client) *loginPage {
-	p := &loginPage{api: api, form: NewForm("email", "password"), codeForm: NewForm("code")}
-	for _, m := range modules {
-		if m.LoginOption != nil {
-			p.options = append(p.options, m.LoginOption(api))
-		}
-	}
-	return p
+	return &loginPage{api: api, form: NewForm("email", "password"), codeForm: NewForm("code"), others: signInWith(api, "/login")}
 }
 
 func (p *loginPage) OnNav(ctx app.Context) {
@@ -63,6 +56,31 @@ func (p *loginPage) redirectIfSignedIn(ctx app.Context) {
 
 func (p *loginPage) next(ctx app.Context) string { return LoginDestination(ctx) }
 
+// LoginDestination is where signing in leads from the login page: its
+// ?next= when that is a path on this site, else /profile. Modules' ways to
+// sign in go there once they have signed someone in.
+func LoginDestination(ctx app.Context) string {
+	u := ctx.Page().URL()
+	if u == nil {
+		return safeNext("")
+	}
+	return safeNext(u.Query().Get("next"))
+}
+
+// Redirect shows the page at target in place of the current one, without
+// a history entry (for modules; see redirect).
+func Redirect(target string) { redirect(target) }
+
+// loginPath is /login with only its ?next= kept, for taking a token out
+// of the address bar.
+func loginPath(ctx app.Context) string {
+	u := ctx.Page().URL()
+	if u == nil || u.Query().Get("next") == "" {
+		return "/login"
+	}
+	return loginURL(strings.TrimSpace(u.Query().Get("next")))
+}
+
 func (p *loginPage) Render() app.UI {
 	if p.challenge != nil {
 		return p.renderSecondStep()
@@ -70,6 +88,7 @@ func (p *loginPage) Render() app.UI {
 	return Chrome{Path: "/login", Known: true}.Render(
 		app.Section().Class("card narrow").Body(
 			app.H1().Text("Log in"),
+			app.Div().Class("sign-in-with").Body(p.others...),
 			p.form.Notice.Render("login-notice"),
 			app.Form().ID("login-form").NoValidate(true).OnSubmit(p.onSubmit).Body(
 				// "webauthn" lets the browser offer passkeys in the email
@@ -82,12 +101,6 @@ func (p *loginPage) Render() app.UI {
 				}),
 				SubmitButton("Log in", "Signing in…", p.form.Busy),
 			),
-			app.If(len(p.options) > 0, func() app.UI {
-				return app.Div().Class("login-options").Body(
-					app.P().Class("divider").Aria("hidden", "true").Text("or"),
-					app.Range(p.options).Slice(func(i int) app.UI { return p.options[i] }),
-				)
-			}),
 			app.P().Class("aside").Body(
 				app.A().ID("forgot-password").Href("/forgot-password").Text("Forgot your password?"),
 			),
@@ -119,29 +132,4 @@ func (p *loginPage) onSubmit(ctx app.Context, e app.Event) {
 			return true
 		},
 	})
-}
-
-// LoginDestination is where signing in leads from the login page: its
-// ?next= when that is a path on this site, else /profile. Login options
-// of modules go there once they have signed someone in.
-func LoginDestination(ctx app.Context) string {
-	u := ctx.Page().URL()
-	if u == nil {
-		return safeNext("")
-	}
-	return safeNext(u.Query().Get("next"))
-}
-
-// Redirect shows the page at target in place of the current one, without
-// a history entry (for modules; see redirect).
-func Redirect(target string) { redirect(target) }
-
-// loginPath is /login with only its ?next= kept, for taking a token out
-// of the address bar.
-func loginPath(ctx app.Context) string {
-	u := ctx.Page().URL()
-	if u == nil || u.Query().Get("next") == "" {
-		return "/login"
-	}
-	return loginURL(strings.TrimSpace(u.Query().Get("next")))
 }

@@ -145,7 +145,7 @@ func (p *SignedInPage) Waiting(text string) app.UI {
 // Chrome is the frame of the page: its navigation marks the page's link
 // as current and shows the signed-in user's links once they are known.
 func (p *SignedInPage) Chrome() Chrome {
-	return Chrome{Path: p.path, User: p.User, Known: p.User != nil}
+	return Chrome{Path: p.path, User: p.User, Known: p.User != nil, API: p.API}
 }
 
 // SessionEnded reports whether err says the session is over and, if so,

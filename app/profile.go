@@ -15,10 +15,12 @@ var (
 
 // profilePage is /profile: the account's details, a form to rename it
 // and one to change its password (profile_forms.go), its sessions and the
-// ways to sign out (profile_sessions.go). Signed-out visitors are sent to
-// the login form.
+// way to sign out everywhere (profile_sessions.go), and the modules' cards,
+// each section reachable by an in-page link (profile_sections.go).
+// Signed-out visitors are sent to the login form.
 type profilePage struct {
 	signedInPage
+	sections []ProfileSection // the modules' cards
 
 	resend       Form // the button that mails a new confirmation link
 	nameForm     Form
@@ -29,26 +31,21 @@ type profilePage struct {
 	revocation  Form   // the sessions' notice, and the sign-out of one in flight
 	revoking    string // id of the session being signed out
 
-	signOutForm Form   // the Log out buttons
-	signingOut  string // "this" or "all": which button runs
+	signOutForm Form // the Log out everywhere button
 
-	reauth   Reauth         // asks for the password again before a password change
-	sections []app.Composer // the modules' sections (Module.ProfileSection)
+	setPassword Form // the button that mails a link to set a first password
+
+	reauth Reauth // asks for the password again before a password change
 }
 
 func newProfilePage(api *Client) *profilePage {
-	p := &profilePage{
+	return &profilePage{
 		signedInPage: NewSignedInPage(api, "/profile"),
+		sections:     moduleSections(api),
 		nameForm:     NewForm(nameFields...),
 		passwordForm: NewForm(passwordFields...),
 		reauth:       NewReauth("password-reauth"),
 	}
-	for _, m := range modules {
-		if m.ProfileSection != nil {
-			p.sections = append(p.sections, m.ProfileSection(api))
-		}
-	}
-	return p
 }
 
 func (p *profilePage) OnNav(ctx app.Context) {
@@ -56,7 +53,17 @@ func (p *profilePage) OnNav(ctx app.Context) {
 	if app.IsServer {
 		return
 	}
-	p.Load(ctx, p.loadSessions)
+	if u := ctx.Page().URL(); p.User != nil && u != nil && u.Fragment != "" {
+		p.focusFragment(ctx) // an in-page link: nothing to load again
+		return
+	}
+	p.Load(ctx, func(ctx context.Context) (func(app.Context), error) {
+		apply, err := p.loadSessions(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return func(c app.Context) { apply(c); p.focusFragment(c) }, nil
+	})
 }
 
 // loadSessions fetches the sessions with the user. A failure to list them
@@ -76,15 +83,11 @@ func (p *profilePage) Render() app.UI {
 	if waiting := p.Waiting("Loading your profile…"); waiting != nil {
 		return p.Chrome().Render(app.H1().Text("Your profile"), waiting)
 	}
-	return p.Chrome().Render(
-		app.H1().Text("Your profile"),
-		p.renderAccount(),
-		p.renderNameForm(),
-		p.renderPasswordForm(),
-		app.Range(p.sections).Slice(func(i int) app.UI { return p.sections[i] }),
-		p.renderSessions(),
-		p.renderSignOut(),
-	)
+	return p.Chrome().Render(append([]app.UI{app.H1().Text("Your profile")}, p.renderSections(map[string][]app.UI{
+		"account":  {p.renderAccount(), p.renderNameForm()},
+		"security": {p.renderPasswordForm()},
+		"sessions": {p.renderSessions(), p.renderSignOut()},
+	})...)...)
 }
 
 func (p *profilePage) renderAccount() app.UI {
@@ -95,7 +98,7 @@ func (p *profilePage) renderAccount() app.UI {
 	}
 	card := []app.UI{
 		app.H2().ID("account-heading").Text("Account"),
-		app.Dl().ID("account").Class("details").Body(
+		app.Dl().ID("account-details").Class("details").Body(
 			app.Dt().Text("Name"), app.Dd().ID("account-name").Text(u.Name),
 			app.Dt().Text("Email"), app.Dd().Body(
 				app.Span().ID("account-email").Text(u.Email),

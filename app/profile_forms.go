@@ -37,6 +37,9 @@ func (p *profilePage) onSaveName(ctx app.Context, e app.Event) {
 }
 
 func (p *profilePage) renderPasswordForm() app.UI {
+	if !p.User.HasPassword {
+		return p.renderSetPassword()
+	}
 	return app.Section().Class("card").Aria("labelledby", "password-heading").Body(
 		app.H2().ID("password-heading").Text("Change password"),
 		app.P().Class("muted").Text("Changing your password signs out all your other devices."),
@@ -89,5 +92,32 @@ func (p *profilePage) onChangePassword(ctx app.Context, e app.Event) {
 			retry := func(ctx app.Context) { p.onChangePassword(ctx, app.Event{}) }
 			return p.reauth.Ask(&p.Page, err, retry) || p.SessionEnded(ctx, err)
 		},
+	})
+}
+
+// renderSetPassword stands in for the password form when the account has
+// no password (it was made by signing in with a provider): the reset mail
+// sets a first one, which proves the address on the way.
+func (p *profilePage) renderSetPassword() app.UI {
+	return app.Section().Class("card").Aria("labelledby", "password-heading").Body(
+		app.H2().ID("password-heading").Text("Set a password"),
+		app.P().Class("muted").Text("Your account has no password: you sign in with a connected account. "+
+			"To also sign in with your email and a password, we can mail you a link to set one."),
+		p.setPassword.Notice.Render("set-password-notice"),
+		ActionButton("button", "button", "Mail me a link", "Sending…", p.setPassword.Busy, p.onSetPassword).ID("set-password"),
+	)
+}
+
+func (p *profilePage) onSetPassword(ctx app.Context, e app.Event) {
+	email := p.User.Email
+	p.Submit(ctx, e, Submission[string]{
+		Form: &p.setPassword,
+		Send: func(ctx context.Context) (string, error) {
+			return p.API.RequestPasswordReset(ctx, shared.PasswordResetRequest{Email: email})
+		},
+		Done: func(app.Context, string) {
+			p.setPassword.Notice = SuccessNotice("We sent a link to " + email + ". Open it within 30 minutes to set your password.")
+		},
+		Failed: p.SessionEnded,
 	})
 }

@@ -10,7 +10,8 @@ import (
 )
 
 // The profile page's list of sessions, one per signed-in device, each of
-// which can be signed out from here; and the ways to sign this one out.
+// which can be signed out from here; and signing out everywhere. (This
+// device's Log out is in the header, on every page.)
 
 func (p *profilePage) renderSessions() app.UI {
 	var list app.UI
@@ -72,7 +73,7 @@ func (p *profilePage) revoke(ctx app.Context, e app.Event, s shared.Session) {
 		return
 	}
 	if s.Current {
-		p.signOut(ctx, e, "this")
+		p.signOut(ctx, e, p.API.Logout)
 		return
 	}
 	p.revoking = s.ID
@@ -106,33 +107,25 @@ func orUnknown(s string) string {
 }
 
 func (p *profilePage) renderSignOut() app.UI {
-	busy := func(which string) bool { return p.signOutForm.Busy && p.signingOut == which }
 	return app.Section().Class("card").Aria("labelledby", "signout-heading").Body(
-		app.H2().ID("signout-heading").Text("Sign out"),
+		app.H2().ID("signout-heading").Text("Sign out everywhere"),
+		app.P().Class("muted").Text("Ends every session of your account, this one included: use it if you lost a device or think someone else is signed in."),
 		p.signOutForm.Notice.Render("signout-notice"),
 		app.Div().Class("actions").Body(
-			ActionButton("button", "button", "Log out", "Signing out…", busy("this"), p.onLogout).
-				ID("logout"),
-			ActionButton("button", "button danger", "Log out everywhere", "Signing out…", busy("all"), p.onLogoutAll).
+			ActionButton("button", "button danger", "Log out everywhere", "Signing out…", p.signOutForm.Busy, p.onLogoutAll).
 				ID("logout-all"),
 		),
 	)
 }
 
-func (p *profilePage) onLogout(ctx app.Context, e app.Event)    { p.signOut(ctx, e, "this") }
-func (p *profilePage) onLogoutAll(ctx app.Context, e app.Event) { p.signOut(ctx, e, "all") }
+func (p *profilePage) onLogoutAll(ctx app.Context, e app.Event) { p.signOut(ctx, e, p.API.LogoutAll) }
 
-// signOut ends this session ("this") or all of them ("all"). A session the
+// signOut ends this session or all of them, with logout. A session the
 // server already considers over counts as signed out.
-func (p *profilePage) signOut(ctx app.Context, e app.Event, which string) {
+func (p *profilePage) signOut(ctx app.Context, e app.Event, logout func(context.Context) error) {
 	if p.signOutForm.Busy {
 		return
 	}
-	logout := p.API.Logout
-	if which == "all" {
-		logout = p.API.LogoutAll
-	}
-	p.signingOut = which
 	p.Submit(ctx, e, Submission[struct{}]{
 		Form: &p.signOutForm,
 		Send: func(ctx context.Context) (struct{}, error) { return struct{}{}, logout(ctx) },

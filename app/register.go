@@ -11,12 +11,13 @@ import (
 // goes straight to /profile.
 type registerPage struct {
 	basePage
-	api  *Client
-	form Form
+	api    *Client
+	form   Form
+	others []app.UI // the modules' ways to sign in (signInWith)
 }
 
 func newRegisterPage(api *Client) *registerPage {
-	return &registerPage{api: api, form: NewForm("name", "email", "password")}
+	return &registerPage{api: api, form: NewForm("name", "email", "password"), others: signInWith(api, "/register")}
 }
 
 func (p *registerPage) OnNav(ctx app.Context) {
@@ -39,6 +40,7 @@ func (p *registerPage) Render() app.UI {
 	return Chrome{Path: "/register", Known: true}.Render(
 		app.Section().Class("card narrow").Body(
 			app.H1().Text("Create your account"),
+			app.Div().Class("sign-in-with").Body(p.others...),
 			p.form.Notice.Render("register-notice"),
 			app.Form().ID("register-form").NoValidate(true).OnSubmit(p.onSubmit).Body(
 				p.form.Input(Field{Name: "name", Label: "Name", Kind: "text", Autocomplete: "name"}),

@@ -14,6 +14,7 @@ type resetPasswordPage struct {
 	basePage
 	api     *Client
 	form    Form
+	token   string // taken from the address, which is then cleared of it
 	done    bool
 	badLink bool // the link is incomplete, used or expired
 }
@@ -27,26 +28,21 @@ func (p *resetPasswordPage) OnNav(ctx app.Context) {
 	if app.IsServer {
 		return
 	}
+	if token := takeToken(ctx); token != "" {
+		p.token = token
+	}
 	p.checkLink(ctx)
 }
 
 // checkLink says at once when the link lost its token, in the contract's
 // words, and reports whether the token passes.
 func (p *resetPasswordPage) checkLink(ctx app.Context) bool {
-	req := shared.PasswordResetConfirmRequest{Token: p.token(ctx)}
+	req := shared.PasswordResetConfirmRequest{Token: p.token}
 	if msg := fieldErrors(req.Validate())["token"]; msg != "" {
 		p.badLink, p.form.Notice = true, Notice{Kind: "error", Text: msg}
 		return false
 	}
 	return true
-}
-
-// token is the reset token from the page's address.
-func (p *resetPasswordPage) token(ctx app.Context) string {
-	if u := ctx.Page().URL(); u != nil {
-		return u.Query().Get("token")
-	}
-	return ""
 }
 
 func (p *resetPasswordPage) Render() app.UI {
@@ -84,7 +80,7 @@ func (p *resetPasswordPage) onSubmit(ctx app.Context, e app.Event) {
 		e.PreventDefault()
 		return
 	}
-	req := shared.PasswordResetConfirmRequest{Token: p.token(ctx), NewPassword: p.form.Value("new_password")}
+	req := shared.PasswordResetConfirmRequest{Token: p.token, NewPassword: p.form.Value("new_password")}
 	p.Submit(ctx, e, Submission[struct{}]{
 		Form:     &p.form,
 		Validate: req.Validate,

@@ -42,26 +42,43 @@ func pages(api *Client) map[string]func() app.Composer {
 }
 
 // Module is a feature's browser half: a page for signed-in people, with
-// its entry in the navigation. Its package declares the page and its
-// client calls (functions over Client.Call); main lists the module in
-// pages.go, and Routes plugs it in. The core never names a module.
+// its entry in the navigation, and parts it adds to the core pages. Its
+// package declares them and its client calls (functions over
+// Client.Call); main lists the module in pages.go, and Routes plugs it in.
+// The core never names a module. Every field is optional.
 type Module struct {
 	Path     string                     // the page's route, e.g. "/notes"; "" for a module without a page
 	NavLabel string                     // its link in the signed-in navigation; "" for none
 	Page     func(*Client) app.Composer // builds the page, calling the API with the client
 
+	// Pages are the module's other pages, by route, with no link in the
+	// navigation: where the links it mails lead ("/confirm-email").
+	Pages map[string]func(*Client) app.Composer
+
 	// ProfileAside, when set, is a line the profile's account card shows
 	// about the feature, such as a link to its page.
 	ProfileAside func() app.UI
-	// ProfileSection, when set, builds a section of the profile page of
-	// its own (a card with its state and forms, such as two-factor
-	// authentication), once per profile page. Sections show below the
-	// password form, in the order of the modules.
-	ProfileSection func(*Client) app.Composer
-	// LoginOption, when set, builds another way to sign in, shown under
-	// the login form (a "Sign in with a passkey" button). It signs the
-	// person in itself and then goes where the login form would (Next).
-	LoginOption func(*Client) app.Composer
+
+	// ProfileSections, when set, builds the module's cards on the profile
+	// page (profile_sections.go), once per visit of the page.
+	ProfileSections func(*Client) []ProfileSection
+	// SignInWith, when set, builds more ways to sign in for the login and
+	// register pages (page is "/login" or "/register"), shown above their
+	// form: a login method such as a provider's button. It is made once
+	// per page and kept, so it may hold state and load data on mount.
+	SignInWith func(api *Client, page string) app.Composer
+}
+
+// routes are the module's pages by path.
+func (m Module) routes() map[string]func(*Client) app.Composer {
+	routes := map[string]func(*Client) app.Composer{}
+	if m.Path != "" {
+		routes[m.Path] = m.Page
+	}
+	for path, page := range m.Pages {
+		routes[path] = page
+	}
+	return routes
 }
 
 var (
@@ -85,11 +102,11 @@ func Routes(plugged ...Module) {
 			app.Route(path, newPage)
 		}
 		for _, m := range plugged {
-			if m.Path != "" { // "": a module with no page of its own (a profile section)
-				if _, taken := core[m.Path]; taken || isModulePage(m.Path) {
-					panic(fmt.Sprintf("app: module path %q is already taken", m.Path))
+			for path, newPage := range m.routes() {
+				if _, taken := core[path]; taken || isModulePage(path) {
+					panic(fmt.Sprintf("app: module path %q is already taken", path))
 				}
-				app.Route(m.Path, func() app.Composer { return m.Page(api) })
+				app.Route(path, func() app.Composer { return newPage(api) })
 			}
 			modules = append(modules, m)
 		}
@@ -107,9 +124,20 @@ func IsPage(path string) bool {
 
 func isModulePage(path string) bool {
 	for _, m := range modules {
-		if m.Path != "" && m.Path == path {
+		if _, ok := m.routes()[path]; ok {
 			return true
 		}
 	}
 	return false
+}
+
+// signInWith builds the modules' ways to sign in for a page.
+func signInWith(api *Client, page string) []app.UI {
+	var parts []app.UI
+	for _, m := range modules {
+		if m.SignInWith != nil {
+			parts = append(parts, m.SignInWith(api, page))
+		}
+	}
+	return parts
 }

@@ -10,7 +10,8 @@ import (
 // fetch links do not run the app, so they cannot use the link up.
 type verifyEmailPage struct {
 	basePage
-	api *Client
+	api   *Client
+	token string // taken from the address, which is then cleared of it
 
 	user   *shared.User
 	err    error
@@ -23,15 +24,14 @@ func (p *verifyEmailPage) OnNav(ctx app.Context) {
 	if app.IsServer {
 		return
 	}
+	if token := takeToken(ctx); token != "" {
+		p.token = token
+	}
 	p.verify(ctx)
 }
 
 func (p *verifyEmailPage) verify(ctx app.Context) {
-	var token string
-	if u := ctx.Page().URL(); u != nil {
-		token = u.Query().Get("token")
-	}
-	req := shared.VerifyEmailRequest{Token: token}
+	req := shared.VerifyEmailRequest{Token: p.token}
 	if err := req.Validate(); err != nil {
 		p.done, p.notice = true, Notice{Kind: "error", Text: fieldErrors(err)["token"]}
 		return
@@ -67,7 +67,7 @@ func (p *verifyEmailPage) Render() app.UI {
 	default:
 		next = app.P().Class("muted").Text("You can ask for a new link on your profile page, once you are logged in.")
 	}
-	return Chrome{Path: "/verify-email", User: p.user, Known: p.done}.Render(
+	return Chrome{Path: "/verify-email", User: p.user, Known: p.done, API: p.api}.Render(
 		app.Section().ID("verify-email").Class("card narrow").Body(
 			app.H1().Text("Confirm your email"),
 			p.notice.Render("verify-notice"),

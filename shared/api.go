@@ -31,9 +31,10 @@ type User struct {
 	IsSuperuser   bool       `json:"is_superuser" doc:"May also change staff status and other superusers."`
 	DateJoined    time.Time  `json:"date_joined"`
 	LastLogin     *time.Time `json:"last_login" doc:"null until the first login."`
-	EmailVerified bool       `json:"email_verified" doc:"The user opened the confirmation link."`
+	EmailVerified bool       `json:"email_verified" doc:"The user opened the confirmation link, or a sign-in provider vouched for the address."`
+	HasPassword   bool       `json:"has_password" doc:"false for an account made by signing in with a provider, until a password is set through the password reset mail."`
 	TOTPEnabled   bool       `json:"totp_enabled" doc:"Logins ask for a code from an authenticator app after the password."`
-	Factors       []string   `json:"factors" doc:"The sign-in factors set up beside the password, such as totp and passkey."`
+	HasPasskeys   bool       `json:"has_passkeys" doc:"The account has passkeys, which sign it in without a password."`
 }
 
 // UserResponse answers register, login, refresh, GET/PATCH /api/me and

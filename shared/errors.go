@@ -15,6 +15,8 @@ const (
 	CodeInvalidJSON          Code = "invalid_json"           // 400: malformed JSON or wrong JSON types
 	CodeInvalidToken         Code = "invalid_token"          // 400/401: a token that is not (or no longer) valid
 	CodeWrongPassword        Code = "wrong_password"         // 400: the current password does not match
+	CodeLastSuperuser        Code = "last_superuser"         // 400: the change would leave no active superuser
+	CodeLastLoginMethod      Code = "last_login_method"      // 400: removing this would leave no way to sign in
 	CodeUnsupportedMediaType Code = "unsupported_media_type" // 415
 	CodeBodyTooLarge         Code = "body_too_large"         // 413: bodies over MaxBodyBytes
 	CodeInvalidCredentials   Code = "invalid_credentials"    // 401: unknown email, wrong password or inactive account
@@ -40,7 +42,7 @@ const (
 // to the declarations.
 func Codes() []Code {
 	return []Code{
-		CodeValidationFailed, CodeInvalidJSON, CodeInvalidToken, CodeWrongPassword,
+		CodeValidationFailed, CodeInvalidJSON, CodeInvalidToken, CodeWrongPassword, CodeLastSuperuser, CodeLastLoginMethod,
 		CodeUnsupportedMediaType, CodeBodyTooLarge, CodeInvalidCredentials, CodeMFARequired, CodeInvalidCode,
 		CodeNotAuthenticated, CodeTokenExpired, CodeCSRFFailed, CodeForbidden, CodeEmailUnverified,
 		CodeReauthRequired, CodeNotFound,
@@ -51,7 +53,7 @@ func Codes() []Code {
 // Status is the HTTP status that goes with a code.
 func (c Code) Status() int {
 	switch c {
-	case CodeValidationFailed, CodeInvalidJSON, CodeInvalidToken, CodeWrongPassword, CodeInvalidCode:
+	case CodeValidationFailed, CodeInvalidJSON, CodeInvalidToken, CodeWrongPassword, CodeLastSuperuser, CodeLastLoginMethod, CodeInvalidCode:
 		return http.StatusBadRequest
 	case CodeUnsupportedMediaType:
 		return http.StatusUnsupportedMediaType

@@ -10,6 +10,13 @@ import (
 // passkeys) are modules with their own types (shared/totp,
 // shared/passkeys).
 
+// The core's security events of second factors (modules define their
+// own: shared/totp, shared/passkeys).
+var (
+	EventFactorsReset    = DefineEvent("factors_reset", "Second factors and passkeys removed by staff")
+	EventReauthenticated = DefineEvent("reauthenticated", "Confirmed it was them, for a sensitive action")
+)
+
 // MFAChallenge is the second step a login must take: mfa_required comes
 // with it (beside the error object; see ErrorBody).
 type MFAChallenge struct {

@@ -7,8 +7,6 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
-
-	"golang.org/x/text/unicode/norm"
 )
 
 // Limits of the validation rules. The password bounds follow NIST SP
@@ -30,8 +28,10 @@ func NormalizeEmail(email string) string {
 
 // NormalizeName trims the surrounding spaces of a display name and puts it
 // in Unicode NFC, so a name typed on two keyboards ("é" as one code point
-// or as "e" plus an accent) is stored, shown and compared one way.
-func NormalizeName(name string) string { return norm.NFC.String(strings.TrimSpace(name)) }
+// or as "e" plus an accent) is stored, shown and compared one way. The
+// NFC step is toNFC: golang.org/x/text on the server, the browser's own
+// String.prototype.normalize in app.wasm (normalize_wasm.go).
+func NormalizeName(name string) string { return toNFC(strings.TrimSpace(name)) }
 
 // ValidateEmail checks an already normalised email and returns a sentence
 // for the user, or "" when it is fine.
@@ -84,6 +84,11 @@ func isVisible(r rune) bool {
 	return unicode.In(r, unicode.L, unicode.N, unicode.P, unicode.S)
 }
 
+// CommonPasswordMessage is the field message for a new password found on
+// a list of common passwords: the short list here, which the app checks as
+// people type, or the server's long one (server/passwordlist).
+const CommonPasswordMessage = "This password is too common. Choose one that is harder to guess."
+
 // ValidatePassword checks a new password for the account with the given
 // (normalised) email. Passwords are never trimmed: every character counts.
 func ValidatePassword(password, email string) string {
@@ -97,7 +102,7 @@ func ValidatePassword(password, email string) string {
 	case email != "" && strings.EqualFold(password, email):
 		return "Your password cannot be your email address."
 	case IsCommonPassword(password):
-		return "This password is too common. Choose one that is harder to guess."
+		return CommonPasswordMessage
 	}
 	return ""
 }

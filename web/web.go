@@ -1,7 +1,8 @@
 // Package web holds the browser app's static files: the stylesheet, the
-// icons and the WebAssembly build (app.wasm and its pre-compressed copies,
-// which `make wasm` writes here and git ignores). They are embedded so the
-// server ships as one binary; server/webui serves them under /web/.
+// icons and the WebAssembly build, as app.wasm.gz and app.wasm.br only
+// (`make build` compiles bin/app.wasm and compresses it here; git ignores
+// them). They are embedded so the server ships as one binary;
+// server/webui serves them under /web/, app.wasm in any encoding.
 package web
 
 import "embed"

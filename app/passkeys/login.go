@@ -12,7 +12,8 @@ import (
 // (see app/page.go).
 type basePage = app.Page
 
-// loginButton is the login page's "Sign in with a passkey". When the
+// loginButton is the login page's "Sign in with a passkey" (on the
+// register page it shows nothing: a passkey is added once signed in). When the
 // browser can, it also asks for a passkey in the background with
 // conditional mediation, so the email field's autofill offers this
 // site's passkeys; pressing the button stops that request first (a page
@@ -22,14 +23,18 @@ type loginButton struct {
 	api   client
 	form  app.Form // the button's notice and busy state
 	abort goapp.Value
-	off   bool // the server has passkeys off: no button
+	off   bool // the server has passkeys off, or this is not the login page: no button
 }
 
-func newLoginButton(api *app.Client) *loginButton { return &loginButton{api: client{api}} }
+func newLoginButton(api *app.Client, page string) *loginButton {
+	return &loginButton{api: client{api}, off: page != "/login"}
+}
 
 func (b *loginButton) OnMount(ctx goapp.Context) {
 	b.basePage.OnMount(ctx)
-	b.offerInAutofill(ctx)
+	if !b.off {
+		b.offerInAutofill(ctx)
+	}
 }
 
 func (b *loginButton) OnDismount() { b.stopAutofill() }

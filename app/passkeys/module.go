@@ -21,8 +21,10 @@ import (
 // and a way to sign in, and no page of its own.
 func Module() app.Module {
 	return app.Module{
-		ProfileSection: func(api *app.Client) goapp.Composer { return newSection(api) },
-		LoginOption:    func(api *app.Client) goapp.Composer { return newLoginButton(api) },
+		ProfileSections: func(api *app.Client) []app.ProfileSection {
+			return []app.ProfileSection{{ID: "passkeys-section", Label: "Passkeys", After: "security", Card: newSection(api)}}
+		},
+		SignInWith: func(api *app.Client, page string) goapp.Composer { return newLoginButton(api, page) },
 	}
 }
 
@@ -50,7 +52,7 @@ func (c client) add(ctx context.Context, name string) (sharedpasskeys.Passkey, e
 	var resp sharedpasskeys.PasskeyResponse
 	err = c.api.Call(ctx, http.MethodPost, "/api/me/passkeys/finish", sharedpasskeys.FinishRegistrationRequest{Name: name, Credential: cred}, &resp)
 	if err == nil {
-		c.api.SessionChanged() // the user's factors changed
+		c.api.UserChanged() // the user's factors changed
 	}
 	return resp.Passkey, err
 }
@@ -58,7 +60,7 @@ func (c client) add(ctx context.Context, name string) (sharedpasskeys.Passkey, e
 func (c client) delete(ctx context.Context, id string) error {
 	err := c.api.Call(ctx, http.MethodDelete, "/api/me/passkeys/"+url.PathEscape(id), nil, nil)
 	if err == nil {
-		c.api.SessionChanged()
+		c.api.UserChanged()
 	}
 	return err
 }
@@ -76,7 +78,7 @@ func (c client) finishLogin(ctx context.Context, cred json.RawMessage) (shared.U
 	var resp shared.UserResponse
 	err := c.api.Call(ctx, http.MethodPost, "/api/auth/passkey/finish", sharedpasskeys.FinishLoginRequest{Credential: cred}, &resp)
 	if err == nil {
-		c.api.SessionChanged()
+		c.api.UserChanged()
 	}
 	return resp.User, err
 }

@@ -12,14 +12,15 @@ import (
 
 	"github.com/authkit/authkit/app"
 	sharedtotp "github.com/authkit/authkit/shared/totp"
-	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
 // Module is the authenticator-app module as the app plugs it in: a
 // section of the profile page, and no page of its own.
 func Module() app.Module {
 	return app.Module{
-		ProfileSection: func(api *app.Client) goapp.Composer { return newSection(api) },
+		ProfileSections: func(api *app.Client) []app.ProfileSection {
+			return []app.ProfileSection{{ID: "two-factor", Label: "Two-factor", After: "security", Card: newSection(api)}}
+		},
 	}
 }
 
@@ -47,7 +48,7 @@ func (c client) enable(ctx context.Context, req sharedtotp.EnableRequest) ([]str
 	var resp sharedtotp.RecoveryCodesResponse
 	err := c.api.Call(ctx, http.MethodPost, "/api/me/totp/enable", req, &resp)
 	if err == nil {
-		c.api.SessionChanged() // the user's totp_enabled changed
+		c.api.UserChanged() // the user's totp_enabled changed
 	}
 	return resp.RecoveryCodes, err
 }
@@ -55,7 +56,7 @@ func (c client) enable(ctx context.Context, req sharedtotp.EnableRequest) ([]str
 func (c client) disable(ctx context.Context) error {
 	err := c.api.Call(ctx, http.MethodPost, "/api/me/totp/disable", nil, nil)
 	if err == nil {
-		c.api.SessionChanged()
+		c.api.UserChanged()
 	}
 	return err
 }

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -11,27 +12,42 @@ import (
 )
 
 // Accounts registers users and checks their passwords, and lets them read
-// and change their own account (profile.go). Its throttles limit failed
-// logins per account and client, and registrations per client.
+// and change their own account (profile.go). Its throttles limit login
+// attempts per account and client and per client, guesses at a signed-in
+// account's secrets per account, and registrations per client.
 type Accounts struct {
-	store     *store.Store
-	hasher    *Hasher
-	sessions  *Sessions
-	users     *userCache
-	factors   *Factors  // the second step of logins
-	recovery  *Recovery // mails the confirmation link on registration
-	logins    *throttle // failed logins per account+client
-	registers *throttle // registrations per client
-	clock     clock
-	log       *slog.Logger
+	store        *store.Store
+	hasher       *Hasher
+	sessions     *Sessions
+	users        *userCache
+	factors      *Factors  // the second step of logins (set by New)
+	recovery     *Recovery // mails the confirmation link on registration
+	activity     *Activity // records failed sign-ins
+	notices      *notifier
+	logins       *throttle // failed logins per account+client
+	loginClients *throttle // failed logins per client, across accounts
+	guesses      *throttle // wrong secrets per signed-in account (AccountSecretCheck)
+	registers    *throttle // registrations per client
+	emailChanges *throttle // email change links mailed per account
+	clock        clock
+	log          *slog.Logger
+	stats        *stats // login outcomes, for the metrics
 }
 
-func newAccounts(st *store.Store, cfg Config, sessions *Sessions, users *userCache, factors *Factors, recovery *Recovery) *Accounts {
+// loginWindow is the window of the login and guess throttles.
+const loginWindow = 15 * time.Minute
+
+func newAccounts(st *store.Store, cfg Config, sessions *Sessions, users *userCache, recovery *Recovery, activity *Activity, notices *notifier, counts *stats) *Accounts {
+	limits := newThrottles(st)
 	return &Accounts{
-		store: st, hasher: cfg.Hasher, sessions: sessions, users: users, factors: factors, recovery: recovery,
-		logins:    newThrottle(cfg.LoginThrottle, 15*time.Minute),
-		registers: newThrottle(cfg.RegisterThrottle, time.Minute),
-		clock:     clock(cfg.Now), log: cfg.Logger,
+		store: st, hasher: cfg.Hasher, sessions: sessions, users: users, recovery: recovery,
+		activity: activity, notices: notices, stats: counts,
+		logins:       limits.new("login", cfg.LoginThrottle, loginWindow),
+		loginClients: limits.new("login-client", cfg.LoginClientThrottle, loginWindow),
+		guesses:      limits.new("account-secret", cfg.LoginThrottle, loginWindow),
+		registers:    limits.new("register", cfg.RegisterThrottle, time.Minute),
+		emailChanges: limits.new("email-change", emailChangesPerDay, 24*time.Hour),
+		clock:        clock(cfg.Now), log: cfg.Logger,
 	}
 }
 
@@ -39,11 +55,11 @@ func newAccounts(st *store.Store, cfg Config, sessions *Sessions, users *userCac
 //
 // Errors: validation_failed, email_taken, rate_limited (per client).
 func (a *Accounts) Register(ctx context.Context, req shared.RegisterRequest, client Client) (*store.User, Issued, error) {
-	if err := req.Validate(); err != nil {
+	if err := checkNewPassword(req.Validate(), "password", req.Password); err != nil {
 		return nil, Issued{}, err
 	}
-	if wait := a.registers.take(client.IP, a.clock.now()); wait > 0 {
-		return nil, Issued{}, rateLimited(wait)
+	if wait, err := a.registers.take(ctx, client.IP, a.clock.now()); err != nil || wait > 0 {
+		return nil, Issued{}, cmp.Or(err, rateLimited(wait))
 	}
 	hash, err := a.hasher.Hash(ctx, req.Password)
 	if err != nil {
@@ -55,12 +71,16 @@ func (a *Accounts) Register(ctx context.Context, req shared.RegisterRequest, cli
 		IsActive: true, DateJoined: now, LastLogin: &now,
 	}
 	var issued Issued
+	ctx = WithClient(ctx, client)
 	err = a.store.InTx(ctx, func(tx *store.Store) error {
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return err
 		}
-		issued, err = a.sessions.start(ctx, tx, u, client, MethodPassword)
-		return err
+		if issued, err = a.sessions.start(ctx, tx, u, client, MethodPassword); err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, now, Event{Type: shared.EventAccountCreated, UserID: u.ID,
+			Detail: methodDetail("password")})
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return nil, Issued{}, &shared.Error{
@@ -72,6 +92,7 @@ func (a *Accounts) Register(ctx context.Context, req shared.RegisterRequest, cli
 	if err != nil {
 		return nil, Issued{}, err
 	}
+	a.sessions.started(ctx, issued)
 	if err := a.recovery.mailVerification(ctx, u); err != nil {
 		// The account exists and works; the user can ask for another mail.
 		a.log.ErrorContext(ctx, "confirmation mail not queued", "user_id", u.ID, "err", err)
@@ -102,7 +123,7 @@ func (a *Accounts) Login(ctx context.Context, req shared.LoginRequest, client Cl
 	if ch != nil {
 		return nil, Issued{}, MFARequired(ch)
 	}
-	issued, err := a.sessions.StartWith(ctx, u, client, MethodPassword)
+	issued, err := a.sessions.StartVia(ctx, u, client, MethodPassword)
 	if err != nil {
 		return nil, Issued{}, err
 	}
@@ -113,19 +134,48 @@ func (a *Accounts) Login(ctx context.Context, req shared.LoginRequest, client Cl
 // session, with Login's throttling and uniform failures. A hash made with
 // weaker parameters than the current ones is replaced on success.
 //
+// Every attempt reserves a token of two throttles before any hashing: the
+// account with this client (--login-throttle), against guessing one
+// password, and the client across accounts (--login-client-throttle),
+// against trying one password on many accounts (spraying). Success gives
+// both back, so only failures count; and since the token is taken first, a
+// burst of concurrent guesses gets at most the limit's worth checked.
+//
 // Errors: validation_failed, invalid_credentials, rate_limited.
 func (a *Accounts) CheckPassword(ctx context.Context, req shared.LoginRequest, client Client) (*store.User, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
-	key := req.Email + "\x00" + client.IP
-	if wait := a.logins.wait(key, a.clock.now()); wait > 0 {
-		return nil, rateLimited(wait)
+	held, err := reserve(ctx, a.clock.now(),
+		limited{a.logins, client.IP + " " + req.Email}, // no space in an IP: unambiguous
+		limited{a.loginClients, client.IP})
+	if err != nil {
+		a.stats.loginThrottled.Add(1)
+		return nil, err
 	}
+	u, err := a.verifyLogin(ctx, req)
+	switch {
+	case err == nil:
+		held.refund(ctx)
+		a.stats.loginOK.Add(1)
+		return u, nil
+	case u != nil: // a wrong password for an existing account
+		a.activity.failedSignIn(ctx, u.ID, client)
+	}
+	if errors.Is(err, errInvalidCredentials) {
+		a.stats.loginFailed.Add(1)
+	}
+	return nil, err
+}
+
+// verifyLogin checks an email and password, doing the same hashing work
+// whether or not the account exists. A wrong password for an account that
+// exists (or an inactive account) returns the account with the error, for
+// its activity: the caller must not let it out.
+func (a *Accounts) verifyLogin(ctx context.Context, req shared.LoginRequest) (*store.User, error) {
 	u, err := a.store.UserByEmail(ctx, req.Email)
 	if errors.Is(err, store.ErrNotFound) {
 		a.hasher.VerifyDummy(ctx, req.Password)
-		a.logins.spend(key, a.clock.now())
 		return nil, errInvalidCredentials
 	}
 	if err != nil {
@@ -136,8 +186,7 @@ func (a *Accounts) CheckPassword(ctx context.Context, req shared.LoginRequest, c
 		return nil, err
 	}
 	if !ok || !u.IsActive {
-		a.logins.spend(key, a.clock.now())
-		return nil, errInvalidCredentials
+		return u, errInvalidCredentials
 	}
 	if rehash {
 		if err := a.rehash(ctx, u, req.Password); err != nil {
@@ -145,6 +194,27 @@ func (a *Accounts) CheckPassword(ctx context.Context, req shared.LoginRequest, c
 		}
 	}
 	return u, nil
+}
+
+// AccountSecretCheck runs check, which tests a secret offered for a
+// signed-in account (its current password; a second-factor code), under
+// the account's guess throttle (--login-throttle per 15 minutes, whatever
+// the session or client): a token is reserved before check runs and given
+// back when check passes, so at most the limit's worth of wrong guesses
+// are ever checked however many requests arrive at once (OWASP ASVS 2.2.1).
+// It reports check's verdict.
+//
+// Errors: rate_limited, and check's own.
+func (a *Accounts) AccountSecretCheck(ctx context.Context, userID string, check func(context.Context) (bool, error)) (bool, error) {
+	held, err := reserve(ctx, a.clock.now(), limited{a.guesses, userID})
+	if err != nil {
+		return false, err
+	}
+	ok, err := check(ctx)
+	if ok && err == nil {
+		held.refund(ctx)
+	}
+	return ok, err
 }
 
 // rehash stores a hash of the password with the current parameters. A
@@ -162,7 +232,7 @@ func (a *Accounts) rehash(ctx context.Context, u *store.User, password string) e
 // command). Errors: validation_failed, email_taken.
 func (a *Accounts) CreateSuperuser(ctx context.Context, email, name, password string) (*store.User, error) {
 	req := shared.RegisterRequest{Email: email, Name: name, Password: password}
-	if err := req.Validate(); err != nil {
+	if err := checkNewPassword(req.Validate(), "password", req.Password); err != nil {
 		return nil, err
 	}
 	hash, err := a.hasher.Hash(ctx, req.Password)
@@ -173,7 +243,13 @@ func (a *Accounts) CreateSuperuser(ctx context.Context, email, name, password st
 		ID: newID(), Email: req.Email, Name: req.Name, PasswordHash: hash,
 		IsActive: true, IsStaff: true, IsSuperuser: true, DateJoined: a.clock.now(),
 	}
-	if err := a.store.CreateUser(ctx, u); errors.Is(err, store.ErrConflict) {
+	err = a.store.InTx(ctx, func(tx *store.Store) error {
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, u.DateJoined, Event{Type: shared.EventAccountCreated, UserID: u.ID})
+	})
+	if errors.Is(err, store.ErrConflict) {
 		return nil, shared.NewError(shared.CodeEmailTaken, "An account with this email already exists.")
 	} else if err != nil {
 		return nil, err
@@ -193,10 +269,11 @@ func (a *Accounts) UserByEmail(ctx context.Context, email string) (*store.User, 
 	return u, err
 }
 
-// PruneThrottles forgets the login and registration buckets that have
-// refilled; the sweeper calls it.
+// PruneThrottles forgets the login, guess and registration buckets that
+// have refilled; the sweeper calls it.
 func (a *Accounts) PruneThrottles() {
 	now := a.clock.now()
-	a.logins.prune(now)
-	a.registers.prune(now)
+	for _, t := range []*throttle{a.logins, a.loginClients, a.guesses, a.registers, a.emailChanges} {
+		t.prune(now)
+	}
 }

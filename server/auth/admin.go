@@ -9,11 +9,14 @@ import (
 )
 
 // Admin is what staff may do to other accounts: list them, rename,
-// (de)activate and, for superusers, change staff status.
+// (de)activate, delete (deletion.go), read their security events and,
+// for superusers, change staff status. Every change is recorded on the
+// account with the acting staff member, for the audit.
 type Admin struct {
 	store    *store.Store
 	users    *userCache
 	sessions *Sessions
+	notices  *notifier
 	factors  *Factors
 	clock    clock
 }
@@ -73,14 +76,22 @@ func (a *Admin) UpdateUser(ctx context.Context, p Principal, userID string, req 
 	if err := mayChange(actor, u, req); err != nil {
 		return nil, err
 	}
+	before := *u
 	columns := applyChange(u, req)
+	now := a.clock.now()
 	err = a.store.InTx(ctx, func(tx *store.Store) error {
 		if err := tx.UpdateUser(ctx, u, columns...); err != nil {
 			return err
 		}
 		if !u.IsActive {
-			_, err := tx.RevokeUserSessions(ctx, u.ID, "", a.clock.now())
-			return err
+			if _, err := tx.RevokeUserSessions(ctx, u.ID, "", now); err != nil {
+				return err
+			}
+		}
+		for _, t := range changeEvents(&before, u) {
+			if err := recordEvent(ctx, tx, now, Event{Type: t, UserID: u.ID, ActorID: actor.ID}); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -103,6 +114,28 @@ func mayChange(actor, u *store.User, req shared.AdminUpdateUserRequest) error {
 	return nil
 }
 
+// changeEvents are the events of an admin's change from before to after:
+// one per thing that really changed.
+func changeEvents(before, after *store.User) []shared.EventType {
+	var events []shared.EventType
+	if before.Name != after.Name {
+		events = append(events, shared.EventNameChanged)
+	}
+	switch {
+	case before.IsActive && !after.IsActive:
+		events = append(events, shared.EventAccountDeactivated)
+	case !before.IsActive && after.IsActive:
+		events = append(events, shared.EventAccountReactivated)
+	}
+	switch {
+	case !before.IsStaff && after.IsStaff:
+		events = append(events, shared.EventStaffGranted)
+	case before.IsStaff && !after.IsStaff:
+		events = append(events, shared.EventStaffRevoked)
+	}
+	return events
+}
+
 // applyChange copies the request's fields onto u and returns the columns
 // that changed.
 func applyChange(u *store.User, req shared.AdminUpdateUserRequest) []string {
@@ -119,11 +152,25 @@ func applyChange(u *store.User, req shared.AdminUpdateUserRequest) []string {
 	return columns
 }
 
+// Events returns one page of security events for staff, newest first,
+// with the emails of their accounts and actors: one account's (filter
+// UserID), one type's, or only what staff did (StaffActions), the audit
+// of admin actions. The limit is clamped as for List.
+//
+// Errors: forbidden, not_authenticated.
+func (a *Admin) Events(ctx context.Context, p Principal, filter store.EventFilter) ([]store.AuditEvent, error) {
+	if _, err := a.RequireStaff(ctx, p); err != nil {
+		return nil, err
+	}
+	filter.Limit = pageSize(filter.Limit)
+	return a.store.ListAuditEvents(ctx, filter)
+}
+
 // ResetFactors removes every second factor and passkey of a user (one who
 // lost their phone, say) and revokes all of their sessions, so they sign
 // in again with their password alone. Superusers only.
 //
-// Errors: forbidden, not_found, validation_failed, not_authenticated.
+// Errors: forbidden, not_found, not_authenticated.
 func (a *Admin) ResetFactors(ctx context.Context, p Principal, userID string) (*store.User, error) {
 	actor, err := a.RequireStaff(ctx, p)
 	if err != nil {
@@ -152,8 +199,10 @@ func (a *Admin) ResetFactors(ctx context.Context, p Principal, userID string) (*
 		if err := tx.DeleteMFAChallenges(ctx, u.ID); err != nil {
 			return err
 		}
-		revoked, err = tx.RevokeUserSessions(ctx, u.ID, "", a.clock.now())
-		return err
+		if revoked, err = tx.RevokeUserSessions(ctx, u.ID, "", a.clock.now()); err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, a.clock.now(), Event{Type: shared.EventFactorsReset, UserID: u.ID, ActorID: actor.ID})
 	})
 	if err != nil {
 		return nil, err

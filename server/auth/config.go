@@ -12,24 +12,32 @@ import (
 // Config holds the service's settings. Zero values take the defaults
 // noted on each field.
 type Config struct {
-	Issuer           string                   // "iss" of access tokens; default "authkit"
-	Audience         string                   // "aud" of access tokens; default the issuer
-	AccessTTL        time.Duration            // default 5m
-	RefreshTTL       time.Duration            // default 14 days
-	LoginThrottle    int                      // failed logins per account+client per 15 minutes; 0 disables
-	RegisterThrottle int                      // registrations per client per minute; 0 disables
-	SessionCacheTTL  time.Duration            // how long a session's liveness is trusted without a query; default 30s
-	ReauthWindow     time.Duration            // how long after a login or re-authentication sensitive actions are allowed; default 10m
-	Argon2           Argon2Params             // default DefaultArgon2
-	Hasher           *Hasher                  // default NewHasher(Argon2); tests pass one to count its work
-	KeyEncryptionKey signing.KeyEncryptionKey // encrypts new signing keys at rest; nil stores them plain
-	PublicURL        string                   // base of the links in emails; default http://127.0.0.1:8080
-	Mailer           Mailer                   // outgoing mail; default: a queue that writes to Logger
+	Issuer              string                   // "iss" of access tokens; default "authkit"
+	Audience            string                   // "aud" of access tokens; default the issuer
+	AccessTTL           time.Duration            // default 5m
+	RefreshTTL          time.Duration            // default 14 days
+	LoginThrottle       int                      // failed logins per account+client (and wrong current passwords per account) per 15 minutes; 0 disables
+	LoginClientThrottle int                      // failed logins per client across all accounts per 15 minutes (password spraying); 0 disables
+	RegisterThrottle    int                      // registrations per client per minute; 0 disables
+	MaxSessions         int                      // live sessions per user, the least recently used revoked beyond it; default 50, negative: no cap
+	SessionCacheTTL     time.Duration            // how long a session's liveness is trusted without a query; default 30s
+	ReauthWindow        time.Duration            // how long after a login or re-authentication sensitive actions are allowed; default 10m
+	Argon2              Argon2Params             // default DefaultArgon2
+	Hasher              *Hasher                  // default NewHasher(Argon2); tests pass one to count its work
+	KeyEncryptionKey    signing.KeyEncryptionKey // encrypts new signing keys at rest; nil stores them plain
+	PublicURL           string                   // base of the links in emails; default http://127.0.0.1:8080
+	Mailer              Mailer                   // outgoing mail; default: a queue that writes to Logger
 	// RequireVerifiedEmail limits users who have not confirmed their email
 	// to their profile and the resend endpoint (email_unverified).
 	RequireVerifiedEmail bool
-	Now                  func() time.Time
-	Logger               *slog.Logger
+	// EventRetention is how long security events are kept (default 90
+	// days); the sweeper deletes older ones (Activity.Sweep).
+	EventRetention time.Duration
+	// Notices turns off the notices mailed to account owners (all are sent
+	// by default).
+	Notices NoticeSettings
+	Now     func() time.Time
+	Logger  *slog.Logger
 }
 
 func (c *Config) setDefaults() {
@@ -45,11 +53,17 @@ func (c *Config) setDefaults() {
 	if c.RefreshTTL <= 0 {
 		c.RefreshTTL = 14 * 24 * time.Hour
 	}
+	if c.MaxSessions == 0 {
+		c.MaxSessions = DefaultMaxSessions
+	}
 	if c.ReauthWindow <= 0 {
 		c.ReauthWindow = 10 * time.Minute
 	}
 	if c.SessionCacheTTL <= 0 {
 		c.SessionCacheTTL = 30 * time.Second
+	}
+	if c.EventRetention <= 0 {
+		c.EventRetention = DefaultEventRetention
 	}
 	if c.Argon2 == (Argon2Params{}) {
 		c.Argon2 = DefaultArgon2
@@ -71,6 +85,10 @@ func (c *Config) setDefaults() {
 		c.Mailer = mail.SenderQueue(mail.LogSender(c.Logger))
 	}
 }
+
+// DefaultMaxSessions is the cap on a user's live sessions unless
+// Config.MaxSessions says otherwise.
+const DefaultMaxSessions = 50
 
 // clock is the service's source of time (Config.Now), always in UTC.
 type clock func() time.Time

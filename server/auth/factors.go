@@ -64,8 +64,10 @@ type Factors struct {
 	store    *store.Store
 	sessions *Sessions
 	users    *userCache
-	checks   *throttle // code and password checks per account
-	clock    clock
+	// guess runs a check of a secret offered for an account under the
+	// account's guess throttle (Accounts.AccountSecretCheck).
+	guess func(ctx context.Context, userID string, check func(context.Context) (bool, error)) (bool, error)
+	clock clock
 }
 
 // Register adds a factor. Its method must be unique; registering one

@@ -109,7 +109,7 @@ func (f *Factors) Complete(ctx context.Context, req shared.MFALoginRequest, clie
 	if !spent { // completed by a concurrent request
 		return nil, Issued{}, errMFAExpired
 	}
-	issued, err := f.sessions.StartWith(ctx, u, client, c.AuthMethod+"+"+method)
+	issued, err := f.sessions.StartVia(ctx, u, client, c.AuthMethod+"+"+method)
 	if err != nil {
 		return nil, Issued{}, err
 	}
@@ -117,28 +117,32 @@ func (f *Factors) Complete(ctx context.Context, req shared.MFALoginRequest, clie
 }
 
 // verify checks a proof against each registered factor and returns the
-// method of the one that took it. Each check holds a token of the
-// account's throttle, given back when the proof is right, so only
-// failures count (as for passwords) and parallel guesses cannot outrun
-// it. A wrong proof is invalid_code with the given status.
+// method of the one that took it. The check runs under the account's
+// guess throttle, shared with the account's other secrets
+// (Accounts.AccountSecretCheck): a token is held while it runs and given
+// back when the proof is right, so only failures count (as for
+// passwords) and parallel guesses cannot outrun it. A wrong proof is
+// invalid_code with the given status.
 func (f *Factors) verify(ctx context.Context, u *store.User, proof Proof, status int) (string, error) {
 	proof.Code = shared.NormalizeCode(proof.Code)
-	refund, wait := f.checks.reserve(u.ID, f.clock.now())
-	if wait > 0 {
-		return "", rateLimited(wait)
-	}
-	for _, sf := range f.registered() {
-		ok, err := sf.Verify(ctx, u, proof)
-		if err != nil {
-			refund()
-			return "", err
+	var method string
+	ok, err := f.guess(ctx, u.ID, func(ctx context.Context) (bool, error) {
+		for _, sf := range f.registered() {
+			ok, err := sf.Verify(ctx, u, proof)
+			if err != nil || ok {
+				method = sf.Method()
+				return ok, err
+			}
 		}
-		if ok {
-			refund()
-			return sf.Method(), nil
-		}
+		return false, nil
+	})
+	switch {
+	case err != nil:
+		return "", err
+	case !ok:
+		return "", invalidCode(status)
 	}
-	return "", invalidCode(status)
+	return method, nil
 }
 
 // VerifySecondFactor checks a proof from a signed-in user, for a module
@@ -149,7 +153,3 @@ func (f *Factors) verify(ctx context.Context, u *store.User, proof Proof, status
 func (f *Factors) VerifySecondFactor(ctx context.Context, u *store.User, proof Proof) (string, error) {
 	return f.verify(ctx, u, proof, http.StatusBadRequest)
 }
-
-// PruneThrottles forgets the code-check buckets that have refilled; the
-// sweeper calls it.
-func (f *Factors) PruneThrottles() { f.checks.prune(f.clock.now()) }

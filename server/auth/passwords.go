@@ -91,10 +91,21 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 		h.params.MemoryKiB, h.params.Time, h.params.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
+// NoPassword is the password_hash of an account that has no password
+// (one made by signing in with Google, GitHub or a company's SSO): no
+// password matches it, and Verify checks it with the same work as a real
+// hash, so timing does not tell such accounts apart.
+const NoPassword = ""
+
 // Verify reports whether password matches encoded, comparing in constant
 // time, and whether the hash should be replaced because its parameters
-// are below the current ones.
+// are below the current ones. An account without a password (NoPassword)
+// matches nothing, after the work of a real check.
 func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, rehash bool, err error) {
+	if encoded == NoPassword {
+		h.VerifyDummy(ctx, password)
+		return false, false, nil
+	}
 	p, salt, want, err := decodeHash(encoded)
 	if err != nil {
 		return false, false, err

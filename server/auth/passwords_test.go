@@ -41,7 +41,7 @@ func TestHasher_OldParametersStillVerifyAndAskForRehash(t *testing.T) {
 func TestHasher_MalformedHashesAreErrors(t *testing.T) {
 	h := NewHasher(DefaultArgon2)
 	for _, bad := range []string{
-		"", "plain", "$argon2i$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+		"plain", "$argon2i$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
 		"$argon2id$v=18$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
 		"$argon2id$v=19$m=99999999,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
 		"$argon2id$v=19$m=19456,t=2,p=1$!!$aGFzaGhhc2hoYXNoaGFzaA",
@@ -49,6 +49,24 @@ func TestHasher_MalformedHashesAreErrors(t *testing.T) {
 	} {
 		if ok, _, err := h.Verify(context.Background(), "x", bad); ok || err == nil {
 			t.Errorf("Verify(%q) = %v, %v; want an error", bad, ok, err)
+		}
+	}
+}
+
+// TestHasher_NoPasswordMatchesNothingAfterTheSameWork: an account made by
+// signing in with a provider has no password; checking one against it
+// fails, with no error, after one derivation like any wrong password, so
+// neither the answer nor its timing sets such accounts apart.
+func TestHasher_NoPasswordMatchesNothingAfterTheSameWork(t *testing.T) {
+	h := NewHasher(DefaultArgon2)
+	for _, password := range []string{"", "x", "correct horse battery staple"} {
+		before := h.Derivations()
+		ok, rehash, err := h.Verify(context.Background(), password, NoPassword)
+		if ok || rehash || err != nil {
+			t.Errorf("Verify(%q, NoPassword) = %v, %v, %v", password, ok, rehash, err)
+		}
+		if n := h.Derivations() - before; n != 1 {
+			t.Errorf("Verify(%q, NoPassword) ran %d derivations, want 1", password, n)
 		}
 	}
 }

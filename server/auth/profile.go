@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"time"
 
 	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/shared"
@@ -29,7 +30,13 @@ func (a *Accounts) UpdateProfile(ctx context.Context, p Principal, req shared.Up
 		return nil, err
 	}
 	u.Name = *req.Name
-	if err := a.store.UpdateUser(ctx, u, "name"); err != nil {
+	err = a.store.InTx(ctx, func(tx *store.Store) error {
+		if err := tx.UpdateUser(ctx, u, "name"); err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, a.clock.now(), Event{Type: shared.EventNameChanged, UserID: u.ID})
+	})
+	if err != nil {
 		return nil, err
 	}
 	a.users.changed(ctx, u.ID)
@@ -38,45 +45,60 @@ func (a *Accounts) UpdateProfile(ctx context.Context, p Principal, req shared.Up
 
 // ChangePassword replaces the caller's password and revokes every other
 // session, keeping the one that made the change (OWASP ASVS 3.3.3).
+// Mailed links that could undo it (a reset, an email change) stop
+// working, and the owner gets a notice.
 //
-// Errors: validation_failed, wrong_password, not_authenticated.
+// The current password is checked under the account's guess throttle
+// (AccountSecretCheck), so a stolen session cannot test guesses at it
+// faster than a login could.
+//
+// Errors: validation_failed, wrong_password, rate_limited,
+// not_authenticated.
 func (a *Accounts) ChangePassword(ctx context.Context, p Principal, req shared.ChangePasswordRequest) error {
 	u, err := a.users.fresh(ctx, p.UserID)
 	if err != nil {
 		return err
 	}
-	if err := req.Validate(u.Email); err != nil {
+	if err := checkNewPassword(req.Validate(u.Email), "new_password", req.NewPassword); err != nil {
 		return err
 	}
-	ok, _, err := a.hasher.Verify(ctx, req.CurrentPassword, u.PasswordHash)
-	if err != nil {
+	if err := a.checkCurrentPassword(ctx, u, req.CurrentPassword); err != nil {
 		return err
-	}
-	if !ok {
-		return &shared.Error{
-			Code:    shared.CodeWrongPassword,
-			Message: "Your current password is incorrect.",
-			Fields:  map[string]string{"current_password": "This is not your current password."},
-		}
 	}
 	if u.PasswordHash, err = a.hasher.Hash(ctx, req.NewPassword); err != nil {
 		return err
 	}
 	var revoked []string
+	now := a.clock.now()
 	err = a.store.InTx(ctx, func(tx *store.Store) error {
 		if err := tx.UpdateUser(ctx, u, "password_hash"); err != nil {
 			return err
 		}
-		if err := tx.InvalidateOneTimeTokens(ctx, u.ID, store.PurposePasswordReset, a.clock.now()); err != nil {
+		if err := voidAccountLinks(ctx, tx, u.ID, now); err != nil {
 			return err
 		}
-		revoked, err = tx.RevokeUserSessions(ctx, u.ID, p.SessionID, a.clock.now())
-		return err
+		if revoked, err = tx.RevokeUserSessions(ctx, u.ID, p.SessionID, now); err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, now, Event{Type: shared.EventPasswordChanged, UserID: u.ID})
 	})
 	if err != nil {
 		return err
 	}
 	a.sessions.live.revoke(revoked...)
 	a.users.changed(ctx, u.ID)
+	a.notices.passwordChanged(ctx, u.Name, u.Email, now)
+	return nil
+}
+
+// voidAccountLinks stops the mailed links that act on an account's
+// password or address (resets, email changes) from working: after a
+// password change or reset, a link an intruder asked for must not undo it.
+func voidAccountLinks(ctx context.Context, tx *store.Store, userID string, now time.Time) error {
+	for _, purpose := range []string{store.PurposePasswordReset, store.PurposeEmailChange} {
+		if err := tx.InvalidateOneTimeTokens(ctx, userID, purpose, now); err != nil {
+			return err
+		}
+	}
 	return nil
 }

@@ -11,8 +11,7 @@ import (
 // second factor, or a passkey's assertion. Sensitive actions (turning
 // two-factor on or off, adding a passkey, changing the password) ask for
 // a session authenticated within the re-authentication window (OWASP ASVS
-// 3.7.1). Passwords and codes share the account's throttle of code
-// checks.
+// 3.7.1). Passwords and codes share the account's guess throttle.
 //
 // Errors: validation_failed, wrong_password (fields.password),
 // invalid_code (fields.code), rate_limited, not_authenticated.
@@ -35,16 +34,14 @@ func (a *Accounts) Reauthenticate(ctx context.Context, p Principal, req shared.R
 	return a.sessions.Reauthenticated(ctx, p)
 }
 
-// checkOwnPassword checks a signed-in user's password, holding a token
-// of the account's throttle while it hashes.
+// checkOwnPassword checks a signed-in user's password under the
+// account's guess throttle (AccountSecretCheck).
 func (a *Accounts) checkOwnPassword(ctx context.Context, userID, hash, password string) error {
-	refund, wait := a.factors.checks.reserve(userID, a.clock.now())
-	if wait > 0 {
-		return rateLimited(wait)
-	}
-	ok, _, err := a.hasher.Verify(ctx, password, hash)
+	ok, err := a.AccountSecretCheck(ctx, userID, func(ctx context.Context) (bool, error) {
+		ok, _, err := a.hasher.Verify(ctx, password, hash)
+		return ok, err
+	})
 	if err != nil {
-		refund()
 		return err
 	}
 	if !ok {
@@ -53,6 +50,5 @@ func (a *Accounts) checkOwnPassword(ctx context.Context, userID, hash, password 
 			Fields: map[string]string{"password": "That is not your password."},
 		}
 	}
-	refund()
 	return nil
 }

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -19,6 +20,7 @@ const (
 	resetsPerEmail      = 5  // per hour
 	resetsPerClient     = 20 // per hour
 	verificationsPerDay = 10 // resends per user
+	emailChangesPerDay  = 10 // email change requests per user
 )
 
 // Mailer queues outgoing mail without blocking (mail.Queue).
@@ -33,6 +35,8 @@ type Recovery struct {
 	store     *store.Store
 	hasher    *Hasher
 	users     *userCache
+	sessions  *Sessions
+	notices   *notifier
 	mailer    Mailer
 	publicURL string
 
@@ -45,12 +49,14 @@ type Recovery struct {
 	log   *slog.Logger
 }
 
-func newRecovery(st *store.Store, cfg Config, users *userCache) *Recovery {
+func newRecovery(st *store.Store, cfg Config, users *userCache, sessions *Sessions, notices *notifier) *Recovery {
+	limits := newThrottles(st)
 	return &Recovery{
-		store: st, hasher: cfg.Hasher, users: users, mailer: cfg.Mailer, publicURL: cfg.PublicURL,
-		resetsByEmail:  newThrottle(resetsPerEmail, time.Hour),
-		resetsByClient: newThrottle(resetsPerClient, time.Hour),
-		verifications:  newThrottle(verificationsPerDay, 24*time.Hour),
+		store: st, hasher: cfg.Hasher, users: users, sessions: sessions, notices: notices,
+		mailer: cfg.Mailer, publicURL: cfg.PublicURL,
+		resetsByEmail:  limits.new("reset-email", resetsPerEmail, time.Hour),
+		resetsByClient: limits.new("reset-client", resetsPerClient, time.Hour),
+		verifications:  limits.new("verify-mail", verificationsPerDay, 24*time.Hour),
 		background:     make(chan struct{}, 64),
 		clock:          clock(cfg.Now), log: cfg.Logger,
 	}
@@ -77,11 +83,11 @@ func (r *Recovery) RequestPasswordReset(ctx context.Context, req shared.Password
 		return err
 	}
 	now := r.clock.now()
-	if wait := r.resetsByClient.take(client.IP, now); wait > 0 {
-		return rateLimited(wait)
+	if wait, err := r.resetsByClient.take(ctx, client.IP, now); err != nil || wait > 0 {
+		return cmp.Or(err, rateLimited(wait))
 	}
-	if wait := r.resetsByEmail.take(req.Email, now); wait > 0 {
-		return rateLimited(wait)
+	if wait, err := r.resetsByEmail.take(ctx, req.Email, now); err != nil || wait > 0 {
+		return cmp.Or(err, rateLimited(wait))
 	}
 	select {
 	case r.background <- struct{}{}:
@@ -112,12 +118,17 @@ func (r *Recovery) mailPasswordReset(ctx context.Context, email string) error {
 	if err != nil {
 		return err
 	}
-	return r.sendLink("password_reset", u, "/reset-password", secret)
+	template := "password_reset"
+	if u.PasswordHash == NoPassword { // signed up with a provider: the link sets a first password
+		template = "password_set"
+	}
+	return r.sendLink(template, u, "/reset-password", secret)
 }
 
 // ConfirmPasswordReset sets a new password with a mailed token. The token
 // works once; all of the user's sessions are revoked, so whoever knew the
-// old password is logged out everywhere.
+// old password is logged out everywhere, and a pending email change is
+// cancelled. The owner gets a notice.
 //
 // Errors: validation_failed, invalid_token.
 func (r *Recovery) ConfirmPasswordReset(ctx context.Context, req shared.PasswordResetConfirmRequest) error {
@@ -135,9 +146,12 @@ func (r *Recovery) ConfirmPasswordReset(ctx context.Context, req shared.Password
 	}
 	// Check the password against the email before spending the token, so
 	// a rejected password does not cost the user their link.
+	var f shared.FieldErrors
 	if msg := shared.ValidatePassword(req.NewPassword, u.Email); msg != "" {
-		return &shared.Error{Code: shared.CodeValidationFailed, Message: "Some fields need attention.",
-			Fields: map[string]string{"new_password": msg}}
+		f.Add("new_password", msg)
+	}
+	if err := checkNewPassword(f.Err(), "new_password", req.NewPassword); err != nil {
+		return err
 	}
 	if u.PasswordHash, err = r.hasher.Hash(ctx, req.NewPassword); err != nil {
 		return err
@@ -149,16 +163,19 @@ func (r *Recovery) ConfirmPasswordReset(ctx context.Context, req shared.Password
 		if err := tx.UpdateUser(ctx, u, "password_hash"); err != nil {
 			return err
 		}
-		if err := tx.InvalidateOneTimeTokens(ctx, u.ID, store.PurposePasswordReset, now); err != nil {
+		if err := voidAccountLinks(ctx, tx, u.ID, now); err != nil {
 			return err
 		}
-		_, err = tx.RevokeUserSessions(ctx, u.ID, "", now)
-		return err
+		if _, err = tx.RevokeUserSessions(ctx, u.ID, "", now); err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, now, Event{Type: shared.EventPasswordReset, UserID: u.ID})
 	})
 	if err != nil {
 		return err
 	}
 	r.users.changed(ctx, u.ID)
+	r.notices.passwordChanged(ctx, u.Name, u.Email, now)
 	return nil
 }
 
@@ -177,15 +194,19 @@ func (r *Recovery) VerifyEmail(ctx context.Context, req shared.VerifyEmailReques
 		return nil, err
 	}
 	var u *store.User
+	now := r.clock.now()
 	err = r.store.InTx(ctx, func(tx *store.Store) error {
-		if err := spendOneTimeSecret(ctx, tx, t, r.clock.now()); err != nil {
+		if err := spendOneTimeSecret(ctx, tx, t, now); err != nil {
 			return err
 		}
 		if u, err = tx.UserByID(ctx, t.UserID); err != nil {
 			return err
 		}
 		u.EmailVerified = true
-		return tx.UpdateUser(ctx, u, "email_verified")
+		if err := tx.UpdateUser(ctx, u, "email_verified"); err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, now, Event{Type: shared.EventEmailConfirmed, UserID: u.ID})
 	})
 	if err != nil {
 		return nil, err
@@ -206,8 +227,8 @@ func (r *Recovery) ResendVerification(ctx context.Context, p Principal) error {
 	if u.EmailVerified {
 		return nil
 	}
-	if wait := r.verifications.take(u.ID, r.clock.now()); wait > 0 {
-		return rateLimited(wait)
+	if wait, err := r.verifications.take(ctx, u.ID, r.clock.now()); err != nil || wait > 0 {
+		return cmp.Or(err, rateLimited(wait))
 	}
 	return r.mailVerification(ctx, u)
 }

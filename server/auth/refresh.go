@@ -46,15 +46,18 @@ func (s *Sessions) RefreshInBrowser(ctx context.Context, refreshToken string, cl
 type rotation struct {
 	user    *store.User
 	session *store.Session
-	issued  Issued
-	reused  string // the session id, when reuse was detected
-	refusal error  // errSessionEnded or ErrRefreshRaced
+	issued  Issued    // all but the access token, which is signed after the commit
+	now     time.Time // when the token was spent
+	reused  string    // the session id, when reuse was detected
+	refusal error     // errSessionEnded or ErrRefreshRaced
 }
 
 func (s *Sessions) refresh(ctx context.Context, refreshToken string, client Client, grace time.Duration) (*store.User, Issued, error) {
 	if refreshToken == "" {
+		s.stats.refreshRefused.Add(1)
 		return nil, Issued{}, errNotAuthenticated
 	}
+	ctx = WithClient(ctx, client) // a reuse is recorded with the client that presented the token
 	var r rotation
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
 		var err error
@@ -65,22 +68,36 @@ func (s *Sessions) refresh(ctx context.Context, refreshToken string, client Clie
 	case err != nil:
 		return nil, Issued{}, err
 	case r.reused != "":
+		s.stats.refreshReused.Add(1)
 		s.live.revoke(r.reused)
 		s.events.publish(ctx, eventSession+r.reused)
 		s.log.WarnContext(ctx, "refresh token reuse detected; session revoked", "session_id", r.reused, "ip", client.IP)
 		return nil, Issued{}, errSessionEnded
+	case r.refusal == ErrRefreshRaced:
+		s.stats.refreshRaced.Add(1)
+		return nil, Issued{}, r.refusal
 	case r.refusal != nil:
+		s.stats.refreshRefused.Add(1)
 		return nil, Issued{}, r.refusal
 	}
+	// The access token is signed after the commit: the rotation is what
+	// must be atomic, and on SQLite the write transaction is the one lane
+	// every refresh queues for, so nothing else runs inside it.
+	r.issued.Access, r.issued.AccessExpires, err = s.tokens.Issue(r.user.ID, r.issued.SessionID, r.now)
+	if err != nil {
+		return nil, Issued{}, err
+	}
 	s.live.put(r.issued.SessionID, sessionEntry{userID: r.user.ID, live: true, emailVerified: r.user.EmailVerified,
-		authMethod: r.session.AuthMethod, authenticatedAt: r.session.AuthenticatedAt}, s.clock.now())
+		authMethod: r.session.AuthMethod, authenticatedAt: r.session.AuthenticatedAt}, r.now)
+	s.stats.refreshRotated.Add(1)
 	return r.user, r.issued, nil
 }
 
-// rotate spends refreshToken within tx and stores its successor.
+// rotate spends refreshToken within tx and stores its successor: one read
+// (the token with its session and user) and three writes.
 func (s *Sessions) rotate(ctx context.Context, tx *store.Store, refreshToken string, grace time.Duration) (rotation, error) {
 	now := s.clock.now()
-	old, err := tx.RefreshTokenByHash(ctx, hashRefreshToken(refreshToken))
+	old, err := tx.RefreshTokenForRotation(ctx, hashRefreshToken(refreshToken))
 	if errors.Is(err, store.ErrNotFound) {
 		return rotation{refusal: errSessionEnded}, nil
 	}
@@ -90,18 +107,8 @@ func (s *Sessions) rotate(ctx context.Context, tx *store.Store, refreshToken str
 	if old.UsedAt != nil {
 		return spentBefore(ctx, tx, old, *old.UsedAt, now, grace)
 	}
-	sess, err := tx.SessionByID(ctx, old.SessionID)
-	if err != nil {
-		return rotation{}, err
-	}
-	if !old.ExpiresAt.After(now) || sess.RevokedAt != nil {
-		return rotation{refusal: errSessionEnded}, nil
-	}
-	u, err := tx.UserByID(ctx, sess.UserID)
-	if err != nil {
-		return rotation{}, err
-	}
-	if !u.IsActive {
+	sess, u := old.Session, old.Session.User
+	if !old.ExpiresAt.After(now) || sess.RevokedAt != nil || !u.IsActive {
 		return rotation{refusal: errSessionEnded}, nil
 	}
 	next, hash := newRefreshToken()
@@ -113,34 +120,33 @@ func (s *Sessions) rotate(ctx context.Context, tx *store.Store, refreshToken str
 	if !won { // spent just now by a concurrent request or instance
 		return spentBefore(ctx, tx, old, now, now, grace)
 	}
-	issued, err := s.storeSuccessor(ctx, tx, u, nextRow, next, now)
-	return rotation{user: u, session: sess, issued: issued}, err
+	if err := tx.CreateRefreshToken(ctx, nextRow); err != nil {
+		return rotation{}, err
+	}
+	if err := tx.TouchSession(ctx, sess.ID, now, nextRow.ExpiresAt); err != nil {
+		return rotation{}, err
+	}
+	return rotation{user: u, session: sess, now: now, issued: Issued{SessionID: sess.ID, Refresh: next, RefreshExpires: nextRow.ExpiresAt}}, nil
 }
 
 // spentBefore handles a token that was already spent (at usedAt): a race
-// between tabs within the grace window, theft otherwise.
+// between tabs within the grace window, theft otherwise. The first
+// detection, which ends the session, is recorded on the account.
 func spentBefore(ctx context.Context, tx *store.Store, old *store.RefreshToken, usedAt, now time.Time, grace time.Duration) (rotation, error) {
 	if now.Sub(usedAt) < grace {
 		return rotation{refusal: ErrRefreshRaced}, nil
 	}
-	_, err := tx.RevokeSessionByID(ctx, old.SessionID, now)
-	return rotation{reused: old.SessionID}, err
-}
-
-// storeSuccessor saves the next refresh token, extends the session to its
-// expiry and issues a matching access token.
-func (s *Sessions) storeSuccessor(ctx context.Context, tx *store.Store, u *store.User, next *store.RefreshToken, token string, now time.Time) (Issued, error) {
-	if err := tx.CreateRefreshToken(ctx, next); err != nil {
-		return Issued{}, err
+	ended, err := tx.RevokeSessionByID(ctx, old.SessionID, now)
+	if err != nil || !ended {
+		return rotation{reused: old.SessionID}, err
 	}
-	if err := tx.TouchSession(ctx, next.SessionID, now, next.ExpiresAt); err != nil {
-		return Issued{}, err
-	}
-	access, accessExp, err := s.tokens.Issue(u.ID, next.SessionID, now)
+	sess, err := tx.SessionByID(ctx, old.SessionID)
 	if err != nil {
-		return Issued{}, err
+		return rotation{}, err
 	}
-	return Issued{SessionID: next.SessionID, Access: access, AccessExpires: accessExp, Refresh: token, RefreshExpires: next.ExpiresAt}, nil
+	err = recordEvent(ctx, tx, now, Event{Type: shared.EventRefreshTokenReused, UserID: sess.UserID,
+		Detail: map[string]string{shared.DetailDevice: deviceName(sess)}})
+	return rotation{reused: old.SessionID}, err
 }
 
 // newRefreshToken returns an opaque refresh token (256 random bits) and

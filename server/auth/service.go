@@ -9,7 +9,6 @@ package auth
 
 import (
 	"context"
-	"time"
 
 	"github.com/authkit/authkit/server/signing"
 	"github.com/authkit/authkit/server/store"
@@ -24,13 +23,16 @@ type Service struct {
 	Accounts *Accounts
 	Admin    *Admin
 	Recovery *Recovery
+	Activity *Activity // security events: recording and reading them
 	// Factors is the registry of second factors and the login's second
 	// step; modules register their factors into it.
 	Factors *Factors
 
-	cfg    Config
-	store  *store.Store
-	events *eventBus
+	cfg     Config
+	store   *store.Store
+	events  *eventBus
+	stats   *stats
+	notices *notifier
 }
 
 // New builds the service on a migrated store, loading (or creating on
@@ -44,25 +46,35 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	events := &eventBus{store: st, log: cfg.Logger}
+	counts := new(stats)
 	now := clock(cfg.Now)
 	live := newSessionCache(cfg.SessionCacheTTL, 100_000)
 	users := &userCache{store: st, entries: newTTLCache[store.User](cfg.SessionCacheTTL, 100_000),
 		sessions: live, events: events, clock: now}
+	notices := newNotifier(cfg)
+	activity := newActivity(st, cfg)
 	sessions := &Sessions{store: st, tokens: signing.NewAccessTokens(keys, cfg.Issuer, cfg.Audience),
-		live: live, users: users, events: events, refreshTTL: cfg.RefreshTTL, clock: now, log: cfg.Logger}
-	recovery := newRecovery(st, cfg, users)
-	factors := &Factors{store: st, sessions: sessions, users: users, clock: now,
-		checks: newThrottle(cfg.LoginThrottle, 15*time.Minute)}
+		live: live, users: users, events: events, notices: notices, refreshTTL: cfg.RefreshTTL, maxLive: cfg.MaxSessions,
+		clock: now, log: cfg.Logger, stats: counts}
+	recovery := newRecovery(st, cfg, users, sessions, notices)
+	accounts := newAccounts(st, cfg, sessions, users, recovery, activity, notices, counts)
+	// Code checks share the accounts' per-account guess throttle
+	// (AccountSecretCheck) with the other secrets of an account.
+	factors := &Factors{store: st, sessions: sessions, users: users, guess: accounts.AccountSecretCheck, clock: now}
+	accounts.factors = factors
 	return &Service{
 		Keys:     keys,
 		Sessions: sessions,
-		Accounts: newAccounts(st, cfg, sessions, users, factors, recovery),
-		Admin:    &Admin{store: st, users: users, sessions: sessions, factors: factors, clock: now},
+		Accounts: accounts,
+		Admin:    &Admin{store: st, users: users, sessions: sessions, notices: notices, factors: factors, clock: now},
 		Recovery: recovery,
+		Activity: activity,
 		Factors:  factors,
 		cfg:      cfg,
 		store:    st,
 		events:   events,
+		stats:    counts,
+		notices:  notices,
 	}, nil
 }
 

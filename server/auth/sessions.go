@@ -1,9 +1,11 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,9 +25,12 @@ type Sessions struct {
 	live       sessionCache
 	users      *userCache
 	events     *eventBus
+	notices    *notifier
 	refreshTTL time.Duration
+	maxLive    int // live sessions per user; <= 0: no cap
 	clock      clock
 	log        *slog.Logger
+	stats      *stats
 }
 
 // Client describes where a request comes from. It is stored with each
@@ -43,6 +48,8 @@ type Issued struct {
 	AccessExpires  time.Time
 	Refresh        string
 	RefreshExpires time.Time
+
+	evicted []string // sessions the cap ended to make room (start)
 }
 
 // Principal is the authenticated caller of a request.
@@ -120,40 +127,76 @@ func (s *Sessions) session(ctx context.Context, sessionID string) (sessionEntry,
 }
 
 // Start logs a user in on a new session (a new device) and records the
-// login, as signed in by MethodExternal. It asks for no second factor:
-// login methods that should honour the user's two-factor setting go
-// through Factors.Challenge first (httpapi's API.SignIn does both).
+// login. Forks call it after authenticating someone another way, such as
+// an OAuth callback; StartVia also names the way. It asks for no second
+// factor: login methods that should honour the user's two-factor setting
+// go through Factors.Challenge first (httpapi's API.SignIn does both).
 //
 // Errors: invalid_credentials (the account is inactive).
 func (s *Sessions) Start(ctx context.Context, u *store.User, client Client) (Issued, error) {
-	return s.StartWith(ctx, u, client, MethodExternal)
+	return s.StartVia(ctx, u, client, "")
 }
 
-// StartWith is Start for a session signed in by method (MethodPassword,
-// MethodPasskey, "password+totp"…), which the session records with the
-// time: the session is then recent (see Principal.AuthenticatedWithin).
+// StartVia is Start for a sign-in by method ("password", "passkey",
+// "oidc", "password+totp"), which the account's activity names and the
+// session records (MethodExternal for ""), with the time: the session is
+// then recent (Principal.AuthenticatedWithin). The sign_in event is
+// written with the session; a sign-in from a device the account has not
+// used in 90 days mails the owner a notice afterwards.
 //
 // Errors: invalid_credentials (the account is inactive).
-func (s *Sessions) StartWith(ctx context.Context, u *store.User, client Client, method string) (Issued, error) {
+func (s *Sessions) StartVia(ctx context.Context, u *store.User, client Client, method string) (Issued, error) {
 	if !u.IsActive {
 		return Issued{}, errInvalidCredentials
 	}
+	ctx = WithClient(ctx, client)
 	var issued Issued
+	var newDevice bool
+	// An account's first sign-in (just created, say by a provider) has no
+	// devices to compare with: there is nothing new to warn its owner of.
+	firstSignIn := u.LastLogin == nil
+	now := s.clock.now()
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
-		now := s.clock.now()
 		if err := tx.SetLastLogin(ctx, u.ID, now); err != nil {
 			return err
 		}
 		u.LastLogin = &now
 		s.users.forget(u.ID) // last_login changed
-		var err error
-		issued, err = s.start(ctx, tx, u, client, method)
-		return err
+		known, err := knownDevice(ctx, tx, u.ID, client, now)
+		if err != nil {
+			return err
+		}
+		newDevice = !known && !firstSignIn
+		if issued, err = s.start(ctx, tx, u, client, cmp.Or(method, MethodExternal)); err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, now, Event{Type: shared.EventSignIn, UserID: u.ID, Detail: methodDetail(method)})
 	})
+	if err == nil {
+		s.started(ctx, issued)
+	}
+	if err == nil && newDevice {
+		s.notices.newSignIn(ctx, u.Name, u.Email, client, now)
+	}
 	return issued, err
 }
 
-// start inserts a session with its first refresh token, within tx.
+// methodDetail is the detail of a sign-in by method ("" names none).
+func methodDetail(method string) map[string]string {
+	if method == "" {
+		return nil
+	}
+	return map[string]string{shared.DetailMethod: method}
+}
+
+// start inserts a session with its first refresh token, within tx, and
+// ends the user's least recently used sessions beyond the cap. Call
+// started once tx has committed.
+//
+// The cap bounds what one account can store (a script logging in in a
+// loop) and what "sign out everywhere" and the sessions list must handle;
+// the sessions it ends are those unused the longest, most likely devices
+// that are gone (OWASP ASVS 3.3: sessions are bounded and revocable).
 func (s *Sessions) start(ctx context.Context, tx *store.Store, u *store.User, client Client, method string) (Issued, error) {
 	now := s.clock.now()
 	sess := &store.Session{
@@ -170,13 +213,55 @@ func (s *Sessions) start(ctx context.Context, tx *store.Store, u *store.User, cl
 	if err := tx.CreateRefreshToken(ctx, rt); err != nil {
 		return Issued{}, err
 	}
+	evicted, err := s.evictBeyondCap(ctx, tx, u.ID, sess.ID, now)
+	if err != nil {
+		return Issued{}, err
+	}
+	if len(evicted) > 0 {
+		err := recordEvent(ctx, tx, now, Event{Type: shared.EventSessionsOverLimit, UserID: u.ID,
+			Detail: map[string]string{shared.DetailCount: strconv.Itoa(len(evicted))}})
+		if err != nil {
+			return Issued{}, err
+		}
+	}
 	access, accessExp, err := s.tokens.Issue(u.ID, sess.ID, now)
 	if err != nil {
 		return Issued{}, err
 	}
 	s.live.put(sess.ID, sessionEntry{userID: u.ID, live: true, emailVerified: u.EmailVerified,
 		authMethod: method, authenticatedAt: now}, now)
-	return Issued{SessionID: sess.ID, Access: access, AccessExpires: accessExp, Refresh: refresh, RefreshExpires: rt.ExpiresAt}, nil
+	return Issued{SessionID: sess.ID, Access: access, AccessExpires: accessExp, Refresh: refresh, RefreshExpires: rt.ExpiresAt,
+		evicted: evicted}, nil
+}
+
+// evictBeyondCap ends, within tx, the user's least recently used
+// sessions beyond the cap, keeping the one just started. A login locked
+// the user's row first (SetLastLogin), so concurrent logins of one user
+// take turns here and each counts the other's session.
+func (s *Sessions) evictBeyondCap(ctx context.Context, tx *store.Store, userID, started string, now time.Time) ([]string, error) {
+	if s.maxLive <= 0 {
+		return nil, nil
+	}
+	return tx.RevokeLeastRecentlyUsed(ctx, userID, started, s.maxLive, now)
+}
+
+// started makes the end of the sessions that start evicted take effect at
+// once, here and on the other instances.
+func (s *Sessions) started(ctx context.Context, issued Issued) {
+	s.live.revoke(issued.evicted...)
+	for _, id := range issued.evicted {
+		s.events.publish(ctx, eventSession+id)
+	}
+}
+
+// deviceName is how a session's device reads in the activity list:
+// "Firefox on Windows, 10.0.0.2".
+func deviceName(sess *store.Session) string {
+	name := shared.DescribeUserAgent(sess.UserAgent)
+	if sess.IP != "" {
+		name += ", " + sess.IP
+	}
+	return name
 }
 
 func truncate(s string, n int) string {
@@ -211,7 +296,13 @@ func (s *Sessions) PrincipalOfRefreshToken(ctx context.Context, refreshToken str
 // Logout revokes the caller's session. It takes effect at once: the
 // session cache is updated before Logout returns.
 func (s *Sessions) Logout(ctx context.Context, p Principal) error {
-	err := s.store.RevokeSession(ctx, p.UserID, p.SessionID, s.clock.now())
+	now := s.clock.now()
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		if err := tx.RevokeSession(ctx, p.UserID, p.SessionID, now); err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, now, Event{Type: shared.EventSignOut, UserID: p.UserID})
+	})
 	s.live.revoke(p.SessionID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil // already revoked: logging out twice is fine
@@ -224,7 +315,15 @@ func (s *Sessions) Logout(ctx context.Context, p Principal) error {
 
 // LogoutAll revokes every session of the caller's user, this one included.
 func (s *Sessions) LogoutAll(ctx context.Context, p Principal) error {
-	ids, err := s.store.RevokeUserSessions(ctx, p.UserID, "", s.clock.now())
+	now := s.clock.now()
+	var ids []string
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		var err error
+		if ids, err = tx.RevokeUserSessions(ctx, p.UserID, "", now); err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, now, Event{Type: shared.EventSignOutEverywhere, UserID: p.UserID})
+	})
 	s.live.revoke(ids...)
 	s.live.revoke(p.SessionID)
 	if err == nil {
@@ -261,7 +360,18 @@ func (s *Sessions) Reauthenticated(ctx context.Context, p Principal) error {
 //
 // Errors: not_found (no such live session of this user).
 func (s *Sessions) Revoke(ctx context.Context, p Principal, sessionID string) error {
-	err := s.store.RevokeSession(ctx, p.UserID, sessionID, s.clock.now())
+	now := s.clock.now()
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		if err := tx.RevokeSession(ctx, p.UserID, sessionID, now); err != nil {
+			return err
+		}
+		sess, err := tx.SessionByID(ctx, sessionID)
+		if err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, now, Event{Type: shared.EventSessionRevoked, UserID: p.UserID,
+			Detail: map[string]string{shared.DetailDevice: deviceName(sess)}})
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		return shared.NewError(shared.CodeNotFound, "That session does not exist or has already ended.")
 	}

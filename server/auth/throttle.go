@@ -1,140 +1,150 @@
 package auth
 
 import (
-	"math"
-	"sync"
+	"context"
 	"time"
 
-	"golang.org/x/time/rate"
+	"github.com/authkit/authkit/server/store"
 )
 
-// throttle is a set of token buckets keyed by a string (an account and
-// client, or a client). A bucket holds burst tokens and refills at
-// burst/window, so after a burst of failures the key may try again one
-// attempt at a time rather than being locked out for the whole window.
-type throttle struct {
-	mu      sync.Mutex
-	buckets map[string]*rate.Limiter
-	limit   rate.Limit
-	burst   int
+// Throttles are token buckets kept as GCRA state (the generic cell rate
+// algorithm): one "theoretical arrival time" (tat) per key. A bucket of n
+// tokens per window refills one token every window/n; spending a token
+// moves tat one interval further into the future, and a token is left
+// while tat, after the move, is at most one window ahead of now. A key
+// whose tat is in the past has a full bucket, exactly like a key never
+// seen, so state only exists for keys that spent something recently and
+// a row (or map entry) can be forgotten once its tat has passed.
+//
+// The state lives in this process's memory on SQLite (one process owns
+// the file) and in the throttle_buckets table on PostgreSQL, so every
+// instance on one database shares each limit (store/throttle.go).
+//
+// Callers reserve a token before the work they limit and give it back when
+// the attempt turns out not to count (a password that was right): a burst
+// of requests arriving together is then refused once the bucket is empty,
+// instead of all of them reaching the argon2id check before the first
+// failure is counted (OWASP ASVS 2.2.1, NIST SP 800-63B §5.2.2).
+
+// bucketStore keeps the GCRA state of many keys. interval is how often
+// one token comes back and burst how many the bucket holds.
+type bucketStore interface {
+	// take spends a token of key when one is left and returns 0; when none
+	// is, it returns how long until one is, spending nothing.
+	take(ctx context.Context, key string, now time.Time, interval time.Duration, burst int) (time.Duration, error)
+	// refund gives back a token that take spent.
+	refund(ctx context.Context, key string, now time.Time, interval time.Duration) error
+	// prune forgets keys whose bucket is full again.
+	prune(now time.Time)
 }
 
-// newThrottle allows n events per window per key; n <= 0 disables it.
-func newThrottle(n int, window time.Duration) *throttle {
+// throttle allows burst events per window per key. A nil *throttle is
+// disabled: it allows everything.
+type throttle struct {
+	name     string // prefix of its keys, so throttles can share a table
+	interval time.Duration
+	burst    int
+	buckets  bucketStore
+}
+
+// throttles makes the service's throttles, all on one kind of storage.
+type throttles struct {
+	store *store.Store // nil keeps each throttle in memory
+}
+
+// newThrottles keeps throttle state in PostgreSQL when the store is
+// PostgreSQL (several instances share one database, and must share its
+// limits), and in memory on SQLite, where one process serves the file and
+// a write transaction per login attempt would only slow it down.
+func newThrottles(st *store.Store) throttles {
+	if st != nil && st.IsPostgres() {
+		return throttles{store: st}
+	}
+	return throttles{}
+}
+
+// new returns a throttle named name allowing n events per window per key;
+// n <= 0 disables it (nil).
+func (ts throttles) new(name string, n int, window time.Duration) *throttle {
 	if n <= 0 {
 		return nil
 	}
-	return &throttle{
-		buckets: make(map[string]*rate.Limiter),
-		limit:   rate.Limit(float64(n) / window.Seconds()),
-		burst:   n,
+	t := &throttle{name: name, interval: window / time.Duration(n), burst: n}
+	if ts.store != nil {
+		t.buckets = databaseBuckets{ts.store}
+	} else {
+		t.buckets = newMemoryBuckets()
 	}
+	return t
 }
 
-// maxBuckets bounds the memory a flood of distinct keys (made-up emails,
-// spoofed clients) can take: about 100 bytes a bucket.
-const maxBuckets = 100_000
-
-func (t *throttle) bucket(key string, now time.Time) *rate.Limiter {
-	b, ok := t.buckets[key]
-	if !ok {
-		if len(t.buckets) >= maxBuckets {
-			t.pruneLocked(now)
-		}
-		b = rate.NewLimiter(t.limit, t.burst)
-		t.buckets[key] = b
-	}
-	return b
-}
-
-// wait reports how long key must wait before its next event; 0 means now.
-// It does not spend a token.
-func (t *throttle) wait(key string, now time.Time) time.Duration {
+// take spends a token of key if one is left (0) and otherwise reports how
+// long to wait, spending nothing.
+func (t *throttle) take(ctx context.Context, key string, now time.Time) (time.Duration, error) {
 	if t == nil {
-		return 0
+		return 0, nil
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	b, ok := t.buckets[key]
-	if !ok {
-		return 0
-	}
-	if tokens := b.TokensAt(now); tokens < 1 {
-		return time.Duration(math.Ceil((1 - tokens) / float64(t.limit) * float64(time.Second)))
-	}
-	return 0
+	return t.buckets.take(ctx, t.name+":"+key, now, t.interval, t.burst)
 }
 
-// spend records an event for key.
-func (t *throttle) spend(key string, now time.Time) {
+// refund gives back a token of key spent by take.
+func (t *throttle) refund(ctx context.Context, key string, now time.Time) error {
 	if t == nil {
-		return
+		return nil
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.bucket(key, now).AllowN(now, 1)
+	return t.buckets.refund(ctx, t.name+":"+key, now, t.interval)
 }
 
-// take spends a token if one is available and otherwise reports the wait.
-func (t *throttle) take(key string, now time.Time) time.Duration {
-	if t == nil {
-		return 0
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	b := t.bucket(key, now)
-	if b.AllowN(now, 1) {
-		return 0
-	}
-	return time.Duration(math.Ceil((1 - b.TokensAt(now)) / float64(t.limit) * float64(time.Second)))
-}
-
-// prune forgets buckets that have refilled: they behave like new ones.
+// prune forgets buckets that have refilled (in memory; database rows are
+// deleted by store.FlushExpired).
 func (t *throttle) prune(now time.Time) {
-	if t == nil {
-		return
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.pruneLocked(now)
-}
-
-func (t *throttle) pruneLocked(now time.Time) {
-	for key, b := range t.buckets {
-		if b.TokensAt(now) >= float64(t.burst) {
-			delete(t.buckets, key)
-		}
-	}
-	// Still full of live buckets: an attack with more keys than we keep.
-	// Forget the oldest-looking half rather than grow without bound.
-	for key := range t.buckets {
-		if len(t.buckets) < maxBuckets/2 {
-			break
-		}
-		delete(t.buckets, key)
+	if t != nil {
+		t.buckets.prune(now)
 	}
 }
 
-// reserve takes a token for an attempt about to be checked and returns a
-// function that gives it back, for attempts that succeed; wait > 0 when
-// there is none (and then nothing was taken). Taking before the check
-// means parallel guesses cannot all pass the throttle before the first
-// one fails.
-func (t *throttle) reserve(key string, now time.Time) (refund func(), wait time.Duration) {
-	if t == nil {
-		return func() {}, 0
+// limited is one key of one throttle: a bucket to reserve a token from.
+type limited struct {
+	throttle *throttle
+	key      string
+}
+
+// reservation is the set of tokens one attempt holds.
+type reservation struct {
+	held []limited
+	now  time.Time
+}
+
+// reserve takes a token from each bucket in order. When one is empty it
+// gives back those already taken and returns rate_limited with that
+// bucket's wait: a refused request is not an attempt and counts nowhere.
+func reserve(ctx context.Context, now time.Time, buckets ...limited) (reservation, error) {
+	r := reservation{now: now}
+	for _, b := range buckets {
+		wait, err := b.throttle.take(ctx, b.key, now)
+		if err == nil && wait > 0 {
+			err = rateLimited(wait)
+		}
+		if err != nil {
+			r.refund(ctx)
+			return reservation{}, err
+		}
+		r.held = append(r.held, b)
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	b := t.bucket(key, now)
-	r := b.ReserveN(now, 1)
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return nil, d
+	return r, nil
+}
+
+// refund gives every token of the reservation back, when the attempt
+// turned out not to count. It outlives a cancelled request: a token not
+// given back would count a success as a failure.
+func (r reservation) refund(ctx context.Context) {
+	ctx = context.WithoutCancel(ctx)
+	for _, b := range r.held {
+		b.throttle.refund(ctx, b.key, r.now) //nolint:errcheck // at worst one success counts as a failure
 	}
-	return func() {
-		t.mu.Lock()
-		defer t.mu.Unlock()
-		r.CancelAt(now)
-	}, 0
+}
+
+// retryAfter is the wait until the bucket with state tat has a token.
+func retryAfter(tat, now time.Time, interval time.Duration, burst int) time.Duration {
+	return max(tat.Add(interval).Sub(now)-time.Duration(burst)*interval, time.Nanosecond)
 }

@@ -1,31 +1,85 @@
 package auth
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/authkit/authkit/server/store/storetest"
 )
 
-func TestThrottle_RefillsAndStaysBounded(t *testing.T) {
-	now := time.Now()
-	th := newThrottle(2, time.Minute)
-	if th.take("k", now) != 0 || th.take("k", now) != 0 {
-		t.Fatal("the first two events were refused")
+// TestThrottle_Refills runs on both homes of throttle state: memory, and
+// (under AUTHKIT_TEST_DB=postgres) the database.
+func TestThrottle_Refills(t *testing.T) {
+	homes := map[string]throttles{"memory": {}}
+	if storetest.Backend() == "postgres" {
+		homes["database"] = newThrottles(storetest.Open(t))
 	}
-	wait := th.take("k", now)
-	if wait <= 0 || wait > 30*time.Second {
-		t.Fatalf("third event: wait %v, want up to 30s", wait)
+	for name, limits := range homes {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			now := time.Now()
+			th := limits.new("test", 2, time.Minute)
+			take := func(at time.Time) time.Duration {
+				t.Helper()
+				wait, err := th.take(ctx, "k", at)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return wait
+			}
+			if take(now) != 0 || take(now) != 0 {
+				t.Fatal("the first two events were refused")
+			}
+			if wait := take(now); wait != 30*time.Second {
+				t.Fatalf("third event: wait %v, want 30s (one token every 30s)", wait)
+			}
+			if take(now.Add(30*time.Second)) != 0 {
+				t.Fatal("no refill after 30s")
+			}
+			if err := th.refund(ctx, "k", now); err != nil {
+				t.Fatal(err)
+			}
+			if take(now.Add(30*time.Second)) != 0 {
+				t.Fatal("a refunded token was not given back")
+			}
+			if take(now.Add(30*time.Second)) == 0 {
+				t.Fatal("more tokens than the burst")
+			}
+		})
 	}
-	if th.take("k", now.Add(31*time.Second)) != 0 {
-		t.Fatal("no refill after 31s")
-	}
-	if newThrottle(0, time.Minute).take("k", now) != 0 {
+	if wait, _ := (throttles{}).new("off", 0, time.Minute).take(context.Background(), "k", time.Now()); wait != 0 {
 		t.Fatal("a disabled throttle refused")
 	}
+}
+
+func TestThrottle_MemoryStaysBounded(t *testing.T) {
+	now := time.Now()
+	m := newMemoryBuckets()
 	for i := range maxBuckets + 10 {
-		th.spend(fmt.Sprint("flood", i), now)
+		m.take(context.Background(), fmt.Sprint("flood", i), now, time.Second, 5)
 	}
-	if n := len(th.buckets); n > maxBuckets {
+	if n := len(m.tat); n > maxBuckets {
 		t.Fatalf("%d buckets kept", n)
+	}
+}
+
+// TestReserve_RefusedAttemptsCountNowhere checks that when the second
+// bucket is empty, the token taken from the first is given back.
+func TestReserve_RefusedAttemptsCountNowhere(t *testing.T) {
+	ctx, now := context.Background(), time.Now()
+	limits := throttles{}
+	wide, narrow := limits.new("wide", 2, time.Minute), limits.new("narrow", 1, time.Minute)
+	if _, err := reserve(ctx, now, limited{narrow, "k"}); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		if _, err := reserve(ctx, now, limited{wide, "k"}, limited{narrow, "k"}); err == nil {
+			t.Fatal("reserved a token of an empty bucket")
+		}
+	}
+	if wait, _ := wide.take(ctx, "k", now); wait != 0 {
+		t.Fatal("refused reservations spent the first bucket's tokens")
 	}
 }

@@ -45,7 +45,7 @@ commands:
   serve            run the HTTP server (migrates the database first)
   migrate          apply database migrations and exit
   createsuperuser  create a staff superuser; the password is read from stdin
-  flush-expired    delete expired and revoked refresh tokens and sessions
+  flush-expired    delete expired and revoked refresh tokens and sessions, and old security events
   keys rotate      create a new signing key (older keys verify until their tokens expire)
   keys list        list the signing keys and their states
   openapi          print the OpenAPI document of the API (--output FILE writes it)
@@ -188,19 +188,28 @@ func flushExpired(ctx context.Context, env Env, args []string) error {
 	fs := flag.NewFlagSet("flush-expired", flag.ContinueOnError)
 	var db dbFlags
 	db.register(fs)
+	retention := fs.Duration("event-retention", auth.DefaultEventRetention, "delete security events older than this")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
+	}
+	if *retention < time.Hour {
+		return errors.New("--event-retention must be at least 1h")
 	}
 	st, err := db.open(ctx, slog.New(slog.DiscardHandler), env.Modules)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	tokens, sessions, err := st.FlushExpired(ctx, time.Now().UTC())
+	now := time.Now().UTC()
+	tokens, sessions, err := st.FlushExpired(ctx, now)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "deleted %d refresh tokens and %d sessions\n", tokens, sessions)
+	events, err := st.DeleteEventsBefore(ctx, now.Add(-*retention))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "deleted %d refresh tokens, %d sessions and %d security events\n", tokens, sessions, events)
 	return nil
 }
 

@@ -72,6 +72,7 @@ func TestCreateSuperuser_BadInputWritesNothing(t *testing.T) {
 		{"bad email", "correct horse battery\n", []string{"--email", "nope", "--name", "R"}, "email:"},
 		{"no name", "correct horse battery\n", []string{"--email", "r@example.com"}, "name:"},
 		{"weak password", "password\n", []string{"--email", "r@example.com", "--name", "R"}, "password:"},
+		{"password on the long common list", "qwerty123456\n", []string{"--email", "r@example.com", "--name", "R"}, "password: This password is too common"},
 		{"empty stdin", "", []string{"--email", "r@example.com", "--name", "R"}, "standard input"},
 		{"unknown flag", "x\n", []string{"--emial", "r@example.com"}, "flag provided but not defined"},
 		{"stray argument", "x\n", []string{"--email", "r@example.com", "extra"}, "unexpected argument"},
@@ -128,7 +129,7 @@ func TestUnknownCommandAndBadEnvironment(t *testing.T) {
 // startServe runs "authkit serve" in-process on a free port and returns
 // its base URL, a function that stops it gracefully (as SIGTERM does) and
 // returns Run's error, and its log.
-func startServe(t *testing.T, db string) (base string, stop func() error, logs *syncBuffer) {
+func startServe(t *testing.T, db string, extraArgs ...string) (base string, stop func() error, logs *syncBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	ready := make(chan string, 1)
@@ -136,7 +137,7 @@ func startServe(t *testing.T, db string) (base string, stop func() error, logs *
 	logs = new(syncBuffer)
 	go func() {
 		done <- Run(ctx, Env{
-			Args: []string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json"},
+			Args: append([]string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json"}, extraArgs...),
 			Getenv: func(k string) string {
 				return map[string]string{"AUTHKIT_DB": db, "AUTHKIT_LOGIN_THROTTLE": "0"}[k]
 			},
@@ -257,10 +258,13 @@ func TestFlushExpired(t *testing.T) {
 	for _, tk := range tokens {
 		must(st.CreateRefreshToken(ctx, tk))
 	}
+	// Security events past the retention (90 days by default) go too.
+	must(st.RecordEvent(ctx, &store.SecurityEvent{UserID: "u", Type: "sign_in", At: now.Add(-91 * 24 * time.Hour)}))
+	must(st.RecordEvent(ctx, &store.SecurityEvent{UserID: "u", Type: "sign_in", At: now.Add(-89 * 24 * time.Hour)}))
 	st.Close()
 
 	r := run(t, "", nil, "flush-expired", "--db", db)
-	if r.err != nil || strings.TrimSpace(r.stdout) != "deleted 3 refresh tokens and 2 sessions" {
+	if r.err != nil || strings.TrimSpace(r.stdout) != "deleted 3 refresh tokens, 2 sessions and 1 security events" {
 		t.Fatalf("%+v", r)
 	}
 	st, _ = store.Open(ctx, db, store.Options{})
@@ -272,7 +276,7 @@ func TestFlushExpired(t *testing.T) {
 		t.Fatal("live token deleted")
 	}
 	r = run(t, "", nil, "flush-expired", "--db", db)
-	if strings.TrimSpace(r.stdout) != "deleted 0 refresh tokens and 0 sessions" {
+	if strings.TrimSpace(r.stdout) != "deleted 0 refresh tokens, 0 sessions and 0 security events" {
 		t.Fatalf("second run: %+v", r)
 	}
 }

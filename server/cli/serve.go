@@ -17,30 +17,49 @@ import (
 	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/server/mail"
+	"github.com/authkit/authkit/server/metrics"
 	"github.com/authkit/authkit/server/webui"
 	"github.com/authkit/authkit/shared"
 )
 
 // serveConfig holds the flags of serve.
 type serveConfig struct {
-	addr             string
-	db               dbFlags
-	accessTTL        time.Duration
-	refreshTTL       time.Duration
-	issuer           string
-	insecureCookies  bool
-	loginThrottle    int
-	registerThrottle int
-	argon2MemoryMiB  uint
-	argon2Time       uint
-	logFormat        string
-	sweepEvery       time.Duration
-	sessionCacheTTL  time.Duration
-	reauthWindow     time.Duration
-	smtpURL          string
-	mailFrom         string
-	publicURL        string
-	requireVerified  bool
+	addr                string
+	db                  dbFlags
+	accessTTL           time.Duration
+	refreshTTL          time.Duration
+	issuer              string
+	insecureCookies     bool
+	loginThrottle       int
+	loginClientThrottle int
+	registerThrottle    int
+	maxSessions         int
+	argon2MemoryMiB     uint
+	argon2Time          uint
+	logFormat           string
+	sweepEvery          time.Duration
+	sessionCacheTTL     time.Duration
+	reauthWindow        time.Duration
+	smtpURL             string
+	mailFrom            string
+	publicURL           string
+	requireVerified     bool
+	eventRetention      time.Duration
+	notices             noticeFlags
+	metricsAddr         string
+}
+
+// noticeFlags turn the notices mailed to account owners on and off.
+type noticeFlags struct{ newSignIn, passwordChanged, emailChange bool }
+
+func (n *noticeFlags) register(fs *flag.FlagSet) {
+	fs.BoolVar(&n.newSignIn, "notify-new-sign-in", true, `mail "New sign-in to your account" for a device not seen on the account in 90 days`)
+	fs.BoolVar(&n.passwordChanged, "notify-password-changed", true, `mail "Your password was changed" after a change or a reset`)
+	fs.BoolVar(&n.emailChange, "notify-email-change", true, `mail "Your email is being changed" to the old address`)
+}
+
+func (n noticeFlags) settings() auth.NoticeSettings {
+	return auth.NoticeSettings{NoNewSignIn: !n.newSignIn, NoPasswordChanged: !n.passwordChanged, NoEmailChange: !n.emailChange}
 }
 
 func serve(ctx context.Context, env Env, args []string) error {
@@ -53,7 +72,9 @@ func serve(ctx context.Context, env Env, args []string) error {
 	fs.StringVar(&c.issuer, "issuer", "authkit", `"iss" and "aud" of access tokens`)
 	fs.BoolVar(&c.insecureCookies, "insecure-cookies", false, "drop Secure and the __Host-/__Secure- prefixes (plain-http hosts other than localhost)")
 	fs.IntVar(&c.loginThrottle, "login-throttle", 10, "failed logins allowed per account+client per 15 minutes (0 disables)")
+	fs.IntVar(&c.loginClientThrottle, "login-client-throttle", 100, "failed logins allowed per client across all accounts per 15 minutes, against password spraying (0 disables)")
 	fs.IntVar(&c.registerThrottle, "register-throttle", 30, "registrations allowed per client per minute (0 disables)")
+	fs.IntVar(&c.maxSessions, "max-sessions", auth.DefaultMaxSessions, "live sessions per user; starting one more signs out the least recently used (0: no cap)")
 	fs.UintVar(&c.argon2MemoryMiB, "argon2-memory", uint(auth.DefaultArgon2.MemoryKiB/1024), "argon2id memory per password hash, in MiB (at least OWASP's minimum for --argon2-time)")
 	fs.UintVar(&c.argon2Time, "argon2-time", uint(auth.DefaultArgon2.Time), "argon2id passes per password hash")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
@@ -64,16 +85,21 @@ func serve(ctx context.Context, env Env, args []string) error {
 	fs.StringVar(&c.mailFrom, "mail-from", "authkit <no-reply@localhost>", "From address of outgoing mail")
 	fs.StringVar(&c.publicURL, "public-url", "http://127.0.0.1:8080", "public base URL of the app, for the links in emails")
 	fs.BoolVar(&c.requireVerified, "require-verified-email", false, "limit users who have not confirmed their email to their profile")
+	fs.DurationVar(&c.eventRetention, "event-retention", auth.DefaultEventRetention, "how long security events (sign-ins, changes, staff actions) are kept before the sweep deletes them")
+	c.notices.register(fs)
+	httpapi.RegisterModuleFlags(fs, env.Modules)
+	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at /metrics on this address, a listener of its own (keep it private, e.g. 127.0.0.1:9090); unset serves none")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
 	if err := c.check(); err != nil {
 		return err
 	}
-	log, err := newLogger(env.Stderr, c.logFormat)
+	log, logOut, err := newServeLogger(env.Stderr, c.logFormat)
 	if err != nil {
 		return err
 	}
+	defer logOut.Flush()
 
 	kek, err := keyEncryptionKey(env)
 	if err != nil {
@@ -90,18 +116,35 @@ func serve(ctx context.Context, env Env, args []string) error {
 	defer st.Close()
 	svc, err := auth.New(ctx, st, auth.Config{
 		Issuer: c.issuer, AccessTTL: c.accessTTL, RefreshTTL: c.refreshTTL,
-		LoginThrottle: c.loginThrottle, RegisterThrottle: c.registerThrottle, Argon2: c.argon2(),
+		LoginThrottle: c.loginThrottle, LoginClientThrottle: c.loginClientThrottle,
+		RegisterThrottle: c.registerThrottle, MaxSessions: sessionCap(c.maxSessions), Argon2: c.argon2(),
 		SessionCacheTTL: c.sessionCacheTTL, ReauthWindow: c.reauthWindow, KeyEncryptionKey: kek, Logger: log,
 		PublicURL: c.publicURL, Mailer: mailQueue, RequireVerifiedEmail: c.requireVerified,
+		EventRetention: c.eventRetention, Notices: c.notices.settings(),
 	})
 	if err != nil {
 		return err
+	}
+	var observer httpapi.RequestObserver
+	var metricsSrv *http.Server
+	var metricsLn net.Listener
+	if c.metricsAddr != "" {
+		m := metrics.New(metrics.Sources{Auth: svc, Store: st, Mail: mailQueue, Version: env.Version})
+		observer = m
+		if metricsLn, err = net.Listen("tcp", c.metricsAddr); err != nil {
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+		defer metricsLn.Close()
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.Handler())
+		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ErrorLog: slogErrorLog(log)}
 	}
 	handler, err := httpapi.New(svc, st, httpapi.Options{
 		InsecureCookies: c.insecureCookies,
 		Modules:         env.Modules,
 		Pages:           webui.Handler(env.Version, env.Pages...),
 		Logger:          log,
+		Observer:        observer,
 	})
 	if err != nil {
 		return err
@@ -122,6 +165,12 @@ func serve(ctx context.Context, env Env, args []string) error {
 		ErrorLog:          slogErrorLog(log),
 	}
 	log.Info("authkit listening", "addr", ln.Addr().String(), "version", env.Version, "db", redactDSN(c.db.dsn))
+	if metricsSrv != nil {
+		log.Info("metrics listening", "addr", metricsLn.Addr().String(), "path", "/metrics")
+		go metricsSrv.Serve(metricsLn) //nolint:errcheck // ends with Close below
+		defer metricsSrv.Close()
+	}
+	logOut.Flush() // tools and people wait for these lines
 	if env.Ready != nil {
 		env.Ready(ln.Addr().String())
 	}
@@ -175,18 +224,31 @@ func (c *serveConfig) check() error {
 		return errors.New("--refresh-ttl must be longer than --access-ttl")
 	case c.argon2().CheckOWASP() != nil:
 		return fmt.Errorf("--argon2-memory/--argon2-time: %v", c.argon2().CheckOWASP())
-	case c.loginThrottle < 0 || c.registerThrottle < 0:
+	case c.loginThrottle < 0 || c.loginClientThrottle < 0 || c.registerThrottle < 0:
 		return errors.New("throttles must be 0 (off) or more")
+	case c.maxSessions < 0:
+		return errors.New("--max-sessions must be 0 (no cap) or more")
 	case c.sweepEvery < time.Second:
 		return errors.New("--sweep-interval must be at least 1s")
 	case c.sessionCacheTTL < 0:
 		return errors.New("--session-cache-ttl must not be negative")
 	case c.reauthWindow < time.Second:
 		return errors.New("--reauth-window must be at least 1s")
+	case c.eventRetention < time.Hour:
+		return errors.New("--event-retention must be at least 1h")
 	case strings.TrimSpace(c.issuer) == "":
 		return errors.New("--issuer must not be empty")
 	}
 	return nil
+}
+
+// sessionCap turns --max-sessions (0: no cap) into Config.MaxSessions
+// (negative: no cap; 0 would mean the default).
+func sessionCap(flag int) int {
+	if flag == 0 {
+		return -1
+	}
+	return flag
 }
 
 // argon2 is the password hashing cost the flags ask for.
@@ -194,8 +256,10 @@ func (c *serveConfig) argon2() auth.Argon2Params {
 	return auth.Argon2Params{MemoryKiB: uint32(min(c.argon2MemoryMiB, 1<<10)) * 1024, Time: uint32(min(c.argon2Time, 16)), Threads: 1}
 }
 
-// sweep deletes expired and revoked rows, and forgets throttle buckets
-// that have refilled, periodically until ctx ends.
+// sweep deletes expired and revoked rows and security events past their
+// retention, and forgets throttle buckets that have refilled (in memory
+// here; in the database, FlushExpired deletes their rows), periodically
+// until ctx ends.
 func sweep(ctx context.Context, svc *auth.Service, every time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -207,7 +271,6 @@ func sweep(ctx context.Context, svc *auth.Service, every time.Duration, log *slo
 		}
 		svc.Accounts.PruneThrottles()
 		svc.Recovery.PruneThrottles()
-		svc.Factors.PruneThrottles()
 		tokens, sessions, err := svc.Sessions.FlushExpired(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
@@ -217,6 +280,16 @@ func sweep(ctx context.Context, svc *auth.Service, every time.Duration, log *slo
 		}
 		if tokens+sessions > 0 {
 			log.Info("swept expired tokens and sessions", "refresh_tokens", tokens, "sessions", sessions)
+		}
+		events, err := svc.Activity.Sweep(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Error("sweeping old security events failed", "err", err)
+			}
+			continue
+		}
+		if events > 0 {
+			log.Info("swept security events past their retention", "events", events)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/shared"
 )
 
@@ -56,6 +57,66 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, shared.UserResponse{User: userJSON(u)})
 	return nil
+}
+
+func (a *API) deleteUser(w http.ResponseWriter, r *http.Request) error {
+	p, _ := principalFrom(r.Context())
+	if err := a.svc.Admin.DeleteUser(r.Context(), p.Principal, r.PathValue("id"), a.RemoveUserData); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *API) listEvents(w http.ResponseWriter, r *http.Request) error {
+	p, _ := principalFrom(r.Context())
+	filter, err := ReadEventPage(r)
+	if err != nil {
+		return err
+	}
+	events, err := a.svc.Admin.Events(r.Context(), p.Principal, filter)
+	if err != nil {
+		return err
+	}
+	resp := shared.AuditResponse{Events: make([]shared.AuditEvent, 0, len(events))}
+	for i := range events {
+		resp.Events = append(resp.Events, shared.AuditEvent{
+			SecurityEvent: EventJSON(&events[i].SecurityEvent),
+			UserID:        events[i].UserID, UserEmail: events[i].UserEmail,
+			ActorID: events[i].ActorID, ActorEmail: events[i].ActorEmail,
+		})
+	}
+	writeJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+// EventPageParams document the paging of an event list (ReadEventPage).
+var EventPageParams = []Param{
+	{Name: "limit", In: "query", Type: "integer", Description: "Page size; 0 means the default, 20, and values over 100 are taken as 100."},
+	{Name: "before", In: "query", Description: "The id of the last event of the previous page; the page holds older events."},
+}
+
+// ReadEventPage reads the query of an event list: limit and before (see
+// EventPageParams), and staff's filters (user_id, type, staff_actions).
+// Bad values answer validation_failed.
+func ReadEventPage(r *http.Request) (store.EventFilter, error) {
+	q := r.URL.Query()
+	var fields shared.FieldErrors
+	f := store.EventFilter{UserID: q.Get("user_id"), Type: q.Get("type"), Before: q.Get("before")}
+	f.Limit = queryInt(q.Get("limit"), 0, "limit", &fields)
+	switch q.Get("staff_actions") {
+	case "", "false":
+	case "true":
+		f.StaffActions = true
+	default:
+		fields.Add("staff_actions", `Must be "true" or "false".`)
+	}
+	for name, v := range map[string]string{"before": f.Before, "user_id": f.UserID, "type": f.Type} {
+		if len(v) > 100 {
+			fields.Add(name, "Must be at most 100 characters long.")
+		}
+	}
+	return f, fields.Err()
 }
 
 // resetFactors removes a user's second factors and passkeys and signs

@@ -39,11 +39,19 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// refresh rotates the refresh cookie. It needs no CSRF token: the cookie
-// is SameSite=Strict, cross-origin requests are refused, and a forged
-// refresh would only hand fresh cookies to the victim's own browser.
+// refresh rotates the refresh cookie. Like every other state change made
+// with cookies it needs the session's X-CSRF-Token (csrf.go): SameSite and
+// the cross-origin check already stop most forgeries, but a refresh spends
+// a token and, replayed late, revokes the session, so it gets the same
+// second layer as the rest (OWASP CSRF Prevention Cheat Sheet: protect
+// every state-changing request). Tabs racing to refresh share one session,
+// hence one CSRF token, so the race handling is unchanged.
 func (a *API) refresh(w http.ResponseWriter, r *http.Request) error {
-	u, issued, err := a.svc.Sessions.RefreshInBrowser(r.Context(), a.cookies.refresh(r), clientOf(r))
+	refreshToken := a.cookies.refresh(r)
+	if err := a.checkRefreshCSRF(r, refreshToken); err != nil {
+		return err
+	}
+	u, issued, err := a.svc.Sessions.RefreshInBrowser(r.Context(), refreshToken, clientOf(r))
 	if errors.Is(err, auth.ErrRefreshRaced) {
 		return err // another tab just refreshed: keep its new cookies
 	}
@@ -54,6 +62,24 @@ func (a *API) refresh(w http.ResponseWriter, r *http.Request) error {
 	a.startBrowserSession(w, issued)
 	writeJSON(w, http.StatusOK, shared.UserResponse{User: userJSON(u)})
 	return nil
+}
+
+// checkRefreshCSRF checks the CSRF token of a refresh against the session
+// its refresh cookie belongs to. A cookie that names no session is left to
+// RefreshInBrowser, which refuses it (401) and clears the cookies as
+// before: without a session there is nothing to forge a request for.
+//
+// Errors: csrf_failed.
+func (a *API) checkRefreshCSRF(r *http.Request, refreshToken string) error {
+	p, err := a.svc.Sessions.PrincipalOfRefreshToken(r.Context(), refreshToken)
+	var apiErr *shared.Error
+	if errors.As(err, &apiErr) && apiErr.Code == shared.CodeNotAuthenticated {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return a.csrf.check(r, p.SessionID)
 }
 
 // logout ends the caller's session and clears the cookies. It is

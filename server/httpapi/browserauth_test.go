@@ -22,7 +22,7 @@ func TestRegister_LogsInWithHardenedCookies(t *testing.T) {
 	if body.User.Email != "ann@example.com" || body.User.Name != "Ann" || !body.User.IsActive || body.User.IsStaff || body.User.ID == "" {
 		t.Fatalf("user = %+v", body.User)
 	}
-	if strings.Contains(string(r.Body), "password") || strings.Contains(string(r.Body), "argon2") {
+	if strings.Contains(string(r.Body), `"password`) || strings.Contains(string(r.Body), "argon2") {
 		t.Fatalf("password material in %s", r.Body)
 	}
 	if got := r.Header.Get("Cache-Control"); got != "no-store" {
@@ -236,7 +236,8 @@ func TestRefresh_RotatesCookiesAndDetectsReuse(t *testing.T) {
 	// a second tab racing the first: refused, no cookies cleared or set, and
 	// the session survives.
 	tab := ts.Browser()
-	r = tab.Do("POST", "/api/auth/refresh", nil, "Cookie", "__Secure-refresh_token="+first)
+	csrf := b.Cookie("__Host-csrf_token") // one session, one token, in every tab
+	r = tab.Do("POST", "/api/auth/refresh", nil, withRefreshCookie(first, csrf)...)
 	r.ExpectError(t, 401, shared.CodeNotAuthenticated)
 	if len(r.Header.Values("Set-Cookie")) != 0 {
 		t.Fatalf("a raced refresh touched cookies: %v", r.Header.Values("Set-Cookie"))
@@ -247,7 +248,7 @@ func TestRefresh_RotatesCookiesAndDetectsReuse(t *testing.T) {
 	// session, so the owner's current tokens stop working too.
 	ts.Advance(auth.BrowserRefreshGrace + time.Second)
 	thief := ts.Browser()
-	thief.Do("POST", "/api/auth/refresh", nil, "Cookie", "__Secure-refresh_token="+first).
+	thief.Do("POST", "/api/auth/refresh", nil, withRefreshCookie(first, csrf)...).
 		ExpectError(t, 401, shared.CodeNotAuthenticated)
 	b.Do("GET", "/api/me", nil).ExpectError(t, 401, shared.CodeNotAuthenticated)
 	b.Do("POST", "/api/auth/refresh", nil).ExpectError(t, 401, shared.CodeNotAuthenticated)
@@ -323,6 +324,7 @@ func TestLogout_TakesEffectAtOnce(t *testing.T) {
 	b.Register("ann@example.com", "Ann")
 	access := b.Cookie("__Host-access_token")
 	refresh := b.Cookie("__Secure-refresh_token")
+	csrf := b.Cookie("__Host-csrf_token")
 
 	r := b.Do("POST", "/api/auth/logout", nil)
 	r.ExpectStatus(t, http.StatusNoContent)
@@ -335,7 +337,7 @@ func TestLogout_TakesEffectAtOnce(t *testing.T) {
 	replay := ts.Browser()
 	replay.Do("GET", "/api/me", nil, "Cookie", "__Host-access_token="+access).ExpectError(t, 401, shared.CodeNotAuthenticated)
 	ts.TokenClient().Do("GET", "/api/me", nil, apitest.Bearer(access)...).ExpectError(t, 401, shared.CodeNotAuthenticated)
-	replay.Do("POST", "/api/auth/refresh", nil, "Cookie", "__Secure-refresh_token="+refresh).ExpectError(t, 401, shared.CodeNotAuthenticated)
+	replay.Do("POST", "/api/auth/refresh", nil, withRefreshCookie(refresh, csrf)...).ExpectError(t, 401, shared.CodeNotAuthenticated)
 	// Logging out again is harmless.
 	b.Do("POST", "/api/auth/logout", nil).ExpectStatus(t, http.StatusNoContent)
 }
@@ -344,10 +346,47 @@ func TestLogout_WorksWithOnlyTheRefreshCookieAfterAccessExpiry(t *testing.T) {
 	ts := apitest.NewServer(t, apitest.WithConfig(func(c *auth.Config) { c.AccessTTL = time.Minute }))
 	b := ts.Browser()
 	b.Register("ann@example.com", "Ann")
-	refresh := b.Cookie("__Secure-refresh_token")
+	refresh, csrf := b.Cookie("__Secure-refresh_token"), b.Cookie("__Host-csrf_token")
 	ts.Advance(2 * time.Minute)
 	b.Do("POST", "/api/auth/logout", nil).ExpectStatus(t, http.StatusNoContent)
-	ts.Browser().Do("POST", "/api/auth/refresh", nil, "Cookie", "__Secure-refresh_token="+refresh).ExpectError(t, 401, shared.CodeNotAuthenticated)
+	ts.Browser().Do("POST", "/api/auth/refresh", nil, withRefreshCookie(refresh, csrf)...).ExpectError(t, 401, shared.CodeNotAuthenticated)
+}
+
+// withRefreshCookie is the extra headers of a browser request that
+// carries a refresh cookie and CSRF token copied from another browser: a
+// second tab of it, or a thief who took every cookie.
+func withRefreshCookie(refresh, csrf string) []string {
+	return []string{"Cookie", "__Secure-refresh_token=" + refresh + "; __Host-csrf_token=" + csrf, shared.CSRFHeader, csrf}
+}
+
+func TestRefresh_NeedsTheSessionsCSRFToken(t *testing.T) {
+	ts := apitest.NewServer(t)
+	b := ts.Browser()
+	b.Register("ann@example.com", "Ann")
+	other := ts.Browser()
+	other.Register("bob@example.com", "Bob")
+	refresh := b.Cookie("__Secure-refresh_token")
+
+	for name, header := range map[string]string{
+		"missing":                 "",
+		"garbage":                 "not-a-token",
+		"another session's token": other.Cookie("__Host-csrf_token"),
+	} {
+		r := b.Do("POST", "/api/auth/refresh", nil, shared.CSRFHeader, header)
+		r.ExpectError(t, http.StatusForbidden, shared.CodeCSRFFailed)
+		if len(r.Header.Values("Set-Cookie")) != 0 {
+			t.Fatalf("%s: a refused refresh touched cookies: %v", name, r.Header.Values("Set-Cookie"))
+		}
+	}
+	// Nothing was spent: the same cookie, with its token, still refreshes.
+	if b.Cookie("__Secure-refresh_token") != refresh {
+		t.Fatal("the refresh cookie changed")
+	}
+	b.Do("POST", "/api/auth/refresh", nil).ExpectStatus(t, http.StatusOK)
+	b.Do("GET", "/api/me", nil).ExpectStatus(t, http.StatusOK)
+	// A cookie that names no session is still a plain 401.
+	ts.Browser().Do("POST", "/api/auth/refresh", nil, withRefreshCookie("unknown", "x")...).
+		ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
 }
 
 func TestLogoutAll_RevokesEverySession(t *testing.T) {

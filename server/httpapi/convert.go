@@ -20,7 +20,10 @@ func userJSON(u *store.User) shared.User {
 		ID: u.ID, Email: u.Email, Name: u.Name,
 		IsActive: u.IsActive, IsStaff: u.IsStaff, IsSuperuser: u.IsSuperuser,
 		DateJoined: u.DateJoined, LastLogin: u.LastLogin, EmailVerified: u.EmailVerified,
-		TOTPEnabled: slices.Contains(factors, "totp"), Factors: factors,
+		HasPassword: u.PasswordHash != auth.NoPassword,
+		// The two factors the user object names (the modules' methods):
+		// what the profile and the admin table show.
+		TOTPEnabled: slices.Contains(factors, "totp"), HasPasskeys: slices.Contains(factors, auth.MethodPasskey),
 	}
 }
 
@@ -31,6 +34,18 @@ func sessionJSON(s *store.Session, currentID string) shared.Session {
 	}
 }
 
-// UserJSON is an account as the API shows it, for modules that answer
-// with the user (as a login does).
+// UserJSON is the wire form of an account, for modules that answer with
+// one.
 func UserJSON(u *store.User) shared.User { return userJSON(u) }
+
+// SessionJSON is the wire form of a session; current marks the caller's.
+func SessionJSON(s *store.Session, currentID string) shared.Session { return sessionJSON(s, currentID) }
+
+// EventJSON is the wire form of a security event.
+func EventJSON(e *store.SecurityEvent) shared.SecurityEvent {
+	detail := e.Detail
+	if detail == nil {
+		detail = map[string]string{}
+	}
+	return shared.SecurityEvent{ID: e.ID, Type: shared.EventType(e.Type), At: e.At, IP: e.IP, UserAgent: e.UserAgent, Detail: detail}
+}

@@ -1,8 +1,8 @@
 package httpapi
 
 import (
-	"mime"
 	"net/http"
+	"strings"
 )
 
 // Every security header of every response is decided here, for the API
@@ -14,7 +14,11 @@ import (
 //     ('wasm-unsafe-eval' allows WebAssembly, not JavaScript eval), talk
 //     only to this origin and never be framed; go-app's pages need no
 //     inline script or style. Their Referer stays on this origin
-//     (same-origin), never leaving the site.
+//     (same-origin), never leaving the site; pages that carry a secret in
+//     their address (the mailed /reset-password and /verify-email links,
+//     or any page with a token parameter) send none at all, so the token
+//     reaches no other log, not even this site's (OWASP Forgot Password
+//     Cheat Sheet: Referrer-Policy no-referrer on the reset page).
 //   - Everything else (JSON, static files, plain errors): nothing may frame
 //     it, and no Referer at all, which matters because the reset and
 //     confirmation links carry their token in the URL.
@@ -30,21 +34,46 @@ const pageContentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-u
 	"worker-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // headerPolicy is the set of security headers of one kind of response.
+// The values are built once and shared by every response (a header map
+// only ever replaces a value's slice, never writes into it), so setting
+// them allocates nothing: they go on every response, and GET /api/me
+// answers tens of thousands a second.
 type headerPolicy struct {
-	contentSecurityPolicy string
-	referrerPolicy        string
+	contentSecurityPolicy []string
+	referrerPolicy        []string
 }
 
 var (
-	otherPolicy = headerPolicy{contentSecurityPolicy: "frame-ancestors 'none'", referrerPolicy: "no-referrer"}
-	pagePolicy  = headerPolicy{contentSecurityPolicy: pageContentSecurityPolicy, referrerPolicy: "same-origin"}
+	otherPolicy     = headerPolicy{contentSecurityPolicy: headerValue("frame-ancestors 'none'"), referrerPolicy: headerValue("no-referrer")}
+	pagePolicy      = headerPolicy{contentSecurityPolicy: headerValue(pageContentSecurityPolicy), referrerPolicy: headerValue("same-origin")}
+	tokenPagePolicy = headerPolicy{contentSecurityPolicy: headerValue(pageContentSecurityPolicy), referrerPolicy: headerValue("no-referrer")}
+
+	noSniff     = headerValue("nosniff")
+	denyFraming = headerValue("DENY")
 )
 
+// headerValue is a one-value header line to share between responses; its
+// capacity of one makes an Add copy it rather than write past it.
+func headerValue(v string) []string { return []string{v}[:1:1] }
+
+// tokenPages are the pages whose links carry a token (mailed by
+// auth.Recovery).
+var tokenPages = map[string]bool{"/reset-password": true, "/verify-email": true}
+
+// pagePolicyFor is the policy of an HTML page at r's address.
+func pagePolicyFor(r *http.Request) headerPolicy {
+	if tokenPages[r.URL.Path] || (r.URL.RawQuery != "" && r.URL.Query().Has("token")) {
+		return tokenPagePolicy
+	}
+	return pagePolicy
+}
+
+// apply sets the policy's headers (canonical names, so assigned directly).
 func (p headerPolicy) apply(h http.Header) {
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Content-Security-Policy", p.contentSecurityPolicy)
-	h.Set("Referrer-Policy", p.referrerPolicy)
+	h["X-Content-Type-Options"] = noSniff
+	h["X-Frame-Options"] = denyFraming
+	h["Content-Security-Policy"] = p.contentSecurityPolicy
+	h["Referrer-Policy"] = p.referrerPolicy
 }
 
 // securityHeaders gives every response the headers of its kind. The kind
@@ -54,14 +83,15 @@ func (p headerPolicy) apply(h http.Header) {
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		otherPolicy.apply(w.Header())
-		next.ServeHTTP(&policyWriter{ResponseWriter: w}, r)
+		next.ServeHTTP(&policyWriter{ResponseWriter: w, page: pagePolicyFor(r)}, r)
 	})
 }
 
-// policyWriter applies the page policy to a response that turns out to be
-// an HTML document.
+// policyWriter applies the page's policy to a response that turns out to
+// be an HTML document.
 type policyWriter struct {
 	http.ResponseWriter
+	page    headerPolicy // the policy if it is a page
 	decided bool
 }
 
@@ -88,7 +118,16 @@ func (w *policyWriter) decide(body []byte) {
 	if contentType == "" && body != nil {
 		contentType = http.DetectContentType(body)
 	}
-	if mediaType, _, _ := mime.ParseMediaType(contentType); mediaType == "text/html" {
-		pagePolicy.apply(w.Header())
+	if isHTML(contentType) {
+		w.page.apply(w.Header())
 	}
+}
+
+// isHTML reports whether a Content-Type names an HTML document: its media
+// type, before any parameters, is text/html in any case, as
+// mime.ParseMediaType would find, but without its allocations (this runs
+// on every response).
+func isHTML(contentType string) bool {
+	mediaType, _, _ := strings.Cut(contentType, ";")
+	return strings.EqualFold(strings.TrimSpace(mediaType), "text/html")
 }

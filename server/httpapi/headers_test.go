@@ -32,12 +32,17 @@ const pageCSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; " +
 
 // TestSecurityHeaders_PagesGetThePagePolicyTheirFilesTheAPIs serves the
 // real web app through the API, as serve does: HTML pages (the not-found
-// page too) get the page policy, every other file the API's.
+// page too) get the page policy, pages whose links carry a token the page
+// policy without any Referer, every other file the API's.
 func TestSecurityHeaders_PagesGetThePagePolicyTheirFilesTheAPIs(t *testing.T) {
 	ts := apitest.NewServer(t, apitest.WithOptions(func(o *httpapi.Options) { o.Pages = webui.Handler("test") }))
 	page := map[string]string{
 		"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
 		"Content-Security-Policy": pageCSP, "Referrer-Policy": "same-origin",
+	}
+	tokenPage := map[string]string{
+		"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+		"Content-Security-Policy": pageCSP, "Referrer-Policy": "no-referrer",
 	}
 	other := map[string]string{
 		"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
@@ -50,7 +55,9 @@ func TestSecurityHeaders_PagesGetThePagePolicyTheirFilesTheAPIs(t *testing.T) {
 	}{
 		{"/", http.StatusOK, page},
 		{"/login", http.StatusOK, page},
-		{"/reset-password?token=x", http.StatusOK, page},
+		{"/reset-password?token=x", http.StatusOK, tokenPage},
+		{"/reset-password", http.StatusOK, tokenPage},
+		{"/verify-email?token=x", http.StatusOK, tokenPage},
 		{"/no/such/page", http.StatusNotFound, page},
 		{"/web/app.css", http.StatusOK, other},
 		{"/robots.txt", http.StatusOK, other},

@@ -143,10 +143,19 @@ func jsonKind(t reflect.Type) string {
 
 // writeJSON sends v with the given status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v) //nolint:errcheck // the client went away; nothing to do
 }
+
+// writeEncoded sends a body writeJSON would have sent, encoded before.
+func writeEncoded(w http.ResponseWriter, status int, body []byte) {
+	w.Header()["Content-Type"] = jsonContentType
+	w.WriteHeader(status)
+	w.Write(body) //nolint:errcheck // the client went away; nothing to do
+}
+
+var jsonContentType = headerValue("application/json; charset=utf-8")
 
 // writeError turns any error into the one JSON error shape. Errors the
 // service meant for the client (*shared.Error) go out as they are; a

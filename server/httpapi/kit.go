@@ -43,6 +43,11 @@ func UserFrom(ctx context.Context) (auth.Principal, bool) {
 	return p.Principal, ok
 }
 
+// SecureCookies reports whether the server sets Secure cookies with the
+// __Host-/__Secure- prefixes (false under --insecure-cookies), so a
+// module's own cookies follow the kit's.
+func (a *API) SecureCookies() bool { return a.cookies.secure }
+
 // LogIn starts a browser session for a user the fork authenticated some
 // other way (an OAuth callback, a magic link): it creates the session row
 // and sets the same cookies as a password login, so logout, revocation and
@@ -71,6 +76,34 @@ func (a *API) LogOut(w http.ResponseWriter, r *http.Request) error {
 	a.cookies.clear(w)
 	return nil
 }
+
+// Caller returns who is calling when the request carries valid
+// credentials (a Bearer token, or the access cookie with the CSRF header
+// on a state-changing method), on a Public route that works for anyone
+// but treats its own user differently (confirming an email change keeps
+// the caller's own session). ok is false for anyone else.
+func (a *API) Caller(r *http.Request) (p auth.Principal, ok bool) {
+	if p, ok := principalFrom(r.Context()); ok {
+		return p.Principal, true
+	}
+	token, source, err := a.accessToken(r)
+	if err != nil {
+		return auth.Principal{}, false
+	}
+	p, err = a.svc.Sessions.Authenticate(r.Context(), token)
+	if err != nil {
+		return auth.Principal{}, false
+	}
+	if source == fromCookie && !isSafeMethod(r.Method) && a.csrf.check(r, p.SessionID) != nil {
+		return auth.Principal{}, false
+	}
+	return p, true
+}
+
+// ClearSessionCookies removes the session cookies, for a route that ended
+// the session some other way (deleting the account); declare the route
+// with ClearsSession so the document says so.
+func (a *API) ClearSessionCookies(w http.ResponseWriter) { a.cookies.clear(w) }
 
 // WriteError answers with the kit's JSON error shape: a *shared.Error as it
 // is, anything else as a logged 500 internal error.

@@ -41,7 +41,7 @@ func (a *API) SignIn(w http.ResponseWriter, r *http.Request, u *store.User, meth
 	if err != nil || ch != nil {
 		return ch, err
 	}
-	issued, err := a.svc.Sessions.StartWith(r.Context(), u, clientOf(r), method)
+	issued, err := a.svc.Sessions.StartVia(r.Context(), u, clientOf(r), method)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func (a *API) WriteMFARequired(w http.ResponseWriter, r *http.Request, ch *share
 // session cookies, skipping the second step: for login methods that are
 // a full login on their own (a passkey with user verification).
 func (a *API) StartSession(w http.ResponseWriter, r *http.Request, u *store.User, method string) error {
-	issued, err := a.svc.Sessions.StartWith(r.Context(), u, clientOf(r), method)
+	issued, err := a.svc.Sessions.StartVia(r.Context(), u, clientOf(r), method)
 	if err != nil {
 		return err
 	}

@@ -1,8 +1,11 @@
 package httpapi
 
 import (
+	"context"
+	"flag"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun/migrate"
@@ -33,6 +36,46 @@ type Module interface {
 	Mount(k *Kit) ([]Route, error)
 }
 
+// UserDataOwner is a module that keeps data about users (the notes
+// module keeps their notes). The account module calls its hooks, so an
+// account's owner gets their data in the export and loses it with the
+// account, without the core naming any module. A module that keeps
+// personal data should implement it.
+type UserDataOwner interface {
+	Module
+	// DeleteUserData deletes every row the module keeps about the user,
+	// in tx: the transaction that deletes the account. An error cancels
+	// the whole deletion. Do not rely on ON DELETE CASCADE alone: the
+	// hook says what goes, whatever the schema.
+	DeleteUserData(ctx context.Context, tx *store.Store, userID string) error
+	// ExportUserData returns what the module keeps about the user, as a
+	// value encoding/json writes (the wire types of its shared package,
+	// never its bun models). It goes into the export under the module's
+	// name.
+	ExportUserData(ctx context.Context, st *store.Store, userID string) (any, error)
+}
+
+// Configurable is a module with settings of its own (client ids of login
+// providers, say). `authkit serve` calls RegisterFlags before it parses
+// the command line, so the module's flags are listed by -h and, like every
+// flag, can be set with their AUTHKIT_… variable (--github-client-id is
+// AUTHKIT_GITHUB_CLIENT_ID). Such a module is listed in main.go as a
+// pointer, whose fields the flags fill in; other commands (openapi,
+// migrate) leave them zero, so Mount must work unconfigured.
+type Configurable interface {
+	Module
+	RegisterFlags(fs *flag.FlagSet)
+}
+
+// RegisterModuleFlags adds the flags of every Configurable module to fs.
+func RegisterModuleFlags(fs *flag.FlagSet, modules []Module) {
+	for _, m := range modules {
+		if c, ok := m.(Configurable); ok {
+			c.RegisterFlags(fs)
+		}
+	}
+}
+
 // describedModule is a module that describes its tag in the OpenAPI
 // document (optional: others get a generic line).
 type describedModule interface {
@@ -57,6 +100,10 @@ type Kit struct {
 	// Log is the server's logger; Now its clock (tests set it).
 	Log *slog.Logger
 	Now func() time.Time
+	// Modules are all the modules mounted, in order, this one included:
+	// for a module that acts on the others through their optional hooks
+	// (UserDataOwner). Keep what Mount gets; do not mount them again.
+	Modules []Module
 }
 
 // ModuleMigrations collects the migrations of modules, for
@@ -78,7 +125,8 @@ func (a *API) mount(r *Router, modules []Module, st *store.Store) error {
 		if d, ok := m.(describedModule); ok {
 			r.moduleTags[m.Name()] = d.Description()
 		}
-		routes, err := m.Mount(&Kit{Store: st, Auth: a.svc, API: a, Log: a.log.With("module", m.Name()), Now: a.now})
+		routes, err := m.Mount(&Kit{Store: st, Auth: a.svc, API: a, Log: a.log.With("module", m.Name()), Now: a.now,
+			Modules: slices.Clone(modules)})
 		if err != nil {
 			return fmt.Errorf("module %s: %w", m.Name(), err)
 		}

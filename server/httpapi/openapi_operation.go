@@ -73,10 +73,10 @@ func (b *docBuilder) success(rt Route) (*openapi3.ResponseRef, error) {
 		}
 		resp.WithJSONSchemaRef(schema)
 	}
-	switch rt.cookies {
-	case setsCookies:
+	switch {
+	case rt.cookies == setsCookies:
 		resp.Headers = openapi3.Headers{"Set-Cookie": b.header("SetSessionCookies")}
-	case clearsCookies:
+	case rt.cookies == clearsCookies || rt.ClearsSession:
 		resp.Headers = openapi3.Headers{"Set-Cookie": b.header("ClearSessionCookies")}
 	}
 	return &openapi3.ResponseRef{Value: resp}, nil

@@ -198,6 +198,10 @@ func wireFields(typ reflect.Type) map[string]wireField {
 	fields := map[string]wireField{}
 	for f := range typ.Fields() {
 		tag := f.Tag.Get("json")
+		if f.Anonymous && tag == "" && f.Type.Kind() == reflect.Struct {
+			maps.Copy(fields, wireFields(f.Type)) // promoted, as encoding/json does
+			continue
+		}
 		if !f.IsExported() || tag == "-" {
 			continue
 		}

@@ -224,7 +224,7 @@ func TestOpenAPI_SecurityFollowsTheGuard(t *testing.T) {
 		"POST /api/widgets":            `[{"bearerAuth":[]},{"cookieAuth":[],"csrfToken":[]}]`,
 		"POST /api/auth/login":         `[]`,
 		"GET /healthz":                 `[]`,
-		"POST /api/auth/refresh":       `[{"refreshCookie":[]}]`,
+		"POST /api/auth/refresh":       `[{"csrfToken":[],"refreshCookie":[]}]`,
 		"DELETE /api/me/sessions/{id}": `[{"bearerAuth":[]},{"cookieAuth":[],"csrfToken":[]}]`,
 	}
 	for route, want := range cases {

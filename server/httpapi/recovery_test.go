@@ -37,6 +37,11 @@ func TestPasswordReset_FullFlowOverSMTP(t *testing.T) {
 	// A weak password is refused without spending the link.
 	api.Do("POST", "/api/auth/password-reset/confirm", shared.PasswordResetConfirmRequest{Token: token, NewPassword: "ann@example.com"}).
 		ExpectError(t, 400, shared.CodeValidationFailed)
+	e := api.Do("POST", "/api/auth/password-reset/confirm", shared.PasswordResetConfirmRequest{Token: token, NewPassword: "princess1"}).
+		ExpectError(t, 400, shared.CodeValidationFailed)
+	if e.Fields["new_password"] != shared.CommonPasswordMessage {
+		t.Fatalf("fields = %v, want new_password: %q", e.Fields, shared.CommonPasswordMessage)
+	}
 	api.Do("POST", "/api/auth/password-reset/confirm", shared.PasswordResetConfirmRequest{Token: token, NewPassword: "a fresh passphrase"}).
 		ExpectStatus(t, http.StatusNoContent)
 

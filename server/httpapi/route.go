@@ -52,6 +52,10 @@ type Route struct {
 	// Handler serves the request. It returns its error, which the router
 	// turns into the JSON error body (see WriteError).
 	Handler HandlerFunc
+	// ClearsSession says that a success ends the caller's session and
+	// clears its cookies (API.ClearSessionCookies), for the document's
+	// Set-Cookie header.
+	ClearsSession bool
 
 	// security overrides what the guard implies in the document, for the
 	// few kit routes that authenticate themselves (refresh, logout).

@@ -21,6 +21,18 @@ type Options struct {
 	// Pages serves everything outside /api/ (the web app); nil answers 404.
 	Pages  http.Handler
 	Logger *slog.Logger
+	// Observer, when set, is told of every request served (package
+	// metrics counts them for Prometheus).
+	Observer RequestObserver
+}
+
+// RequestObserver is told of every request after its response: route is
+// the ServeMux pattern that matched ("GET /api/me"; "" when none did),
+// never the raw path, so whatever paths clients send, the set of routes
+// stays that of the route table. It runs on every request: keep it cheap
+// and safe for concurrent use.
+type RequestObserver interface {
+	ObserveRequest(route string, status int, elapsed time.Duration)
 }
 
 // API is the HTTP surface of the kit. It serves requests itself
@@ -35,8 +47,12 @@ type API struct {
 	now     func() time.Time
 	router  *Router
 	handler http.Handler
+	// dataOwners are the modules that keep data about users (UserDataOwner).
+	dataOwners []UserDataOwner
 	// openAPIDoc is the OpenAPI document of the routes served.
 	openAPIDoc openAPIFile
+	// meBodies are the encoded answers of GET /api/me.
+	meBodies encodedUsers
 
 	requireVerified bool
 	reauthWindow    time.Duration // RequireRecent's
@@ -68,6 +84,11 @@ func New(svc *auth.Service, st *store.Store, opt Options) (*API, error) {
 		requireVerified: svc.Config().RequireVerifiedEmail,
 		reauthWindow:    svc.Config().ReauthWindow,
 	}
+	for _, m := range opt.Modules {
+		if o, ok := m.(UserDataOwner); ok {
+			a.dataOwners = append(a.dataOwners, o)
+		}
+	}
 	a.router = newRouter(a, mux)
 	if err := a.serveRoutes(a.router, opt.Modules, opt.Pages); err != nil {
 		return nil, err
@@ -75,7 +96,7 @@ func New(svc *auth.Service, st *store.Store, opt Options) (*API, error) {
 	if a.openAPIDoc, err = newOpenAPIFile(a.router); err != nil {
 		return nil, err
 	}
-	a.handler = logRequests(a.log, recoverPanics(a.log, securityHeaders(denyCrossOrigin(a.log, mux))))
+	a.handler = logRequests(a.log, opt.Observer, recoverPanics(a.log, securityHeaders(denyCrossOrigin(a.log, withClient(mux)))))
 	return a, nil
 }
 

@@ -11,7 +11,9 @@ import (
 	"embed"
 	"fmt"
 	htmltemplate "html/template"
+	"io/fs"
 	"log/slog"
+	"sync/atomic"
 	texttemplate "text/template"
 	"time"
 )
@@ -47,19 +49,63 @@ func LogSender(log *slog.Logger) Sender {
 //go:embed templates
 var templateFS embed.FS
 
-var (
-	textTemplates = texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/*.txt"))
-	htmlTemplates = htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/*.html"))
-)
+// kitTemplates are the kit's own mails (server/mail/templates).
+var kitTemplates = MustParseTemplates(mustSub(templateFS, "templates"))
 
-// Render builds a message from the templates named name (name.txt and
-// name.html, whose first line "Subject: …" of the text one is the subject).
+// Render builds a message from the kit's templates named name (name.txt
+// and name.html, whose first line "Subject: …" of the text one is the
+// subject).
 func Render(name, to string, data any) (Message, error) {
+	return kitTemplates.Render(name, to, data)
+}
+
+// Templates are a set of mail templates: for each mail, name.txt (plain
+// text, its first line "Subject: …") and name.html. The kit's are in
+// server/mail/templates; a module that mails its own news embeds its
+// templates and parses them once with MustParseTemplates.
+type Templates struct {
+	text *texttemplate.Template
+	html *htmltemplate.Template
+}
+
+// ParseTemplates reads every *.txt and *.html at the root of fsys.
+func ParseTemplates(fsys fs.FS) (*Templates, error) {
+	text, err := texttemplate.ParseFS(fsys, "*.txt")
+	if err != nil {
+		return nil, fmt.Errorf("mail: %w", err)
+	}
+	html, err := htmltemplate.ParseFS(fsys, "*.html")
+	if err != nil {
+		return nil, fmt.Errorf("mail: %w", err)
+	}
+	return &Templates{text: text, html: html}, nil
+}
+
+// MustParseTemplates is ParseTemplates for templates embedded in the
+// binary, where a failure is a programming error: it panics.
+func MustParseTemplates(fsys fs.FS) *Templates {
+	t, err := ParseTemplates(fsys)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func mustSub(fsys fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+// Render builds the message of the templates named name.
+func (t *Templates) Render(name, to string, data any) (Message, error) {
 	var text, html bytes.Buffer
-	if err := textTemplates.ExecuteTemplate(&text, name+".txt", data); err != nil {
+	if err := t.text.ExecuteTemplate(&text, name+".txt", data); err != nil {
 		return Message{}, err
 	}
-	if err := htmlTemplates.ExecuteTemplate(&html, name+".html", data); err != nil {
+	if err := t.html.ExecuteTemplate(&html, name+".html", data); err != nil {
 		return Message{}, err
 	}
 	subject, body, ok := bytes.Cut(text.Bytes(), []byte("\n"))
@@ -84,6 +130,28 @@ type Queue struct {
 	sender  Sender
 	log     *slog.Logger
 	backoff []time.Duration // waits between attempts; len+1 attempts in all
+
+	retrying                        atomic.Int64 // failed once, waiting for another attempt
+	sent, failures, gaveUp, dropped atomic.Uint64
+}
+
+// QueueStats describe a queue, for monitoring (package metrics exports
+// them).
+type QueueStats struct {
+	Depth    int    // messages not delivered yet: waiting in the queue or for a retry
+	Capacity int    // how many may wait in the queue
+	Sent     uint64 // delivered
+	Failures uint64 // failed attempts, retried or not
+	GaveUp   uint64 // messages dropped after their last attempt failed
+	Dropped  uint64 // messages refused because the queue was full
+}
+
+// Stats returns the queue's figures now.
+func (q *Queue) Stats() QueueStats {
+	return QueueStats{
+		Depth: len(q.ch) + int(q.retrying.Load()), Capacity: cap(q.ch),
+		Sent: q.sent.Load(), Failures: q.failures.Load(), GaveUp: q.gaveUp.Load(), Dropped: q.dropped.Load(),
+	}
 }
 
 // NewQueue returns a queue of the given capacity that delivers through
@@ -104,6 +172,7 @@ func (q *Queue) Enqueue(m Message) bool {
 	case q.ch <- m:
 		return true
 	default:
+		q.dropped.Add(1)
 		q.log.Error("mail queue full; message dropped", "to", m.To, "subject", m.Subject)
 		return false
 	}
@@ -127,15 +196,20 @@ func (q *Queue) deliver(ctx context.Context, m Message, attempt int) {
 	err := q.sender.Send(sendCtx, m)
 	cancel()
 	if err == nil {
+		q.sent.Add(1)
 		return
 	}
+	q.failures.Add(1)
 	if attempt >= len(q.backoff) {
+		q.gaveUp.Add(1)
 		q.log.Error("mail not delivered; giving up", "to", m.To, "subject", m.Subject, "attempts", attempt+1, "err", err)
 		return
 	}
 	wait := q.backoff[attempt]
 	q.log.Warn("mail delivery failed; will retry", "to", m.To, "subject", m.Subject, "attempt", attempt+1, "retry_in", wait, "err", err)
+	q.retrying.Add(1)
 	time.AfterFunc(wait, func() {
+		q.retrying.Add(-1)
 		if ctx.Err() == nil {
 			q.deliver(ctx, m, attempt+1)
 		}

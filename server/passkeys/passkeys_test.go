@@ -89,8 +89,8 @@ func TestPasskeys_RegisterThenSignInWithoutAPassword(t *testing.T) {
 	}
 	var me shared.UserResponse
 	ann.Do("GET", "/api/me", nil).Decode(t, &me)
-	if !slices.Equal(me.User.Factors, []string{"passkey"}) || me.User.TOTPEnabled {
-		t.Fatalf("factors = %v", me.User.Factors)
+	if !me.User.HasPasskeys || me.User.TOTPEnabled {
+		t.Fatalf("user = %+v", me.User)
 	}
 
 	// A passkey alone signs in: no password, no second step.
@@ -124,8 +124,8 @@ func TestPasskeys_RegisterThenSignInWithoutAPassword(t *testing.T) {
 	bob.Do("DELETE", "/api/me/passkeys/"+k.ID, nil).ExpectError(t, http.StatusNotFound, shared.CodeNotFound)
 	b.Do("DELETE", "/api/me/passkeys/"+k.ID, nil).ExpectStatus(t, http.StatusNoContent)
 	ann.Do("GET", "/api/me", nil).Decode(t, &me)
-	if len(me.User.Factors) != 0 {
-		t.Fatalf("factors after deleting the last passkey = %v", me.User.Factors)
+	if me.User.HasPasskeys {
+		t.Fatalf("has_passkeys after deleting the last passkey")
 	}
 	ts.Browser().Do("POST", "/api/auth/passkey/finish", sharedpasskeys.FinishLoginRequest{Credential: assertion(t, b, a)}).
 		ExpectError(t, http.StatusUnauthorized, shared.CodeInvalidCredentials)

@@ -3,7 +3,7 @@ package signing
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -34,6 +34,42 @@ type AccessClaims struct {
 	SessionID string `json:"sid"`
 }
 
+// UnmarshalJSON refuses time claims (exp, nbf, iat) that are not JSON
+// numbers. RFC 7519 §2 defines a NumericDate as a JSON number, but jwt's
+// NumericDate also reads a string of digits ("exp":"1796092882"): a second
+// spelling of one claim, which another verifier of the same token may read
+// differently or not at all (RFC 8725 §2.8, §3.11: be strict in what is
+// accepted). The check decodes with the same rules as the claims themselves
+// (encoding/json: names matched case-insensitively, the last duplicate
+// wins), so it looks at exactly the values that will be used.
+func (c *AccessClaims) UnmarshalJSON(b []byte) error {
+	var times struct {
+		ExpiresAt json.RawMessage `json:"exp"`
+		NotBefore json.RawMessage `json:"nbf"`
+		IssuedAt  json.RawMessage `json:"iat"`
+	}
+	if err := json.Unmarshal(b, &times); err != nil {
+		return err
+	}
+	for _, raw := range []json.RawMessage{times.ExpiresAt, times.NotBefore, times.IssuedAt} {
+		if raw != nil && !isJSONNumber(raw) {
+			return errors.New("signing: a time claim is not a JSON number")
+		}
+	}
+	type plain AccessClaims // without this method
+	return json.Unmarshal(b, (*plain)(c))
+}
+
+// isJSONNumber reports whether a raw JSON value is a number: the only
+// values that start with a minus sign or a digit.
+func isJSONNumber(raw json.RawMessage) bool {
+	return len(raw) > 0 && (raw[0] == '-' || '0' <= raw[0] && raw[0] <= '9')
+}
+
+// maxClockSkew is how far the clocks of the instances that issue and
+// check a token may disagree.
+const maxClockSkew = 60 * time.Second
+
 // AccessTokens issues and parses access tokens with the keys in force.
 // Safe for concurrent use.
 type AccessTokens struct {
@@ -50,7 +86,7 @@ type AccessTokens struct {
 func NewAccessTokens(keys *Keys, issuer, audience string) *AccessTokens {
 	return &AccessTokens{
 		keys: keys, issuer: issuer, audience: audience,
-		verified: verifiedTokens{m: make(map[[32]byte]*AccessClaims)},
+		verified: newVerifiedTokens(),
 		parser: jwt.NewParser(
 			jwt.WithValidMethods([]string{signingAlg}),
 			jwt.WithIssuer(issuer),
@@ -88,7 +124,8 @@ func (c *AccessTokens) Issue(userID, sessionID string, now time.Time) (string, t
 }
 
 // Parse verifies an access token: algorithm, signature by a known kid,
-// typ, iss, aud, exp, nbf and iat. A kid this instance does not know makes
+// typ, iss, aud, exp, nbf and iat (JSON numbers, and exp no later than the
+// access lifetime after iat). A kid this instance does not know makes
 // it reload the keys (at most once a second) and try again, since another
 // instance may already sign with a newer key. Expired tokens give
 // ErrTokenExpired, tokens of a kid still unknown ErrUnknownKey, all other
@@ -105,15 +142,28 @@ func (c *AccessTokens) Parse(ctx context.Context, raw string) (*AccessClaims, er
 // from the verified-token cache.
 func (c *AccessTokens) parse(raw string) (*AccessClaims, error) {
 	ring := c.keys.current()
-	key := sha256.Sum256([]byte(raw))
-	if claims, ok := c.verified.get(key, ring, c.keys.cfg.Now()); ok {
+	if claims, ok := c.verified.get(raw, ring, c.keys.cfg.Now()); ok {
 		return claims, nil
 	}
 	claims, err := c.verify(ring, raw)
 	if err == nil {
-		c.verified.put(key, ring, claims)
+		c.verified.put(raw, ring, claims)
 	}
 	return claims, err
+}
+
+// lifetimeAllowed reports whether a token says it was issued (iat) and
+// lives no longer than this server issues tokens for, give or take the
+// clock skew. A signed token that claims a longer life was not issued by
+// this configuration (a key in the wrong hands, or a bug), and accepting it
+// would let it outlive every access-token expiry the deployment promises
+// (RFC 8725 §3.10 asks for the claims' values to be checked, not only
+// their signature).
+func (c *AccessTokens) lifetimeAllowed(claims *AccessClaims) bool {
+	if claims.IssuedAt == nil || claims.ExpiresAt == nil {
+		return false
+	}
+	return claims.ExpiresAt.Sub(claims.IssuedAt.Time) <= c.keys.cfg.AccessTTL+maxClockSkew
 }
 
 // verify checks a token's signature and claims against ring.
@@ -133,7 +183,7 @@ func (c *AccessTokens) verify(ring *keyring, raw string) (*AccessClaims, error) 
 		return key, nil
 	})
 	switch {
-	case err == nil && claims.Subject != "" && claims.SessionID != "":
+	case err == nil && claims.Subject != "" && claims.SessionID != "" && c.lifetimeAllowed(claims):
 		return claims, nil
 	case unknownKey:
 		return nil, ErrUnknownKey

@@ -3,7 +3,9 @@ package signing
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -96,6 +98,59 @@ func TestTokens_ClaimRulesUnderAGenuineSignature(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := c.parse(tc.token); !errors.Is(err, tc.expect) {
 				t.Fatalf("parse = %v, want %v", err, tc.expect)
+			}
+		})
+	}
+}
+
+// TestTokens_TimeClaimsMustBeNumbersAndLifetimesBounded signs each token
+// with the real key, so only its claims can be what refuses it.
+func TestTokens_TimeClaimsMustBeNumbersAndLifetimesBounded(t *testing.T) {
+	now := time.Now()
+	c := testCodec(t, func() time.Time { return now }) // AccessTTL 5m
+	iat, exp := now.Unix(), now.Add(time.Minute).Unix()
+	sign := func(claims jwt.MapClaims) string {
+		base := jwt.MapClaims{"iss": "authkit", "aud": "authkit", "sub": "u", "sid": "s", "iat": iat, "exp": exp}
+		for k, v := range claims {
+			if v == nil {
+				delete(base, k)
+			} else {
+				base[k] = v
+			}
+		}
+		tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, base)
+		tok.Header["kid"], tok.Header["typ"] = c.keys.current().signerKID, accessTokenType
+		s, err := tok.SignedString(c.keys.current().signer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	ttl := int64((5 * time.Minute).Seconds())
+	cases := []struct {
+		name   string
+		claims jwt.MapClaims
+		ok     bool
+	}{
+		{"numbers (the control)", nil, true},
+		{"lifetime of the access TTL plus 59s of skew", jwt.MapClaims{"exp": iat + ttl + 59}, true},
+		{"exp as a string", jwt.MapClaims{"exp": fmt.Sprint(exp)}, false},
+		{"nbf as a string", jwt.MapClaims{"nbf": fmt.Sprint(iat)}, false},
+		{"iat as a string", jwt.MapClaims{"iat": fmt.Sprint(iat)}, false},
+		{"exp as null", jwt.MapClaims{"exp": json.RawMessage("null")}, false},
+		{"exp as a string under another case", jwt.MapClaims{"exp": nil, "EXP": fmt.Sprint(exp)}, false},
+		{"lifetime longer than the access TTL plus skew", jwt.MapClaims{"exp": iat + ttl + 61}, false},
+		{"a year-long token", jwt.MapClaims{"exp": now.AddDate(1, 0, 0).Unix()}, false},
+		{"no iat, so no bounded lifetime", jwt.MapClaims{"iat": nil}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := c.parse(sign(tc.claims))
+			if tc.ok && err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			if !tc.ok && !errors.Is(err, ErrTokenInvalid) {
+				t.Fatalf("parse = %v, want %v", err, ErrTokenInvalid)
 			}
 		})
 	}

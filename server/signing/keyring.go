@@ -17,6 +17,21 @@ type keyring struct {
 	public    map[string]ed25519.PublicKey
 }
 
+// equal reports whether two keyrings hold the same keys with the same
+// signer. A public key belongs to one private key, so comparing kids and
+// public keys is enough.
+func (r *keyring) equal(o *keyring) bool {
+	if o == nil || r.signerKID != o.signerKID || len(r.public) != len(o.public) {
+		return false
+	}
+	for kid, pub := range r.public {
+		if other, ok := o.public[kid]; !ok || !pub.Equal(other) {
+			return false
+		}
+	}
+	return true
+}
+
 // KeyPropagation bounds how long an instance may go on signing with a key
 // after a newer one was stored: instances reload their keys at least this
 // often (and at once on PostgreSQL, through a NOTIFY).

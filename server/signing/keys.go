@@ -69,14 +69,19 @@ func (k *Keys) current() *keyring { return k.ring.Load() }
 func (k *Keys) JWKS() JWKS { return k.current().jwks() }
 
 // Reload reads the keys again (after a rotation, or to retire old ones).
-// A failure is logged and the keys in force stay.
+// A failure is logged and the keys in force stay. When nothing changed, the
+// keyring in force stays too: verified tokens are cached per keyring, so
+// swapping in an equal copy would throw that cache away for nothing (and
+// let anyone who can trigger reloads empty it).
 func (k *Keys) Reload(ctx context.Context) {
 	ring, err := loadKeyring(ctx, k.store, k.cfg.KeyEncryptionKey, k.cfg.AccessTTL, k.cfg.Now().UTC())
 	if err != nil {
 		k.cfg.Logger.ErrorContext(ctx, "reloading signing keys failed", "err", err)
 		return
 	}
-	k.ring.Store(ring)
+	if !ring.equal(k.current()) {
+		k.ring.Store(ring)
+	}
 }
 
 // ReloadEvery reloads the keys every half KeyPropagation until ctx ends,
@@ -110,23 +115,31 @@ func (k *Keys) Rotate(ctx context.Context) (string, error) {
 }
 
 // keyReloader lets a token with an unknown kid trigger a key reload, at
-// most once per second, so a flood of forged kids cannot turn into a flood
-// of database reads.
+// most once per reloadInterval, so a flood of forged kids cannot turn into
+// a flood of database reads. A reload that finds the same keys keeps the
+// keyring, and with it the verified-token cache.
 type keyReloader struct {
 	mu   sync.Mutex
 	last time.Time
 }
 
-// reloadSoon reloads the keys unless that was done within the last
-// second, and reports whether it did.
+// reloadInterval is the least time between two reloads caused by unknown
+// kids.
+const reloadInterval = time.Second
+
+// reloadSoon reloads the keys unless that was done within reloadInterval,
+// and reports whether it did. Concurrent callers do not wait for a reload
+// in progress.
 func (k *Keys) reloadSoon(ctx context.Context) bool {
 	k.reload.mu.Lock()
-	defer k.reload.mu.Unlock()
-	now := time.Now()
-	if now.Sub(k.reload.last) < time.Second {
-		return false
+	now := k.cfg.Now()
+	due := k.reload.last.IsZero() || now.Sub(k.reload.last) >= reloadInterval
+	if due {
+		k.reload.last = now
 	}
-	k.reload.last = now
-	k.Reload(ctx)
-	return true
+	k.reload.mu.Unlock()
+	if due {
+		k.Reload(ctx)
+	}
+	return due
 }

@@ -14,7 +14,7 @@ type User struct {
 	ID            string     `bun:"id,pk"`
 	Email         string     `bun:"email,notnull,unique"` // normalised: trimmed, lower case
 	Name          string     `bun:"name,notnull"`
-	PasswordHash  string     `bun:"password_hash,notnull"` // PHC string: $argon2id$v=19$m=…,t=…,p=…$salt$hash
+	PasswordHash  string     `bun:"password_hash,notnull"` // PHC string: $argon2id$v=19$m=…,t=…,p=…$salt$hash; "" for no password (auth.NoPassword)
 	IsActive      bool       `bun:"is_active,notnull"`
 	IsStaff       bool       `bun:"is_staff,notnull"`
 	IsSuperuser   bool       `bun:"is_superuser,notnull"`
@@ -47,6 +47,9 @@ type Session struct {
 	// AuthenticatedAt is the last proof of identity: the login, or the
 	// latest re-authentication. Sensitive actions need it recent.
 	AuthenticatedAt time.Time `bun:"authenticated_at"`
+
+	// User is filled in only by RefreshTokenForRotation.
+	User *User `bun:"-"`
 }
 
 // RefreshToken is one opaque refresh token, stored only as the SHA-256 of
@@ -63,6 +66,9 @@ type RefreshToken struct {
 	ExpiresAt  time.Time  `bun:"expires_at,notnull"`
 	UsedAt     *time.Time `bun:"used_at"`
 	ReplacedBy *string    `bun:"replaced_by"`
+
+	// Session (with its User) is filled in only by RefreshTokenForRotation.
+	Session *Session `bun:"-"`
 }
 
 // SigningKey is a JWT signing key pair. Every instance on the database
@@ -90,6 +96,7 @@ type Secret struct {
 const (
 	PurposePasswordReset = "password_reset"
 	PurposeVerifyEmail   = "verify_email"
+	PurposeEmailChange   = "email_change" // Payload: the new address
 )
 
 // OneTimeToken is a single-use token mailed to a user (password reset,
@@ -104,6 +111,25 @@ type OneTimeToken struct {
 	CreatedAt time.Time  `bun:"created_at,notnull"`
 	ExpiresAt time.Time  `bun:"expires_at,notnull"`
 	UsedAt    *time.Time `bun:"used_at"`
+	Payload   string     `bun:"payload,notnull"` // what the link carries besides its purpose; "" for most
+}
+
+// SecurityEvent is one thing that happened to an account (see
+// shared.EventType), recorded in the transaction of the change itself
+// (RecordEvent). UserID is "" only for the last event of a deleted
+// account, which keeps no personal data; ActorID names the staff member
+// who acted, "" when the account's owner did.
+type SecurityEvent struct {
+	bun.BaseModel `bun:"table:security_events,alias:e"`
+
+	ID        string            `bun:"id,pk"`
+	UserID    string            `bun:"user_id,nullzero"`
+	Type      string            `bun:"type,notnull"`
+	At        time.Time         `bun:"at,notnull"`
+	IP        string            `bun:"ip,notnull"`
+	UserAgent string            `bun:"user_agent,notnull"`
+	ActorID   string            `bun:"actor_id,nullzero"`
+	Detail    map[string]string `bun:"detail,notnull"` // stored as a JSON object
 }
 
 // MFAChallenge is the second step of a login in progress: the user passed

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"github.com/uptrace/bun"
 )
 
 // CreateSession inserts a new session.
@@ -59,6 +61,17 @@ func (s *Store) SessionStatus(ctx context.Context, id string, now time.Time) (Se
 	return st, nil
 }
 
+// CountLiveSessions counts the sessions, of every user, that are neither
+// revoked nor expired (for monitoring; it reads the whole sessions table,
+// so call it now and then, not per request).
+func (s *Store) CountLiveSessions(ctx context.Context, now time.Time) (int64, error) {
+	n, err := s.db.NewSelect().Model((*Session)(nil)).
+		Where("revoked_at IS NULL").
+		Where("expires_at > ?", now).
+		Count(ctx)
+	return n, MapError(err)
+}
+
 // ListLiveSessions returns a user's sessions that are neither revoked nor
 // expired, most recently used first.
 func (s *Store) ListLiveSessions(ctx context.Context, userID string, now time.Time) ([]Session, error) {
@@ -72,18 +85,31 @@ func (s *Store) ListLiveSessions(ctx context.Context, userID string, now time.Ti
 	return sessions, MapError(err)
 }
 
-// TouchSession records a use of the session (a token refresh) and pushes
-// its expiry out to that of its newest refresh token.
-func (s *Store) TouchSession(ctx context.Context, id string, usedAt, expiresAt time.Time) error {
+// RevokeLeastRecentlyUsed revokes the user's live sessions other than
+// keep beyond the newest limit-1 of them by last use, so that with keep
+// the user has at most limit, and returns the ids it revoked. Run it in the
+// transaction that created keep, after something in it has locked the
+// user's row (a login updates last_login), so concurrent logins of one
+// user count each other's sessions.
+func (s *Store) RevokeLeastRecentlyUsed(ctx context.Context, userID, keep string, limit int, now time.Time) ([]string, error) {
 	if err := s.checkWritable(); err != nil {
-		return err
+		return nil, err
 	}
-	_, err := s.db.NewUpdate().Model((*Session)(nil)).
-		Set("last_used_at = ?", usedAt).
-		Set("expires_at = ?", expiresAt).
-		Where("id = ?", id).
+	var ids []string
+	err := s.db.NewSelect().Model((*Session)(nil)).Column("id").
+		Where("user_id = ?", userID).Where("id <> ?", keep).
+		Where("revoked_at IS NULL").Where("expires_at > ?", now).
+		OrderExpr("last_used_at DESC, id DESC").
+		Scan(ctx, &ids)
+	if err != nil || len(ids) < limit {
+		return nil, MapError(err)
+	}
+	ids = ids[limit-1:]
+	_, err = s.db.NewUpdate().Model((*Session)(nil)).
+		Set("revoked_at = ?", now).
+		Where("id IN (?)", bun.In(ids)).
 		Exec(ctx)
-	return MapError(err)
+	return ids, MapError(err)
 }
 
 // RevokeSession revokes one live session of a user. It returns ErrNotFound
@@ -137,8 +163,9 @@ func (s *Store) RevokeUserSessions(ctx context.Context, userID, keep string, now
 }
 
 // FlushExpired deletes refresh tokens that have expired, then sessions
-// that are revoked or expired (with their remaining tokens, by cascade).
-// It returns how many of each it deleted.
+// that are revoked or expired (with their remaining tokens, by cascade),
+// spent or expired mailed tokens, and throttle buckets that have refilled.
+// It returns how many refresh tokens and sessions it deleted.
 func (s *Store) FlushExpired(ctx context.Context, now time.Time) (tokens, sessions int64, err error) {
 	err = s.InTx(ctx, func(tx *Store) error {
 		// Tokens of dead sessions go explicitly, not only by cascade, so the
@@ -159,8 +186,10 @@ func (s *Store) FlushExpired(ctx context.Context, now time.Time) (tokens, sessio
 			return MapError(err)
 		}
 		sessions, _ = res.RowsAffected()
-		// Mailed tokens and the second steps of logins are not counted:
-		// they are neither sessions nor refresh tokens, but they expire too.
+		// Mailed tokens, the second steps of logins and throttle buckets
+		// are not counted: they are neither sessions nor refresh tokens,
+		// but they expire too. A bucket whose tat has passed is full, the
+		// same as no row.
 		for _, model := range []any{(*OneTimeToken)(nil), (*MFAChallenge)(nil)} {
 			_, err = tx.db.NewDelete().Model(model).
 				WhereOr("expires_at <= ?", now).WhereOr("used_at IS NOT NULL").Exec(ctx)
@@ -168,7 +197,8 @@ func (s *Store) FlushExpired(ctx context.Context, now time.Time) (tokens, sessio
 				return MapError(err)
 			}
 		}
-		return nil
+		_, err = tx.db.NewDelete().Table("throttle_buckets").Where("tat <= ?", now.UnixNano()).Exec(ctx)
+		return MapError(err)
 	})
 	return tokens, sessions, err
 }

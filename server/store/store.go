@@ -43,6 +43,7 @@ type Store struct {
 	root     *bun.DB
 	postgres bool
 	file     *sqliteFile // SQLite only
+	stmts    *preparedStatements
 }
 
 // IsPostgres reports whether dsn selects PostgreSQL rather than SQLite.
@@ -79,7 +80,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	}
 	db.SetMaxOpenConns(opt.MaxOpenConns)
 	db.SetMaxIdleConns(opt.MaxOpenConns)
-	s := &Store{db: db, root: db, postgres: IsPostgres(dsn), file: file}
+	s := &Store{db: db, root: db, postgres: IsPostgres(dsn), file: file, stmts: new(preparedStatements)}
 	if err := s.Ping(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -103,7 +104,10 @@ func sqliteDSN(path, mode string) string {
 }
 
 // Close closes the pool.
-func (s *Store) Close() error { return s.root.Close() }
+func (s *Store) Close() error {
+	s.stmts.close()
+	return s.root.Close()
+}
 
 // DB exposes the pool itself, for tests and tools. Modules use IDB and
 // InTx instead, which keep SQLite's single-writer turn and the check that
@@ -143,6 +147,10 @@ func (s *Store) Migrate(ctx context.Context, modules ...*migrate.Migrations) ([]
 	group, err := m.Migrate(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("store: migrate: %w", err)
+	}
+	// The tables exist now: prepare the refresh path's statements.
+	if err := s.prepareAll(ctx); err != nil {
+		return nil, err
 	}
 	var names []string
 	for _, mig := range group.Migrations {
@@ -197,7 +205,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 		defer s.file.writers.Unlock()
 	}
 	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		return fn(&Store{db: tx, root: s.root, postgres: s.postgres, file: s.file})
+		return fn(&Store{db: tx, root: s.root, postgres: s.postgres, file: s.file, stmts: s.stmts})
 	})
 }
 

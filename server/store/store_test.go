@@ -147,3 +147,106 @@ func TestStore_ListUsersSearchesLiterally(t *testing.T) {
 		}
 	})
 }
+
+// TestStore_PreparedStatementsAgreeWithBun: the refresh path's prepared
+// statements write values that bun's queries read back and compare with
+// (times included, which SQLite holds as text), and read what bun wrote.
+func TestStore_PreparedStatementsAgreeWithBun(t *testing.T) {
+	backends(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 30, 12, 0, 0, 123456789, time.UTC)
+		us := now.Truncate(time.Microsecond) // what the database keeps
+		u := newUser("u", "u@example.com")
+		u.LastLogin = &now
+		if err := st.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.CreateSession(ctx, &store.Session{ID: "s", UserID: "u", CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(time.Hour), UserAgent: "ua", IP: "192.0.2.1"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, rt := range []*store.RefreshToken{
+			{ID: "live", SessionID: "s", TokenHash: "h-live", CreatedAt: now, ExpiresAt: now.Add(time.Hour)},
+			{ID: "old", SessionID: "s", TokenHash: "h-old", CreatedAt: now.Add(-2 * time.Hour), ExpiresAt: now.Add(-time.Nanosecond)},
+		} {
+			if err := st.CreateRefreshToken(ctx, rt); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		got, err := st.RefreshTokenForRotation(ctx, "h-live")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.ID != "live" || got.SessionID != "s" || !got.ExpiresAt.Equal(us.Add(time.Hour)) || got.UsedAt != nil ||
+			got.Session.ID != "s" || got.Session.UserID != "u" || got.Session.RevokedAt != nil || got.Session.IP != "192.0.2.1" ||
+			got.Session.User.ID != "u" || got.Session.User.Email != "u@example.com" || !got.Session.User.IsActive ||
+			got.Session.User.LastLogin == nil || !got.Session.User.LastLogin.Equal(us) || got.Session.User.PasswordHash != "" {
+			t.Fatalf("read %+v, session %+v, user %+v", got, got.Session, got.Session.User)
+		}
+		if _, err := st.RefreshTokenForRotation(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("unknown hash: %v", err)
+		}
+
+		later := now.Add(time.Minute)
+		if won, err := st.SpendRefreshToken(ctx, "live", "next", later); err != nil || !won {
+			t.Fatalf("spend: %v, %v", won, err)
+		}
+		if err := st.TouchSession(ctx, "s", later, later.Add(2*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		byBun, err := st.RefreshTokenByHash(ctx, "h-live")
+		if err != nil || byBun.UsedAt == nil || !byBun.UsedAt.Equal(later.Truncate(time.Microsecond)) || byBun.ReplacedBy == nil || *byBun.ReplacedBy != "next" {
+			t.Fatalf("bun reads the spent token as %+v, %v", byBun, err)
+		}
+		sess, err := st.SessionByID(ctx, "s")
+		if err != nil || !sess.ExpiresAt.Equal(later.Add(2*time.Hour).Truncate(time.Microsecond)) {
+			t.Fatalf("bun reads the touched session as %+v, %v", sess, err)
+		}
+		// bun's comparisons with the prepared statements' times: the token
+		// that expired a nanosecond before now goes, the live one stays.
+		tokens, _, err := st.FlushExpired(ctx, now)
+		if err != nil || tokens != 1 {
+			t.Fatalf("flush at now: %d tokens, %v", tokens, err)
+		}
+		if _, err := st.RefreshTokenByHash(ctx, "h-live"); err != nil {
+			t.Fatalf("the live token was flushed: %v", err)
+		}
+		if _, err := st.RefreshTokenByHash(ctx, "h-old"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("the expired token stayed: %v", err)
+		}
+	})
+}
+
+// TestStore_PreparedStatementsBeforeMigrate: a store opened on a database
+// someone else migrated prepares the statements as it goes, inside a
+// transaction too, even with every pooled connection in a transaction.
+func TestStore_PreparedStatementsBeforeMigrate(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "a.db")
+	first, err := store.Open(ctx, path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := first.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	first.Close()
+
+	st, err := store.Open(ctx, path, store.Options{MaxOpenConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now().UTC()
+	st.CreateUser(ctx, newUser("u", "u@example.com"))
+	st.CreateSession(ctx, &store.Session{ID: "s", UserID: "u", CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(time.Hour)})
+	err = st.InTx(ctx, func(tx *store.Store) error {
+		return tx.CreateRefreshToken(ctx, &store.RefreshToken{ID: "t", SessionID: "s", TokenHash: "h", CreatedAt: now, ExpiresAt: now.Add(time.Hour)})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.RefreshTokenForRotation(ctx, "h"); err != nil {
+		t.Fatal(err)
+	}
+}

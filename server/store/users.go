@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"time"
 
@@ -86,4 +87,66 @@ func escapeLike(s string) string {
 func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 	n, err := s.db.NewSelect().Model((*User)(nil)).Count(ctx)
 	return n, MapError(err)
+}
+
+// DeleteUser deletes a user and every row of the kit's tables that is
+// theirs: refresh tokens, sessions, one-time tokens and security events.
+// Events in which they acted as staff on other accounts stay, without
+// them as the actor. Each table is cleared explicitly rather than by
+// cascade, so nothing depends on foreign keys being on. Call it inside
+// InTx, after the modules have deleted their rows. It returns ErrNotFound
+// when there is no such user.
+func (s *Store) DeleteUser(ctx context.Context, userID string) error {
+	if err := s.checkWritable(); err != nil {
+		return err
+	}
+	sessions := s.db.NewSelect().Model((*Session)(nil)).Column("id").Where("user_id = ?", userID)
+	steps := []interface {
+		Exec(context.Context, ...any) (sql.Result, error)
+	}{
+		s.db.NewDelete().Model((*RefreshToken)(nil)).Where("session_id IN (?)", sessions),
+		s.db.NewDelete().Model((*Session)(nil)).Where("user_id = ?", userID),
+		s.db.NewDelete().Model((*OneTimeToken)(nil)).Where("user_id = ?", userID),
+		s.db.NewDelete().Model((*SecurityEvent)(nil)).Where("user_id = ?", userID),
+		s.db.NewUpdate().Model((*SecurityEvent)(nil)).Set("actor_id = NULL").Where("actor_id = ?", userID),
+	}
+	for _, q := range steps {
+		if _, err := q.Exec(ctx); err != nil {
+			return MapError(err)
+		}
+	}
+	res, err := s.db.NewDelete().Model((*User)(nil)).Where("id = ?", userID).Exec(ctx)
+	if err != nil {
+		return MapError(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// CountActiveSuperusers returns how many active superusers there are
+// besides except. On PostgreSQL it first locks the superusers' rows, so
+// two superusers removing each other at once cannot both see the other
+// as the one left; SQLite's write transactions already take turns. Call it
+// inside InTx.
+func (s *Store) CountActiveSuperusers(ctx context.Context, except string) (int64, error) {
+	if s.postgres {
+		if _, err := s.db.NewRaw("SELECT id FROM users WHERE is_superuser FOR UPDATE").Exec(ctx); err != nil {
+			return 0, MapError(err)
+		}
+	}
+	n, err := s.db.NewSelect().Model((*User)(nil)).
+		Where("is_superuser").Where("is_active").Where("id <> ?", except).Count(ctx)
+	return n, MapError(err)
+}
+
+// UserSessions returns every stored session of a user, ended ones too
+// (until the sweep deletes them), newest first: what the data export
+// lists.
+func (s *Store) UserSessions(ctx context.Context, userID string) ([]Session, error) {
+	sessions := []Session{}
+	err := s.db.NewSelect().Model(&sessions).Where("user_id = ?", userID).
+		OrderExpr("created_at DESC, id DESC").Scan(ctx)
+	return sessions, MapError(err)
 }

@@ -2,9 +2,11 @@ package webui
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"hash/crc32"
 	"io"
 	"io/fs"
@@ -24,6 +26,12 @@ import (
 // sibling (app.wasm.br, app.wasm.gz, written by ./precompress) is sent in
 // the best encoding the browser accepts: brotli, then gzip, then as is.
 // Source files are never served, nor are the compressed siblings by name.
+//
+// A file may also be present only compressed: the build embeds app.wasm as
+// app.wasm.gz and app.wasm.br alone, since every browser accepts one of
+// them and the raw copy would add its whole size (over 8 MB) to the
+// binary. The rare client that accepts neither gets the gzip copy
+// decompressed on the fly (gunzipReader).
 type assets struct {
 	fsys   fs.FS
 	files  map[string]*asset
@@ -35,7 +43,11 @@ type asset struct {
 	contentType string
 	size        int64
 	sum         [sha256.Size]byte
-	crc         uint32 // CRC-32 of the content, to check the .gz sibling
+	crc         uint32 // CRC-32 of the content, to check the siblings
+	// onlyGzip: there is no raw file; name.gz is the content's source.
+	// size and crc then come from its trailer, and sum is the SHA-256 of
+	// the .gz file (which changes exactly when the content does).
+	onlyGzip bool
 
 	// The compressed siblings, checked once on first use: a sibling left
 	// over from an older build (app.wasm rebuilt without ./precompress)
@@ -89,6 +101,7 @@ func newAssets(fsys fs.FS) *assets {
 		a.files[name] = file
 		return nil
 	})
+	a.indexGzipOnly()
 	names := make([]string, 0, len(a.files))
 	for name := range a.files {
 		names = append(names, name)
@@ -101,7 +114,41 @@ func newAssets(fsys fs.FS) *assets {
 	if len(names) > 0 {
 		a.digest = hex.EncodeToString(digest.Sum(nil))
 	}
+	// Check the compressed siblings now rather than on the first request
+	// for them, which would otherwise wait for a brotli decode.
+	go func() {
+		for _, file := range a.files {
+			a.hasEncodings(file)
+		}
+	}()
 	return a
+}
+
+// indexGzipOnly adds the files present only as a .gz, such as app.wasm in
+// a built binary: their size and CRC-32 are in the gzip trailer (RFC 1952
+// §2.3.1), so nothing is decompressed at start-up.
+func (a *assets) indexGzipOnly() {
+	_ = fs.WalkDir(a.fsys, ".", func(gzName string, d fs.DirEntry, err error) error {
+		name, ok := strings.CutSuffix(gzName, ".gz")
+		if err != nil || d.IsDir() || !ok || !servable(name) || a.files[name] != nil {
+			return nil
+		}
+		data, err := fs.ReadFile(a.fsys, gzName)
+		if err != nil || len(data) < 18 {
+			return nil
+		}
+		trailer := data[len(data)-8:]
+		file := &asset{
+			name:        name,
+			contentType: contentType(name),
+			crc:         binary.LittleEndian.Uint32(trailer[:4]),
+			size:        int64(binary.LittleEndian.Uint32(trailer[4:])),
+			onlyGzip:    true,
+			sum:         sha256.Sum256(data),
+		}
+		a.files[name] = file
+		return nil
+	})
 }
 
 // servable reports whether a file of web/ may be served by its own name.
@@ -148,6 +195,12 @@ func (a *assets) serve(w http.ResponseWriter, r *http.Request, name string) {
 	}
 	header.Set("ETag", `"`+etag+`"`)
 
+	if file.onlyGzip && open == name {
+		content := &gunzipReader{fsys: a.fsys, name: name + ".gz", size: file.size}
+		defer content.Close()
+		http.ServeContent(w, r, name, time.Time{}, content)
+		return
+	}
 	f, err := a.fsys.Open(open)
 	if err != nil {
 		http.Error(w, "could not read "+name, http.StatusInternalServerError)
@@ -185,7 +238,7 @@ func (a *assets) negotiate(file *asset, acceptEncoding string) (name, suffix str
 // fresh reports whether file's sibling in encoding enc exists and holds
 // file's current content. For gzip the trailer's CRC-32 and length say so
 // (RFC 1952 §2.3.1); brotli has no checksum, so its sibling is decoded
-// once and hashed.
+// once and its CRC-32 and length compared.
 func (a *assets) fresh(file *asset, enc string) bool {
 	switch enc {
 	case "gzip":
@@ -199,6 +252,9 @@ func (a *assets) fresh(file *asset, enc string) bool {
 }
 
 func (a *assets) gzipMatches(file *asset) bool {
+	if file.onlyGzip {
+		return true // the source itself
+	}
 	data, err := fs.ReadFile(a.fsys, file.name+".gz")
 	if err != nil || len(data) < 18 {
 		return false
@@ -214,9 +270,84 @@ func (a *assets) brotliMatches(file *asset) bool {
 		return false
 	}
 	defer f.Close()
-	sum := sha256.New()
-	n, err := io.Copy(sum, brotli.NewReader(f))
-	return err == nil && n == file.size && bytes.Equal(sum.Sum(nil), file.sum[:])
+	crc := crc32.NewIEEE()
+	n, err := io.Copy(crc, brotli.NewReader(f))
+	return err == nil && n == file.size && crc.Sum32() == file.crc
+}
+
+// gunzipReader is the content of a file stored only as a .gz, decompressed
+// as it is read, for http.ServeContent: seeking only moves the offset, and
+// a read from an offset the stream has passed starts the stream again
+// (range requests, rare for the clients that end up here).
+type gunzipReader struct {
+	fsys   fs.FS
+	name   string // the .gz file
+	size   int64  // the decompressed size
+	offset int64  // where the next Read starts
+
+	file   fs.File
+	stream *gzip.Reader
+	pos    int64 // how far stream has been read
+}
+
+func (g *gunzipReader) Seek(offset int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekCurrent:
+		offset += g.offset
+	case io.SeekEnd:
+		offset += g.size
+	}
+	if offset < 0 {
+		return 0, errors.New("gunzipReader: negative position")
+	}
+	g.offset = offset
+	return offset, nil
+}
+
+func (g *gunzipReader) Read(p []byte) (int, error) {
+	if g.offset >= g.size {
+		return 0, io.EOF
+	}
+	if g.stream == nil || g.pos > g.offset {
+		if err := g.restart(); err != nil {
+			return 0, err
+		}
+	}
+	if _, err := io.CopyN(io.Discard, g.stream, g.offset-g.pos); err != nil {
+		return 0, err
+	}
+	g.pos = g.offset
+	n, err := g.stream.Read(p)
+	g.pos += int64(n)
+	g.offset = g.pos
+	if err == io.EOF && g.pos < g.size {
+		err = io.ErrUnexpectedEOF
+	}
+	return n, err
+}
+
+func (g *gunzipReader) restart() error {
+	g.Close()
+	f, err := g.fsys.Open(g.name)
+	if err != nil {
+		return err
+	}
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		f.Close()
+		return err
+	}
+	g.file, g.stream, g.pos = f, zr, 0
+	return nil
+}
+
+// Close releases the .gz file; ServeContent does not call it, serve does.
+func (g *gunzipReader) Close() error {
+	if g.file != nil {
+		g.file.Close()
+		g.file, g.stream = nil, nil
+	}
+	return nil
 }
 
 // accepts reports whether an Accept-Encoding header allows coding: named

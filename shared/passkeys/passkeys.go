@@ -14,6 +14,12 @@ import (
 	"github.com/authkit/authkit/shared"
 )
 
+// The module's security events, in the account's activity.
+var (
+	EventPasskeyAdded   = shared.DefineEvent("passkey_added", "Added a passkey")
+	EventPasskeyDeleted = shared.DefineEvent("passkey_deleted", "Deleted a passkey")
+)
+
 // MaxNameLength bounds a passkey's name.
 const MaxNameLength = 100
 

@@ -19,6 +19,13 @@ const (
 	RecoveryCodeLength = 16
 )
 
+// The module's security events, in the account's activity.
+var (
+	EventTOTPEnabled          = shared.DefineEvent("totp_enabled", "Turned on two-factor authentication (an authenticator app)")
+	EventTOTPDisabled         = shared.DefineEvent("totp_disabled", "Turned off two-factor authentication")
+	EventRecoveryCodesRenewed = shared.DefineEvent("recovery_codes_renewed", "Made new recovery codes")
+)
+
 // SetupResponse answers POST /api/me/totp/setup: a new secret, not active
 // until POST /api/me/totp/enable confirms a code from it.
 type SetupResponse struct {

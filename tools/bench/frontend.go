@@ -6,8 +6,6 @@ package main
 // loader element, #app-wasm-loader, once the wasm has taken over).
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"fmt"
 	"net/http"
@@ -15,7 +13,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/andybalholm/brotli"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -27,6 +26,16 @@ type frontendFigures struct {
 	WasmBrotli figure `json:"wasm_brotli_bytes"`
 	FirstPage  figure `json:"first_render_cold_ms"`
 	Reload     figure `json:"first_render_reload_ms"`
+
+	// Where the cold visit's time goes, by the page's own clock (ms since
+	// navigation start): the page's HTML received, app.wasm requested and
+	// received (it
+	// compiles while it downloads), and the app taking over (the loader
+	// removed, once the Go program has started and rendered).
+	ColdHTML      figure `json:"first_render_cold_html_ms"`
+	ColdWasmAsked figure `json:"first_render_cold_wasm_asked_ms"`
+	ColdWasm      figure `json:"first_render_cold_wasm_ms"`
+	ColdTakeover  figure `json:"first_render_cold_takeover_ms"`
 }
 
 type figure struct {
@@ -37,62 +46,42 @@ type figure struct {
 
 func measureFrontend(ctx context.Context, srv *server, webDir, chromium string) frontendFigures {
 	var f frontendFigures
-	f.WasmRaw, f.WasmGzip, f.WasmBrotli = wasmSizes(filepath.Join(webDir, "app.wasm"))
-	f.FirstPage, f.Reload = firstRender(ctx, srv, chromium)
+	f.WasmRaw, f.WasmGzip, f.WasmBrotli = wasmSizes(webDir)
+	f.FirstPage, f.Reload, f.ColdHTML, f.ColdWasmAsked, f.ColdWasm, f.ColdTakeover = firstRender(ctx, srv, chromium)
 	return f
 }
 
-// wasmSizes reads the sizes of app.wasm and of the compressed copies that
-// `make wasm` writes beside it (what browsers download), compressing
-// in memory when a copy is missing or older than app.wasm.
-func wasmSizes(path string) (raw, gz, br figure) {
-	info, err := os.Stat(path)
-	if err != nil {
-		s := figure{Skipped: "no " + path + " (run make wasm)"}
+// wasmSizes reads the sizes of the compressed copies that the build writes
+// to web/ and the binary embeds (what browsers download), and the raw
+// size from the gzip trailer (RFC 1952 §2.3.1): the raw app.wasm stays in
+// bin/. A copy that is missing is reported as skipped.
+func wasmSizes(webDir string) (raw, gz, br figure) {
+	gzName, brName := filepath.Join(webDir, "app.wasm.gz"), filepath.Join(webDir, "app.wasm.br")
+	data, err := os.ReadFile(gzName)
+	if err != nil || len(data) < 18 {
+		s := figure{Skipped: "no " + gzName + " (run make build)"}
 		return s, s, s
 	}
-	raw = figure{Value: float64(info.Size())}
-	fresh := func(p string) (int64, bool) {
-		ci, err := os.Stat(p)
-		if err != nil {
-			return 0, false
-		}
-		return ci.Size(), !ci.ModTime().Before(info.ModTime())
-	}
-	var data []byte
-	load := func() []byte {
-		if data == nil {
-			data, _ = os.ReadFile(path)
-		}
-		return data
-	}
-	if n, ok := fresh(path + ".gz"); ok {
-		gz = figure{Value: float64(n), Note: "gzip -9, " + filepath.Base(path) + ".gz"}
+	isize := data[len(data)-4:] // little-endian
+	raw = figure{Value: float64(uint32(isize[0]) | uint32(isize[1])<<8 | uint32(isize[2])<<16 | uint32(isize[3])<<24), Note: "stripped (-s -w)"}
+	gz = figure{Value: float64(len(data)), Note: "gzip -9: what Chromium gets over plain http"}
+	if info, err := os.Stat(brName); err == nil {
+		br = figure{Value: float64(info.Size()), Note: "brotli, at the build's quality (make release: 11)"}
 	} else {
-		var b bytes.Buffer
-		w, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
-		w.Write(load())
-		w.Close()
-		gz = figure{Value: float64(b.Len()), Note: "gzip -9, compressed now"}
-	}
-	if n, ok := fresh(path + ".br"); ok {
-		br = figure{Value: float64(n), Note: "brotli -q 11, " + filepath.Base(path) + ".br"}
-	} else {
-		// Quality 11 takes over half a minute on 13 MB; 9 is within 15%.
-		var b bytes.Buffer
-		w := brotli.NewWriterOptions(&b, brotli.WriterOptions{Quality: 9, LGWin: 24})
-		w.Write(load())
-		w.Close()
-		br = figure{Value: float64(b.Len()), Note: "brotli -q 9, compressed now (make wasm writes -q 11)"}
+		br = figure{Skipped: "no " + brName}
 	}
 	return raw, gz, br
 }
 
-// firstRender loads the app in a fresh headless Chromium profile and
-// times navigation to the removal of #app-wasm-loader; then it times a
-// reload, when the service worker serves the app from its cache.
-func firstRender(ctx context.Context, srv *server, chromium string) (cold, reload figure) {
-	skip := func(why string) (figure, figure) { return figure{Skipped: why}, figure{Skipped: why} }
+// firstRender loads the login page in a fresh headless Chromium profile
+// and times navigation to the removal of #app-wasm-loader, with the
+// phases of that visit; then it times a reload, when the service worker
+// serves the app from its cache.
+func firstRender(ctx context.Context, srv *server, chromium string) (cold, reload, html, asked, wasm, takeover figure) {
+	skip := func(why string) (figure, figure, figure, figure, figure, figure) {
+		s := figure{Skipped: why}
+		return s, s, s, s, s, s
+	}
 	if _, err := os.Stat(chromium); err != nil {
 		return skip("no Chromium at " + chromium)
 	}
@@ -102,7 +91,7 @@ func firstRender(ctx context.Context, srv *server, chromium string) (cold, reloa
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return skip("the server has no app.wasm (build it with make wasm, then the binary)")
+		return skip("the server has no app.wasm (build it with make build)")
 	}
 	profile, err := os.MkdirTemp("", "authkit-bench-chromium-")
 	if err != nil {
@@ -122,7 +111,12 @@ func firstRender(ctx context.Context, srv *server, chromium string) (cold, reloa
 	defer cancelAlloc()
 	browser, cancelBrowser := chromedp.NewContext(allocCtx)
 	defer cancelBrowser()
-	if err := chromedp.Do(browser); err != nil { // start the browser: not timed
+	// Start the browser (not timed) with the probe that notes, in each
+	// document, when the loader goes.
+	if err := chromedp.Do(browser, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: takeoverProbe})
+		return err
+	})); err != nil {
 		return skip("starting Chromium: " + err.Error())
 	}
 	timed := func(first chromedp.Action[chromedp.Void]) figure {
@@ -133,12 +127,51 @@ func firstRender(ctx context.Context, srv *server, chromium string) (cold, reloa
 		}
 		return figure{Value: ms(time.Since(start))}
 	}
-	cold = timed(chromedp.Navigate(srv.URL + "/"))
+	cold = timed(chromedp.Navigate(srv.URL + "/login"))
 	cold.Note = "fresh profile: downloads and compiles app.wasm"
+	phases, err := chromedp.Run(browser, chromedp.Evaluate[coldPhases](coldPhasesScript))
+	if err != nil {
+		s := figure{Skipped: err.Error()}
+		html, asked, wasm, takeover = s, s, s, s
+	} else {
+		html = figure{Value: phases.HTML, Note: "page's clock, from navigation start"}
+		asked = figure{Value: phases.WasmAsked}
+		wasm = figure{Value: phases.Wasm, Note: fmt.Sprintf("%s on the wire, compiled while it downloads", phases.WasmEncoding)}
+		takeover = figure{Value: phases.Takeover, Note: "the Go program started and rendered"}
+	}
 	reload = timed(chromedp.Reload())
 	reload.Note = "reload: app.wasm from the service worker's cache"
-	return cold, reload
+	return cold, reload, html, asked, wasm, takeover
 }
+
+// takeoverProbe runs first in each document and notes the moment
+// go-app's loader element leaves the page.
+const takeoverProbe = `new MutationObserver((_, observer) => {
+	if (document.readyState !== "loading" && !document.getElementById("app-wasm-loader")) {
+		window.__authkitTakeover = performance.now();
+		observer.disconnect();
+	}
+}).observe(document, {childList: true, subtree: true});`
+
+type coldPhases struct {
+	HTML         float64 `json:"html"`
+	WasmAsked    float64 `json:"wasmAsked"`
+	Wasm         float64 `json:"wasm"`
+	WasmEncoding string  `json:"wasmEncoding"`
+	Takeover     float64 `json:"takeover"`
+}
+
+const coldPhasesScript = `(() => {
+	const nav = performance.getEntriesByType("navigation")[0];
+	const wasm = performance.getEntriesByType("resource").find(e => e.name.endsWith("/web/app.wasm"));
+	return {
+		html: nav ? nav.responseEnd : 0,
+		wasmAsked: wasm ? wasm.startTime : 0,
+		wasm: wasm ? wasm.responseEnd : 0,
+		wasmEncoding: wasm ? (wasm.encodedBodySize / 1e6).toFixed(2) + " MB" : "?",
+		takeover: window.__authkitTakeover || 0,
+	};
+})()`
 
 // removeAllRetry removes a Chromium profile, whose child processes may
 // still write to it for a moment after the browser stops.

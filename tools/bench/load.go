@@ -32,6 +32,9 @@ type loadConfig struct {
 type result struct {
 	Scenario     string         `json:"scenario"`
 	Title        string         `json:"title"`
+	Variant      string         `json:"variant,omitempty"` // the server it ran on; "" is the default one
+	Round        int            `json:"round,omitempty"`   // in the runs of the report; 0 in its medians
+	Rounds       int            `json:"rounds,omitempty"`  // how many runs a median is of
 	Concurrency  int            `json:"concurrency"`
 	Seconds      float64        `json:"seconds"`
 	Requests     int            `json:"requests"`
@@ -44,9 +47,11 @@ type result struct {
 	ErrorKinds   map[string]int `json:"error_kinds,omitempty"`
 	ServerCPU    float64        `json:"server_cpu_seconds"`
 	ServerCores  float64        `json:"server_cores"` // CPU seconds per second of wall time
+	CPUPerReqUs  float64        `json:"server_cpu_us_per_request"`
 	GenCPU       float64        `json:"generator_cpu_seconds"`
 	OtherCPU     float64        `json:"other_cpu_seconds"` // the rest of the machine's busy time
 	PeakRSSBytes int64          `json:"server_peak_rss_bytes"`
+	PeakAnonRSS  int64          `json:"server_peak_anon_rss_bytes"` // RssAnon: without the executable's pages
 }
 
 // clientStats is what one client saw in the measured window.
@@ -62,11 +67,11 @@ const (
 	phaseStop
 )
 
-// runLoad drives the server with one step per client.
-func runLoad(ctx context.Context, srv *server, steps []step, cfg loadConfig) (result, error) {
+// runLoad drives a server (or the floor) with one step per client.
+func runLoad(ctx context.Context, srv loadTarget, steps []step, cfg loadConfig) (result, error) {
 	conns := make([]*httpConn, len(steps))
 	for i := range conns {
-		conns[i] = newConn(srv.Addr)
+		conns[i] = newConn(srv.Address())
 		if err := conns[i].Dial(); err != nil {
 			return result{}, err
 		}
@@ -109,14 +114,14 @@ func runLoad(ctx context.Context, srv *server, steps []step, cfg loadConfig) (re
 	gen1, err4 := cpuTime(selfPid)
 	busy1, err6 := machineBusy()
 	wg.Wait()
-	peak := sampler.Stop()
+	peak, peakAnon := sampler.Stop()
 	if err := errors.Join(err1, err2, err3, err4, err5, err6, ctx.Err()); err != nil {
 		return result{}, err
 	}
 
 	r := result{
 		Concurrency: len(steps), Seconds: elapsed.Seconds(), ErrorKinds: map[string]int{},
-		ServerCPU: (cpu1 - cpu0).Seconds(), GenCPU: (gen1 - gen0).Seconds(), PeakRSSBytes: peak,
+		ServerCPU: (cpu1 - cpu0).Seconds(), GenCPU: (gen1 - gen0).Seconds(), PeakRSSBytes: peak, PeakAnonRSS: peakAnon,
 	}
 	r.ServerCores = r.ServerCPU / r.Seconds
 	r.OtherCPU = max(0, (busy1-busy0).Seconds()-r.ServerCPU-r.GenCPU)
@@ -131,6 +136,9 @@ func runLoad(ctx context.Context, srv *server, steps []step, cfg loadConfig) (re
 	slices.Sort(all)
 	r.Requests = len(all)
 	r.RPS = float64(len(all)) / elapsed.Seconds()
+	if len(all) > 0 {
+		r.CPUPerReqUs = r.ServerCPU * 1e6 / float64(len(all))
+	}
 	r.P50ms, r.P90ms, r.P99ms = percentile(all, 0.50), percentile(all, 0.90), percentile(all, 0.99)
 	if len(all) > 0 {
 		r.MaxMs = ms(all[len(all)-1])

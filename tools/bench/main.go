@@ -6,6 +6,13 @@
 // first rendered page.
 //
 //	cd tools && go run ./bench [-duration 5s] [-concurrency 32] [-scenario all|me-cookie,refresh,…] [-json FILE] [-bin PATH]
+//	    [-rounds N] [-variant 'NAME@login,register=--argon2-memory 19 --argon2-time 2'] [-postgres URL]
+//
+// The floor scenario serves GET /api/me's bytes from net/http alone
+// (floor.go), and the report gives the authenticated reads' req/s and p99
+// as ratios of the floor's. -rounds repeats everything, interleaved, and
+// reports medians; -variant and -postgres start more servers with other
+// flags and compare them with the default one, round by round (rounds.go).
 //
 // `make bench` builds it into bin/bench and runs it from the repository
 // root. Without -bin it tests $AUTHKIT_BIN, else the repository's
@@ -36,7 +43,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -46,8 +52,13 @@ import (
 var selfPid = os.Getpid()
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == internalServe {
-		os.Exit(runProfiledServer(os.Args[2:]))
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case internalServe:
+			os.Exit(runProfiledServer(os.Args[2:]))
+		case internalFloor:
+			os.Exit(runFloorServer(os.Args[2:]))
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -72,6 +83,9 @@ type options struct {
 	memProfile  string
 	genProfile  string
 	serverEnv   []string
+	rounds      int
+	variants    []variant
+	postgres    string
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
@@ -82,9 +96,21 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured warm-up per scenario")
 	fs.IntVar(&o.concurrency, "concurrency", 32, "concurrent keep-alive clients")
 	fs.StringVar(&o.scenarios, "scenario", "all", "scenarios to run: all, or a comma list of "+scenarioNames())
+	fs.IntVar(&o.rounds, "rounds", 1, "run every scenario this many times, interleaved, and report medians")
+	fs.Func("variant", "also run a second server with extra serve flags: `NAME[@SCENARIO,…]=FLAGS`, e.g. 'argon2-19x2@login,register=--argon2-memory 19 --argon2-time 2' (repeatable); its scenarios run next to the default server's in each round", func(spec string) error {
+		v, err := parseVariant(spec)
+		o.variants = append(o.variants, v)
+		return err
+	})
+	fs.Func("baseline", "an earlier authkit `binary` to compare with: every selected scenario also runs on it, as the variant \"baseline\"", func(path string) error {
+		abs, err := filepath.Abs(path)
+		o.variants = append(o.variants, variant{Name: "baseline", Bin: abs})
+		return err
+	})
+	fs.StringVar(&o.postgres, "postgres", os.Getenv("AUTHKIT_TEST_POSTGRES"), "a PostgreSQL URL: also run "+postgresScenarios+" on a server using it (default $AUTHKIT_TEST_POSTGRES, which .ci/with-postgres sets)")
 	fs.StringVar(&o.jsonOut, "json", "", "also write the results as JSON to this file")
 	fs.StringVar(&o.bin, "bin", "", "authkit binary (default $AUTHKIT_BIN, else bin/authkit, else built into a temp dir)")
-	fs.StringVar(&o.webDir, "web", "", "directory holding app.wasm, for the frontend sizes (default the repository's web/)")
+	fs.StringVar(&o.webDir, "web", "", "directory holding app.wasm.gz and .br, for the frontend sizes (default the repository's web/)")
 	fs.StringVar(&o.chromium, "chromium", "/usr/bin/chromium", "Chromium, for the time to first rendered page")
 	fs.BoolVar(&o.frontend, "frontend", true, "measure the frontend (sizes, first render)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "run the server from this program and write its CPU profile here")
@@ -107,6 +133,11 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("-concurrency must be at least 1")
 	case o.duration <= 0 || o.warmup < 0:
 		return o, errors.New("-duration must be positive and -warmup not negative")
+	case o.rounds < 1:
+		return o, errors.New("-rounds must be at least 1")
+	}
+	if o.postgres != "" {
+		o.variants = append(o.variants, variant{Name: "postgres", Scenarios: strings.Split(postgresScenarios, ","), Args: []string{"--db", o.postgres}})
 	}
 	return o, nil
 }
@@ -140,26 +171,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer stopProfile()
-	srv, err := startServer(ctx, opt)
+	bed, err := startTestbed(ctx, opt, o, dir, selected, progress)
 	if err != nil {
 		return err
 	}
-	defer srv.Stop()
-	progress("server %s (pid %d) on %s, database %s", opt.Bin, srv.Pid(), srv.URL, opt.DB)
-
-	thisRun := &benchRun{id: strconv.FormatInt(time.Now().UnixNano(), 36)}
-	accounts, err := registerAccounts(srv.Addr, o.concurrency, thisRun.id)
-	if err != nil {
-		return fmt.Errorf("registering the clients' accounts: %w", err)
-	}
+	defer bed.stop()
+	srv := bed.base.srv
 
 	report := report{
 		Concurrency: o.concurrency, Duration: o.duration.String(), Cores: runtime.NumCPU(),
-		Binary: opt.Bin, ServerEnv: o.serverEnv, Argon2: hash,
+		Binary: opt.Bin, ServerEnv: o.serverEnv, Argon2: hash, Rounds: o.rounds,
 	}
-	if report.Results, err = runScenarios(ctx, srv, selected, thisRun, accounts, o, progress); err != nil {
+	if report.Runs, err = bed.runRounds(ctx, selected, o, progress); err != nil {
 		return err
 	}
+	report.Results = medians(report.Runs)
+	report.Ratios = ratios(report.Runs)
 	if cpu, err := cpuTime(srv.Pid()); err == nil {
 		report.ServerCPUTotal = cpu.Seconds()
 	}
@@ -170,11 +197,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		progress("frontend: sizes and first render")
 		report.Frontend = measureFrontend(ctx, srv, webDir(ctx, o.webDir), o.chromium)
 	}
-	report.ServerLogErrors, _ = srv.log.Errors()
-	report.ServerPanics = srv.log.Panics()
-	if err := srv.Stop(); err != nil {
-		progress("server exit: %v", err)
+	for _, s := range bed.servers() {
+		n, _ := s.srv.log.Errors()
+		report.ServerLogErrors += n
+		report.ServerPanics += s.srv.log.Panics()
 	}
+	bed.stop()
 
 	report.print(stdout)
 	if o.jsonOut != "" {
@@ -184,25 +212,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return nil
-}
-
-// runScenarios runs each scenario in turn, one client per account.
-func runScenarios(ctx context.Context, srv *server, selected []scenario, br *benchRun, accounts []*account, o options, progress func(string, ...any)) ([]result, error) {
-	var results []result
-	for _, sc := range selected {
-		progress("%-9s %d clients, %v warm-up + %v", sc.Name, len(accounts), o.warmup, o.duration)
-		steps := make([]step, len(accounts))
-		for i, a := range accounts {
-			steps[i] = sc.client(br, i, a)
-		}
-		r, err := runLoad(ctx, srv, steps, loadConfig{Warmup: o.warmup, Duration: o.duration})
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", sc.Name, err)
-		}
-		r.Scenario, r.Title = sc.Name, sc.Title
-		results = append(results, r)
-	}
-	return results, nil
 }
 
 // profileGenerator starts a CPU profile of this process when path is set

@@ -8,12 +8,15 @@ import (
 )
 
 // rssSampler polls a process's VmRSS and keeps the largest value seen, so
-// each scenario gets its own peak (VmHWM only knows the process's).
+// each scenario gets its own peak (VmHWM only knows the process's), and
+// the largest RssAnon, the process's own memory without the executable's
+// pages.
 type rssSampler struct {
-	mu   sync.Mutex
-	peak int64
-	stop chan struct{}
-	done chan struct{}
+	mu       sync.Mutex
+	peak     int64
+	peakAnon int64
+	stop     chan struct{}
+	done     chan struct{}
 }
 
 func sampleRSS(pid int, every time.Duration) *rssSampler {
@@ -23,9 +26,10 @@ func sampleRSS(pid int, every time.Duration) *rssSampler {
 		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
-			if rss, _, err := memory(pid); err == nil {
+			if m, err := memoryOf(pid); err == nil {
 				s.mu.Lock()
-				s.peak = max(s.peak, rss)
+				s.peak = max(s.peak, m.rss)
+				s.peakAnon = max(s.peakAnon, m.anon)
 				s.mu.Unlock()
 			}
 			select {
@@ -38,11 +42,11 @@ func sampleRSS(pid int, every time.Duration) *rssSampler {
 	return s
 }
 
-// Stop ends the sampling and returns the peak in bytes.
-func (s *rssSampler) Stop() int64 {
+// Stop ends the sampling and returns the peaks in bytes.
+func (s *rssSampler) Stop() (rss, anon int64) {
 	close(s.stop)
 	<-s.done
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.peak
+	return s.peak, s.peakAnon
 }

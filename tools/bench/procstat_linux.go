@@ -47,9 +47,25 @@ func cpuTime(pid int) (time.Duration, error) {
 // memory returns a process's resident set size now (VmRSS) and its peak
 // so far (VmHWM), in bytes.
 func memory(pid int) (rss, peak int64, err error) {
+	m, err := memoryOf(pid)
+	return m.rss, m.peak, err
+}
+
+// memoryFigures are a process's memory lines of /proc/<pid>/status.
+type memoryFigures struct {
+	rss, peak int64
+	// anon is the part of rss that is the process's own memory (heap,
+	// stacks); the rest is mostly pages of the executable, which the
+	// kernel can drop and read again.
+	anon int64
+}
+
+func memoryOf(pid int) (memoryFigures, error) {
+	var m memoryFigures
+	rss, peak, anon := &m.rss, &m.peak, &m.anon
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, 0, err
+		return m, err
 	}
 	for line := range bytes.SplitSeq(b, []byte("\n")) {
 		name, value, ok := bytes.Cut(line, []byte(":"))
@@ -59,19 +75,21 @@ func memory(pid int) (rss, peak int64, err error) {
 		var dst *int64
 		switch string(name) {
 		case "VmRSS":
-			dst = &rss
+			dst = rss
 		case "VmHWM":
-			dst = &peak
+			dst = peak
+		case "RssAnon":
+			dst = anon
 		default:
 			continue
 		}
 		kb, err := strconv.ParseInt(string(bytes.TrimSuffix(bytes.TrimSpace(value), []byte(" kB"))), 10, 64)
 		if err != nil {
-			return 0, 0, fmt.Errorf("unexpected /proc/%d/status line %q", pid, line)
+			return m, fmt.Errorf("unexpected /proc/%d/status line %q", pid, line)
 		}
 		*dst = kb << 10
 	}
-	return rss, peak, nil
+	return m, nil
 }
 
 // machineBusy returns the CPU time all processes on the machine have used

@@ -18,4 +18,8 @@ func cpuTime(pid int) (time.Duration, error) { return 0, errNoProcfs }
 
 func memory(pid int) (rss, peak int64, err error) { return 0, 0, errNoProcfs }
 
+type memoryFigures struct{ rss, peak, anon int64 }
+
+func memoryOf(pid int) (memoryFigures, error) { return memoryFigures{}, errNoProcfs }
+
 func machineBusy() (time.Duration, error) { return 0, errNoProcfs }

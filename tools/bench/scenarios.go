@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync/atomic"
 )
 
 // scenario is one kind of load.
@@ -16,41 +17,53 @@ type scenario struct {
 	Title string
 	// client returns the step client i repeats, working on account a.
 	client func(run *benchRun, i int, a *account) step
+	// onFloor runs the scenario against the floor (floor.go), not a
+	// server.
+	onFloor bool
 }
 
-// benchRun is what scenarios share within one run.
+// benchRun is what scenarios share within one run on one server.
 type benchRun struct {
-	id string // makes emails unique across runs on one database
+	id         string // makes emails unique across runs on one database
+	registered atomic.Int64
+	floorBody  []byte // what the floor answers
+}
+
+// nextEmail is a new address for the register scenario, unique across
+// clients and rounds.
+func (r *benchRun) nextEmail(client int) string {
+	return fmt.Sprintf("r%d-%d-%s@bench.example.com", client, r.registered.Add(1), r.id)
 }
 
 var scenarios = []scenario{
-	{"me-cookie", "GET /api/me (cookie)", func(_ *benchRun, _ int, a *account) step {
+	{Name: "floor", Title: "net/http alone, GET /api/me's bytes", onFloor: true, client: func(run *benchRun, _ int, a *account) step {
+		return floorStep(a, run.floorBody)
+	}},
+	{Name: "me-cookie", Title: "GET /api/me (cookie)", client: func(_ *benchRun, _ int, a *account) step {
 		return func(c *httpConn) error { return me(c, a, byCookie) }
 	}},
-	{"me-bearer", "GET /api/me (Bearer)", func(_ *benchRun, _ int, a *account) step {
+	{Name: "me-bearer", Title: "GET /api/me (Bearer)", client: func(_ *benchRun, _ int, a *account) step {
 		return func(c *httpConn) error { return me(c, a, byBearer) }
 	}},
-	{"verify", "POST /api/token/verify", func(_ *benchRun, _ int, a *account) step {
+	{Name: "verify", Title: "POST /api/token/verify", client: func(_ *benchRun, _ int, a *account) step {
 		return func(c *httpConn) error { return verify(c, a) }
 	}},
-	{"refresh", "POST /api/token/refresh", func(_ *benchRun, _ int, a *account) step {
+	{Name: "refresh", Title: "POST /api/token/refresh", client: func(_ *benchRun, _ int, a *account) step {
 		chain := refreshChain{a: a}
 		return chain.step
 	}},
-	{"login", "POST /api/auth/login", func(_ *benchRun, _ int, a *account) step {
+	{Name: "login", Title: "POST /api/auth/login", client: func(_ *benchRun, _ int, a *account) step {
 		// A copy: each login starts a new session, and the account's own
 		// session stays the one the other scenarios use.
 		session := *a
 		return func(c *httpConn) error { return login(c, &session) }
 	}},
-	{"register", "POST /api/auth/register", func(run *benchRun, i int, _ *account) step {
-		n := 0
+	{Name: "register", Title: "POST /api/auth/register", client: func(run *benchRun, i int, _ *account) step {
 		return func(c *httpConn) error {
-			n++
-			return register(c, &account{Email: fmt.Sprintf("r%d-%d-%s@bench.example.com", i, n, run.id), Password: benchPassword})
+			return register(c, &account{Email: run.nextEmail(i), Password: benchPassword})
 		}
 	}},
-	{"mixed", "mixed 90% GET /api/me, 8% refresh, 2% login", func(_ *benchRun, i int, a *account) step {
+	{Name: "mixed", Title: "mixed 90% GET /api/me, 8% refresh, 2% login", client: func(_ *benchRun, i int, a *account) step {
 		rng := rand.New(rand.NewPCG(uint64(i), 0x5eed))
 		chain := refreshChain{a: a}
 		return func(c *httpConn) error {

@@ -35,14 +35,16 @@ type serverOptions struct {
 
 // defaultServeArgs are the flags every run uses: loopback on a free port,
 // JSON logs (parsed by serverLog), plain cookie names so clients can set
-// the Cookie header by hand, no throttles (the load comes from one IP),
-// and access tokens that outlive any run so clients need not refresh to
+// the Cookie header by hand, no throttles (the load comes from one IP), no
+// cap on sessions (the login scenario starts thousands per account, and
+// the other scenarios keep using the account's first one), and access
+// tokens that outlive any run so clients need not refresh to
 // stay logged in.
 func defaultServeArgs(db string) []string {
 	return []string{
 		"serve", "--addr", "127.0.0.1:0", "--db", db, "--log-format", "json",
-		"--insecure-cookies", "--login-throttle", "0", "--register-throttle", "0",
-		"--access-ttl", "1h",
+		"--insecure-cookies", "--login-throttle", "0", "--login-client-throttle", "0", "--register-throttle", "0",
+		"--max-sessions", "0", "--access-ttl", "1h",
 	}
 }
 
@@ -132,6 +134,9 @@ func (s *server) waitReady(ctx context.Context) error {
 
 // Pid is the server's process id.
 func (s *server) Pid() int { return s.cmd.Process.Pid }
+
+// Address is where it listens, host:port.
+func (s *server) Address() string { return s.Addr }
 
 // Alive reports whether the process is still running.
 func (s *server) Alive() bool {

@@ -246,6 +246,7 @@ func TestBrowser_EmailLinks(t *testing.T) {
 	// The confirmation link confirms the address.
 	b.open(s.mailedLink(t, "carol@example.com", "/verify-email"))
 	b.waitText("#verify-notice .notice.success", "confirmed")
+	b.checkTokenLeftTheAddress("/verify-email")
 	b.screenshot("verified")
 	b.click("#go-profile")
 	b.waitPath("/profile")
@@ -267,6 +268,7 @@ func TestBrowser_EmailLinks(t *testing.T) {
 	// The link sets a new password, which then logs in.
 	reset := s.mailedLink(t, "carol@example.com", "/reset-password")
 	b.open(reset)
+	b.checkTokenLeftTheAddress("/reset-password")
 	b.fill("new_password", "carol's second password")
 	b.click("#reset-password-form button[type=submit]")
 	b.waitText("#reset-notice .notice.success", "changed")

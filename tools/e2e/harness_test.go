@@ -40,54 +40,44 @@ type server struct {
 	stop func() // stops the server; safe to call more than once
 }
 
-// serverOption changes how startServer runs the server.
-type serverOption func(*serverSetup)
-
-type serverSetup struct {
-	localhost bool
-	flags     []string
-}
-
-// onLocalhost serves the app as http://localhost:port rather than
-// http://127.0.0.1:port: WebAuthn refuses an IP address as the relying
-// party's id, so passkey tests need a host name (browsers treat
-// localhost as a secure context, as HTTPS).
-func onLocalhost(s *serverSetup) { s.localhost = true }
-
-// withFlags adds flags to `authkit serve`.
-func withFlags(flags ...string) serverOption {
-	return func(s *serverSetup) { s.flags = append(s.flags, flags...) }
-}
-
 // startServer runs AUTHKIT_BIN (skipping the test without it) until the
-// test ends.
-func startServer(t *testing.T, opts ...serverOption) *server {
+// test ends, with extra flags for serve if given.
+func startServer(t *testing.T, extra ...string) *server {
+	t.Helper()
+	return startServerOn(t, false, extra...)
+}
+
+// startLocalhostServer is startServer serving the app as
+// http://localhost:port rather than http://127.0.0.1:port: WebAuthn
+// refuses an IP address as the relying party's id, so passkey tests need
+// a host name (browsers treat localhost as a secure context, as HTTPS).
+func startLocalhostServer(t *testing.T, extra ...string) *server {
+	t.Helper()
+	return startServerOn(t, true, extra...)
+}
+
+func startServerOn(t *testing.T, localhost bool, extra ...string) *server {
 	t.Helper()
 	bin := os.Getenv("AUTHKIT_BIN")
 	if bin == "" {
 		t.Skip("AUTHKIT_BIN is not set; build with `make build` and run with AUTHKIT_BIN=$PWD/bin/authkit")
 	}
-	var setup serverSetup
-	for _, o := range opts {
-		o(&setup)
-	}
 	s := &server{bin: bin, db: filepath.Join(t.TempDir(), "authkit.db"), log: &syncBuffer{}}
 	addr := freeAddr(t)
 	s.url = "http://" + addr
-	if setup.localhost {
+	if localhost {
 		s.url = "http://localhost:" + addr[strings.LastIndexByte(addr, ':')+1:]
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	args := append([]string{"serve",
+	cmd := exec.CommandContext(ctx, bin, append([]string{"serve",
 		"--addr", addr,
 		"--db", s.db,
 		"--access-ttl", accessTTL.String(),
 		"--login-throttle", "0",
 		"--register-throttle", "0",
 		"--public-url", s.url,
-	}, setup.flags...)
-	cmd := exec.CommandContext(ctx, bin, args...)
+	}, extra...)...)
 	cmd.Stdout, cmd.Stderr = s.log, s.log
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 5 * time.Second
@@ -301,6 +291,14 @@ func (b *browser) signUp(name, email, password string) {
 	b.click("#register-form button[type=submit]")
 	b.waitPath("/profile")
 	b.waitText("#account-email", email)
+}
+
+// checkTokenLeftTheAddress checks that the page at path has removed the
+// mailed token from the address bar once it read it.
+func (b *browser) checkTokenLeftTheAddress(path string) {
+	b.t.Helper()
+	b.poll("the token leaves the address", fmt.Sprintf(
+		`location.pathname === %q && !new URLSearchParams(location.search).has("token")`, path))
 }
 
 // eventuallySignedOut opens path until the app sends the browser to the

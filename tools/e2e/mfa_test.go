@@ -101,7 +101,7 @@ func TestBrowser_TwoFactorWithAnAuthenticatorApp(t *testing.T) {
 // and once the password is confirmed the setup goes on by itself.
 func TestBrowser_SensitiveActionsAskForThePasswordAgain(t *testing.T) {
 	const window = 2 * time.Second
-	s := startServer(t, withFlags("--reauth-window", window.String()))
+	s := startServer(t, "--reauth-window", window.String())
 	b := newBrowser(t, s, "rene")
 	const email, password = "rene@example.com", "a long and unguessable phrase"
 	b.signUp("René", email, password)

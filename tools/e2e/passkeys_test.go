@@ -63,7 +63,7 @@ func (b *browser) withoutPasskeyAutofill() (restore func()) {
 // profile, logs out, and signs in with "Sign in with a passkey" alone;
 // then once more through the login page's autofill request.
 func TestBrowser_PasskeySignsInWithoutAPassword(t *testing.T) {
-	s := startServer(t, onLocalhost)
+	s := startLocalhostServer(t)
 	b := newBrowser(t, s, "pia")
 	id := b.addVirtualAuthenticator()
 	restoreAutofill := b.withoutPasskeyAutofill()

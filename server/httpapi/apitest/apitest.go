@@ -35,7 +35,8 @@ import (
 
 // Server is the real API on a fresh database, stopped when the test ends.
 type Server struct {
-	// URL is the base URL, "https://127.0.0.1:port".
+	// URL is the base URL, "https://127.0.0.1:port", and the service's
+	// PublicURL unless an option changes it.
 	URL string
 	// Store is the server's database, for arranging what the API cannot do
 	// (MakeStaff) or changing a row as another instance would (SetActive).
@@ -46,6 +47,7 @@ type Server struct {
 	API *httpapi.API
 
 	t   testing.TB
+	dsn string
 	srv *httptest.Server
 	now atomic.Pointer[time.Time] // the service's clock; nil = real time
 }
@@ -81,7 +83,7 @@ func WithOptions(f func(*httpapi.Options)) Option {
 // WithMail sends the server's mail through a real SMTP server (such as
 // mailtest.Start's), from a queue that retries quickly so a test of an
 // outage does not wait for production back-off. Links in the mail point
-// at https://app.example.com.
+// at https://app.example.com (without WithMail, at the server itself).
 func WithMail(smtpURL string) Option {
 	return func(s *setup) {
 		sender, err := mail.NewSMTPSender(smtpURL, "authkit <no-reply@example.com>")
@@ -101,27 +103,53 @@ func WithMail(smtpURL string) Option {
 // defaults changed by opts, and stops it when t ends.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	return start(t, storetest.DSN(t), opts)
+}
+
+// SecondInstance starts another server on ts's database, with its own
+// connection pool, caches and throttles, as a second `authkit serve`
+// behind a load balancer would be; opts change its configuration as
+// NewServer's do (give it the first one's modules). On SQLite both share
+// the file, which a real deployment would not do; instances sharing state
+// through the database are a PostgreSQL matter.
+func (ts *Server) SecondInstance(opts ...Option) *Server {
+	ts.t.Helper()
+	return start(ts.t, ts.dsn, opts)
+}
+
+func start(t testing.TB, dsn string, opts []Option) *Server {
+	t.Helper()
 	ctx := context.Background()
-	ts := &Server{t: t, Store: storetest.Open(t)}
-	s := setup{t: t, cfg: auth.Config{Now: ts.clock}}
+	ts := &Server{t: t, dsn: dsn}
+	// The listener first, so the server knows its own address: links in
+	// mail and the redirects of sign-in providers point back at it.
+	ts.srv = httptest.NewUnstartedServer(nil)
+	t.Cleanup(ts.srv.Close)
+	ts.URL = "https://" + ts.srv.Listener.Addr().String()
+	s := setup{t: t, cfg: auth.Config{Now: ts.clock, PublicURL: ts.URL}}
 	for _, o := range opts {
 		o(&s)
 	}
+	var err error
+	if ts.Store, err = store.Open(ctx, dsn, store.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ts.Store.Close() })
 	if _, err := ts.Store.Migrate(ctx, httpapi.ModuleMigrations(s.opts.Modules)...); err != nil {
 		t.Fatal(err)
 	}
-	var err error
 	if ts.Auth, err = auth.New(ctx, ts.Store, s.cfg); err != nil {
 		t.Fatal(err)
 	}
 	if ts.API, err = httpapi.New(ts.Auth, ts.Store, s.opts); err != nil {
 		t.Fatal(err)
 	}
-	ts.srv = httptest.NewUnstartedServer(ts.API)
+	ts.srv.Config.Handler = ts.API
 	ts.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // clients hanging up mid-handshake at cleanup
 	ts.srv.StartTLS()
-	t.Cleanup(ts.srv.Close)
-	ts.URL = ts.srv.URL
+	if ts.srv.URL != ts.URL {
+		t.Fatalf("the server listens at %s, not %s", ts.srv.URL, ts.URL)
+	}
 	return ts
 }
 

@@ -141,6 +141,38 @@ func (c *Client) Do(method, path string, body any, headers ...string) Response {
 	return Response{Status: resp.StatusCode, Header: resp.Header, Body: data}
 }
 
+// Visit is a browser's navigation to a URL (a path of the server, or any
+// absolute URL, such as a test sign-in provider's): a GET with the
+// client's cookies that does not follow redirects, so a test walks a
+// redirect flow one hop at a time (Location) and can tamper with a hop.
+// Extra headers come as name, value pairs, as for Do.
+func (c *Client) Visit(rawURL string, headers ...string) Response {
+	t := c.ts.t
+	t.Helper()
+	if strings.HasPrefix(rawURL, "/") {
+		rawURL = c.ts.URL + rawURL
+	}
+	req, err := http.NewRequest(http.MethodGet, rawURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	hc := *c.client
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Response{Status: resp.StatusCode, Header: resp.Header, Body: data}
+}
+
 // Cookie returns the value of a cookie the jar would send to the API
 // (including the refresh cookie, which is scoped to its own path), or "".
 func (c *Client) Cookie(name string) string {

@@ -1,0 +1,260 @@
+package sso
+
+import (
+	"context"
+	"slices"
+
+	"github.com/authkit/authkit/app"
+	"github.com/authkit/authkit/shared"
+	"github.com/authkit/authkit/shared/sso"
+	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// connectedAccounts is the profile's "Connected accounts" card: the
+// provider accounts that sign in to this one, each of which can be
+// disconnected after a confirmation (unless it is the last way in), and a
+// button to connect each provider not connected yet. It comes back from
+// a connection with ?connected=ID or ?error=CODE&provider=ID, and says
+// how it went. With no provider offered and none connected, it shows
+// nothing.
+type connectedAccounts struct {
+	basePage
+	api  client
+	user shared.User
+
+	loaded     bool
+	loadErr    error
+	providers  []sso.LoginProvider
+	identities []sso.Identity
+
+	came          outcome    // how the connection that led here went, until worded
+	notice        app.Notice // news of the last connection or disconnection
+	confirming    string     // id of the identity awaiting confirmation
+	disconnection app.Form   // why the last disconnection failed, and one in flight
+	connecting    string     // id of the provider the browser is leaving for
+}
+
+func newConnectedAccounts(api *app.Client) *connectedAccounts {
+	return &connectedAccounts{api: client{api}}
+}
+
+// OnMount reads the outcome of a connection, if the profile was reached
+// from one, then loads the card.
+func (c *connectedAccounts) OnMount(ctx goapp.Context) {
+	c.basePage.OnMount(ctx)
+	if u := ctx.Page().URL(); u != nil {
+		q := u.Query()
+		c.came = outcome{connected: q.Get(sso.Connected), failure: sso.Failure(q.Get("error")), provider: q.Get("provider")}
+		if c.came != (outcome{}) { // a reload should not tell it again
+			goapp.Window().Get("history").Call("replaceState", nil, "", u.Path)
+		}
+	}
+	c.load(ctx)
+}
+
+// outcome is how the connection that led back to the profile went.
+type outcome struct {
+	connected string      // the provider connected
+	failure   sso.Failure // or why it was not
+	provider  string      // of which provider
+}
+
+// notice words the outcome, now that the providers' names are known.
+func (o outcome) notice(providers []sso.LoginProvider) app.Notice {
+	switch {
+	case o.connected != "":
+		return app.SuccessNotice(providerName(providers, o.connected) + " is connected. You can now sign in with it.")
+	case o.failure != "":
+		return app.Notice{Kind: "error", Text: failureText(o.failure, providerName(providers, o.provider))}
+	}
+	return app.Notice{}
+}
+
+func (c *connectedAccounts) load(ctx goapp.Context) {
+	c.loadErr = nil
+	c.Background(ctx, func() func(goapp.Context) {
+		user, err := c.api.api.CurrentUser(ctx)
+		var providers []sso.LoginProvider
+		var identities []sso.Identity
+		if err == nil {
+			providers, err = c.api.providers(ctx)
+		}
+		if err == nil {
+			identities, err = c.api.identities(ctx)
+		}
+		return func(goapp.Context) {
+			c.loaded, c.loadErr = true, err
+			if err != nil {
+				return
+			}
+			c.user, c.providers, c.identities = user, providers, identities
+			if c.came != (outcome{}) {
+				c.notice, c.came = c.came.notice(providers), outcome{}
+			}
+		}
+	})
+}
+
+func (c *connectedAccounts) Render() goapp.UI {
+	switch {
+	case c.loadErr != nil:
+		return goapp.Section().ID("connected-accounts").Class("card").Body(
+			goapp.H2().Text("Connected accounts"),
+			app.LoadFailed(c.loadErr, func(ctx goapp.Context, e goapp.Event) { c.load(ctx) }),
+		)
+	case !c.loaded || len(c.providers) == 0 && len(c.identities) == 0:
+		return goapp.Div().ID("connected-accounts")
+	}
+	return goapp.Section().ID("connected-accounts").Class("card").Aria("labelledby", "connected-heading").Body(
+		goapp.H2().ID("connected-heading").Text("Connected accounts"),
+		goapp.P().Class("muted").Text(c.intro()),
+		c.notice.Render("connected-notice"),
+		c.renderIdentities(),
+		c.renderConnect(),
+	)
+}
+
+func (c *connectedAccounts) intro() string {
+	if c.user.HasPassword {
+		return "Sign in with any of these accounts as well as with your password."
+	}
+	return "You sign in with these accounts; your account has no password."
+}
+
+func (c *connectedAccounts) renderIdentities() goapp.UI {
+	if len(c.identities) == 0 {
+		return goapp.P().ID("no-identities").Text("No account is connected yet.")
+	}
+	return goapp.Ul().ID("identities").Class("sessions").Body(
+		goapp.Range(c.identities).Slice(func(i int) goapp.UI { return c.renderIdentity(c.identities[i]) }),
+	)
+}
+
+func (c *connectedAccounts) renderIdentity(id sso.Identity) goapp.UI {
+	name := providerName(c.providers, id.Provider)
+	if id.ProviderName != "" {
+		name = id.ProviderName
+	}
+	var action goapp.UI
+	switch {
+	case c.isLastWayIn():
+		action = goapp.Span().Class("muted").Text("Your only way to sign in")
+	case c.confirming != id.ID:
+		action = app.ActionButton("button", "button small", "Disconnect", "Disconnecting…", false,
+			func(ctx goapp.Context, e goapp.Event) { c.askDisconnect(id.ID) }, goapp.EventScope(id.ID)).
+			ID("disconnect-"+id.ID).Aria("label", "Disconnect "+name+" "+id.Email)
+	}
+	return goapp.Li().Class("session identity").DataSet("identity", id.ID).Body(
+		goapp.Div().Class("session-main").Body(
+			goapp.Strong().Text(name),
+			goapp.If(id.Email != "", func() goapp.UI { return goapp.Span().Class("identity-email").Text(id.Email) }),
+			goapp.Div().Class("session-meta").Body(
+				goapp.Span().Body(goapp.Text("Connected "), app.TimeTag(id.CreatedAt, app.FormatDateTime)),
+			),
+		),
+		action,
+		goapp.If(c.confirming == id.ID, func() goapp.UI { return c.renderConfirm(name, id) }),
+	)
+}
+
+// isLastWayIn: without a password, the last connected account cannot go
+// (the server refuses with last_login_method too).
+func (c *connectedAccounts) isLastWayIn() bool {
+	return !c.user.HasPassword && len(c.identities) == 1
+}
+
+// renderConnect offers each provider that is not connected yet.
+func (c *connectedAccounts) renderConnect() goapp.UI {
+	var links []goapp.UI
+	for _, p := range c.providers {
+		if slices.ContainsFunc(c.identities, func(id sso.Identity) bool { return id.Provider == p.ID }) {
+			continue
+		}
+		links = append(links, goapp.A().ID("connect-"+p.ID).Class("button small").
+			Href(startURL(p.ID, "", true)).OnClick(c.onConnect(p.ID), goapp.EventScope(p.ID)).Text("Connect "+p.Name))
+	}
+	if len(links) == 0 {
+		return goapp.Div()
+	}
+	return goapp.Div().Class("actions connect").Body(links...)
+}
+
+// onConnect leaves for the provider. It first makes sure the session's
+// access token is fresh (refreshing it if it has lapsed), since the
+// server checks it on the way out.
+func (c *connectedAccounts) onConnect(providerID string) goapp.EventHandler {
+	return func(ctx goapp.Context, e goapp.Event) {
+		e.PreventDefault()
+		e.Call("stopPropagation")
+		if c.connecting != "" {
+			return
+		}
+		c.connecting = providerID
+		c.Background(ctx, func() func(goapp.Context) {
+			_, err := c.api.api.Me(ctx)
+			return func(goapp.Context) {
+				c.connecting = ""
+				if err != nil && !app.HasCode(err, shared.CodeNotAuthenticated) {
+					c.notice = app.ErrorNotice(err)
+					return
+				}
+				goapp.Window().Get("location").Set("href", startURL(providerID, "", true))
+			}
+		})
+	}
+}
+
+func (c *connectedAccounts) renderConfirm(name string, id sso.Identity) goapp.UI {
+	return app.ConfirmDialog{
+		ID:           "confirm-disconnect",
+		Text:         "Disconnect " + name + "? You will no longer be able to sign in with it.",
+		Notice:       c.disconnection.Notice,
+		NoticeID:     "disconnect-notice",
+		ConfirmID:    "confirm-disconnect",
+		ConfirmLabel: "Disconnect",
+		BusyLabel:    "Disconnecting…",
+		CancelID:     "cancel-disconnect",
+		Busy:         c.disconnection.Busy,
+		OnConfirm:    func(ctx goapp.Context, e goapp.Event) { c.disconnect(ctx, e, name, id) },
+		OnCancel:     c.onCancel,
+	}.Render()
+}
+
+func (c *connectedAccounts) askDisconnect(id string) {
+	if c.disconnection.Busy {
+		return
+	}
+	c.confirming, c.disconnection.Notice, c.notice = id, app.Notice{}, app.Notice{}
+	c.Focus("cancel-disconnect")
+}
+
+func (c *connectedAccounts) onCancel(goapp.Context, goapp.Event) {
+	if c.disconnection.Busy {
+		return
+	}
+	id := c.confirming
+	c.confirming, c.disconnection.Notice = "", app.Notice{}
+	c.Focus("disconnect-" + id)
+}
+
+func (c *connectedAccounts) disconnect(ctx goapp.Context, e goapp.Event, name string, id sso.Identity) {
+	c.Submit(ctx, e, app.Submission[struct{}]{
+		Form: &c.disconnection,
+		Send: func(ctx context.Context) (struct{}, error) { return struct{}{}, c.api.disconnect(ctx, id.ID) },
+		Done: func(goapp.Context, struct{}) { c.disconnected(name, id) },
+		Failed: func(ctx goapp.Context, err error) bool {
+			if !app.HasCode(err, shared.CodeNotFound) {
+				return false
+			}
+			c.disconnected(name, id) // gone already: as asked
+			return true
+		},
+	})
+}
+
+func (c *connectedAccounts) disconnected(name string, id sso.Identity) {
+	c.identities = slices.DeleteFunc(c.identities, func(x sso.Identity) bool { return x.ID == id.ID })
+	c.confirming = ""
+	c.notice = app.SuccessNotice(name + " is disconnected.")
+	c.Focus("connected-heading")
+}

@@ -1,0 +1,137 @@
+package sso
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authkit/authkit/app"
+	"github.com/authkit/authkit/app/internal/pagetest"
+	"github.com/authkit/authkit/shared"
+	"github.com/authkit/authkit/shared/sso"
+	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// The tests register the app's routes with this module plugged in, as
+// main does.
+func init() { app.Routes(Module()) }
+
+func TestFailures_EachIsExplainedInWordsNamingTheProvider(t *testing.T) {
+	all := []sso.Failure{
+		sso.FailureInvalidState, sso.FailureCancelled, sso.FailureProvider, sso.FailureInvalidToken,
+		sso.FailureEmailMissing, sso.FailureAccountExists, sso.FailureAccountDisabled, sso.FailureIdentityTaken,
+		sso.FailureRecentLoginRequired, sso.FailureLoginRequired, sso.FailureServer,
+	}
+	fallback := failureText("no_such_failure", "GitHub")
+	seen := map[string]bool{}
+	for _, f := range all {
+		text := failureText(f, "GitHub")
+		if text == fallback || seen[text] {
+			t.Errorf("%s has no words of its own: %q", f, text)
+		}
+		seen[text] = true
+	}
+	if got := failureText(sso.FailureAccountExists, "GitHub"); !strings.Contains(got, "Log in with your password, then connect GitHub from your profile") {
+		t.Errorf("account_exists says %q", got)
+	}
+}
+
+func TestSignInPages_PrerenderWithoutProvidersAndNothingDisabled(t *testing.T) {
+	for _, path := range []string{"/login", "/register", "/login?error=account_exists&provider=github"} {
+		code, body := pagetest.Prerender(t, path)
+		if code != http.StatusOK || !strings.Contains(body, `id="sign-in-providers"`) {
+			t.Errorf("%s: status %d, or no place for the providers' buttons", path, code)
+		}
+		if strings.Contains(body, "disabled") {
+			t.Errorf("%s: a disabled element before the app runs", path)
+		}
+	}
+}
+
+func TestSignInButtons_LinkToTheServerWithNextAndExplainAFailure(t *testing.T) {
+	b := newSignInButtons(nil, "/login")
+	b.providers = []sso.LoginProvider{{ID: "oidc", Name: "Company SSO"}, {ID: "github", Name: "GitHub"}}
+	b.next, b.failure, b.failedID = "/notes", sso.FailureAccountExists, "github"
+	html := goapp.HTMLString(b.Render())
+	for _, want := range []map[string]string{
+		{"id": "sign-in-oidc", "href": "/api/auth/oauth/oidc/start?next=%2Fnotes"},
+		{"id": "sign-in-github", "href": "/api/auth/oauth/github/start?next=%2Fnotes"},
+	} {
+		if !pagetest.HasTag(html, "a", want) {
+			t.Errorf("no link %v in %s", want, html)
+		}
+	}
+	for _, want := range []string{"Sign in with Company SSO", "connect GitHub from your profile", `role="alert"`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the buttons lack %q", want)
+		}
+	}
+	register := newSignInButtons(nil, "/register")
+	register.providers = b.providers
+	if html := goapp.HTMLString(register.Render()); !strings.Contains(html, "Sign up with GitHub") || strings.Contains(html, "next=") {
+		t.Errorf("register buttons: %s", html)
+	}
+	// With no provider there is nothing to click, and no "or".
+	if html := goapp.HTMLString(newSignInButtons(nil, "/login").Render()); strings.Contains(html, "<a") || strings.Contains(html, "divider") {
+		t.Errorf("buttons without providers: %s", html)
+	}
+}
+
+func connectedCard(hasPassword bool, ids ...sso.Identity) *connectedAccounts {
+	c := newConnectedAccounts(nil)
+	c.loaded, c.user = true, shared.User{Email: "ann@example.com", HasPassword: hasPassword}
+	c.providers = []sso.LoginProvider{{ID: "oidc", Name: "Company SSO"}, {ID: "github", Name: "GitHub"}}
+	c.identities = ids
+	return c
+}
+
+func identity(id, provider, name string) sso.Identity {
+	return sso.Identity{ID: id, Provider: provider, ProviderName: name, Email: "ann@example.com",
+		CreatedAt: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+}
+
+func TestConnectedAccounts_ListsDisconnectsAndOffersTheOthers(t *testing.T) {
+	html := goapp.HTMLString(connectedCard(true, identity("i1", "github", "GitHub")).Render())
+	if !pagetest.HasTag(html, "a", map[string]string{"id": "connect-oidc", "href": "/api/auth/oauth/oidc/start?link=1"}) {
+		t.Errorf("no link to connect the company's SSO: %s", html)
+	}
+	if strings.Contains(html, `id="connect-github"`) {
+		t.Error("offers to connect GitHub, which is connected")
+	}
+	if !pagetest.HasTag(html, "button", map[string]string{"id": "disconnect-i1", "aria-label": "Disconnect GitHub ann@example.com"}) {
+		t.Errorf("no disconnect button: %s", html)
+	}
+}
+
+// TestConnectedAccounts_TheLastWayInCannotBeDisconnected: without a
+// password, the only connected account has no Disconnect button.
+func TestConnectedAccounts_TheLastWayInCannotBeDisconnected(t *testing.T) {
+	html := goapp.HTMLString(connectedCard(false, identity("i1", "oidc", "Company SSO")).Render())
+	if strings.Contains(html, `id="disconnect-i1"`) || !strings.Contains(html, "Your only way to sign in") {
+		t.Errorf("the last way in: %s", html)
+	}
+	html = goapp.HTMLString(connectedCard(false, identity("i1", "oidc", "Company SSO"), identity("i2", "github", "GitHub")).Render())
+	if !strings.Contains(html, `id="disconnect-i1"`) || !strings.Contains(html, `id="disconnect-i2"`) {
+		t.Errorf("two ways in, each may go: %s", html)
+	}
+}
+
+func TestConnectedAccounts_HiddenWhenThereIsNothingToShow(t *testing.T) {
+	c := newConnectedAccounts(nil)
+	c.loaded, c.user = true, shared.User{HasPassword: true}
+	if html := goapp.HTMLString(c.Render()); strings.Contains(html, "Connected accounts") {
+		t.Errorf("an empty card shows: %s", html)
+	}
+}
+
+func TestConnectedAccounts_SaysHowTheConnectionWent(t *testing.T) {
+	providers := []sso.LoginProvider{{ID: "github", Name: "GitHub"}}
+	if n := (outcome{connected: "github"}).notice(providers); n.Kind != "success" || !strings.Contains(n.Text, "GitHub is connected") {
+		t.Errorf("connected: %+v", n)
+	}
+	n := (outcome{failure: sso.FailureIdentityTaken, provider: "github"}).notice(providers)
+	if n.Kind != "error" || n.Text != failureText(sso.FailureIdentityTaken, "GitHub") {
+		t.Errorf("identity_taken: %+v", n)
+	}
+}

@@ -1,0 +1,156 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/authkit/authkit/server/store"
+	"github.com/authkit/authkit/shared"
+)
+
+// Deleting an account: by its owner (Accounts.DeleteAccount) or by staff
+// (Admin.DeleteUser). Either way one transaction removes the user, every
+// row of theirs in the kit's tables and the modules' data (through the
+// DataRemover the HTTP layer builds from the modules' hooks), and records
+// that an account was deleted without saying whose: no personal row is
+// left behind (GDPR Art. 17).
+
+// DataRemover deletes what the modules keep about a user, inside the
+// transaction that deletes the account; an error cancels the deletion.
+type DataRemover func(ctx context.Context, tx *store.Store, userID string) error
+
+var (
+	errWrongPassword = &shared.Error{
+		Code:    shared.CodeWrongPassword,
+		Message: "Your current password is incorrect.",
+		Fields:  map[string]string{"current_password": "This is not your current password."},
+	}
+	errLastSuperuser = shared.NewError(shared.CodeLastSuperuser,
+		"This is the last active superuser account. Make another account a superuser first, so someone can still run the site.")
+)
+
+// checkCurrentPassword re-authenticates the owner of u before a
+// sensitive change, under the account's guess throttle
+// (AccountSecretCheck): a stolen session tests guesses no faster than a
+// login could.
+//
+// Errors: wrong_password, rate_limited.
+func (a *Accounts) checkCurrentPassword(ctx context.Context, u *store.User, password string) error {
+	ok, err := a.AccountSecretCheck(ctx, u.ID, func(ctx context.Context) (bool, error) {
+		ok, _, err := a.hasher.Verify(ctx, password, u.PasswordHash)
+		return ok, err
+	})
+	switch {
+	case err != nil:
+		return err
+	case !ok && u.PasswordHash == NoPassword:
+		return &shared.Error{
+			Code:    shared.CodeWrongPassword,
+			Message: "Your account has no password yet. Set one with the link we can mail you.",
+			Fields:  map[string]string{"current_password": "Your account has no password yet."},
+		}
+	case !ok:
+		return errWrongPassword
+	}
+	return nil
+}
+
+// DeleteAccount deletes the caller's own account once they have given
+// its password, with removeData's rows, and mails them a goodbye. A
+// superuser cannot delete the last active superuser account.
+//
+// Errors: validation_failed, wrong_password, rate_limited,
+// last_superuser, not_authenticated.
+func (a *Accounts) DeleteAccount(ctx context.Context, p Principal, req shared.DeleteAccountRequest, removeData DataRemover) error {
+	if err := req.Validate(); err != nil {
+		return err
+	}
+	u, err := a.users.fresh(ctx, p.UserID)
+	if err != nil {
+		return err
+	}
+	if err := a.checkCurrentPassword(ctx, u, req.CurrentPassword); err != nil {
+		return err
+	}
+	// The owner's address and browser are personal data: the record that
+	// an account was deleted keeps neither.
+	if err := deleteAccount(WithClient(ctx, Client{}), a.store, u, "", a.clock.now(), removeData); err != nil {
+		return err
+	}
+	a.users.changed(ctx, u.ID)
+	a.notices.goodbye(ctx, u.Name, u.Email, false)
+	return nil
+}
+
+// DeleteUser deletes another account as staff: staff may delete accounts
+// that are not staff, superusers any account but the last active
+// superuser. Their own account they delete from their profile.
+//
+// Errors: forbidden, not_found, validation_failed (their own account),
+// last_superuser, not_authenticated.
+func (a *Admin) DeleteUser(ctx context.Context, p Principal, userID string, removeData DataRemover) error {
+	actor, err := a.RequireStaff(ctx, p)
+	if err != nil {
+		return err
+	}
+	u, err := a.store.UserByID(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return shared.NewError(shared.CodeNotFound, "There is no user with this id.")
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case u.ID == actor.ID:
+		return &shared.Error{Code: shared.CodeValidationFailed, Message: "Delete your own account from your profile.",
+			Fields: map[string]string{"id": "This is your own account."}}
+	case (u.IsStaff || u.IsSuperuser) && !actor.IsSuperuser:
+		return shared.NewError(shared.CodeForbidden, "Only superusers can delete staff accounts.")
+	}
+	if err := deleteAccount(ctx, a.store, u, actor.ID, a.clock.now(), removeData); err != nil {
+		return err
+	}
+	a.users.changed(ctx, u.ID)
+	a.notices.goodbye(ctx, u.Name, u.Email, true)
+	return nil
+}
+
+// deleteAccount removes u in one transaction, recording the deletion
+// with actorID (the staff member, or "" for the owner).
+func deleteAccount(ctx context.Context, st *store.Store, u *store.User, actorID string, now time.Time, removeData DataRemover) error {
+	return st.InTx(ctx, func(tx *store.Store) error {
+		if u.IsSuperuser {
+			others, err := tx.CountActiveSuperusers(ctx, u.ID)
+			if err != nil {
+				return err
+			}
+			if others == 0 {
+				return errLastSuperuser
+			}
+		}
+		if removeData != nil {
+			if err := removeData(ctx, tx, u.ID); err != nil {
+				return err
+			}
+		}
+		if err := tx.DeleteUser(ctx, u.ID); errors.Is(err, store.ErrNotFound) {
+			return shared.NewError(shared.CodeNotFound, "There is no user with this id.")
+		} else if err != nil {
+			return err
+		}
+		by := "self"
+		if actorID != "" {
+			by = "staff"
+		}
+		return recordEvent(ctx, tx, now, Event{Type: shared.EventAccountDeleted, ActorID: actorID,
+			Detail: map[string]string{shared.DetailBy: by, shared.DetailStaff: boolString(u.IsStaff)}})
+	})
+}
+
+func boolString(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}

@@ -1,0 +1,98 @@
+package auth
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/authkit/authkit/server/store"
+)
+
+// The two homes of throttle state: this process's memory (SQLite) and the
+// database (PostgreSQL). Both run the same GCRA arithmetic (throttle.go).
+
+// memoryBuckets keeps the tat of each key in a map.
+type memoryBuckets struct {
+	mu  sync.Mutex
+	tat map[string]time.Time
+}
+
+func newMemoryBuckets() *memoryBuckets { return &memoryBuckets{tat: make(map[string]time.Time)} }
+
+// maxBuckets bounds the memory a flood of distinct keys (made-up emails,
+// spoofed clients) can take: under 100 bytes a key.
+const maxBuckets = 100_000
+
+func (m *memoryBuckets) take(_ context.Context, key string, now time.Time, interval time.Duration, burst int) (time.Duration, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	tat, ok := m.tat[key]
+	if !ok && len(m.tat) >= maxBuckets {
+		m.pruneLocked(now)
+	}
+	next := later(tat, now).Add(interval)
+	if next.Sub(now) > time.Duration(burst)*interval {
+		return retryAfter(tat, now, interval, burst), nil
+	}
+	m.tat[key] = next
+	return 0, nil
+}
+
+func (m *memoryBuckets) refund(_ context.Context, key string, _ time.Time, interval time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if tat, ok := m.tat[key]; ok {
+		m.tat[key] = tat.Add(-interval)
+	}
+	return nil
+}
+
+func (m *memoryBuckets) prune(now time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.pruneLocked(now)
+}
+
+func (m *memoryBuckets) pruneLocked(now time.Time) {
+	for key, tat := range m.tat {
+		if !tat.After(now) {
+			delete(m.tat, key)
+		}
+	}
+	// Still full of live buckets: an attack with more keys than we keep.
+	// Forget an arbitrary half rather than grow without bound.
+	for key := range m.tat {
+		if len(m.tat) < maxBuckets/2 {
+			break
+		}
+		delete(m.tat, key)
+	}
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// databaseBuckets keeps the state in the throttle_buckets table, decided
+// by one atomic statement per attempt (store.TakeThrottleToken), so every
+// instance on the database draws from the same bucket.
+type databaseBuckets struct{ store *store.Store }
+
+func (d databaseBuckets) take(ctx context.Context, key string, now time.Time, interval time.Duration, burst int) (time.Duration, error) {
+	ok, tat, err := d.store.TakeThrottleToken(ctx, key, now, interval, burst)
+	if err != nil || ok {
+		return 0, err
+	}
+	return retryAfter(tat, now, interval, burst), nil
+}
+
+func (d databaseBuckets) refund(ctx context.Context, key string, _ time.Time, interval time.Duration) error {
+	return d.store.RefundThrottleToken(ctx, key, interval)
+}
+
+// prune does nothing: store.FlushExpired deletes the rows of full buckets
+// with the other expired rows.
+func (databaseBuckets) prune(time.Time) {}

@@ -1,0 +1,157 @@
+package cli
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authkit/authkit/shared"
+)
+
+// TestServe_MetricsOnTheirOwnListener starts the real server with
+// --metrics-addr and scrapes it around a few requests: each metric the
+// README promises is there, the counters move by what was done, routes
+// are labelled by pattern (never by raw path), and the public listener
+// does not serve them.
+func TestServe_MetricsOnTheirOwnListener(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "authkit.db")
+	base, _, logs := startServe(t, db, "--metrics-addr", "127.0.0.1:0", "--login-throttle", "1")
+	metricsURL := "http://" + logField(t, logs.String(), "metrics listening", "addr") + "/metrics"
+
+	before := scrape(t, metricsURL)
+	for _, name := range []string{
+		`authkit_build_info{version="test"}`,
+		`authkit_logins_total{outcome="ok"}`, `authkit_logins_total{outcome="failed"}`, `authkit_logins_total{outcome="throttled"}`,
+		`authkit_token_refreshes_total{outcome="rotated"}`, `authkit_token_refreshes_total{outcome="raced"}`,
+		`authkit_token_refreshes_total{outcome="reuse_detected"}`, `authkit_token_refreshes_total{outcome="refused"}`,
+		`authkit_sessions_live`, `authkit_mail_queue_depth`, `authkit_mail_queue_capacity`, `authkit_mail_sent_total`,
+		`authkit_mail_send_failures_total`, `authkit_mail_dropped_total{reason="queue_full"}`, `authkit_mail_dropped_total{reason="gave_up"}`,
+		`go_sql_open_connections{db_name="authkit"}`, `go_sql_wait_count_total{db_name="authkit"}`,
+		`go_goroutines`, `go_gc_duration_seconds_count`, `process_resident_memory_bytes`,
+	} {
+		if _, ok := before[name]; !ok {
+			t.Errorf("no %s in the first scrape", name)
+		}
+	}
+
+	post := func(path, body string, want int) *http.Response {
+		t.Helper()
+		resp, err := http.Post(base+path, "application/json", strings.NewReader(body))
+		if err != nil || resp.StatusCode != want {
+			t.Fatalf("POST %s: %v %v, want %d", path, resp.Status, err, want)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	post("/api/auth/register", `{"email":"ann@example.com","password":"correct horse battery","name":"Ann"}`, 201)
+	var pair shared.TokenPair
+	json.NewDecoder(post("/api/token", `{"email":"ann@example.com","password":"correct horse battery"}`, 200).Body).Decode(&pair)
+	post("/api/token", `{"email":"ann@example.com","password":"wrong horse battery"}`, 401)
+	post("/api/token", `{"email":"ann@example.com","password":"wrong horse battery"}`, 429)
+	post("/api/token/refresh", `{"refresh":"`+pair.Refresh+`"}`, 200)
+	post("/api/token/refresh", `{"refresh":"`+pair.Refresh+`"}`, 401) // spent: reuse
+	for range 3 {
+		req, _ := http.NewRequest("GET", base+"/api/me", nil)
+		req.Header.Set("Authorization", "Bearer "+pair.Access)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close() // 401 by now: the reuse revoked the session
+	}
+	resp, err := http.Get(base + "/api/no/such/endpoint-7f3a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+
+	// The confirmation mail goes out in the background.
+	var after map[string]float64
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		after = scrape(t, metricsURL)
+		if after["authkit_mail_sent_total"] >= 1 || time.Now().After(deadline) {
+			break
+		}
+	}
+	moved := map[string]float64{
+		`authkit_http_requests_total{route="POST /api/auth/register",status_class="2xx"}`:                1,
+		`authkit_http_requests_total{route="POST /api/token",status_class="2xx"}`:                        1,
+		`authkit_http_requests_total{route="POST /api/token",status_class="4xx"}`:                        2,
+		`authkit_http_requests_total{route="POST /api/token/refresh",status_class="4xx"}`:                1,
+		`authkit_http_requests_total{route="GET /api/me",status_class="4xx"}`:                            3,
+		`authkit_http_requests_total{route="/api/",status_class="4xx"}`:                                  1,
+		`authkit_http_request_duration_seconds_count{route="GET /api/me",status_class="4xx"}`:            3,
+		`authkit_http_request_duration_seconds_bucket{route="GET /api/me",status_class="4xx",le="+Inf"}`: 3,
+		`authkit_logins_total{outcome="ok"}`:                                                             1,
+		`authkit_logins_total{outcome="failed"}`:                                                         1,
+		`authkit_logins_total{outcome="throttled"}`:                                                      1,
+		`authkit_token_refreshes_total{outcome="rotated"}`:                                               1,
+		`authkit_token_refreshes_total{outcome="reuse_detected"}`:                                        1,
+		`authkit_mail_sent_total`:                                                                        1,
+	}
+	for name, by := range moved {
+		if got := after[name] - before[name]; got != by {
+			t.Errorf("%s moved by %v, want %v", name, got, by)
+		}
+	}
+	for series := range after {
+		if strings.Contains(series, "endpoint-7f3a") {
+			t.Errorf("a raw path became a label: %s", series)
+		}
+	}
+
+	resp, err = http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if strings.Contains(string(body), "authkit_http_requests_total") {
+		t.Error("the public listener serves the metrics")
+	}
+}
+
+// scrape reads a Prometheus text exposition into series → value.
+func scrape(t *testing.T, url string) map[string]float64 {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("scrape: %v %v", resp, err)
+	}
+	defer resp.Body.Close()
+	out := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if err != nil {
+			t.Fatalf("scrape: line %q", line)
+		}
+		out[line[:i]] = v
+	}
+	return out
+}
+
+// logField returns a field of the first JSON log line with msg.
+func logField(t *testing.T, log, msg, field string) string {
+	t.Helper()
+	for line := range strings.Lines(log) {
+		var v map[string]any
+		if json.Unmarshal([]byte(line), &v) == nil && v["msg"] == msg {
+			return fmt.Sprint(v[field])
+		}
+	}
+	t.Fatalf("no %q line in the log:\n%s", msg, log)
+	return ""
+}

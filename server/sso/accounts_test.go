@@ -1,0 +1,175 @@
+package sso_test
+
+import (
+	"net/http"
+	"slices"
+	"testing"
+
+	"github.com/authkit/authkit/server/auth"
+	"github.com/authkit/authkit/server/httpapi/apitest"
+	"github.com/authkit/authkit/server/sso/ssotest"
+	"github.com/authkit/authkit/shared"
+	sharedsso "github.com/authkit/authkit/shared/sso"
+)
+
+// verify marks an account's email confirmed, as its mailed link would.
+func (k *kit) verify(userID string) {
+	k.t.Helper()
+	u, err := k.ts.Store.UserByID(k.t.Context(), userID)
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	u.EmailVerified = true
+	if err := k.ts.Store.UpdateUser(k.t.Context(), u, "email_verified"); err != nil {
+		k.t.Fatal(err)
+	}
+}
+
+// TestAccounts_PreHijackingFails: an attacker registers the victim's
+// address first (with a password, never confirmed). When the victim then
+// signs in with their provider, the kit does not hand them the attacker's
+// account, nor the attacker a way into the victim's: it refuses.
+func TestAccounts_PreHijackingFails(t *testing.T) {
+	k := newKit(t)
+	attacker := k.ts.Browser()
+	planted := attacker.Register("victim@example.com", "Victim")
+
+	victim := k.ts.Browser()
+	k.idp.Approve(person("victim"))
+	expectFailure(t, k.walk(victim, "/api/auth/oauth/oidc/start"), "/login", sharedsso.FailureAccountExists, "oidc")
+	k.expectSignedOut(victim)
+	if ids := k.identities(attacker); len(ids) != 0 {
+		t.Fatalf("the planted account %s got identities %+v", planted.ID, ids)
+	}
+}
+
+// TestAccounts_AnUnverifiedProviderEmailIsNotConnected: a provider that
+// does not vouch for the address cannot connect it to the account that
+// owns it, even a verified one.
+func TestAccounts_AnUnverifiedProviderEmailIsNotConnected(t *testing.T) {
+	k := newKit(t)
+	owner := k.ts.Browser()
+	k.verify(owner.Register("ann@example.com", "Ann").ID)
+
+	claims := person("ann")
+	claims.EmailVerified = false
+	b := k.ts.Browser()
+	k.idp.Approve(claims)
+	expectFailure(t, k.walk(b, "/api/auth/oauth/oidc/start"), "/login", sharedsso.FailureAccountExists, "oidc")
+	k.expectSignedOut(b)
+	if ids := k.identities(owner); len(ids) != 0 {
+		t.Fatalf("identities = %+v", ids)
+	}
+}
+
+// TestAccounts_AVerifiedEmailOnBothSidesConnectsAndMails: the owner of a
+// verified account signs in with a provider that verified the same
+// address: the provider account is connected and the owner told by mail.
+func TestAccounts_AVerifiedEmailOnBothSidesConnectsAndMails(t *testing.T) {
+	k := newKit(t)
+	owner := k.ts.Browser()
+	account := owner.Register("ann@example.com", "Ann")
+	k.verify(account.ID)
+
+	b := k.signIn(person("ann"))
+	if u := k.me(b); u.ID != account.ID || !u.HasPassword {
+		t.Fatalf("signed in as %+v, want the account %s", u, account.ID)
+	}
+	if ids := k.identities(b); len(ids) != 1 || ids[0].Provider != "oidc" {
+		t.Fatalf("identities = %+v", ids)
+	}
+	if got := k.mail.to("ann@example.com"); !slices.Contains(got, "Company SSO account connected") {
+		t.Fatalf("mail to the owner = %q", got)
+	}
+	// The password still works too.
+	k.ts.Browser().Login("ann@example.com", apitest.Password).ExpectStatus(t, http.StatusOK)
+}
+
+func TestAccounts_ADeactivatedAccountCannotComeBackThisWay(t *testing.T) {
+	k := newKit(t)
+	ann := k.me(k.signIn(person("ann")))
+	k.ts.SetActive(ann.ID, false)
+	b := k.ts.Browser()
+	k.idp.Approve(person("ann"))
+	expectFailure(t, k.walk(b, "/api/auth/oauth/oidc/start"), "/login", sharedsso.FailureAccountDisabled, "oidc")
+	k.expectSignedOut(b)
+
+	// Nor by connecting a new provider account through its verified email.
+	owner := k.ts.Browser().Register("bob@example.com", "Bob")
+	k.verify(owner.ID)
+	k.ts.SetActive(owner.ID, false)
+	k.idp.Approve(person("bob"))
+	expectFailure(t, k.walk(k.ts.Browser(), "/api/auth/oauth/oidc/start"), "/login", sharedsso.FailureAccountDisabled, "oidc")
+}
+
+func TestAccounts_ANewcomerNeedsAnEmail(t *testing.T) {
+	k := newKit(t)
+	k.idp.Approve(ssotest.Person{Subject: "no-email", Name: "Nobody"})
+	expectFailure(t, k.walk(k.ts.Browser(), "/api/auth/oauth/oidc/start"), "/login", sharedsso.FailureEmailMissing, "oidc")
+}
+
+// TestAccounts_ANewcomerWithAnUnverifiedEmailIsAskedToConfirmIt: the
+// account is made, unverified, and mailed a confirmation link as at
+// registration.
+func TestAccounts_ANewcomerWithAnUnverifiedEmailIsAskedToConfirmIt(t *testing.T) {
+	k := newKit(t)
+	claims := person("cy")
+	claims.EmailVerified = false
+	b := k.ts.Browser()
+	k.idp.Approve(claims)
+	if got := k.walk(b, "/api/auth/oauth/oidc/start"); got != "/profile" {
+		t.Fatalf("landed on %q", got)
+	}
+	if u := k.me(b); u.EmailVerified {
+		t.Fatalf("user = %+v", u)
+	}
+	if got := k.mail.to("cy@example.com"); !slices.Equal(got, []string{"Confirm your email address"}) {
+		t.Fatalf("mail = %q", got)
+	}
+}
+
+// TestAccounts_NoPasswordBehavesLikeAWrongOne: an account made by a
+// provider has no password. Logging in with one fails like any wrong
+// password (not a 500, not a different answer), changing it says there is
+// none, and the reset mail offers to set one; after that the password
+// works.
+func TestAccounts_NoPasswordBehavesLikeAWrongOne(t *testing.T) {
+	k := newKit(t)
+	b := k.signIn(person("ann"))
+
+	for _, password := range []string{"x", apitest.Password} {
+		k.ts.Browser().Login("ann@example.com", password).ExpectStatus(t, http.StatusUnauthorized)
+	}
+	k.ts.Browser().Login("ann@example.com", "anything at all").ExpectError(t, http.StatusUnauthorized, shared.CodeInvalidCredentials)
+
+	e := b.Do("POST", "/api/me/password", shared.ChangePasswordRequest{CurrentPassword: "guess", NewPassword: apitest.Password}).
+		ExpectError(t, http.StatusBadRequest, shared.CodeWrongPassword)
+	if e.Fields["current_password"] != "Your account has no password yet." {
+		t.Errorf("fields = %v", e.Fields)
+	}
+
+	k.ts.TokenClient().Do("POST", "/api/auth/password-reset", shared.PasswordResetRequest{Email: "ann@example.com"}).
+		ExpectStatus(t, http.StatusAccepted)
+	link := k.mail.waitLink(t, "ann@example.com", "Set a password for your account")
+	k.ts.TokenClient().Do("POST", "/api/auth/password-reset/confirm",
+		shared.PasswordResetConfirmRequest{Token: link, NewPassword: apitest.Password}).ExpectStatus(t, http.StatusNoContent)
+	k.ts.Browser().Login("ann@example.com", apitest.Password).ExpectStatus(t, http.StatusOK)
+}
+
+// TestAccounts_LoggingInToAnAccountWithoutAPasswordDoesTheSameWork: the
+// password check of such an account runs one argon2id derivation, as for
+// a wrong password and an unknown email (OWASP ASVS 2.2), so timing does
+// not tell which accounts have no password.
+func TestAccounts_LoggingInToAnAccountWithoutAPasswordDoesTheSameWork(t *testing.T) {
+	hasher := auth.NewHasher(auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1})
+	k := newKit(t, apitest.WithConfig(func(c *auth.Config) { c.Hasher = hasher }))
+	k.signIn(person("ann"))
+	k.ts.Browser().Register("bob@example.com", "Bob")
+	for _, email := range []string{"ann@example.com", "bob@example.com", "nobody@example.com"} {
+		before := hasher.Derivations()
+		k.ts.Browser().Login(email, "not the password").ExpectError(t, http.StatusUnauthorized, shared.CodeInvalidCredentials)
+		if n := hasher.Derivations() - before; n != 1 {
+			t.Errorf("logging in as %s ran %d derivations, want 1", email, n)
+		}
+	}
+}

@@ -1,0 +1,173 @@
+package sso_test
+
+import (
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/authkit/authkit/server/httpapi/apitest"
+	"github.com/authkit/authkit/server/sso/ssotest"
+	"github.com/authkit/authkit/shared"
+	sharedsso "github.com/authkit/authkit/shared/sso"
+)
+
+// Connecting provider accounts from the profile, and disconnecting them.
+
+func TestConnect_ASignedInUserConnectsAProviderAccountWithAnyEmail(t *testing.T) {
+	k := newKit(t)
+	ann := k.ts.Browser()
+	account := ann.Register("ann@example.com", "Ann")
+	k.github.Approve(ssotest.GitHubUser{ID: 99, Login: "ann-gh", Emails: []ssotest.GitHubEmail{{Email: "ann@work.example", Primary: true, Verified: true}}})
+	if got := k.walk(ann, "/api/auth/oauth/github/start?link=1"); got != "/profile?connected=github" {
+		t.Fatalf("landed on %q", got)
+	}
+	ids := k.identities(ann)
+	if len(ids) != 1 || ids[0].Provider != "github" || ids[0].Email != "ann@work.example" {
+		t.Fatalf("identities = %+v", ids)
+	}
+	if got := k.mail.to("ann@example.com"); !slices.Contains(got, "GitHub account connected") {
+		t.Fatalf("mail = %q", got)
+	}
+	// Signing in with it now leads to Ann's account.
+	b := k.ts.Browser()
+	k.github.Approve(ssotest.GitHubUser{ID: 99, Login: "ann-gh"})
+	if got := k.walk(b, "/api/auth/oauth/github/start"); got != "/profile" {
+		t.Fatalf("landed on %q", got)
+	}
+	if u := k.me(b); u.ID != account.ID {
+		t.Fatalf("signed in as %+v", u)
+	}
+}
+
+// TestConnect_NeedsARecentLogin: connecting adds a way into the account,
+// so a session that began more than 10 minutes ago must log in again.
+func TestConnect_NeedsARecentLogin(t *testing.T) {
+	k := newKit(t)
+	ann := k.ts.Browser()
+	ann.Register("ann@example.com", "Ann")
+	k.ts.Advance(11 * time.Minute)
+	ann.Do("POST", "/api/auth/refresh", nil).ExpectStatus(t, http.StatusOK) // a fresh access token, the same old session
+	r := ann.Visit("/api/auth/oauth/oidc/start?link=1")
+	r.ExpectStatus(t, http.StatusFound)
+	expectFailure(t, r.Header.Get("Location"), "/profile", sharedsso.FailureRecentLoginRequired, "oidc")
+	if n := len(k.idp.AuthorizeRequests()); n != 0 {
+		t.Fatalf("the browser was sent to the provider %d times", n)
+	}
+
+	// After logging in again it works.
+	ann.Login("ann@example.com", apitest.Password).ExpectStatus(t, http.StatusOK)
+	k.idp.Approve(person("ann"))
+	if got := k.walk(ann, "/api/auth/oauth/oidc/start?link=1"); got != "/profile?connected=oidc" {
+		t.Fatalf("landed on %q", got)
+	}
+}
+
+func TestConnect_WithoutASessionLeadsToTheLoginForm(t *testing.T) {
+	k := newKit(t)
+	r := k.ts.Browser().Visit("/api/auth/oauth/oidc/start?link=1")
+	r.ExpectStatus(t, http.StatusFound)
+	if got := r.Header.Get("Location"); got != "/login?next=/profile" {
+		t.Fatalf("Location = %q", got)
+	}
+}
+
+// TestConnect_TheSessionMustOutliveTheTrip: logging out while at the
+// provider voids the connection.
+func TestConnect_TheSessionMustOutliveTheTrip(t *testing.T) {
+	k := newKit(t)
+	ann := k.ts.Browser()
+	ann.Register("ann@example.com", "Ann")
+	k.idp.Approve(person("ann"))
+	atProvider := k.toProvider(ann, "/api/auth/oauth/oidc/start?link=1")
+	ann.Do("POST", "/api/auth/logout", nil).ExpectStatus(t, http.StatusNoContent)
+	expectFailure(t, k.finish(ann, k.toCallback(ann, atProvider)), "/profile", sharedsso.FailureLoginRequired, "oidc")
+}
+
+func TestConnect_AProviderAccountBelongsToOneUser(t *testing.T) {
+	k := newKit(t)
+	k.signIn(person("ann")) // Ann's provider account makes Ann's account
+	bob := k.ts.Browser()
+	bob.Register("bob@example.com", "Bob")
+	k.idp.Approve(person("ann"))
+	expectFailure(t, k.walk(bob, "/api/auth/oauth/oidc/start?link=1"), "/profile", sharedsso.FailureIdentityTaken, "oidc")
+	if ids := k.identities(bob); len(ids) != 0 {
+		t.Fatalf("Bob's identities = %+v", ids)
+	}
+	// Connecting one's own again changes nothing.
+	ann := k.signIn(person("ann"))
+	k.idp.Approve(person("ann"))
+	if got := k.walk(ann, "/api/auth/oauth/oidc/start?link=1"); got != "/profile?connected=oidc" {
+		t.Fatalf("landed on %q", got)
+	}
+	if ids := k.identities(ann); len(ids) != 1 {
+		t.Fatalf("identities = %+v", ids)
+	}
+}
+
+// TestDisconnect_KeepsTheLastWayIn: an account without a password keeps
+// its last provider account; with another one, or a password, it may go.
+func TestDisconnect_KeepsTheLastWayIn(t *testing.T) {
+	k := newKit(t)
+	ann := k.signIn(person("ann"))
+	only := k.identities(ann)[0]
+	ann.Do("DELETE", "/api/me/identities/"+only.ID, nil).ExpectError(t, http.StatusBadRequest, shared.CodeLastLoginMethod)
+
+	k.github.Approve(ssotest.GitHubUser{ID: 5, Login: "ann"})
+	if got := k.walk(ann, "/api/auth/oauth/github/start?link=1"); got != "/profile?connected=github" {
+		t.Fatalf("landed on %q", got)
+	}
+	ann.Do("DELETE", "/api/me/identities/"+only.ID, nil).ExpectStatus(t, http.StatusNoContent)
+	ids := k.identities(ann)
+	if len(ids) != 1 || ids[0].Provider != "github" {
+		t.Fatalf("identities = %+v", ids)
+	}
+	if got := k.mail.to("ann@example.com"); !slices.Contains(got, "Company SSO account disconnected") {
+		t.Fatalf("mail = %q", got)
+	}
+	ann.Do("DELETE", "/api/me/identities/"+ids[0].ID, nil).ExpectError(t, http.StatusBadRequest, shared.CodeLastLoginMethod)
+
+	// The disconnected provider account is a stranger now: signing in
+	// with it finds Ann's verified email and connects it again, and tells
+	// her.
+	k.idp.Approve(person("ann"))
+	if got := k.walk(k.ts.Browser(), "/api/auth/oauth/oidc/start"); got != "/profile" {
+		t.Fatalf("landed on %q", got)
+	}
+	if got := k.mail.to("ann@example.com"); !slices.Contains(got, "Company SSO account connected") {
+		t.Fatalf("mail = %q", got)
+	}
+}
+
+func TestDisconnect_WithAPasswordTheLastProviderAccountMayGo(t *testing.T) {
+	k := newKit(t)
+	ann := k.ts.Browser()
+	ann.Register("ann@example.com", "Ann")
+	k.idp.Approve(person("ann"))
+	k.walk(ann, "/api/auth/oauth/oidc/start?link=1")
+	ids := k.identities(ann)
+	ann.Do("DELETE", "/api/me/identities/"+ids[0].ID, nil).ExpectStatus(t, http.StatusNoContent)
+	if ids := k.identities(ann); len(ids) != 0 {
+		t.Fatalf("identities = %+v", ids)
+	}
+}
+
+func TestDisconnect_AnotherUsersIdentityIsNotFound(t *testing.T) {
+	k := newKit(t)
+	ann := k.signIn(person("ann"))
+	k.github.Approve(ssotest.GitHubUser{ID: 5, Login: "ann"})
+	k.walk(ann, "/api/auth/oauth/github/start?link=1")
+	annsID := k.identities(ann)[0].ID
+
+	bob := k.ts.Browser()
+	bob.Register("bob@example.com", "Bob")
+	bob.Do("DELETE", "/api/me/identities/"+annsID, nil).ExpectError(t, http.StatusNotFound, shared.CodeNotFound)
+	bob.Do("DELETE", "/api/me/identities/nope", nil).ExpectError(t, http.StatusNotFound, shared.CodeNotFound)
+	if n := len(k.identities(ann)); n != 2 {
+		t.Fatalf("Ann has %d identities", n)
+	}
+	// Signed out, or without the CSRF header, nothing happens.
+	k.ts.Browser().Do("DELETE", "/api/me/identities/"+annsID, nil).ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
+	ann.Do("DELETE", "/api/me/identities/"+annsID, nil, shared.CSRFHeader, "").ExpectError(t, http.StatusForbidden, shared.CodeCSRFFailed)
+	k.ts.Browser().Do("GET", "/api/me/identities", nil).ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
+}

@@ -1,0 +1,192 @@
+package sso_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/authkit/authkit/server/auth"
+	"github.com/authkit/authkit/server/httpapi/apitest"
+	"github.com/authkit/authkit/server/mail"
+	"github.com/authkit/authkit/server/sso"
+	"github.com/authkit/authkit/server/sso/ssotest"
+	"github.com/authkit/authkit/shared"
+	sharedsso "github.com/authkit/authkit/shared/sso"
+)
+
+// kit is the real server with the module, and the providers it trusts,
+// all on loopback: the company's OpenID Connect provider ("oidc"), a
+// second one standing in for Google, and GitHub's stand-in.
+type kit struct {
+	t      *testing.T
+	ts     *apitest.Server
+	idp    *ssotest.Provider
+	google *ssotest.Provider
+	github *ssotest.GitHub
+	mail   *mailbox
+}
+
+func newKit(t *testing.T, opts ...apitest.Option) *kit {
+	t.Helper()
+	k := &kit{t: t, idp: ssotest.NewProvider(t), google: ssotest.NewProvider(t), github: ssotest.NewGitHub(t), mail: &mailbox{}}
+	m := &sso.Module{
+		OIDC:   sso.OIDCSettings{Issuer: k.idp.URL, ClientID: ssotest.ClientID, ClientSecret: ssotest.ClientSecret, Name: "Company SSO"},
+		Google: sso.GoogleSettings{ClientID: ssotest.ClientID, ClientSecret: ssotest.ClientSecret, Issuer: k.google.URL},
+		GitHub: sso.GitHubSettings{ClientID: ssotest.ClientID, ClientSecret: ssotest.ClientSecret, WebURL: k.github.URL, APIURL: k.github.URL + "/api"},
+	}
+	opts = append([]apitest.Option{
+		apitest.WithModules(m),
+		apitest.WithConfig(func(c *auth.Config) { c.Mailer = k.mail }),
+	}, opts...)
+	k.ts = apitest.NewServer(t, opts...)
+	k.idp.SetClock(k.ts.Now)
+	k.google.SetClock(k.ts.Now)
+	return k
+}
+
+// person is someone at the company's provider, with a verified email.
+func person(name string) ssotest.Person {
+	return ssotest.Person{Subject: "sub-" + name, Email: name + "@example.com", EmailVerified: true, Name: strings.ToUpper(name[:1]) + name[1:]}
+}
+
+// toProvider starts a sign-in and returns where the kit sends the browser.
+func (k *kit) toProvider(b *apitest.Client, startPath string) string {
+	k.t.Helper()
+	r := b.Visit(startPath)
+	r.ExpectStatus(k.t, http.StatusFound)
+	return r.Header.Get("Location")
+}
+
+// toCallback follows the provider's redirect and returns the callback
+// URL it sends the browser to.
+func (k *kit) toCallback(b *apitest.Client, providerURL string) string {
+	k.t.Helper()
+	r := b.Visit(providerURL)
+	r.ExpectStatus(k.t, http.StatusFound)
+	loc := r.Header.Get("Location")
+	if !strings.HasPrefix(loc, k.ts.URL+"/api/auth/oauth/") {
+		k.t.Fatalf("the provider sent the browser to %q", loc)
+	}
+	return loc
+}
+
+// finish visits the callback and returns where the kit lands the browser.
+func (k *kit) finish(b *apitest.Client, callbackURL string, headers ...string) string {
+	k.t.Helper()
+	r := b.Visit(callbackURL, headers...)
+	r.ExpectStatus(k.t, http.StatusFound)
+	return r.Header.Get("Location")
+}
+
+// walk signs in (or connects) through the whole flow from startPath and
+// returns where the browser lands.
+func (k *kit) walk(b *apitest.Client, startPath string) string {
+	k.t.Helper()
+	return k.finish(b, k.toCallback(b, k.toProvider(b, startPath)))
+}
+
+// signIn signs a new browser in as who at the company's provider, failing
+// the test unless it lands on the profile.
+func (k *kit) signIn(who ssotest.Person) *apitest.Client {
+	k.t.Helper()
+	b := k.ts.Browser()
+	k.idp.Approve(who)
+	if got := k.walk(b, "/api/auth/oauth/oidc/start"); got != "/profile" {
+		k.t.Fatalf("signing in as %s landed on %q", who.Email, got)
+	}
+	return b
+}
+
+// me is the browser's signed-in user, failing the test without one.
+func (k *kit) me(b *apitest.Client) shared.User {
+	k.t.Helper()
+	r := b.Do("GET", "/api/me", nil)
+	r.ExpectStatus(k.t, http.StatusOK)
+	var body shared.UserResponse
+	r.Decode(k.t, &body)
+	return body.User
+}
+
+func (k *kit) identities(b *apitest.Client) []sharedsso.Identity {
+	k.t.Helper()
+	r := b.Do("GET", "/api/me/identities", nil)
+	r.ExpectStatus(k.t, http.StatusOK)
+	var body sharedsso.IdentitiesResponse
+	r.Decode(k.t, &body)
+	return body.Identities
+}
+
+// expectSignedOut checks that the browser has no session.
+func (k *kit) expectSignedOut(b *apitest.Client) {
+	k.t.Helper()
+	b.Do("GET", "/api/me", nil).ExpectError(k.t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
+}
+
+// expectFailure checks a landing on page ("/login" or "/profile") with
+// the failure's code and the provider's id.
+func expectFailure(t *testing.T, landed, page string, code sharedsso.Failure, providerID string) {
+	t.Helper()
+	u, err := url.Parse(landed)
+	if err != nil || u.Path != page || u.Query().Get("error") != string(code) || u.Query().Get("provider") != providerID {
+		t.Fatalf("landed on %q, want %s?error=%s&provider=%s", landed, page, code, providerID)
+	}
+}
+
+// mailbox keeps the mail the server sends.
+type mailbox struct {
+	mu   sync.Mutex
+	msgs []mail.Message
+}
+
+func (m *mailbox) Enqueue(msg mail.Message) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.msgs = append(m.msgs, msg)
+	return true
+}
+
+// to returns the subjects of the mail sent to address, in order.
+func (m *mailbox) to(address string) []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var subjects []string
+	for _, msg := range m.msgs {
+		if msg.To == address {
+			subjects = append(subjects, msg.Subject)
+		}
+	}
+	return subjects
+}
+
+var tokenInLink = regexp.MustCompile(`\?token=([^\s"<]+)`)
+
+// waitLink waits for the mail with subject to address (sent in the
+// background) and returns the token of its link.
+func (m *mailbox) waitLink(t *testing.T, address, subject string) string {
+	t.Helper()
+	for range 200 {
+		m.mu.Lock()
+		for _, msg := range m.msgs {
+			if msg.To == address && msg.Subject == subject {
+				m.mu.Unlock()
+				match := tokenInLink.FindStringSubmatch(msg.Text)
+				if match == nil {
+					t.Fatalf("no link in %q", msg.Text)
+				}
+				token, err := url.QueryUnescape(match[1])
+				if err != nil {
+					t.Fatal(err)
+				}
+				return token
+			}
+		}
+		m.mu.Unlock()
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("no mail %q to %s; got %q", subject, address, m.to(address))
+	return ""
+}

@@ -1,0 +1,100 @@
+package sso
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/authkit/authkit/server/auth"
+	"github.com/authkit/authkit/server/store"
+	"github.com/authkit/authkit/shared"
+	"github.com/authkit/authkit/shared/sso"
+)
+
+// The identities table: queries, and the rule that keeps a way in.
+
+func newIdentity(userID, providerID, subject, email string, now time.Time) *identity {
+	return &identity{ID: uuid.Must(uuid.NewV7()).String(), UserID: userID, Provider: providerID,
+		Subject: subject, Email: email, CreatedAt: now}
+}
+
+// identityBySubject returns the identity of a provider account, or
+// store.ErrNotFound.
+func identityBySubject(ctx context.Context, tx *store.Store, providerID, subject string) (*identity, error) {
+	id := new(identity)
+	err := tx.IDB().NewSelect().Model(id).Where("provider = ? AND subject = ?", providerID, subject).Scan(ctx)
+	return id, store.MapError(err)
+}
+
+// insertIdentity stores a new identity; store.ErrConflict when the
+// provider account is connected already.
+func insertIdentity(ctx context.Context, tx *store.Store, id *identity) error {
+	_, err := tx.IDB().NewInsert().Model(id).Exec(ctx)
+	return store.MapError(err)
+}
+
+// refreshEmail keeps the address a provider gave last, for the profile to
+// show (never to match accounts by).
+func refreshEmail(ctx context.Context, tx *store.Store, id *identity, email string) error {
+	if email == "" || email == id.Email {
+		return nil
+	}
+	id.Email = email
+	_, err := tx.IDB().NewUpdate().Model(id).Column("email").WherePK().Exec(ctx)
+	return store.MapError(err)
+}
+
+// listIdentities returns a user's identities, oldest first.
+func (h *handlers) userIdentities(ctx context.Context, userID string) ([]identity, error) {
+	var list []identity
+	err := h.kit.Store.IDB().NewSelect().Model(&list).Where("user_id = ?", userID).
+		OrderExpr("created_at ASC, id ASC").Scan(ctx)
+	return list, store.MapError(err)
+}
+
+var errNoSuchIdentity = shared.NewError(shared.CodeNotFound, "That connected account does not exist, or is no longer connected.")
+
+// removeIdentity disconnects one of the user's identities, unless it is
+// the account's last way to sign in: an account without a password keeps
+// at least one identity.
+//
+// TODO(passkeys): a passkey is a way in too; count the user's passkeys
+// once that module lands (or ask the modules through a hook).
+//
+// Errors: not_found, last_login_method, or the store's. It returns the
+// identity removed and its user.
+func (h *handlers) removeIdentity(ctx context.Context, userID, identityID string) (*identity, *store.User, error) {
+	id := new(identity)
+	var u *store.User
+	err := h.kit.Store.InTx(ctx, func(tx *store.Store) error {
+		err := tx.IDB().NewSelect().Model(id).Where("id = ? AND user_id = ?", identityID, userID).Scan(ctx)
+		if err := store.MapError(err); errors.Is(err, store.ErrNotFound) {
+			return errNoSuchIdentity
+		} else if err != nil {
+			return err
+		}
+		if u, err = tx.UserByID(ctx, userID); err != nil {
+			return err
+		}
+		others, err := tx.IDB().NewSelect().Model((*identity)(nil)).Where("user_id = ? AND id <> ?", userID, id.ID).Count(ctx)
+		if err != nil {
+			return store.MapError(err)
+		}
+		if u.PasswordHash == auth.NoPassword && others == 0 {
+			return shared.NewError(shared.CodeLastLoginMethod,
+				"This is the only way to sign in to your account. Set a password (or connect another account) before you disconnect it.")
+		}
+		_, err = tx.IDB().NewDelete().Model(id).WherePK().Exec(ctx)
+		return store.MapError(err)
+	})
+	return id, u, err
+}
+
+// identityJSON is the wire form of an identity. Stored models never reach
+// encoding/json, so a new column cannot leak.
+func (h *handlers) identityJSON(id *identity) sso.Identity {
+	return sso.Identity{ID: id.ID, Provider: id.Provider, ProviderName: h.providerName(id.Provider),
+		Email: id.Email, CreatedAt: id.CreatedAt}
+}

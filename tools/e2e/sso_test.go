@@ -1,0 +1,129 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/authkit/authkit/server/sso/ssotest"
+)
+
+// startServerWithSSO runs the binary with the company's OpenID Connect
+// provider configured: a provider running in this test, on loopback. The
+// client secret goes through the environment, as the README advises.
+func startServerWithSSO(t *testing.T) (*server, *ssotest.Provider) {
+	t.Helper()
+	idp := ssotest.NewProvider(t)
+	t.Setenv("AUTHKIT_OIDC_CLIENT_SECRET", ssotest.ClientSecret)
+	s := startServer(t, "--oidc-issuer", idp.URL, "--oidc-client-id", ssotest.ClientID, "--oidc-name", "Company SSO")
+	return s, idp
+}
+
+// TestBrowser_SignInWithCompanySSO: a newcomer clicks "Sign in with
+// Company SSO" on the login page, passes through the provider and lands
+// on the profile, signed in to a new account that has no password; they
+// come back the same way. Someone whose address has an unconfirmed
+// account is told to log in with the password instead.
+func TestBrowser_SignInWithCompanySSO(t *testing.T) {
+	s, idp := startServerWithSSO(t)
+	erin := newBrowser(t, s, "erin")
+	idp.Approve(ssotest.Person{Subject: "e2e-erin", Email: "erin@example.com", EmailVerified: true, Name: "Erin Example"})
+
+	erin.open("/login")
+	erin.waitText("#sign-in-oidc", "Sign in with Company SSO")
+	erin.screenshot("login-sso")
+	erin.clickAway("#sign-in-oidc", "/profile")
+	erin.waitText("#account-email", "erin@example.com")
+	if got := erin.text("#account-name"); got != "Erin Example" {
+		t.Errorf("profile name = %q", got)
+	}
+	erin.waitText("#connected-accounts", "Company SSO")
+	erin.waitText("#connected-accounts", "Your only way to sign in")
+	erin.waitText("#password-heading", "Set a password")
+	erin.do("show the connected accounts", chromedp.Evaluate[chromedp.Void](`document.getElementById("password-heading").scrollIntoView()`))
+	erin.screenshot("profile-connected")
+	erin.checkNarrow("profile-connected-360")
+
+	// Logged out, the same button brings back the same account.
+	erin.click("#logout")
+	erin.waitPath("/login")
+	idp.Approve(ssotest.Person{Subject: "e2e-erin", Email: "erin@example.com", EmailVerified: true})
+	erin.clickAway("#sign-in-oidc", "/profile")
+	erin.waitText("#account-email", "erin@example.com")
+
+	// The register page offers it too.
+	frank := newBrowser(t, s, "frank")
+	frank.signUp("Frank", "frank@example.com", "frank's long passphrase")
+	frank.click("#logout")
+	frank.waitPath("/login")
+	frank.open("/register")
+	frank.waitText("#sign-in-oidc", "Sign up with Company SSO")
+
+	// Frank's address has an account he has not confirmed: the provider
+	// may not take it over.
+	idp.Approve(ssotest.Person{Subject: "e2e-frank", Email: "frank@example.com", EmailVerified: true})
+	frank.clickAway("#sign-in-oidc", "/login")
+	frank.waitText("#sso-notice", "Log in with your password, then connect Company SSO from your profile.")
+	if got := eval[string](frank, `location.search`); !strings.Contains(got, "error=account_exists") {
+		t.Errorf("login page query = %q", got)
+	}
+	frank.checkConsole()
+	erin.checkConsole()
+}
+
+// TestBrowser_ConnectAndDisconnectFromTheProfile: a password user
+// connects the company's provider from the profile, then disconnects it
+// after a confirmation.
+func TestBrowser_ConnectAndDisconnectFromTheProfile(t *testing.T) {
+	s, idp := startServerWithSSO(t)
+	gail := newBrowser(t, s, "gail")
+	gail.signUp("Gail", "gail@example.com", "gail's long passphrase")
+	gail.waitText("#connected-accounts", "No account is connected yet.")
+
+	idp.Approve(ssotest.Person{Subject: "e2e-gail", Email: "gail@corp.example", EmailVerified: true})
+	gail.clickAway("#connect-oidc", "/profile")
+	gail.waitText("#connected-notice", "Company SSO is connected")
+	gail.waitText("#identities", "gail@corp.example")
+	if got := eval[string](gail, `location.search`); got != "" {
+		t.Errorf("the profile kept the query %q", got)
+	}
+
+	gail.click(`#identities button[id^="disconnect-"]`)
+	gail.waitText("#confirm-disconnect-text", "Disconnect Company SSO?")
+	if got := eval[string](gail, `document.activeElement.id`); got != "cancel-disconnect" {
+		t.Errorf("the confirmation opened with focus on %q, want Cancel", got)
+	}
+	gail.click("#confirm-disconnect")
+	gail.waitText("#connected-notice", "Company SSO is disconnected.")
+	gail.waitText("#connected-accounts", "No account is connected yet.")
+	gail.checkConsole()
+}
+
+// clickAway clicks a link that leaves the app for the server (and the
+// provider), and waits until a new document has loaded at path and its
+// app runs. Evaluations fail while the browser is between documents, so
+// each failure is retried until the deadline.
+func (b *browser) clickAway(sel, path string) {
+	b.t.Helper()
+	b.do("mark the page", chromedp.Evaluate[chromedp.Void](`window.leftFrom = location.href`))
+	b.click(sel)
+	arrived := fmt.Sprintf(`window.leftFrom === undefined && location.pathname === %q && document.readyState === "complete"`, path)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(b.ctx, 2*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](arrived))
+		cancel()
+		if err == nil && ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("%s: clicking %s never reached %s (at %s; %v)", b.name, sel, path, b.location(), err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b.waitApp()
+}

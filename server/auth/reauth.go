@@ -23,15 +23,16 @@ func (a *Accounts) Reauthenticate(ctx context.Context, p Principal, req shared.R
 	if err != nil {
 		return err
 	}
+	method := MethodPassword
 	if req.Password != "" {
 		err = a.checkOwnPassword(ctx, u.ID, u.PasswordHash, req.Password)
 	} else {
-		_, err = a.factors.VerifySecondFactor(ctx, u, Proof{Code: req.Code, Credential: req.Credential})
+		method, err = a.factors.VerifySecondFactor(ctx, u, Proof{Code: req.Code, Credential: req.Credential})
 	}
 	if err != nil {
 		return err
 	}
-	return a.sessions.Reauthenticated(ctx, p)
+	return a.sessions.Reauthenticated(ctx, p, method)
 }
 
 // checkOwnPassword checks a signed-in user's password under the
@@ -44,7 +45,11 @@ func (a *Accounts) checkOwnPassword(ctx context.Context, userID, hash, password 
 	if err != nil {
 		return err
 	}
-	if !ok {
+	switch {
+	case !ok && hash == NoPassword:
+		msg := "Your account has no password: sign out and in again with your provider, or use a code or a passkey."
+		return &shared.Error{Code: shared.CodeWrongPassword, Message: msg, Fields: map[string]string{"password": msg}}
+	case !ok:
 		return &shared.Error{
 			Code: shared.CodeWrongPassword, Message: "That is not your password.",
 			Fields: map[string]string{"password": "That is not your password."},

@@ -338,13 +338,19 @@ func (s *Sessions) List(ctx context.Context, p Principal) ([]store.Session, erro
 }
 
 // Reauthenticated records that the caller has just proved who they are
-// again (POST /api/auth/reauth), which makes their session recent. Other
-// instances read the session again, through an event.
+// again (POST /api/auth/reauth) by method ("password", "totp"…), which
+// makes their session recent, and notes it in the account's activity.
+// Other instances read the session again, through an event.
 //
 // Errors: not_authenticated (the session has ended).
-func (s *Sessions) Reauthenticated(ctx context.Context, p Principal) error {
+func (s *Sessions) Reauthenticated(ctx context.Context, p Principal, method string) error {
 	now := s.clock.now()
-	err := s.store.Reauthenticated(ctx, p.UserID, p.SessionID, now)
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		if err := tx.Reauthenticated(ctx, p.UserID, p.SessionID, now); err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, now, Event{Type: shared.EventReauthenticated, UserID: p.UserID, Detail: methodDetail(method)})
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		return errSessionEnded
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/store"
+	"github.com/authkit/authkit/shared"
 	sharedpasskeys "github.com/authkit/authkit/shared/passkeys"
 )
 
@@ -94,6 +95,11 @@ func (s *Service) store1(ctx context.Context, userID, name string, cred *webauth
 		if _, err := tx.IDB().NewInsert().Model(row).Exec(ctx); err != nil {
 			return store.MapError(err)
 		}
+		err := s.auth.Activity.Record(ctx, tx, auth.Event{Type: sharedpasskeys.EventPasskeyAdded, UserID: userID,
+			Detail: map[string]string{shared.DetailName: name}})
+		if err != nil {
+			return err
+		}
 		return s.auth.Factors.Mark(ctx, tx, userID, auth.MethodPasskey, true)
 	})
 	if errors.Is(err, store.ErrConflict) {
@@ -137,6 +143,9 @@ func (s *Service) Delete(ctx context.Context, userID, id string) error {
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errNotFound
+		}
+		if err := s.auth.Activity.Record(ctx, tx, auth.Event{Type: sharedpasskeys.EventPasskeyDeleted, UserID: userID}); err != nil {
+			return err
 		}
 		left, err := tx.IDB().NewSelect().Model((*passkey)(nil)).Where("user_id = ?", userID).Count(ctx)
 		if err != nil || left > 0 {

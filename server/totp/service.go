@@ -165,6 +165,9 @@ func (s *Service) Enable(ctx context.Context, userID string, req sharedtotp.Enab
 		if codes, err = replaceRecoveryCodes(ctx, tx, userID, now); err != nil {
 			return err
 		}
+		if err := s.auth.Activity.Record(ctx, tx, auth.Event{Type: sharedtotp.EventTOTPEnabled, UserID: userID}); err != nil {
+			return err
+		}
 		return s.factors.Mark(ctx, tx, userID, MethodTOTP, true)
 	})
 	if err != nil {
@@ -187,6 +190,11 @@ func (s *Service) Disable(ctx context.Context, userID string) error {
 		was = row.Secret != nil
 		if err := deleteAll(ctx, tx, userID); err != nil {
 			return err
+		}
+		if was {
+			if err := s.auth.Activity.Record(ctx, tx, auth.Event{Type: sharedtotp.EventTOTPDisabled, UserID: userID}); err != nil {
+				return err
+			}
 		}
 		return s.factors.Mark(ctx, tx, userID, MethodTOTP, false)
 	})
@@ -223,8 +231,10 @@ func (s *Service) NewRecoveryCodes(ctx context.Context, userID string) ([]string
 		if row.Secret == nil {
 			return errNotOn
 		}
-		codes, err = replaceRecoveryCodes(ctx, tx, userID, s.now().UTC())
-		return err
+		if codes, err = replaceRecoveryCodes(ctx, tx, userID, s.now().UTC()); err != nil {
+			return err
+		}
+		return s.auth.Activity.Record(ctx, tx, auth.Event{Type: sharedtotp.EventRecoveryCodesRenewed, UserID: userID})
 	})
 	return codes, err
 }

@@ -64,9 +64,13 @@ bin/.server-packages: $(filter-out web/%,$(SRV_SRC))
 $(BIN): web/app.wasm.gz bin/.server-packages $(SRV_SRC)
 	$(GO) build -trimpath -ldflags="$(LDFLAGS)" -o $@ .
 
+# The app is served as http://localhost:8080, not 127.0.0.1: WebAuthn
+# refuses an IP address as the relying party's id, so passkeys need a host
+# name, and browsers treat localhost as a secure context (for the __Host-
+# cookies) as they do 127.0.0.1.
 run: build
 	mkdir -p data
-	./$(BIN) serve --addr 127.0.0.1:8080 --db data/authkit.db
+	./$(BIN) serve --addr 127.0.0.1:8080 --public-url http://localhost:8080 --db data/authkit.db
 
 # Like run, but rebuilds and restarts the server whenever a source file
 # changes (polling once a second; Ctrl-C stops both). Configure serve with
@@ -96,7 +100,7 @@ cross:
 	done
 
 # The packages whose tests run on the database storetest picks.
-DB_PACKAGES := ./server/auth/... ./server/store/... ./server/httpapi/... ./server/cli/... ./server/sso/... ./server/account/...
+DB_PACKAGES := ./server/auth/... ./server/store/... ./server/httpapi/... ./server/cli/... ./server/sso/... ./server/account/... ./server/totp/... ./server/passkeys/...
 
 # Every test: unit, API, CLI and fuzz seed corpora, then the tools module's
 # browser, robustness and rename tests (they need the built binary; the

@@ -17,7 +17,9 @@ import (
 	"github.com/authkit/authkit/server/cli"
 	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/server/notes"
+	"github.com/authkit/authkit/server/passkeys"
 	"github.com/authkit/authkit/server/sso"
+	"github.com/authkit/authkit/server/totp"
 )
 
 // modules are the features mounted beside the kit's own routes, one line
@@ -25,8 +27,10 @@ import (
 // Delete a line (and the module's package) to drop a feature.
 var modules = []httpapi.Module{
 	notes.Module{},
-	account.Module{}, // email change, deletion, data export, security activity: app/account
-	&sso.Module{},    // sign in with a company's OpenID Connect provider, Google or GitHub (flags --oidc-*, --google-*, --github-*)
+	account.Module{},  // email change, deletion, data export, security activity: app/account
+	&sso.Module{},     // sign in with a company's OpenID Connect provider, Google or GitHub (flags --oidc-*, --google-*, --github-*)
+	totp.Module{},     // two-factor authentication with an authenticator app: server/totp
+	passkeys.Module{}, // passkeys (WebAuthn), for passwordless sign-in: server/passkeys
 }
 
 // version is set at build time (-ldflags "-X main.version=…"). It names the

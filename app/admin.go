@@ -30,6 +30,7 @@ type adminPage struct {
 	change     Form         // the notice about the last change, and a change in flight
 	updating   string       // id of the user being changed
 	confirming *shared.User // the user awaiting confirmation of deactivation
+	resetting  *shared.User // the user awaiting confirmation of a second-factor reset
 	deleting   *shared.User // the user awaiting confirmation of deletion
 
 	activityOf *shared.User // the user whose events are open
@@ -97,6 +98,7 @@ func (p *adminPage) Render() app.UI {
 		p.renderSearch(),
 		p.change.Notice.Render("admin-notice"),
 		p.renderConfirm(),
+		p.renderConfirmReset(),
 		p.renderConfirmDelete(),
 		p.renderResults(),
 		p.renderUserEvents(),
@@ -145,7 +147,7 @@ func (p *adminPage) renderResults() app.UI {
 			app.Table().ID("users").Class("users").Body(
 				app.Caption().ID("users-caption").Textf("Users %d–%d of %d", first, last, p.total),
 				app.THead().Body(app.Tr().Body(
-					th("Email"), th("Name"), th("Active"), th("Staff"), th("Joined"), th("Last login"), th("Actions"),
+					th("Email"), th("Name"), th("Active"), th("Staff"), th("Sign-in"), th("Joined"), th("Last login"), th("Actions"),
 				)),
 				app.TBody().Body(
 					app.Range(p.users).Slice(func(i int) app.UI { return p.renderUser(p.users[i]) }),

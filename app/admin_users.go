@@ -23,10 +23,27 @@ func (p *adminPage) renderUser(u shared.User) app.UI {
 		app.Td().Class("user-name").Text(u.Name),
 		app.Td().Body(yesNo(u.IsActive, "Active", "Inactive")),
 		app.Td().Body(yesNo(u.IsStaff, "Staff", "No")),
+		app.Td().Class("user-factors").Body(factorBadges(u)...),
 		app.Td().Body(TimeTag(u.DateJoined, formatShortDate)),
 		app.Td().Body(lastLogin),
 		app.Td().Body(app.Div().Class("row-actions").Body(p.userActions(u)...)),
 	)
+}
+
+// factorBadges says how a user can sign in beside the password: with
+// two-factor authentication (an app's codes), with passkeys.
+func factorBadges(u shared.User) []app.UI {
+	var badges []app.UI
+	if u.TOTPEnabled {
+		badges = append(badges, app.Span().Class("badge yes").Title("Logins ask for a code from an authenticator app").Text("2FA"))
+	}
+	if u.HasPasskeys {
+		badges = append(badges, app.Span().Class("badge").Text("Passkeys"))
+	}
+	if len(badges) == 0 {
+		badges = append(badges, app.Span().Class("badge no").Text("Password"))
+	}
+	return badges
 }
 
 func yesNo(v bool, yes, no string) app.UI {
@@ -63,6 +80,16 @@ func (p *adminPage) userActions(u shared.User) []app.UI {
 			func(ctx app.Context, e app.Event) { p.onToggleStaff(ctx, u) }, app.EventScope(u.ID, "staff")).
 			ID("toggle-staff-"+u.ID).
 			Aria("label", fmt.Sprintf("%s: %s", staffLabel, u.Email)))
+		if u.TOTPEnabled || u.HasPasskeys {
+			actions = append(actions, ActionButton("button", "button small danger", "Reset 2FA", "Resetting…", busy,
+				func(ctx app.Context, e app.Event) {
+					p.resetting, p.change.Notice = &u, Notice{}
+					p.Focus("cancel-reset")
+				},
+				app.EventScope(u.ID, "reset")).
+				ID("reset-factors-"+u.ID).
+				Aria("label", "Reset the second factors and passkeys of "+u.Email))
+		}
 	}
 	actions = append(actions, app.Button().Type("button").ID("activity-"+u.ID).Class("button small").
 		Aria("label", "Activity of "+u.Email).Text("Activity").
@@ -73,6 +100,47 @@ func (p *adminPage) userActions(u shared.User) []app.UI {
 			OnClick(func(ctx app.Context, e app.Event) { p.onAskDelete(u) }, app.EventScope(u.ID, "delete")))
 	}
 	return actions
+}
+
+// renderConfirmReset asks a superuser before removing a user's second
+// factors and passkeys, which also signs them out everywhere.
+func (p *adminPage) renderConfirmReset() app.UI {
+	if p.resetting == nil {
+		return nil
+	}
+	u := *p.resetting
+	return ConfirmDialog{
+		ID: "reset", Title: fmt.Sprintf("Reset the second factors of %s?", u.Email),
+		Text:      "Their authenticator app, recovery codes and passkeys stop working, and they are signed out everywhere. They will sign in with their password alone. They get an email about it.",
+		Card:      true,
+		ConfirmID: "confirm-reset", ConfirmLabel: "Reset", CancelID: "cancel-reset",
+		OnConfirm: func(ctx app.Context, e app.Event) {
+			p.resetting = nil
+			p.resetFactors(ctx, u)
+		},
+		OnCancel: func(ctx app.Context, e app.Event) {
+			p.resetting = nil
+			p.Focus("reset-factors-" + u.ID)
+		},
+	}.Render()
+}
+
+func (p *adminPage) resetFactors(ctx app.Context, u shared.User) {
+	p.updating = u.ID
+	p.Submit(ctx, app.Event{}, Submission[shared.User]{
+		Form: &p.change,
+		Send: func(ctx context.Context) (shared.User, error) { return p.API.ResetFactors(ctx, u.ID) },
+		Done: func(_ app.Context, updated shared.User) {
+			for i := range p.users {
+				if p.users[i].ID == updated.ID {
+					p.users[i] = updated
+				}
+			}
+			p.change.Notice = SuccessNotice(u.Email + "'s second factors and passkeys were removed; they were signed out everywhere.")
+			p.Focus("toggle-active-" + u.ID)
+		},
+		Failed: p.SessionEnded,
+	})
 }
 
 // onToggleActive activates a user at once, or asks before deactivating.

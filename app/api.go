@@ -107,6 +107,23 @@ func (c *Client) Login(ctx context.Context, req shared.LoginRequest) (shared.Use
 	return resp.User, err
 }
 
+// LoginMFA finishes a login that answered mfa_required, with a code from
+// the authenticator app or a recovery code. A wrong code answers
+// invalid_code; a spent, expired or exhausted token not_authenticated.
+func (c *Client) LoginMFA(ctx context.Context, req shared.MFALoginRequest) (shared.User, error) {
+	var resp shared.UserResponse
+	err := c.send(ctx, http.MethodPost, "/api/auth/login/mfa", req, &resp)
+	c.forgetUserOnSuccess(err)
+	return resp.User, err
+}
+
+// Reauthenticate makes the session recent again, for the sensitive
+// action that answered reauth_required. A wrong password answers
+// wrong_password; a wrong code invalid_code.
+func (c *Client) Reauthenticate(ctx context.Context, req shared.ReauthRequest) error {
+	return c.Call(ctx, http.MethodPost, "/api/auth/reauth", req, nil)
+}
+
 // RequestPasswordReset asks for a reset link by email. The answer (202)
 // is the same whether or not the account exists; its message says so.
 func (c *Client) RequestPasswordReset(ctx context.Context, req shared.PasswordResetRequest) (string, error) {
@@ -248,4 +265,12 @@ func (c *Client) Events(ctx context.Context, q EventQuery) ([]shared.AuditEvent,
 // are not staff, superusers any but the last superuser (last_superuser).
 func (c *Client) DeleteUser(ctx context.Context, id string) error {
 	return c.Call(ctx, http.MethodDelete, "/api/admin/users/"+url.PathEscape(id), nil, nil)
+}
+
+// ResetFactors removes a user's second factors and passkeys and signs
+// them out everywhere (superusers only; others get forbidden).
+func (c *Client) ResetFactors(ctx context.Context, id string) (shared.User, error) {
+	var resp shared.UserResponse
+	err := c.Call(ctx, http.MethodPost, "/api/admin/users/"+url.PathEscape(id)+"/reset-factors", nil, &resp)
+	return resp.User, err
 }

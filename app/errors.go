@@ -15,14 +15,29 @@ import (
 // becomes, the sentence a person sees for any error, and the questions
 // pages ask of an error (is the session over? which code is it?).
 
+// Problem is an error that happened in the browser rather than on the
+// server (a passkey prompt closed, a browser without an API), worded for
+// the person: notices show its text as it is.
+type Problem struct{ Text string }
+
+func (p *Problem) Error() string { return p.Text }
+
+// NewProblem returns a Problem with the sentence to show.
+func NewProblem(text string) error { return &Problem{Text: text} }
+
 // describeError is the sentence a person sees for err.
 func describeError(err error) string {
-	var apiErr *shared.Error
+	var (
+		apiErr  *shared.Error
+		problem *Problem
+	)
 	switch {
 	case err == nil:
 		return ""
 	case errors.Is(err, ErrUnreachable):
 		return "Could not reach the server. Check your connection and try again."
+	case errors.As(err, &problem):
+		return problem.Text
 	case errors.As(err, &apiErr) && apiErr.Message != "":
 		return apiErr.Message
 	default:
@@ -40,6 +55,9 @@ func decodeError(status int, header http.Header, data []byte) *shared.Error {
 	}
 	if body.Error.Code == shared.CodeRateLimited {
 		body.Error.Message = rateLimitMessage(header.Get("Retry-After"))
+	}
+	if body.Error.Code == shared.CodeMFARequired && body.MFAToken != "" {
+		body.Error.Challenge = &shared.MFAChallenge{MFAToken: body.MFAToken, Methods: body.Methods}
 	}
 	return body.Error
 }

@@ -213,7 +213,7 @@ func formErrors(err error, fields []string) (map[string]string, Notice) {
 	if field := map[shared.Code]string{
 		shared.CodeEmailTaken:    "email",
 		shared.CodeWrongPassword: "current_password",
-	}[apiErr.Code]; field != "" && byField[field] == "" {
+	}[apiErr.Code]; field != "" && len(apiErr.Fields) == 0 {
 		byField[field] = apiErr.Message
 	}
 	placed := map[string]string{}

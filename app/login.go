@@ -2,27 +2,41 @@ package app
 
 import (
 	"context"
+	"errors"
+	"strings"
 
 	"github.com/authkit/authkit/shared"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
 // loginPage is /login. After signing in it goes to ?next= when that is a
-// path on this site (see safeNext), else to /profile.
+// path on this site (see safeNext), else to /profile. For an account with
+// a second factor the password leads to a second step, a code
+// (login_mfa.go).
 type loginPage struct {
 	basePage
 	api    *Client
 	form   Form
 	others []app.UI // the modules' ways to sign in (signInWith)
+
+	// The second step: set once the password was right for an account
+	// with a second factor, or when another login method sent the visitor
+	// here with ?mfa_token=.
+	challenge *shared.MFAChallenge
+	codeForm  Form
+	recovery  bool // typing a recovery code rather than the app's code
 }
 
 func newLoginPage(api *Client) *loginPage {
-	return &loginPage{api: api, form: NewForm("email", "password"), others: signInWith(api, "/login")}
+	return &loginPage{api: api, form: NewForm("email", "password"), codeForm: NewForm("code"), others: signInWith(api, "/login")}
 }
 
 func (p *loginPage) OnNav(ctx app.Context) {
 	ctx.Page().SetTitle("Log in · authkit")
 	if app.IsServer {
+		return
+	}
+	if p.takeChallengeFromURL(ctx) {
 		return
 	}
 	p.redirectIfSignedIn(ctx)
@@ -40,7 +54,12 @@ func (p *loginPage) redirectIfSignedIn(ctx app.Context) {
 	})
 }
 
-func (p *loginPage) next(ctx app.Context) string {
+func (p *loginPage) next(ctx app.Context) string { return LoginDestination(ctx) }
+
+// LoginDestination is where signing in leads from the login page: its
+// ?next= when that is a path on this site, else /profile. Modules' ways to
+// sign in go there once they have signed someone in.
+func LoginDestination(ctx app.Context) string {
 	u := ctx.Page().URL()
 	if u == nil {
 		return safeNext("")
@@ -48,14 +67,34 @@ func (p *loginPage) next(ctx app.Context) string {
 	return safeNext(u.Query().Get("next"))
 }
 
+// Redirect shows the page at target in place of the current one, without
+// a history entry (for modules; see redirect).
+func Redirect(target string) { redirect(target) }
+
+// loginPath is /login with only its ?next= kept, for taking a token out
+// of the address bar.
+func loginPath(ctx app.Context) string {
+	u := ctx.Page().URL()
+	if u == nil || u.Query().Get("next") == "" {
+		return "/login"
+	}
+	return loginURL(strings.TrimSpace(u.Query().Get("next")))
+}
+
 func (p *loginPage) Render() app.UI {
+	if p.challenge != nil {
+		return p.renderSecondStep()
+	}
 	return Chrome{Path: "/login", Known: true}.Render(
 		app.Section().Class("card narrow").Body(
 			app.H1().Text("Log in"),
 			app.Div().Class("sign-in-with").Body(p.others...),
 			p.form.Notice.Render("login-notice"),
 			app.Form().ID("login-form").NoValidate(true).OnSubmit(p.onSubmit).Body(
-				p.form.Input(Field{Name: "email", Label: "Email", Kind: "email", Autocomplete: "email"}),
+				// "webauthn" lets the browser offer passkeys in the email
+				// field's autofill (conditional mediation), when a module
+				// asks for them.
+				p.form.Input(Field{Name: "email", Label: "Email", Kind: "email", Autocomplete: "username webauthn"}),
 				p.form.Input(Field{
 					Name: "password", Label: "Password", Kind: "password", Autocomplete: "current-password",
 					Revealable: true,
@@ -82,6 +121,15 @@ func (p *loginPage) onSubmit(ctx app.Context, e app.Event) {
 		Done: func(ctx app.Context, _ shared.User) {
 			p.form.Set("password", "")
 			redirect(p.next(ctx))
+		},
+		Failed: func(ctx app.Context, err error) bool {
+			var apiErr *shared.Error
+			if !errors.As(err, &apiErr) || apiErr.Code != shared.CodeMFARequired || apiErr.Challenge == nil {
+				return false
+			}
+			p.ClearFields(&p.form, "password")
+			p.startSecondStep(apiErr.Challenge)
+			return true
 		},
 	})
 }

@@ -80,7 +80,8 @@ type inputSpec struct {
 func TestForms_FieldsAreLabelledTypedAndNamed(t *testing.T) {
 	cases := map[string][]inputSpec{
 		"/login": {
-			{"email", "email", "email", "Email"},
+			// "webauthn" lets the browser offer passkeys in its autofill.
+			{"email", "email", "username webauthn", "Email"},
 			{"password", "password", "current-password", "Password"},
 		},
 		"/register": {

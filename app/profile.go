@@ -34,6 +34,8 @@ type profilePage struct {
 	signOutForm Form // the Log out everywhere button
 
 	setPassword Form // the button that mails a link to set a first password
+
+	reauth Reauth // asks for the password again before a password change
 }
 
 func newProfilePage(api *Client) *profilePage {
@@ -42,6 +44,7 @@ func newProfilePage(api *Client) *profilePage {
 		sections:     moduleSections(api),
 		nameForm:     NewForm(nameFields...),
 		passwordForm: NewForm(passwordFields...),
+		reauth:       NewReauth("password-reauth"),
 	}
 }
 

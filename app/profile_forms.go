@@ -56,6 +56,7 @@ func (p *profilePage) renderPasswordForm() app.UI {
 			}),
 			SubmitButton("Change password", "Saving…", p.passwordForm.Busy),
 		),
+		p.reauth.Render(&p.Page, p.API, p.User),
 	)
 }
 
@@ -87,7 +88,10 @@ func (p *profilePage) onChangePassword(ctx app.Context, e app.Event) {
 				p.sessions = sessions
 			}
 		},
-		Failed: p.SessionEnded,
+		Failed: func(ctx app.Context, err error) bool {
+			retry := func(ctx app.Context) { p.onChangePassword(ctx, app.Event{}) }
+			return p.reauth.Ask(&p.Page, err, retry) || p.SessionEnded(ctx, err)
+		},
 	})
 }
 

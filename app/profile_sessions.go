@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/authkit/authkit/shared"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -41,6 +42,7 @@ func (p *profilePage) renderSession(s shared.Session) app.UI {
 			app.Div().Class("session-meta").Body(
 				app.Span().Class("session-ip").Textf("IP %s", orUnknown(s.IP)),
 				app.Span().Body(app.Text("Signed in "), TimeTag(s.CreatedAt, FormatDateTime)),
+				app.Span().Class("session-method").Text("with "+describeAuthMethod(s.AuthMethod)),
 				app.Span().Body(app.Text("Last used "), TimeTag(s.LastUsedAt, FormatDateTime)),
 			),
 		),
@@ -145,4 +147,24 @@ func (p *profilePage) signedOut() {
 	p.nameForm.Reset(nil)
 	p.passwordForm.Reset(nil)
 	redirect("/login")
+}
+
+// describeAuthMethod words how a session signed in: "password + code"
+// for "password+totp". Methods this app does not know are shown as the
+// server names them.
+func describeAuthMethod(method string) string {
+	if method == "" {
+		return "password"
+	}
+	words := map[string]string{
+		"totp": "code", "recovery_code": "recovery code", "oidc": "social login",
+		"external": "another service",
+	}
+	parts := strings.Split(method, "+")
+	for i, part := range parts {
+		if w, ok := words[part]; ok {
+			parts[i] = w
+		}
+	}
+	return strings.Join(parts, " + ")
 }

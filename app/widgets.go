@@ -44,6 +44,7 @@ type Field struct {
 	Autocomplete string
 	Hint         app.UI // shown under the input until an error replaces it; optional
 	Revealable   bool   // a password with a show/hide toggle
+	InputMode    string // the on-screen keyboard to offer ("numeric" for codes); optional
 }
 
 // input is a Field as it stands in its form.
@@ -69,6 +70,9 @@ func (f input) render() app.UI {
 		OnInput(f.onInput)
 	if f.Kind == "email" {
 		in = in.Spellcheck(false).Attr("autocapitalize", "none")
+	}
+	if f.InputMode != "" {
+		in = in.Attr("inputmode", f.InputMode).Spellcheck(false).Attr("autocapitalize", "none")
 	}
 	var describedBy []string
 	if f.err != "" {

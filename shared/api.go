@@ -33,6 +33,8 @@ type User struct {
 	LastLogin     *time.Time `json:"last_login" doc:"null until the first login."`
 	EmailVerified bool       `json:"email_verified" doc:"The user opened the confirmation link, or a sign-in provider vouched for the address."`
 	HasPassword   bool       `json:"has_password" doc:"false for an account made by signing in with a provider, until a password is set through the password reset mail."`
+	TOTPEnabled   bool       `json:"totp_enabled" doc:"Logins ask for a code from an authenticator app after the password."`
+	HasPasskeys   bool       `json:"has_passkeys" doc:"The account has passkeys, which sign it in without a password."`
 }
 
 // UserResponse answers register, login, refresh, GET/PATCH /api/me and
@@ -90,6 +92,7 @@ type Session struct {
 	UserAgent  string    `json:"user_agent" maxLength:"512"`
 	IP         string    `json:"ip" maxLength:"64"`
 	Current    bool      `json:"current" doc:"This is the caller's own session."`
+	AuthMethod string    `json:"auth_method" doc:"How the session signed in: password, password+totp, password+recovery_code, passkey, password+passkey, external (a fork's own login)…"`
 }
 
 // SessionsResponse answers GET /api/me/sessions, most recently used first.

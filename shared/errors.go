@@ -20,11 +20,14 @@ const (
 	CodeUnsupportedMediaType Code = "unsupported_media_type" // 415
 	CodeBodyTooLarge         Code = "body_too_large"         // 413: bodies over MaxBodyBytes
 	CodeInvalidCredentials   Code = "invalid_credentials"    // 401: unknown email, wrong password or inactive account
+	CodeMFARequired          Code = "mfa_required"           // 401: the password was right; a second factor must follow (with the challenge)
+	CodeInvalidCode          Code = "invalid_code"           // 400 on a form, 401 at the login's second step: a wrong or spent one-time code
 	CodeNotAuthenticated     Code = "not_authenticated"      // 401: no valid credentials
 	CodeTokenExpired         Code = "token_expired"          // 401: the access token expired; refresh and retry
 	CodeCSRFFailed           Code = "csrf_failed"            // 403
 	CodeForbidden            Code = "forbidden"              // 403
 	CodeEmailUnverified      Code = "email_unverified"       // 403: confirm the email address first
+	CodeReauthRequired       Code = "reauth_required"        // 403: a sensitive action needs a recent proof of identity (POST /api/auth/reauth)
 	CodeNotFound             Code = "not_found"              // 404
 	CodeMethodNotAllowed     Code = "method_not_allowed"     // 405
 	CodeEmailTaken           Code = "email_taken"            // 409
@@ -40,8 +43,9 @@ const (
 func Codes() []Code {
 	return []Code{
 		CodeValidationFailed, CodeInvalidJSON, CodeInvalidToken, CodeWrongPassword, CodeLastSuperuser, CodeLastLoginMethod,
-		CodeUnsupportedMediaType, CodeBodyTooLarge, CodeInvalidCredentials, CodeNotAuthenticated,
-		CodeTokenExpired, CodeCSRFFailed, CodeForbidden, CodeEmailUnverified, CodeNotFound,
+		CodeUnsupportedMediaType, CodeBodyTooLarge, CodeInvalidCredentials, CodeMFARequired, CodeInvalidCode,
+		CodeNotAuthenticated, CodeTokenExpired, CodeCSRFFailed, CodeForbidden, CodeEmailUnverified,
+		CodeReauthRequired, CodeNotFound,
 		CodeMethodNotAllowed, CodeEmailTaken, CodeLimitReached, CodeRateLimited, CodeUnavailable, CodeInternal,
 	}
 }
@@ -49,15 +53,15 @@ func Codes() []Code {
 // Status is the HTTP status that goes with a code.
 func (c Code) Status() int {
 	switch c {
-	case CodeValidationFailed, CodeInvalidJSON, CodeInvalidToken, CodeWrongPassword, CodeLastSuperuser, CodeLastLoginMethod:
+	case CodeValidationFailed, CodeInvalidJSON, CodeInvalidToken, CodeWrongPassword, CodeLastSuperuser, CodeLastLoginMethod, CodeInvalidCode:
 		return http.StatusBadRequest
 	case CodeUnsupportedMediaType:
 		return http.StatusUnsupportedMediaType
 	case CodeBodyTooLarge:
 		return http.StatusRequestEntityTooLarge
-	case CodeInvalidCredentials, CodeNotAuthenticated, CodeTokenExpired:
+	case CodeInvalidCredentials, CodeMFARequired, CodeNotAuthenticated, CodeTokenExpired:
 		return http.StatusUnauthorized
-	case CodeCSRFFailed, CodeForbidden, CodeEmailUnverified:
+	case CodeCSRFFailed, CodeForbidden, CodeEmailUnverified, CodeReauthRequired:
 		return http.StatusForbidden
 	case CodeNotFound:
 		return http.StatusNotFound
@@ -89,6 +93,21 @@ type Error struct {
 	// RetryAfter goes with rate_limited: how long until a retry can
 	// succeed. It travels in the Retry-After header, not the body.
 	RetryAfter time.Duration `json:"-"`
+	// Challenge goes with mfa_required: the second step to take. It
+	// travels beside the error object (ErrorBody's mfa_token and methods).
+	Challenge *MFAChallenge `json:"-"`
+	// HTTPStatus, when set, answers with this status instead of the code's
+	// own: invalid_code is a 400 on a form but a 401 at the login's second
+	// step, where it means "not logged in".
+	HTTPStatus int `json:"-"`
+}
+
+// StatusCode is the HTTP status the error answers with.
+func (e *Error) StatusCode() int {
+	if e.HTTPStatus != 0 {
+		return e.HTTPStatus
+	}
+	return e.Code.Status()
 }
 
 func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }
@@ -102,6 +121,9 @@ func NewError(code Code, message string) *Error {
 // always sets Error, so the OpenAPI document does not offer null for it.
 type ErrorBody struct {
 	Error *Error `json:"error" nullable:"false"`
+	// MFAToken and Methods come with mfa_required only (see MFAChallenge).
+	MFAToken string   `json:"mfa_token,omitempty" doc:"With mfa_required only: the single-use token of the second step (POST /api/auth/login/mfa or /api/token/mfa), valid 5 minutes and for 5 codes."`
+	Methods  []string `json:"methods,omitempty" doc:"With mfa_required only: the second factors the account can answer with, such as totp, recovery_code and passkey."`
 }
 
 // FieldErrors collects per-field messages during validation. The zero

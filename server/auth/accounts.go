@@ -20,6 +20,7 @@ type Accounts struct {
 	hasher       *Hasher
 	sessions     *Sessions
 	users        *userCache
+	factors      *Factors  // the second step of logins (set by New)
 	recovery     *Recovery // mails the confirmation link on registration
 	activity     *Activity // records failed sign-ins
 	notices      *notifier
@@ -75,7 +76,7 @@ func (a *Accounts) Register(ctx context.Context, req shared.RegisterRequest, cli
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return err
 		}
-		if issued, err = a.sessions.start(ctx, tx, u, client); err != nil {
+		if issued, err = a.sessions.start(ctx, tx, u, client, MethodPassword); err != nil {
 			return err
 		}
 		return recordEvent(ctx, tx, now, Event{Type: shared.EventAccountCreated, UserID: u.ID,
@@ -104,15 +105,25 @@ func (a *Accounts) Register(ctx context.Context, req shared.RegisterRequest, cli
 // Unknown emails, wrong passwords and inactive accounts all return
 // invalid_credentials after the same amount of hashing work, so neither
 // the answer nor its timing tells whether an account exists (OWASP ASVS
-// 2.2). Failures are throttled per account and client.
+// 2.2). Failures are throttled per account and client. A user with a
+// gating second factor gets no session but mfa_required, whose
+// challenge (the error's Challenge) Factors.Complete finishes.
 //
-// Errors: validation_failed, invalid_credentials, rate_limited.
+// Errors: validation_failed, invalid_credentials, rate_limited,
+// mfa_required.
 func (a *Accounts) Login(ctx context.Context, req shared.LoginRequest, client Client) (*store.User, Issued, error) {
 	u, err := a.CheckPassword(ctx, req, client)
 	if err != nil {
 		return nil, Issued{}, err
 	}
-	issued, err := a.sessions.StartVia(ctx, u, client, "password")
+	ch, err := a.factors.Challenge(ctx, u, MethodPassword)
+	if err != nil {
+		return nil, Issued{}, err
+	}
+	if ch != nil {
+		return nil, Issued{}, MFARequired(ch)
+	}
+	issued, err := a.sessions.StartVia(ctx, u, client, MethodPassword)
 	if err != nil {
 		return nil, Issued{}, err
 	}

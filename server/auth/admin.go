@@ -17,6 +17,7 @@ type Admin struct {
 	users    *userCache
 	sessions *Sessions
 	notices  *notifier
+	factors  *Factors
 	clock    clock
 }
 
@@ -163,4 +164,51 @@ func (a *Admin) Events(ctx context.Context, p Principal, filter store.EventFilte
 	}
 	filter.Limit = pageSize(filter.Limit)
 	return a.store.ListAuditEvents(ctx, filter)
+}
+
+// ResetFactors removes every second factor and passkey of a user (one who
+// lost their phone, say) and revokes all of their sessions, so they sign
+// in again with their password alone. Superusers only.
+//
+// Errors: forbidden, not_found, not_authenticated.
+func (a *Admin) ResetFactors(ctx context.Context, p Principal, userID string) (*store.User, error) {
+	actor, err := a.RequireStaff(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if !actor.IsSuperuser {
+		return nil, shared.NewError(shared.CodeForbidden, "Only superusers can reset second factors.")
+	}
+	u, err := a.store.UserByID(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, shared.NewError(shared.CodeNotFound, "There is no user with this id.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	var revoked []string
+	err = a.store.InTx(ctx, func(tx *store.Store) error {
+		for _, sf := range a.factors.registered() {
+			if err := sf.Reset(ctx, tx, u.ID); err != nil {
+				return err
+			}
+		}
+		if err := tx.SetUserFactors(ctx, u.ID, ""); err != nil {
+			return err
+		}
+		if err := tx.DeleteMFAChallenges(ctx, u.ID); err != nil {
+			return err
+		}
+		if revoked, err = tx.RevokeUserSessions(ctx, u.ID, "", a.clock.now()); err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, a.clock.now(), Event{Type: shared.EventFactorsReset, UserID: u.ID, ActorID: actor.ID})
+	})
+	if err != nil {
+		return nil, err
+	}
+	u.Factors = ""
+	a.sessions.live.revoke(revoked...)
+	a.users.changed(ctx, u.ID)
+	return u, nil
 }

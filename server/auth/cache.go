@@ -106,9 +106,11 @@ func (c *ttlCache[V]) prune(now time.Time) {
 
 // sessionEntry is what the request path needs to know about a session.
 type sessionEntry struct {
-	userID        string
-	live          bool
-	emailVerified bool
+	userID          string
+	live            bool
+	emailVerified   bool
+	authMethod      string
+	authenticatedAt time.Time
 }
 
 // sessionCache answers "is this session still live?" without a query.

@@ -21,6 +21,7 @@ type Config struct {
 	RegisterThrottle    int                      // registrations per client per minute; 0 disables
 	MaxSessions         int                      // live sessions per user, the least recently used revoked beyond it; default 50, negative: no cap
 	SessionCacheTTL     time.Duration            // how long a session's liveness is trusted without a query; default 30s
+	ReauthWindow        time.Duration            // how long after a login or re-authentication sensitive actions are allowed; default 10m
 	Argon2              Argon2Params             // default DefaultArgon2
 	Hasher              *Hasher                  // default NewHasher(Argon2); tests pass one to count its work
 	KeyEncryptionKey    signing.KeyEncryptionKey // encrypts new signing keys at rest; nil stores them plain
@@ -54,6 +55,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxSessions == 0 {
 		c.MaxSessions = DefaultMaxSessions
+	}
+	if c.ReauthWindow <= 0 {
+		c.ReauthWindow = 10 * time.Minute
 	}
 	if c.SessionCacheTTL <= 0 {
 		c.SessionCacheTTL = 30 * time.Second

@@ -63,6 +63,7 @@ func newRecovery(st *store.Store, cfg Config, users *userCache, sessions *Sessio
 }
 
 var (
+	errMailQueueFull    = errors.New("mail queue full")
 	errInvalidMailToken = shared.NewError(shared.CodeInvalidToken, "This link is invalid or has expired. Ask for a new one.")
 	acceptedReset       = shared.Accepted{Message: "If an account exists for this email, we sent it a link to reset the password."}
 )
@@ -248,7 +249,7 @@ func (r *Recovery) sendLink(template string, u *store.User, path, secret string)
 		return err
 	}
 	if !r.mailer.Enqueue(m) {
-		return errors.New("mail queue full")
+		return errMailQueueFull
 	}
 	return nil
 }

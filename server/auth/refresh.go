@@ -45,6 +45,7 @@ func (s *Sessions) RefreshInBrowser(ctx context.Context, refreshToken string, cl
 // a reused token's session must stick.
 type rotation struct {
 	user    *store.User
+	session *store.Session
 	issued  Issued    // all but the access token, which is signed after the commit
 	now     time.Time // when the token was spent
 	reused  string    // the session id, when reuse was detected
@@ -86,7 +87,8 @@ func (s *Sessions) refresh(ctx context.Context, refreshToken string, client Clie
 	if err != nil {
 		return nil, Issued{}, err
 	}
-	s.live.put(r.issued.SessionID, sessionEntry{userID: r.user.ID, live: true, emailVerified: r.user.EmailVerified}, r.now)
+	s.live.put(r.issued.SessionID, sessionEntry{userID: r.user.ID, live: true, emailVerified: r.user.EmailVerified,
+		authMethod: r.session.AuthMethod, authenticatedAt: r.session.AuthenticatedAt}, r.now)
 	s.stats.refreshRotated.Add(1)
 	return r.user, r.issued, nil
 }
@@ -124,7 +126,7 @@ func (s *Sessions) rotate(ctx context.Context, tx *store.Store, refreshToken str
 	if err := tx.TouchSession(ctx, sess.ID, now, nextRow.ExpiresAt); err != nil {
 		return rotation{}, err
 	}
-	return rotation{user: u, now: now, issued: Issued{SessionID: sess.ID, Refresh: next, RefreshExpires: nextRow.ExpiresAt}}, nil
+	return rotation{user: u, session: sess, now: now, issued: Issued{SessionID: sess.ID, Refresh: next, RefreshExpires: nextRow.ExpiresAt}}, nil
 }
 
 // spentBefore handles a token that was already spent (at usedAt): a race

@@ -24,11 +24,15 @@ type Service struct {
 	Admin    *Admin
 	Recovery *Recovery
 	Activity *Activity // security events: recording and reading them
+	// Factors is the registry of second factors and the login's second
+	// step; modules register their factors into it.
+	Factors *Factors
 
-	cfg    Config
-	store  *store.Store
-	events *eventBus
-	stats  *stats
+	cfg     Config
+	store   *store.Store
+	events  *eventBus
+	stats   *stats
+	notices *notifier
 }
 
 // New builds the service on a migrated store, loading (or creating on
@@ -53,17 +57,24 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Service, error) {
 		live: live, users: users, events: events, notices: notices, refreshTTL: cfg.RefreshTTL, maxLive: cfg.MaxSessions,
 		clock: now, log: cfg.Logger, stats: counts}
 	recovery := newRecovery(st, cfg, users, sessions, notices)
+	accounts := newAccounts(st, cfg, sessions, users, recovery, activity, notices, counts)
+	// Code checks share the accounts' per-account guess throttle
+	// (AccountSecretCheck) with the other secrets of an account.
+	factors := &Factors{store: st, sessions: sessions, users: users, guess: accounts.AccountSecretCheck, clock: now}
+	accounts.factors = factors
 	return &Service{
 		Keys:     keys,
 		Sessions: sessions,
-		Accounts: newAccounts(st, cfg, sessions, users, recovery, activity, notices, counts),
-		Admin:    &Admin{store: st, users: users, sessions: sessions, notices: notices, clock: now},
+		Accounts: accounts,
+		Admin:    &Admin{store: st, users: users, sessions: sessions, notices: notices, factors: factors, clock: now},
 		Recovery: recovery,
 		Activity: activity,
+		Factors:  factors,
 		cfg:      cfg,
 		store:    st,
 		events:   events,
 		stats:    counts,
+		notices:  notices,
 	}, nil
 }
 

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -56,6 +57,17 @@ type Principal struct {
 	UserID        string
 	SessionID     string
 	EmailVerified bool
+	// AuthMethod is how the session was signed in (MethodPassword,
+	// "password+totp", MethodPasskey…), and AuthenticatedAt its latest
+	// proof of identity: the login or the latest re-authentication.
+	AuthMethod      string
+	AuthenticatedAt time.Time
+}
+
+// AuthenticatedWithin reports whether the caller proved who they are
+// within window of now: what sensitive actions ask (RequireRecent).
+func (p Principal) AuthenticatedWithin(window time.Duration, now time.Time) bool {
+	return !p.AuthenticatedAt.IsZero() && now.Sub(p.AuthenticatedAt) <= window
 }
 
 // Authenticate checks an access token and that its session is still live.
@@ -79,7 +91,10 @@ func (s *Sessions) Authenticate(ctx context.Context, accessToken string) (Princi
 	if !e.live || e.userID != claims.Subject {
 		return Principal{}, errSessionEnded
 	}
-	return Principal{UserID: claims.Subject, SessionID: claims.SessionID, EmailVerified: e.emailVerified}, nil
+	return Principal{
+		UserID: claims.Subject, SessionID: claims.SessionID, EmailVerified: e.emailVerified,
+		AuthMethod: e.authMethod, AuthenticatedAt: e.authenticatedAt,
+	}, nil
 }
 
 // VerifyAccessToken reports whether a token is a valid access token of a
@@ -105,14 +120,17 @@ func (s *Sessions) session(ctx context.Context, sessionID string) (sessionEntry,
 	if err != nil {
 		return sessionEntry{}, err
 	}
-	e := sessionEntry{userID: st.UserID, live: st.Live, emailVerified: st.EmailVerified}
+	e := sessionEntry{userID: st.UserID, live: st.Live, emailVerified: st.EmailVerified,
+		authMethod: st.AuthMethod, authenticatedAt: st.AuthenticatedAt}
 	s.live.put(sessionID, e, now)
 	return e, nil
 }
 
 // Start logs a user in on a new session (a new device) and records the
 // login. Forks call it after authenticating someone another way, such as
-// an OAuth callback; StartVia also names the way.
+// an OAuth callback; StartVia also names the way. It asks for no second
+// factor: login methods that should honour the user's two-factor setting
+// go through Factors.Challenge first (httpapi's API.SignIn does both).
 //
 // Errors: invalid_credentials (the account is inactive).
 func (s *Sessions) Start(ctx context.Context, u *store.User, client Client) (Issued, error) {
@@ -120,7 +138,9 @@ func (s *Sessions) Start(ctx context.Context, u *store.User, client Client) (Iss
 }
 
 // StartVia is Start for a sign-in by method ("password", "passkey",
-// "oidc"), which the account's activity names. The sign_in event is
+// "oidc", "password+totp"), which the account's activity names and the
+// session records (MethodExternal for ""), with the time: the session is
+// then recent (Principal.AuthenticatedWithin). The sign_in event is
 // written with the session; a sign-in from a device the account has not
 // used in 90 days mails the owner a notice afterwards.
 //
@@ -147,7 +167,7 @@ func (s *Sessions) StartVia(ctx context.Context, u *store.User, client Client, m
 			return err
 		}
 		newDevice = !known && !firstSignIn
-		if issued, err = s.start(ctx, tx, u, client); err != nil {
+		if issued, err = s.start(ctx, tx, u, client, cmp.Or(method, MethodExternal)); err != nil {
 			return err
 		}
 		return recordEvent(ctx, tx, now, Event{Type: shared.EventSignIn, UserID: u.ID, Detail: methodDetail(method)})
@@ -177,12 +197,13 @@ func methodDetail(method string) map[string]string {
 // loop) and what "sign out everywhere" and the sessions list must handle;
 // the sessions it ends are those unused the longest, most likely devices
 // that are gone (OWASP ASVS 3.3: sessions are bounded and revocable).
-func (s *Sessions) start(ctx context.Context, tx *store.Store, u *store.User, client Client) (Issued, error) {
+func (s *Sessions) start(ctx context.Context, tx *store.Store, u *store.User, client Client, method string) (Issued, error) {
 	now := s.clock.now()
 	sess := &store.Session{
 		ID: newID(), UserID: u.ID, CreatedAt: now, LastUsedAt: now,
 		ExpiresAt: now.Add(s.refreshTTL),
 		UserAgent: truncate(client.UserAgent, 512), IP: truncate(client.IP, 64),
+		AuthMethod: method, AuthenticatedAt: now,
 	}
 	if err := tx.CreateSession(ctx, sess); err != nil {
 		return Issued{}, err
@@ -207,7 +228,8 @@ func (s *Sessions) start(ctx context.Context, tx *store.Store, u *store.User, cl
 	if err != nil {
 		return Issued{}, err
 	}
-	s.live.put(sess.ID, sessionEntry{userID: u.ID, live: true, emailVerified: u.EmailVerified}, now)
+	s.live.put(sess.ID, sessionEntry{userID: u.ID, live: true, emailVerified: u.EmailVerified,
+		authMethod: method, authenticatedAt: now}, now)
 	return Issued{SessionID: sess.ID, Access: access, AccessExpires: accessExp, Refresh: refresh, RefreshExpires: rt.ExpiresAt,
 		evicted: evicted}, nil
 }
@@ -313,6 +335,31 @@ func (s *Sessions) LogoutAll(ctx context.Context, p Principal) error {
 // List returns the live sessions of the caller's user.
 func (s *Sessions) List(ctx context.Context, p Principal) ([]store.Session, error) {
 	return s.store.ListLiveSessions(ctx, p.UserID, s.clock.now())
+}
+
+// Reauthenticated records that the caller has just proved who they are
+// again (POST /api/auth/reauth) by method ("password", "totp"…), which
+// makes their session recent, and notes it in the account's activity.
+// Other instances read the session again, through an event.
+//
+// Errors: not_authenticated (the session has ended).
+func (s *Sessions) Reauthenticated(ctx context.Context, p Principal, method string) error {
+	now := s.clock.now()
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		if err := tx.Reauthenticated(ctx, p.UserID, p.SessionID, now); err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, now, Event{Type: shared.EventReauthenticated, UserID: p.UserID, Detail: methodDetail(method)})
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return errSessionEnded
+	}
+	if err != nil {
+		return err
+	}
+	s.live.update(p.SessionID, func(e *sessionEntry) { e.authenticatedAt = now })
+	s.events.publish(ctx, eventSession+p.SessionID)
+	return nil
 }
 
 // Revoke ends one of the caller's own sessions.

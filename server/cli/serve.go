@@ -39,6 +39,7 @@ type serveConfig struct {
 	logFormat           string
 	sweepEvery          time.Duration
 	sessionCacheTTL     time.Duration
+	reauthWindow        time.Duration
 	smtpURL             string
 	mailFrom            string
 	publicURL           string
@@ -79,6 +80,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	fs.DurationVar(&c.sweepEvery, "sweep-interval", 10*time.Minute, "how often expired tokens and sessions are deleted")
 	fs.DurationVar(&c.sessionCacheTTL, "session-cache-ttl", 30*time.Second, "how long a session's liveness is trusted without a database read (bounds how late other processes' revocations are seen)")
+	fs.DurationVar(&c.reauthWindow, "reauth-window", 10*time.Minute, "how long after a login or re-authentication a session may take sensitive actions (changing the password, second factors, passkeys)")
 	fs.StringVar(&c.smtpURL, "smtp-url", "", "SMTP server for outgoing mail: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://…:465; unset writes mail to the log")
 	fs.StringVar(&c.mailFrom, "mail-from", "authkit <no-reply@localhost>", "From address of outgoing mail")
 	fs.StringVar(&c.publicURL, "public-url", "http://127.0.0.1:8080", "public base URL of the app, for the links in emails")
@@ -116,7 +118,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 		Issuer: c.issuer, AccessTTL: c.accessTTL, RefreshTTL: c.refreshTTL,
 		LoginThrottle: c.loginThrottle, LoginClientThrottle: c.loginClientThrottle,
 		RegisterThrottle: c.registerThrottle, MaxSessions: sessionCap(c.maxSessions), Argon2: c.argon2(),
-		SessionCacheTTL: c.sessionCacheTTL, KeyEncryptionKey: kek, Logger: log,
+		SessionCacheTTL: c.sessionCacheTTL, ReauthWindow: c.reauthWindow, KeyEncryptionKey: kek, Logger: log,
 		PublicURL: c.publicURL, Mailer: mailQueue, RequireVerifiedEmail: c.requireVerified,
 		EventRetention: c.eventRetention, Notices: c.notices.settings(),
 	})
@@ -230,6 +232,8 @@ func (c *serveConfig) check() error {
 		return errors.New("--sweep-interval must be at least 1s")
 	case c.sessionCacheTTL < 0:
 		return errors.New("--session-cache-ttl must not be negative")
+	case c.reauthWindow < time.Second:
+		return errors.New("--reauth-window must be at least 1s")
 	case c.eventRetention < time.Hour:
 		return errors.New("--event-retention must be at least 1h")
 	case strings.TrimSpace(c.issuer) == "":

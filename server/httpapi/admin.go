@@ -118,3 +118,16 @@ func ReadEventPage(r *http.Request) (store.EventFilter, error) {
 	}
 	return f, fields.Err()
 }
+
+// resetFactors removes a user's second factors and passkeys and signs
+// them out everywhere (superusers only).
+func (a *API) resetFactors(w http.ResponseWriter, r *http.Request) error {
+	p, _ := principalFrom(r.Context())
+	u, err := a.svc.Admin.ResetFactors(r.Context(), p.Principal, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	a.svc.Notify(r.Context(), u.ID, "two_factor_off", "reset by an administrator")
+	writeJSON(w, http.StatusOK, shared.UserResponse{User: userJSON(u)})
+	return nil
+}

@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"slices"
+
 	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/shared"
@@ -10,18 +12,25 @@ import (
 // field that goes on the wire, so a new column cannot leak.
 
 func userJSON(u *store.User) shared.User {
+	factors := auth.FactorsOf(u)
+	if factors == nil {
+		factors = []string{}
+	}
 	return shared.User{
 		ID: u.ID, Email: u.Email, Name: u.Name,
 		IsActive: u.IsActive, IsStaff: u.IsStaff, IsSuperuser: u.IsSuperuser,
 		DateJoined: u.DateJoined, LastLogin: u.LastLogin, EmailVerified: u.EmailVerified,
 		HasPassword: u.PasswordHash != auth.NoPassword,
+		// The two factors the user object names (the modules' methods):
+		// what the profile and the admin table show.
+		TOTPEnabled: slices.Contains(factors, "totp"), HasPasskeys: slices.Contains(factors, auth.MethodPasskey),
 	}
 }
 
 func sessionJSON(s *store.Session, currentID string) shared.Session {
 	return shared.Session{
 		ID: s.ID, CreatedAt: s.CreatedAt, LastUsedAt: s.LastUsedAt,
-		UserAgent: s.UserAgent, IP: s.IP, Current: s.ID == currentID,
+		UserAgent: s.UserAgent, IP: s.IP, Current: s.ID == currentID, AuthMethod: s.AuthMethod,
 	}
 }
 

@@ -185,5 +185,9 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	case apiErr.Code == shared.CodeUnavailable:
 		w.Header().Set("Retry-After", unavailableRetryAfter)
 	}
-	writeJSON(w, apiErr.Code.Status(), shared.ErrorBody{Error: apiErr})
+	body := shared.ErrorBody{Error: apiErr}
+	if apiErr.Code == shared.CodeMFARequired && apiErr.Challenge != nil {
+		body.MFAToken, body.Methods = apiErr.Challenge.MFAToken, apiErr.Challenge.Methods
+	}
+	writeJSON(w, apiErr.StatusCode(), body)
 }

@@ -61,9 +61,27 @@ func (a *API) guard(g Guard, next HandlerFunc) HandlerFunc {
 		return a.requireAuth(true, next)
 	case RequireStaff:
 		return a.requireAuth(true, a.requireStaff(next))
+	case RequireRecent:
+		return a.requireAuth(true, a.requireRecent(next))
 	}
 	return next
 }
+
+// requireRecent lets through only a session that proved who its user is
+// within the re-authentication window (403 reauth_required otherwise); it
+// runs after requireAuth.
+func (a *API) requireRecent(next HandlerFunc) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p, _ := principalFrom(r.Context())
+		if !p.AuthenticatedWithin(a.reauthWindow, a.now()) {
+			return errReauthRequired
+		}
+		return next(w, r)
+	}
+}
+
+var errReauthRequired = shared.NewError(shared.CodeReauthRequired,
+	"For your security, confirm it's you before doing this: enter your password (or a code) again.")
 
 // requireAuth lets a request through only with a valid access token of a
 // live session, and, for state-changing requests authenticated by cookie,

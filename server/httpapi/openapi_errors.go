@@ -28,11 +28,14 @@ var codeMeanings = map[shared.Code]string{
 	shared.CodeUnsupportedMediaType: "a body sent without `Content-Type: application/json`",
 	shared.CodeBodyTooLarge:         "a body over 1 MiB",
 	shared.CodeInvalidCredentials:   "unknown email, wrong password or inactive account, one answer for all (after the same hashing work), so it reveals no account",
+	shared.CodeMFARequired:          "the password was right, but the account has a second factor: no session was started; the body's `mfa_token` and `methods` lead to `POST /api/auth/login/mfa` (or `/api/token/mfa`)",
+	shared.CodeInvalidCode:          "a one-time code (an authenticator app's, a recovery code) or a passkey assertion that is wrong or already used (`fields.code` says so); a 401 at the login's second step, where the caller is not logged in, a 400 elsewhere",
 	shared.CodeNotAuthenticated:     "no usable credentials (no access token, a malformed `Authorization` header, an invalid token), or the session has ended",
 	shared.CodeTokenExpired:         "the access token expired: refresh (`POST /api/auth/refresh` or `/api/token/refresh`) and retry",
 	shared.CodeCSRFFailed:           "a browser marked the request cross-origin (`Sec-Fetch-Site`, or an `Origin` other than the host), or a cookie-authenticated request lacks a valid `X-CSRF-Token`",
 	shared.CodeForbidden:            "logged in, but not allowed (not staff, or not a superuser where only superusers may act)",
 	shared.CodeEmailUnverified:      "the server runs with `--require-verified-email` and the caller has not confirmed their email yet",
+	shared.CodeReauthRequired:       "a sensitive action, and the session last proved who its user is longer ago than `--reauth-window` (10 minutes by default): `POST /api/auth/reauth`, then retry",
 	shared.CodeNotFound:             "no such resource among the caller's own (another user's id answers the same), or an unknown `/api/` path",
 	shared.CodeMethodNotAllowed:     "the path exists, the method does not (`Allow` lists the methods)",
 	shared.CodeEmailTaken:           "an account with this email exists (`fields.email` says so)",
@@ -71,11 +74,16 @@ func (rt *Route) errorCodes() []shared.Code {
 	return slices.DeleteFunc(shared.Codes(), func(c shared.Code) bool { return !codes[c] })
 }
 
-// byStatus groups codes by their HTTP status, keeping their order.
-func byStatus(codes []shared.Code) map[int][]shared.Code {
+// errorsByStatus groups the route's codes by the HTTP status it answers
+// them with, keeping their order.
+func (rt *Route) errorsByStatus() map[int][]shared.Code {
 	groups := map[int][]shared.Code{}
-	for _, c := range codes {
-		groups[c.Status()] = append(groups[c.Status()], c)
+	for _, c := range rt.errorCodes() {
+		status := c.Status()
+		if s, ok := rt.codeStatus[c]; ok {
+			status = s
+		}
+		groups[status] = append(groups[status], c)
 	}
 	return groups
 }
@@ -160,7 +168,7 @@ func sortedStatuses(groups map[int][]shared.Code) []int {
 func errorCodeSchema() *openapi3.Schema {
 	schema := typed("string")
 	var b strings.Builder
-	b.WriteString("A stable, machine-readable error code (`shared/errors.go`); clients branch on it, never on the message. Each code has one status:\n")
+	b.WriteString("A stable, machine-readable error code (`shared/errors.go`); clients branch on it, never on the message. Each code has one status (invalid_code aside, as explained):\n")
 	for _, c := range shared.Codes() {
 		schema.Enum = append(schema.Enum, string(c))
 		fmt.Fprintf(&b, "\n- `%s` (%d): %s", c, c.Status(), codeMeanings[c])

@@ -48,7 +48,7 @@ func (b *docBuilder) operation(rt Route) (*openapi3.Operation, error) {
 		return nil, err
 	}
 	op.Responses.Set(strconv.Itoa(rt.successStatus()), success)
-	groups := byStatus(rt.errorCodes())
+	groups := rt.errorsByStatus()
 	for _, status := range sortedStatuses(groups) {
 		resp, err := b.errorResponse(groups[status])
 		if err != nil {

@@ -77,7 +77,8 @@ func TestPasswordReset_TokensExpireAndAreReplacedByNewerOnes(t *testing.T) {
 	confirm(second).ExpectError(t, 400, shared.CodeInvalidToken) // expired
 
 	third := request(3)
-	b.Do("POST", "/api/auth/refresh", nil).ExpectStatus(t, http.StatusOK) // the clock moved past the access TTL
+	b.Do("POST", "/api/auth/refresh", nil).ExpectStatus(t, http.StatusOK)                                                    // the clock moved past the access TTL
+	b.Do("POST", "/api/auth/reauth", shared.ReauthRequest{Password: apitest.Password}).ExpectStatus(t, http.StatusNoContent) // and past the re-auth window
 	b.Do("POST", "/api/me/password", shared.ChangePasswordRequest{CurrentPassword: apitest.Password, NewPassword: "changed in the meantime"}).
 		ExpectStatus(t, http.StatusNoContent)
 	confirm(third).ExpectError(t, 400, shared.CodeInvalidToken) // the password changed since

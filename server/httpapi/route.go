@@ -66,6 +66,10 @@ type Route struct {
 	// cookies is what the route does to the session cookies, for the
 	// document's Set-Cookie headers.
 	cookies cookieEffect
+	// codeStatus documents codes this route answers with another status
+	// than their own (shared.Error.HTTPStatus): invalid_code is a 401 at
+	// the login's second step.
+	codeStatus map[shared.Code]int
 }
 
 // cookieEffect is what a kit route does to the session cookies.
@@ -114,11 +118,18 @@ const (
 	RequireVerified
 	// RequireStaff is RequireVerified for staff only (else 403 forbidden).
 	RequireStaff
+	// RequireRecent is RequireVerified for a session that proved who its
+	// user is within the re-authentication window (--reauth-window,
+	// default 10 minutes): its login, or a later POST /api/auth/reauth.
+	// Others get 403 reauth_required. Use it for sensitive actions:
+	// changing the password, turning a second factor on or off, adding or
+	// removing a passkey (OWASP ASVS 3.7.1).
+	RequireRecent
 )
 
 // String names the guard as the route table in the README does.
 func (g Guard) String() string {
-	return [...]string{"public", "user", "verified", "staff"}[g]
+	return [...]string{"public", "user", "verified", "staff", "recent"}[g]
 }
 
 // errors are the codes the guard may answer with.
@@ -130,6 +141,8 @@ func (g Guard) errors() []shared.Code {
 		return []shared.Code{shared.CodeNotAuthenticated, shared.CodeTokenExpired, shared.CodeCSRFFailed, shared.CodeEmailUnverified}
 	case RequireStaff:
 		return []shared.Code{shared.CodeNotAuthenticated, shared.CodeTokenExpired, shared.CodeCSRFFailed, shared.CodeEmailUnverified, shared.CodeForbidden}
+	case RequireRecent:
+		return []shared.Code{shared.CodeNotAuthenticated, shared.CodeTokenExpired, shared.CodeCSRFFailed, shared.CodeEmailUnverified, shared.CodeReauthRequired}
 	}
 	return nil
 }
@@ -186,16 +199,32 @@ func (rt *Router) Add(routes ...Route) {
 // Routes returns every route added so far, in order.
 func (rt *Router) Routes() []Route { return slices.Clone(rt.routes) }
 
-// finish adds the JSON 405 of every path.
+// standardMethods are the methods a path's JSON 405 answers (RFC 9110's
+// and PATCH; a GET pattern also answers HEAD); other method names fall
+// through to the JSON 404.
+var standardMethods = []string{
+	http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch,
+	http.MethodDelete, http.MethodOptions, http.MethodTrace, http.MethodConnect,
+}
+
+// finish adds the JSON 405 of every path. Each refused method gets a
+// pattern of its own ("PUT /api/me/passkeys/begin") rather than one
+// method-less pattern for the path, which net/http would find in conflict
+// with a sibling wildcard route ("PATCH /api/me/passkeys/{id}").
 func (rt *Router) finish() {
 	for path, methods := range rt.methods {
 		if slices.Contains(methods, http.MethodGet) {
 			methods = append(methods, http.MethodHead)
 		}
 		allow := strings.Join(methods, ", ")
-		rt.mux.Handle(path, noStore(rt.api.serve(func(w http.ResponseWriter, r *http.Request) error {
+		refuse := noStore(rt.api.serve(func(w http.ResponseWriter, r *http.Request) error {
 			w.Header().Set("Allow", allow)
 			return shared.NewError(shared.CodeMethodNotAllowed, "This endpoint does not accept "+r.Method+" requests.")
-		})))
+		}))
+		for _, m := range standardMethods {
+			if !slices.Contains(methods, m) {
+				rt.mux.Handle(m+" "+path, refuse)
+			}
+		}
 	}
 }

@@ -55,6 +55,7 @@ type API struct {
 	meBodies encodedUsers
 
 	requireVerified bool
+	reauthWindow    time.Duration // RequireRecent's
 }
 
 // New returns the whole HTTP surface: the API with the routes of the
@@ -81,6 +82,7 @@ func New(svc *auth.Service, st *store.Store, opt Options) (*API, error) {
 		now:     svc.Config().Now,
 
 		requireVerified: svc.Config().RequireVerifiedEmail,
+		reauthWindow:    svc.Config().ReauthWindow,
 	}
 	for _, m := range opt.Modules {
 		if o, ok := m.(UserDataOwner); ok {

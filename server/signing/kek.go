@@ -85,3 +85,37 @@ func (k KeyEncryptionKey) aead() (cipher.AEAD, error) {
 	}
 	return cipher.NewGCM(block)
 }
+
+// SealSecret encrypts another secret the server must read back (an
+// authenticator app's seed) with the key encryption key, bound to aad
+// (its owner's id) so a sealed value cannot be moved to another row.
+// Without a key it returns plain as it is.
+func (k KeyEncryptionKey) SealSecret(plain []byte, aad string) ([]byte, error) {
+	return k.seal(plain, aad)
+}
+
+// OpenSecret reads a value SealSecret stored. A value without the sealed
+// prefix was stored before encryption was turned on and is returned as it
+// is; so plain values must never start with "AKS1" (base32 text cannot:
+// its alphabet has no "1").
+func (k KeyEncryptionKey) OpenSecret(stored []byte, aad string) ([]byte, error) {
+	if len(stored) < len(sealedPrefix) || string(stored[:len(sealedPrefix)]) != sealedPrefix {
+		return stored, nil
+	}
+	if k == nil {
+		return nil, errors.New("signing: a secret is encrypted: set AUTHKIT_KEY_ENCRYPTION_KEY")
+	}
+	aead, err := k.aead()
+	if err != nil {
+		return nil, err
+	}
+	rest := stored[len(sealedPrefix):]
+	if len(rest) < aead.NonceSize() {
+		return nil, errors.New("signing: a sealed secret is malformed")
+	}
+	plain, err := aead.Open(nil, rest[:aead.NonceSize()], rest[aead.NonceSize():], []byte(aad))
+	if err != nil {
+		return nil, errors.New("signing: a sealed secret does not decrypt with this key encryption key")
+	}
+	return plain, nil
+}

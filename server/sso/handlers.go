@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/authkit/authkit/server/auth"
@@ -172,7 +173,8 @@ func (h *handlers) finishSigningIn(w http.ResponseWriter, r *http.Request, p pro
 	if err != nil {
 		return h.failed(w, r, p, a, err)
 	}
-	if err := h.startSession(w, r, res.user, p.ID()); err != nil {
+	challenge, err := h.startSession(w, r, res.user, p.ID())
+	if err != nil {
 		return h.failed(w, r, p, a, err)
 	}
 	if res.connected != nil {
@@ -184,24 +186,37 @@ func (h *handlers) finishSigningIn(w http.ResponseWriter, r *http.Request, p pro
 			h.kit.Log.ErrorContext(ctx, "confirmation mail not queued", "user_id", res.user.ID, "err", err)
 		}
 	}
+	if challenge != nil {
+		// The account has a second factor: the login page asks for it,
+		// then goes on to next.
+		redirect(w, secondStepURL(challenge, a.Next))
+		return nil
+	}
 	redirect(w, a.Next)
 	return nil
 }
 
-// startSession signs u in on a new browser session: the same session row,
-// cookies and revocation as a password login.
-//
-// TODO(mfa): once two-factor login lands, call
-// h.kit.API.SignIn(w, r, u, method) here (method is the provider's id,
-// recorded on the session), and when it returns a challenge, redirect to
-// the app's second-factor step instead of next.
-func (h *handlers) startSession(w http.ResponseWriter, r *http.Request, u *store.User, method string) error {
-	err := h.kit.API.LogIn(w, r, u)
+// startSession signs u in on a new browser session, the same session row,
+// cookies and revocation as a password login, recorded as signed in by
+// method (the provider's id). For an account with a second factor it
+// starts no session and returns the challenge instead (API.SignIn).
+func (h *handlers) startSession(w http.ResponseWriter, r *http.Request, u *store.User, method string) (*shared.MFAChallenge, error) {
+	challenge, err := h.kit.API.SignIn(w, r, u, method)
 	var apiErr *shared.Error
 	if errors.As(err, &apiErr) && apiErr.Code == shared.CodeInvalidCredentials {
-		return errAccountDisabled // deactivated since resolve read it
+		return nil, errAccountDisabled // deactivated since resolve read it
 	}
-	return err
+	return challenge, err
+}
+
+// secondStepURL is the login page's second step for a challenge; the page
+// takes the token out of the address bar as it loads.
+func secondStepURL(ch *shared.MFAChallenge, next string) string {
+	q := url.Values{"mfa_token": {ch.MFAToken}, "methods": {strings.Join(ch.Methods, ",")}}
+	if next != "" && next != "/profile" {
+		q.Set("next", next)
+	}
+	return "/login?" + q.Encode()
 }
 
 func (h *handlers) finishConnecting(w http.ResponseWriter, r *http.Request, p provider, a *attempt, who person) error {

@@ -21,6 +21,11 @@ type User struct {
 	DateJoined    time.Time  `bun:"date_joined,notnull"`
 	LastLogin     *time.Time `bun:"last_login"`
 	EmailVerified bool       `bun:"email_verified,notnull"`
+	// Factors lists the sign-in factors the user has set up beside the
+	// password, space-separated ("totp passkey"). The modules that own
+	// them keep it current (auth.Factors.Mark), so the login and the user
+	// object know them without asking each module.
+	Factors string `bun:"factors,notnull"`
 }
 
 // Session is one login on one device. Its refresh tokens form a family:
@@ -36,6 +41,12 @@ type Session struct {
 	UserAgent  string     `bun:"user_agent,notnull"`
 	IP         string     `bun:"ip,notnull"`
 	RevokedAt  *time.Time `bun:"revoked_at"`
+	// AuthMethod is how the session was signed in: "password",
+	// "password+totp", "passkey", "oidc"… (auth's Method constants).
+	AuthMethod string `bun:"auth_method,notnull"`
+	// AuthenticatedAt is the last proof of identity: the login, or the
+	// latest re-authentication. Sensitive actions need it recent.
+	AuthenticatedAt time.Time `bun:"authenticated_at"`
 
 	// User is filled in only by RefreshTokenForRotation.
 	User *User `bun:"-"`
@@ -119,4 +130,21 @@ type SecurityEvent struct {
 	UserAgent string            `bun:"user_agent,notnull"`
 	ActorID   string            `bun:"actor_id,nullzero"`
 	Detail    map[string]string `bun:"detail,notnull"` // stored as a JSON object
+}
+
+// MFAChallenge is the second step of a login in progress: the user passed
+// the first step (AuthMethod) and must now answer with a second factor.
+// Its token is stored only as its SHA-256; it works once, for a few
+// minutes and a few attempts.
+type MFAChallenge struct {
+	bun.BaseModel `bun:"table:mfa_challenges"`
+
+	ID         string     `bun:"id,pk"`
+	UserID     string     `bun:"user_id,notnull"`
+	TokenHash  string     `bun:"token_hash,notnull,unique"`
+	AuthMethod string     `bun:"auth_method,notnull"` // the first step's
+	CreatedAt  time.Time  `bun:"created_at,notnull"`
+	ExpiresAt  time.Time  `bun:"expires_at,notnull"`
+	Attempts   int        `bun:"attempts,notnull"`
+	UsedAt     *time.Time `bun:"used_at"`
 }

@@ -38,8 +38,8 @@ const (
 // (numbered $1, $2, … for PostgreSQL by prepare).
 var statementSQL = [numStatements]string{
 	stmtRefreshTokenForRotation: `SELECT rt.id, rt.session_id, rt.token_hash, rt.created_at, rt.expires_at, rt.used_at, rt.replaced_by,
-		s.user_id, s.created_at, s.last_used_at, s.expires_at, s.user_agent, s.ip, s.revoked_at,
-		u.email, u.name, u.is_active, u.is_staff, u.is_superuser, u.date_joined, u.last_login, u.email_verified
+		s.user_id, s.created_at, s.last_used_at, s.expires_at, s.user_agent, s.ip, s.revoked_at, s.auth_method, s.authenticated_at,
+		u.email, u.name, u.is_active, u.is_staff, u.is_superuser, u.date_joined, u.last_login, u.email_verified, u.factors
 		FROM refresh_tokens AS rt
 		JOIN sessions AS s ON s.id = rt.session_id
 		JOIN users AS u ON u.id = s.user_id
@@ -158,12 +158,17 @@ func (s *Store) RefreshTokenForRotation(ctx context.Context, hash string) (*Refr
 	}
 	t := &RefreshToken{TokenHash: hash, Session: &Session{User: new(User)}}
 	sess, u := t.Session, t.Session.User
+	var authenticatedAt *time.Time
 	err = stmt.QueryRowContext(ctx, hash).Scan(
 		&t.ID, &t.SessionID, &t.TokenHash, &t.CreatedAt, &t.ExpiresAt, &t.UsedAt, &t.ReplacedBy,
 		&sess.UserID, &sess.CreatedAt, &sess.LastUsedAt, &sess.ExpiresAt, &sess.UserAgent, &sess.IP, &sess.RevokedAt,
-		&u.Email, &u.Name, &u.IsActive, &u.IsStaff, &u.IsSuperuser, &u.DateJoined, &u.LastLogin, &u.EmailVerified)
+		&sess.AuthMethod, &authenticatedAt,
+		&u.Email, &u.Name, &u.IsActive, &u.IsStaff, &u.IsSuperuser, &u.DateJoined, &u.LastLogin, &u.EmailVerified, &u.Factors)
 	if err != nil {
 		return nil, MapError(err)
+	}
+	if authenticatedAt != nil {
+		sess.AuthenticatedAt = *authenticatedAt
 	}
 	sess.ID, u.ID = t.SessionID, sess.UserID
 	return t, nil

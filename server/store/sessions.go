@@ -26,31 +26,39 @@ func (s *Store) SessionByID(ctx context.Context, id string) (*Session, error) {
 // SessionStatus is what the authenticated request path needs to know
 // about a session: whose it is, and whether it may still be used.
 type SessionStatus struct {
-	UserID        string
-	Live          bool // not revoked, not expired, and its user is active
-	EmailVerified bool
+	UserID          string
+	Live            bool // not revoked, not expired, and its user is active
+	EmailVerified   bool
+	AuthMethod      string
+	AuthenticatedAt time.Time
 }
 
 // SessionStatus looks up a session and its user in one query.
 func (s *Store) SessionStatus(ctx context.Context, id string, now time.Time) (SessionStatus, error) {
 	var row struct {
-		UserID    string     `bun:"user_id"`
-		RevokedAt *time.Time `bun:"revoked_at"`
-		ExpiresAt time.Time  `bun:"expires_at"`
-		IsActive  bool       `bun:"is_active"`
-		Verified  bool       `bun:"email_verified"`
+		UserID          string     `bun:"user_id"`
+		RevokedAt       *time.Time `bun:"revoked_at"`
+		ExpiresAt       time.Time  `bun:"expires_at"`
+		IsActive        bool       `bun:"is_active"`
+		Verified        bool       `bun:"email_verified"`
+		AuthMethod      string     `bun:"auth_method"`
+		AuthenticatedAt *time.Time `bun:"authenticated_at"`
 	}
 	err := s.db.NewSelect().
 		TableExpr("sessions AS s").
 		Join("JOIN users AS u ON u.id = s.user_id").
-		ColumnExpr("s.user_id, s.revoked_at, s.expires_at, u.is_active, u.email_verified").
+		ColumnExpr("s.user_id, s.revoked_at, s.expires_at, u.is_active, u.email_verified, s.auth_method, s.authenticated_at").
 		Where("s.id = ?", id).
 		Scan(ctx, &row)
 	if err != nil {
 		return SessionStatus{}, MapError(err)
 	}
 	live := row.RevokedAt == nil && row.ExpiresAt.After(now) && row.IsActive
-	return SessionStatus{UserID: row.UserID, Live: live, EmailVerified: row.Verified}, nil
+	st := SessionStatus{UserID: row.UserID, Live: live, EmailVerified: row.Verified, AuthMethod: row.AuthMethod}
+	if row.AuthenticatedAt != nil {
+		st.AuthenticatedAt = *row.AuthenticatedAt
+	}
+	return st, nil
 }
 
 // CountLiveSessions counts the sessions, of every user, that are neither
@@ -178,13 +186,16 @@ func (s *Store) FlushExpired(ctx context.Context, now time.Time) (tokens, sessio
 			return MapError(err)
 		}
 		sessions, _ = res.RowsAffected()
-		// Mailed tokens and throttle buckets are not counted: they are
-		// neither sessions nor refresh tokens, but they expire too. A bucket
-		// whose tat has passed is full, the same as no row.
-		_, err = tx.db.NewDelete().Model((*OneTimeToken)(nil)).
-			WhereOr("expires_at <= ?", now).WhereOr("used_at IS NOT NULL").Exec(ctx)
-		if err != nil {
-			return MapError(err)
+		// Mailed tokens, the second steps of logins and throttle buckets
+		// are not counted: they are neither sessions nor refresh tokens,
+		// but they expire too. A bucket whose tat has passed is full, the
+		// same as no row.
+		for _, model := range []any{(*OneTimeToken)(nil), (*MFAChallenge)(nil)} {
+			_, err = tx.db.NewDelete().Model(model).
+				WhereOr("expires_at <= ?", now).WhereOr("used_at IS NOT NULL").Exec(ctx)
+			if err != nil {
+				return MapError(err)
+			}
 		}
 		_, err = tx.db.NewDelete().Table("throttle_buckets").Where("tat <= ?", now.UnixNano()).Exec(ctx)
 		return MapError(err)

@@ -10,6 +10,10 @@ cd "$(dirname "$0")/../.." || exit 1
 
 make=${MAKE:-make} # e.g. MAKE=gmake where make is not GNU make
 server=
+# As make run: the app at http://localhost:8080, a host name, which
+# passkeys (WebAuthn) need; set AUTHKIT_PUBLIC_URL to change it.
+AUTHKIT_PUBLIC_URL=${AUTHKIT_PUBLIC_URL:-http://localhost:8080}
+export AUTHKIT_PUBLIC_URL
 
 # fingerprint is a checksum of every source file the build reads. The
 # build's own output, web/app.wasm*, is left out, or each build would

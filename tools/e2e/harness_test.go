@@ -44,6 +44,20 @@ type server struct {
 // test ends, with extra flags for serve if given.
 func startServer(t *testing.T, extra ...string) *server {
 	t.Helper()
+	return startServerOn(t, false, extra...)
+}
+
+// startLocalhostServer is startServer serving the app as
+// http://localhost:port rather than http://127.0.0.1:port: WebAuthn
+// refuses an IP address as the relying party's id, so passkey tests need
+// a host name (browsers treat localhost as a secure context, as HTTPS).
+func startLocalhostServer(t *testing.T, extra ...string) *server {
+	t.Helper()
+	return startServerOn(t, true, extra...)
+}
+
+func startServerOn(t *testing.T, localhost bool, extra ...string) *server {
+	t.Helper()
 	bin := os.Getenv("AUTHKIT_BIN")
 	if bin == "" {
 		t.Skip("AUTHKIT_BIN is not set; build with `make build` and run with AUTHKIT_BIN=$PWD/bin/authkit")
@@ -51,6 +65,9 @@ func startServer(t *testing.T, extra ...string) *server {
 	s := &server{bin: bin, db: filepath.Join(t.TempDir(), "authkit.db"), log: &syncBuffer{}}
 	addr := freeAddr(t)
 	s.url = "http://" + addr
+	if localhost {
+		s.url = "http://localhost:" + addr[strings.LastIndexByte(addr, ':')+1:]
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, bin, append([]string{"serve",

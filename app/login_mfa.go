@@ -1,0 +1,110 @@
+package app
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/authkit/authkit/shared"
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// The login's second step: the password was right (or another login
+// method identified the visitor), and the account has a second factor.
+// The page asks for a code from the authenticator app, or one of the
+// recovery codes, and spends the challenge's token with it.
+
+// takeChallengeFromURL starts the second step when another login method
+// sent the visitor here as /login?mfa_token=…&methods=…, and takes the
+// token out of the address bar at once, so it stays out of the history
+// and of any Referer.
+func (p *loginPage) takeChallengeFromURL(ctx app.Context) bool {
+	u := ctx.Page().URL()
+	if u == nil || u.Query().Get("mfa_token") == "" {
+		return false
+	}
+	q := u.Query()
+	methods := strings.Split(q.Get("methods"), ",")
+	if q.Get("methods") == "" {
+		methods = []string{"totp", "recovery_code"}
+	}
+	app.Window().Get("history").Call("replaceState", nil, "", loginPath(ctx))
+	p.startSecondStep(&shared.MFAChallenge{MFAToken: q.Get("mfa_token"), Methods: methods})
+	return true
+}
+
+// startSecondStep shows the code form for a challenge.
+func (p *loginPage) startSecondStep(ch *shared.MFAChallenge) {
+	p.challenge = ch
+	p.recovery = !slices.Contains(ch.Methods, "totp") && slices.Contains(ch.Methods, "recovery_code")
+	p.codeForm.Reset(nil)
+	p.Focus("code")
+}
+
+// endSecondStep goes back to the password form, with why.
+func (p *loginPage) endSecondStep(notice Notice) {
+	p.challenge, p.recovery = nil, false
+	p.codeForm.Reset(nil)
+	p.form.Notice = notice
+	p.Focus("email")
+}
+
+func (p *loginPage) renderSecondStep() app.UI {
+	prompt, label, autocomplete, mode := "Enter the 6-digit code from your authenticator app.", "Authentication code", "one-time-code", "numeric"
+	switchLabel := "Use a recovery code instead"
+	if p.recovery {
+		prompt, label, autocomplete, mode = "Enter one of the recovery codes you saved when you turned on two-factor authentication. Each works once.", "Recovery code", "off", "text"
+		switchLabel = "Use your authenticator app instead"
+	}
+	canSwitch := slices.Contains(p.challenge.Methods, "totp") && slices.Contains(p.challenge.Methods, "recovery_code")
+	return Chrome{Path: "/login", Known: true}.Render(
+		app.Section().Class("card narrow").Aria("labelledby", "mfa-heading").Body(
+			app.H1().ID("mfa-heading").Text("Two-factor authentication"),
+			app.P().ID("mfa-prompt").Text(prompt),
+			p.codeForm.Notice.Render("mfa-notice"),
+			app.Form().ID("mfa-form").NoValidate(true).OnSubmit(p.onSubmitCode).Body(
+				p.codeForm.Input(Field{Name: "code", Label: label, Kind: "text", Autocomplete: autocomplete, InputMode: mode}),
+				SubmitButton("Verify", "Verifying…", p.codeForm.Busy),
+			),
+			app.If(canSwitch, func() app.UI {
+				return app.P().Class("aside").Body(
+					app.Button().Type("button").ID("mfa-switch").Class("button-quiet").Text(switchLabel).OnClick(p.onSwitchMethod),
+				)
+			}),
+			app.P().Class("aside").Body(
+				app.Button().Type("button").ID("mfa-cancel").Class("button-quiet").Text("Start over").OnClick(p.onStartOver),
+			),
+		),
+	)
+}
+
+func (p *loginPage) onSwitchMethod(ctx app.Context, e app.Event) {
+	p.recovery = !p.recovery
+	p.ClearFields(&p.codeForm, "code")
+	p.codeForm.Reset(nil)
+	p.Focus("code")
+}
+
+func (p *loginPage) onStartOver(ctx app.Context, e app.Event) { p.endSecondStep(Notice{}) }
+
+func (p *loginPage) onSubmitCode(ctx app.Context, e app.Event) {
+	req := shared.MFALoginRequest{MFAToken: p.challenge.MFAToken, Code: p.codeForm.Value("code")}
+	p.Submit(ctx, e, Submission[shared.User]{
+		Form:     &p.codeForm,
+		Validate: req.Validate,
+		Send:     func(ctx context.Context) (shared.User, error) { return p.api.LoginMFA(ctx, req) },
+		Done: func(ctx app.Context, _ shared.User) {
+			p.challenge = nil
+			redirect(p.next(ctx))
+		},
+		Failed: func(ctx app.Context, err error) bool {
+			if !HasCode(err, shared.CodeNotAuthenticated) {
+				return false
+			}
+			// The token is spent, expired or out of attempts: the password
+			// step comes again.
+			p.endSecondStep(ErrorNotice(err))
+			return true
+		},
+	})
+}

@@ -1,0 +1,192 @@
+package totp
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/authkit/authkit/app"
+	"github.com/authkit/authkit/shared"
+	sharedtotp "github.com/authkit/authkit/shared/totp"
+	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// basePage is app.Page under a lower-case name, so go-app never resets it
+// (see app/page.go).
+type basePage = app.Page
+
+// section is the profile's "Two-factor authentication" card. It moves
+// between four states: off (a button to set up an app), setting up (the
+// QR code, the secret as text, and a form for the first code), showing
+// new recovery codes (once, with copy and download), and on (how many
+// recovery codes are left, new ones, and turning it off). Its sensitive
+// actions ask for the password again when the session is not recent
+// (app.Reauth).
+type section struct {
+	basePage
+	api   *app.Client
+	calls client
+
+	user    *shared.User
+	status  *sharedtotp.StatusResponse
+	loadErr error
+
+	pending *sharedtotp.SetupResponse // the app being set up
+	codes   []string                  // new recovery codes, shown once
+	form    app.Form                  // the first code of the app being set up
+	action  app.Form                  // the section's buttons: their notice and busy state
+	acting  string                    // which button runs: "setup", "codes" or "off"
+	turnOff bool                      // the confirmation of turning it off shows
+	reauth  app.Reauth
+}
+
+func newSection(api *app.Client) *section {
+	return &section{api: api, calls: client{api}, form: app.NewForm("code").WithIDPrefix("totp-"), reauth: app.NewReauth("totp-reauth")}
+}
+
+// OnMount loads the state once the profile shows the section.
+func (s *section) OnMount(ctx goapp.Context) {
+	s.basePage.OnMount(ctx)
+	s.load(ctx)
+}
+
+func (s *section) load(ctx goapp.Context) {
+	s.loadErr = nil
+	s.Background(ctx, func() func(goapp.Context) {
+		user, err := s.api.CurrentUser(ctx)
+		var st sharedtotp.StatusResponse
+		if err == nil {
+			st, err = s.calls.status(ctx)
+		}
+		return func(goapp.Context) {
+			if err != nil {
+				s.loadErr = err
+				return
+			}
+			s.user, s.status = &user, &st
+		}
+	})
+}
+
+func (s *section) Render() goapp.UI {
+	var body goapp.UI
+	switch {
+	case s.loadErr != nil:
+		body = app.LoadFailed(s.loadErr, func(ctx goapp.Context, e goapp.Event) { s.load(ctx) })
+	case s.status == nil:
+		body = app.Loading("Loading…")
+	case s.codes != nil:
+		body = s.renderCodes()
+	case s.pending != nil:
+		body = s.renderSetup()
+	case s.status.Enabled:
+		body = s.renderOn()
+	default:
+		body = s.renderOff()
+	}
+	return goapp.Section().ID("totp").Class("card").Aria("labelledby", "totp-heading").Body(
+		goapp.H2().ID("totp-heading").Text("Two-factor authentication"),
+		s.action.Notice.Render("totp-notice"),
+		body,
+		s.reauth.Render(&s.basePage, s.api, s.user),
+	)
+}
+
+func (s *section) renderOff() goapp.UI {
+	return goapp.Div().Body(
+		goapp.P().Class("muted").Text("Protect your account with a second step at sign-in: a 6-digit code from an authenticator app on your phone, such as Google Authenticator, 1Password or Aegis."),
+		app.ActionButton("button", "button primary", "Set up an authenticator app", "Starting…", s.busy("setup"), s.onSetup).ID("totp-setup"),
+	)
+}
+
+func (s *section) renderSetup() goapp.UI {
+	return goapp.Div().Class("totp-setup").Body(
+		goapp.Ol().Class("steps").Body(
+			goapp.Li().Body(
+				goapp.Text("Scan this QR code with your authenticator app."),
+				goapp.Img().ID("totp-qr").Class("qr").Src(s.pending.QRCode).Alt("QR code to add your account to an authenticator app").
+					Width(192).Height(192),
+			),
+			goapp.Li().Body(
+				goapp.Text("Can't scan it? Enter this key in the app instead: "),
+				goapp.Code().ID("totp-secret").Class("secret").Text(groupsOf4(s.pending.Secret)),
+			),
+			goapp.Li().Text("Then enter the 6-digit code the app shows."),
+		),
+		s.form.Notice.Render("totp-enable-notice"),
+		goapp.Form().ID("totp-enable-form").NoValidate(true).OnSubmit(s.onEnable).Body(
+			s.form.Input(app.Field{Name: "code", Label: "Code from the app", Kind: "text", Autocomplete: "one-time-code", InputMode: "numeric"}),
+			goapp.Div().Class("actions").Body(
+				app.SubmitButton("Turn on", "Checking…", s.form.Busy),
+				goapp.Button().Type("button").ID("totp-setup-cancel").Class("button").Text("Cancel").OnClick(s.onCancelSetup),
+			),
+		),
+	)
+}
+
+func (s *section) renderCodes() goapp.UI {
+	text := strings.Join(s.codes, "\n") + "\n"
+	return goapp.Div().Class("recovery-codes").Body(
+		goapp.P().ID("recovery-codes-intro").Text("Save these recovery codes somewhere safe, such as a password manager. Each one signs you in once if you lose your phone. They are shown only now."),
+		goapp.Ul().ID("recovery-codes").Class("codes").Aria("labelledby", "recovery-codes-intro").Body(
+			goapp.Range(s.codes).Slice(func(i int) goapp.UI { return goapp.Li().Body(goapp.Code().Text(s.codes[i])) }),
+		),
+		goapp.Div().Class("actions").Body(
+			goapp.Button().Type("button").ID("copy-codes").Class("button").Text("Copy").OnClick(func(ctx goapp.Context, e goapp.Event) {
+				s.copy(text)
+			}),
+			goapp.A().ID("download-codes").Class("button").Href("data:text/plain;charset=utf-8,"+url.PathEscape(text)).
+				Attr("download", "authkit-recovery-codes.txt").Text("Download"),
+			goapp.Button().Type("button").ID("codes-done").Class("button primary").Text("I have saved them").OnClick(s.onCodesSaved),
+		),
+	)
+}
+
+func (s *section) renderOn() goapp.UI {
+	left := s.status.RecoveryCodesLeft
+	return goapp.Div().Body(
+		goapp.P().Body(
+			goapp.Span().ID("totp-on").Class("badge yes").Text("On"),
+			goapp.Text(" Signing in asks for a code from your authenticator app after your password."),
+		),
+		goapp.P().ID("recovery-left").Class(map[bool]string{true: "muted", false: "field-error"}[left > 2]).
+			Text(fmt.Sprintf("%d of %d recovery codes left.", left, sharedtotp.RecoveryCodeCount)),
+		goapp.If(!s.turnOff, func() goapp.UI {
+			return goapp.Div().Class("actions").Body(
+				app.ActionButton("button", "button", "New recovery codes", "Making…", s.busy("codes"), s.onNewCodes).ID("new-recovery-codes"),
+				app.ActionButton("button", "button danger", "Turn off", "Turning off…", false, s.onAskTurnOff).ID("totp-disable"),
+			)
+		}),
+		goapp.If(s.turnOff, func() goapp.UI {
+			return app.ConfirmDialog{
+				ID: "totp-off", Title: "Turn off two-factor authentication?",
+				Text:      "Signing in will need your password only, and your recovery codes will stop working.",
+				ConfirmID: "totp-off-confirm", ConfirmLabel: "Turn off", BusyLabel: "Turning off…", CancelID: "totp-off-cancel",
+				Busy: s.busy("off"), OnConfirm: s.onTurnOff, OnCancel: s.onCancelTurnOff,
+			}.Render()
+		}),
+	)
+}
+
+// groupsOf4 spaces a secret in groups of four, as apps show keys.
+func groupsOf4(secret string) string {
+	var groups []string
+	for len(secret) > 4 {
+		groups, secret = append(groups, secret[:4]), secret[4:]
+	}
+	return strings.Join(append(groups, secret), " ")
+}
+
+func (s *section) busy(which string) bool { return s.action.Busy && s.acting == which }
+
+// copy puts text on the clipboard (the page is a secure context: HTTPS,
+// or localhost).
+func (s *section) copy(text string) {
+	clipboard := goapp.Window().Get("navigator").Get("clipboard")
+	if !clipboard.Truthy() {
+		s.action.Notice = app.Notice{Kind: "error", Text: "This browser cannot copy here; use Download."}
+		return
+	}
+	clipboard.Call("writeText", text)
+	s.action.Notice = app.SuccessNotice("Copied the recovery codes.")
+}

@@ -1,0 +1,155 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/authkit/authkit/server/store"
+	"github.com/authkit/authkit/shared"
+)
+
+// The second step of a login. A first step that identifies a user (the
+// password, an OIDC callback) asks Challenge; for a user with a gating
+// factor it gets a single-use token and the methods to answer with,
+// instead of a session. Complete then spends the token with a second
+// factor and starts the session. The token is stored only as its
+// SHA-256, lives MFATokenTTL and allows MFAMaxAttempts codes, each
+// counted before it is checked; code checks are throttled per account
+// as passwords are.
+
+// Limits of the second step.
+const (
+	MFATokenTTL    = 5 * time.Minute
+	MFAMaxAttempts = 5
+)
+
+var errMFAExpired = shared.NewError(shared.CodeNotAuthenticated, "This sign-in has expired or was already used. Please log in again.")
+
+// invalidCode is the answer to a wrong second factor. At the login's
+// second step it is a 401 (the caller is not logged in); on a form of a
+// signed-in user, a 400.
+func invalidCode(status int) error {
+	return &shared.Error{
+		Code: shared.CodeInvalidCode, Message: "That code is not right, or it was already used.",
+		Fields:     map[string]string{"code": "That code is not right, or it was already used. Check it and try again."},
+		HTTPStatus: status,
+	}
+}
+
+// MFARequired is the error a first step answers with when a second
+// factor must follow: mfa_required, carrying the challenge.
+func MFARequired(ch *shared.MFAChallenge) error {
+	return &shared.Error{
+		Code:      shared.CodeMFARequired,
+		Message:   "Your password was right. To finish signing in, give your second factor.",
+		Challenge: ch,
+	}
+}
+
+// Challenge starts the second step for u, who passed a first step by
+// method, or returns nil when u has no gating factor and may sign in at
+// once. The challenge lists the methods u can answer with.
+func (f *Factors) Challenge(ctx context.Context, u *store.User, method string) (*shared.MFAChallenge, error) {
+	if !f.gated(u) {
+		return nil, nil
+	}
+	methods, err := f.offered(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	now := f.clock.now()
+	token := randomSecret()
+	c := &store.MFAChallenge{
+		ID: newID(), UserID: u.ID, TokenHash: secretHash(token), AuthMethod: method,
+		CreatedAt: now, ExpiresAt: now.Add(MFATokenTTL),
+	}
+	if err := f.store.CreateMFAChallenge(ctx, c); err != nil {
+		return nil, err
+	}
+	return &shared.MFAChallenge{MFAToken: token, Methods: methods}, nil
+}
+
+// Complete spends an mfa_token with a second factor and starts the
+// session, recorded as signed in by the first step's method and the
+// factor's ("password+totp"). The answers never tell whether the first
+// step was the problem: an unknown, spent, expired or exhausted token is
+// not_authenticated, a wrong code invalid_code (401).
+//
+// Errors: validation_failed, not_authenticated, invalid_code,
+// rate_limited.
+func (f *Factors) Complete(ctx context.Context, req shared.MFALoginRequest, client Client) (*store.User, Issued, error) {
+	if err := req.Validate(); err != nil {
+		return nil, Issued{}, err
+	}
+	now := f.clock.now()
+	c, err := f.store.ClaimMFAAttempt(ctx, secretHash(req.MFAToken), now, MFAMaxAttempts)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, Issued{}, errMFAExpired
+	}
+	if err != nil {
+		return nil, Issued{}, err
+	}
+	u, err := f.store.UserByID(ctx, c.UserID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !u.IsActive) {
+		return nil, Issued{}, errMFAExpired
+	}
+	if err != nil {
+		return nil, Issued{}, err
+	}
+	method, err := f.verify(ctx, u, Proof{Code: req.Code, Credential: req.Credential}, http.StatusUnauthorized)
+	if err != nil {
+		return nil, Issued{}, err
+	}
+	spent, err := f.store.SpendMFAChallenge(ctx, c.ID, f.clock.now())
+	if err != nil {
+		return nil, Issued{}, err
+	}
+	if !spent { // completed by a concurrent request
+		return nil, Issued{}, errMFAExpired
+	}
+	issued, err := f.sessions.StartVia(ctx, u, client, c.AuthMethod+"+"+method)
+	if err != nil {
+		return nil, Issued{}, err
+	}
+	return u, issued, nil
+}
+
+// verify checks a proof against each registered factor and returns the
+// method of the one that took it. The check runs under the account's
+// guess throttle, shared with the account's other secrets
+// (Accounts.AccountSecretCheck): a token is held while it runs and given
+// back when the proof is right, so only failures count (as for
+// passwords) and parallel guesses cannot outrun it. A wrong proof is
+// invalid_code with the given status.
+func (f *Factors) verify(ctx context.Context, u *store.User, proof Proof, status int) (string, error) {
+	proof.Code = shared.NormalizeCode(proof.Code)
+	var method string
+	ok, err := f.guess(ctx, u.ID, func(ctx context.Context) (bool, error) {
+		for _, sf := range f.registered() {
+			ok, err := sf.Verify(ctx, u, proof)
+			if err != nil || ok {
+				method = sf.Method()
+				return ok, err
+			}
+		}
+		return false, nil
+	})
+	switch {
+	case err != nil:
+		return "", err
+	case !ok:
+		return "", invalidCode(status)
+	}
+	return method, nil
+}
+
+// VerifySecondFactor checks a proof from a signed-in user, for a module
+// action that wants one (turning an authenticator app off with a code).
+// It spends the proof like a login does.
+//
+// Errors: invalid_code (400), rate_limited.
+func (f *Factors) VerifySecondFactor(ctx context.Context, u *store.User, proof Proof) (string, error) {
+	return f.verify(ctx, u, proof, http.StatusBadRequest)
+}

@@ -1,0 +1,51 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/authkit/authkit/server/auth"
+	"github.com/authkit/authkit/server/httpapi/apitest"
+	"github.com/authkit/authkit/shared"
+)
+
+// Re-authentication, the core's half (no second-factor module mounted):
+// a session is recent for --reauth-window after its login or a re-auth
+// with the password, and sensitive routes (RequireRecent) refuse it
+// otherwise.
+
+func TestReauth_PasswordChangeNeedsARecentSession(t *testing.T) {
+	ts := apitest.NewServer(t, apitest.WithConfig(func(c *auth.Config) { c.ReauthWindow = 3 * time.Minute }))
+	ann := ts.Browser()
+	ann.Register("ann@example.com", "Ann")
+	change := shared.ChangePasswordRequest{CurrentPassword: apitest.Password, NewPassword: "another long passphrase"}
+
+	ts.Advance(3*time.Minute + time.Second)
+	ann.Do("POST", "/api/auth/refresh", nil).ExpectStatus(t, http.StatusOK)
+	ann.Do("POST", "/api/me/password", change).ExpectError(t, http.StatusForbidden, shared.CodeReauthRequired)
+
+	ann.Do("POST", "/api/auth/reauth", shared.ReauthRequest{Password: "not it at all"}).ExpectError(t, http.StatusBadRequest, shared.CodeWrongPassword)
+	ann.Do("POST", "/api/auth/reauth", shared.ReauthRequest{Code: "123456"}).ExpectError(t, http.StatusBadRequest, shared.CodeInvalidCode)
+	ann.Do("POST", "/api/auth/reauth", shared.ReauthRequest{Password: apitest.Password}).ExpectStatus(t, http.StatusNoContent)
+	ann.Do("POST", "/api/me/password", change).ExpectStatus(t, http.StatusNoContent)
+
+	// Bearer clients re-authenticate the same way.
+	pair := ts.Tokens("ann@example.com", change.NewPassword)
+	api := ts.TokenClient()
+	ts.Advance(3*time.Minute + time.Second)
+	var refreshed shared.TokenPair
+	api.Do("POST", "/api/token/refresh", shared.RefreshRequest{Refresh: pair.Refresh}).Decode(t, &refreshed)
+	back := shared.ChangePasswordRequest{CurrentPassword: change.NewPassword, NewPassword: "yet another long passphrase"}
+	api.Do("POST", "/api/me/password", back, apitest.Bearer(refreshed.Access)...).ExpectError(t, http.StatusForbidden, shared.CodeReauthRequired)
+	api.Do("POST", "/api/auth/reauth", shared.ReauthRequest{Password: change.NewPassword}, apitest.Bearer(refreshed.Access)...).ExpectStatus(t, http.StatusNoContent)
+	api.Do("POST", "/api/me/password", back, apitest.Bearer(refreshed.Access)...).ExpectStatus(t, http.StatusNoContent)
+
+	// Without a second factor, logins need no second step, and sessions
+	// say how they signed in.
+	var sessions shared.SessionsResponse
+	api.Do("GET", "/api/me/sessions", nil, apitest.Bearer(refreshed.Access)...).Decode(t, &sessions)
+	if len(sessions.Sessions) != 1 || sessions.Sessions[0].AuthMethod != "password" {
+		t.Fatalf("sessions = %+v", sessions.Sessions)
+	}
+}

@@ -1,0 +1,108 @@
+package passkeys
+
+import (
+	"net/http"
+
+	"github.com/authkit/authkit/server/auth"
+	"github.com/authkit/authkit/server/httpapi"
+	"github.com/authkit/authkit/shared"
+	sharedpasskeys "github.com/authkit/authkit/shared/passkeys"
+)
+
+// handlers are the module's endpoints: who is asking (the guard let them
+// in), decode, call the service, encode.
+type handlers struct {
+	svc *Service
+	api *httpapi.API
+}
+
+func (h handlers) beginRegistration(w http.ResponseWriter, r *http.Request) error {
+	caller, _ := httpapi.UserFrom(r.Context())
+	opts, err := h.svc.BeginRegistration(r.Context(), caller.UserID)
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, opts)
+	return nil
+}
+
+func (h handlers) finishRegistration(w http.ResponseWriter, r *http.Request) error {
+	caller, _ := httpapi.UserFrom(r.Context())
+	req, err := httpapi.Decode[sharedpasskeys.FinishRegistrationRequest](w, r)
+	if err != nil {
+		return err
+	}
+	row, err := h.svc.FinishRegistration(r.Context(), caller.UserID, req)
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusCreated, sharedpasskeys.PasskeyResponse{Passkey: row.JSON()})
+	return nil
+}
+
+func (h handlers) list(w http.ResponseWriter, r *http.Request) error {
+	caller, _ := httpapi.UserFrom(r.Context())
+	list, err := h.svc.List(r.Context(), caller.UserID)
+	if err != nil {
+		return err
+	}
+	resp := sharedpasskeys.PasskeysResponse{Passkeys: make([]sharedpasskeys.Passkey, 0, len(list))}
+	for i := range list {
+		resp.Passkeys = append(resp.Passkeys, list[i].JSON())
+	}
+	httpapi.WriteJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+func (h handlers) rename(w http.ResponseWriter, r *http.Request) error {
+	caller, _ := httpapi.UserFrom(r.Context())
+	req, err := httpapi.Decode[sharedpasskeys.RenameRequest](w, r)
+	if err != nil {
+		return err
+	}
+	row, err := h.svc.Rename(r.Context(), caller.UserID, r.PathValue("id"), req)
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, sharedpasskeys.PasskeyResponse{Passkey: row.JSON()})
+	return nil
+}
+
+func (h handlers) delete(w http.ResponseWriter, r *http.Request) error {
+	caller, _ := httpapi.UserFrom(r.Context())
+	if err := h.svc.Delete(r.Context(), caller.UserID, r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h handlers) beginLogin(w http.ResponseWriter, r *http.Request) error {
+	opts, err := h.svc.BeginLogin(r.Context())
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, opts)
+	return nil
+}
+
+// finishLogin signs the passkey's owner in, with the session cookies. A
+// passkey with user verification is a whole login: no second step.
+func (h handlers) finishLogin(w http.ResponseWriter, r *http.Request) error {
+	req, err := httpapi.Decode[sharedpasskeys.FinishLoginRequest](w, r)
+	if err != nil {
+		return err
+	}
+	if err := req.Validate(); err != nil {
+		return err
+	}
+	u, err := h.svc.Authenticate(r.Context(), req.Credential)
+	if err != nil {
+		return err
+	}
+	if err := h.api.StartSession(w, r, u, auth.MethodPasskey); err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, shared.UserResponse{User: httpapi.UserJSON(u)})
+	return nil
+}

@@ -1,0 +1,107 @@
+package passkeys
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/go-webauthn/webauthn/webauthn"
+
+	"github.com/authkit/authkit/server/store"
+	sharedpasskeys "github.com/authkit/authkit/shared/passkeys"
+)
+
+// Signing in with a passkey: a discoverable credential, so the browser
+// offers the person's passkeys without being told who they are, and one
+// with user verification, so it is a whole login on its own. The same
+// assertion check serves as a second factor after a password and for
+// re-authentication (factor.go).
+
+// BeginLogin starts a sign-in: request options with a new challenge and
+// no list of credentials.
+func (s *Service) BeginLogin(ctx context.Context) (sharedpasskeys.Options, error) {
+	if err := s.available(); err != nil {
+		return sharedpasskeys.Options{}, err
+	}
+	assertion, session, err := s.wa.BeginDiscoverableLogin(webauthn.WithUserVerification(protocol.VerificationRequired))
+	if err != nil {
+		return sharedpasskeys.Options{}, err
+	}
+	return s.begin(ctx, kindLogin, nil, assertion, session)
+}
+
+// Authenticate checks an assertion: its ceremony (spent here, so an
+// assertion works once), the signature by the stored public key, user
+// verification, the origin and RP ID, and the sign count. A sign count
+// that does not go up (while either count is non-zero) means the
+// authenticator may have been cloned: the assertion is refused and
+// logged. On success the sign count, backup state and last use are
+// stored, and the passkey's active owner returned.
+//
+// Errors: invalid_credentials (any refusal, with the reason in the log
+// only), forbidden (passkeys are off).
+func (s *Service) Authenticate(ctx context.Context, credential json.RawMessage) (*store.User, error) {
+	if err := s.available(); err != nil {
+		return nil, err
+	}
+	parsed, err := protocol.ParseCredentialRequestResponseBytes(credential)
+	if err != nil {
+		return nil, errRefused
+	}
+	session, _, err := s.spend(ctx, kindLogin, parsed.Response.CollectedClientData.Challenge)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errRefused
+	}
+	if err != nil {
+		return nil, err
+	}
+	var (
+		row   passkey
+		owner *store.User
+	)
+	find := func(rawID, userHandle []byte) (webauthn.User, error) {
+		if err := store.MapError(s.store.IDB().NewSelect().Model(&row).Where("credential_id = ?", rawID).Scan(ctx)); err != nil {
+			return nil, err
+		}
+		if string(userHandle) != row.UserID {
+			return nil, errors.New("the user handle is not the passkey's owner")
+		}
+		cred, err := row.credential()
+		if err != nil {
+			return nil, err
+		}
+		if owner, err = s.store.UserByID(ctx, row.UserID); err != nil {
+			return nil, err
+		}
+		return user{u: owner, creds: []webauthn.Credential{cred}}, nil
+	}
+	cred, err := s.wa.ValidateDiscoverableLogin(find, session, parsed)
+	if err != nil {
+		s.log.InfoContext(ctx, "passkey assertion refused", "err", err)
+		return nil, errRefused
+	}
+	if cred.Authenticator.CloneWarning {
+		s.log.WarnContext(ctx, "passkey refused: its sign count did not increase, so the authenticator may be cloned",
+			"user_id", row.UserID, "passkey_id", row.ID, "stored_count", row.SignCount, "presented_count", parsed.Response.AuthenticatorData.Counter)
+		return nil, errRefused
+	}
+	if !owner.IsActive {
+		return nil, errRefused
+	}
+	now := s.now().UTC()
+	_, err = s.store.IDB().NewUpdate().Model((*passkey)(nil)).
+		Set("sign_count = ?", int64(cred.Authenticator.SignCount)).
+		Set("backup_state = ?", cred.Flags.BackupState).
+		Set("last_used_at = ?", now).
+		Where("id = ?", row.ID).Exec(ctx)
+	if err != nil {
+		return nil, store.MapError(err)
+	}
+	return owner, nil
+}
+
+func jsonMarshal(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}

@@ -1,0 +1,86 @@
+// Package passkeys is the passkeys module: WebAuthn credentials that sign
+// people in without a password (discoverable, with user verification),
+// and serve as a second factor after a password and for
+// re-authentication. It brings its tables, its routes under
+// /api/me/passkeys and /api/auth/passkey, and a second factor it
+// registers into the auth core ("passkey"). main.go mounts it with one
+// line; deleting the line and the package (with shared/passkeys and
+// app/passkeys) removes the feature.
+//
+// The security model: the relying party is --public-url (its host the RP
+// ID, its origin the only accepted origin); ceremonies live in the
+// database, expire in 5 minutes and are spent by one conditional UPDATE,
+// so an assertion cannot be replayed and any instance can finish what
+// another began; the sign count and the backup flags are stored, and a
+// sign count that does not increase (a cloned authenticator) is refused
+// and logged. Only public keys are stored.
+package passkeys
+
+import (
+	"net/http"
+
+	"github.com/uptrace/bun/migrate"
+
+	"github.com/authkit/authkit/server/httpapi"
+	"github.com/authkit/authkit/shared"
+	sharedpasskeys "github.com/authkit/authkit/shared/passkeys"
+)
+
+// migrations holds the module's schema history, one file per change.
+var migrations = migrate.NewMigrations()
+
+// Module is the passkeys module, for main.go's list.
+type Module struct{}
+
+// Name implements httpapi.Module.
+func (Module) Name() string { return "passkeys" }
+
+// Description describes the module's tag in the OpenAPI document.
+func (Module) Description() string {
+	return "Passkeys (WebAuthn): sign in without a password, or as a second factor."
+}
+
+// Migrations implements httpapi.Module.
+func (Module) Migrations() *migrate.Migrations { return migrations }
+
+// Mount implements httpapi.Module.
+func (Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
+	svc := NewService(k)
+	k.RegisterSecondFactor(factor{svc})
+	h := handlers{svc: svc, api: k.API}
+	idParam := []httpapi.Param{{Name: "id", In: "path", Description: "The passkey's id."}}
+	off := "Answers `forbidden` when passkeys are off (a --public-url naming an IP address)."
+	return []httpapi.Route{
+		{Pattern: "POST /api/me/passkeys/begin", Guard: httpapi.RequireRecent, Name: "beginPasskeyRegistration",
+			Summary:     "Start adding a passkey",
+			Description: "Creation options for `navigator.credentials.create` (after `PublicKeyCredential.parseCreationOptionsFromJSON`): a discoverable credential with user verification, excluding the user's passkeys. " + off,
+			Response:    sharedpasskeys.Options{}, Returns: "The creation options; the challenge works once, for 5 minutes.",
+			Errors: []shared.Code{shared.CodeForbidden}, Handler: h.beginRegistration},
+		{Pattern: "POST /api/me/passkeys/finish", Guard: httpapi.RequireVerified, Name: "finishPasskeyRegistration",
+			Summary:     "Add the passkey",
+			Description: "Verifies the new credential against the caller's ceremony and stores its public key, sign count and backup flags; mails the user.",
+			Request:     sharedpasskeys.FinishRegistrationRequest{}, Response: sharedpasskeys.PasskeyResponse{}, Status: http.StatusCreated,
+			Errors: []shared.Code{shared.CodeForbidden}, Returns: "The new passkey.", Handler: h.finishRegistration},
+		{Pattern: "GET /api/me/passkeys", Guard: httpapi.RequireVerified, Name: "listPasskeys",
+			Summary: "The caller's passkeys", Description: "Newest first.",
+			Response: sharedpasskeys.PasskeysResponse{}, Returns: "The passkeys.", Handler: h.list},
+		{Pattern: "PATCH /api/me/passkeys/{id}", Guard: httpapi.RequireVerified, Name: "renamePasskey",
+			Summary: "Rename a passkey", Description: "Another user's passkey answers 404.", Params: idParam,
+			Request: sharedpasskeys.RenameRequest{}, Response: sharedpasskeys.PasskeyResponse{}, Returns: "The renamed passkey.",
+			Errors: []shared.Code{shared.CodeNotFound}, Handler: h.rename},
+		{Pattern: "DELETE /api/me/passkeys/{id}", Guard: httpapi.RequireRecent, Name: "deletePasskey",
+			Summary: "Delete a passkey", Description: "Another user's passkey answers 404.", Params: idParam,
+			Returns: "The passkey is deleted.", Errors: []shared.Code{shared.CodeNotFound}, Handler: h.delete},
+		{Pattern: "POST /api/auth/passkey/begin", Tag: "browser", Name: "beginPasskeyLogin",
+			Summary:     "Start signing in with a passkey",
+			Description: "Request options for `navigator.credentials.get` (after `PublicKeyCredential.parseRequestOptionsFromJSON`), with no list of credentials: the browser offers the person's passkeys for this site. Also the options for a passkey as a second factor (`credential` of `POST /api/auth/login/mfa`) and for re-authentication. " + off,
+			Response:    sharedpasskeys.Options{}, Returns: "The request options; the challenge works once, for 5 minutes.",
+			Errors: []shared.Code{shared.CodeForbidden}, Handler: h.beginLogin},
+		{Pattern: "POST /api/auth/passkey/finish", Tag: "browser", Name: "finishPasskeyLogin",
+			Summary:     "Sign in with a passkey",
+			Description: "Checks the assertion (signature, user verification, origin, the ceremony spent once, the sign count) and starts a session with the cookies. A passkey is a whole login: no second step. Any refusal is `invalid_credentials`; a sign count going backwards (a cloned authenticator) is refused and logged.",
+			Request:     sharedpasskeys.FinishLoginRequest{}, Response: shared.UserResponse{},
+			Errors: []shared.Code{shared.CodeInvalidCredentials, shared.CodeForbidden}, Returns: "The account, logged in.",
+			Handler: h.finishLogin},
+	}, nil
+}

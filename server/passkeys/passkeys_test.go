@@ -1,0 +1,258 @@
+package passkeys_test
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
+
+	"github.com/authkit/authkit/server/auth"
+	"github.com/authkit/authkit/server/httpapi"
+	"github.com/authkit/authkit/server/httpapi/apitest"
+	"github.com/authkit/authkit/server/passkeys"
+	authtotp "github.com/authkit/authkit/server/totp"
+	"github.com/authkit/authkit/shared"
+	sharedpasskeys "github.com/authkit/authkit/shared/passkeys"
+	sharedtotp "github.com/authkit/authkit/shared/totp"
+)
+
+// The passkeys module through the real API, with a software authenticator
+// (authenticator_test.go) in place of the browser's. The relying party is
+// https://app.example.com, as a deployment's --public-url would be.
+
+const origin = "https://app.example.com"
+
+// logBuffer collects the server's log, for the clone warning.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func newServer(t *testing.T, log *logBuffer) *apitest.Server {
+	opts := []apitest.Option{
+		apitest.WithModules(authtotp.Module{}, passkeys.Module{}),
+		apitest.WithConfig(func(c *auth.Config) { c.PublicURL = origin }),
+	}
+	if log != nil {
+		opts = append(opts, apitest.WithOptions(func(o *httpapi.Options) { o.Logger = slog.New(slog.NewTextHandler(log, nil)) }))
+	}
+	return apitest.NewServer(t, opts...)
+}
+
+// register adds a passkey for a signed-in browser and returns it.
+func register(t *testing.T, b *apitest.Client, a *softAuthenticator, name string) sharedpasskeys.Passkey {
+	t.Helper()
+	r := b.Do("POST", "/api/me/passkeys/begin", nil)
+	r.ExpectStatus(t, http.StatusOK)
+	var resp sharedpasskeys.PasskeyResponse
+	r = b.Do("POST", "/api/me/passkeys/finish", sharedpasskeys.FinishRegistrationRequest{Name: name, Credential: a.create(r.Body)})
+	r.ExpectStatus(t, http.StatusCreated)
+	r.Decode(t, &resp)
+	return resp.Passkey
+}
+
+// assertion begins a sign-in and has the authenticator answer it.
+func assertion(t *testing.T, c *apitest.Client, a *softAuthenticator) []byte {
+	t.Helper()
+	r := c.Do("POST", "/api/auth/passkey/begin", nil)
+	r.ExpectStatus(t, http.StatusOK)
+	return a.get(r.Body)
+}
+
+func TestPasskeys_RegisterThenSignInWithoutAPassword(t *testing.T) {
+	ts := newServer(t, nil)
+	ann := ts.Browser()
+	ann.Register("ann@example.com", "Ann")
+	a := newSoftAuthenticator(t, origin)
+
+	k := register(t, ann, a, "  Laptop ")
+	if k.Name != "Laptop" || k.ID == "" || k.LastUsedAt != nil {
+		t.Fatalf("passkey = %+v", k)
+	}
+	var me shared.UserResponse
+	ann.Do("GET", "/api/me", nil).Decode(t, &me)
+	if !me.User.HasPasskeys || me.User.TOTPEnabled {
+		t.Fatalf("user = %+v", me.User)
+	}
+
+	// A passkey alone signs in: no password, no second step.
+	b := ts.Browser()
+	r := b.Do("POST", "/api/auth/passkey/finish", sharedpasskeys.FinishLoginRequest{Credential: assertion(t, b, a)})
+	r.ExpectStatus(t, http.StatusOK)
+	r.Decode(t, &me)
+	if me.User.Email != "ann@example.com" {
+		t.Fatalf("signed in as %+v", me.User)
+	}
+	var sessions shared.SessionsResponse
+	b.Do("GET", "/api/me/sessions", nil).Decode(t, &sessions)
+	if sessions.Sessions[0].AuthMethod != "passkey" || !sessions.Sessions[0].Current {
+		t.Fatalf("session = %+v", sessions.Sessions[0])
+	}
+	var list sharedpasskeys.PasskeysResponse
+	b.Do("GET", "/api/me/passkeys", nil).Decode(t, &list)
+	if len(list.Passkeys) != 1 || list.Passkeys[0].LastUsedAt == nil {
+		t.Fatalf("passkeys = %+v", list.Passkeys)
+	}
+
+	// Rename, and delete (another user's id is not found).
+	var renamed sharedpasskeys.PasskeyResponse
+	b.Do("PATCH", "/api/me/passkeys/"+k.ID, sharedpasskeys.RenameRequest{Name: "Work laptop"}).Decode(t, &renamed)
+	if renamed.Passkey.Name != "Work laptop" {
+		t.Fatalf("renamed = %+v", renamed.Passkey)
+	}
+	b.Do("PATCH", "/api/me/passkeys/"+k.ID, sharedpasskeys.RenameRequest{Name: " "}).ExpectError(t, http.StatusBadRequest, shared.CodeValidationFailed)
+	bob := ts.Browser()
+	bob.Register("bob@example.com", "Bob")
+	bob.Do("DELETE", "/api/me/passkeys/"+k.ID, nil).ExpectError(t, http.StatusNotFound, shared.CodeNotFound)
+	b.Do("DELETE", "/api/me/passkeys/"+k.ID, nil).ExpectStatus(t, http.StatusNoContent)
+	ann.Do("GET", "/api/me", nil).Decode(t, &me)
+	if me.User.HasPasskeys {
+		t.Fatalf("has_passkeys after deleting the last passkey")
+	}
+	ts.Browser().Do("POST", "/api/auth/passkey/finish", sharedpasskeys.FinishLoginRequest{Credential: assertion(t, b, a)}).
+		ExpectError(t, http.StatusUnauthorized, shared.CodeInvalidCredentials)
+}
+
+func TestPasskeys_AnAssertionWorksOnceAndForFiveMinutes(t *testing.T) {
+	ts := newServer(t, nil)
+	ann := ts.Browser()
+	ann.Register("ann@example.com", "Ann")
+	a := newSoftAuthenticator(t, origin)
+	register(t, ann, a, "Phone")
+
+	c := ts.TokenClient()
+	cred := assertion(t, c, a)
+	ts.Browser().Do("POST", "/api/auth/passkey/finish", sharedpasskeys.FinishLoginRequest{Credential: cred}).ExpectStatus(t, http.StatusOK)
+	ts.Browser().Do("POST", "/api/auth/passkey/finish", sharedpasskeys.FinishLoginRequest{Credential: cred}).
+		ExpectError(t, http.StatusUnauthorized, shared.CodeInvalidCredentials)
+
+	late := assertion(t, c, a)
+	ts.Advance(5*time.Minute + time.Second)
+	ts.Browser().Do("POST", "/api/auth/passkey/finish", sharedpasskeys.FinishLoginRequest{Credential: late}).
+		ExpectError(t, http.StatusUnauthorized, shared.CodeInvalidCredentials)
+	ts.Browser().Do("POST", "/api/auth/passkey/finish", `{"credential":{"id":"x"}}`).
+		ExpectError(t, http.StatusUnauthorized, shared.CodeInvalidCredentials)
+	ts.Browser().Do("POST", "/api/auth/passkey/finish", `{}`).ExpectError(t, http.StatusBadRequest, shared.CodeValidationFailed)
+}
+
+func TestPasskeys_ClonedAuthenticatorIsRefusedAndLogged(t *testing.T) {
+	log := &logBuffer{}
+	ts := newServer(t, log)
+	ann := ts.Browser()
+	ann.Register("ann@example.com", "Ann")
+	a := newSoftAuthenticator(t, origin)
+	a.counter = 10
+	register(t, ann, a, "Key")
+
+	ts.Browser().Do("POST", "/api/auth/passkey/finish", sharedpasskeys.FinishLoginRequest{Credential: assertion(t, ts.TokenClient(), a)}).
+		ExpectStatus(t, http.StatusOK) // registered at 10, now 11
+	a.counter = 5 // a copy of the key, behind the original
+	ts.Browser().Do("POST", "/api/auth/passkey/finish", sharedpasskeys.FinishLoginRequest{Credential: assertion(t, ts.TokenClient(), a)}).
+		ExpectError(t, http.StatusUnauthorized, shared.CodeInvalidCredentials)
+	if !strings.Contains(log.String(), "may be cloned") {
+		t.Fatalf("no clone warning in the log:\n%s", log.String())
+	}
+}
+
+func TestPasskeys_AddingNeedsARecentSessionAndItsOwnCeremony(t *testing.T) {
+	ts := newServer(t, nil)
+	ann := ts.Browser()
+	ann.Register("ann@example.com", "Ann")
+	bob := ts.Browser()
+	bob.Register("bob@example.com", "Bob")
+	a := newSoftAuthenticator(t, origin)
+
+	// Bob cannot finish Ann's ceremony.
+	r := ann.Do("POST", "/api/me/passkeys/begin", nil)
+	e := bob.Do("POST", "/api/me/passkeys/finish", sharedpasskeys.FinishRegistrationRequest{Credential: a.create(r.Body)}).
+		ExpectError(t, http.StatusBadRequest, shared.CodeValidationFailed)
+	if e.Fields["credential"] == "" {
+		t.Fatalf("no fields.credential: %+v", e)
+	}
+
+	ts.Advance(11 * time.Minute)
+	ann.Do("POST", "/api/auth/refresh", nil).ExpectStatus(t, http.StatusOK)
+	ann.Do("POST", "/api/me/passkeys/begin", nil).ExpectError(t, http.StatusForbidden, shared.CodeReauthRequired)
+	ann.Do("POST", "/api/auth/reauth", shared.ReauthRequest{Password: apitest.Password}).ExpectStatus(t, http.StatusNoContent)
+	k := register(t, ann, a, "")
+	if k.Name != "Passkey" {
+		t.Fatalf("default name = %q", k.Name)
+	}
+	// The same authenticator twice is refused.
+	r = ann.Do("POST", "/api/me/passkeys/begin", nil)
+	ann.Do("POST", "/api/me/passkeys/finish", sharedpasskeys.FinishRegistrationRequest{Credential: a.create(r.Body)}).
+		ExpectError(t, http.StatusBadRequest, shared.CodeValidationFailed)
+
+	// Past the window again, a passkey makes the session recent.
+	ts.Advance(11 * time.Minute)
+	ann.Do("POST", "/api/auth/refresh", nil).ExpectStatus(t, http.StatusOK)
+	ann.Do("DELETE", "/api/me/passkeys/"+k.ID, nil).ExpectError(t, http.StatusForbidden, shared.CodeReauthRequired)
+	ann.Do("POST", "/api/auth/reauth", shared.ReauthRequest{Credential: assertion(t, ann, a)}).ExpectStatus(t, http.StatusNoContent)
+	ann.Do("DELETE", "/api/me/passkeys/"+k.ID, nil).ExpectStatus(t, http.StatusNoContent)
+}
+
+func TestPasskeys_SecondFactorAfterAPassword(t *testing.T) {
+	ts := newServer(t, nil)
+	ann := ts.Browser()
+	ann.Register("ann@example.com", "Ann")
+	a := newSoftAuthenticator(t, origin)
+	register(t, ann, a, "Phone")
+
+	// A passkey alone does not make the password login ask for more...
+	ts.Browser().Login("ann@example.com", apitest.Password).ExpectStatus(t, http.StatusOK)
+
+	// ...but once two-factor is on, it answers the second step.
+	var setup sharedtotp.SetupResponse
+	ann.Do("POST", "/api/me/totp/setup", nil).Decode(t, &setup)
+	code, _ := totp.GenerateCode(setup.Secret, ts.Now())
+	ann.Do("POST", "/api/me/totp/enable", sharedtotp.EnableRequest{Code: code}).ExpectStatus(t, http.StatusOK)
+
+	b := ts.Browser()
+	r := b.Login("ann@example.com", apitest.Password)
+	r.ExpectError(t, http.StatusUnauthorized, shared.CodeMFARequired)
+	var body shared.ErrorBody
+	r.Decode(t, &body)
+	if !slices.Equal(body.Methods, []string{"totp", "recovery_code", "passkey"}) {
+		t.Fatalf("methods = %v", body.Methods)
+	}
+	// Another account's passkey is a wrong proof.
+	other := newSoftAuthenticator(t, origin)
+	bob := ts.Browser()
+	bob.Register("bob@example.com", "Bob")
+	register(t, bob, other, "Bob's")
+	b.Do("POST", "/api/auth/login/mfa", shared.MFALoginRequest{MFAToken: body.MFAToken, Credential: assertion(t, b, other)}).
+		ExpectError(t, http.StatusUnauthorized, shared.CodeInvalidCode)
+	b.Do("POST", "/api/auth/login/mfa", shared.MFALoginRequest{MFAToken: body.MFAToken, Credential: assertion(t, b, a)}).
+		ExpectStatus(t, http.StatusOK)
+	var sessions shared.SessionsResponse
+	b.Do("GET", "/api/me/sessions", nil).Decode(t, &sessions)
+	if m := sessions.Sessions[0].AuthMethod; m != "password+passkey" {
+		t.Fatalf("auth_method = %q", m)
+	}
+}
+
+func TestPasskeys_OffWhenThePublicURLIsAnIPAddress(t *testing.T) {
+	ts := apitest.NewServer(t, apitest.WithModules(passkeys.Module{})) // public URL http://127.0.0.1:8080
+	ann := ts.Browser()
+	ann.Register("ann@example.com", "Ann")
+	ann.Do("POST", "/api/me/passkeys/begin", nil).ExpectError(t, http.StatusForbidden, shared.CodeForbidden)
+	ts.TokenClient().Do("POST", "/api/auth/passkey/begin", nil).ExpectError(t, http.StatusForbidden, shared.CodeForbidden)
+}

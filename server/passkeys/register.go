@@ -1,0 +1,160 @@
+package passkeys
+
+import (
+	"context"
+	"errors"
+
+	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/go-webauthn/webauthn/webauthn"
+	"github.com/google/uuid"
+
+	"github.com/authkit/authkit/server/auth"
+	"github.com/authkit/authkit/server/store"
+	"github.com/authkit/authkit/shared"
+	sharedpasskeys "github.com/authkit/authkit/shared/passkeys"
+)
+
+// Adding, listing, renaming and deleting a signed-in user's passkeys.
+
+// BeginRegistration starts adding a passkey: creation options that
+// exclude the user's existing passkeys, so one authenticator is not
+// registered twice.
+func (s *Service) BeginRegistration(ctx context.Context, userID string) (sharedpasskeys.Options, error) {
+	if err := s.available(); err != nil {
+		return sharedpasskeys.Options{}, err
+	}
+	w, _, err := s.loadUser(ctx, userID)
+	if err != nil {
+		return sharedpasskeys.Options{}, err
+	}
+	creation, session, err := s.wa.BeginRegistration(w,
+		webauthn.WithExclusions(webauthn.Credentials(w.creds).CredentialDescriptors()),
+		webauthn.WithResidentKeyRequirement(protocol.ResidentKeyRequirementRequired),
+	)
+	if err != nil {
+		return sharedpasskeys.Options{}, err
+	}
+	return s.begin(ctx, kindRegister, &userID, creation, session)
+}
+
+// FinishRegistration verifies the new credential against the user's
+// ceremony and stores it, with its sign count and backup flags. It mails
+// the user, who hears of a passkey they did not add.
+//
+// Errors: validation_failed (fields.credential: unreadable, expired,
+// already registered; fields.name), forbidden (passkeys are off).
+func (s *Service) FinishRegistration(ctx context.Context, userID string, req sharedpasskeys.FinishRegistrationRequest) (*passkey, error) {
+	if err := s.available(); err != nil {
+		return nil, err
+	}
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	parsed, err := protocol.ParseCredentialCreationResponseBytes(req.Credential)
+	if err != nil {
+		return nil, errUnreadable
+	}
+	session, c, err := s.spend(ctx, kindRegister, parsed.Response.CollectedClientData.Challenge)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (c.UserID == nil || *c.UserID != userID)) {
+		return nil, errSetupExpired
+	}
+	if err != nil {
+		return nil, err
+	}
+	w, _, err := s.loadUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	cred, err := s.wa.CreateCredential(w, session, parsed)
+	if err != nil {
+		s.log.InfoContext(ctx, "passkey registration refused", "user_id", userID, "err", err)
+		return nil, errUnreadable
+	}
+	row, err := s.store1(ctx, userID, req.Name, cred)
+	if err != nil {
+		return nil, err
+	}
+	s.auth.Factors.Changed(ctx, userID)
+	s.auth.Notify(ctx, userID, "passkey_added", row.Name)
+	return row, nil
+}
+
+// store1 inserts a verified credential and marks the user as having
+// passkeys, in one transaction.
+func (s *Service) store1(ctx context.Context, userID, name string, cred *webauthn.Credential) (*passkey, error) {
+	data, err := jsonMarshal(cred)
+	if err != nil {
+		return nil, err
+	}
+	row := &passkey{
+		ID: uuid.Must(uuid.NewV7()).String(), UserID: userID, CredentialID: cred.ID, Name: name, Credential: data,
+		SignCount: int64(cred.Authenticator.SignCount), BackupEligible: cred.Flags.BackupEligible, BackupState: cred.Flags.BackupState,
+		CreatedAt: s.now().UTC(),
+	}
+	err = s.store.InTx(ctx, func(tx *store.Store) error {
+		if _, err := tx.IDB().NewInsert().Model(row).Exec(ctx); err != nil {
+			return store.MapError(err)
+		}
+		err := s.auth.Activity.Record(ctx, tx, auth.Event{Type: sharedpasskeys.EventPasskeyAdded, UserID: userID,
+			Detail: map[string]string{shared.DetailName: name}})
+		if err != nil {
+			return err
+		}
+		return s.auth.Factors.Mark(ctx, tx, userID, auth.MethodPasskey, true)
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return nil, errRegistered
+	}
+	return row, err
+}
+
+// List returns the user's passkeys, newest first.
+func (s *Service) List(ctx context.Context, userID string) ([]passkey, error) {
+	return passkeysOf(ctx, s.store.IDB(), userID)
+}
+
+// Rename changes a passkey's name. Errors: validation_failed, not_found.
+func (s *Service) Rename(ctx context.Context, userID, id string, req sharedpasskeys.RenameRequest) (*passkey, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	row := new(passkey)
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		res, err := tx.IDB().NewUpdate().Model((*passkey)(nil)).Set("name = ?", req.Name).
+			Where("id = ?", id).Where("user_id = ?", userID).Exec(ctx)
+		if err != nil {
+			return store.MapError(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errNotFound
+		}
+		return store.MapError(tx.IDB().NewSelect().Model(row).Where("id = ?", id).Scan(ctx))
+	})
+	return row, err
+}
+
+// Delete removes a passkey; with the last one gone, the user no longer
+// has passkeys. Errors: not_found.
+func (s *Service) Delete(ctx context.Context, userID, id string) error {
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		res, err := tx.IDB().NewDelete().Model((*passkey)(nil)).Where("id = ?", id).Where("user_id = ?", userID).Exec(ctx)
+		if err != nil {
+			return store.MapError(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errNotFound
+		}
+		if err := s.auth.Activity.Record(ctx, tx, auth.Event{Type: sharedpasskeys.EventPasskeyDeleted, UserID: userID}); err != nil {
+			return err
+		}
+		left, err := tx.IDB().NewSelect().Model((*passkey)(nil)).Where("user_id = ?", userID).Count(ctx)
+		if err != nil || left > 0 {
+			return store.MapError(err)
+		}
+		return s.auth.Factors.Mark(ctx, tx, userID, auth.MethodPasskey, false)
+	})
+	if err == nil {
+		s.auth.Factors.Changed(ctx, userID)
+	}
+	return err
+}

@@ -1,0 +1,111 @@
+package passkeys
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/go-webauthn/webauthn/webauthn"
+	"github.com/uptrace/bun"
+
+	"github.com/authkit/authkit/server/store"
+	sharedpasskeys "github.com/authkit/authkit/shared/passkeys"
+)
+
+// passkey is a stored credential. The whole webauthn.Credential is kept as
+// JSON (its public key, attestation, transports); the sign count and the
+// backup flags have columns of their own, kept current at every use, so
+// they can be read and checked without decoding it.
+type passkey struct {
+	bun.BaseModel `bun:"table:passkeys"`
+
+	ID             string     `bun:"id,pk"`
+	UserID         string     `bun:"user_id,notnull"`
+	CredentialID   []byte     `bun:"credential_id,notnull,unique"`
+	Name           string     `bun:"name,notnull"`
+	Credential     string     `bun:"credential,notnull"`
+	SignCount      int64      `bun:"sign_count,notnull"`
+	BackupEligible bool       `bun:"backup_eligible,notnull"`
+	BackupState    bool       `bun:"backup_state,notnull"`
+	CreatedAt      time.Time  `bun:"created_at,notnull"`
+	LastUsedAt     *time.Time `bun:"last_used_at"`
+}
+
+// JSON is the passkey as the API shows it.
+func (p *passkey) JSON() sharedpasskeys.Passkey {
+	return sharedpasskeys.Passkey{ID: p.ID, Name: p.Name, CreatedAt: p.CreatedAt, LastUsedAt: p.LastUsedAt}
+}
+
+// credential decodes the stored credential, with the columns' sign count
+// and flags.
+func (p *passkey) credential() (webauthn.Credential, error) {
+	var c webauthn.Credential
+	if err := json.Unmarshal([]byte(p.Credential), &c); err != nil {
+		return c, err
+	}
+	c.Authenticator.SignCount = uint32(p.SignCount)
+	c.Flags.BackupEligible, c.Flags.BackupState = p.BackupEligible, p.BackupState
+	return c, nil
+}
+
+// ceremony is a WebAuthn ceremony in progress: go-webauthn's SessionData
+// as JSON, found again by its challenge (which the browser signs into
+// clientDataJSON), spent once and dead after ceremonyTTL.
+type ceremony struct {
+	bun.BaseModel `bun:"table:webauthn_ceremonies"`
+
+	ID        string     `bun:"id,pk"`
+	Challenge string     `bun:"challenge,notnull,unique"`
+	Kind      string     `bun:"kind,notnull"` // kindRegister or kindLogin
+	UserID    *string    `bun:"user_id"`      // the registering user; nil for logins
+	Session   string     `bun:"session,notnull"`
+	CreatedAt time.Time  `bun:"created_at,notnull"`
+	ExpiresAt time.Time  `bun:"expires_at,notnull"`
+	UsedAt    *time.Time `bun:"used_at"`
+}
+
+const (
+	kindRegister = "register"
+	kindLogin    = "login"
+	ceremonyTTL  = 5 * time.Minute
+)
+
+// passkeysOf lists a user's passkeys, newest first.
+func passkeysOf(ctx context.Context, db bun.IDB, userID string) ([]passkey, error) {
+	list := []passkey{}
+	err := db.NewSelect().Model(&list).Where("user_id = ?", userID).OrderExpr("created_at DESC, id DESC").Scan(ctx)
+	return list, store.MapError(err)
+}
+
+// saveCeremony stores a ceremony that has just begun, and deletes the
+// expired and spent ones, so unauthenticated begins cannot pile rows up.
+func saveCeremony(ctx context.Context, st *store.Store, c *ceremony) error {
+	return st.InTx(ctx, func(tx *store.Store) error {
+		if _, err := tx.IDB().NewDelete().Model((*ceremony)(nil)).
+			WhereOr("expires_at <= ?", c.CreatedAt).WhereOr("used_at IS NOT NULL").Exec(ctx); err != nil {
+			return store.MapError(err)
+		}
+		_, err := tx.IDB().NewInsert().Model(c).Exec(ctx)
+		return store.MapError(err)
+	})
+}
+
+// spendCeremony marks the live ceremony of this kind and challenge used,
+// in one conditional UPDATE, and returns it: a ceremony completes once,
+// even when two requests race with it. ErrNotFound when there is none.
+func spendCeremony(ctx context.Context, st *store.Store, kind, challenge string, now time.Time) (*ceremony, error) {
+	c := new(ceremony)
+	err := st.InTx(ctx, func(tx *store.Store) error {
+		res, err := tx.IDB().NewUpdate().Model((*ceremony)(nil)).Set("used_at = ?", now).
+			Where("challenge = ?", challenge).Where("kind = ?", kind).
+			Where("used_at IS NULL").Where("expires_at > ?", now).Exec(ctx)
+		if err != nil {
+			return store.MapError(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return store.ErrNotFound
+		}
+		return store.MapError(tx.IDB().NewSelect().Model(c).Where("challenge = ?", challenge).Scan(ctx))
+	})
+	return c, err
+}

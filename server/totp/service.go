@@ -1,0 +1,298 @@
+package totp
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"time"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+	"github.com/uptrace/bun"
+
+	"github.com/authkit/authkit/server/auth"
+	"github.com/authkit/authkit/server/httpapi"
+	"github.com/authkit/authkit/server/signing"
+	"github.com/authkit/authkit/server/store"
+	"github.com/authkit/authkit/shared"
+	sharedtotp "github.com/authkit/authkit/shared/totp"
+)
+
+// secretRow is a user's authenticator secret as stored: the active one
+// (nil until enabled) and a pending one while a new app is set up. Both
+// are sealed with the key encryption key when there is one.
+type secretRow struct {
+	bun.BaseModel `bun:"table:totp_secrets"`
+
+	UserID        string     `bun:"user_id,pk"`
+	Secret        []byte     `bun:"secret"`
+	PendingSecret []byte     `bun:"pending_secret"`
+	LastStep      int64      `bun:"last_step,notnull"` // the latest time step a code was accepted for
+	EnabledAt     *time.Time `bun:"enabled_at"`
+	CreatedAt     time.Time  `bun:"created_at,notnull"`
+}
+
+// The RFC 6238 parameters authenticator apps assume: SHA-1, 6 digits,
+// 30-second steps, and one step of clock drift either way.
+const (
+	period = 30
+	skew   = 1
+)
+
+var codeOptions = totp.ValidateOpts{Period: period, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
+
+// Service manages authenticator secrets and recovery codes on the kit's
+// store. Every method is scoped to one user.
+type Service struct {
+	store   *store.Store
+	auth    *auth.Service
+	kek     signing.KeyEncryptionKey
+	issuer  string
+	now     func() time.Time
+	factors *auth.Factors
+}
+
+// NewService builds the service from what the kit lends a module. Under
+// `authkit openapi` the kit has no database and no auth service; the
+// service is then never called.
+func NewService(k *httpapi.Kit) *Service {
+	s := &Service{store: k.Store, auth: k.Auth, issuer: "authkit", now: k.Now}
+	if k.Auth != nil {
+		cfg := k.Auth.Config()
+		s.kek, s.issuer, s.factors = cfg.KeyEncryptionKey, cfg.Issuer, k.Auth.Factors
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
+}
+
+var (
+	errNotOn      = shared.NewError(shared.CodeNotFound, "Two-factor authentication is not on.")
+	errNoPending  = invalidCode("Start setting up your authenticator app again: that setup has ended.")
+	errWrongSetup = invalidCode("That code does not match. Check that your app shows the account you just added, and try the newest code.")
+)
+
+func invalidCode(msg string) error {
+	return &shared.Error{Code: shared.CodeInvalidCode, Message: msg, Fields: map[string]string{"code": msg}}
+}
+
+// Status says whether the app is on and how many recovery codes are left.
+func (s *Service) Status(ctx context.Context, userID string) (sharedtotp.StatusResponse, error) {
+	row, err := s.row(ctx, s.store, userID)
+	if err != nil || row.Secret == nil {
+		return sharedtotp.StatusResponse{}, err
+	}
+	left, err := s.recoveryCodesLeft(ctx, userID)
+	return sharedtotp.StatusResponse{Enabled: true, RecoveryCodesLeft: left}, err
+}
+
+// row reads a user's secrets; a user without any gets an empty row (not
+// stored).
+func (s *Service) row(ctx context.Context, db *store.Store, userID string) (*secretRow, error) {
+	row := &secretRow{UserID: userID}
+	err := store.MapError(db.IDB().NewSelect().Model(row).WherePK().Scan(ctx))
+	if errors.Is(err, store.ErrNotFound) {
+		return &secretRow{UserID: userID}, nil
+	}
+	return row, err
+}
+
+// Setup makes a new pending secret for the user's app. The user's email
+// names the account in the app, under the token issuer's name.
+func (s *Service) Setup(ctx context.Context, userID string) (sharedtotp.SetupResponse, error) {
+	u, err := s.store.UserByID(ctx, userID)
+	if err != nil {
+		return sharedtotp.SetupResponse{}, err
+	}
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: s.issuer, AccountName: u.Email, Period: period, SecretSize: 20})
+	if err != nil {
+		return sharedtotp.SetupResponse{}, err
+	}
+	sealed, err := s.kek.SealSecret([]byte(key.Secret()), userID)
+	if err != nil {
+		return sharedtotp.SetupResponse{}, err
+	}
+	qr, err := qrDataURL(key.URL())
+	if err != nil {
+		return sharedtotp.SetupResponse{}, err
+	}
+	row := &secretRow{UserID: userID, PendingSecret: sealed, CreatedAt: s.now().UTC()}
+	err = s.store.InTx(ctx, func(tx *store.Store) error {
+		_, err := tx.IDB().NewInsert().Model(row).
+			On("CONFLICT (user_id) DO UPDATE").Set("pending_secret = EXCLUDED.pending_secret").Exec(ctx)
+		return store.MapError(err)
+	})
+	if err != nil {
+		return sharedtotp.SetupResponse{}, err
+	}
+	return sharedtotp.SetupResponse{Secret: key.Secret(), OTPAuthURI: key.URL(), QRCode: qr}, nil
+}
+
+// Enable confirms a code of the pending secret and makes it the user's,
+// turning two-factor authentication on, with new recovery codes.
+//
+// Errors: validation_failed, invalid_code (400).
+func (s *Service) Enable(ctx context.Context, userID string, req sharedtotp.EnableRequest) ([]string, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	var codes []string
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		row, err := s.row(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		if row.PendingSecret == nil {
+			return errNoPending
+		}
+		secret, err := s.kek.OpenSecret(row.PendingSecret, userID)
+		if err != nil {
+			return err
+		}
+		step, ok := matchStep(string(secret), shared.NormalizeCode(req.Code), s.now(), -1)
+		if !ok {
+			return errWrongSetup
+		}
+		now := s.now().UTC()
+		_, err = tx.IDB().NewUpdate().Model((*secretRow)(nil)).
+			Set("secret = pending_secret").Set("pending_secret = NULL").
+			Set("last_step = ?", step).Set("enabled_at = ?", now).
+			Where("user_id = ?", userID).Exec(ctx)
+		if err != nil {
+			return store.MapError(err)
+		}
+		if codes, err = replaceRecoveryCodes(ctx, tx, userID, now); err != nil {
+			return err
+		}
+		if err := s.auth.Activity.Record(ctx, tx, auth.Event{Type: sharedtotp.EventTOTPEnabled, UserID: userID}); err != nil {
+			return err
+		}
+		return s.factors.Mark(ctx, tx, userID, MethodTOTP, true)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.factors.Changed(ctx, userID)
+	s.auth.Notify(ctx, userID, "two_factor_on", "")
+	return codes, nil
+}
+
+// Disable turns two-factor authentication off: the secrets and the
+// recovery codes are deleted.
+func (s *Service) Disable(ctx context.Context, userID string) error {
+	var was bool
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		row, err := s.row(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		was = row.Secret != nil
+		if err := deleteAll(ctx, tx, userID); err != nil {
+			return err
+		}
+		if was {
+			if err := s.auth.Activity.Record(ctx, tx, auth.Event{Type: sharedtotp.EventTOTPDisabled, UserID: userID}); err != nil {
+				return err
+			}
+		}
+		return s.factors.Mark(ctx, tx, userID, MethodTOTP, false)
+	})
+	if err != nil {
+		return err
+	}
+	s.factors.Changed(ctx, userID)
+	if was {
+		s.auth.Notify(ctx, userID, "two_factor_off", "")
+	}
+	return nil
+}
+
+// deleteAll removes a user's secrets and recovery codes, within tx.
+func deleteAll(ctx context.Context, tx *store.Store, userID string) error {
+	for _, model := range []any{(*secretRow)(nil), (*recoveryCode)(nil)} {
+		if _, err := tx.IDB().NewDelete().Model(model).Where("user_id = ?", userID).Exec(ctx); err != nil {
+			return store.MapError(err)
+		}
+	}
+	return nil
+}
+
+// NewRecoveryCodes replaces the user's recovery codes.
+//
+// Errors: not_found (two-factor authentication is off).
+func (s *Service) NewRecoveryCodes(ctx context.Context, userID string) ([]string, error) {
+	var codes []string
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		row, err := s.row(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		if row.Secret == nil {
+			return errNotOn
+		}
+		if codes, err = replaceRecoveryCodes(ctx, tx, userID, s.now().UTC()); err != nil {
+			return err
+		}
+		return s.auth.Activity.Record(ctx, tx, auth.Event{Type: sharedtotp.EventRecoveryCodesRenewed, UserID: userID})
+	})
+	return codes, err
+}
+
+// verifyCode accepts a code of the user's active secret for a time step
+// after the last one accepted, and records that step in the same
+// conditional UPDATE, so a code works once even when two requests race
+// with it.
+func (s *Service) verifyCode(ctx context.Context, userID, code string) (bool, error) {
+	if sharedtotp.ValidateCode(code) != "" {
+		return false, nil
+	}
+	row, err := s.row(ctx, s.store, userID)
+	if err != nil || row.Secret == nil {
+		return false, err
+	}
+	secret, err := s.kek.OpenSecret(row.Secret, userID)
+	if err != nil {
+		return false, err
+	}
+	step, ok := matchStep(string(secret), code, s.now(), row.LastStep)
+	if !ok {
+		return false, nil
+	}
+	var won bool
+	err = s.store.InTx(ctx, func(tx *store.Store) error {
+		res, err := tx.IDB().NewUpdate().Model((*secretRow)(nil)).Set("last_step = ?", step).
+			Where("user_id = ?", userID).Where("secret IS NOT NULL").Where("last_step < ?", step).Exec(ctx)
+		if err != nil {
+			return store.MapError(err)
+		}
+		n, _ := res.RowsAffected()
+		won = n == 1
+		return nil
+	})
+	return won, err
+}
+
+// matchStep finds the time step, within skew of now and after lastStep,
+// whose code is code. Every candidate is compared in constant time.
+func matchStep(secret, code string, now time.Time, lastStep int64) (int64, bool) {
+	current := now.Unix() / period
+	var found int64
+	ok := false
+	for step := current - skew; step <= current+skew; step++ {
+		want, err := totp.GenerateCodeCustom(secret, time.Unix(step*period, 0), codeOptions)
+		if err != nil {
+			return 0, false
+		}
+		if subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 && step > lastStep && !ok {
+			found, ok = step, true
+		}
+	}
+	return found, ok
+}
+
+// enabled reports whether the user's app is on.
+func (s *Service) enabled(ctx context.Context, userID string) (bool, error) {
+	row, err := s.row(ctx, s.store, userID)
+	return err == nil && row.Secret != nil, err
+}

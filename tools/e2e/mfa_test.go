@@ -1,0 +1,122 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
+)
+
+// Two-factor authentication with an authenticator app, in the browser:
+// the test reads the secret from the profile as a person would copy it
+// into their app, and computes the codes the app would show.
+
+// codeAt is the authenticator app's code for the secret at t.
+func codeAt(t *testing.T, secret string, at time.Time) string {
+	t.Helper()
+	code, err := totp.GenerateCode(secret, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+// TestBrowser_TwoFactorWithAnAuthenticatorApp turns the app on from the
+// profile, then logs in with the password and a code, and once with a
+// recovery code.
+func TestBrowser_TwoFactorWithAnAuthenticatorApp(t *testing.T) {
+	s := startServer(t)
+	b := newBrowser(t, s, "tara")
+	const email, password = "tara@example.com", "a long and unguessable phrase"
+	b.signUp("Tara", email, password)
+
+	// Set up: the QR code and the key as text.
+	b.click("#totp-setup")
+	b.waitText("#totp-secret", "")
+	secret := strings.ReplaceAll(b.text("#totp-secret"), " ", "")
+	if len(secret) != 32 {
+		t.Fatalf("secret on the page = %q", secret)
+	}
+	if src := eval[string](b, `document.getElementById("totp-qr").getAttribute("src")`); !strings.HasPrefix(src, "data:image/svg+xml;base64,") {
+		t.Fatalf("QR code src = %.40q", src)
+	}
+	b.poll("the code box has focus", `document.activeElement && document.activeElement.id === "totp-code"`)
+	b.screenshot("totp-setup")
+
+	// A wrong code is explained beside the box; the right one turns it on.
+	b.fill("totp-code", "000000")
+	b.click("#totp-enable-form button[type=submit]")
+	b.waitText("#totp-code-error", "does not match")
+	b.fill("totp-code", codeAt(t, secret, time.Now()))
+	b.click("#totp-enable-form button[type=submit]")
+	b.poll("see ten recovery codes", `document.querySelectorAll("#recovery-codes li").length === 10`)
+	recovery := b.text("#recovery-codes li:first-child")
+	if len(strings.ReplaceAll(recovery, "-", "")) != 16 {
+		t.Fatalf("recovery code = %q", recovery)
+	}
+	if href := eval[string](b, `document.getElementById("download-codes").getAttribute("href")`); !strings.Contains(href, strings.ReplaceAll(recovery, "-", "-")) {
+		t.Errorf("the download link does not hold the codes: %.80q", href)
+	}
+	b.screenshot("recovery-codes")
+	b.click("#codes-done")
+	b.waitText("#totp-on", "On")
+	b.waitText("#recovery-left", "10 of 10")
+
+	// The next login asks for a code. The app's next code (a step ahead,
+	// within the allowed drift) is one not used yet.
+	b.click("#logout")
+	b.waitPath("/login")
+	b.fill("email", email)
+	b.fill("password", password)
+	b.click("#login-form button[type=submit]")
+	b.waitText("#mfa-prompt", "6-digit code from your authenticator app")
+	b.poll("the code box has focus", `document.activeElement && document.activeElement.id === "code"`)
+	b.screenshot("login-code")
+	b.fill("code", "123456")
+	b.click("#mfa-form button[type=submit]")
+	b.waitText("#code-error", "not right")
+	b.fill("code", codeAt(t, secret, time.Now().Add(30*time.Second)))
+	b.click("#mfa-form button[type=submit]")
+	b.waitPath("/profile")
+	b.waitText("#sessions li.session .session-method", "password + code")
+
+	// A recovery code works once.
+	b.click("#logout")
+	b.waitPath("/login")
+	b.fill("email", email)
+	b.fill("password", password)
+	b.click("#login-form button[type=submit]")
+	b.click("#mfa-switch")
+	b.waitText("#mfa-prompt", "recovery codes")
+	b.fill("code", recovery)
+	b.click("#mfa-form button[type=submit]")
+	b.waitPath("/profile")
+	b.waitText("#recovery-left", "9 of 10")
+	b.checkConsole()
+}
+
+// TestBrowser_SensitiveActionsAskForThePasswordAgain runs with a short
+// re-authentication window: past it, setting up an app opens the dialog,
+// and once the password is confirmed the setup goes on by itself.
+func TestBrowser_SensitiveActionsAskForThePasswordAgain(t *testing.T) {
+	const window = 2 * time.Second
+	s := startServer(t, "--reauth-window", window.String())
+	b := newBrowser(t, s, "rene")
+	const email, password = "rene@example.com", "a long and unguessable phrase"
+	b.signUp("René", email, password)
+	time.Sleep(window + time.Second)
+
+	b.click("#totp-setup")
+	b.waitText("#totp-reauth-title", "Confirm it's you")
+	b.poll("the password box has focus", `document.activeElement && document.activeElement.id === "totp-reauth-password"`)
+	b.screenshot("reauth")
+	b.fill("totp-reauth-password", "not my password")
+	b.click("#totp-reauth-form button[type=submit]")
+	b.waitText("#totp-reauth-password-error", "not your password")
+	b.fill("totp-reauth-password", password)
+	b.click("#totp-reauth-form button[type=submit]")
+	b.waitText("#totp-secret", "")
+	b.poll("the dialog has closed", `!document.getElementById("totp-reauth-dialog")`)
+	b.checkConsole()
+}

@@ -67,10 +67,6 @@ func LoginDestination(ctx app.Context) string {
 	return safeNext(u.Query().Get("next"))
 }
 
-// Redirect shows the page at target in place of the current one, without
-// a history entry (for modules; see redirect).
-func Redirect(target string) { redirect(target) }
-
 // loginPath is /login with only its ?next= kept, for taking a token out
 // of the address bar.
 func loginPath(ctx app.Context) string {

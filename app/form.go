@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 
 	"github.com/authkit/authkit/shared"
@@ -79,6 +80,7 @@ func (f *Form) Input(field Field) app.UI {
 		id:      f.idPrefix + field.Name,
 		value:   f.Value(field.Name),
 		err:     f.Err(field.Name),
+		scope:   f.scope(field.Name),
 		onInput: f.Bind(field.Name),
 	}
 	if field.Revealable {
@@ -95,9 +97,14 @@ func (f *Form) TextArea(area TextArea) app.UI {
 		id:       f.idPrefix + area.Name,
 		value:    f.Value(area.Name),
 		err:      f.Err(area.Name),
+		scope:    f.scope(area.Name),
 		onInput:  f.Bind(area.Name),
 	}.render()
 }
+
+// scope tells this form's field apart from every other form's, for the
+// event handlers of its input (see input.scope).
+func (f *Form) scope(name string) string { return fmt.Sprintf("%p/%s", f, name) }
 
 func (f *Form) toggleReveal(name string) {
 	if f.revealed == nil {

@@ -51,9 +51,15 @@ type Field struct {
 type input struct {
 	Field
 	id, value, err string
-	onInput        app.EventHandler
-	onReveal       app.EventHandler
-	revealed       bool
+	// scope names the form and field the handlers belong to: go-app
+	// compares handlers by their function's code, the same for every
+	// field's Bind, so without it an input reused for another field (the
+	// login's password step becoming its code step) would keep feeding
+	// the old field.
+	scope    string
+	onInput  app.EventHandler
+	onReveal app.EventHandler
+	revealed bool
 }
 
 func (f input) render() app.UI {
@@ -67,7 +73,7 @@ func (f input) render() app.UI {
 		Type(kind).
 		Value(f.value).
 		Attr("autocomplete", f.Autocomplete).
-		OnInput(f.onInput)
+		OnInput(f.onInput, app.EventScope(f.scope))
 	if f.Kind == "email" {
 		in = in.Spellcheck(false).Attr("autocapitalize", "none")
 	}
@@ -102,7 +108,7 @@ func (f input) render() app.UI {
 				Aria("pressed", f.revealed).
 				Aria("label", label+" password").
 				Text(label).
-				OnClick(f.onReveal),
+				OnClick(f.onReveal, app.EventScope(f.scope)),
 		)
 	}
 
@@ -127,11 +133,12 @@ type TextArea struct {
 type textArea struct {
 	TextArea
 	id, value, err string
+	scope          string // see input
 	onInput        app.EventHandler
 }
 
 func (f textArea) render() app.UI {
-	in := app.Textarea().ID(f.id).Name(f.id).Rows(4).Text(f.value).OnInput(f.onInput)
+	in := app.Textarea().ID(f.id).Name(f.id).Rows(4).Text(f.value).OnInput(f.onInput, app.EventScope(f.scope))
 	if f.err != "" {
 		in = in.Aria("invalid", "true").Aria("describedby", f.id+"-error")
 	}

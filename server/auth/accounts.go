@@ -37,8 +37,7 @@ type Accounts struct {
 // loginWindow is the window of the login and guess throttles.
 const loginWindow = 15 * time.Minute
 
-func newAccounts(st *store.Store, cfg Config, sessions *Sessions, users *userCache, recovery *Recovery, activity *Activity, notices *notifier, counts *stats) *Accounts {
-	limits := newThrottles(st)
+func newAccounts(st *store.Store, cfg Config, limits throttles, sessions *Sessions, users *userCache, recovery *Recovery, activity *Activity, notices *notifier, counts *stats) *Accounts {
 	return &Accounts{
 		store: st, hasher: cfg.Hasher, sessions: sessions, users: users, recovery: recovery,
 		activity: activity, notices: notices, stats: counts,

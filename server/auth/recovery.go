@@ -49,8 +49,7 @@ type Recovery struct {
 	log   *slog.Logger
 }
 
-func newRecovery(st *store.Store, cfg Config, users *userCache, sessions *Sessions, notices *notifier) *Recovery {
-	limits := newThrottles(st)
+func newRecovery(st *store.Store, cfg Config, limits throttles, users *userCache, sessions *Sessions, notices *notifier) *Recovery {
 	return &Recovery{
 		store: st, hasher: cfg.Hasher, users: users, sessions: sessions, notices: notices,
 		mailer: cfg.Mailer, publicURL: cfg.PublicURL,

@@ -30,6 +30,7 @@ type Service struct {
 
 	cfg     Config
 	store   *store.Store
+	limits  throttles
 	events  *eventBus
 	stats   *stats
 	notices *notifier
@@ -45,6 +46,10 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	limits, err := newThrottles(ctx, st, cfg.Now().UTC())
+	if err != nil {
+		return nil, err
+	}
 	events := &eventBus{store: st, log: cfg.Logger}
 	counts := new(stats)
 	now := clock(cfg.Now)
@@ -56,8 +61,8 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Service, error) {
 	sessions := &Sessions{store: st, tokens: signing.NewAccessTokens(keys, cfg.Issuer, cfg.Audience),
 		live: live, users: users, events: events, notices: notices, refreshTTL: cfg.RefreshTTL, maxLive: cfg.MaxSessions,
 		clock: now, log: cfg.Logger, stats: counts}
-	recovery := newRecovery(st, cfg, users, sessions, notices)
-	accounts := newAccounts(st, cfg, sessions, users, recovery, activity, notices, counts)
+	recovery := newRecovery(st, cfg, limits, users, sessions, notices)
+	accounts := newAccounts(st, cfg, limits, sessions, users, recovery, activity, notices, counts)
 	// Code checks share the accounts' per-account guess throttle
 	// (AccountSecretCheck) with the other secrets of an account.
 	factors := &Factors{store: st, sessions: sessions, users: users, guess: accounts.AccountSecretCheck, clock: now}
@@ -72,6 +77,7 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Service, error) {
 		Factors:  factors,
 		cfg:      cfg,
 		store:    st,
+		limits:   limits,
 		events:   events,
 		stats:    counts,
 		notices:  notices,

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto/rand"
 	"time"
 
 	"github.com/authkit/authkit/server/store"
@@ -50,17 +51,29 @@ type throttle struct {
 // throttles makes the service's throttles, all on one kind of storage.
 type throttles struct {
 	store *store.Store // nil keeps each throttle in memory
+	key   []byte       // HMAC key of the keys stored in the database
 }
+
+// throttleSecretName names the HMAC key of stored throttle keys in the
+// store's secrets, shared by every instance so they count the same rows.
+const throttleSecretName = "throttle_key_hmac"
 
 // newThrottles keeps throttle state in PostgreSQL when the store is
 // PostgreSQL (several instances share one database, and must share its
 // limits), and in memory on SQLite, where one process serves the file and
-// a write transaction per login attempt would only slow it down.
-func newThrottles(st *store.Store) throttles {
-	if st != nil && st.IsPostgres() {
-		return throttles{store: st}
+// a write transaction per login attempt would only slow it down. It loads
+// (or creates) the key that hides stored keys (databaseBuckets).
+func newThrottles(ctx context.Context, st *store.Store, now time.Time) (throttles, error) {
+	if st == nil || !st.IsPostgres() {
+		return throttles{}, nil
 	}
-	return throttles{}
+	fresh := make([]byte, 32)
+	rand.Read(fresh)
+	key, err := st.EnsureSecret(ctx, throttleSecretName, fresh, now)
+	if err != nil {
+		return throttles{}, err
+	}
+	return throttles{store: st, key: key}, nil
 }
 
 // new returns a throttle named name allowing n events per window per key;
@@ -71,7 +84,7 @@ func (ts throttles) new(name string, n int, window time.Duration) *throttle {
 	}
 	t := &throttle{name: name, interval: window / time.Duration(n), burst: n}
 	if ts.store != nil {
-		t.buckets = databaseBuckets{ts.store}
+		t.buckets = databaseBuckets{store: ts.store, key: ts.key}
 	} else {
 		t.buckets = newMemoryBuckets()
 	}

@@ -2,6 +2,10 @@ package auth
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"strings"
 	"sync"
 	"time"
 
@@ -79,10 +83,28 @@ func later(a, b time.Time) time.Time {
 // databaseBuckets keeps the state in the throttle_buckets table, decided
 // by one atomic statement per attempt (store.TakeThrottleToken), so every
 // instance on the database draws from the same bucket.
-type databaseBuckets struct{ store *store.Store }
+//
+// Keys name people (an email, a user id, a client's IP), so the table
+// stores only the throttle's name and an HMAC of the rest under a server
+// secret: a database dump does not show who tried to sign in from where,
+// and an account deleted leaves no row that names it (GDPR art. 17), while
+// every instance, holding the same secret, still counts the same row.
+type databaseBuckets struct {
+	store *store.Store
+	key   []byte
+}
+
+// rowKey is the stored form of key ("name:rest"): the name, and the
+// base64url HMAC-SHA256 of the rest.
+func (d databaseBuckets) rowKey(key string) string {
+	name, rest, _ := strings.Cut(key, ":")
+	mac := hmac.New(sha256.New, d.key)
+	mac.Write([]byte(rest))
+	return name + ":" + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
 
 func (d databaseBuckets) take(ctx context.Context, key string, now time.Time, interval time.Duration, burst int) (time.Duration, error) {
-	ok, tat, err := d.store.TakeThrottleToken(ctx, key, now, interval, burst)
+	ok, tat, err := d.store.TakeThrottleToken(ctx, d.rowKey(key), now, interval, burst)
 	if err != nil || ok {
 		return 0, err
 	}
@@ -90,7 +112,7 @@ func (d databaseBuckets) take(ctx context.Context, key string, now time.Time, in
 }
 
 func (d databaseBuckets) refund(ctx context.Context, key string, _ time.Time, interval time.Duration) error {
-	return d.store.RefundThrottleToken(ctx, key, interval)
+	return d.store.RefundThrottleToken(ctx, d.rowKey(key), interval)
 }
 
 // prune does nothing: store.FlushExpired deletes the rows of full buckets

@@ -17,7 +17,7 @@ type Throttle struct {
 // <= 0 disables it. name prefixes its keys, so it must differ from every
 // other throttle's ("login", "register"…): use the module's name.
 func (s *Service) NewThrottle(name string, n int, window time.Duration) *Throttle {
-	return &Throttle{t: newThrottles(s.store).new(name, n, window), clock: clock(s.cfg.Now)}
+	return &Throttle{t: s.limits.new(name, n, window), clock: clock(s.cfg.Now)}
 }
 
 // Take spends one event of key (a client's IP, a user's id).

@@ -14,7 +14,11 @@ import (
 func TestThrottle_Refills(t *testing.T) {
 	homes := map[string]throttles{"memory": {}}
 	if storetest.Backend() == "postgres" {
-		homes["database"] = newThrottles(storetest.Open(t))
+		limits, err := newThrottles(context.Background(), storetest.Open(t), time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		homes["database"] = limits
 	}
 	for name, limits := range homes {
 		t.Run(name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -241,8 +242,9 @@ func TestLogin_InstancesOnPostgreSQLShareTheLimit(t *testing.T) {
 	countRefusals(t, answers, http.StatusUnauthorized)
 }
 
-// TestThrottle_SweepDeletesRefilledBuckets checks that the sweep removes
-// the rows of buckets that have refilled, and only those.
+// TestThrottle_SweepDeletesRefilledBuckets checks that throttle rows do
+// not name whom they count, and that the sweep removes the rows of buckets
+// that have refilled, and only those.
 func TestThrottle_SweepDeletesRefilledBuckets(t *testing.T) {
 	if storetest.Backend() != "postgres" {
 		t.Skip("throttle rows exist on PostgreSQL only")
@@ -258,6 +260,15 @@ func TestThrottle_SweepDeletesRefilledBuckets(t *testing.T) {
 	}
 	if rows() == 0 {
 		t.Fatal("a failed login left no throttle row")
+	}
+	var keys []string
+	if err := ts.Store.DB().NewSelect().Table("throttle_buckets").Column("key").Scan(context.Background(), &keys); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range keys { // the rows name nobody: an HMAC stands for email and IP
+		if strings.Contains(key, "ann@example.com") || strings.Contains(key, "127.0.0.1") || !strings.HasPrefix(key, "login:") {
+			t.Errorf("throttle row key %q", key)
+		}
 	}
 	if _, _, err := ts.Auth.Sessions.FlushExpired(context.Background()); err != nil {
 		t.Fatal(err)

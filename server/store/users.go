@@ -109,10 +109,6 @@ func (s *Store) DeleteUser(ctx context.Context, userID string) error {
 		s.db.NewDelete().Model((*OneTimeToken)(nil)).Where("user_id = ?", userID),
 		s.db.NewDelete().Model((*SecurityEvent)(nil)).Where("user_id = ?", userID),
 		s.db.NewUpdate().Model((*SecurityEvent)(nil)).Set("actor_id = NULL").Where("actor_id = ?", userID),
-		// Throttles keyed by the account (email changes, password
-		// checks) go too: on PostgreSQL they are rows; IDs hold no LIKE
-		// wildcard.
-		s.db.NewDelete().Table("throttle_buckets").Where("key LIKE ?", "%"+userID+"%"),
 	}
 	for _, q := range steps {
 		if _, err := q.Exec(ctx); err != nil {

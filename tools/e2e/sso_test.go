@@ -35,6 +35,7 @@ func TestBrowser_SignInWithCompanySSO(t *testing.T) {
 
 	erin.open("/login")
 	erin.waitText("#sign-in-oidc", "Sign in with Company SSO")
+	erin.checkA11y("login-sso")
 	erin.screenshot("login-sso")
 	erin.clickAway("#sign-in-oidc", "/profile")
 	erin.waitText("#account-email", "erin@example.com")
@@ -47,6 +48,7 @@ func TestBrowser_SignInWithCompanySSO(t *testing.T) {
 	erin.do("show the connected accounts", chromedp.Evaluate[chromedp.Void](`document.getElementById("password-heading").scrollIntoView()`))
 	erin.screenshot("profile-connected")
 	erin.checkNarrow("profile-connected-360")
+	erin.checkA11y("profile-connected")
 
 	// Logged out, the same button brings back the same account.
 	erin.click("#logout")
@@ -68,6 +70,7 @@ func TestBrowser_SignInWithCompanySSO(t *testing.T) {
 	idp.Approve(ssotest.Person{Subject: "e2e-frank", Email: "frank@example.com", EmailVerified: true})
 	frank.clickAway("#sign-in-oidc", "/login")
 	frank.waitText("#sso-notice", "Log in with your password, then connect Company SSO from your profile.")
+	frank.checkA11y("login-account-exists")
 	if got := eval[string](frank, `location.search`); !strings.Contains(got, "error=account_exists") {
 		t.Errorf("login page query = %q", got)
 	}
@@ -94,6 +97,7 @@ func TestBrowser_ConnectAndDisconnectFromTheProfile(t *testing.T) {
 
 	gail.click(`#identities button[id^="disconnect-"]`)
 	gail.waitText("#confirm-disconnect-text", "Disconnect Company SSO?")
+	gail.checkA11y("profile-confirm-disconnect")
 	if got := eval[string](gail, `document.activeElement.id`); got != "cancel-disconnect" {
 		t.Errorf("the confirmation opened with focus on %q, want Cancel", got)
 	}

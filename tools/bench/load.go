@@ -32,9 +32,10 @@ type loadConfig struct {
 type result struct {
 	Scenario     string         `json:"scenario"`
 	Title        string         `json:"title"`
-	Variant      string         `json:"variant,omitempty"` // the server it ran on; "" is the default one
-	Round        int            `json:"round,omitempty"`   // in the runs of the report; 0 in its medians
-	Rounds       int            `json:"rounds,omitempty"`  // how many runs a median is of
+	Variant      string         `json:"variant,omitempty"`       // the server it ran on; "" is the default one
+	Against      string         `json:"compared_with,omitempty"` // the variant it is compared with; "" is the default server
+	Round        int            `json:"round,omitempty"`         // in the runs of the report; 0 in its medians
+	Rounds       int            `json:"rounds,omitempty"`        // how many runs a median is of
 	Concurrency  int            `json:"concurrency"`
 	Seconds      float64        `json:"seconds"`
 	Requests     int            `json:"requests"`

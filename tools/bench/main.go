@@ -86,6 +86,7 @@ type options struct {
 	rounds      int
 	variants    []variant
 	postgres    string
+	baseline    string
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
@@ -102,9 +103,9 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		o.variants = append(o.variants, v)
 		return err
 	})
-	fs.Func("baseline", "an earlier authkit `binary` to compare with: every selected scenario also runs on it, as the variant \"baseline\"", func(path string) error {
+	fs.Func("baseline", "an earlier authkit `binary` to compare with: every selected scenario also runs on it, as the variant \"baseline\" (and \"baseline-postgres\" with -postgres)", func(path string) error {
 		abs, err := filepath.Abs(path)
-		o.variants = append(o.variants, variant{Name: "baseline", Bin: abs})
+		o.baseline = abs
 		return err
 	})
 	fs.StringVar(&o.postgres, "postgres", os.Getenv("AUTHKIT_TEST_POSTGRES"), "a PostgreSQL URL: also run "+postgresScenarios+" on a server using it (default $AUTHKIT_TEST_POSTGRES, which .ci/with-postgres sets)")
@@ -136,8 +137,15 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	case o.rounds < 1:
 		return o, errors.New("-rounds must be at least 1")
 	}
+	if o.baseline != "" {
+		o.variants = append(o.variants, variant{Name: "baseline", Bin: o.baseline})
+	}
 	if o.postgres != "" {
-		o.variants = append(o.variants, variant{Name: "postgres", Scenarios: strings.Split(postgresScenarios, ","), Args: []string{"--db", o.postgres}})
+		pg := variant{Name: "postgres", Scenarios: strings.Split(postgresScenarios, ","), Args: []string{"--db", o.postgres}}
+		o.variants = append(o.variants, pg)
+		if o.baseline != "" {
+			o.variants = append(o.variants, variant{Name: "baseline-postgres", Scenarios: pg.Scenarios, Args: pg.Args, Bin: o.baseline, Against: "postgres"})
+		}
 	}
 	return o, nil
 }

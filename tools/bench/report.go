@@ -123,7 +123,7 @@ func (r *report) print(w io.Writer) {
 	if len(r.Ratios) > 0 {
 		fmt.Fprintln(w, "\nratios within a round (median; each round's in brackets):")
 		for _, q := range r.Ratios {
-			fmt.Fprintf(w, "  %-24s / %-9s req/s %.2f %s   p99 %.2f %s   CPU/req %.2f %s\n", q.Of, q.To,
+			fmt.Fprintf(w, "  %-26s / %-16s req/s %.2f %s   p99 %.2f %s   CPU/req %.2f %s\n", q.Of, q.To,
 				q.RPS, roundList(q.RPSByRun), q.P99, roundList(q.P99ByRun), q.CPU, roundList(q.CPUByRun))
 		}
 	}

@@ -32,6 +32,9 @@ type variant struct {
 	// Bin is another authkit binary to run (-baseline); "" is the
 	// default server's.
 	Bin string `json:"bin,omitempty"`
+	// Against names the variant its runs are compared with; "" is the
+	// default server.
+	Against string `json:"against,omitempty"`
 }
 
 // postgresScenarios are what -postgres runs on PostgreSQL: the ones that
@@ -68,6 +71,7 @@ type loadTarget interface {
 // benchServer is one server of the run with its clients' accounts.
 type benchServer struct {
 	name     string // "" for the default server
+	against  string // the server its runs are compared with
 	only     []string
 	srv      *server
 	accounts []*account
@@ -111,6 +115,7 @@ func startTestbed(ctx context.Context, opt serverOptions, o options, dir string,
 		if err != nil {
 			return bed, fmt.Errorf("variant %s: %w", v.Name, err)
 		}
+		s.against = v.Against
 		bed.variants = append(bed.variants, s)
 	}
 	if slices.ContainsFunc(selected, func(sc scenario) bool { return sc.onFloor }) {
@@ -187,7 +192,7 @@ func (b *testbed) runRounds(ctx context.Context, selected []scenario, o options,
 				if err != nil {
 					return nil, fmt.Errorf("%s: %w", label, err)
 				}
-				r.Scenario, r.Title, r.Variant, r.Round = sc.Name, sc.Title, s.name, round
+				r.Scenario, r.Title, r.Variant, r.Against, r.Round = sc.Name, sc.Title, s.name, s.against, round
 				runs = append(runs, r)
 			}
 		}
@@ -296,7 +301,7 @@ func median(vs []float64) float64 {
 // than the rates do: on a shared machine it is the steadier figure.
 type ratio struct {
 	Of       string    `json:"of"` // a label: "me-bearer", "login@argon2-19x2"
-	To       string    `json:"to"` // "floor", or the default server's run of the scenario
+	To       string    `json:"to"` // "floor", or the label of the run it is compared with
 	RPS      float64   `json:"rps_ratio"`
 	P99      float64   `json:"p99_ratio"`
 	CPU      float64   `json:"cpu_per_request_ratio"`
@@ -344,7 +349,7 @@ func ratios(runs []result) []ratio {
 			add(r, "floor", key{"floor", "", r.Round})
 		}
 		if r.Variant != "" {
-			add(r, r.Scenario, key{r.Scenario, "", r.Round})
+			add(r, labelOf(r.Scenario, r.Against), key{r.Scenario, r.Against, r.Round})
 		}
 	}
 	out := make([]ratio, 0, len(order))

@@ -190,8 +190,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Concurrency: o.concurrency, Duration: o.duration.String(), Cores: runtime.NumCPU(),
 		Binary: opt.Bin, ServerEnv: o.serverEnv, Argon2: hash, Rounds: o.rounds,
 	}
-	if report.Runs, err = bed.runRounds(ctx, selected, o, progress); err != nil {
-		return err
+	report.Runs, err = bed.runRounds(ctx, selected, o, progress)
+	runErr := err
+	if err != nil {
+		// Interrupted or failed: report the rounds that completed, if any.
+		if len(report.Runs) == 0 {
+			return err
+		}
+		report.Rounds = report.Runs[len(report.Runs)-1].Round
+		progress("%v; reporting the %d rounds completed", err, report.Rounds)
+		o.frontend = false
 	}
 	report.Results = medians(report.Runs)
 	report.Ratios = ratios(report.Runs)
@@ -219,7 +227,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	return nil
+	return runErr
 }
 
 // profileGenerator starts a CPU profile of this process when path is set

@@ -168,10 +168,13 @@ func (b *testbed) stop() {
 	}
 }
 
-// runRounds runs every selected scenario o.rounds times.
+// runRounds runs every selected scenario o.rounds times. When a run
+// fails (or the bench is interrupted) it returns the runs of the rounds
+// completed before, with the error.
 func (b *testbed) runRounds(ctx context.Context, selected []scenario, o options, progress func(string, ...any)) ([]result, error) {
 	var runs []result
 	for round := 1; round <= o.rounds; round++ {
+		complete := len(runs)
 		order := slices.Clone(selected)
 		if round%2 == 0 {
 			slices.Reverse(order) // ABBA: drift over a round favours neither side
@@ -190,7 +193,7 @@ func (b *testbed) runRounds(ctx context.Context, selected []scenario, o options,
 				}
 				r, err := runLoad(ctx, t, steps, loadConfig{Warmup: o.warmup, Duration: o.duration})
 				if err != nil {
-					return nil, fmt.Errorf("%s: %w", label, err)
+					return runs[:complete], fmt.Errorf("%s: %w", label, err)
 				}
 				r.Scenario, r.Title, r.Variant, r.Against, r.Round = sc.Name, sc.Title, s.name, s.against, round
 				runs = append(runs, r)

@@ -109,8 +109,9 @@ func TestBrowser_TwoFactorWithAnAuthenticatorApp(t *testing.T) {
 
 // TestBrowser_SensitiveActionsAskForThePasswordAgain runs with a short
 // re-authentication window: past it, setting up an app opens the dialog,
-// and once the password is confirmed the setup goes on by itself. The
-// dialog is checked with axe-core, with and without an error.
+// and once the password is confirmed the setup goes on by itself; so does
+// turning it on with a code, past the window again. The dialog is checked
+// with axe-core, with and without an error.
 func TestBrowser_SensitiveActionsAskForThePasswordAgain(t *testing.T) {
 	const window = 2 * time.Second
 	s := startServer(t, "--reauth-window", window.String())
@@ -131,6 +132,18 @@ func TestBrowser_SensitiveActionsAskForThePasswordAgain(t *testing.T) {
 	b.fill("totp-reauth-password", password)
 	b.click("#totp-reauth-form button[type=submit]")
 	b.waitText("#totp-secret", "")
+	b.poll("the dialog has closed", `!document.getElementById("totp-reauth-dialog")`)
+
+	// Turning it on needs a recent session too: a setup left open past
+	// the window asks again, then sends the code it holds by itself.
+	secret := strings.ReplaceAll(b.text("#totp-secret"), " ", "")
+	time.Sleep(window + time.Second)
+	b.fill("totp-code", codeAt(t, secret, time.Now()))
+	b.click("#totp-enable-form button[type=submit]")
+	b.waitText("#totp-reauth-title", "Confirm it's you")
+	b.fill("totp-reauth-password", password)
+	b.click("#totp-reauth-form button[type=submit]")
+	b.poll("see ten recovery codes", `document.querySelectorAll("#recovery-codes li").length === 10`)
 	b.poll("the dialog has closed", `!document.getElementById("totp-reauth-dialog")`)
 	b.checkConsole()
 }

@@ -65,7 +65,10 @@ func (s *section) onEnable(ctx goapp.Context, e goapp.Event) {
 			}
 			s.Focus("copy-codes")
 		},
-		Failed: s.failed(nil),
+		// The code stays in the form, so it is sent again once the
+		// person has confirmed it's them (a setup left open past the
+		// re-authentication window).
+		Failed: s.failed(func(ctx goapp.Context) { s.onEnable(ctx, goapp.Event{}) }),
 	})
 }
 

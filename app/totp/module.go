@@ -43,7 +43,8 @@ func (c client) setup(ctx context.Context) (sharedtotp.SetupResponse, error) {
 }
 
 // enable confirms a code of the pending secret; invalid_code when it does
-// not match. It answers the new recovery codes.
+// not match, reauth_required when the session is no longer recent (the
+// setup was left open too long). It answers the new recovery codes.
 func (c client) enable(ctx context.Context, req sharedtotp.EnableRequest) ([]string, error) {
 	var resp sharedtotp.RecoveryCodesResponse
 	err := c.api.Call(ctx, http.MethodPost, "/api/me/totp/enable", req, &resp)

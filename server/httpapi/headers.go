@@ -56,14 +56,30 @@ var (
 // capacity of one makes an Add copy it rather than write past it.
 func headerValue(v string) []string { return []string{v}[:1:1] }
 
-// tokenPages are the pages whose links carry a token (mailed by
-// auth.Recovery).
-var tokenPages = map[string]bool{"/reset-password": true, "/verify-email": true}
+// tokenPages are the pages whose links carry a token: mailed by
+// auth.Recovery (password reset, email verification) and by an email
+// change (/confirm-email).
+var tokenPages = map[string]bool{"/reset-password": true, "/verify-email": true, "/confirm-email": true}
+
+// secretParams are the query parameters that carry a secret into a page:
+// a mailed link's token, and the mfa_token of a sign-in's second step
+// (the SSO callback lands on /login?mfa_token=…). A page whose address
+// holds one sends no Referer, so the secret leaves in no request the
+// page makes.
+var secretParams = []string{"token", "mfa_token"}
 
 // pagePolicyFor is the policy of an HTML page at r's address.
 func pagePolicyFor(r *http.Request) headerPolicy {
-	if tokenPages[r.URL.Path] || (r.URL.RawQuery != "" && r.URL.Query().Has("token")) {
+	if tokenPages[r.URL.Path] {
 		return tokenPagePolicy
+	}
+	if r.URL.RawQuery != "" {
+		q := r.URL.Query()
+		for _, p := range secretParams {
+			if q.Has(p) {
+				return tokenPagePolicy
+			}
+		}
 	}
 	return pagePolicy
 }

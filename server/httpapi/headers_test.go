@@ -58,6 +58,12 @@ func TestSecurityHeaders_PagesGetThePagePolicyTheirFilesTheAPIs(t *testing.T) {
 		{"/reset-password?token=x", http.StatusOK, tokenPage},
 		{"/reset-password", http.StatusOK, tokenPage},
 		{"/verify-email?token=x", http.StatusOK, tokenPage},
+		// The account module's page is not listed here, so its address
+		// answers the not-found page: the policy goes by the address.
+		{"/confirm-email?token=x", http.StatusNotFound, tokenPage},
+		{"/confirm-email", http.StatusNotFound, tokenPage},
+		{"/login?mfa_token=x&methods=totp", http.StatusOK, tokenPage},
+		{"/login?next=/profile", http.StatusOK, page},
 		{"/no/such/page", http.StatusNotFound, page},
 		{"/web/app.css", http.StatusOK, other},
 		{"/robots.txt", http.StatusOK, other},

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
@@ -48,4 +49,37 @@ func TestReauth_PasswordChangeNeedsARecentSession(t *testing.T) {
 	if len(sessions.Sessions) != 1 || sessions.Sessions[0].AuthMethod != "password" {
 		t.Fatalf("sessions = %+v", sessions.Sessions)
 	}
+}
+
+// Re-authentication checks the password under the account's guess
+// throttle (--login-throttle per 15 minutes): right passwords give their
+// token back, wrong ones spend it, whichever session of the account sends
+// them.
+func TestReauth_WrongPasswordsAreThrottledPerAccount(t *testing.T) {
+	ts := apitest.NewServer(t, apitest.WithConfig(func(c *auth.Config) { c.LoginThrottle = 3 }))
+	laptop := ts.Browser()
+	laptop.Register("ann@example.com", "Ann")
+	phone := ts.Browser()
+	phone.Login("ann@example.com", apitest.Password).ExpectStatus(t, http.StatusOK)
+	bob := ts.Browser()
+	bob.Register("bob@example.com", "Bob")
+
+	for range 5 { // more than the limit: a right password costs nothing
+		laptop.Do("POST", "/api/auth/reauth", shared.ReauthRequest{Password: apitest.Password}).ExpectStatus(t, http.StatusNoContent)
+	}
+	for _, guess := range []string{"guess one", "guess two", "guess three"} {
+		laptop.Do("POST", "/api/auth/reauth", shared.ReauthRequest{Password: guess}).ExpectError(t, http.StatusBadRequest, shared.CodeWrongPassword)
+	}
+	r := phone.Do("POST", "/api/auth/reauth", shared.ReauthRequest{Password: apitest.Password})
+	r.ExpectError(t, http.StatusTooManyRequests, shared.CodeRateLimited)
+	if s, err := strconv.Atoi(r.Header.Get("Retry-After")); err != nil || s <= 0 || s > 15*60 {
+		t.Fatalf("Retry-After = %q", r.Header.Get("Retry-After"))
+	}
+	// Another account is not held back.
+	bob.Do("POST", "/api/auth/reauth", shared.ReauthRequest{Password: apitest.Password}).ExpectStatus(t, http.StatusNoContent)
+
+	// Once the window has passed, the password works again.
+	ts.Advance(15 * time.Minute)
+	phone.Do("POST", "/api/auth/refresh", nil).ExpectStatus(t, http.StatusOK)
+	phone.Do("POST", "/api/auth/reauth", shared.ReauthRequest{Password: apitest.Password}).ExpectStatus(t, http.StatusNoContent)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pquerna/otp/totp"
 
+	"github.com/authkit/authkit/server/account"
 	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/server/httpapi/apitest"
@@ -48,7 +49,7 @@ func (l *logBuffer) String() string {
 
 func newServer(t *testing.T, log *logBuffer) *apitest.Server {
 	opts := []apitest.Option{
-		apitest.WithModules(authtotp.Module{}, passkeys.Module{}),
+		apitest.WithModules(authtotp.Module{}, passkeys.Module{}, account.Module{}), // account: GET /api/me/activity
 		apitest.WithConfig(func(c *auth.Config) { c.PublicURL = origin }),
 	}
 	if log != nil {
@@ -75,6 +76,21 @@ func assertion(t *testing.T, c *apitest.Client, a *softAuthenticator) []byte {
 	r := c.Do("POST", "/api/auth/passkey/begin", nil)
 	r.ExpectStatus(t, http.StatusOK)
 	return a.get(r.Body)
+}
+
+// activity returns the types of the caller's security events, newest
+// first, and the events themselves.
+func activity(t *testing.T, c *apitest.Client) ([]shared.EventType, []shared.SecurityEvent) {
+	t.Helper()
+	r := c.Do("GET", "/api/me/activity", nil)
+	r.ExpectStatus(t, http.StatusOK)
+	var resp shared.ActivityResponse
+	r.Decode(t, &resp)
+	var types []shared.EventType
+	for _, e := range resp.Events {
+		types = append(types, e.Type)
+	}
+	return types, resp.Events
 }
 
 func TestPasskeys_RegisterThenSignInWithoutAPassword(t *testing.T) {
@@ -207,6 +223,22 @@ func TestPasskeys_AddingNeedsARecentSessionAndItsOwnCeremony(t *testing.T) {
 	ann.Do("DELETE", "/api/me/passkeys/"+k.ID, nil).ExpectError(t, http.StatusForbidden, shared.CodeReauthRequired)
 	ann.Do("POST", "/api/auth/reauth", shared.ReauthRequest{Credential: assertion(t, ann, a)}).ExpectStatus(t, http.StatusNoContent)
 	ann.Do("DELETE", "/api/me/passkeys/"+k.ID, nil).ExpectStatus(t, http.StatusNoContent)
+
+	// Each step is in the account's activity; refusals are not.
+	got, events := activity(t, ann)
+	want := []shared.EventType{
+		sharedpasskeys.EventPasskeyDeleted, shared.EventReauthenticated, sharedpasskeys.EventPasskeyAdded,
+		shared.EventReauthenticated, shared.EventAccountCreated,
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("activity = %v,\nwant %v", got, want)
+	}
+	if m1, m3 := events[1].Detail[shared.DetailMethod], events[3].Detail[shared.DetailMethod]; m1 != "passkey" || m3 != "password" {
+		t.Errorf("reauthenticated by %q and %q, want passkey and password", m1, m3)
+	}
+	if name := events[2].Detail[shared.DetailName]; name != "Passkey" {
+		t.Errorf("passkey_added names %q", name)
+	}
 }
 
 func TestPasskeys_SecondFactorAfterAPassword(t *testing.T) {

@@ -130,13 +130,32 @@ func (s *Service) Setup(ctx context.Context, userID string) (sharedtotp.SetupRes
 }
 
 // Enable confirms a code of the pending secret and makes it the user's,
-// turning two-factor authentication on, with new recovery codes.
+// turning two-factor authentication on, with new recovery codes. The code
+// is checked under the account's guess throttle (AccountSecretCheck), as
+// every code and password offered for a signed-in account is: a stolen
+// session cannot test guesses at it faster than at the password.
 //
-// Errors: validation_failed, invalid_code (400).
+// Errors: validation_failed, invalid_code (400), rate_limited.
 func (s *Service) Enable(ctx context.Context, userID string, req sharedtotp.EnableRequest) ([]string, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
+	var codes []string
+	_, err := s.auth.Accounts.AccountSecretCheck(ctx, userID, func(ctx context.Context) (bool, error) {
+		var err error
+		codes, err = s.enable(ctx, userID, req.Code)
+		return err == nil, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.factors.Changed(ctx, userID)
+	s.auth.Notify(ctx, userID, "two_factor_on", "")
+	return codes, nil
+}
+
+// enable is Enable's transaction: the code's check and the change.
+func (s *Service) enable(ctx context.Context, userID, code string) ([]string, error) {
 	var codes []string
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
 		row, err := s.row(ctx, tx, userID)
@@ -150,7 +169,7 @@ func (s *Service) Enable(ctx context.Context, userID string, req sharedtotp.Enab
 		if err != nil {
 			return err
 		}
-		step, ok := matchStep(string(secret), shared.NormalizeCode(req.Code), s.now(), -1)
+		step, ok := matchStep(string(secret), shared.NormalizeCode(code), s.now(), -1)
 		if !ok {
 			return errWrongSetup
 		}
@@ -170,12 +189,7 @@ func (s *Service) Enable(ctx context.Context, userID string, req sharedtotp.Enab
 		}
 		return s.factors.Mark(ctx, tx, userID, MethodTOTP, true)
 	})
-	if err != nil {
-		return nil, err
-	}
-	s.factors.Changed(ctx, userID)
-	s.auth.Notify(ctx, userID, "two_factor_on", "")
-	return codes, nil
+	return codes, err
 }
 
 // Disable turns two-factor authentication off: the secrets and the

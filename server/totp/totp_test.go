@@ -9,6 +9,7 @@ import (
 
 	"github.com/pquerna/otp/totp"
 
+	"github.com/authkit/authkit/server/account"
 	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/server/httpapi/apitest"
@@ -71,6 +72,25 @@ func mfaRequired(t *testing.T, r apitest.Response, methods ...string) string {
 		t.Fatalf("mfa_required set cookies: %v", c)
 	}
 	return body.MFAToken
+}
+
+// activity returns the caller's security events, newest first, through
+// the account module's GET /api/me/activity (mount account.Module).
+func activity(t *testing.T, c *apitest.Client) []shared.SecurityEvent {
+	t.Helper()
+	r := c.Do("GET", "/api/me/activity", nil)
+	r.ExpectStatus(t, http.StatusOK)
+	var resp shared.ActivityResponse
+	r.Decode(t, &resp)
+	return resp.Events
+}
+
+func types(events []shared.SecurityEvent) []shared.EventType {
+	var out []shared.EventType
+	for _, e := range events {
+		out = append(out, e.Type)
+	}
+	return out
 }
 
 func TestTOTP_SetupEnableAndLoginWithACode(t *testing.T) {
@@ -323,6 +343,89 @@ func TestTOTP_SensitiveActionsNeedARecentSession(t *testing.T) {
 	}
 }
 
+func TestTOTP_EnableNeedsARecentSession(t *testing.T) {
+	ts := newServer(t)
+	ann := ts.Browser()
+	ann.Register(annEmail, "Ann")
+	var setup sharedtotp.SetupResponse
+	ann.Do("POST", "/api/me/totp/setup", nil).Decode(t, &setup)
+
+	// A setup left open past the window (10 minutes) needs the password,
+	// or a stolen session could turn two-factor on and lock the owner out.
+	ts.Advance(11 * time.Minute)
+	ann.Do("POST", "/api/auth/refresh", nil).ExpectStatus(t, http.StatusOK)
+	ann.Do("POST", "/api/me/totp/enable", sharedtotp.EnableRequest{Code: nextCode(t, ts, setup.Secret)}).
+		ExpectError(t, http.StatusForbidden, shared.CodeReauthRequired)
+	var me shared.UserResponse
+	ann.Do("GET", "/api/me", nil).Decode(t, &me)
+	if me.User.TOTPEnabled {
+		t.Fatal("totp_enabled without a recent session")
+	}
+
+	// The pending secret waits: after re-authenticating, its code works.
+	ann.Do("POST", "/api/auth/reauth", shared.ReauthRequest{Password: apitest.Password}).ExpectStatus(t, http.StatusNoContent)
+	ann.Do("POST", "/api/me/totp/enable", sharedtotp.EnableRequest{Code: nextCode(t, ts, setup.Secret)}).ExpectStatus(t, http.StatusOK)
+}
+
+func TestTOTP_EnableCodesAreThrottledPerAccount(t *testing.T) {
+	ts := newServer(t, apitest.WithConfig(func(c *auth.Config) { c.LoginThrottle = 3 }))
+	ann := ts.Browser()
+	ann.Register(annEmail, "Ann")
+	var setup sharedtotp.SetupResponse
+	ann.Do("POST", "/api/me/totp/setup", nil).Decode(t, &setup)
+
+	for _, wrong := range []string{"000001", "000002", "000003"} {
+		ann.Do("POST", "/api/me/totp/enable", sharedtotp.EnableRequest{Code: wrong}).
+			ExpectError(t, http.StatusBadRequest, shared.CodeInvalidCode)
+	}
+	// The account's allowance is spent: even the right code waits, and so
+	// does the password, which shares it.
+	r := ann.Do("POST", "/api/me/totp/enable", sharedtotp.EnableRequest{Code: nextCode(t, ts, setup.Secret)})
+	r.ExpectError(t, http.StatusTooManyRequests, shared.CodeRateLimited)
+	if r.Header.Get("Retry-After") == "" {
+		t.Fatal("no Retry-After")
+	}
+	ann.Do("POST", "/api/auth/reauth", shared.ReauthRequest{Password: apitest.Password}).
+		ExpectError(t, http.StatusTooManyRequests, shared.CodeRateLimited)
+
+	// After the window (15 minutes), the code of the still pending secret
+	// works, once the session is recent again.
+	ts.Advance(15 * time.Minute)
+	ann.Do("POST", "/api/auth/refresh", nil).ExpectStatus(t, http.StatusOK)
+	ann.Do("POST", "/api/auth/reauth", shared.ReauthRequest{Password: apitest.Password}).ExpectStatus(t, http.StatusNoContent)
+	ann.Do("POST", "/api/me/totp/enable", sharedtotp.EnableRequest{Code: nextCode(t, ts, setup.Secret)}).ExpectStatus(t, http.StatusOK)
+}
+
+func TestTOTP_ChangesAreInTheActivity(t *testing.T) {
+	ts := newServer(t, apitest.WithModules(account.Module{}))
+	ann := ts.Browser()
+	ann.Register(annEmail, "Ann")
+	secret, _ := enable(t, ts, ann)
+	ann.Do("POST", "/api/me/recovery-codes", nil).ExpectStatus(t, http.StatusOK)
+	ts.Advance(11 * time.Minute)
+	ann.Do("POST", "/api/auth/refresh", nil).ExpectStatus(t, http.StatusOK)
+	ann.Do("POST", "/api/auth/reauth", shared.ReauthRequest{Code: nextCode(t, ts, secret)}).ExpectStatus(t, http.StatusNoContent)
+	ann.Do("POST", "/api/me/totp/disable", nil).ExpectStatus(t, http.StatusNoContent)
+	ann.Do("POST", "/api/me/totp/disable", nil).ExpectStatus(t, http.StatusNoContent) // already off: nothing to record
+
+	events := activity(t, ann)
+	want := []shared.EventType{
+		sharedtotp.EventTOTPDisabled, shared.EventReauthenticated, sharedtotp.EventRecoveryCodesRenewed,
+		sharedtotp.EventTOTPEnabled, shared.EventAccountCreated,
+	}
+	if got := types(events); !slices.Equal(got, want) {
+		t.Fatalf("activity = %v,\nwant %v", got, want)
+	}
+	if m := events[1].Detail[shared.DetailMethod]; m != "totp" {
+		t.Errorf("reauthenticated by %q, want totp", m)
+	}
+	for _, e := range events[:4] {
+		if e.Describe() == "" || e.IP != "127.0.0.1" {
+			t.Errorf("event %+v lacks its phrase or client", e)
+		}
+	}
+}
+
 func TestTOTP_SecretIsStoredEncryptedWithAKeyEncryptionKey(t *testing.T) {
 	kek := make([]byte, 32)
 	for i := range kek {
@@ -371,6 +474,14 @@ func TestTOTP_SuperuserResetsSecondFactors(t *testing.T) {
 	}
 	ann.Do("GET", "/api/me", nil).ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
 	ts.Browser().Login(annEmail, apitest.Password).ExpectStatus(t, http.StatusOK)
+
+	// The reset is in the audit of admin actions, with who did it.
+	var audit shared.AuditResponse
+	admin.Do("GET", "/api/admin/events?staff_actions=true&user_id="+u.ID, nil).Decode(t, &audit)
+	if len(audit.Events) != 1 || audit.Events[0].Type != shared.EventFactorsReset ||
+		audit.Events[0].ActorEmail != "root@example.com" || audit.Events[0].UserEmail != annEmail {
+		t.Fatalf("audit = %+v", audit.Events)
+	}
 }
 
 func TestTOTP_TurningItOnAndOffIsMailed(t *testing.T) {

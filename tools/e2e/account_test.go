@@ -42,14 +42,14 @@ func TestBrowser_AccountSelfService(t *testing.T) {
 	ann.open(s.mailedLink(t, "ann.new@example.com", "/confirm-email"))
 	ann.waitText("#confirm-notice .notice.success", "ann.new@example.com")
 	ann.checkTokenLeftTheAddress("/confirm-email")
-	ann.screenshot("email-changed")
+	ann.screenshot("confirm-email") // docs/screenshots/confirm-email.png
 	ann.click("#go-profile")
 	ann.waitPath("/profile")
 	ann.waitText("#account-email", "ann.new@example.com")
 	ann.waitText("#activity-list", "Changed the email address to ann.new@example.com (was ann@example.com)")
 	ann.click(`.page-nav a[href="#activity"]`)
 	ann.poll("focus on the activity", `document.activeElement.id === "activity"`)
-	ann.screenshot("profile-activity")
+	ann.screenshot("activity") // docs/screenshots/activity.png
 
 	// Download the data: a JSON file with the account and its history.
 	export := ann.download("#download-data")
@@ -73,6 +73,8 @@ func TestBrowser_AccountSelfService(t *testing.T) {
 	// Delete the account: the typed sentence is checked before anything
 	// is sent.
 	ann.click(`.page-nav a[href="#danger-zone"]`)
+	ann.poll("focus on the danger zone", `document.activeElement.id === "danger-zone"`)
+	ann.screenshot("danger-zone") // docs/screenshots/danger-zone.png
 	ann.fill("delete-confirmation", "delete it")
 	ann.fill("delete-current_password", password)
 	before := ann.requestsTo("/api/me")
@@ -81,12 +83,12 @@ func TestBrowser_AccountSelfService(t *testing.T) {
 	if n := ann.requestsTo("/api/me"); n != before {
 		t.Errorf("a mistyped confirmation sent %d requests", n-before)
 	}
-	ann.screenshot("danger-zone")
+	ann.screenshot("danger-zone-mistyped")
 	ann.fill("delete-confirmation", "delete my account")
 	ann.click("#delete-account")
 	ann.waitPath("/goodbye")
 	ann.waitText("#goodbye h1", "Your account has been deleted")
-	ann.screenshot("goodbye")
+	ann.screenshot("goodbye") // docs/screenshots/goodbye.png
 
 	// It cannot log in again, with either address.
 	for _, email := range []string{"ann.new@example.com", "ann@example.com"} {

@@ -118,8 +118,9 @@ func TestBrowser_AccountLifecycle(t *testing.T) {
 }
 
 // TestBrowser_StaffDeactivatesAUser: a superuser made on the command line
-// finds a user in /admin and deactivates them, which signs them out; the
-// user could not open /admin themselves.
+// finds a user in /admin and deactivates them, which signs them out and
+// shows in the user's activity and the audit log; the user could not
+// open /admin themselves.
 func TestBrowser_StaffDeactivatesAUser(t *testing.T) {
 	s := startServer(t)
 	s.createSuperuser(t, "boss@example.com", "The Boss", "boss password 123")
@@ -159,6 +160,15 @@ func TestBrowser_StaffDeactivatesAUser(t *testing.T) {
 	boss.click("#confirm-deactivate")
 	boss.waitText("#admin-notice .notice.success", "deactivated")
 	boss.waitText("#users tbody tr", "Inactive")
+
+	// Bob's activity opens under the table, above the audit log of what
+	// staff did; both say who acted.
+	boss.waitText("#audit-list", "Account deactivated by staff")
+	boss.click(`button[aria-label="Activity of bob@example.com"]`)
+	boss.waitText("#user-events-list", "Account deactivated by staff")
+	boss.poll("focus on bob's activity", `document.activeElement.id === "user-events-heading"`)
+	boss.settled()
+	boss.screenshot("admin-audit") // docs/screenshots/admin-audit.png
 
 	bob.eventuallySignedOut("/profile")
 	boss.checkConsole()

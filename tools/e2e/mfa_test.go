@@ -24,7 +24,9 @@ func codeAt(t *testing.T, secret string, at time.Time) string {
 
 // TestBrowser_TwoFactorWithAnAuthenticatorApp turns the app on from the
 // profile, then logs in with the password and a code, and once with a
-// recovery code.
+// recovery code. axe-core checks each state on the way (the setup, the
+// recovery codes, the login's code step, with and without an error),
+// which TestBrowser_EveryPagePassesAxe never reaches.
 func TestBrowser_TwoFactorWithAnAuthenticatorApp(t *testing.T) {
 	s := startServer(t)
 	b := newBrowser(t, s, "tara")
@@ -43,11 +45,14 @@ func TestBrowser_TwoFactorWithAnAuthenticatorApp(t *testing.T) {
 	}
 	b.poll("the code box has focus", `document.activeElement && document.activeElement.id === "totp-code"`)
 	b.screenshot("totp-setup")
+	b.settled()
+	b.checkA11y("totp-setup-a11y")
 
 	// A wrong code is explained beside the box; the right one turns it on.
 	b.fill("totp-code", "000000")
 	b.click("#totp-enable-form button[type=submit]")
 	b.waitText("#totp-code-error", "does not match")
+	b.checkA11y("totp-setup-error-a11y")
 	b.fill("totp-code", codeAt(t, secret, time.Now()))
 	b.click("#totp-enable-form button[type=submit]")
 	b.poll("see ten recovery codes", `document.querySelectorAll("#recovery-codes li").length === 10`)
@@ -59,6 +64,8 @@ func TestBrowser_TwoFactorWithAnAuthenticatorApp(t *testing.T) {
 		t.Errorf("the download link does not hold the codes: %.80q", href)
 	}
 	b.screenshot("recovery-codes")
+	b.settled()
+	b.checkA11y("recovery-codes-a11y")
 	b.click("#codes-done")
 	b.waitText("#totp-on", "On")
 	b.waitText("#recovery-left", "10 of 10")
@@ -73,9 +80,12 @@ func TestBrowser_TwoFactorWithAnAuthenticatorApp(t *testing.T) {
 	b.waitText("#mfa-prompt", "6-digit code from your authenticator app")
 	b.poll("the code box has focus", `document.activeElement && document.activeElement.id === "code"`)
 	b.screenshot("login-code")
+	b.settled()
+	b.checkA11y("login-code-a11y")
 	b.fill("code", "123456")
 	b.click("#mfa-form button[type=submit]")
 	b.waitText("#code-error", "not right")
+	b.checkA11y("login-code-error-a11y")
 	b.fill("code", codeAt(t, secret, time.Now().Add(30*time.Second)))
 	b.click("#mfa-form button[type=submit]")
 	b.waitPath("/profile")
@@ -89,6 +99,7 @@ func TestBrowser_TwoFactorWithAnAuthenticatorApp(t *testing.T) {
 	b.click("#login-form button[type=submit]")
 	b.click("#mfa-switch")
 	b.waitText("#mfa-prompt", "recovery codes")
+	b.checkA11y("login-recovery-code-a11y")
 	b.fill("code", recovery)
 	b.click("#mfa-form button[type=submit]")
 	b.waitPath("/profile")
@@ -98,7 +109,9 @@ func TestBrowser_TwoFactorWithAnAuthenticatorApp(t *testing.T) {
 
 // TestBrowser_SensitiveActionsAskForThePasswordAgain runs with a short
 // re-authentication window: past it, setting up an app opens the dialog,
-// and once the password is confirmed the setup goes on by itself.
+// and once the password is confirmed the setup goes on by itself; so does
+// turning it on with a code, past the window again. The dialog is checked
+// with axe-core, with and without an error.
 func TestBrowser_SensitiveActionsAskForThePasswordAgain(t *testing.T) {
 	const window = 2 * time.Second
 	s := startServer(t, "--reauth-window", window.String())
@@ -111,12 +124,26 @@ func TestBrowser_SensitiveActionsAskForThePasswordAgain(t *testing.T) {
 	b.waitText("#totp-reauth-title", "Confirm it's you")
 	b.poll("the password box has focus", `document.activeElement && document.activeElement.id === "totp-reauth-password"`)
 	b.screenshot("reauth")
+	b.checkA11y("reauth-a11y")
 	b.fill("totp-reauth-password", "not my password")
 	b.click("#totp-reauth-form button[type=submit]")
 	b.waitText("#totp-reauth-password-error", "not your password")
+	b.checkA11y("reauth-error-a11y")
 	b.fill("totp-reauth-password", password)
 	b.click("#totp-reauth-form button[type=submit]")
 	b.waitText("#totp-secret", "")
+	b.poll("the dialog has closed", `!document.getElementById("totp-reauth-dialog")`)
+
+	// Turning it on needs a recent session too: a setup left open past
+	// the window asks again, then sends the code it holds by itself.
+	secret := strings.ReplaceAll(b.text("#totp-secret"), " ", "")
+	time.Sleep(window + time.Second)
+	b.fill("totp-code", codeAt(t, secret, time.Now()))
+	b.click("#totp-enable-form button[type=submit]")
+	b.waitText("#totp-reauth-title", "Confirm it's you")
+	b.fill("totp-reauth-password", password)
+	b.click("#totp-reauth-form button[type=submit]")
+	b.poll("see ten recovery codes", `document.querySelectorAll("#recovery-codes li").length === 10`)
 	b.poll("the dialog has closed", `!document.getElementById("totp-reauth-dialog")`)
 	b.checkConsole()
 }

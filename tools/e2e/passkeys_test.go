@@ -61,7 +61,10 @@ func (b *browser) withoutPasskeyAutofill() (restore func()) {
 
 // TestBrowser_PasskeySignsInWithoutAPassword adds a passkey on the
 // profile, logs out, and signs in with "Sign in with a passkey" alone;
-// then once more through the login page's autofill request.
+// then once more through the login page's autofill request. The Passkeys
+// card and the login page's passkey button, which only a host name shows
+// (TestBrowser_EveryPagePassesAxe runs on 127.0.0.1), are checked with
+// axe-core.
 func TestBrowser_PasskeySignsInWithoutAPassword(t *testing.T) {
 	s := startLocalhostServer(t)
 	b := newBrowser(t, s, "pia")
@@ -69,6 +72,8 @@ func TestBrowser_PasskeySignsInWithoutAPassword(t *testing.T) {
 	restoreAutofill := b.withoutPasskeyAutofill()
 	const email = "pia@example.com"
 	b.signUp("Pia", email, "a long and unguessable phrase")
+	b.settled()
+	b.checkA11y("profile-no-passkeys-a11y")
 
 	b.fill("passkey-name", "Test laptop")
 	b.click("#passkey-form button[type=submit]")
@@ -79,11 +84,15 @@ func TestBrowser_PasskeySignsInWithoutAPassword(t *testing.T) {
 		t.Fatalf("the authenticator holds %+v (%v), want one discoverable credential", creds, err)
 	}
 	b.screenshot("passkeys")
+	b.settled()
+	b.checkA11y("passkeys-a11y")
 
 	b.click("#logout")
 	b.waitPath("/login")
 	b.waitApp()
 	b.screenshot("login-passkey")
+	b.settled()
+	b.checkA11y("login-passkey-a11y")
 	b.click("#passkey-login-button")
 	b.waitPath("/profile")
 	b.waitText("#account-email", email)

@@ -9,6 +9,7 @@ import (
 	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi/apitest"
 	"github.com/authkit/authkit/server/sso/ssotest"
+	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/shared"
 	sharedsso "github.com/authkit/authkit/shared/sso"
 )
@@ -193,4 +194,40 @@ func TestDisconnect_AnotherUsersIdentityIsNotFound(t *testing.T) {
 	k.ts.Browser().Do("DELETE", "/api/me/identities/"+annsID, nil).ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
 	ann.Do("DELETE", "/api/me/identities/"+annsID, nil, shared.CSRFHeader, "").ExpectError(t, http.StatusForbidden, shared.CodeCSRFFailed)
 	k.ts.Browser().Do("GET", "/api/me/identities", nil).ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
+}
+
+// TestDisconnect_APasskeyIsAWayIn: an account made by a provider that has
+// since got a passkey can let its only provider account go; an
+// authenticator app, a second factor, is no way in by itself.
+func TestDisconnect_APasskeyIsAWayIn(t *testing.T) {
+	k := newKit(t)
+	ann := k.signIn(person("ann"))
+	only := k.identities(ann)[0]
+	id := k.me(ann).ID
+
+	k.markFactor(id, "totp")
+	ann.Do("DELETE", "/api/me/identities/"+only.ID, nil).ExpectError(t, http.StatusBadRequest, shared.CodeLastLoginMethod)
+
+	k.markFactor(id, auth.MethodPasskey) // what the passkeys module records as a passkey is added
+	if u := k.me(ann); !u.HasPasskeys || u.HasPassword {
+		t.Fatalf("user = %+v", u)
+	}
+	ann.Do("DELETE", "/api/me/identities/"+only.ID, nil).ExpectStatus(t, http.StatusNoContent)
+	if ids := k.identities(ann); len(ids) != 0 {
+		t.Fatalf("identities = %+v", ids)
+	}
+}
+
+// markFactor records that the user has set up a factor, as its module
+// does (auth.Factors.Mark in the transaction that adds it, then Changed).
+func (k *kit) markFactor(userID, method string) {
+	k.t.Helper()
+	ctx := k.t.Context()
+	err := k.ts.Store.InTx(ctx, func(tx *store.Store) error {
+		return k.ts.Auth.Factors.Mark(ctx, tx, userID, method, true)
+	})
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	k.ts.Auth.Factors.Changed(ctx, userID)
 }

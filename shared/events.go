@@ -71,15 +71,16 @@ var (
 
 // The keys of an event's detail, each optional.
 const (
-	DetailMethod = "method"   // how someone signed in: "password", "registration", a module's method
-	DetailCount  = "count"    // failed sign-ins from one client in a row, as a decimal number
-	DetailEmail  = "email"    // the address an email change goes to
-	DetailFrom   = "from"     // the address an email change came from
-	DetailDevice = "device"   // the device of a session signed out ("Firefox on Windows")
-	DetailBy     = "by"       // who deleted an account: "self" or "staff"
-	DetailName   = "name"     // a new display name
-	DetailReason = "reason"   // why, in a word, when the type alone does not say
-	DetailStaff  = "is_staff" // whether a deleted account was staff ("true"/"false")
+	DetailMethod   = "method"   // how someone signed in: "password", "registration", a module's method
+	DetailCount    = "count"    // failed sign-ins from one client in a row, as a decimal number
+	DetailEmail    = "email"    // the address an email change goes to
+	DetailFrom     = "from"     // the address an email change came from
+	DetailDevice   = "device"   // the device of a session signed out ("Firefox on Windows")
+	DetailBy       = "by"       // who deleted an account: "self" or "staff"
+	DetailName     = "name"     // a new display name
+	DetailReason   = "reason"   // why, in a word, when the type alone does not say
+	DetailStaff    = "is_staff" // whether a deleted account was staff ("true"/"false")
+	DetailProvider = "provider" // the sign-in provider of an account connected or disconnected ("GitHub")
 )
 
 // SecurityEvent is one entry of an account's security activity.
@@ -89,7 +90,7 @@ type SecurityEvent struct {
 	At        time.Time         `json:"at" doc:"When it happened (for failed sign-ins, the latest of the run)."`
 	IP        string            `json:"ip" maxLength:"64" doc:"The client's address; empty for what staff did (their address is for the audit only)."`
 	UserAgent string            `json:"user_agent" maxLength:"512" doc:"The client's User-Agent; empty as ip is."`
-	Detail    map[string]string `json:"detail" doc:"More about it, by key: method, count, email, from, device, by, name, reason, is_staff."`
+	Detail    map[string]string `json:"detail" doc:"More about it, by key: method, count, email, from, device, by, name, reason, is_staff, provider."`
 }
 
 // ActivityResponse answers GET /api/me/activity, newest first.
@@ -122,6 +123,9 @@ func (e SecurityEvent) Describe() string {
 	}
 	if m := e.Detail[DetailMethod]; m != "" && m != "password" && m != "registration" {
 		b.WriteString(" with " + strings.ReplaceAll(m, "_", " "))
+	}
+	if p := e.Detail[DetailProvider]; p != "" {
+		b.WriteString(" at " + p)
 	}
 	if d := e.Detail[DetailDevice]; d != "" {
 		b.WriteString(": " + d)

@@ -15,8 +15,11 @@ import (
 // disconnected after a confirmation (unless it is the last way in), and a
 // button to connect each provider not connected yet. It comes back from
 // a connection with ?connected=ID or ?error=CODE&provider=ID, and says
-// how it went. With no provider offered and none connected, it shows
-// nothing.
+// how it went. Connecting needs a recent session, as the kit's sensitive
+// actions do: when the server sent the browser back for want of one
+// (recent_login_required), the card opens the re-authentication dialog
+// (app.Reauth) and, once the person has confirmed it's them, sets off
+// again. With no provider offered and none connected, it shows nothing.
 type connectedAccounts struct {
 	basePage
 	api  client
@@ -32,10 +35,11 @@ type connectedAccounts struct {
 	confirming    string     // id of the identity awaiting confirmation
 	disconnection app.Form   // why the last disconnection failed, and one in flight
 	connecting    string     // id of the provider the browser is leaving for
+	reauth        app.Reauth // asks for the password when connecting needs a recent session
 }
 
 func newConnectedAccounts(api *app.Client) *connectedAccounts {
-	return &connectedAccounts{api: client{api}}
+	return &connectedAccounts{api: client{api}, reauth: app.NewReauth("connect-reauth")}
 }
 
 // OnMount reads the outcome of a connection, if the profile was reached
@@ -59,11 +63,15 @@ type outcome struct {
 	provider  string      // of which provider
 }
 
-// notice words the outcome, now that the providers' names are known.
-func (o outcome) notice(providers []sso.LoginProvider) app.Notice {
+// notice words the outcome, now that the providers' names and the user
+// are known.
+func (o outcome) notice(providers []sso.LoginProvider, user shared.User) app.Notice {
+	name := providerName(providers, o.provider)
 	switch {
 	case o.connected != "":
 		return app.SuccessNotice(providerName(providers, o.connected) + " is connected. You can now sign in with it.")
+	case o.failure == sso.FailureRecentLoginRequired && !canReauthenticate(user):
+		return app.Notice{Kind: "error", Text: "To connect " + name + ", sign in again first: log out, sign in with one of your connected accounts (or a passkey), then connect " + name + "."}
 	case o.failure != "":
 		return app.Notice{Kind: "error", Text: failureText(o.failure, providerName(providers, o.provider))}
 	}
@@ -89,11 +97,38 @@ func (c *connectedAccounts) load(ctx goapp.Context) {
 			}
 			c.user, c.providers, c.identities = user, providers, identities
 			if c.came != (outcome{}) {
-				c.notice, c.came = c.came.notice(providers), outcome{}
+				c.notice = c.came.notice(providers, user)
+				c.confirmToConnect(c.came)
+				c.came = outcome{}
 			}
 		}
 	})
 }
+
+// confirmToConnect opens the re-authentication dialog when the connection
+// that led here needed a recent session, to connect the provider again
+// once the person has confirmed it's them. The dialog takes a password or
+// an authenticator app's code; without either, the notice says to sign in
+// again instead.
+func (c *connectedAccounts) confirmToConnect(o outcome) {
+	if o.failure != sso.FailureRecentLoginRequired || !canReauthenticate(c.user) ||
+		!slices.ContainsFunc(c.providers, func(p sso.LoginProvider) bool { return p.ID == o.provider }) {
+		return
+	}
+	providerID := o.provider
+	c.reauth.Ask(&c.basePage, errReauthRequired, func(ctx goapp.Context) {
+		c.notice = app.Notice{}
+		c.connect(ctx, providerID)
+	})
+}
+
+// errReauthRequired is the server's answer that connecting was refused
+// for, as the dialog expects it.
+var errReauthRequired = shared.NewError(shared.CodeReauthRequired, "Confirm it's you to connect an account.")
+
+// canReauthenticate reports whether the dialog can take a proof from the
+// user: a password, or a code of an authenticator app.
+func canReauthenticate(u shared.User) bool { return u.HasPassword || u.TOTPEnabled }
 
 func (c *connectedAccounts) Render() goapp.UI {
 	switch {
@@ -109,6 +144,7 @@ func (c *connectedAccounts) Render() goapp.UI {
 		goapp.H2().ID("connected-heading").Text("Connected accounts"),
 		goapp.P().Class("muted").Text(c.intro()),
 		c.notice.Render("connected-notice"),
+		c.reauth.Render(&c.basePage, c.api.api, &c.user),
 		c.renderIdentities(),
 		c.renderConnect(),
 	)
@@ -117,6 +153,9 @@ func (c *connectedAccounts) Render() goapp.UI {
 func (c *connectedAccounts) intro() string {
 	if c.user.HasPassword {
 		return "Sign in with any of these accounts as well as with your password."
+	}
+	if c.user.HasPasskeys {
+		return "Sign in with any of these accounts as well as with a passkey; your account has no password."
 	}
 	return "You sign in with these accounts; your account has no password."
 }
@@ -157,10 +196,10 @@ func (c *connectedAccounts) renderIdentity(id sso.Identity) goapp.UI {
 	)
 }
 
-// isLastWayIn: without a password, the last connected account cannot go
-// (the server refuses with last_login_method too).
+// isLastWayIn: without a password or a passkey, the last connected
+// account cannot go (the server refuses with last_login_method too).
 func (c *connectedAccounts) isLastWayIn() bool {
-	return !c.user.HasPassword && len(c.identities) == 1
+	return !c.user.HasPassword && !c.user.HasPasskeys && len(c.identities) == 1
 }
 
 // renderConnect offers each provider that is not connected yet.
@@ -179,29 +218,34 @@ func (c *connectedAccounts) renderConnect() goapp.UI {
 	return goapp.Div().Class("actions connect").Body(links...)
 }
 
-// onConnect leaves for the provider. It first makes sure the session's
-// access token is fresh (refreshing it if it has lapsed), since the
-// server checks it on the way out.
+// onConnect leaves for the provider.
 func (c *connectedAccounts) onConnect(providerID string) goapp.EventHandler {
 	return func(ctx goapp.Context, e goapp.Event) {
 		e.PreventDefault()
 		e.Call("stopPropagation")
-		if c.connecting != "" {
-			return
-		}
-		c.connecting = providerID
-		c.Background(ctx, func() func(goapp.Context) {
-			_, err := c.api.api.Me(ctx)
-			return func(goapp.Context) {
-				c.connecting = ""
-				if err != nil && !app.HasCode(err, shared.CodeNotAuthenticated) {
-					c.notice = app.ErrorNotice(err)
-					return
-				}
-				goapp.Window().Get("location").Set("href", startURL(providerID, "", true))
-			}
-		})
+		c.connect(ctx, providerID)
 	}
+}
+
+// connect leaves for the provider, to connect its account. It first makes
+// sure the session's access token is fresh (refreshing it if it has
+// lapsed), since the server checks it on the way out.
+func (c *connectedAccounts) connect(ctx goapp.Context, providerID string) {
+	if c.connecting != "" {
+		return
+	}
+	c.connecting = providerID
+	c.Background(ctx, func() func(goapp.Context) {
+		_, err := c.api.api.Me(ctx)
+		return func(goapp.Context) {
+			c.connecting = ""
+			if err != nil && !app.HasCode(err, shared.CodeNotAuthenticated) {
+				c.notice = app.ErrorNotice(err)
+				return
+			}
+			goapp.Window().Get("location").Set("href", startURL(providerID, "", true))
+		}
+	})
 }
 
 func (c *connectedAccounts) renderConfirm(name string, id sso.Identity) goapp.UI {

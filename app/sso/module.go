@@ -114,7 +114,7 @@ func failureText(code sso.Failure, name string) string {
 	case sso.FailureIdentityTaken:
 		return "This " + name + " account is already connected to another account here."
 	case sso.FailureRecentLoginRequired:
-		return "To connect an account, you need to have logged in within the last 10 minutes. Log out, log in again, then connect " + name + "."
+		return "To connect " + name + ", first confirm it's you: enter your password (or a code from your authenticator app), and we'll take you on to " + name + "."
 	case sso.FailureLoginRequired:
 		return "Your session ended before " + name + " answered. Log in, then try again."
 	case sso.FailureServer:

@@ -127,11 +127,58 @@ func TestConnectedAccounts_HiddenWhenThereIsNothingToShow(t *testing.T) {
 
 func TestConnectedAccounts_SaysHowTheConnectionWent(t *testing.T) {
 	providers := []sso.LoginProvider{{ID: "github", Name: "GitHub"}}
-	if n := (outcome{connected: "github"}).notice(providers); n.Kind != "success" || !strings.Contains(n.Text, "GitHub is connected") {
+	ann := shared.User{HasPassword: true}
+	if n := (outcome{connected: "github"}).notice(providers, ann); n.Kind != "success" || !strings.Contains(n.Text, "GitHub is connected") {
 		t.Errorf("connected: %+v", n)
 	}
-	n := (outcome{failure: sso.FailureIdentityTaken, provider: "github"}).notice(providers)
+	n := (outcome{failure: sso.FailureIdentityTaken, provider: "github"}).notice(providers, ann)
 	if n.Kind != "error" || n.Text != failureText(sso.FailureIdentityTaken, "GitHub") {
 		t.Errorf("identity_taken: %+v", n)
+	}
+	// Without a password or an authenticator app, the dialog could take
+	// no proof: signing in again is the way.
+	n = (outcome{failure: sso.FailureRecentLoginRequired, provider: "github"}).notice(providers, shared.User{HasPasskeys: true})
+	if !strings.Contains(n.Text, "sign in again first") {
+		t.Errorf("recent_login_required without a password: %+v", n)
+	}
+}
+
+// TestConnectedAccounts_ARecentSessionIsAskedForInTheDialog: sent back
+// for want of a recent session, the card asks for the password in the
+// re-authentication dialog rather than telling the person to log out.
+func TestConnectedAccounts_ARecentSessionIsAskedForInTheDialog(t *testing.T) {
+	c := connectedCard(true)
+	came := outcome{failure: sso.FailureRecentLoginRequired, provider: "github"}
+	c.notice = came.notice(c.providers, c.user)
+	c.confirmToConnect(came)
+	html := goapp.HTMLString(c.Render())
+	if !strings.Contains(html, `id="connect-reauth-dialog"`) || !strings.Contains(html, `id="connect-reauth-password"`) {
+		t.Errorf("no re-authentication dialog: %s", html)
+	}
+	if !strings.Contains(html, "first confirm it") || strings.Contains(html, "Log out") {
+		t.Errorf("the notice: %s", html)
+	}
+
+	// Without a password or an authenticator app there is nothing to ask.
+	c = connectedCard(false, identity("i1", "oidc", "Company SSO"))
+	c.confirmToConnect(came)
+	if html := goapp.HTMLString(c.Render()); strings.Contains(html, `id="connect-reauth-dialog"`) {
+		t.Errorf("a dialog that cannot be answered: %s", html)
+	}
+	// Nor for a provider the server does not offer.
+	c = connectedCard(true)
+	c.confirmToConnect(outcome{failure: sso.FailureRecentLoginRequired, provider: "nope"})
+	if html := goapp.HTMLString(c.Render()); strings.Contains(html, `id="connect-reauth-dialog"`) {
+		t.Errorf("a dialog for an unknown provider: %s", html)
+	}
+}
+
+// TestConnectedAccounts_APasskeyIsAWayIn: with a passkey, the only
+// connected account may go.
+func TestConnectedAccounts_APasskeyIsAWayIn(t *testing.T) {
+	c := connectedCard(false, identity("i1", "oidc", "Company SSO"))
+	c.user.HasPasskeys = true
+	if html := goapp.HTMLString(c.Render()); !strings.Contains(html, `id="disconnect-i1"`) {
+		t.Errorf("with a passkey: %s", html)
 	}
 }

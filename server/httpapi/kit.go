@@ -108,6 +108,14 @@ func (a *API) Caller(r *http.Request) (p auth.Principal, ok bool) {
 	return caller.Principal, true
 }
 
+// Recent reports whether the caller's session proved who its user is
+// within the re-authentication window (--reauth-window): its login, or a
+// later POST /api/auth/reauth. It is the RequireRecent guard's check, for
+// a route that cannot answer 403 reauth_required as JSON (a browser
+// navigation, such as connecting a sign-in provider's account) and so
+// checks the caller itself (OWASP ASVS 3.7.1).
+func (a *API) Recent(p auth.Principal) bool { return p.AuthenticatedWithin(a.reauthWindow, a.now()) }
+
 // ClearSessionCookies removes the session cookies, for a route that ended
 // the session some other way (deleting the account); declare the route
 // with ClearsSession so the document says so.

@@ -73,7 +73,7 @@ func (a *API) guard(g Guard, next HandlerFunc) HandlerFunc {
 func (a *API) requireRecent(next HandlerFunc) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		p, _ := principalFrom(r.Context())
-		if !p.AuthenticatedWithin(a.reauthWindow, a.now()) {
+		if !a.Recent(p.Principal) {
 			return errReauthRequired
 		}
 		return next(w, r)

@@ -85,6 +85,11 @@ func (h *handlers) resolveOnce(ctx context.Context, p provider, who person) (res
 			if err := tx.CreateUser(ctx, res.user); err != nil {
 				return err
 			}
+			// As registration records it, with the provider as the method.
+			if err := h.kit.Auth.Activity.Record(ctx, tx, auth.Event{Type: shared.EventAccountCreated,
+				UserID: res.user.ID, Detail: map[string]string{shared.DetailMethod: p.ID()}}); err != nil {
+				return err
+			}
 		case err != nil:
 			return err
 		case !who.EmailVerified || !res.user.EmailVerified: // rule 3
@@ -93,7 +98,10 @@ func (h *handlers) resolveOnce(ctx context.Context, p provider, who person) (res
 			return errAccountDisabled
 		}
 		res.connected = newIdentity(res.user.ID, p.ID(), who.Subject, email, now)
-		return insertIdentity(ctx, tx, res.connected)
+		if err := insertIdentity(ctx, tx, res.connected); err != nil || res.created {
+			return err
+		}
+		return h.recordIdentityEvent(ctx, tx, sso.EventIdentityConnected, res.connected)
 	})
 	if err == nil && !res.user.IsActive { // rule 4
 		return res, errAccountDisabled
@@ -131,7 +139,10 @@ func (h *handlers) connect(ctx context.Context, p provider, a *attempt, who pers
 			return err
 		}
 		added = newIdentity(a.UserID, p.ID(), who.Subject, shared.NormalizeEmail(who.Email), now)
-		return insertIdentity(ctx, tx, added)
+		if err := insertIdentity(ctx, tx, added); err != nil {
+			return err
+		}
+		return h.recordIdentityEvent(ctx, tx, sso.EventIdentityConnected, added)
 	})
 	if errors.Is(err, store.ErrConflict) { // connected elsewhere at this very moment
 		return nil, fail(sso.FailureIdentityTaken, err)

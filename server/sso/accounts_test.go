@@ -78,7 +78,7 @@ func TestAccounts_AVerifiedEmailOnBothSidesConnectsAndMails(t *testing.T) {
 	if ids := k.identities(b); len(ids) != 1 || ids[0].Provider != "oidc" {
 		t.Fatalf("identities = %+v", ids)
 	}
-	if got := k.mail.to("ann@example.com"); !slices.Contains(got, "Company SSO account connected") {
+	if got := k.mail.to("ann@example.com"); !slices.Contains(got, "A Company SSO account was connected to your account") {
 		t.Fatalf("mail to the owner = %q", got)
 	}
 	// The password still works too.

@@ -6,8 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi/apitest"
 	"github.com/authkit/authkit/server/sso/ssotest"
+	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/shared"
 	sharedsso "github.com/authkit/authkit/shared/sso"
 )
@@ -26,7 +28,7 @@ func TestConnect_ASignedInUserConnectsAProviderAccountWithAnyEmail(t *testing.T)
 	if len(ids) != 1 || ids[0].Provider != "github" || ids[0].Email != "ann@work.example" {
 		t.Fatalf("identities = %+v", ids)
 	}
-	if got := k.mail.to("ann@example.com"); !slices.Contains(got, "GitHub account connected") {
+	if got := k.mail.to("ann@example.com"); !slices.Contains(got, "A GitHub account was connected to your account") {
 		t.Fatalf("mail = %q", got)
 	}
 	// Signing in with it now leads to Ann's account.
@@ -40,9 +42,12 @@ func TestConnect_ASignedInUserConnectsAProviderAccountWithAnyEmail(t *testing.T)
 	}
 }
 
-// TestConnect_NeedsARecentLogin: connecting adds a way into the account,
-// so a session that began more than 10 minutes ago must log in again.
-func TestConnect_NeedsARecentLogin(t *testing.T) {
+// TestConnect_NeedsARecentSession: connecting adds a way into the
+// account, so it needs what the kit's sensitive actions need: a session
+// that signed in or re-authenticated within the re-authentication window.
+// Re-authenticating (POST /api/auth/reauth, what the app's dialog sends)
+// unlocks it; logging out and in is not needed.
+func TestConnect_NeedsARecentSession(t *testing.T) {
 	k := newKit(t)
 	ann := k.ts.Browser()
 	ann.Register("ann@example.com", "Ann")
@@ -55,12 +60,31 @@ func TestConnect_NeedsARecentLogin(t *testing.T) {
 		t.Fatalf("the browser was sent to the provider %d times", n)
 	}
 
-	// After logging in again it works.
-	ann.Login("ann@example.com", apitest.Password).ExpectStatus(t, http.StatusOK)
+	ann.Do("POST", "/api/auth/reauth", shared.ReauthRequest{Password: apitest.Password}).ExpectStatus(t, http.StatusNoContent)
 	k.idp.Approve(person("ann"))
 	if got := k.walk(ann, "/api/auth/oauth/oidc/start?link=1"); got != "/profile?connected=oidc" {
 		t.Fatalf("landed on %q", got)
 	}
+}
+
+// TestConnect_FollowsTheReauthWindow: the window is the server's
+// --reauth-window, not a number of the module's own.
+func TestConnect_FollowsTheReauthWindow(t *testing.T) {
+	k := newKit(t, apitest.WithConfig(func(c *auth.Config) { c.ReauthWindow = time.Hour }))
+	ann := k.ts.Browser()
+	ann.Register("ann@example.com", "Ann")
+	k.ts.Advance(50 * time.Minute)
+	ann.Do("POST", "/api/auth/refresh", nil).ExpectStatus(t, http.StatusOK)
+	k.idp.Approve(person("ann"))
+	if got := k.walk(ann, "/api/auth/oauth/oidc/start?link=1"); got != "/profile?connected=oidc" {
+		t.Fatalf("landed on %q", got)
+	}
+
+	k.ts.Advance(11 * time.Minute)
+	ann.Do("POST", "/api/auth/refresh", nil).ExpectStatus(t, http.StatusOK)
+	r := ann.Visit("/api/auth/oauth/google/start?link=1")
+	r.ExpectStatus(t, http.StatusFound)
+	expectFailure(t, r.Header.Get("Location"), "/profile", sharedsso.FailureRecentLoginRequired, "google")
 }
 
 func TestConnect_WithoutASessionLeadsToTheLoginForm(t *testing.T) {
@@ -122,7 +146,7 @@ func TestDisconnect_KeepsTheLastWayIn(t *testing.T) {
 	if len(ids) != 1 || ids[0].Provider != "github" {
 		t.Fatalf("identities = %+v", ids)
 	}
-	if got := k.mail.to("ann@example.com"); !slices.Contains(got, "Company SSO account disconnected") {
+	if got := k.mail.to("ann@example.com"); !slices.Contains(got, "A Company SSO account was disconnected from your account") {
 		t.Fatalf("mail = %q", got)
 	}
 	ann.Do("DELETE", "/api/me/identities/"+ids[0].ID, nil).ExpectError(t, http.StatusBadRequest, shared.CodeLastLoginMethod)
@@ -134,7 +158,7 @@ func TestDisconnect_KeepsTheLastWayIn(t *testing.T) {
 	if got := k.walk(k.ts.Browser(), "/api/auth/oauth/oidc/start"); got != "/profile" {
 		t.Fatalf("landed on %q", got)
 	}
-	if got := k.mail.to("ann@example.com"); !slices.Contains(got, "Company SSO account connected") {
+	if got := k.mail.to("ann@example.com"); !slices.Contains(got, "A Company SSO account was connected to your account") {
 		t.Fatalf("mail = %q", got)
 	}
 }
@@ -170,4 +194,40 @@ func TestDisconnect_AnotherUsersIdentityIsNotFound(t *testing.T) {
 	k.ts.Browser().Do("DELETE", "/api/me/identities/"+annsID, nil).ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
 	ann.Do("DELETE", "/api/me/identities/"+annsID, nil, shared.CSRFHeader, "").ExpectError(t, http.StatusForbidden, shared.CodeCSRFFailed)
 	k.ts.Browser().Do("GET", "/api/me/identities", nil).ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
+}
+
+// TestDisconnect_APasskeyIsAWayIn: an account made by a provider that has
+// since got a passkey can let its only provider account go; an
+// authenticator app, a second factor, is no way in by itself.
+func TestDisconnect_APasskeyIsAWayIn(t *testing.T) {
+	k := newKit(t)
+	ann := k.signIn(person("ann"))
+	only := k.identities(ann)[0]
+	id := k.me(ann).ID
+
+	k.markFactor(id, "totp")
+	ann.Do("DELETE", "/api/me/identities/"+only.ID, nil).ExpectError(t, http.StatusBadRequest, shared.CodeLastLoginMethod)
+
+	k.markFactor(id, auth.MethodPasskey) // what the passkeys module records as a passkey is added
+	if u := k.me(ann); !u.HasPasskeys || u.HasPassword {
+		t.Fatalf("user = %+v", u)
+	}
+	ann.Do("DELETE", "/api/me/identities/"+only.ID, nil).ExpectStatus(t, http.StatusNoContent)
+	if ids := k.identities(ann); len(ids) != 0 {
+		t.Fatalf("identities = %+v", ids)
+	}
+}
+
+// markFactor records that the user has set up a factor, as its module
+// does (auth.Factors.Mark in the transaction that adds it, then Changed).
+func (k *kit) markFactor(userID, method string) {
+	k.t.Helper()
+	ctx := k.t.Context()
+	err := k.ts.Store.InTx(ctx, func(tx *store.Store) error {
+		return k.ts.Auth.Factors.Mark(ctx, tx, userID, method, true)
+	})
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	k.ts.Auth.Factors.Changed(ctx, userID)
 }

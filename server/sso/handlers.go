@@ -1,7 +1,6 @@
 package sso
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -93,9 +92,12 @@ func (h *handlers) start(w http.ResponseWriter, r *http.Request) error {
 			redirect(w, "/login?next=/profile")
 			return nil
 		}
-		if recent, err := h.recentLogin(ctx, linker); err != nil {
-			return err
-		} else if !recent {
+		// Connecting adds a way into the account, which someone at an
+		// unattended, signed-in browser must not be able to do: the same
+		// recent session as the RequireRecent guard's (OWASP ASVS 3.7.1).
+		// The app asks for the password (POST /api/auth/reauth) and
+		// comes back.
+		if !h.kit.API.Recent(linker) {
 			redirect(w, failureURL("/profile", sso.FailureRecentLoginRequired, p))
 			return nil
 		}
@@ -111,23 +113,6 @@ func (h *handlers) start(w http.ResponseWriter, r *http.Request) error {
 	h.setStateCookie(w, state)
 	redirect(w, authURL)
 	return nil
-}
-
-// recentLoginWindow is how recent a login must be to connect an account:
-// connecting one adds a way into the account, which someone at an
-// unattended, signed-in browser must not be able to do (OWASP ASVS 3.7.1).
-const recentLoginWindow = 10 * time.Minute
-
-// recentLogin reports whether the caller's session began (with a login)
-// within recentLoginWindow.
-//
-// TODO(mfa): use the RequireRecent guard in place of this once it lands.
-func (h *handlers) recentLogin(ctx context.Context, p auth.Principal) (bool, error) {
-	sess, err := h.kit.Store.SessionByID(ctx, p.SessionID)
-	if err != nil {
-		return false, err
-	}
-	return h.kit.Now().Sub(sess.CreatedAt) <= recentLoginWindow, nil
 }
 
 // callback finishes an attempt: the state first (so nothing of a forged
@@ -270,13 +255,13 @@ func redirect(w http.ResponseWriter, location string) {
 
 func (h *handlers) listIdentities(w http.ResponseWriter, r *http.Request) error {
 	caller, _ := httpapi.UserFrom(r.Context())
-	list, err := h.userIdentities(r.Context(), caller.UserID)
+	list, err := userIdentities(r.Context(), h.kit.Store, caller.UserID)
 	if err != nil {
 		return err
 	}
 	resp := sso.IdentitiesResponse{Identities: make([]sso.Identity, 0, len(list))}
 	for i := range list {
-		resp.Identities = append(resp.Identities, h.identityJSON(&list[i]))
+		resp.Identities = append(resp.Identities, identityJSON(&list[i], h.providerName(list[i].Provider)))
 	}
 	httpapi.WriteJSON(w, http.StatusOK, resp)
 	return nil

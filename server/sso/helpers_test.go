@@ -28,6 +28,7 @@ type kit struct {
 	google *ssotest.Provider
 	github *ssotest.GitHub
 	mail   *mailbox
+	module *sso.Module
 }
 
 func newKit(t *testing.T, opts ...apitest.Option) *kit {
@@ -42,6 +43,7 @@ func newKit(t *testing.T, opts ...apitest.Option) *kit {
 		apitest.WithModules(m),
 		apitest.WithConfig(func(c *auth.Config) { c.Mailer = k.mail }),
 	}, opts...)
+	k.module = m
 	k.ts = apitest.NewServer(t, opts...)
 	k.idp.SetClock(k.ts.Now)
 	k.google.SetClock(k.ts.Now)

@@ -47,9 +47,9 @@ func refreshEmail(ctx context.Context, tx *store.Store, id *identity, email stri
 }
 
 // userIdentities returns a user's identities, oldest first.
-func (h *handlers) userIdentities(ctx context.Context, userID string) ([]identity, error) {
+func userIdentities(ctx context.Context, st *store.Store, userID string) ([]identity, error) {
 	var list []identity
-	err := h.kit.Store.IDB().NewSelect().Model(&list).Where("user_id = ?", userID).
+	err := st.IDB().NewSelect().Model(&list).Where("user_id = ?", userID).
 		OrderExpr("created_at ASC, id ASC").Scan(ctx)
 	return list, store.MapError(err)
 }
@@ -57,11 +57,11 @@ func (h *handlers) userIdentities(ctx context.Context, userID string) ([]identit
 var errNoSuchIdentity = shared.NewError(shared.CodeNotFound, "That connected account does not exist, or is no longer connected.")
 
 // removeIdentity disconnects one of the user's identities, unless it is
-// the account's last way to sign in: an account without a password keeps
-// at least one identity.
-//
-// TODO(passkeys): a passkey is a way in too; count the user's passkeys
-// once that module lands (or ask the modules through a hook).
+// the account's last way to sign in: an account without a password or a
+// passkey (auth.HasPasskey: users.factors, which the passkeys module
+// keeps) keeps at least one identity. A second factor alone (an
+// authenticator app) is no way in. The disconnection is recorded as a
+// security event in the same transaction.
 //
 // Errors: not_found, last_login_method, or the store's. It returns the
 // identity removed and its user.
@@ -82,19 +82,28 @@ func (h *handlers) removeIdentity(ctx context.Context, userID, identityID string
 		if err != nil {
 			return store.MapError(err)
 		}
-		if u.PasswordHash == auth.NoPassword && others == 0 {
+		if u.PasswordHash == auth.NoPassword && !auth.HasPasskey(u) && others == 0 {
 			return shared.NewError(shared.CodeLastLoginMethod,
-				"This is the only way to sign in to your account. Set a password (or connect another account) before you disconnect it.")
+				"This is the only way to sign in to your account. Set a password (or add a passkey, or connect another account) before you disconnect it.")
 		}
-		_, err = tx.IDB().NewDelete().Model(id).WherePK().Exec(ctx)
-		return store.MapError(err)
+		if _, err = tx.IDB().NewDelete().Model(id).WherePK().Exec(ctx); err != nil {
+			return store.MapError(err)
+		}
+		return h.recordIdentityEvent(ctx, tx, sso.EventIdentityDisconnected, id)
 	})
 	return id, u, err
 }
 
-// identityJSON is the wire form of an identity. Stored models never reach
-// encoding/json, so a new column cannot leak.
-func (h *handlers) identityJSON(id *identity) sso.Identity {
-	return sso.Identity{ID: id.ID, Provider: id.Provider, ProviderName: h.providerName(id.Provider),
+// recordIdentityEvent records, in tx, that an identity was connected or
+// disconnected (typ), naming its provider for the owner's activity list.
+func (h *handlers) recordIdentityEvent(ctx context.Context, tx *store.Store, typ shared.EventType, id *identity) error {
+	return h.kit.Auth.Activity.Record(ctx, tx, auth.Event{Type: typ, UserID: id.UserID,
+		Detail: map[string]string{shared.DetailProvider: h.providerName(id.Provider)}})
+}
+
+// identityJSON is the wire form of an identity, with its provider's name.
+// Stored models never reach encoding/json, so a new column cannot leak.
+func identityJSON(id *identity, providerName string) sso.Identity {
+	return sso.Identity{ID: id.ID, Provider: id.Provider, ProviderName: providerName,
 		Email: id.Email, CreatedAt: id.CreatedAt}
 }

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"errors"
 	"io/fs"
+	"strings"
 
 	"github.com/authkit/authkit/server/mail"
 	"github.com/authkit/authkit/server/store"
@@ -27,16 +28,14 @@ func mustSub(fsys fs.FS, dir string) fs.FS {
 }
 
 // notify mails u that a provider account was connected or disconnected
-// (template identity_connected or identity_disconnected). A mail that
-// cannot be queued is logged: the change itself stands.
-//
-// TODO(security events): record "identity connected/disconnected" in the
-// security_events table, in the same transaction as the change, once its
-// recording API is on main.
+// (template identity_connected or identity_disconnected), once the change
+// has committed; its security event was recorded with the change. A mail
+// that cannot be queued is logged: the change itself stands.
 func (h *handlers) notify(ctx context.Context, template string, u *store.User, id *identity) {
 	cfg := h.kit.Auth.Config()
-	m, err := templates.Render(template, u.Email, struct{ Name, Provider, Account, Link string }{
-		u.Name, h.providerName(id.Provider), id.Email, cfg.PublicURL + "/profile",
+	name := h.providerName(id.Provider)
+	m, err := templates.Render(template, u.Email, struct{ Name, A, Provider, Account, Link string }{
+		u.Name, article(name), name, id.Email, cfg.PublicURL + "/profile",
 	})
 	if err == nil && !cfg.Mailer.Enqueue(m) {
 		err = errQueueFull
@@ -47,3 +46,13 @@ func (h *handlers) notify(ctx context.Context, template string, u *store.User, i
 }
 
 var errQueueFull = errors.New("mail queue full")
+
+// article is "A" or "An" before a provider's name, by its first letter:
+// "A GitHub account", "An Okta account". (A guess for names such as
+// "Uber", which is all a configured name allows.)
+func article(name string) string {
+	if name != "" && strings.ContainsRune("AEIOUaeiou", rune(name[0])) {
+		return "An"
+	}
+	return "A"
+}

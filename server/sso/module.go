@@ -96,6 +96,9 @@ func (m *Module) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&m.GitHub.ClientSecret, "github-client-secret", "", "OAuth app client secret for GitHub (prefer AUTHKIT_GITHUB_CLIENT_SECRET)")
 }
 
+// The module keeps personal data: its hooks are in userdata.go.
+var _ httpapi.UserDataOwner = (*Module)(nil)
+
 // Name implements httpapi.Module.
 func (m *Module) Name() string { return "sso" }
 
@@ -126,7 +129,7 @@ func (m *Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 		{Pattern: "GET /api/auth/oauth/{id}/start", Name: "startProviderSignIn",
 			Summary: "Sign in with a provider (a browser navigation)",
 			Description: "Redirects to the provider's sign-in page with `state`, a PKCE challenge (S256) and, for OpenID Connect, a `nonce`, and sets a short-lived HttpOnly, SameSite=Lax cookie that binds the attempt to this browser (it works once, within 10 minutes). " +
-				"Throttled per client (30 a minute). With `link=1` a signed-in user connects the provider account to theirs instead; that needs a login in the last 10 minutes, else the browser goes to `/profile?error=recent_login_required`, and without a session to `/login`.",
+				"Throttled per client (30 a minute). With `link=1` a signed-in user connects the provider account to theirs instead; that needs a recent session (signed in or re-authenticated with `POST /api/auth/reauth` within `--reauth-window`, as the `reauth_required` routes do), else the browser goes to `/profile?error=recent_login_required&provider={id}` (the app asks the person to confirm it's them, then starts again), and without a session to `/login`.",
 			Params: []httpapi.Param{idParam,
 				{Name: "next", In: "query", Description: "Where to land after signing in: a path of this site; anything else means `/profile`."},
 				{Name: "link", In: "query", Description: "`1` to connect the provider account to the signed-in user."}},
@@ -134,8 +137,8 @@ func (m *Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 			Errors: []shared.Code{shared.CodeNotFound, shared.CodeRateLimited}, Handler: h.start},
 		{Pattern: "GET /api/auth/oauth/{id}/callback", Name: "finishProviderSignIn",
 			Summary: "Where the provider sends the browser back",
-			Description: "Register `PUBLIC_URL/api/auth/oauth/{id}/callback` at the provider. Checks the state against the browser's cookie, redeems the code with the PKCE verifier and verifies the ID token (signature, issuer, audience, expiry, nonce), then starts a session with the same cookies as a password login and redirects to `next`. " +
-				"A newcomer gets an account (no password; the email is verified when the provider says so). An email that already has an account is connected only when the provider and the account have both verified it; otherwise the answer is `account_exists`. " +
+			Description: "Register `PUBLIC_URL/api/auth/oauth/{id}/callback` at the provider. Checks the state against the browser's cookie, redeems the code with the PKCE verifier and verifies the ID token (signature, issuer, audience, expiry, nonce), then starts a session with the same cookies as a password login and redirects to `next`; when the account has a second factor (an authenticator app) it starts none and redirects to the login page's code step, `/login?mfa_token=…&methods=…`, as a password login answers `mfa_required`. " +
+				"A newcomer gets an account (no password; the email is verified when the provider says so). An email that already has an account is connected only when the provider and the account have both verified it (recorded as `identity_connected` in the account's activity, and mailed); otherwise the answer is `account_exists`. " +
 				"Any failure redirects to `/login?error=CODE&provider=ID` (when connecting, `/profile?error=…`), with CODE one of invalid_state, access_denied, provider_error, invalid_id_token, email_missing, account_exists, account_disabled, identity_taken, recent_login_required, login_required.",
 			Params: []httpapi.Param{idParam,
 				{Name: "code", In: "query", Description: "The authorization code."},
@@ -149,7 +152,7 @@ func (m *Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 			Response:    sso.IdentitiesResponse{}, Returns: "The connected accounts.", Handler: h.listIdentities},
 		{Pattern: "DELETE /api/me/identities/{id}", Guard: httpapi.RequireVerified, Name: "disconnectIdentity",
 			Summary:     "Disconnect a provider account",
-			Description: "Refused with `last_login_method` when it is the account's last way to sign in (no password and no other connected account). Mails the user. Another user's identity id answers 404.",
+			Description: "Refused with `last_login_method` when it is the account's last way to sign in (no password, no passkey and no other connected account). Records `identity_disconnected` in the account's activity and mails the user. Another user's identity id answers 404.",
 			Params:      []httpapi.Param{{Name: "id", In: "path", Description: "The identity's id."}},
 			Returns:     "Disconnected.", Errors: []shared.Code{shared.CodeNotFound, shared.CodeLastLoginMethod},
 			Handler: h.disconnect},

@@ -4,7 +4,20 @@
 // app. The server's half is server/sso, the browser's app/sso.
 package sso
 
-import "time"
+import (
+	"time"
+
+	"github.com/authkit/authkit/shared"
+)
+
+// The module's security events, in the owner's activity list as "Connected
+// a sign-in account at GitHub" (the provider's name is the event's
+// shared.DetailProvider). A new account made by a provider is the kit's
+// shared.EventAccountCreated, with the provider's id as its method.
+var (
+	EventIdentityConnected    = shared.DefineEvent("identity_connected", "Connected a sign-in account")
+	EventIdentityDisconnected = shared.DefineEvent("identity_disconnected", "Disconnected a sign-in account")
+)
 
 // LoginProvider is a way to sign in that the server is configured for.
 type LoginProvider struct {
@@ -65,8 +78,11 @@ const (
 	// FailureIdentityTaken: connecting failed because this provider
 	// account is already connected to another account.
 	FailureIdentityTaken Failure = "identity_taken"
-	// FailureRecentLoginRequired: connecting an account needs a login in
-	// the last 10 minutes.
+	// FailureRecentLoginRequired: connecting an account needs a recent
+	// session, one that signed in or re-authenticated (POST
+	// /api/auth/reauth) within the server's re-authentication window (10
+	// minutes by default). The app asks the person to confirm it's them,
+	// then connects.
 	FailureRecentLoginRequired Failure = "recent_login_required"
 	// FailureLoginRequired: connecting an account needs a login, and the
 	// session that started it has ended.

@@ -15,11 +15,11 @@ import (
 // startServerWithSSO runs the binary with the company's OpenID Connect
 // provider configured: a provider running in this test, on loopback. The
 // client secret goes through the environment, as the README advises.
-func startServerWithSSO(t *testing.T) (*server, *ssotest.Provider) {
+func startServerWithSSO(t *testing.T, extra ...string) (*server, *ssotest.Provider) {
 	t.Helper()
 	idp := ssotest.NewProvider(t)
 	t.Setenv("AUTHKIT_OIDC_CLIENT_SECRET", ssotest.ClientSecret)
-	s := startServer(t, "--oidc-issuer", idp.URL, "--oidc-client-id", ssotest.ClientID, "--oidc-name", "Company SSO")
+	s := startServer(t, append([]string{"--oidc-issuer", idp.URL, "--oidc-client-id", ssotest.ClientID, "--oidc-name", "Company SSO"}, extra...)...)
 	return s, idp
 }
 
@@ -105,6 +105,31 @@ func TestBrowser_ConnectAndDisconnectFromTheProfile(t *testing.T) {
 	gail.waitText("#connected-notice", "Company SSO is disconnected.")
 	gail.waitText("#connected-accounts", "No account is connected yet.")
 	gail.checkConsole()
+}
+
+// TestBrowser_ConnectAfterConfirmingItsYou runs with a short
+// re-authentication window: past it, connecting an account comes back to
+// the profile with the dialog open, and once the password is confirmed
+// the connection goes on to the provider by itself.
+func TestBrowser_ConnectAfterConfirmingItsYou(t *testing.T) {
+	const window = 3 * time.Second
+	s, idp := startServerWithSSO(t, "--reauth-window", window.String())
+	hana := newBrowser(t, s, "hana")
+	const password = "hana's long passphrase"
+	hana.signUp("Hana", "hana@example.com", password)
+	hana.waitText("#connected-accounts", "No account is connected yet.")
+	time.Sleep(window + time.Second)
+
+	idp.Approve(ssotest.Person{Subject: "e2e-hana", Email: "hana@corp.example", EmailVerified: true})
+	hana.clickAway("#connect-oidc", "/profile")
+	hana.waitText("#connect-reauth-title", "Confirm it's you")
+	hana.waitText("#connected-notice", "first confirm it's you")
+	hana.poll("the password box has focus", `document.activeElement && document.activeElement.id === "connect-reauth-password"`)
+	hana.fill("connect-reauth-password", password)
+	hana.clickAway("#connect-reauth-form button[type=submit]", "/profile")
+	hana.waitText("#connected-notice", "Company SSO is connected")
+	hana.waitText("#identities", "hana@corp.example")
+	hana.checkConsole()
 }
 
 // clickAway clicks a link that leaves the app for the server (and the

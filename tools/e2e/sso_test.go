@@ -15,11 +15,12 @@ import (
 // startServerWithSSO runs the binary with the company's OpenID Connect
 // provider configured: a provider running in this test, on loopback. The
 // client secret goes through the environment, as the README advises.
-func startServerWithSSO(t *testing.T) (*server, *ssotest.Provider) {
+// extra are more flags.
+func startServerWithSSO(t *testing.T, extra ...string) (*server, *ssotest.Provider) {
 	t.Helper()
 	idp := ssotest.NewProvider(t)
 	t.Setenv("AUTHKIT_OIDC_CLIENT_SECRET", ssotest.ClientSecret)
-	s := startServer(t, "--oidc-issuer", idp.URL, "--oidc-client-id", ssotest.ClientID, "--oidc-name", "Company SSO")
+	s := startServer(t, append([]string{"--oidc-issuer", idp.URL, "--oidc-client-id", ssotest.ClientID, "--oidc-name", "Company SSO"}, extra...)...)
 	return s, idp
 }
 

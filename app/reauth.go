@@ -32,6 +32,7 @@ type Reauth struct {
 	form       Form
 	code       bool // asking for a code rather than the password
 	noPassword bool // the signed-in user has no password (as last rendered)
+	noCode     bool // nor an authenticator app: only a new sign-in will do
 	retry      func(app.Context)
 }
 
@@ -51,9 +52,12 @@ func (r *Reauth) Ask(p *Page, err error, retry func(app.Context)) bool {
 	}
 	r.open, r.retry, r.code = true, retry, r.noPassword
 	r.form.Reset(nil)
-	if r.code {
+	switch {
+	case r.noPassword && r.noCode:
+		p.Focus(r.ID + "-cancel")
+	case r.code:
 		p.Focus(r.ID + "-code")
-	} else {
+	default:
 		p.Focus(r.ID + "-password")
 	}
 	return true
@@ -61,13 +65,16 @@ func (r *Reauth) Ask(p *Page, err error, retry func(app.Context)) bool {
 
 // Render draws the dialog while it is open (nothing otherwise). user is
 // the signed-in user: with two-factor authentication on, the dialog
-// offers a code instead of the password.
+// offers a code instead of the password; without a password, only the
+// code, or with no code either, a new sign-in. Render remembers which,
+// for Ask.
 func (r *Reauth) Render(p *Page, api *Client, user *shared.User) app.UI {
 	r.noPassword = user != nil && !user.HasPassword
+	r.noCode = user == nil || !user.TOTPEnabled
 	if !r.open {
 		return app.Div().ID(r.ID).Class("reauth-slot")
 	}
-	if r.noPassword && !user.TOTPEnabled {
+	if r.noPassword && r.noCode {
 		return r.renderSignInAgain()
 	}
 	field := Field{Name: "password", Label: "Password", Kind: "password", Autocomplete: "current-password", Revealable: true}

@@ -132,6 +132,7 @@ func TestBrowser_AccountSelfServiceWithoutAPassword(t *testing.T) {
 	erin.fill("delete-confirmation", "delete my account")
 	erin.click("#delete-account")
 	erin.waitText("#delete-reauth-text", "sign in again")
+	erin.poll("the dialog's button has focus", `document.activeElement && document.activeElement.id === "delete-reauth-cancel"`)
 	erin.click("#delete-reauth-cancel")
 	erin.poll("the dialog has closed", `!document.getElementById("delete-reauth-dialog")`)
 	if got := erin.text("#account-email"); got != "erin@example.com" {

@@ -12,11 +12,13 @@ const EmailChangeTTL = 24 * time.Hour
 // ChangeEmailRequest is the body of POST /api/me/email.
 type ChangeEmailRequest struct {
 	NewEmail        string `json:"new_email" format:"email" maxLength:"254" doc:"The address to move to; the rules of RegisterRequest.email, and not the current one."`
-	CurrentPassword string `json:"current_password" minLength:"1" doc:"Re-authentication: the account's password."`
+	CurrentPassword string `json:"current_password,omitempty" doc:"Re-authentication: the account's password. Omit it to re-authenticate with a recent session instead (a login or POST /api/auth/reauth within --reauth-window), as an account without a password must."`
 }
 
 // Validate checks an email change for the account whose address is
-// current, after normalising the new address in place.
+// current, after normalising the new address in place. The password is
+// optional: without one the server asks for a recent session
+// (reauth_required otherwise).
 func (r *ChangeEmailRequest) Validate(current string) error {
 	r.NewEmail = NormalizeEmail(r.NewEmail)
 	var f FieldErrors
@@ -24,9 +26,6 @@ func (r *ChangeEmailRequest) Validate(current string) error {
 		f.Add("new_email", msg)
 	} else if r.NewEmail == current {
 		f.Add("new_email", "This is already your email address.")
-	}
-	if r.CurrentPassword == "" {
-		f.Add("current_password", "Enter your current password.")
 	}
 	return f.Err()
 }
@@ -48,17 +47,13 @@ func (r *ConfirmEmailChangeRequest) Validate() error {
 
 // DeleteAccountRequest is the body of DELETE /api/me.
 type DeleteAccountRequest struct {
-	CurrentPassword string `json:"current_password" minLength:"1" doc:"Re-authentication: the account's password."`
+	CurrentPassword string `json:"current_password,omitempty" doc:"Re-authentication: the account's password. Omit it to re-authenticate with a recent session instead (a login or POST /api/auth/reauth within --reauth-window), as an account without a password must."`
 }
 
-// Validate checks that the password is there.
-func (r *DeleteAccountRequest) Validate() error {
-	var f FieldErrors
-	if r.CurrentPassword == "" {
-		f.Add("current_password", "Enter your current password.")
-	}
-	return f.Err()
-}
+// Validate accepts any deletion request: the password is optional (the
+// server then asks for a recent session, reauth_required otherwise), and
+// its check is the server's.
+func (r *DeleteAccountRequest) Validate() error { return nil }
 
 // DeleteConfirmation is what someone types to confirm deleting their own
 // account in the app, so a stray click cannot do it.
@@ -79,5 +74,5 @@ type AccountExport struct {
 	Account        User              `json:"account"`
 	Sessions       []ExportedSession `json:"sessions"`
 	SecurityEvents []SecurityEvent   `json:"security_events" doc:"Newest first, as far back as the server keeps them (--event-retention)."`
-	Modules        map[string]any    `json:"modules" doc:"Each module's data about the account, by module name (\"notes\": the notes)."`
+	Modules        map[string]any    `json:"modules" doc:"Each module's data about the account, by module name (\"notes\": the notes; \"totp\": whether the authenticator app is on and the recovery codes left; \"passkeys\": their names and dates)."`
 }

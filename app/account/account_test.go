@@ -1,6 +1,7 @@
 package account
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -53,7 +54,7 @@ func countingServer(t *testing.T) (*atomic.Int32, *app.Client) {
 func TestDeletion_TheTypedSentenceIsCheckedBeforeAnythingIsSent(t *testing.T) {
 	requests, api := countingServer(t)
 	c := newDangerCard(api)
-	c.User = &shared.User{ID: "u1", Email: "ann@example.com", Name: "Ann"}
+	c.User = &shared.User{ID: "u1", Email: "ann@example.com", Name: "Ann", HasPassword: true}
 	c.deletion.Set("confirmation", "delete it")
 	c.onDelete(goapp.Context{}, goapp.Event{})
 	time.Sleep(50 * time.Millisecond) // anything sent would have arrived
@@ -78,7 +79,7 @@ func TestDeletion_TheTypedSentenceIsCheckedBeforeAnythingIsSent(t *testing.T) {
 func TestEmailCard_RefusesTheCurrentAddressWithoutARequest(t *testing.T) {
 	requests, api := countingServer(t)
 	c := newEmailCard(api)
-	c.User = &shared.User{ID: "u1", Email: "ann@example.com", Name: "Ann"}
+	c.User = &shared.User{ID: "u1", Email: "ann@example.com", Name: "Ann", HasPassword: true}
 	c.form.Set("new_email", " Ann@Example.com")
 	c.form.Set("current_password", "x")
 	c.onSubmit(goapp.Context{}, goapp.Event{})
@@ -123,5 +124,32 @@ func TestActivityCard_ListsEventsInPlainWords(t *testing.T) {
 	}
 	if strings.Contains(html, `id="activity-more"`) {
 		t.Errorf("a finished list offers more")
+	}
+}
+
+// TestCards_AnAccountWithoutAPasswordTypesNone: an account made by a
+// sign-in provider has no password to type; the cards leave the field out
+// and let the server ask for a recent sign-in (the dialog gets it).
+func TestCards_AnAccountWithoutAPasswordTypesNone(t *testing.T) {
+	_, api := countingServer(t)
+	pat := &shared.User{ID: "u1", Email: "pat@example.com", Name: "Pat"}
+	danger, email := newDangerCard(api), newEmailCard(api)
+	danger.User, email.User = pat, pat
+	for id, html := range map[string]string{"delete": goapp.HTMLString(danger.Render()), "email": goapp.HTMLString(email.Render())} {
+		if strings.Contains(html, id+"-current_password") || !strings.Contains(html, `id="`+id+`-reauth"`) {
+			t.Errorf("%s card: %s", id, html)
+		}
+	}
+
+	if err := checkDeletion(shared.DeleteConfirmation, false, shared.DeleteAccountRequest{}); err != nil {
+		t.Errorf("deletion without a password: %v", err)
+	}
+	if err := checkEmailChange("pat@example.com", false, &shared.ChangeEmailRequest{NewEmail: "pat.new@example.com"}); err != nil {
+		t.Errorf("email change without a password: %v", err)
+	}
+	var e *shared.Error
+	err := checkEmailChange("ann@example.com", true, &shared.ChangeEmailRequest{NewEmail: "ann@example.com"})
+	if !errors.As(err, &e) || e.Fields["new_email"] == "" || e.Fields["current_password"] != "Enter your current password." {
+		t.Errorf("email change with a password missing: %v", err)
 	}
 }

@@ -14,17 +14,20 @@ var deleteFields = []string{"confirmation", "current_password"}
 
 // dangerCard is the profile's danger zone: download everything the server
 // keeps about the account, and delete the account, after typing a
-// sentence and the password.
+// sentence and the password. An account without a password (made by a
+// sign-in provider) types only the sentence: the server then asks for a
+// recent sign-in, and the re-authentication dialog gets one.
 type dangerCard struct {
 	card
 	calls    client
 	download app.Form // the download button's notice and busy state
 	deletion app.Form
+	reauth   app.Reauth
 }
 
 func newDangerCard(api *app.Client) *dangerCard {
 	return &dangerCard{card: app.NewCard(api, "/profile"), calls: client{api},
-		deletion: app.NewForm(deleteFields...).WithIDPrefix("delete-")}
+		deletion: app.NewForm(deleteFields...).WithIDPrefix("delete-"), reauth: app.NewReauth("delete-reauth")}
 }
 
 func (c *dangerCard) OnMount(ctx goapp.Context) {
@@ -48,10 +51,13 @@ func (c *dangerCard) Render() goapp.UI {
 		goapp.Form().ID("delete-form").NoValidate(true).OnSubmit(c.onDelete).Body(
 			c.deletion.Input(app.Field{Name: "confirmation", Label: "Type “" + shared.DeleteConfirmation + "” to confirm",
 				Kind: "text", Autocomplete: "off"}),
-			c.deletion.Input(app.Field{Name: "current_password", Label: "Current password", Kind: "password",
-				Autocomplete: "current-password", Revealable: true}),
+			goapp.If(c.User.HasPassword, func() goapp.UI {
+				return c.deletion.Input(app.Field{Name: "current_password", Label: "Current password", Kind: "password",
+					Autocomplete: "current-password", Revealable: true})
+			}),
 			app.ActionButton("submit", "button danger", "Delete my account", "Deleting…", c.deletion.Busy, nil).ID("delete-account"),
 		),
+		c.reauth.Render(&c.Page, c.API, c.User),
 	)
 }
 
@@ -71,30 +77,39 @@ func (c *dangerCard) onDownload(ctx goapp.Context, e goapp.Event) {
 }
 
 // checkDeletion is the rule the form applies before sending: the typed
-// sentence, and a password (which the server checks).
-func checkDeletion(confirmation string, req shared.DeleteAccountRequest) error {
+// sentence, and the password of an account that has one (the server
+// checks it). Without a password the server asks for a recent sign-in
+// instead.
+func checkDeletion(confirmation string, hasPassword bool, req shared.DeleteAccountRequest) error {
 	var f shared.FieldErrors
 	if confirmation != shared.DeleteConfirmation {
 		f.Add("confirmation", "Type “"+shared.DeleteConfirmation+"” exactly, to show you mean it.")
 	}
-	if err := req.Validate(); err != nil {
+	if hasPassword && req.CurrentPassword == "" {
 		f.Add("current_password", "Enter your current password.")
 	}
 	return f.Err()
 }
 
 func (c *dangerCard) onDelete(ctx goapp.Context, e goapp.Event) {
-	req := shared.DeleteAccountRequest{CurrentPassword: c.deletion.Value("current_password")}
+	hasPassword := c.User != nil && c.User.HasPassword
+	req := shared.DeleteAccountRequest{}
+	if hasPassword {
+		req.CurrentPassword = c.deletion.Value("current_password")
+	}
 	confirmation := c.deletion.Value("confirmation")
 	c.Submit(ctx, e, app.Submission[struct{}]{
 		Form:     &c.deletion,
-		Validate: func() error { return checkDeletion(confirmation, req) },
+		Validate: func() error { return checkDeletion(confirmation, hasPassword, req) },
 		Send:     func(ctx context.Context) (struct{}, error) { return struct{}{}, c.calls.deleteAccount(ctx, req) },
 		Done: func(goapp.Context, struct{}) {
 			c.User = nil
 			c.deletion.Reset(nil)
 			app.Redirect("/goodbye") // no way back to a profile that is gone
 		},
-		Failed: c.SessionEnded,
+		Failed: func(ctx goapp.Context, err error) bool {
+			retry := func(ctx goapp.Context) { c.onDelete(ctx, goapp.Event{}) }
+			return c.reauth.Ask(&c.Page, err, retry) || c.SessionEnded(ctx, err)
+		},
 	})
 }

@@ -41,8 +41,8 @@ func Module() app.Module {
 type client struct{ api *app.Client }
 
 // changeEmail mails a link to the new address (202); nothing changes until
-// it is opened. wrong_password, email_taken and rate_limited are its
-// refusals.
+// it is opened. wrong_password, reauth_required (no password and a session
+// that is not recent), email_taken and rate_limited are its refusals.
 func (c client) changeEmail(ctx context.Context, req shared.ChangeEmailRequest) (string, error) {
 	var resp shared.Accepted
 	err := c.api.Call(ctx, http.MethodPost, "/api/me/email", req, &resp)
@@ -81,6 +81,8 @@ func (c client) export(ctx context.Context) ([]byte, error) {
 }
 
 // deleteAccount deletes the account (204); the server clears the cookies.
+// Without a password in req, a session that is not recent gets
+// reauth_required.
 func (c client) deleteAccount(ctx context.Context, req shared.DeleteAccountRequest) error {
 	err := c.api.Call(ctx, http.MethodDelete, "/api/me", req, nil)
 	if err == nil {

@@ -9,7 +9,10 @@ import (
 	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi/apitest"
 	"github.com/authkit/authkit/server/mail/mailtest"
+	"github.com/authkit/authkit/server/passkeys/passkeystest"
 	"github.com/authkit/authkit/shared"
+	sharedpasskeys "github.com/authkit/authkit/shared/passkeys"
+	sharedtotp "github.com/authkit/authkit/shared/totp"
 )
 
 func TestExport_HoldsTheAccountAndEveryModulesData(t *testing.T) {
@@ -48,7 +51,7 @@ func TestExport_HoldsTheAccountAndEveryModulesData(t *testing.T) {
 		Bookmarks bookmarkList `json:"bookmarks"`
 	}
 	raw, _ := json.Marshal(export.Modules)
-	if err := json.Unmarshal(raw, &modules); err != nil || len(export.Modules) != 1 {
+	if err := json.Unmarshal(raw, &modules); err != nil || export.Modules["bookmarks"] == nil {
 		t.Fatalf("modules = %s (%v)", raw, err)
 	}
 	if urls := modules.Bookmarks.URLs; len(urls) != 2 || urls[0] != "https://go.dev/" || urls[1] != "https://pkg.go.dev/" {
@@ -58,6 +61,52 @@ func TestExport_HoldsTheAccountAndEveryModulesData(t *testing.T) {
 		t.Errorf("the export holds what is not the caller's: %s", r.Body)
 	}
 	ts.Browser().Do("GET", "/api/me/export", nil).ExpectError(t, 401, shared.CodeNotAuthenticated)
+}
+
+// TestExport_HoldsTheSecondFactorsWithoutTheirSecrets: the authenticator
+// app and the passkeys are in the export, as facts about the account (on
+// since when, codes left, names and dates), never as the secret, the
+// recovery codes or a credential.
+func TestExport_HoldsTheSecondFactorsWithoutTheirSecrets(t *testing.T) {
+	ts := newServer(t, withPasskeys)
+	b := ts.Browser()
+	b.Register("ann@example.com", "Ann")
+	var empty shared.AccountExport
+	b.Do("GET", "/api/me/export", nil).Decode(t, &empty)
+	if raw, _ := json.Marshal(empty.Modules); !strings.Contains(string(raw), `"totp":{"enabled":false,`) ||
+		!strings.Contains(string(raw), `"passkeys":{"passkeys":[]}`) {
+		t.Errorf("modules of an account without second factors = %s", raw)
+	}
+
+	secret, codes := ts.enableTOTP(t, b)
+	b.Do("POST", "/api/auth/reauth", shared.ReauthRequest{Code: codes[0]}).ExpectStatus(t, http.StatusNoContent)
+	authenticator := passkeystest.New(t, publicURL)
+	passkeystest.Register(t, b, authenticator, "Ann's laptop")
+
+	r := b.Do("GET", "/api/me/export", nil)
+	r.ExpectStatus(t, http.StatusOK)
+	var export struct {
+		Modules struct {
+			TOTP     sharedtotp.UserData     `json:"totp"`
+			Passkeys sharedpasskeys.UserData `json:"passkeys"`
+		} `json:"modules"`
+	}
+	r.Decode(t, &export)
+	app := export.Modules.TOTP
+	if !app.Enabled || app.EnabledAt == nil || app.SetUpAt == nil || app.SetupPending ||
+		app.RecoveryCodesLeft != 9 || app.RecoveryCodesUsed != 1 || app.RecoveryCodesMadeAt == nil {
+		t.Errorf("totp = %+v", app)
+	}
+	keys := export.Modules.Passkeys.Passkeys
+	if len(keys) != 1 || keys[0].Name != "Ann's laptop" || keys[0].ID == "" || keys[0].CreatedAt.IsZero() {
+		t.Errorf("passkeys = %+v", keys)
+	}
+	body := string(r.Body)
+	for _, secretText := range append([]string{secret, "credential", "public_key", "code_hash", "sign_count"}, codes...) {
+		if strings.Contains(body, secretText) {
+			t.Errorf("the export holds %q: %s", secretText, body)
+		}
+	}
 }
 
 func TestNotices_NewDevicesAndPasswordChangesAreMailed(t *testing.T) {

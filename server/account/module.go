@@ -40,10 +40,10 @@ func (Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 	return []httpapi.Route{
 		{Pattern: "POST /api/me/email", Guard: httpapi.RequireUser, Name: "requestEmailChange",
 			Summary: "Change the email address",
-			Description: "Re-authenticates with `current_password`, then mails a link to `new_email` (`/confirm-email?token=…`, valid 24 hours, single-use) and a notice to the current address. Nothing changes until the link is used. " +
-				"`email_taken` when another account has the address (only this re-authenticated caller learns it). The password is checked under the account's guess throttle (`--login-throttle`), and the requests that pass it are throttled per account (10 a day). Reachable before the current address is confirmed, to fix a mistyped one.",
+			Description: "Re-authenticates with `current_password`, or, when it is omitted, with a recent session (a login or `POST /api/auth/reauth` within `--reauth-window`; `reauth_required` otherwise), as an account without a password does. Then mails a link to `new_email` (`/confirm-email?token=…`, valid 24 hours, single-use) and a notice to the current address. Nothing changes until the link is used. " +
+				"`email_taken` when another account has the address (only this re-authenticated caller learns it). A password is checked under the account's guess throttle (`--login-throttle`), and the requests that pass are throttled per account (10 a day). Reachable before the current address is confirmed, to fix a mistyped one.",
 			Request: shared.ChangeEmailRequest{}, Response: shared.Accepted{}, Status: http.StatusAccepted,
-			Errors:  []shared.Code{shared.CodeWrongPassword, shared.CodeEmailTaken, shared.CodeRateLimited},
+			Errors:  []shared.Code{shared.CodeWrongPassword, shared.CodeReauthRequired, shared.CodeEmailTaken, shared.CodeRateLimited},
 			Returns: "The link is on its way.", Handler: h.requestEmailChange},
 		{Pattern: "POST /api/auth/confirm-email-change", Name: "confirmEmailChange",
 			Summary:     "Move the account to the new address with a mailed token",
@@ -53,10 +53,10 @@ func (Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 			Returns: "The account, with its new address.", Handler: h.confirmEmailChange},
 		{Pattern: "DELETE /api/me", Guard: httpapi.RequireUser, Name: "deleteMe",
 			Summary: "Delete the account",
-			Description: "Re-authenticates with `current_password` (under the account's guess throttle), then deletes the account, its sessions, tokens and security events, and every module's data about it, in one transaction; records that an account was deleted without saying whose, clears the cookies and mails a goodbye. " +
+			Description: "Re-authenticates with `current_password` (under the account's guess throttle), or, when it is omitted, with a recent session (a login or `POST /api/auth/reauth` within `--reauth-window`; `reauth_required` otherwise), as an account without a password does. Then deletes the account, its sessions, tokens and security events, and every module's data about it, in one transaction; records that an account was deleted without saying whose, clears the cookies and mails a goodbye. " +
 				"The last active superuser cannot delete their account (`last_superuser`).",
 			Request: shared.DeleteAccountRequest{}, ClearsSession: true,
-			Errors:  []shared.Code{shared.CodeWrongPassword, shared.CodeRateLimited, shared.CodeLastSuperuser},
+			Errors:  []shared.Code{shared.CodeWrongPassword, shared.CodeReauthRequired, shared.CodeRateLimited, shared.CodeLastSuperuser},
 			Returns: "The account is gone; cookies cleared.", Handler: h.deleteMe},
 		{Pattern: "GET /api/me/export", Guard: httpapi.RequireUser, Name: "exportMe",
 			Summary:     "Download the account's data",

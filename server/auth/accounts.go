@@ -24,11 +24,12 @@ type Accounts struct {
 	recovery     *Recovery // mails the confirmation link on registration
 	activity     *Activity // records failed sign-ins
 	notices      *notifier
-	logins       *throttle // failed logins per account+client
-	loginClients *throttle // failed logins per client, across accounts
-	guesses      *throttle // wrong secrets per signed-in account (AccountSecretCheck)
-	registers    *throttle // registrations per client
-	emailChanges *throttle // email change links mailed per account
+	logins       *throttle     // failed logins per account+client
+	loginClients *throttle     // failed logins per client, across accounts
+	guesses      *throttle     // wrong secrets per signed-in account (AccountSecretCheck)
+	registers    *throttle     // registrations per client
+	emailChanges *throttle     // email change links mailed per account
+	reauthWindow time.Duration // how recent a session must be to stand in for the password (confirmOwner)
 	clock        clock
 	log          *slog.Logger
 	stats        *stats // login outcomes, for the metrics
@@ -46,6 +47,7 @@ func newAccounts(st *store.Store, cfg Config, limits throttles, sessions *Sessio
 		guesses:      limits.new("account-secret", cfg.LoginThrottle, loginWindow),
 		registers:    limits.new("register", cfg.RegisterThrottle, time.Minute),
 		emailChanges: limits.new("email-change", emailChangesPerDay, 24*time.Hour),
+		reauthWindow: cfg.ReauthWindow,
 		clock:        clock(cfg.Now), log: cfg.Logger,
 	}
 }

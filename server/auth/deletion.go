@@ -56,12 +56,33 @@ func (a *Accounts) checkCurrentPassword(ctx context.Context, u *store.User, pass
 	return nil
 }
 
-// DeleteAccount deletes the caller's own account once they have given
-// its password, with removeData's rows, and mails them a goodbye. A
-// superuser cannot delete the last active superuser account.
+// confirmOwner re-authenticates the caller p, the owner of u, before a
+// change only the owner may make (deleting the account, moving it to
+// another address): with the password when they send one
+// (checkCurrentPassword), else with a recent session, the rule of the
+// RequireRecent guard (a login or POST /api/auth/reauth within
+// --reauth-window). The second way is how an account without a password
+// (made by a login provider) proves itself, with a code, a passkey or a
+// fresh login through its provider (OWASP ASVS 3.7.1).
+//
+// Errors: wrong_password, rate_limited, reauth_required.
+func (a *Accounts) confirmOwner(ctx context.Context, p Principal, u *store.User, password string) error {
+	if password != "" {
+		return a.checkCurrentPassword(ctx, u, password)
+	}
+	if !p.AuthenticatedWithin(a.reauthWindow, a.clock.now()) {
+		return ErrReauthRequired
+	}
+	return nil
+}
+
+// DeleteAccount deletes the caller's own account once they have proved
+// who they are (confirmOwner: its password, or a recent session), with
+// removeData's rows, and mails them a goodbye. A superuser cannot delete
+// the last active superuser account.
 //
 // Errors: validation_failed, wrong_password, rate_limited,
-// last_superuser, not_authenticated.
+// reauth_required, last_superuser, not_authenticated.
 func (a *Accounts) DeleteAccount(ctx context.Context, p Principal, req shared.DeleteAccountRequest, removeData DataRemover) error {
 	if err := req.Validate(); err != nil {
 		return err
@@ -70,7 +91,7 @@ func (a *Accounts) DeleteAccount(ctx context.Context, p Principal, req shared.De
 	if err != nil {
 		return err
 	}
-	if err := a.checkCurrentPassword(ctx, u, req.CurrentPassword); err != nil {
+	if err := a.confirmOwner(ctx, p, u, req.CurrentPassword); err != nil {
 		return err
 	}
 	// The owner's address and browser are personal data: the record that

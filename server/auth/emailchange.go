@@ -11,22 +11,23 @@ import (
 )
 
 // Changing an account's email address: the owner asks, giving their
-// password; the new address gets a link and the old one a notice; nothing
-// changes until the link is opened, which proves the new address is
-// theirs (OWASP ASVS 2.5: no change of a recovery channel without
+// password or from a recent session (confirmOwner); the new address gets
+// a link and the old one a notice; nothing changes until the link is
+// opened, which proves the new address is theirs (OWASP ASVS 2.5: no change of a recovery channel without
 // re-authentication and a notice).
 
 // RequestEmailChange mails a link to req.NewEmail that moves the caller's
 // account there (valid shared.EmailChangeTTL, single-use, stored hashed;
 // a newer request voids it), and a notice to the current address.
-// The password is checked under the account's guess throttle, and the
-// requests that pass it are throttled per account (10 a day), which bounds
+// The caller proves who they are first (confirmOwner): the password,
+// checked under the account's guess throttle, or a recent session. The
+// requests that pass are throttled per account (10 a day), which bounds
 // the mail sent and the addresses one account can probe: only this
 // re-authenticated caller learns that an address is taken, which is what
 // the form needs.
 //
-// Errors: validation_failed, wrong_password, email_taken, rate_limited,
-// not_authenticated.
+// Errors: validation_failed, wrong_password, reauth_required,
+// email_taken, rate_limited, not_authenticated.
 func (a *Accounts) RequestEmailChange(ctx context.Context, p Principal, req shared.ChangeEmailRequest) error {
 	u, err := a.users.fresh(ctx, p.UserID)
 	if err != nil {
@@ -35,7 +36,7 @@ func (a *Accounts) RequestEmailChange(ctx context.Context, p Principal, req shar
 	if err := req.Validate(u.Email); err != nil {
 		return err
 	}
-	if err := a.checkCurrentPassword(ctx, u, req.CurrentPassword); err != nil {
+	if err := a.confirmOwner(ctx, p, u, req.CurrentPassword); err != nil {
 		return err
 	}
 	now := a.clock.now()

@@ -17,6 +17,13 @@ var (
 	errForbidden          = shared.NewError(shared.CodeForbidden, "You do not have permission to do this.")
 )
 
+// ErrReauthRequired answers a sensitive action from a session that has
+// not proved who its user is within the re-authentication window: the
+// RequireRecent guard's answer, and the core's when an action that takes
+// a password was sent without one (Accounts.DeleteAccount).
+var ErrReauthRequired = shared.NewError(shared.CodeReauthRequired,
+	"For your security, confirm it's you before doing this: enter your password (or a code) again.")
+
 func rateLimited(wait time.Duration) error {
 	return &shared.Error{
 		Code:       shared.CodeRateLimited,

@@ -74,14 +74,11 @@ func (a *API) requireRecent(next HandlerFunc) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		p, _ := principalFrom(r.Context())
 		if !a.Recent(p.Principal) {
-			return errReauthRequired
+			return auth.ErrReauthRequired
 		}
 		return next(w, r)
 	}
 }
-
-var errReauthRequired = shared.NewError(shared.CodeReauthRequired,
-	"For your security, confirm it's you before doing this: enter your password (or a code) again.")
 
 // requireAuth lets a request through only with a valid access token of a
 // live session, and, for state-changing requests authenticated by cookie,

@@ -17,6 +17,7 @@ import (
 	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/server/httpapi/apitest"
 	"github.com/authkit/authkit/server/passkeys"
+	"github.com/authkit/authkit/server/passkeys/passkeystest"
 	authtotp "github.com/authkit/authkit/server/totp"
 	"github.com/authkit/authkit/shared"
 	sharedpasskeys "github.com/authkit/authkit/shared/passkeys"
@@ -24,7 +25,7 @@ import (
 )
 
 // The passkeys module through the real API, with a software authenticator
-// (authenticator_test.go) in place of the browser's. The relying party is
+// (passkeystest) in place of the browser's. The relying party is
 // https://app.example.com, as a deployment's --public-url would be.
 
 const origin = "https://app.example.com"
@@ -58,24 +59,12 @@ func newServer(t *testing.T, log *logBuffer) *apitest.Server {
 	return apitest.NewServer(t, opts...)
 }
 
-// register adds a passkey for a signed-in browser and returns it.
-func register(t *testing.T, b *apitest.Client, a *softAuthenticator, name string) sharedpasskeys.Passkey {
-	t.Helper()
-	r := b.Do("POST", "/api/me/passkeys/begin", nil)
-	r.ExpectStatus(t, http.StatusOK)
-	var resp sharedpasskeys.PasskeyResponse
-	r = b.Do("POST", "/api/me/passkeys/finish", sharedpasskeys.FinishRegistrationRequest{Name: name, Credential: a.create(r.Body)})
-	r.ExpectStatus(t, http.StatusCreated)
-	r.Decode(t, &resp)
-	return resp.Passkey
-}
-
 // assertion begins a sign-in and has the authenticator answer it.
-func assertion(t *testing.T, c *apitest.Client, a *softAuthenticator) []byte {
+func assertion(t *testing.T, c *apitest.Client, a *passkeystest.Authenticator) []byte {
 	t.Helper()
 	r := c.Do("POST", "/api/auth/passkey/begin", nil)
 	r.ExpectStatus(t, http.StatusOK)
-	return a.get(r.Body)
+	return a.Get(r.Body)
 }
 
 // activity returns the types of the caller's security events, newest
@@ -97,9 +86,9 @@ func TestPasskeys_RegisterThenSignInWithoutAPassword(t *testing.T) {
 	ts := newServer(t, nil)
 	ann := ts.Browser()
 	ann.Register("ann@example.com", "Ann")
-	a := newSoftAuthenticator(t, origin)
+	a := passkeystest.New(t, origin)
 
-	k := register(t, ann, a, "  Laptop ")
+	k := passkeystest.Register(t, ann, a, "  Laptop ")
 	if k.Name != "Laptop" || k.ID == "" || k.LastUsedAt != nil {
 		t.Fatalf("passkey = %+v", k)
 	}
@@ -151,8 +140,8 @@ func TestPasskeys_AnAssertionWorksOnceAndForFiveMinutes(t *testing.T) {
 	ts := newServer(t, nil)
 	ann := ts.Browser()
 	ann.Register("ann@example.com", "Ann")
-	a := newSoftAuthenticator(t, origin)
-	register(t, ann, a, "Phone")
+	a := passkeystest.New(t, origin)
+	passkeystest.Register(t, ann, a, "Phone")
 
 	c := ts.TokenClient()
 	cred := assertion(t, c, a)
@@ -174,13 +163,13 @@ func TestPasskeys_ClonedAuthenticatorIsRefusedAndLogged(t *testing.T) {
 	ts := newServer(t, log)
 	ann := ts.Browser()
 	ann.Register("ann@example.com", "Ann")
-	a := newSoftAuthenticator(t, origin)
-	a.counter = 10
-	register(t, ann, a, "Key")
+	a := passkeystest.New(t, origin)
+	a.Counter = 10
+	passkeystest.Register(t, ann, a, "Key")
 
 	ts.Browser().Do("POST", "/api/auth/passkey/finish", sharedpasskeys.FinishLoginRequest{Credential: assertion(t, ts.TokenClient(), a)}).
 		ExpectStatus(t, http.StatusOK) // registered at 10, now 11
-	a.counter = 5 // a copy of the key, behind the original
+	a.Counter = 5 // a copy of the key, behind the original
 	ts.Browser().Do("POST", "/api/auth/passkey/finish", sharedpasskeys.FinishLoginRequest{Credential: assertion(t, ts.TokenClient(), a)}).
 		ExpectError(t, http.StatusUnauthorized, shared.CodeInvalidCredentials)
 	if !strings.Contains(log.String(), "may be cloned") {
@@ -194,11 +183,11 @@ func TestPasskeys_AddingNeedsARecentSessionAndItsOwnCeremony(t *testing.T) {
 	ann.Register("ann@example.com", "Ann")
 	bob := ts.Browser()
 	bob.Register("bob@example.com", "Bob")
-	a := newSoftAuthenticator(t, origin)
+	a := passkeystest.New(t, origin)
 
 	// Bob cannot finish Ann's ceremony.
 	r := ann.Do("POST", "/api/me/passkeys/begin", nil)
-	e := bob.Do("POST", "/api/me/passkeys/finish", sharedpasskeys.FinishRegistrationRequest{Credential: a.create(r.Body)}).
+	e := bob.Do("POST", "/api/me/passkeys/finish", sharedpasskeys.FinishRegistrationRequest{Credential: a.Create(r.Body)}).
 		ExpectError(t, http.StatusBadRequest, shared.CodeValidationFailed)
 	if e.Fields["credential"] == "" {
 		t.Fatalf("no fields.credential: %+v", e)
@@ -208,13 +197,13 @@ func TestPasskeys_AddingNeedsARecentSessionAndItsOwnCeremony(t *testing.T) {
 	ann.Do("POST", "/api/auth/refresh", nil).ExpectStatus(t, http.StatusOK)
 	ann.Do("POST", "/api/me/passkeys/begin", nil).ExpectError(t, http.StatusForbidden, shared.CodeReauthRequired)
 	ann.Do("POST", "/api/auth/reauth", shared.ReauthRequest{Password: apitest.Password}).ExpectStatus(t, http.StatusNoContent)
-	k := register(t, ann, a, "")
+	k := passkeystest.Register(t, ann, a, "")
 	if k.Name != "Passkey" {
 		t.Fatalf("default name = %q", k.Name)
 	}
 	// The same authenticator twice is refused.
 	r = ann.Do("POST", "/api/me/passkeys/begin", nil)
-	ann.Do("POST", "/api/me/passkeys/finish", sharedpasskeys.FinishRegistrationRequest{Credential: a.create(r.Body)}).
+	ann.Do("POST", "/api/me/passkeys/finish", sharedpasskeys.FinishRegistrationRequest{Credential: a.Create(r.Body)}).
 		ExpectError(t, http.StatusBadRequest, shared.CodeValidationFailed)
 
 	// Past the window again, a passkey makes the session recent.
@@ -245,8 +234,8 @@ func TestPasskeys_SecondFactorAfterAPassword(t *testing.T) {
 	ts := newServer(t, nil)
 	ann := ts.Browser()
 	ann.Register("ann@example.com", "Ann")
-	a := newSoftAuthenticator(t, origin)
-	register(t, ann, a, "Phone")
+	a := passkeystest.New(t, origin)
+	passkeystest.Register(t, ann, a, "Phone")
 
 	// A passkey alone does not make the password login ask for more...
 	ts.Browser().Login("ann@example.com", apitest.Password).ExpectStatus(t, http.StatusOK)
@@ -266,10 +255,10 @@ func TestPasskeys_SecondFactorAfterAPassword(t *testing.T) {
 		t.Fatalf("methods = %v", body.Methods)
 	}
 	// Another account's passkey is a wrong proof.
-	other := newSoftAuthenticator(t, origin)
+	other := passkeystest.New(t, origin)
 	bob := ts.Browser()
 	bob.Register("bob@example.com", "Bob")
-	register(t, bob, other, "Bob's")
+	passkeystest.Register(t, bob, other, "Bob's")
 	b.Do("POST", "/api/auth/login/mfa", shared.MFALoginRequest{MFAToken: body.MFAToken, Credential: assertion(t, b, other)}).
 		ExpectError(t, http.StatusUnauthorized, shared.CodeInvalidCode)
 	b.Do("POST", "/api/auth/login/mfa", shared.MFALoginRequest{MFAToken: body.MFAToken, Credential: assertion(t, b, a)}).

@@ -107,6 +107,7 @@ func (s *Store) DeleteUser(ctx context.Context, userID string) error {
 		s.db.NewDelete().Model((*RefreshToken)(nil)).Where("session_id IN (?)", sessions),
 		s.db.NewDelete().Model((*Session)(nil)).Where("user_id = ?", userID),
 		s.db.NewDelete().Model((*OneTimeToken)(nil)).Where("user_id = ?", userID),
+		s.db.NewDelete().Model((*MFAChallenge)(nil)).Where("user_id = ?", userID),
 		s.db.NewDelete().Model((*SecurityEvent)(nil)).Where("user_id = ?", userID),
 		s.db.NewUpdate().Model((*SecurityEvent)(nil)).Set("actor_id = NULL").Where("actor_id = ?", userID),
 	}

@@ -31,6 +31,23 @@ type Passkey struct {
 	LastUsedAt *time.Time `json:"last_used_at" doc:"null until it first signs in."`
 }
 
+// ExportedPasskey is a passkey as the account's data export lists it:
+// what GET /api/me/passkeys shows, with the backup flags the
+// authenticator reported. The credential itself (its id and public key)
+// stays out: it identifies the authenticator, not the person, and is
+// useless to them.
+type ExportedPasskey struct {
+	Passkey
+	BackupEligible bool `json:"backup_eligible" doc:"The authenticator can sync it (to a cloud keychain, say)."`
+	BackedUp       bool `json:"backed_up" doc:"It was synced when last used."`
+}
+
+// UserData is the module's part of the account's data export (GET
+// /api/me/export, under "passkeys"), newest first.
+type UserData struct {
+	Passkeys []ExportedPasskey `json:"passkeys"`
+}
+
 // PasskeyResponse answers POST /api/me/passkeys/finish and PATCH
 // /api/me/passkeys/{id}.
 type PasskeyResponse struct {

@@ -6,6 +6,7 @@ package totp
 
 import (
 	"strings"
+	"time"
 
 	"github.com/authkit/authkit/shared"
 )
@@ -72,6 +73,20 @@ type RecoveryCodesResponse struct {
 type StatusResponse struct {
 	Enabled           bool `json:"enabled" doc:"Logins ask for a code from the authenticator app."`
 	RecoveryCodesLeft int  `json:"recovery_codes_left" minimum:"0" doc:"Unused recovery codes."`
+}
+
+// UserData is the module's part of the account's data export (GET
+// /api/me/export, under "totp"): what the server keeps about the
+// authenticator app and the recovery codes, without the secret or the
+// codes' hashes, which are credentials, not information about the person.
+type UserData struct {
+	Enabled             bool       `json:"enabled" doc:"Logins ask for a code from the authenticator app."`
+	SetUpAt             *time.Time `json:"set_up_at" doc:"When setting up an app first began (since two-factor authentication was last turned off); null if it never did."`
+	EnabledAt           *time.Time `json:"enabled_at" doc:"When the current app was turned on; null while off."`
+	SetupPending        bool       `json:"setup_pending" doc:"A new app's setup has begun and awaits its first code."`
+	RecoveryCodesLeft   int        `json:"recovery_codes_left" minimum:"0" doc:"Unused recovery codes."`
+	RecoveryCodesUsed   int        `json:"recovery_codes_used" minimum:"0" doc:"Spent recovery codes of the current set."`
+	RecoveryCodesMadeAt *time.Time `json:"recovery_codes_made_at" doc:"When the current set was made; null without one."`
 }
 
 // SchemaDescription describes SetupResponse in the OpenAPI document.

@@ -11,6 +11,8 @@ import (
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
+
+	"github.com/authkit/authkit/server/sso/ssotest"
 )
 
 // TestBrowser_AccountSelfService walks the account module: the header's
@@ -99,6 +101,57 @@ func TestBrowser_AccountSelfService(t *testing.T) {
 		ann.waitText(`#login-notice .notice.error`, "incorrect")
 	}
 	ann.checkConsole()
+}
+
+// TestBrowser_AccountSelfServiceWithoutAPassword: an account a sign-in
+// provider made has no password, so its email change and its deletion ask
+// for none: a recent sign-in stands in. Once the sign-in is older than
+// --reauth-window, deleting asks for a new one; after signing in again
+// with the provider, the deletion goes through.
+func TestBrowser_AccountSelfServiceWithoutAPassword(t *testing.T) {
+	const window = 6 * time.Second
+	s, idp := startServerWithSSO(t, "--reauth-window", window.String())
+	erin := newBrowser(t, s, "erin")
+	person := ssotest.Person{Subject: "e2e-erin", Email: "erin@example.com", EmailVerified: true, Name: "Erin Example"}
+	idp.Approve(person)
+	erin.open("/login")
+	erin.clickAway("#sign-in-oidc", "/profile")
+	signedIn := time.Now()
+	erin.waitText("#account-email", "erin@example.com")
+
+	erin.waitText("#email-heading", "Change email")
+	for _, id := range []string{"email-current_password", "delete-current_password"} {
+		if eval[bool](erin, `!!document.getElementById("`+id+`")`) {
+			t.Errorf("an account without a password is asked for one (#%s)", id)
+		}
+	}
+	erin.fill("email-new_email", "erin.new@example.com")
+	erin.click("#email-form button[type=submit]")
+	erin.waitText("#email-notice .notice.success", "We sent a link to erin.new@example.com")
+
+	time.Sleep(time.Until(signedIn.Add(window + time.Second)))
+	erin.click(`.page-nav a[href="#danger-zone"]`)
+	erin.fill("delete-confirmation", "delete my account")
+	erin.click("#delete-account")
+	erin.waitText("#delete-reauth-text", "sign in again")
+	erin.poll("the dialog's button has focus", `document.activeElement && document.activeElement.id === "delete-reauth-cancel"`)
+	erin.click("#delete-reauth-cancel")
+	erin.poll("the dialog has closed", `!document.getElementById("delete-reauth-dialog")`)
+	if got := erin.text("#account-email"); got != "erin@example.com" {
+		t.Fatalf("the profile shows %q after the refused deletion", got)
+	}
+
+	erin.click("#logout")
+	erin.waitPath("/login")
+	idp.Approve(person)
+	erin.clickAway("#sign-in-oidc", "/profile")
+	erin.waitText("#account-email", "erin@example.com")
+	erin.click(`.page-nav a[href="#danger-zone"]`)
+	erin.fill("delete-confirmation", "delete my account")
+	erin.click("#delete-account")
+	erin.waitPath("/goodbye")
+	erin.waitText("#goodbye h1", "Your account has been deleted")
+	erin.checkConsole()
 }
 
 // TestBrowser_HeaderLogOutWorksEverywhere: the header's Log out works

@@ -15,6 +15,7 @@ import (
 // startServerWithSSO runs the binary with the company's OpenID Connect
 // provider configured: a provider running in this test, on loopback. The
 // client secret goes through the environment, as the README advises.
+// extra are more flags.
 func startServerWithSSO(t *testing.T, extra ...string) (*server, *ssotest.Provider) {
 	t.Helper()
 	idp := ssotest.NewProvider(t)

@@ -1,4 +1,7 @@
-package passkeys_test
+// Package passkeystest is a passkey authenticator in Go, for API tests
+// of the passkeys module and of the modules beside it (deleting an
+// account with passkeys), which have no browser. Only tests import it.
+package passkeystest
 
 import (
 	"crypto/ecdsa"
@@ -8,32 +11,39 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
+	"net/http"
 	"testing"
 
 	"github.com/go-webauthn/webauthn/protocol/webauthncbor"
+
+	"github.com/authkit/authkit/server/httpapi/apitest"
+	sharedpasskeys "github.com/authkit/authkit/shared/passkeys"
 )
 
-// softAuthenticator is a passkey authenticator in Go, for API tests that
-// have no browser: it keeps one discoverable ES256 credential, verifies
-// its user, attests with "none", and signs assertions with a counter the
-// test controls (to play a cloned authenticator).
-type softAuthenticator struct {
-	t       *testing.T
-	origin  string
-	key     *ecdsa.PrivateKey
-	id      []byte
-	user    []byte // the user handle it was registered for
-	counter uint32
+// Authenticator is a software passkey authenticator: it keeps one
+// discoverable ES256 credential, verifies its user, attests with "none",
+// and signs assertions with a counter the test controls (Counter, to play
+// a cloned authenticator).
+type Authenticator struct {
+	Counter uint32
+
+	t      testing.TB
+	origin string
+	key    *ecdsa.PrivateKey
+	id     []byte
+	user   []byte // the user handle it was registered for
 }
 
-func newSoftAuthenticator(t *testing.T, origin string) *softAuthenticator {
+// New returns an authenticator for the web origin (the server's
+// --public-url).
+func New(t testing.TB, origin string) *Authenticator {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	id := make([]byte, 16)
 	rand.Read(id)
-	return &softAuthenticator{t: t, origin: origin, key: key, id: id}
+	return &Authenticator{t: t, origin: origin, key: key, id: id}
 }
 
 var b64 = base64.RawURLEncoding
@@ -52,7 +62,7 @@ type options struct {
 	} `json:"publicKey"`
 }
 
-func (a *softAuthenticator) parse(raw []byte) options {
+func (a *Authenticator) parse(raw []byte) options {
 	var o options
 	if err := json.Unmarshal(raw, &o); err != nil {
 		a.t.Fatalf("options %s: %v", raw, err)
@@ -60,7 +70,7 @@ func (a *softAuthenticator) parse(raw []byte) options {
 	return o
 }
 
-func (a *softAuthenticator) clientData(kind, challenge string) []byte {
+func (a *Authenticator) clientData(kind, challenge string) []byte {
 	data, _ := json.Marshal(map[string]any{"type": kind, "challenge": challenge, "origin": a.origin, "crossOrigin": false})
 	return data
 }
@@ -68,20 +78,20 @@ func (a *softAuthenticator) clientData(kind, challenge string) []byte {
 // authData is the authenticator data: the RP ID's hash, the flags (user
 // present and verified, plus attested credential data at registration)
 // and the counter.
-func (a *softAuthenticator) authData(rpID string, attested []byte) []byte {
+func (a *Authenticator) authData(rpID string, attested []byte) []byte {
 	hash := sha256.Sum256([]byte(rpID))
 	flags := byte(0x01 | 0x04)
 	if attested != nil {
 		flags |= 0x40
 	}
 	out := append(hash[:], flags)
-	out = binary.BigEndian.AppendUint32(out, a.counter)
+	out = binary.BigEndian.AppendUint32(out, a.Counter)
 	return append(out, attested...)
 }
 
-// create answers creation options with a new credential's JSON, as
+// Create answers creation options with a new credential's JSON, as
 // PublicKeyCredential.toJSON() writes it.
-func (a *softAuthenticator) create(raw []byte) json.RawMessage {
+func (a *Authenticator) Create(raw []byte) json.RawMessage {
 	o := a.parse(raw)
 	user, err := b64.DecodeString(o.PublicKey.User.ID)
 	if err != nil {
@@ -98,7 +108,7 @@ func (a *softAuthenticator) create(raw []byte) json.RawMessage {
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	a.counter++
+	a.Counter++
 	out, _ := json.Marshal(map[string]any{
 		"id": b64.EncodeToString(a.id), "rawId": b64.EncodeToString(a.id), "type": "public-key",
 		"authenticatorAttachment": "platform", "clientExtensionResults": map[string]any{},
@@ -111,9 +121,9 @@ func (a *softAuthenticator) create(raw []byte) json.RawMessage {
 	return out
 }
 
-// get answers request options with an assertion signed at the current
+// Get answers request options with an assertion signed at the current
 // counter, which it then increases.
-func (a *softAuthenticator) get(raw []byte) json.RawMessage {
+func (a *Authenticator) Get(raw []byte) json.RawMessage {
 	o := a.parse(raw)
 	auth := a.authData(o.PublicKey.RPID, nil)
 	client := a.clientData("webauthn.get", o.PublicKey.Challenge)
@@ -123,7 +133,7 @@ func (a *softAuthenticator) get(raw []byte) json.RawMessage {
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	a.counter++
+	a.Counter++
 	out, _ := json.Marshal(map[string]any{
 		"id": b64.EncodeToString(a.id), "rawId": b64.EncodeToString(a.id), "type": "public-key",
 		"authenticatorAttachment": "platform", "clientExtensionResults": map[string]any{},
@@ -135,4 +145,17 @@ func (a *softAuthenticator) get(raw []byte) json.RawMessage {
 		},
 	})
 	return out
+}
+
+// Register adds a passkey named name with a for the signed-in client b
+// (whose session must be recent) and returns it.
+func Register(t testing.TB, b *apitest.Client, a *Authenticator, name string) sharedpasskeys.Passkey {
+	t.Helper()
+	r := b.Do("POST", "/api/me/passkeys/begin", nil)
+	r.ExpectStatus(t, http.StatusOK)
+	var resp sharedpasskeys.PasskeyResponse
+	r = b.Do("POST", "/api/me/passkeys/finish", sharedpasskeys.FinishRegistrationRequest{Name: name, Credential: a.Create(r.Body)})
+	r.ExpectStatus(t, http.StatusCreated)
+	r.Decode(t, &resp)
+	return resp.Passkey
 }

@@ -45,7 +45,9 @@ func (h handlers) confirmEmailChange(w http.ResponseWriter, r *http.Request) err
 
 func (h handlers) deleteMe(w http.ResponseWriter, r *http.Request) error {
 	caller, _ := httpapi.UserFrom(r.Context())
-	req, err := httpapi.Decode[shared.DeleteAccountRequest](w, r)
+	// The body is optional: without a password, a recent session is the
+	// proof, and an API client may send nothing at all.
+	req, err := httpapi.DecodeOptional[shared.DeleteAccountRequest](w, r)
 	if err != nil {
 		return err
 	}

@@ -53,7 +53,7 @@ func (Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 			Returns: "The account, with its new address.", Handler: h.confirmEmailChange},
 		{Pattern: "DELETE /api/me", Guard: httpapi.RequireUser, Name: "deleteMe",
 			Summary: "Delete the account",
-			Description: "Re-authenticates with `current_password` (under the account's guess throttle), or, when it is omitted, with a recent session (a login or `POST /api/auth/reauth` within `--reauth-window`; `reauth_required` otherwise), as an account without a password does. Then deletes the account, its sessions, tokens and security events, and every module's data about it, in one transaction; records that an account was deleted without saying whose, clears the cookies and mails a goodbye. " +
+			Description: "Re-authenticates with `current_password` (under the account's guess throttle), or, when it is omitted, with a recent session (a login or `POST /api/auth/reauth` within `--reauth-window`; `reauth_required` otherwise), as an account without a password does (the body may then be left out). Then deletes the account, its sessions, tokens and security events, and every module's data about it, in one transaction; records that an account was deleted without saying whose, clears the cookies and mails a goodbye. " +
 				"The last active superuser cannot delete their account (`last_superuser`).",
 			Request: shared.DeleteAccountRequest{}, ClearsSession: true,
 			Errors:  []shared.Code{shared.CodeWrongPassword, shared.CodeReauthRequired, shared.CodeRateLimited, shared.CodeLastSuperuser},

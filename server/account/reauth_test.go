@@ -71,10 +71,18 @@ func TestDeleteAccount_BearerClientsFollowTheSameRule(t *testing.T) {
 	bearer := apitest.Bearer(refreshed.Access)
 
 	api.Do("DELETE", "/api/me", shared.DeleteAccountRequest{}, bearer...).ExpectError(t, http.StatusForbidden, shared.CodeReauthRequired)
+	api.Do("DELETE", "/api/me", nil, bearer...).ExpectError(t, http.StatusForbidden, shared.CodeReauthRequired)
+	api.Do("DELETE", "/api/me", "", bearer...).ExpectError(t, http.StatusBadRequest, shared.CodeInvalidJSON)
 	api.Do("DELETE", "/api/me", shared.DeleteAccountRequest{CurrentPassword: "not it"}, bearer...).ExpectError(t, 400, shared.CodeWrongPassword)
 	api.Do("GET", "/api/me", nil, bearer...).ExpectStatus(t, http.StatusOK)
 	api.Do("DELETE", "/api/me", shared.DeleteAccountRequest{CurrentPassword: apitest.Password}, bearer...).ExpectStatus(t, http.StatusNoContent)
 	api.Do("GET", "/api/me", nil, bearer...).ExpectError(t, 401, shared.CodeNotAuthenticated)
+
+	// A fresh login is recent: a client may then send no body at all.
+	ts.Browser().Register("bo@example.com", "Bo")
+	fresh := ts.Tokens("bo@example.com", apitest.Password)
+	api.Do("DELETE", "/api/me", nil, apitest.Bearer(fresh.Access)...).ExpectStatus(t, http.StatusNoContent)
+	api.Do("GET", "/api/me", nil, apitest.Bearer(fresh.Access)...).ExpectError(t, 401, shared.CodeNotAuthenticated)
 }
 
 func TestEmailChange_WithoutAPasswordFromARecentSession(t *testing.T) {

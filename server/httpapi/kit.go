@@ -134,3 +134,15 @@ func WriteJSON(w http.ResponseWriter, status int, v any) { writeJSON(w, status, 
 // kit endpoint does: unsupported_media_type, body_too_large, invalid_json
 // (malformed JSON, wrong types, unknown fields, trailing data).
 func Decode[T any](w http.ResponseWriter, r *http.Request) (T, error) { return decode[T](w, r) }
+
+// DecodeOptional is Decode for a route whose body may be left out: a
+// request with no body at all (no bytes, no Content-Type), such as a
+// DELETE from a client that has nothing to say, reads as T's zero value.
+// Any body that is sent is held to Decode's rules.
+func DecodeOptional[T any](w http.ResponseWriter, r *http.Request) (T, error) {
+	if r.ContentLength == 0 && r.Header.Get("Content-Type") == "" {
+		var zero T
+		return zero, nil
+	}
+	return decode[T](w, r)
+}

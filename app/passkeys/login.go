@@ -47,6 +47,9 @@ func (b *loginButton) Render() goapp.UI {
 		b.form.Notice.Render("passkey-login-notice"),
 		app.ActionButton("button", "button", "Sign in with a passkey", "Waiting for your passkey…", b.form.Busy, b.onClick).
 			ID("passkey-login-button"),
+		// Between the other ways in and the form; with sign-in providers
+		// too, the stylesheet shows only the last module's "or".
+		goapp.P().Class("divider").Aria("hidden", "true").Text("or"),
 	)
 }
 

@@ -2,6 +2,7 @@ package passkeys
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/authkit/authkit/app"
 	"github.com/authkit/authkit/shared"
@@ -24,6 +25,10 @@ type loginButton struct {
 	form  app.Form // the button's notice and busy state
 	abort goapp.Value
 	off   bool // the server has passkeys off, or this is not the login page: no button
+	// shown: the server gave sign-in options, so passkeys are on. The
+	// button waits for that rather than appearing and then vanishing,
+	// which would move the form under a pointer on its way to it.
+	shown bool
 }
 
 func newLoginButton(api *app.Client, page string) *loginButton {
@@ -40,7 +45,7 @@ func (b *loginButton) OnMount(ctx goapp.Context) {
 func (b *loginButton) OnDismount() { b.stopAutofill() }
 
 func (b *loginButton) Render() goapp.UI {
-	if b.off {
+	if b.off || !b.shown {
 		return goapp.Div().ID("passkey-login")
 	}
 	return goapp.Div().ID("passkey-login").Body(
@@ -76,12 +81,32 @@ func (b *loginButton) signIn(ctx context.Context, mediation string, signal goapp
 	return b.api.finishLogin(ctx, cred)
 }
 
-// offerInAutofill starts a conditional request, which settles only when
-// the person picks a passkey from the autofill (or it is aborted).
+// offerInAutofill asks the server for sign-in options: an answer shows
+// the button (a 403 means this server has passkeys off), and the options
+// then start a conditional request, which settles only when the person
+// picks a passkey from the email field's autofill (or it is aborted).
 func (b *loginButton) offerInAutofill(ctx goapp.Context) {
-	if goapp.IsServer {
+	if goapp.IsServer || !supported() {
 		return
 	}
+	b.Background(ctx, func() func(goapp.Context) {
+		options, err := b.api.beginLogin(ctx)
+		return func(ctx goapp.Context) {
+			switch {
+			case app.HasCode(err, shared.CodeForbidden):
+				b.off = true // an IP --public-url: WebAuthn needs a host name
+			case err != nil:
+				b.shown = true // the button may still work when pressed
+			default:
+				b.shown = true
+				b.awaitAutofill(ctx, options)
+			}
+		}
+	})
+}
+
+// awaitAutofill runs the conditional request for options.
+func (b *loginButton) awaitAutofill(ctx goapp.Context, options json.RawMessage) {
 	controller := goapp.Window().Get("AbortController")
 	if !controller.Truthy() {
 		return
@@ -92,16 +117,16 @@ func (b *loginButton) offerInAutofill(ctx goapp.Context) {
 		if !conditionalMediation() {
 			return func(goapp.Context) {}
 		}
-		_, err := b.signIn(ctx, "conditional", signal)
+		cred, err := getCredential(options, "conditional", signal)
+		if err == nil {
+			_, err = b.api.finishLogin(ctx, cred)
+		}
 		return func(ctx goapp.Context) {
-			switch {
-			case err == nil:
+			// Failures stay quiet: nobody asked for this request, and the
+			// button still works.
+			if err == nil {
 				app.Redirect(app.LoginDestination(ctx))
-			case app.HasCode(err, shared.CodeForbidden):
-				b.off = true // passkeys are off on this server (an IP --public-url)
 			}
-			// Other failures stay quiet: nobody asked for this request, and
-			// the button still works.
 		}
 	})
 }

@@ -94,7 +94,7 @@ func (s *section) renderPasskey(k sharedpasskeys.Passkey) goapp.UI {
 			),
 		),
 		goapp.If(s.confirming != k.ID, func() goapp.UI {
-			return goapp.Button().Type("button").Class("button small").Text("Delete").
+			return goapp.Button().Type("button").ID(deleteButtonID(k.ID)).Class("button small").Text("Delete").
 				Aria("label", "Delete passkey "+k.Name).
 				OnClick(func(ctx goapp.Context, e goapp.Event) { s.askDelete(k) }, goapp.EventScope(k.ID))
 		}),
@@ -153,7 +153,18 @@ func (s *section) onDelete(ctx goapp.Context, e goapp.Event) {
 			s.deletion.Notice = app.SuccessNotice("Passkey deleted.")
 		},
 		Failed: func(ctx goapp.Context, err error) bool {
+			if app.HasCode(err, shared.CodeLastLoginMethod) {
+				// The only way in stays: the card says why (the server's
+				// words), and focus goes back to the passkey's Delete.
+				s.confirming = ""
+				s.deletion.Notice = app.ErrorNotice(err)
+				s.Focus(deleteButtonID(id))
+				return true
+			}
 			return s.reauth.Ask(&s.basePage, err, func(ctx goapp.Context) { s.confirming = id; s.onDelete(ctx, goapp.Event{}) })
 		},
 	})
 }
+
+// deleteButtonID is the id of a passkey's Delete button.
+func deleteButtonID(id string) string { return "delete-passkey-" + id }

@@ -68,8 +68,20 @@ func (s *section) Render() goapp.UI {
 		goapp.P().Class("muted").Text("A passkey signs you in with your fingerprint, face or device PIN instead of your password. It stays on your device (or in your password manager) and works only on this site."),
 		s.deletion.Notice.Render("passkeys-notice"),
 		body,
-		s.reauth.Render(&s.basePage, s.api, s.user),
+		s.reauth.Render(&s.basePage, s.api, s.signedIn()),
 	)
+}
+
+// signedIn is the user as loaded, with has_passkeys as the card's list
+// says: adding or deleting a passkey here changes it without loading the
+// user again, and the re-authentication dialog offers a passkey by it.
+func (s *section) signedIn() *shared.User {
+	if s.user == nil {
+		return nil
+	}
+	u := *s.user
+	u.HasPasskeys = len(s.list) > 0
+	return &u
 }
 
 func (s *section) renderList() goapp.UI {

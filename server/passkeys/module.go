@@ -2,8 +2,9 @@
 // people in without a password (discoverable, with user verification),
 // and serve as a second factor after a password and for
 // re-authentication. It brings its tables, its routes under
-// /api/me/passkeys and /api/auth/passkey, and a second factor it
-// registers into the auth core ("passkey"). main.go mounts it with one
+// /api/me/passkeys and /api/auth/passkey, and a second factor and a way
+// in it registers into the auth core ("passkey": the last way in of an
+// account cannot be deleted). main.go mounts it with one
 // line; deleting the line and the package (with shared/passkeys and
 // app/passkeys) removes the feature.
 //

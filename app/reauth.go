@@ -11,8 +11,9 @@ import (
 // Reauth is the dialog that asks a signed-in person to prove who they are
 // again when a sensitive action (changing the password, turning two-factor
 // authentication on or off, adding a passkey) answers reauth_required:
-// their password, or a code from their authenticator app. Once the server
-// takes it, the dialog closes and the action runs again.
+// their password, a code from their authenticator app, or a proof a module
+// offers (Module.ReauthWith: a passkey). Once the server takes it, the
+// dialog closes and the action runs again.
 //
 // A page or section keeps one per place it may open, and uses it in a
 // Submission's Failed:
@@ -24,16 +25,34 @@ import (
 // and renders it (Render) where the dialog should appear.
 //
 // An account without a password (made by a sign-in provider) is asked
-// for a code when it has an authenticator app, and otherwise told to sign
-// in again with its provider, which makes a new, recent session.
+// for a code when it has an authenticator app, or offered the modules'
+// proofs (a passkey); with none of these it is told to sign in again
+// with its provider, which makes a new, recent session.
 type Reauth struct {
 	ID         string // prefix of the dialog's ids ("password-reauth")
 	open       bool
 	form       Form
-	code       bool // asking for a code rather than the password
-	noPassword bool // the signed-in user has no password (as last rendered)
-	noCode     bool // nor an authenticator app: only a new sign-in will do
+	proof      Form           // a module's proof: its notice and busy state
+	proving    string         // the Name of the module's proof on its way
+	code       bool           // asking for a code rather than the password
+	noPassword bool           // the signed-in user has no password (as last rendered)
+	noCode     bool           // nor an authenticator app
+	options    []ReauthOption // the modules' proofs for the user (as last rendered)
 	retry      func(app.Context)
+}
+
+// ReauthOption is a proof a module offers in the re-authentication
+// dialog (Module.ReauthWith): a button that gets the proof and sends it.
+type ReauthOption struct {
+	// Name names the button: its id is the dialog's ID, "-" and Name
+	// ("passkey-reauth-passkey").
+	Name      string
+	Label     string // "Use a passkey"
+	BusyLabel string // "Waiting for your passkey…"
+	// Prove gets the proof (the browser's passkey prompt) and sends it
+	// with Client.Reauthenticate; it runs off the UI goroutine. Its error
+	// shows in the dialog (an app.Problem as it is).
+	Prove func(ctx context.Context) error
 }
 
 // NewReauth returns a closed dialog whose elements' ids start with id.
@@ -51,8 +70,10 @@ func (r *Reauth) Ask(p *Page, err error, retry func(app.Context)) bool {
 		return false
 	}
 	r.open, r.retry, r.code = true, retry, r.noPassword
-	r.form.Reset(nil)
+	r.reset()
 	switch {
+	case r.noPassword && r.noCode && len(r.options) > 0:
+		p.Focus(r.optionID(r.options[0]))
 	case r.noPassword && r.noCode:
 		p.Focus(r.ID + "-cancel")
 	case r.code:
@@ -66,16 +87,23 @@ func (r *Reauth) Ask(p *Page, err error, retry func(app.Context)) bool {
 // Render draws the dialog while it is open (nothing otherwise). user is
 // the signed-in user: with two-factor authentication on, the dialog
 // offers a code instead of the password; without a password, only the
-// code, or with no code either, a new sign-in. Render remembers which,
-// for Ask.
+// code; and the modules' proofs (a passkey) beside them. With none of
+// these, it asks for a new sign-in. Render remembers which, for Ask.
 func (r *Reauth) Render(p *Page, api *Client, user *shared.User) app.UI {
 	r.noPassword = user != nil && !user.HasPassword
 	r.noCode = user == nil || !user.TOTPEnabled
+	r.options = nil
+	if user != nil {
+		r.options = reauthWith(api, *user)
+	}
 	if !r.open {
 		return app.Div().ID(r.ID).Class("reauth-slot")
 	}
 	if r.noPassword && r.noCode {
-		return r.renderSignInAgain()
+		if len(r.options) == 0 {
+			return r.renderSignInAgain()
+		}
+		return r.renderOptionsOnly(p)
 	}
 	field := Field{Name: "password", Label: "Password", Kind: "password", Autocomplete: "current-password", Revealable: true}
 	switchLabel := "Use a code from your authenticator app instead"
@@ -83,6 +111,60 @@ func (r *Reauth) Render(p *Page, api *Client, user *shared.User) app.UI {
 		field = Field{Name: "code", Label: "Code from your authenticator app, or a recovery code", Kind: "text", Autocomplete: "one-time-code", InputMode: "numeric"}
 		switchLabel = "Use your password instead"
 	}
+	return r.renderDialog(
+		app.P().ID(r.ID+"-text").Text(map[bool]string{
+			false: "For your security, this needs a recent sign-in. Enter your password to continue.",
+			true:  "For your security, this needs a recent sign-in. Enter a code to continue.",
+		}[r.code]),
+		r.notice().Render(r.ID+"-notice"),
+		app.Form().ID(r.ID+"-form").NoValidate(true).OnSubmit(func(ctx app.Context, e app.Event) { r.submit(p, api, ctx, e) }).Body(
+			r.form.Input(field),
+			app.Div().Class("actions").Body(
+				SubmitButton("Confirm", "Checking…", r.form.Busy),
+				r.cancelButton(),
+			),
+		),
+		app.If(user != nil && user.TOTPEnabled && !r.noPassword, func() app.UI {
+			return app.P().Class("aside").Body(
+				app.Button().Type("button").ID(r.ID + "-switch").Class("button-quiet").Text(switchLabel).
+					OnClick(func(ctx app.Context, e app.Event) {
+						r.code = !r.code
+						r.reset()
+						p.Focus(r.ID + "-" + map[bool]string{true: "code", false: "password"}[r.code])
+					}),
+			)
+		}),
+		app.Range(r.options).Slice(func(i int) app.UI {
+			return app.P().Class("aside").Body(r.optionButton(p, r.options[i], "button-quiet"))
+		}),
+	)
+}
+
+// renderOptionsOnly is the dialog for an account whose only proofs are
+// the modules' (a passkey, with no password and no authenticator app).
+func (r *Reauth) renderOptionsOnly(p *Page) app.UI {
+	labels := make([]string, len(r.options))
+	buttons := make([]app.UI, 0, len(r.options)+1)
+	for i, opt := range r.options {
+		labels[i] = "“" + opt.Label + "”"
+		class := "button"
+		if i == 0 {
+			class = "button primary"
+		}
+		buttons = append(buttons, r.optionButton(p, opt, class))
+	}
+	return r.renderDialog(
+		app.P().ID(r.ID+"-text").Text("For your security, this needs a recent sign-in. Choose "+
+			strings.Join(labels, " or ")+" to continue."),
+		r.notice().Render(r.ID+"-notice"),
+		app.Div().Class("actions").Body(append(buttons, r.cancelButton())...),
+	)
+}
+
+// renderDialog is the dialog's frame around its body: labelled by its
+// title, described by its text (the body's r.ID-text), closed by Escape as
+// by Cancel.
+func (r *Reauth) renderDialog(body ...app.UI) app.UI {
 	return app.Div().ID(r.ID).Class("reauth-slot").Body(
 		app.Div().ID(r.ID+"-dialog").Class("confirm card reauth").Role("dialog").Aria("modal", "false").
 			Aria("labelledby", r.ID+"-title").Aria("describedby", r.ID+"-text").
@@ -90,33 +172,39 @@ func (r *Reauth) Render(p *Page, api *Client, user *shared.User) app.UI {
 				if e.Get("key").String() == "Escape" {
 					r.close()
 				}
-			}).Body(
-			app.H2().ID(r.ID+"-title").Text("Confirm it's you"),
-			app.P().ID(r.ID+"-text").Text(map[bool]string{
-				false: "For your security, this needs a recent sign-in. Enter your password to continue.",
-				true:  "For your security, this needs a recent sign-in. Enter a code to continue.",
-			}[r.code]),
-			r.form.Notice.Render(r.ID+"-notice"),
-			app.Form().ID(r.ID+"-form").NoValidate(true).OnSubmit(func(ctx app.Context, e app.Event) { r.submit(p, api, ctx, e) }).Body(
-				r.form.Input(field),
-				app.Div().Class("actions").Body(
-					SubmitButton("Confirm", "Checking…", r.form.Busy),
-					app.Button().Type("button").ID(r.ID+"-cancel").Class("button").Text("Cancel").
-						OnClick(func(ctx app.Context, e app.Event) { r.close() }),
-				),
-			),
-			app.If(user != nil && user.TOTPEnabled && !r.noPassword, func() app.UI {
-				return app.P().Class("aside").Body(
-					app.Button().Type("button").ID(r.ID + "-switch").Class("button-quiet").Text(switchLabel).
-						OnClick(func(ctx app.Context, e app.Event) {
-							r.code = !r.code
-							r.form.Reset(nil)
-							p.Focus(r.ID + "-" + map[bool]string{true: "code", false: "password"}[r.code])
-						}),
-				)
-			}),
-		),
+			}).Body(append([]app.UI{app.H2().ID(r.ID + "-title").Text("Confirm it's you")}, body...)...),
 	)
+}
+
+func (r *Reauth) cancelButton() app.UI {
+	return app.Button().Type("button").ID(r.ID + "-cancel").Class("button").Text("Cancel").
+		OnClick(func(ctx app.Context, e app.Event) { r.close() })
+}
+
+// optionButton is a module's proof as a button, busy while its proof is
+// on its way.
+func (r *Reauth) optionButton(p *Page, opt ReauthOption, class string) app.UI {
+	return ActionButton("button", class, opt.Label, opt.BusyLabel, r.proof.Busy && r.proving == opt.Name,
+		func(ctx app.Context, e app.Event) { r.prove(p, ctx, e, opt) }, app.EventScope(opt.Name)).
+		ID(r.optionID(opt))
+}
+
+func (r *Reauth) optionID(opt ReauthOption) string { return r.ID + "-" + opt.Name }
+
+// notice is the message about the last try, the password's or code's or
+// a module's proof's.
+func (r *Reauth) notice() Notice {
+	if r.proof.Notice.Kind != "" {
+		return r.proof.Notice
+	}
+	return r.form.Notice
+}
+
+// reset clears what was typed and the last try's messages.
+func (r *Reauth) reset() {
+	r.form.Reset(nil)
+	r.proof.Reset(nil)
+	r.proving = ""
 }
 
 // renderSignInAgain is the dialog for an account with neither a password
@@ -139,10 +227,52 @@ func (r *Reauth) renderSignInAgain() app.UI {
 
 func (r *Reauth) close() {
 	r.open, r.retry = false, nil
-	r.form.Reset(nil)
+	r.reset()
+}
+
+// done closes the dialog once the server has taken a proof, and runs the
+// action again.
+func (r *Reauth) done(ctx app.Context) {
+	retry := r.retry
+	r.close()
+	if retry != nil {
+		retry(ctx)
+	}
+}
+
+// prove sends a module's proof, one proof at a time.
+func (r *Reauth) prove(p *Page, ctx app.Context, e app.Event, opt ReauthOption) {
+	if r.form.Busy || r.proof.Busy {
+		return
+	}
+	r.proving, r.form.Notice = opt.Name, Notice{}
+	p.Submit(ctx, e, r.proveWith(p, opt))
+}
+
+// proveWith is the submission of a module's proof. A failure shows in
+// the dialog's notice (it has no field to sit beside), and focus goes
+// back to the option's button.
+func (r *Reauth) proveWith(p *Page, opt ReauthOption) Submission[struct{}] {
+	return Submission[struct{}]{
+		Form: &r.proof,
+		Send: func(ctx context.Context) (struct{}, error) { return struct{}{}, opt.Prove(ctx) },
+		Done: func(ctx app.Context, _ struct{}) { r.done(ctx) },
+		Failed: func(ctx app.Context, err error) bool {
+			r.proof.Notice = ErrorNotice(err)
+			p.Focus(r.optionID(opt))
+			return true
+		},
+	}
 }
 
 func (r *Reauth) submit(p *Page, api *Client, ctx app.Context, e app.Event) {
+	if r.proof.Busy { // a module's proof is on its way
+		if e.Value != nil {
+			e.PreventDefault()
+		}
+		return
+	}
+	r.proof.Notice = Notice{}
 	req := shared.ReauthRequest{Password: r.form.Value("password")}
 	if r.code {
 		req = shared.ReauthRequest{Code: r.form.Value("code")}
@@ -156,12 +286,6 @@ func (r *Reauth) submit(p *Page, api *Client, ctx app.Context, e app.Event) {
 			return req.Validate()
 		},
 		Send: func(ctx context.Context) (struct{}, error) { return struct{}{}, api.Reauthenticate(ctx, req) },
-		Done: func(ctx app.Context, _ struct{}) {
-			retry := r.retry
-			r.close()
-			if retry != nil {
-				retry(ctx)
-			}
-		},
+		Done: func(ctx app.Context, _ struct{}) { r.done(ctx) },
 	})
 }

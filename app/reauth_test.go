@@ -50,3 +50,64 @@ func TestReauth_AsksEachAccountForWhatItHas(t *testing.T) {
 		t.Error("another error opened the dialog")
 	}
 }
+
+// TestReauth_OffersTheModulesProofs: a module's proof (a passkey) shows
+// beside the password or code, and is the whole dialog for an account
+// that has nothing else, which would otherwise be told to sign in again.
+// Once the server takes the proof, the dialog closes and the action runs
+// again; a failure stays in the dialog.
+func TestReauth_OffersTheModulesProofs(t *testing.T) {
+	saved := modules
+	t.Cleanup(func() { modules = saved })
+	modules = []Module{{ReauthWith: func(_ *Client, u shared.User) (ReauthOption, bool) {
+		return ReauthOption{Name: "passkey", Label: "Use a passkey", BusyLabel: "Waiting…"}, u.HasPasskeys
+	}}}
+	reauthRequired := &shared.Error{Code: shared.CodeReauthRequired, Message: "Confirm it's you."}
+	for _, c := range []struct {
+		name       string
+		user       shared.User
+		want, lack []string
+	}{
+		{"password and passkey", shared.User{HasPassword: true, HasPasskeys: true},
+			[]string{`id="r-password"`, `id="r-passkey"`, "Use a passkey"}, []string{`id="r-code"`}},
+		{"app and passkey", shared.User{TOTPEnabled: true, HasPasskeys: true},
+			[]string{`id="r-code"`, `id="r-passkey"`}, []string{`id="r-password"`}},
+		{"passkey only", shared.User{HasPasskeys: true},
+			[]string{`id="r-passkey"`, "Choose “Use a passkey” to continue", `id="r-cancel"`, `id="r-notice"`},
+			[]string{"has no password", `id="r-form"`, `id="r-password"`, `id="r-code"`}},
+		{"neither", shared.User{},
+			[]string{"has no password", "sign in again"}, []string{`id="r-passkey"`}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r, p := NewReauth("r"), &Page{}
+			app.HTMLString(r.Render(p, nil, &c.user))
+			r.Ask(p, reauthRequired, nil)
+			html := app.HTMLString(r.Render(p, nil, &c.user))
+			for _, s := range c.want {
+				if !strings.Contains(html, s) {
+					t.Errorf("the dialog lacks %s: %s", s, html)
+				}
+			}
+			for _, s := range c.lack {
+				if strings.Contains(html, s) {
+					t.Errorf("the dialog has %s: %s", s, html)
+				}
+			}
+		})
+	}
+
+	user := shared.User{HasPasskeys: true}
+	r, p := NewReauth("r"), &Page{}
+	r.Render(p, nil, &user)
+	retried := 0
+	r.Ask(p, reauthRequired, func(app.Context) { retried++ })
+	opt := r.options[0]
+	r.proveWith(p, opt).Settle(app.Context{}, struct{}{}, NewProblem("The passkey prompt was closed before a passkey was chosen."))
+	if html := app.HTMLString(r.Render(p, nil, &user)); !r.Open() || retried != 0 || !strings.Contains(html, "prompt was closed") {
+		t.Fatalf("after a failed proof: open %v, retried %d: %s", r.Open(), retried, html)
+	}
+	r.proveWith(p, opt).Settle(app.Context{}, struct{}{}, nil)
+	if r.Open() || retried != 1 {
+		t.Fatalf("after the proof: open %v, retried %d", r.Open(), retried)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/authkit/authkit/shared"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
@@ -67,6 +68,13 @@ type Module struct {
 	// form: a login method such as a provider's button. It is made once
 	// per page and kept, so it may hold state and load data on mount.
 	SignInWith func(api *Client, page string) app.Composer
+	// ReauthWith, when set, offers the signed-in user another proof in
+	// the re-authentication dialog (reauth.go), beside the password and
+	// the authenticator app's code: the module's own login method, such
+	// as a passkey. It reports false when it has nothing for this user
+	// (no passkey, or a browser that cannot use one), and is asked each
+	// time the dialog is drawn, so it should be quick.
+	ReauthWith func(api *Client, user shared.User) (ReauthOption, bool)
 }
 
 // routes are the module's pages by path.
@@ -140,4 +148,19 @@ func signInWith(api *Client, page string) []app.UI {
 		}
 	}
 	return parts
+}
+
+// reauthWith collects the modules' proofs for the re-authentication
+// dialog, for the user.
+func reauthWith(api *Client, user shared.User) []ReauthOption {
+	var options []ReauthOption
+	for _, m := range modules {
+		if m.ReauthWith == nil {
+			continue
+		}
+		if opt, ok := m.ReauthWith(api, user); ok {
+			options = append(options, opt)
+		}
+	}
+	return options
 }

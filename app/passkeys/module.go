@@ -17,15 +17,29 @@ import (
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
-// Module is the passkeys module as the app plugs it in: a profile section
-// and a way to sign in, and no page of its own.
+// Module is the passkeys module as the app plugs it in: a profile section,
+// a way to sign in, a proof for the re-authentication dialog, and no page
+// of its own.
 func Module() app.Module {
 	return app.Module{
 		ProfileSections: func(api *app.Client) []app.ProfileSection {
 			return []app.ProfileSection{{ID: "passkeys-section", Label: "Passkeys", After: "security", Card: newSection(api)}}
 		},
 		SignInWith: func(api *app.Client, page string) goapp.Composer { return newLoginButton(api, page) },
+		ReauthWith: reauthWith,
 	}
+}
+
+// reauthWith offers "Use a passkey" in the re-authentication dialog to a
+// user who has passkeys, in a browser that can use them. For an account
+// with no password and no authenticator app it is the dialog's one
+// proof, where it would otherwise have to sign in again.
+func reauthWith(api *app.Client, user shared.User) (app.ReauthOption, bool) {
+	if !user.HasPasskeys || !supported() {
+		return app.ReauthOption{}, false
+	}
+	return app.ReauthOption{Name: "passkey", Label: "Use a passkey", BusyLabel: "Waiting for your passkey…",
+		Prove: client{api}.reauthenticate}, true
 }
 
 // client is the module's API as its components call it.
@@ -70,6 +84,21 @@ func (c client) beginLogin(ctx context.Context) (json.RawMessage, error) {
 	var opts sharedpasskeys.Options
 	err := c.api.Call(ctx, http.MethodPost, "/api/auth/passkey/begin", nil, &opts)
 	return opts.PublicKey, err
+}
+
+// reauthenticate makes the session recent with one of the user's
+// passkeys: the sign-in's request options, the browser's ceremony, then
+// POST /api/auth/reauth with the assertion.
+func (c client) reauthenticate(ctx context.Context) error {
+	options, err := c.beginLogin(ctx)
+	if err != nil {
+		return err
+	}
+	cred, err := getCredential(options, "", nil)
+	if err != nil {
+		return err
+	}
+	return c.api.Reauthenticate(ctx, shared.ReauthRequest{Credential: cred})
 }
 
 // finishLogin signs in with an assertion; the cookies come with the

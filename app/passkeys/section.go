@@ -68,8 +68,20 @@ func (s *section) Render() goapp.UI {
 		goapp.P().Class("muted").Text("A passkey signs you in with your fingerprint, face or device PIN instead of your password. It stays on your device (or in your password manager) and works only on this site."),
 		s.deletion.Notice.Render("passkeys-notice"),
 		body,
-		s.reauth.Render(&s.basePage, s.api, s.user),
+		s.reauth.Render(&s.basePage, s.api, s.signedIn()),
 	)
+}
+
+// signedIn is the user as loaded, with has_passkeys as the card's list
+// says: adding or deleting a passkey here changes it without loading the
+// user again, and the re-authentication dialog offers a passkey by it.
+func (s *section) signedIn() *shared.User {
+	if s.user == nil {
+		return nil
+	}
+	u := *s.user
+	u.HasPasskeys = len(s.list) > 0
+	return &u
 }
 
 func (s *section) renderList() goapp.UI {
@@ -94,7 +106,7 @@ func (s *section) renderPasskey(k sharedpasskeys.Passkey) goapp.UI {
 			),
 		),
 		goapp.If(s.confirming != k.ID, func() goapp.UI {
-			return goapp.Button().Type("button").Class("button small").Text("Delete").
+			return goapp.Button().Type("button").ID(deleteButtonID(k.ID)).Class("button small").Text("Delete").
 				Aria("label", "Delete passkey "+k.Name).
 				OnClick(func(ctx goapp.Context, e goapp.Event) { s.askDelete(k) }, goapp.EventScope(k.ID))
 		}),
@@ -153,7 +165,18 @@ func (s *section) onDelete(ctx goapp.Context, e goapp.Event) {
 			s.deletion.Notice = app.SuccessNotice("Passkey deleted.")
 		},
 		Failed: func(ctx goapp.Context, err error) bool {
+			if app.HasCode(err, shared.CodeLastLoginMethod) {
+				// The only way in stays: the card says why (the server's
+				// words), and focus goes back to the passkey's Delete.
+				s.confirming = ""
+				s.deletion.Notice = app.ErrorNotice(err)
+				s.Focus(deleteButtonID(id))
+				return true
+			}
 			return s.reauth.Ask(&s.basePage, err, func(ctx goapp.Context) { s.confirming = id; s.onDelete(ctx, goapp.Event{}) })
 		},
 	})
 }
+
+// deleteButtonID is the id of a passkey's Delete button.
+func deleteButtonID(id string) string { return "delete-passkey-" + id }

@@ -118,13 +118,6 @@ func (f *Factors) Changed(ctx context.Context, userID string) { f.users.changed(
 // FactorsOf lists the factors a user has set up (users.factors).
 func FactorsOf(u *store.User) []string { return strings.Fields(u.Factors) }
 
-// HasPasskey reports whether the user has a passkey (MethodPasskey in
-// users.factors, which the passkeys module keeps): a way to sign in on its
-// own, without a password, so rules that keep an account's last way in
-// (a provider account cannot be disconnected when it is the only one)
-// count it without naming the module.
-func HasPasskey(u *store.User) bool { return slices.Contains(FactorsOf(u), MethodPasskey) }
-
 // gated reports whether the user must give a second factor after the
 // first step: one of their set-up factors gates the login.
 func (f *Factors) gated(u *store.User) bool {

@@ -27,6 +27,9 @@ type Service struct {
 	// Factors is the registry of second factors and the login's second
 	// step; modules register their factors into it.
 	Factors *Factors
+	// WaysIn counts each account's ways to sign in (the password, and the
+	// login methods modules register), so the last one cannot be removed.
+	WaysIn *WaysIn
 
 	cfg     Config
 	store   *store.Store
@@ -75,6 +78,7 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Service, error) {
 		Recovery: recovery,
 		Activity: activity,
 		Factors:  factors,
+		WaysIn:   newWaysIn(),
 		cfg:      cfg,
 		store:    st,
 		limits:   limits,

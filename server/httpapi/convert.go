@@ -23,7 +23,7 @@ func userJSON(u *store.User) shared.User {
 		HasPassword: u.PasswordHash != auth.NoPassword,
 		// The two factors the user object names (the modules' methods):
 		// what the profile and the admin table show.
-		TOTPEnabled: slices.Contains(factors, "totp"), HasPasskeys: auth.HasPasskey(u),
+		TOTPEnabled: slices.Contains(factors, "totp"), HasPasskeys: slices.Contains(factors, auth.MethodPasskey),
 	}
 }
 

@@ -24,6 +24,18 @@ func (k *Kit) RegisterSecondFactor(f auth.SecondFactor) {
 	}
 }
 
+// RegisterWayIn adds a module's login method to the ways in the core
+// counts before one is removed (auth.WaysIn): count says how many of its
+// kind ("identity", "passkey") a user has. A module that removes one
+// does it through k.Auth.WaysIn.Remove, which refuses the last way in
+// with last_login_method. Modules call it from Mount; under `authkit
+// openapi` it does nothing.
+func (k *Kit) RegisterWayIn(kind string, count auth.WayInCounter) {
+	if k.Auth != nil {
+		k.Auth.WaysIn.Register(kind, count)
+	}
+}
+
 // SignIn finishes a login method's first step for u, a user it has
 // identified (an OIDC callback, a magic link) by method ("oidc"…). When u
 // has no second factor it starts the session, sets the session cookies

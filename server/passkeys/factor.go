@@ -21,8 +21,8 @@ func (f factor) Offered(ctx context.Context, u *store.User) (bool, error) {
 	if f.svc.wa == nil {
 		return false, nil
 	}
-	n, err := f.svc.store.IDB().NewSelect().Model((*passkey)(nil)).Where("user_id = ?", u.ID).Count(ctx)
-	return n > 0, store.MapError(err)
+	n, err := countPasskeys(ctx, f.svc.store, u.ID)
+	return n > 0, err
 }
 
 // Verify takes an assertion of one of u's own passkeys; any other (a

@@ -2,8 +2,9 @@
 // people in without a password (discoverable, with user verification),
 // and serve as a second factor after a password and for
 // re-authentication. It brings its tables, its routes under
-// /api/me/passkeys and /api/auth/passkey, and a second factor it
-// registers into the auth core ("passkey"). main.go mounts it with one
+// /api/me/passkeys and /api/auth/passkey, and a second factor and a way
+// in it registers into the auth core ("passkey": the last way in of an
+// account cannot be deleted). main.go mounts it with one
 // line; deleting the line and the package (with shared/passkeys and
 // app/passkeys) removes the feature.
 //
@@ -21,6 +22,7 @@ import (
 
 	"github.com/uptrace/bun/migrate"
 
+	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/shared"
 	sharedpasskeys "github.com/authkit/authkit/shared/passkeys"
@@ -47,6 +49,7 @@ func (Module) Migrations() *migrate.Migrations { return migrations }
 func (Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 	svc := NewService(k)
 	k.RegisterSecondFactor(factor{svc})
+	k.RegisterWayIn(auth.MethodPasskey, countPasskeys)
 	h := handlers{svc: svc, api: k.API}
 	idParam := []httpapi.Param{{Name: "id", In: "path", Description: "The passkey's id."}}
 	off := "Answers `forbidden` when passkeys are off (a --public-url naming an IP address)."
@@ -69,8 +72,10 @@ func (Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 			Request: sharedpasskeys.RenameRequest{}, Response: sharedpasskeys.PasskeyResponse{}, Returns: "The renamed passkey.",
 			Errors: []shared.Code{shared.CodeNotFound}, Handler: h.rename},
 		{Pattern: "DELETE /api/me/passkeys/{id}", Guard: httpapi.RequireRecent, Name: "deletePasskey",
-			Summary: "Delete a passkey", Description: "Another user's passkey answers 404.", Params: idParam,
-			Returns: "The passkey is deleted.", Errors: []shared.Code{shared.CodeNotFound}, Handler: h.delete},
+			Summary:     "Delete a passkey",
+			Description: "Another user's passkey answers 404. The account's last way to sign in (no password, no connected provider account, no other passkey) answers `last_login_method`.",
+			Params:      idParam, Returns: "The passkey is deleted.",
+			Errors: []shared.Code{shared.CodeNotFound, shared.CodeLastLoginMethod}, Handler: h.delete},
 		{Pattern: "POST /api/auth/passkey/begin", Tag: "browser", Name: "beginPasskeyLogin",
 			Summary:     "Start signing in with a passkey",
 			Description: "Request options for `navigator.credentials.get` (after `PublicKeyCredential.parseRequestOptionsFromJSON`), with no list of credentials: the browser offers the person's passkeys for this site. Also the options for a passkey as a second factor (`credential` of `POST /api/auth/login/mfa`) and for re-authentication. " + off,

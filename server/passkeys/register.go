@@ -134,27 +134,37 @@ func (s *Service) Rename(ctx context.Context, userID, id string, req sharedpassk
 }
 
 // Delete removes a passkey; with the last one gone, the user no longer
-// has passkeys. Errors: not_found.
+// has passkeys. It refuses to remove the account's last way to sign in
+// (auth.WaysIn counts the password, the sign-in providers' connected
+// accounts and the passkeys left), which would lock the person out.
+//
+// Errors: not_found, last_login_method.
 func (s *Service) Delete(ctx context.Context, userID, id string) error {
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
-		res, err := tx.IDB().NewDelete().Model((*passkey)(nil)).Where("id = ?", id).Where("user_id = ?", userID).Exec(ctx)
-		if err != nil {
-			return store.MapError(err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return errNotFound
-		}
-		if err := s.auth.Activity.Record(ctx, tx, auth.Event{Type: sharedpasskeys.EventPasskeyDeleted, UserID: userID}); err != nil {
-			return err
-		}
-		left, err := tx.IDB().NewSelect().Model((*passkey)(nil)).Where("user_id = ?", userID).Count(ctx)
-		if err != nil || left > 0 {
-			return store.MapError(err)
-		}
-		return s.auth.Factors.Mark(ctx, tx, userID, auth.MethodPasskey, false)
+		return s.auth.WaysIn.Remove(ctx, tx, userID, errLastWayIn, func() error {
+			res, err := tx.IDB().NewDelete().Model((*passkey)(nil)).Where("id = ?", id).Where("user_id = ?", userID).Exec(ctx)
+			if err != nil {
+				return store.MapError(err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return errNotFound
+			}
+			if err := s.auth.Activity.Record(ctx, tx, auth.Event{Type: sharedpasskeys.EventPasskeyDeleted, UserID: userID}); err != nil {
+				return err
+			}
+			left, err := countPasskeys(ctx, tx, userID)
+			if err != nil || left > 0 {
+				return err
+			}
+			return s.auth.Factors.Mark(ctx, tx, userID, auth.MethodPasskey, false)
+		})
 	})
 	if err == nil {
 		s.auth.Factors.Changed(ctx, userID)
 	}
 	return err
 }
+
+// errLastWayIn is last_login_method's message when the passkey is the
+// account's only way to sign in.
+const errLastWayIn = "This passkey is your only way to sign in. Set a password or connect an account first."

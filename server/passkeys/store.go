@@ -77,6 +77,14 @@ func passkeysOf(ctx context.Context, db bun.IDB, userID string) ([]passkey, erro
 	return list, store.MapError(err)
 }
 
+// countPasskeys counts a user's passkeys: each is a way to sign in, for
+// the core's count of them (auth.WaysIn), and the last one gone means
+// the user has no passkeys.
+func countPasskeys(ctx context.Context, tx *store.Store, userID string) (int, error) {
+	n, err := tx.IDB().NewSelect().Model((*passkey)(nil)).Where("user_id = ?", userID).Count(ctx)
+	return int(n), store.MapError(err)
+}
+
 // saveCeremony stores a ceremony that has just begun, and deletes the
 // expired and spent ones, so unauthenticated begins cannot pile rows up.
 func saveCeremony(ctx context.Context, st *store.Store, c *ceremony) error {

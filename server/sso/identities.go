@@ -56,10 +56,20 @@ func userIdentities(ctx context.Context, st *store.Store, userID string) ([]iden
 
 var errNoSuchIdentity = shared.NewError(shared.CodeNotFound, "That connected account does not exist, or is no longer connected.")
 
+// wayIn names the module's login method among the ways in the core
+// counts (auth.WaysIn): each connected provider account is one.
+const wayIn = "identity"
+
+// countIdentities counts a user's connected provider accounts, within tx.
+func countIdentities(ctx context.Context, tx *store.Store, userID string) (int, error) {
+	n, err := tx.IDB().NewSelect().Model((*identity)(nil)).Where("user_id = ?", userID).Count(ctx)
+	return int(n), store.MapError(err)
+}
+
 // removeIdentity disconnects one of the user's identities, unless it is
-// the account's last way to sign in: an account without a password or a
-// passkey (auth.HasPasskey: users.factors, which the passkeys module
-// keeps) keeps at least one identity. A second factor alone (an
+// the account's last way to sign in: the core's auth.WaysIn counts what
+// is left (a password, other identities, the passkeys module's passkeys)
+// without this module naming any. A second factor alone (an
 // authenticator app) is no way in. The disconnection is recorded as a
 // security event in the same transaction.
 //
@@ -69,27 +79,23 @@ func (h *handlers) removeIdentity(ctx context.Context, userID, identityID string
 	id := new(identity)
 	var u *store.User
 	err := h.kit.Store.InTx(ctx, func(tx *store.Store) error {
-		err := tx.IDB().NewSelect().Model(id).Where("id = ? AND user_id = ?", identityID, userID).Scan(ctx)
-		if err := store.MapError(err); errors.Is(err, store.ErrNotFound) {
-			return errNoSuchIdentity
-		} else if err != nil {
-			return err
-		}
-		if u, err = tx.UserByID(ctx, userID); err != nil {
-			return err
-		}
-		others, err := tx.IDB().NewSelect().Model((*identity)(nil)).Where("user_id = ? AND id <> ?", userID, id.ID).Count(ctx)
-		if err != nil {
-			return store.MapError(err)
-		}
-		if u.PasswordHash == auth.NoPassword && !auth.HasPasskey(u) && others == 0 {
-			return shared.NewError(shared.CodeLastLoginMethod,
-				"This is the only way to sign in to your account. Set a password (or add a passkey, or connect another account) before you disconnect it.")
-		}
-		if _, err = tx.IDB().NewDelete().Model(id).WherePK().Exec(ctx); err != nil {
-			return store.MapError(err)
-		}
-		return h.recordIdentityEvent(ctx, tx, sso.EventIdentityDisconnected, id)
+		return h.kit.Auth.WaysIn.Remove(ctx, tx, userID,
+			"This is the only way to sign in to your account. Set a password (or add a passkey, or connect another account) before you disconnect it.",
+			func() error {
+				err := tx.IDB().NewSelect().Model(id).Where("id = ? AND user_id = ?", identityID, userID).Scan(ctx)
+				if err := store.MapError(err); errors.Is(err, store.ErrNotFound) {
+					return errNoSuchIdentity
+				} else if err != nil {
+					return err
+				}
+				if u, err = tx.UserByID(ctx, userID); err != nil {
+					return err
+				}
+				if _, err = tx.IDB().NewDelete().Model(id).WherePK().Exec(ctx); err != nil {
+					return store.MapError(err)
+				}
+				return h.recordIdentityEvent(ctx, tx, sso.EventIdentityDisconnected, id)
+			})
 	})
 	return id, u, err
 }

@@ -120,6 +120,7 @@ func (m *Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 		return nil, err
 	}
 	h := newHandlers(k, providers)
+	k.RegisterWayIn(wayIn, countIdentities)
 	idParam := httpapi.Param{Name: "id", In: "path", Description: "The provider's id: oidc, google or github."}
 	return []httpapi.Route{
 		{Pattern: "GET /api/auth/providers", Name: "listLoginProviders",

@@ -2,10 +2,13 @@ package e2e
 
 import (
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
+
+	"github.com/authkit/authkit/server/sso/ssotest"
 )
 
 // Passkeys in the browser, with Chromium's virtual authenticator standing
@@ -108,5 +111,90 @@ func TestBrowser_PasskeySignsInWithoutAPassword(t *testing.T) {
 	b.open("/login")
 	b.waitPath("/profile")
 	b.waitText("#account-email", email)
+	b.checkConsole()
+}
+
+// addPasskey adds a passkey from the profile's Passkeys card (the
+// session must be recent).
+func (b *browser) addPasskey(name string) {
+	b.t.Helper()
+	b.fill("passkey-name", name)
+	b.click("#passkey-form button[type=submit]")
+	b.waitText("#passkey-add-notice .notice.success", "added")
+	b.waitText("#passkeys .passkey-name", name)
+}
+
+// deletePasskey presses the first passkey's Delete, then confirms.
+func (b *browser) deletePasskey() {
+	b.t.Helper()
+	b.click("#passkeys li.passkey button.small")
+	b.waitText("#passkey-delete-text", "Delete the passkey")
+	b.click("#passkey-delete-confirm")
+}
+
+// TestBrowser_PasskeyConfirmsItsYou runs with a short re-authentication
+// window: past it, deleting a passkey opens the dialog, which offers "Use
+// a passkey" beside the password; the passkey confirms it's you and the
+// deletion goes on by itself.
+func TestBrowser_PasskeyConfirmsItsYou(t *testing.T) {
+	const window = 4 * time.Second
+	s := startLocalhostServer(t, "--reauth-window", window.String())
+	b := newBrowser(t, s, "paz")
+	b.addVirtualAuthenticator()
+	b.signUp("Paz", "paz@example.com", "a long and unguessable phrase")
+	signedIn := time.Now()
+	b.addPasskey("Laptop")
+	time.Sleep(time.Until(signedIn.Add(window + time.Second)))
+
+	b.deletePasskey()
+	b.waitText("#passkey-reauth-title", "Confirm it's you")
+	b.poll("the password box has focus", `document.activeElement && document.activeElement.id === "passkey-reauth-password"`)
+	b.waitText("#passkey-reauth-passkey", "Use a passkey")
+	b.settled()
+	b.checkA11y("reauth-passkey-a11y")
+	b.click("#passkey-reauth-passkey")
+	b.poll("the dialog has closed", `!document.getElementById("passkey-reauth-dialog")`)
+	b.waitText("#passkeys-notice .notice.success", "Passkey deleted.")
+	b.waitText("#no-passkeys", "You have no passkeys yet.")
+	b.checkConsole()
+}
+
+// TestBrowser_PasskeyOnlyAccountKeepsItsLastWayIn: an account a sign-in
+// provider made adds a passkey and disconnects the provider, so the
+// passkey is its only way in. Past the re-authentication window, deleting
+// the passkey opens the dialog with "Use a passkey" as its one proof (no
+// "sign in again"); once the passkey has confirmed it's them, the server
+// refuses to delete the last way in, and the card says so in plain words.
+func TestBrowser_PasskeyOnlyAccountKeepsItsLastWayIn(t *testing.T) {
+	const window = 6 * time.Second
+	s, idp := startServerWithSSOOn(t, true, "--reauth-window", window.String())
+	b := newBrowser(t, s, "oona")
+	b.addVirtualAuthenticator()
+	idp.Approve(ssotest.Person{Subject: "e2e-oona", Email: "oona@example.com", EmailVerified: true, Name: "Oona"})
+	b.open("/login")
+	b.clickAway("#sign-in-oidc", "/profile")
+	signedIn := time.Now()
+	b.waitText("#account-email", "oona@example.com")
+
+	b.addPasskey("Phone")
+	b.reload() // the connected accounts card reads the user again: a passkey is a way in
+	b.click("#identities button[id^=disconnect-]")
+	b.click("#confirm-disconnect")
+	b.waitText("#connected-accounts", "No account is connected yet.")
+	time.Sleep(time.Until(signedIn.Add(window + time.Second)))
+
+	b.deletePasskey()
+	b.waitText("#passkey-reauth-text", "Use a passkey")
+	if eval[bool](b, `!!document.getElementById("passkey-reauth-form")`) || b.text("#passkey-reauth-text") == "" {
+		t.Errorf("a passkey-only account is asked for a password or a code")
+	}
+	b.poll("the passkey button has focus", `document.activeElement && document.activeElement.id === "passkey-reauth-passkey"`)
+	b.settled()
+	b.checkA11y("reauth-passkey-only-a11y")
+	b.click("#passkey-reauth-passkey")
+	b.poll("the dialog has closed", `!document.getElementById("passkey-reauth-dialog")`)
+	b.waitText("#passkeys-notice .notice.error", "This passkey is your only way to sign in")
+	b.poll("focus is back on the passkey's Delete", `document.activeElement && document.activeElement.id.startsWith("delete-passkey-")`)
+	b.waitText("#passkeys .passkey-name", "Phone")
 	b.checkConsole()
 }

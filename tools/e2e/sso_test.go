@@ -18,9 +18,17 @@ import (
 // extra are more flags.
 func startServerWithSSO(t *testing.T, extra ...string) (*server, *ssotest.Provider) {
 	t.Helper()
+	return startServerWithSSOOn(t, false, extra...)
+}
+
+// startServerWithSSOOn is startServerWithSSO, served as
+// http://localhost:port when localhost is true (for passkeys; see
+// startLocalhostServer).
+func startServerWithSSOOn(t *testing.T, localhost bool, extra ...string) (*server, *ssotest.Provider) {
+	t.Helper()
 	idp := ssotest.NewProvider(t)
 	t.Setenv("AUTHKIT_OIDC_CLIENT_SECRET", ssotest.ClientSecret)
-	s := startServer(t, append([]string{"--oidc-issuer", idp.URL, "--oidc-client-id", ssotest.ClientID, "--oidc-name", "Company SSO"}, extra...)...)
+	s := startServerOn(t, localhost, append([]string{"--oidc-issuer", idp.URL, "--oidc-client-id", ssotest.ClientID, "--oidc-name", "Company SSO"}, extra...)...)
 	return s, idp
 }
 

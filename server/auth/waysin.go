@@ -1,0 +1,110 @@
+package auth
+
+import (
+	"context"
+	"sync"
+
+	"github.com/authkit/authkit/server/store"
+	"github.com/authkit/authkit/shared"
+)
+
+// An account must keep a way to sign in. The ways are the core's password
+// and whatever login methods the modules bring (a sign-in provider's
+// connected accounts, passkeys); each module registers a count of its
+// kind when it is mounted, and a module that removes one of its ways in
+// (disconnecting an identity, deleting a passkey) does it through
+// WaysIn.Remove, which counts every kind without naming any. So neither
+// module imports the other, and a fork's login method (a magic link kept
+// per address, a hardware token) joins the rule with one Register call.
+// A second factor alone (an authenticator app) is no way in and is not
+// counted.
+
+// WayInCounter counts one user's ways to sign in of one kind, reading
+// within tx (the transaction that is removing one).
+type WayInCounter func(ctx context.Context, tx *store.Store, userID string) (int, error)
+
+// WaysIn is the registry of login methods, by kind ("password",
+// "identity", "passkey"). Modules register into it from Mount, through
+// httpapi.Kit.RegisterWayIn.
+type WaysIn struct {
+	mu    sync.RWMutex
+	kinds []string
+	count map[string]WayInCounter
+}
+
+func newWaysIn() *WaysIn {
+	w := &WaysIn{count: map[string]WayInCounter{}}
+	w.Register(MethodPassword, countPassword)
+	return w
+}
+
+// countPassword is the core's own way in: a password, or none (an account
+// made by a sign-in provider).
+func countPassword(ctx context.Context, tx *store.Store, userID string) (int, error) {
+	u, err := tx.UserByID(ctx, userID)
+	if err != nil || u.PasswordHash == NoPassword {
+		return 0, err
+	}
+	return 1, nil
+}
+
+// Register adds a kind of way in. Its name must be unique; registering
+// one twice (a module mounted twice) panics at start-up.
+func (w *WaysIn) Register(kind string, count WayInCounter) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if _, taken := w.count[kind]; taken {
+		panic("auth: way in " + kind + " registered twice")
+	}
+	w.kinds = append(w.kinds, kind)
+	w.count[kind] = count
+}
+
+// Count returns how many ways the user has to sign in, of every kind
+// registered, reading within tx.
+func (w *WaysIn) Count(ctx context.Context, tx *store.Store, userID string) (int, error) {
+	w.mu.RLock()
+	counters := make([]WayInCounter, 0, len(w.kinds))
+	for _, kind := range w.kinds {
+		counters = append(counters, w.count[kind])
+	}
+	w.mu.RUnlock()
+	total := 0
+	for _, count := range counters {
+		n, err := count(ctx, tx, userID)
+		if err != nil {
+			return 0, err
+		}
+		total += n
+	}
+	return total, nil
+}
+
+// Remove runs remove, which takes one of the user's ways in away within
+// tx, and refuses it when it would leave the account no way to sign in:
+// it then answers last_login_method with message (which says what to do
+// first, in the module's words), and the caller's transaction rolls the
+// removal back. Errors of remove itself (not_found) pass through as they
+// are.
+//
+// On PostgreSQL it first locks the user's row, so two removals at once
+// (two tabs deleting the last two passkeys) take turns rather than each
+// counting the other's way in; SQLite's transactions take turns already.
+func (w *WaysIn) Remove(ctx context.Context, tx *store.Store, userID, message string, remove func() error) error {
+	if tx.IsPostgres() {
+		if _, err := tx.IDB().NewRaw("SELECT 1 FROM users WHERE id = ? FOR UPDATE", userID).Exec(ctx); err != nil {
+			return store.MapError(err)
+		}
+	}
+	if err := remove(); err != nil {
+		return err
+	}
+	left, err := w.Count(ctx, tx, userID)
+	if err != nil {
+		return err
+	}
+	if left == 0 {
+		return shared.NewError(shared.CodeLastLoginMethod, message)
+	}
+	return nil
+}

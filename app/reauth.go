@@ -60,6 +60,13 @@ func NewReauth(id string) Reauth {
 	return Reauth{ID: id, form: NewForm("password", "code").WithIDPrefix(id + "-")}
 }
 
+// CanReauthenticate reports whether the dialog can take a proof from
+// user: a password, an authenticator app's code or a module's proof (a
+// passkey). Without one, only a new sign-in makes a session recent.
+func CanReauthenticate(api *Client, user shared.User) bool {
+	return user.HasPassword || user.TOTPEnabled || len(reauthWith(api, user)) > 0
+}
+
 // Open reports whether the dialog shows.
 func (r *Reauth) Open() bool { return r.open }
 

@@ -28,6 +28,9 @@ func TestReauth_AsksEachAccountForWhatItHas(t *testing.T) {
 			[]string{"has no password", "sign in again", `id="r-cancel"`}, []string{`id="r-password"`, `id="r-code"`, `id="r-form"`}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			if can := CanReauthenticate(nil, c.user); can != (c.name != "neither") {
+				t.Errorf("CanReauthenticate = %v", can)
+			}
 			r, p := NewReauth("r"), &Page{}
 			app.HTMLString(r.Render(p, nil, &c.user)) // the closed dialog, as the card first shows it
 			if !r.Ask(p, reauthRequired, nil) {
@@ -79,6 +82,9 @@ func TestReauth_OffersTheModulesProofs(t *testing.T) {
 			[]string{"has no password", "sign in again"}, []string{`id="r-passkey"`}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			if can := CanReauthenticate(nil, c.user); can != (c.name != "neither") {
+				t.Errorf("CanReauthenticate = %v", can)
+			}
 			r, p := NewReauth("r"), &Page{}
 			app.HTMLString(r.Render(p, nil, &c.user))
 			r.Ask(p, reauthRequired, nil)

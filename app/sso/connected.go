@@ -56,28 +56,6 @@ func (c *connectedAccounts) OnMount(ctx goapp.Context) {
 	c.load(ctx)
 }
 
-// outcome is how the connection that led back to the profile went.
-type outcome struct {
-	connected string      // the provider connected
-	failure   sso.Failure // or why it was not
-	provider  string      // of which provider
-}
-
-// notice words the outcome, now that the providers' names and the user
-// are known.
-func (o outcome) notice(providers []sso.LoginProvider, user shared.User) app.Notice {
-	name := providerName(providers, o.provider)
-	switch {
-	case o.connected != "":
-		return app.SuccessNotice(providerName(providers, o.connected) + " is connected. You can now sign in with it.")
-	case o.failure == sso.FailureRecentLoginRequired && !canReauthenticate(user):
-		return app.Notice{Kind: "error", Text: "To connect " + name + ", sign in again first: log out, sign in with one of your connected accounts (or a passkey), then connect " + name + "."}
-	case o.failure != "":
-		return app.Notice{Kind: "error", Text: failureText(o.failure, providerName(providers, o.provider))}
-	}
-	return app.Notice{}
-}
-
 func (c *connectedAccounts) load(ctx goapp.Context) {
 	c.loadErr = nil
 	c.Background(ctx, func() func(goapp.Context) {
@@ -97,38 +75,13 @@ func (c *connectedAccounts) load(ctx goapp.Context) {
 			}
 			c.user, c.providers, c.identities = user, providers, identities
 			if c.came != (outcome{}) {
-				c.notice = c.came.notice(providers, user)
+				c.notice = c.came.notice(c.api.api, providers, user)
 				c.confirmToConnect(c.came)
 				c.came = outcome{}
 			}
 		}
 	})
 }
-
-// confirmToConnect opens the re-authentication dialog when the connection
-// that led here needed a recent session, to connect the provider again
-// once the person has confirmed it's them. The dialog takes a password or
-// an authenticator app's code; without either, the notice says to sign in
-// again instead.
-func (c *connectedAccounts) confirmToConnect(o outcome) {
-	if o.failure != sso.FailureRecentLoginRequired || !canReauthenticate(c.user) ||
-		!slices.ContainsFunc(c.providers, func(p sso.LoginProvider) bool { return p.ID == o.provider }) {
-		return
-	}
-	providerID := o.provider
-	c.reauth.Ask(&c.basePage, errReauthRequired, func(ctx goapp.Context) {
-		c.notice = app.Notice{}
-		c.connect(ctx, providerID)
-	})
-}
-
-// errReauthRequired is the server's answer that connecting was refused
-// for, as the dialog expects it.
-var errReauthRequired = shared.NewError(shared.CodeReauthRequired, "Confirm it's you to connect an account.")
-
-// canReauthenticate reports whether the dialog can take a proof from the
-// user: a password, or a code of an authenticator app.
-func canReauthenticate(u shared.User) bool { return u.HasPassword || u.TOTPEnabled }
 
 func (c *connectedAccounts) Render() goapp.UI {
 	switch {

@@ -128,16 +128,17 @@ func TestConnectedAccounts_HiddenWhenThereIsNothingToShow(t *testing.T) {
 func TestConnectedAccounts_SaysHowTheConnectionWent(t *testing.T) {
 	providers := []sso.LoginProvider{{ID: "github", Name: "GitHub"}}
 	ann := shared.User{HasPassword: true}
-	if n := (outcome{connected: "github"}).notice(providers, ann); n.Kind != "success" || !strings.Contains(n.Text, "GitHub is connected") {
+	if n := (outcome{connected: "github"}).notice(nil, providers, ann); n.Kind != "success" || !strings.Contains(n.Text, "GitHub is connected") {
 		t.Errorf("connected: %+v", n)
 	}
-	n := (outcome{failure: sso.FailureIdentityTaken, provider: "github"}).notice(providers, ann)
+	n := (outcome{failure: sso.FailureIdentityTaken, provider: "github"}).notice(nil, providers, ann)
 	if n.Kind != "error" || n.Text != failureText(sso.FailureIdentityTaken, "GitHub") {
 		t.Errorf("identity_taken: %+v", n)
 	}
-	// Without a password or an authenticator app, the dialog could take
-	// no proof: signing in again is the way.
-	n = (outcome{failure: sso.FailureRecentLoginRequired, provider: "github"}).notice(providers, shared.User{HasPasskeys: true})
+	// Without a password or an authenticator app, and with no module
+	// offering a proof (none is plugged in here), the dialog could take no
+	// proof: signing in again is the way.
+	n = (outcome{failure: sso.FailureRecentLoginRequired, provider: "github"}).notice(nil, providers, shared.User{HasPasskeys: true})
 	if !strings.Contains(n.Text, "sign in again first") {
 		t.Errorf("recent_login_required without a password: %+v", n)
 	}
@@ -149,7 +150,7 @@ func TestConnectedAccounts_SaysHowTheConnectionWent(t *testing.T) {
 func TestConnectedAccounts_ARecentSessionIsAskedForInTheDialog(t *testing.T) {
 	c := connectedCard(true)
 	came := outcome{failure: sso.FailureRecentLoginRequired, provider: "github"}
-	c.notice = came.notice(c.providers, c.user)
+	c.notice = came.notice(nil, c.providers, c.user)
 	c.confirmToConnect(came)
 	html := goapp.HTMLString(c.Render())
 	if !strings.Contains(html, `id="connect-reauth-dialog"`) || !strings.Contains(html, `id="connect-reauth-password"`) {

@@ -12,8 +12,9 @@ import (
 // handlers are the module's endpoints: who is asking (the guard let them
 // in), decode, call the service, encode.
 type handlers struct {
-	svc *Service
-	api *httpapi.API
+	svc    *Service
+	api    *httpapi.API
+	begins *auth.Throttle // sign-ins started per client
 }
 
 func (h handlers) beginRegistration(w http.ResponseWriter, r *http.Request) error {
@@ -78,6 +79,9 @@ func (h handlers) delete(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handlers) beginLogin(w http.ResponseWriter, r *http.Request) error {
+	if err := h.begins.Take(r.Context(), httpapi.ClientOf(r).IP); err != nil {
+		return err
+	}
 	opts, err := h.svc.BeginLogin(r.Context())
 	if err != nil {
 		return err

@@ -19,6 +19,7 @@ package passkeys
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/uptrace/bun/migrate"
 
@@ -45,12 +46,21 @@ func (Module) Description() string {
 // Migrations implements httpapi.Module.
 func (Module) Migrations() *migrate.Migrations { return migrations }
 
+// beginsPerMinute bounds the sign-ins one client may start: each is a
+// ceremony row written for 5 minutes, and the login page starts one per
+// visit, so far more than a person needs, few enough that nobody fills
+// the table or the database's write lane.
+const beginsPerMinute = 60
+
 // Mount implements httpapi.Module.
 func (Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 	svc := NewService(k)
 	k.RegisterSecondFactor(factor{svc})
 	k.RegisterWayIn(auth.MethodPasskey, countPasskeys)
 	h := handlers{svc: svc, api: k.API}
+	if k.Auth != nil { // nil when only the OpenAPI document is made
+		h.begins = k.Auth.NewThrottle("passkey-begin", beginsPerMinute, time.Minute)
+	}
 	idParam := []httpapi.Param{{Name: "id", In: "path", Description: "The passkey's id."}}
 	off := "Answers `forbidden` when passkeys are off (a --public-url naming an IP address)."
 	return []httpapi.Route{
@@ -78,9 +88,9 @@ func (Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 			Errors: []shared.Code{shared.CodeNotFound, shared.CodeLastLoginMethod}, Handler: h.delete},
 		{Pattern: "POST /api/auth/passkey/begin", Tag: "browser", Name: "beginPasskeyLogin",
 			Summary:     "Start signing in with a passkey",
-			Description: "Request options for `navigator.credentials.get` (after `PublicKeyCredential.parseRequestOptionsFromJSON`), with no list of credentials: the browser offers the person's passkeys for this site. Also the options for a passkey as a second factor (`credential` of `POST /api/auth/login/mfa`) and for re-authentication. " + off,
+			Description: "Request options for `navigator.credentials.get` (after `PublicKeyCredential.parseRequestOptionsFromJSON`), with no list of credentials: the browser offers the person's passkeys for this site. Also the options for a passkey as a second factor (`credential` of `POST /api/auth/login/mfa`) and for re-authentication. Each is a row for 5 minutes, so a client may start 60 a minute (`rate_limited` past that). " + off,
 			Response:    sharedpasskeys.Options{}, Returns: "The request options; the challenge works once, for 5 minutes.",
-			Errors: []shared.Code{shared.CodeForbidden}, Handler: h.beginLogin},
+			Errors: []shared.Code{shared.CodeForbidden, shared.CodeRateLimited}, Handler: h.beginLogin},
 		{Pattern: "POST /api/auth/passkey/finish", Tag: "browser", Name: "finishPasskeyLogin",
 			Summary:     "Sign in with a passkey",
 			Description: "Checks the assertion (signature, user verification, origin, the ceremony spent once, the sign count) and starts a session with the cookies. A passkey is a whole login: no second step. Any refusal is `invalid_credentials`; a sign count going backwards (a cloned authenticator) is refused and logged.",

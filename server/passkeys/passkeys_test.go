@@ -277,3 +277,22 @@ func TestPasskeys_OffWhenThePublicURLIsAnIPAddress(t *testing.T) {
 	ann.Do("POST", "/api/me/passkeys/begin", nil).ExpectError(t, http.StatusForbidden, shared.CodeForbidden)
 	ts.TokenClient().Do("POST", "/api/auth/passkey/begin", nil).ExpectError(t, http.StatusForbidden, shared.CodeForbidden)
 }
+
+// TestPasskeys_SignInStartsAreThrottledPerClient: each start writes a
+// ceremony row, so one client may start 60 a minute, then waits.
+func TestPasskeys_SignInStartsAreThrottledPerClient(t *testing.T) {
+	ts := newServer(t, nil)
+	c := ts.Browser()
+	for i := range 60 {
+		if r := c.Do("POST", "/api/auth/passkey/begin", nil); r.Status != http.StatusOK {
+			t.Fatalf("start %d: %d %s", i+1, r.Status, r.Body)
+		}
+	}
+	r := c.Do("POST", "/api/auth/passkey/begin", nil)
+	r.ExpectError(t, http.StatusTooManyRequests, shared.CodeRateLimited)
+	if r.Header.Get("Retry-After") == "" {
+		t.Error("no Retry-After")
+	}
+	ts.Advance(time.Minute)
+	c.Do("POST", "/api/auth/passkey/begin", nil).ExpectStatus(t, http.StatusOK)
+}

@@ -188,15 +188,7 @@ func (a *Admin) ResetFactors(ctx context.Context, p Principal, userID string) (*
 	}
 	var revoked []string
 	err = a.store.InTx(ctx, func(tx *store.Store) error {
-		for _, sf := range a.factors.registered() {
-			if err := sf.Reset(ctx, tx, u.ID); err != nil {
-				return err
-			}
-		}
-		if err := tx.SetUserFactors(ctx, u.ID, ""); err != nil {
-			return err
-		}
-		if err := tx.DeleteMFAChallenges(ctx, u.ID); err != nil {
+		if err := a.factors.resetAll(ctx, tx, u.ID); err != nil {
 			return err
 		}
 		if revoked, err = tx.RevokeUserSessions(ctx, u.ID, "", a.clock.now()); err != nil {

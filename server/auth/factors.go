@@ -90,6 +90,21 @@ func (f *Factors) registered() []SecondFactor {
 	return slices.Clone(f.factors)
 }
 
+// resetAll removes every second factor of the user, within tx: each
+// registered factor's own data (Reset), the user's record of them and any
+// login waiting for one.
+func (f *Factors) resetAll(ctx context.Context, tx *store.Store, userID string) error {
+	for _, sf := range f.registered() {
+		if err := sf.Reset(ctx, tx, userID); err != nil {
+			return err
+		}
+	}
+	if err := tx.SetUserFactors(ctx, userID, ""); err != nil {
+		return err
+	}
+	return tx.DeleteMFAChallenges(ctx, userID)
+}
+
 // Mark records, within tx, that the user has (on) or no longer has a
 // factor set up, in users.factors. Call Changed once tx has committed, so
 // every cached copy of the user is read again.

@@ -33,6 +33,8 @@ type Mailer interface {
 // requests per email and per client, and confirmation mails per user.
 type Recovery struct {
 	store     *store.Store
+	factors   *Factors // reset with the password of an unconfirmed account
+	waysIn    *WaysIn  // likewise
 	hasher    *Hasher
 	users     *userCache
 	sessions  *Sessions
@@ -155,12 +157,28 @@ func (r *Recovery) ConfirmPasswordReset(ctx context.Context, req shared.Password
 	if u.PasswordHash, err = r.hasher.Hash(ctx, req.NewPassword); err != nil {
 		return err
 	}
+	// The mailed link proves the mailbox. On an account whose address was
+	// never confirmed, whoever added a passkey, a connected account or a
+	// second factor had not proved it: someone who signed up with another
+	// person's address first, to keep a way in after the owner takes the
+	// account back (pre-hijacking). The reset removes them all, and the
+	// address counts as confirmed from now on.
+	unproven := !u.EmailVerified
+	u.EmailVerified = true
 	err = r.store.InTx(ctx, func(tx *store.Store) error {
 		if err := spendOneTimeSecret(ctx, tx, t, now); err != nil {
 			return err
 		}
-		if err := tx.UpdateUser(ctx, u, "password_hash"); err != nil {
+		if err := tx.UpdateUser(ctx, u, "password_hash", "email_verified"); err != nil {
 			return err
+		}
+		if unproven {
+			if err := r.factors.resetAll(ctx, tx, u.ID); err != nil {
+				return err
+			}
+			if err := r.waysIn.removeAll(ctx, tx, u.ID); err != nil {
+				return err
+			}
 		}
 		if err := voidAccountLinks(ctx, tx, u.ID, now); err != nil {
 			return err

@@ -70,6 +70,8 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Service, error) {
 	// (AccountSecretCheck) with the other secrets of an account.
 	factors := &Factors{store: st, sessions: sessions, users: users, guess: accounts.AccountSecretCheck, clock: now}
 	accounts.factors = factors
+	waysIn := newWaysIn()
+	recovery.factors, recovery.waysIn = factors, waysIn
 	return &Service{
 		Keys:     keys,
 		Sessions: sessions,
@@ -78,7 +80,7 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Service, error) {
 		Recovery: recovery,
 		Activity: activity,
 		Factors:  factors,
-		WaysIn:   newWaysIn(),
+		WaysIn:   waysIn,
 		cfg:      cfg,
 		store:    st,
 		limits:   limits,

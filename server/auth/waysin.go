@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/authkit/authkit/server/store"
@@ -27,9 +28,37 @@ type WayInCounter func(ctx context.Context, tx *store.Store, userID string) (int
 // "identity", "passkey"). Modules register into it from Mount, through
 // httpapi.Kit.RegisterWayIn.
 type WaysIn struct {
-	mu    sync.RWMutex
-	kinds []string
-	count map[string]WayInCounter
+	mu      sync.RWMutex
+	kinds   []string
+	count   map[string]WayInCounter
+	removes []WayInRemover
+}
+
+// WayInRemover removes every way in of one kind that the user has,
+// within tx. A password reset of an account whose address was never
+// confirmed runs them all (Recovery.ConfirmPasswordReset): whoever added
+// those had not shown they own the mailbox, which the reset has.
+type WayInRemover func(ctx context.Context, tx *store.Store, userID string) error
+
+// RegisterRemover adds how to remove every way in of a kind (see
+// WayInRemover).
+func (w *WaysIn) RegisterRemover(remove WayInRemover) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.removes = append(w.removes, remove)
+}
+
+// removeAll runs every registered remover for the user, within tx.
+func (w *WaysIn) removeAll(ctx context.Context, tx *store.Store, userID string) error {
+	w.mu.RLock()
+	removes := slices.Clone(w.removes)
+	w.mu.RUnlock()
+	for _, remove := range removes {
+		if err := remove(ctx, tx, userID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func newWaysIn() *WaysIn {

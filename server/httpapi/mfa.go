@@ -36,6 +36,17 @@ func (k *Kit) RegisterWayIn(kind string, count auth.WayInCounter) {
 	}
 }
 
+// RegisterWayInRemover adds how to remove every way in of a module's
+// kind that a user has, within tx: a password reset of an account whose
+// address was never confirmed removes them all, since whoever added them
+// had not shown they own the mailbox (auth.WayInRemover). Second factors
+// are reset through their own registration (auth.SecondFactor).
+func (k *Kit) RegisterWayInRemover(remove auth.WayInRemover) {
+	if k.Auth != nil {
+		k.Auth.WaysIn.RegisterRemover(remove)
+	}
+}
+
 // SignIn finishes a login method's first step for u, a user it has
 // identified (an OIDC callback, a magic link) by method ("oidc"…). When u
 // has no second factor it starts the session, sets the session cookies

@@ -173,3 +173,34 @@ func TestAccounts_LoggingInToAnAccountWithoutAPasswordDoesTheSameWork(t *testing
 		}
 	}
 }
+
+// TestAccounts_AResetOfAnUnconfirmedAccountDisconnectsItsProviders: a
+// provider that does not vouch for the address still makes an account,
+// unconfirmed; if that was someone else's provider account, the owner of
+// the address takes it back with a reset link, and the provider account
+// no longer signs in (pre-hijacking through a provider).
+func TestAccounts_AResetOfAnUnconfirmedAccountDisconnectsItsProviders(t *testing.T) {
+	k := newKit(t)
+	squatter := person("cy")
+	squatter.EmailVerified = false
+	k.signIn(squatter)
+
+	k.ts.TokenClient().Do("POST", "/api/auth/password-reset", shared.PasswordResetRequest{Email: "cy@example.com"}).
+		ExpectStatus(t, http.StatusAccepted)
+	link := k.mail.waitLink(t, "cy@example.com", "Set a password for your account")
+	k.ts.TokenClient().Do("POST", "/api/auth/password-reset/confirm",
+		shared.PasswordResetConfirmRequest{Token: link, NewPassword: apitest.Password}).ExpectStatus(t, http.StatusNoContent)
+
+	owner := k.ts.Browser()
+	owner.Login("cy@example.com", apitest.Password).ExpectStatus(t, http.StatusOK)
+	if ids := k.identities(owner); len(ids) != 0 {
+		t.Fatalf("identities after the reset: %+v", ids)
+	}
+	if u := k.me(owner); !u.EmailVerified {
+		t.Errorf("the reset proved the address, yet user = %+v", u)
+	}
+	// The provider account signs in no more to this account: it is an
+	// unknown identity now, whose address has an account, so it is refused.
+	k.idp.Approve(squatter)
+	expectFailure(t, k.walk(k.ts.Browser(), "/api/auth/oauth/oidc/start"), "/login", sharedsso.FailureAccountExists, "oidc")
+}

@@ -561,3 +561,61 @@ func TestTOTP_OtherLoginMethodsAskForTheSecondFactorThroughSignIn(t *testing.T) 
 		}
 	}
 }
+
+// resetPassword asks for a reset link for email, as someone who only has
+// the mailbox, and sets password with it.
+func resetPassword(t *testing.T, ts *apitest.Server, smtp *mailtest.Server, mailsBefore int, email, password string) {
+	t.Helper()
+	ts.Browser().Do("POST", "/api/auth/password-reset", shared.PasswordResetRequest{Email: email}).ExpectStatus(t, http.StatusAccepted)
+	m := smtp.Wait(t, mailsBefore, 10*time.Second)
+	if m.Subject() != "Reset your password" {
+		t.Fatalf("mail %d is %q", mailsBefore, m.Subject())
+	}
+	_, token := m.Link(t)
+	ts.TokenClient().Do("POST", "/api/auth/password-reset/confirm", shared.PasswordResetConfirmRequest{Token: token, NewPassword: password}).
+		ExpectStatus(t, http.StatusNoContent)
+}
+
+// TestTOTP_AResetOfAnUnconfirmedAccountRemovesItsSecondFactor: someone
+// signs up with another person's address and turns on an app of their
+// own; the owner takes the account back with a reset link. The reset
+// proves the mailbox, so the app goes, and the owner is not asked for a
+// code of someone else's phone (pre-hijacking).
+func TestTOTP_AResetOfAnUnconfirmedAccountRemovesItsSecondFactor(t *testing.T) {
+	smtp := mailtest.Start(t)
+	ts := newServer(t, apitest.WithMail(smtp.URL()))
+	squatter := ts.Browser()
+	squatter.Register(annEmail, "Not Ann")
+	smtp.Wait(t, 0, 10*time.Second) // the confirmation link, to Ann
+	enable(t, ts, squatter)
+	smtp.Wait(t, 1, 10*time.Second) // "turned on"
+
+	resetPassword(t, ts, smtp, 2, annEmail, "ann's own passphrase")
+	ann := ts.Browser()
+	ann.Login(annEmail, "ann's own passphrase").ExpectStatus(t, http.StatusOK)
+	var status sharedtotp.StatusResponse
+	ann.Do("GET", "/api/me/totp", nil).Decode(t, &status)
+	var me shared.UserResponse
+	ann.Do("GET", "/api/me", nil).Decode(t, &me)
+	if status.Enabled || me.User.TOTPEnabled || !me.User.EmailVerified {
+		t.Fatalf("after the reset: totp %+v, user %+v", status, me.User)
+	}
+	squatter.Do("GET", "/api/me", nil).ExpectError(t, 401, shared.CodeNotAuthenticated)
+}
+
+// TestTOTP_AResetOfAConfirmedAccountKeepsItsSecondFactor: the owner, who
+// confirmed the address, keeps the app through a reset; the next login
+// still asks for a code.
+func TestTOTP_AResetOfAConfirmedAccountKeepsItsSecondFactor(t *testing.T) {
+	smtp := mailtest.Start(t)
+	ts := newServer(t, apitest.WithMail(smtp.URL()))
+	ann := ts.Browser()
+	ann.Register(annEmail, "Ann")
+	_, token := smtp.Wait(t, 0, 10*time.Second).Link(t)
+	ts.TokenClient().Do("POST", "/api/auth/verify-email", shared.VerifyEmailRequest{Token: token}).ExpectStatus(t, http.StatusOK)
+	enable(t, ts, ann)
+	smtp.Wait(t, 1, 10*time.Second) // "turned on"
+
+	resetPassword(t, ts, smtp, 2, annEmail, "ann's new passphrase")
+	mfaRequired(t, ts.Browser().Login(annEmail, "ann's new passphrase"), "totp", "recovery_code")
+}

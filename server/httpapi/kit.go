@@ -53,9 +53,14 @@ func ClientOf(r *http.Request) auth.Client { return clientOf(r) }
 func (a *API) SecureCookies() bool { return a.cookies.secure }
 
 // LogIn starts a browser session for a user the fork authenticated some
-// other way (an OAuth callback, a magic link): it creates the session row
-// and sets the same cookies as a password login, so logout, revocation and
-// "log out everywhere" work as for any session.
+// other way: it creates the session row and sets the same cookies as a
+// password login, so logout, revocation and "log out everywhere" work as
+// for any session.
+//
+// It asks for no second factor: a user with an authenticator app signs
+// in without a code. A login method that is only a first step (an OAuth
+// callback, a magic link) must call SignIn instead, which asks for the
+// second factor when the user has one.
 func (a *API) LogIn(w http.ResponseWriter, r *http.Request, u *store.User) error {
 	issued, err := a.svc.Sessions.Start(r.Context(), u, clientOf(r))
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -256,4 +257,25 @@ func (k *kit) markFactor(userID, method string) {
 		k.t.Fatal(err)
 	}
 	k.ts.Auth.Factors.Changed(ctx, userID)
+}
+
+// TestConnect_OnlyFromThisSitesPages: a page on another site may send a
+// signed-in visitor to start?link=1 (SameSite=Lax lets the cookies
+// through on a navigation); Fetch Metadata tells the server, which starts
+// nothing. The profile's own link, same-origin, works.
+func TestConnect_OnlyFromThisSitesPages(t *testing.T) {
+	k := newKit(t)
+	ann := k.ts.Browser()
+	ann.Register("ann@example.com", "Ann")
+	for _, site := range []string{"cross-site", "same-site"} {
+		ann.Visit("/api/auth/oauth/oidc/start?link=1", "Sec-Fetch-Site", site).ExpectError(t, http.StatusForbidden, shared.CodeCSRFFailed)
+	}
+	if n := len(k.idp.AuthorizeRequests()); n != 0 {
+		t.Fatalf("the browser was sent to the provider %d times", n)
+	}
+	r := ann.Visit("/api/auth/oauth/oidc/start?link=1", "Sec-Fetch-Site", "same-origin")
+	r.ExpectStatus(t, http.StatusFound)
+	if loc := r.Header.Get("Location"); !strings.HasPrefix(loc, k.idp.URL) {
+		t.Fatalf("Location = %q, want the provider", loc)
+	}
 }

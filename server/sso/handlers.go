@@ -39,6 +39,8 @@ func newHandlers(k *httpapi.Kit, providers []provider) *handlers {
 	return h
 }
 
+var errCrossSiteConnect = shared.NewError(shared.CodeCSRFFailed, "Connect a sign-in account from your profile page on this site.")
+
 var errNoSuchProvider = shared.NewError(shared.CodeNotFound, "This server does not offer that sign-in provider.")
 
 func (h *handlers) provider(r *http.Request) (provider, error) {
@@ -87,6 +89,14 @@ func (h *handlers) start(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	var linker auth.Principal
 	if q.Get("link") == "1" {
+		// A navigation, so SameSite=Lax sends the cookies along even from
+		// another site: a page elsewhere could connect the provider
+		// account the visitor is signed in with there. Browsers say where
+		// a navigation came from (Fetch Metadata); only this site's own
+		// pages may start a connection.
+		if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" {
+			return errCrossSiteConnect
+		}
 		var signedIn bool
 		if linker, signedIn = h.kit.API.Caller(r); !signedIn {
 			redirect(w, "/login?next=/profile")

@@ -137,9 +137,9 @@ func (m *Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 				"Throttled per client (30 a minute). With `link=1` a signed-in user connects the provider account to theirs instead; that needs a recent session (signed in or re-authenticated with `POST /api/auth/reauth` within `--reauth-window`, as the `reauth_required` routes do), else the browser goes to `/profile?error=recent_login_required&provider={id}` (the app asks the person to confirm it's them, then starts again), and without a session to `/login`.",
 			Params: []httpapi.Param{idParam,
 				{Name: "next", In: "query", Description: "Where to land after signing in: a path of this site; anything else means `/profile`."},
-				{Name: "link", In: "query", Description: "`1` to connect the provider account to the signed-in user."}},
+				{Name: "link", In: "query", Description: "`1` to connect the provider account to the signed-in user; only from this site's pages (a `Sec-Fetch-Site` other than `same-origin` is `csrf_failed`)."}},
 			Status: http.StatusFound, Returns: "To the provider (`Location`).",
-			Errors: []shared.Code{shared.CodeNotFound, shared.CodeRateLimited}, Handler: h.start},
+			Errors: []shared.Code{shared.CodeNotFound, shared.CodeCSRFFailed, shared.CodeRateLimited}, Handler: h.start},
 		{Pattern: "GET /api/auth/oauth/{id}/callback", Name: "finishProviderSignIn",
 			Summary: "Where the provider sends the browser back",
 			Description: "Register `PUBLIC_URL/api/auth/oauth/{id}/callback` at the provider. Checks the state against the browser's cookie, redeems the code with the PKCE verifier and verifies the ID token (signature, issuer, audience, expiry, nonce), then starts a session with the same cookies as a password login and redirects to `next`; when the account has a second factor (an authenticator app) it starts none and redirects to the login page's code step, `/login?mfa_token=…&methods=…`, as a password login answers `mfa_required`. " +

@@ -72,7 +72,7 @@ func TestAttack_AnAttemptWorksOnce(t *testing.T) {
 	k.idp.Approve(person("ann"))
 	callback := k.toCallback(b, k.toProvider(b, "/api/auth/oauth/oidc/start"))
 	state, _ := url.Parse(callback)
-	cookie := "__Secure-authkit_oauth_state=" + state.Query().Get("state")
+	cookie := "__Host-authkit_oauth_state=" + state.Query().Get("state")
 	if got := k.finish(b, callback); got != "/profile" {
 		t.Fatalf("landed on %q", got)
 	}

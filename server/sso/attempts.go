@@ -28,14 +28,16 @@ import (
 // attemptTTL bounds how long a person may take at the provider.
 const attemptTTL = 10 * time.Minute
 
-// The state cookie is scoped to the sign-in URLs. SameSite=Lax, not
-// Strict: the callback is a top-level navigation from the provider's
-// site, and a Strict cookie would not come along.
-const stateCookiePath = "/api/auth/oauth/"
+// The state cookie is __Host- prefixed (Secure, no Domain, Path=/), so a
+// page on a sibling subdomain cannot plant a state of its own (a login
+// or connection forged across accounts); the prefix needs Path=/.
+// SameSite=Lax, not Strict: the callback is a top-level navigation from
+// the provider's site, and a Strict cookie would not come along.
+const stateCookiePath = "/"
 
 func (h *handlers) stateCookieName() string {
 	if h.kit.API.SecureCookies() {
-		return "__Secure-authkit_oauth_state"
+		return "__Host-authkit_oauth_state"
 	}
 	return "authkit_oauth_state"
 }

@@ -75,12 +75,12 @@ func TestSignIn_StartSendsStatePKCEAndNonceAndBindsThemToTheBrowser(t *testing.T
 	}
 	var cookie *http.Cookie
 	for _, c := range (&http.Response{Header: r.Header}).Cookies() {
-		if c.Name == "__Secure-authkit_oauth_state" {
+		if c.Name == "__Host-authkit_oauth_state" {
 			cookie = c
 		}
 	}
 	if cookie == nil || cookie.Value != q.Get("state") || !cookie.HttpOnly || !cookie.Secure ||
-		cookie.SameSite != http.SameSiteLaxMode || cookie.Path != "/api/auth/oauth/" || cookie.MaxAge != 600 {
+		cookie.SameSite != http.SameSiteLaxMode || cookie.Path != "/" || cookie.MaxAge != 600 {
 		t.Fatalf("state cookie = %+v", cookie)
 	}
 	if r.Header.Get("Cache-Control") != "no-store" {

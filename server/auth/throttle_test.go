@@ -33,7 +33,7 @@ func TestThrottle_Refills(t *testing.T) {
 				}
 				return wait
 			}
-			if take(now) != 0 || take(now) != 0 {
+			if first, second := take(now), take(now); first != 0 || second != 0 {
 				t.Fatal("the first two events were refused")
 			}
 			if wait := take(now); wait != 30*time.Second {

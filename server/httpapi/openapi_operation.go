@@ -159,7 +159,7 @@ func parameters(rt Route) (openapi3.Parameters, error) {
 		case openapi3.ParameterInPath:
 			i := slices.Index(wildcards, declared.Name)
 			if i < 0 {
-				return nil, fmt.Errorf("Params describes {%s}, which the pattern lacks", declared.Name)
+				return nil, fmt.Errorf("the route's Params describe {%s}, which its pattern lacks", declared.Name)
 			}
 			params[i].Value.WithDescription(declared.Description).WithSchema(typed(typ))
 		case openapi3.ParameterInQuery:

@@ -140,7 +140,7 @@ func (s *Store) ListAuditEvents(ctx context.Context, f EventFilter) ([]AuditEven
 func (s *Store) RecentClients(ctx context.Context, userID string, types []string, since time.Time, limit int) ([]SecurityEvent, error) {
 	var events []SecurityEvent
 	err := s.db.NewSelect().Model(&events).Column("ip", "user_agent").
-		Where("e.user_id = ?", userID).Where("e.type IN (?)", bun.In(types)).Where("e.at >= ?", since).
+		Where("e.user_id = ?", userID).Where("e.type IN (?)", bun.List(types)).Where("e.at >= ?", since).
 		OrderExpr("e.at DESC, e.id DESC").Limit(int64(limit)).Scan(ctx)
 	return events, MapError(err)
 }

@@ -107,7 +107,7 @@ func (s *Store) RevokeLeastRecentlyUsed(ctx context.Context, userID, keep string
 	ids = ids[limit-1:]
 	_, err = s.db.NewUpdate().Model((*Session)(nil)).
 		Set("revoked_at = ?", now).
-		Where("id IN (?)", bun.In(ids)).
+		Where("id IN (?)", bun.List(ids)).
 		Exec(ctx)
 	return ids, MapError(err)
 }

@@ -48,7 +48,7 @@ func parseVariant(spec string) (variant, error) {
 	head, flags, ok := strings.Cut(spec, "=")
 	name, list, _ := strings.Cut(head, "@")
 	if !ok || !variantName.MatchString(name) {
-		return variant{}, errors.New("want NAME[@SCENARIO,…]=FLAGS, NAME in lower case letters, digits, - and .")
+		return variant{}, errors.New("want NAME[@SCENARIO,…]=FLAGS, NAME made of lower-case letters, digits, '-' and '.'")
 	}
 	v := variant{Name: name, Args: strings.Fields(flags)}
 	if list != "" {

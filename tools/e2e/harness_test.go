@@ -312,7 +312,7 @@ func (b *browser) eventuallySignedOut(path string) {
 	deadline := time.Now().Add(accessTTL + 5*time.Second)
 	for {
 		b.open(path)
-		b.poll("load or redirect", fmt.Sprintf(`location.pathname === "/login" || !!document.querySelector("#account-email, #users")`))
+		b.poll("load or redirect", `location.pathname === "/login" || !!document.querySelector("#account-email, #users")`)
 		if eval[string](b, "location.pathname") == "/login" {
 			return
 		}

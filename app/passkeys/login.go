@@ -62,19 +62,19 @@ func (b *loginButton) onClick(ctx goapp.Context, e goapp.Event) {
 	b.stopAutofill()
 	b.Submit(ctx, e, app.Submission[shared.User]{
 		Form: &b.form,
-		Send: func(ctx context.Context) (shared.User, error) { return b.signIn(ctx, "", nil) },
+		Send: func(ctx context.Context) (shared.User, error) { return b.signIn(ctx) },
 		Done: func(ctx goapp.Context, _ shared.User) { app.Redirect(app.LoginDestination(ctx)) },
 	})
 }
 
-// signIn runs one sign-in: options, the browser's ceremony, the server's
-// check.
-func (b *loginButton) signIn(ctx context.Context, mediation string, signal goapp.Value) (shared.User, error) {
+// signIn runs the sign-in the button asks for: options, the browser's
+// ceremony (modal), the server's check.
+func (b *loginButton) signIn(ctx context.Context) (shared.User, error) {
 	options, err := b.api.beginLogin(ctx)
 	if err != nil {
 		return shared.User{}, err
 	}
-	cred, err := getCredential(options, mediation, signal)
+	cred, err := getCredential(options, "", nil)
 	if err != nil {
 		return shared.User{}, err
 	}

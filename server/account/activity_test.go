@@ -26,7 +26,7 @@ func TestActivity_RecordsTheCoreFlowsNewestFirst(t *testing.T) {
 	stranger.Login("ann@example.com", "still not it").ExpectError(t, 401, shared.CodeInvalidCredentials)
 	stranger.Login("nobody@example.com", "whatever").ExpectError(t, 401, shared.CodeInvalidCredentials)
 	eventually(t, "the failed sign-ins", func() bool {
-		events := activity(t, laptop, "")
+		events := laptop.Activity("")
 		return len(events) > 0 && events[0].Type == shared.EventSignInFailed && events[0].Detail[shared.DetailCount] == "2"
 	})
 
@@ -47,12 +47,12 @@ func TestActivity_RecordsTheCoreFlowsNewestFirst(t *testing.T) {
 	laptop.Do("POST", "/api/auth/logout", nil).ExpectStatus(t, http.StatusNoContent)
 	laptop.Login("ann@example.com", "a brand new passphrase").ExpectStatus(t, http.StatusOK)
 
-	events := activity(t, laptop, "")
+	events := laptop.Activity("")
 	want := []shared.EventType{
 		shared.EventSignIn, shared.EventSignOut, shared.EventPasswordChanged, shared.EventNameChanged,
 		shared.EventSessionRevoked, shared.EventSignIn, shared.EventSignInFailed, shared.EventAccountCreated,
 	}
-	if got := types(events); !slices.Equal(got, want) {
+	if got := apitest.EventTypes(events); !slices.Equal(got, want) {
 		t.Fatalf("activity = %v,\nwant %v", got, want)
 	}
 	for _, e := range events {
@@ -68,9 +68,9 @@ func TestActivity_RecordsTheCoreFlowsNewestFirst(t *testing.T) {
 	}
 
 	// Pages: newest first, each older than the last one's id.
-	first := activity(t, laptop, "?limit=3")
-	rest := activity(t, laptop, "?before="+first[2].ID)
-	if got := append(types(first), types(rest)...); !slices.Equal(got, want) {
+	first := laptop.Activity("?limit=3")
+	rest := laptop.Activity("?before=" + first[2].ID)
+	if got := append(apitest.EventTypes(first), apitest.EventTypes(rest)...); !slices.Equal(got, want) {
 		t.Errorf("pages = %v", got)
 	}
 	for _, q := range []string{"?limit=-1", "?limit=x", "?before=" + strings.Repeat("x", 101)} {
@@ -94,7 +94,7 @@ func TestActivity_RefreshTokenReuseAndTheTokenFlow(t *testing.T) {
 	var resp shared.ActivityResponse
 	r.Decode(t, &resp)
 	want := []shared.EventType{shared.EventSignIn, shared.EventRefreshTokenReused, shared.EventSignIn, shared.EventAccountCreated}
-	if got := types(resp.Events); !slices.Equal(got, want) {
+	if got := apitest.EventTypes(resp.Events); !slices.Equal(got, want) {
 		t.Fatalf("activity = %v, want %v (one reuse event however often the token comes back)", got, want)
 	}
 }
@@ -157,7 +157,7 @@ func TestActivity_RetentionSweepsOldEvents(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("swept %d, %v; want the one event past 48h", n, err)
 	}
-	if got := types(activity(t, b, "")); !slices.Equal(got, []shared.EventType{shared.EventSignIn}) {
+	if got := apitest.EventTypes(b.Activity("")); !slices.Equal(got, []shared.EventType{shared.EventSignIn}) {
 		t.Fatalf("left %v", got)
 	}
 }

@@ -92,11 +92,11 @@ func TestEmailChange_FullFlowOverSMTP(t *testing.T) {
 	ts.TokenClient().Do("POST", "/api/auth/confirm-email-change", shared.ConfirmEmailChangeRequest{Token: token}).
 		ExpectError(t, 400, shared.CodeInvalidToken)
 
-	got := types(activity(t, laptop, ""))
+	got := apitest.EventTypes(laptop.Activity(""))
 	if !slices.Contains(got, shared.EventEmailChangeRequested) || !slices.Contains(got, shared.EventEmailChanged) {
 		t.Errorf("activity = %v", got)
 	}
-	events := activity(t, laptop, "?limit=2")
+	events := laptop.Activity("?limit=2")
 	if e := events[1]; e.Type != shared.EventEmailChanged || e.Detail[shared.DetailFrom] != "ann@example.com" || e.Detail[shared.DetailEmail] != "new@example.com" {
 		t.Errorf("email_changed = %+v", e)
 	}

@@ -45,7 +45,7 @@ func TestExport_HoldsTheAccountAndEveryModulesData(t *testing.T) {
 		t.Errorf("sessions = %+v (want this one and the phone's, ended)", export.Sessions)
 	}
 	if len(export.SecurityEvents) != 3 || export.SecurityEvents[2].Type != shared.EventAccountCreated {
-		t.Errorf("events = %v", types(export.SecurityEvents))
+		t.Errorf("events = %v", apitest.EventTypes(export.SecurityEvents))
 	}
 	var modules struct {
 		Bookmarks bookmarkList `json:"bookmarks"`

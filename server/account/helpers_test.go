@@ -136,24 +136,6 @@ func tablesMentioning(t *testing.T, st *store.Store, needles ...string) []string
 	return tables
 }
 
-// activity returns the caller's recent security events, newest first.
-func activity(t *testing.T, c *apitest.Client, query string) []shared.SecurityEvent {
-	t.Helper()
-	r := c.Do("GET", "/api/me/activity"+query, nil)
-	r.ExpectStatus(t, http.StatusOK)
-	var resp shared.ActivityResponse
-	r.Decode(t, &resp)
-	return resp.Events
-}
-
-func types(events []shared.SecurityEvent) []shared.EventType {
-	var out []shared.EventType
-	for _, e := range events {
-		out = append(out, e.Type)
-	}
-	return out
-}
-
 // eventually polls f until it reports true, for what the server does in
 // the background (failed sign-ins are recorded off the request path).
 func eventually(t *testing.T, what string, f func() bool) {

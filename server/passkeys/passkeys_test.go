@@ -69,17 +69,9 @@ func assertion(t *testing.T, c *apitest.Client, a *passkeystest.Authenticator) [
 
 // activity returns the types of the caller's security events, newest
 // first, and the events themselves.
-func activity(t *testing.T, c *apitest.Client) ([]shared.EventType, []shared.SecurityEvent) {
-	t.Helper()
-	r := c.Do("GET", "/api/me/activity", nil)
-	r.ExpectStatus(t, http.StatusOK)
-	var resp shared.ActivityResponse
-	r.Decode(t, &resp)
-	var types []shared.EventType
-	for _, e := range resp.Events {
-		types = append(types, e.Type)
-	}
-	return types, resp.Events
+func activity(c *apitest.Client) ([]shared.EventType, []shared.SecurityEvent) {
+	events := c.Activity("")
+	return apitest.EventTypes(events), events
 }
 
 func TestPasskeys_RegisterThenSignInWithoutAPassword(t *testing.T) {
@@ -214,7 +206,7 @@ func TestPasskeys_AddingNeedsARecentSessionAndItsOwnCeremony(t *testing.T) {
 	ann.Do("DELETE", "/api/me/passkeys/"+k.ID, nil).ExpectStatus(t, http.StatusNoContent)
 
 	// Each step is in the account's activity; refusals are not.
-	got, events := activity(t, ann)
+	got, events := activity(ann)
 	want := []shared.EventType{
 		sharedpasskeys.EventPasskeyDeleted, shared.EventReauthenticated, sharedpasskeys.EventPasskeyAdded,
 		shared.EventReauthenticated, shared.EventAccountCreated,

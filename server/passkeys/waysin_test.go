@@ -77,7 +77,7 @@ func TestPasskeys_TheLastWayInCannotBeDeleted(t *testing.T) {
 	if len(list.Passkeys) != 1 {
 		t.Fatalf("passkeys = %+v", list.Passkeys)
 	}
-	if types, _ := activity(t, ann); types[0] != sharedsso.EventIdentityDisconnected {
+	if types, _ := activity(ann); types[0] != sharedsso.EventIdentityDisconnected {
 		t.Errorf("the refused deletion left its mark in the activity: %v", types)
 	}
 

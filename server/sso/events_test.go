@@ -18,21 +18,9 @@ import (
 
 // activity returns the browser's user's events, oldest first.
 func (k *kit) activity(b *apitest.Client) []shared.SecurityEvent {
-	k.t.Helper()
-	r := b.Do("GET", "/api/me/activity", nil)
-	r.ExpectStatus(k.t, http.StatusOK)
-	var resp shared.ActivityResponse
-	r.Decode(k.t, &resp)
-	slices.Reverse(resp.Events)
-	return resp.Events
-}
-
-func eventTypes(events []shared.SecurityEvent) []shared.EventType {
-	var out []shared.EventType
-	for _, e := range events {
-		out = append(out, e.Type)
-	}
-	return out
+	events := b.Activity("")
+	slices.Reverse(events)
+	return events
 }
 
 // eventOf returns the last event of type typ, failing the test without one.
@@ -43,7 +31,7 @@ func eventOf(t *testing.T, events []shared.SecurityEvent, typ shared.EventType) 
 			return events[i]
 		}
 	}
-	t.Fatalf("no %s event in %v", typ, eventTypes(events))
+	t.Fatalf("no %s event in %v", typ, apitest.EventTypes(events))
 	return shared.SecurityEvent{}
 }
 
@@ -51,7 +39,7 @@ func TestEvents_AnAccountMadeByAProviderIsRecordedAsCreated(t *testing.T) {
 	k := newKit(t, apitest.WithModules(account.Module{}))
 	ann := k.signIn(person("ann"))
 	events := k.activity(ann)
-	if got := eventTypes(events); !slices.Equal(got, []shared.EventType{shared.EventAccountCreated, shared.EventSignIn}) {
+	if got := apitest.EventTypes(events); !slices.Equal(got, []shared.EventType{shared.EventAccountCreated, shared.EventSignIn}) {
 		t.Fatalf("events = %v", got)
 	}
 	created := events[0]
@@ -59,8 +47,8 @@ func TestEvents_AnAccountMadeByAProviderIsRecordedAsCreated(t *testing.T) {
 		t.Fatalf("account_created = %+v", created)
 	}
 	// Not also "connected": the account came with it.
-	if slices.Contains(eventTypes(events), sharedsso.EventIdentityConnected) {
-		t.Fatalf("events = %v", eventTypes(events))
+	if slices.Contains(apitest.EventTypes(events), sharedsso.EventIdentityConnected) {
+		t.Fatalf("events = %v", apitest.EventTypes(events))
 	}
 }
 

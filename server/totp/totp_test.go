@@ -74,25 +74,6 @@ func mfaRequired(t *testing.T, r apitest.Response, methods ...string) string {
 	return body.MFAToken
 }
 
-// activity returns the caller's security events, newest first, through
-// the account module's GET /api/me/activity (mount account.Module).
-func activity(t *testing.T, c *apitest.Client) []shared.SecurityEvent {
-	t.Helper()
-	r := c.Do("GET", "/api/me/activity", nil)
-	r.ExpectStatus(t, http.StatusOK)
-	var resp shared.ActivityResponse
-	r.Decode(t, &resp)
-	return resp.Events
-}
-
-func types(events []shared.SecurityEvent) []shared.EventType {
-	var out []shared.EventType
-	for _, e := range events {
-		out = append(out, e.Type)
-	}
-	return out
-}
-
 func TestTOTP_SetupEnableAndLoginWithACode(t *testing.T) {
 	ts := newServer(t)
 	ann := ts.Browser()
@@ -408,12 +389,12 @@ func TestTOTP_ChangesAreInTheActivity(t *testing.T) {
 	ann.Do("POST", "/api/me/totp/disable", nil).ExpectStatus(t, http.StatusNoContent)
 	ann.Do("POST", "/api/me/totp/disable", nil).ExpectStatus(t, http.StatusNoContent) // already off: nothing to record
 
-	events := activity(t, ann)
+	events := ann.Activity("")
 	want := []shared.EventType{
 		sharedtotp.EventTOTPDisabled, shared.EventReauthenticated, sharedtotp.EventRecoveryCodesRenewed,
 		sharedtotp.EventTOTPEnabled, shared.EventAccountCreated,
 	}
-	if got := types(events); !slices.Equal(got, want) {
+	if got := apitest.EventTypes(events); !slices.Equal(got, want) {
 		t.Fatalf("activity = %v,\nwant %v", got, want)
 	}
 	if m := events[1].Detail[shared.DetailMethod]; m != "totp" {

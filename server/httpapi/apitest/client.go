@@ -192,3 +192,24 @@ func (c *Client) Cookie(name string) string {
 	}
 	return ""
 }
+
+// Activity returns the caller's security events, newest first: GET
+// /api/me/activity (the account module's route; mount it) with query
+// appended ("?limit=5"), failing the test unless it answers 200.
+func (c *Client) Activity(query string) []shared.SecurityEvent {
+	c.ts.t.Helper()
+	r := c.Do("GET", "/api/me/activity"+query, nil)
+	r.ExpectStatus(c.ts.t, http.StatusOK)
+	var resp shared.ActivityResponse
+	r.Decode(c.ts.t, &resp)
+	return resp.Events
+}
+
+// EventTypes lists the events' types, in their order.
+func EventTypes(events []shared.SecurityEvent) []shared.EventType {
+	var out []shared.EventType
+	for _, e := range events {
+		out = append(out, e.Type)
+	}
+	return out
+}

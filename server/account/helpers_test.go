@@ -140,7 +140,7 @@ func tablesMentioning(t *testing.T, st *store.Store, needles ...string) []string
 // the background (failed sign-ins are recorded off the request path).
 func eventually(t *testing.T, what string, f func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // generous: only a real hang should fail
 	for !f() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

@@ -15,8 +15,9 @@ BUILDFLAGS := -trimpath -gcflags=all=-dwarf=false
 WASM_SRC := $(shell find app shared -name '*.go' -o -name '*.txt') main_wasm.go pages.go
 SRV_SRC  := $(shell find server app shared web -name '*.go' -o -name '*.txt' -o -name '*.html' -o -name '*.json' -o -name '*.css' -o -name '*.svg' -o -name '*.png' -o -name '*.bin') main.go pages.go go.mod go.sum
 
-# What browsers download is web/app.wasm.br (or .gz over plain http):
-# brotli quality 6 compresses the 9.8 MB app.wasm in about a second to
+# What browsers download is web/app.wasm.br, the only copy the binary
+# embeds (the server makes a gzip copy from it for browsers without
+# brotli): quality 6 compresses the 9.8 MB app.wasm in about a second to
 # 2.07 MB; 11, which make release uses, takes about 40 s for 1.79 MB.
 # (wasm-opt -Oz, tried: 8% off the raw file, under 1% off the compressed
 # ones, for 90 s of CPU; not used.)
@@ -38,7 +39,7 @@ build:
 release:
 	@$(MAKE) --no-print-directory BROTLI_QUALITY=11 build
 
-wasm: web/app.wasm.gz
+wasm: web/app.wasm.br
 
 # The browser app. -s -w strips debug info (about a quarter of the size).
 # The raw file stays in bin/: the binary embeds only the compressed copies.
@@ -46,11 +47,11 @@ bin/app.wasm: $(WASM_SRC) go.mod go.sum
 	@mkdir -p bin
 	GOOS=js GOARCH=wasm $(GO) build $(BUILDFLAGS) -ldflags="-s -w" -o $@ .
 
-# The copies browsers download (precompress writes .gz and .br at once),
-# redone when the brotli quality changes. A raw web/app.wasm left by an
-# older build is removed, or the binary would embed it.
-web/app.wasm.gz: bin/app.wasm bin/.brotli-quality
-	@rm -f web/app.wasm
+# The copy browsers download, redone when the brotli quality changes. A
+# raw web/app.wasm or a gzip copy left by an older build is removed, or
+# the binary would embed it.
+web/app.wasm.br: bin/app.wasm bin/.brotli-quality
+	@rm -f web/app.wasm web/app.wasm.gz
 	$(GO) run $(BUILDFLAGS) ./server/webui/precompress -brotli-quality $(BROTLI_QUALITY) -o web/app.wasm bin/app.wasm
 
 bin/.brotli-quality: FORCE
@@ -66,7 +67,7 @@ bin/.server-packages: $(filter-out web/%,$(SRV_SRC))
 	$(GO) build $(BUILDFLAGS) $$($(GO) list -deps -f '{{if not .Standard}}{{.ImportPath}} {{join .Deps " "}}{{end}}' . | awk '!/authkit\/web( |$$)/ {print $$1}')
 	@touch $@
 
-$(BIN): web/app.wasm.gz bin/.server-packages $(SRV_SRC)
+$(BIN): web/app.wasm.br bin/.server-packages $(SRV_SRC)
 	$(GO) build $(BUILDFLAGS) -ldflags="$(LDFLAGS)" -o $@ .
 
 # The app is served as http://localhost:8080, not 127.0.0.1: WebAuthn
@@ -161,7 +162,7 @@ BENCH_FLAGS ?=
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./server/...
 	cd tools && $(GO) build -o $(CURDIR)/bin/bench ./bench
-	./bin/bench -bin $(BIN) -web web $(BENCH_FLAGS)
+	./bin/bench -bin $(BIN) $(BENCH_FLAGS)
 
 clean:
 	rm -rf bin web/app.wasm web/app.wasm.gz web/app.wasm.br

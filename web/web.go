@@ -1,8 +1,8 @@
 // Package web holds the browser app's static files: the stylesheet, the
-// icons and the WebAssembly build, as app.wasm.gz and app.wasm.br only
-// (`make build` compiles bin/app.wasm and compresses it here; git ignores
-// them). They are embedded so the server ships as one binary;
-// server/webui serves them under /web/, app.wasm in any encoding.
+// icons and the WebAssembly build, as app.wasm.br only (`make build`
+// compiles bin/app.wasm and compresses it here; git ignores it). They are
+// embedded so the server ships as one binary; server/webui serves them
+// under /web/, app.wasm in any encoding.
 package web
 
 import "embed"

@@ -10,6 +10,7 @@ import (
 	"hash/crc32"
 	"io"
 	"io/fs"
+	"maps"
 	"mime"
 	"net/http"
 	"path"
@@ -23,15 +24,17 @@ import (
 )
 
 // assets serves the embedded web/ files. A file with a pre-compressed
-// sibling (app.wasm.br, app.wasm.gz, written by ./precompress) is sent in
-// the best encoding the browser accepts: brotli, then gzip, then as is.
-// Source files are never served, nor are the compressed siblings by name.
+// sibling (name.br or name.gz beside it) is sent in the best encoding the
+// browser accepts: brotli, then gzip, then as is. Source files are never
+// served, nor are the compressed siblings by name.
 //
-// A file may also be present only compressed: the build embeds app.wasm as
-// app.wasm.gz and app.wasm.br alone, since every browser accepts one of
-// them and the raw copy would add its whole size (over 8 MB) to the
-// binary. The rare client that accepts neither gets the gzip copy
-// decompressed on the fly (gunzipReader).
+// A file may also be present only as its brotli copy: the build embeds
+// app.wasm as app.wasm.br alone. The raw file would add its whole size
+// (nearly 10 MB) to the binary and a gzip copy 2.5 MB more, for the few
+// browsers that are not offered brotli (Chromium over plain http to a
+// host other than localhost). Those get a gzip copy made from the brotli
+// one on their first request and kept in memory; a client that accepts
+// neither gets the brotli copy decoded as it is sent.
 type assets struct {
 	fsys   fs.FS
 	files  map[string]*asset
@@ -41,19 +44,30 @@ type assets struct {
 type asset struct {
 	name        string
 	contentType string
-	size        int64
-	sum         [sha256.Size]byte
-	crc         uint32 // CRC-32 of the content, to check the siblings
-	// onlyGzip: there is no raw file; name.gz is the content's source.
-	// size and crc then come from its trailer, and sum is the SHA-256 of
-	// the .gz file (which changes exactly when the content does).
-	onlyGzip bool
+	// onlyBrotli: there is no raw file; name.br is the content's source,
+	// and sum is the SHA-256 of the .br file (which changes exactly when
+	// the content does).
+	onlyBrotli bool
+	sum        [sha256.Size]byte
 
-	// The compressed siblings, checked once on first use: a sibling left
-	// over from an older build (app.wasm rebuilt without ./precompress)
-	// would otherwise serve yesterday's app to every browser.
+	// The raw content's size and CRC-32 (to check the siblings against).
+	// A brotli-only file's are known once its copy has been decoded, and
+	// measured is closed then; measureErr says if the copy was unreadable.
+	size       int64
+	crc        uint32
+	measure    sync.Once
+	measureErr error
+
+	// The compressed siblings of a raw file, checked once on first use: a
+	// sibling left over from an older build would otherwise serve
+	// yesterday's app to every browser.
 	gzipOnce, brotliOnce   sync.Once
 	gzipFresh, brotliFresh bool
+
+	// A brotli-only file's gzip copy, made on first demand.
+	gzipCopy    sync.Once
+	gzipData    []byte
+	gzipCopyErr error
 }
 
 // encodings are the pre-compressed forms, in order of preference.
@@ -61,6 +75,12 @@ var encodings = []struct{ name, suffix string }{
 	{"br", ".br"},
 	{"gzip", ".gz"},
 }
+
+// DecodedLengthHeader carries a compressed file's decoded size on every
+// response for it: go-app's loader shows its progress against the size of
+// app.wasm, which Content-Length (the compressed size) does not give, and
+// which a brotli-only file knows only once decoded, after start-up.
+const DecodedLengthHeader = "Decoded-Content-Length"
 
 // contentTypes are set explicitly so they do not depend on the host's
 // mime tables; application/wasm is required for streaming compilation.
@@ -81,7 +101,6 @@ var contentTypes = map[string]string{
 // answers 404, rather than stopping the server.
 func newAssets(fsys fs.FS) *assets {
 	a := &assets{fsys: fsys, files: map[string]*asset{}}
-	digest := sha256.New()
 	_ = fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !servable(name) {
 			return nil
@@ -97,58 +116,66 @@ func newAssets(fsys fs.FS) *assets {
 			return nil
 		}
 		file := &asset{name: name, contentType: contentType(name), size: size, crc: crc.Sum32()}
+		file.measure.Do(func() {}) // measured just now
 		sum.Sum(file.sum[:0])
 		a.files[name] = file
 		return nil
 	})
-	a.indexGzipOnly()
-	names := make([]string, 0, len(a.files))
-	for name := range a.files {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
+	a.indexBrotliOnly()
+
+	digest := sha256.New()
+	for _, name := range slices.Sorted(maps.Keys(a.files)) {
 		digest.Write([]byte(name))
 		digest.Write(a.files[name].sum[:])
 	}
-	if len(names) > 0 {
+	if len(a.files) > 0 {
 		a.digest = hex.EncodeToString(digest.Sum(nil))
 	}
-	// Check the compressed siblings now rather than on the first request
-	// for them, which would otherwise wait for a brotli decode.
+	// Decode the brotli-only files and check the siblings now, rather than
+	// on the first request for them, which would otherwise wait for it
+	// (about a tenth of a second for app.wasm).
 	go func() {
 		for _, file := range a.files {
+			a.measured(file)
 			a.hasEncodings(file)
 		}
 	}()
 	return a
 }
 
-// indexGzipOnly adds the files present only as a .gz, such as app.wasm in
-// a built binary: their size and CRC-32 are in the gzip trailer (RFC 1952
-// §2.3.1), so nothing is decompressed at start-up.
-func (a *assets) indexGzipOnly() {
-	_ = fs.WalkDir(a.fsys, ".", func(gzName string, d fs.DirEntry, err error) error {
-		name, ok := strings.CutSuffix(gzName, ".gz")
+// indexBrotliOnly adds the files present only as a .br, such as app.wasm
+// in a built binary. Brotli keeps no size or checksum, so theirs are
+// measured later, by decoding (measured).
+func (a *assets) indexBrotliOnly() {
+	_ = fs.WalkDir(a.fsys, ".", func(brName string, d fs.DirEntry, err error) error {
+		name, ok := strings.CutSuffix(brName, ".br")
 		if err != nil || d.IsDir() || !ok || !servable(name) || a.files[name] != nil {
 			return nil
 		}
-		data, err := fs.ReadFile(a.fsys, gzName)
-		if err != nil || len(data) < 18 {
+		data, err := fs.ReadFile(a.fsys, brName)
+		if err != nil {
 			return nil
 		}
-		trailer := data[len(data)-8:]
-		file := &asset{
-			name:        name,
-			contentType: contentType(name),
-			crc:         binary.LittleEndian.Uint32(trailer[:4]),
-			size:        int64(binary.LittleEndian.Uint32(trailer[4:])),
-			onlyGzip:    true,
-			sum:         sha256.Sum256(data),
-		}
-		a.files[name] = file
+		a.files[name] = &asset{name: name, contentType: contentType(name), onlyBrotli: true, sum: sha256.Sum256(data)}
 		return nil
 	})
+}
+
+// measured returns file's raw size, decoding a brotli-only file's copy
+// the first time.
+func (a *assets) measured(file *asset) (int64, error) {
+	file.measure.Do(func() {
+		f, err := a.fsys.Open(file.name + ".br")
+		if err != nil {
+			file.measureErr = err
+			return
+		}
+		defer f.Close()
+		crc := crc32.NewIEEE()
+		file.size, file.measureErr = io.Copy(crc, brotli.NewReader(f))
+		file.crc = crc.Sum32()
+	})
+	return file.size, file.measureErr
 }
 
 // servable reports whether a file of web/ may be served by its own name.
@@ -177,67 +204,118 @@ func (a *assets) serve(w http.ResponseWriter, r *http.Request, name string) {
 		http.NotFound(w, r)
 		return
 	}
+	size, err := a.measured(file)
+	if err != nil {
+		http.Error(w, "could not read "+name, http.StatusInternalServerError)
+		return
+	}
 	header := w.Header()
 	header.Set("Content-Type", file.contentType)
 	// The URLs are not versioned, so browsers revalidate each time; the
 	// ETag makes that a 304. The service worker caches per release.
 	header.Set("Cache-Control", "no-cache")
-
 	etag := hex.EncodeToString(file.sum[:16])
-	open := name
-	if a.hasEncodings(file) {
-		header.Add("Vary", "Accept-Encoding")
-		if enc, suffix := a.negotiate(file, r.Header.Get("Accept-Encoding")); enc != "" {
-			header.Set("Content-Encoding", enc)
-			etag += "-" + enc
-			open = name + suffix
-		}
-	}
-	header.Set("ETag", `"`+etag+`"`)
 
-	if file.onlyGzip && open == name {
-		content := &gunzipReader{fsys: a.fsys, name: name + ".gz", size: file.size}
-		defer content.Close()
-		http.ServeContent(w, r, name, time.Time{}, content)
-		return
-	}
-	f, err := a.fsys.Open(open)
+	content, enc, err := a.content(file, r.Header.Get("Accept-Encoding"))
 	if err != nil {
 		http.Error(w, "could not read "+name, http.StatusInternalServerError)
 		return
 	}
-	defer f.Close()
-	content, ok := f.(io.ReadSeeker)
-	if !ok {
-		data, err := io.ReadAll(f)
-		if err != nil {
-			http.Error(w, "could not read "+name, http.StatusInternalServerError)
-			return
-		}
-		content = bytes.NewReader(data)
+	defer content.Close()
+	if file.onlyBrotli || a.hasEncodings(file) {
+		header.Add("Vary", "Accept-Encoding")
+		header.Set(DecodedLengthHeader, strconv.FormatInt(size, 10))
 	}
+	if enc != "" {
+		header.Set("Content-Encoding", enc)
+		etag += "-" + enc
+	}
+	header.Set("ETag", `"`+etag+`"`)
 	http.ServeContent(w, r, name, time.Time{}, content)
 }
 
-// hasEncodings reports whether file has any fresh compressed sibling.
-func (a *assets) hasEncodings(file *asset) bool {
-	return a.fresh(file, "gzip") || a.fresh(file, "br")
+// readSeekCloser is what serve hands http.ServeContent.
+type readSeekCloser interface {
+	io.ReadSeeker
+	io.Closer
 }
 
-// negotiate picks the encoding to send: the first of encodings that the
-// request accepts and that exists for file.
-func (a *assets) negotiate(file *asset, acceptEncoding string) (name, suffix string) {
-	for _, enc := range encodings {
-		if accepts(acceptEncoding, enc.name) && a.fresh(file, enc.name) {
-			return enc.name, enc.suffix
+// content opens file in the best encoding acceptEncoding allows; enc is
+// "" for the raw content.
+func (a *assets) content(file *asset, acceptEncoding string) (content readSeekCloser, enc string, err error) {
+	if file.onlyBrotli {
+		switch {
+		case accepts(acceptEncoding, "br"):
+			content, err := a.open(file.name + ".br")
+			return content, "br", err
+		case accepts(acceptEncoding, "gzip"):
+			data, err := a.gzipCopy(file)
+			return nopCloser{bytes.NewReader(data)}, "gzip", err
+		default:
+			return &brotliReader{fsys: a.fsys, name: file.name + ".br", size: file.size}, "", nil
 		}
 	}
-	return "", ""
+	for _, e := range encodings {
+		if accepts(acceptEncoding, e.name) && a.fresh(file, e.name) {
+			content, err := a.open(file.name + e.suffix)
+			return content, e.name, err
+		}
+	}
+	content, err = a.open(file.name)
+	return content, "", err
 }
 
-// fresh reports whether file's sibling in encoding enc exists and holds
-// file's current content. For gzip the trailer's CRC-32 and length say so
-// (RFC 1952 §2.3.1); brotli has no checksum, so its sibling is decoded
+// open opens a file of fsys for http.ServeContent. embed.FS and
+// fstest.MapFS files can seek; any other is read into memory.
+func (a *assets) open(name string) (readSeekCloser, error) {
+	f, err := a.fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if content, ok := f.(readSeekCloser); ok {
+		return content, nil
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	return nopCloser{bytes.NewReader(data)}, err
+}
+
+type nopCloser struct{ *bytes.Reader }
+
+func (nopCloser) Close() error { return nil }
+
+// gzipCopy returns a brotli-only file's content in gzip, made the first
+// time it is asked for: about half a second of one core for app.wasm, and
+// 2.5 MB of memory from then on.
+func (a *assets) gzipCopy(file *asset) ([]byte, error) {
+	file.gzipCopy.Do(func() {
+		f, err := a.fsys.Open(file.name + ".br")
+		if err != nil {
+			file.gzipCopyErr = err
+			return
+		}
+		defer f.Close()
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		if _, err := io.Copy(zw, brotli.NewReader(f)); err != nil {
+			file.gzipCopyErr = err
+			return
+		}
+		file.gzipCopyErr = zw.Close()
+		file.gzipData = buf.Bytes()
+	})
+	return file.gzipData, file.gzipCopyErr
+}
+
+// hasEncodings reports whether a raw file has any fresh compressed
+// sibling.
+func (a *assets) hasEncodings(file *asset) bool {
+	return !file.onlyBrotli && (a.fresh(file, "gzip") || a.fresh(file, "br"))
+}
+
+// fresh reports whether a raw file's sibling in encoding enc exists and
+// holds its current content. For gzip the trailer's CRC-32 and length say
+// so (RFC 1952 §2.3.1); brotli has no checksum, so its sibling is decoded
 // once and its CRC-32 and length compared.
 func (a *assets) fresh(file *asset, enc string) bool {
 	switch enc {
@@ -252,9 +330,6 @@ func (a *assets) fresh(file *asset, enc string) bool {
 }
 
 func (a *assets) gzipMatches(file *asset) bool {
-	if file.onlyGzip {
-		return true // the source itself
-	}
 	data, err := fs.ReadFile(a.fsys, file.name+".gz")
 	if err != nil || len(data) < 18 {
 		return false
@@ -275,77 +350,72 @@ func (a *assets) brotliMatches(file *asset) bool {
 	return err == nil && n == file.size && crc.Sum32() == file.crc
 }
 
-// gunzipReader is the content of a file stored only as a .gz, decompressed
-// as it is read, for http.ServeContent: seeking only moves the offset, and
-// a read from an offset the stream has passed starts the stream again
+// brotliReader is the content of a file stored only as a .br, decoded as
+// it is read, for http.ServeContent: seeking only moves the offset, and a
+// read from an offset the stream has passed starts the stream again
 // (range requests, rare for the clients that end up here).
-type gunzipReader struct {
+type brotliReader struct {
 	fsys   fs.FS
-	name   string // the .gz file
-	size   int64  // the decompressed size
+	name   string // the .br file
+	size   int64  // the decoded size
 	offset int64  // where the next Read starts
 
 	file   fs.File
-	stream *gzip.Reader
+	stream *brotli.Reader
 	pos    int64 // how far stream has been read
 }
 
-func (g *gunzipReader) Seek(offset int64, whence int) (int64, error) {
+func (b *brotliReader) Seek(offset int64, whence int) (int64, error) {
 	switch whence {
 	case io.SeekCurrent:
-		offset += g.offset
+		offset += b.offset
 	case io.SeekEnd:
-		offset += g.size
+		offset += b.size
 	}
 	if offset < 0 {
-		return 0, errors.New("gunzipReader: negative position")
+		return 0, errors.New("brotliReader: negative position")
 	}
-	g.offset = offset
+	b.offset = offset
 	return offset, nil
 }
 
-func (g *gunzipReader) Read(p []byte) (int, error) {
-	if g.offset >= g.size {
+func (b *brotliReader) Read(p []byte) (int, error) {
+	if b.offset >= b.size {
 		return 0, io.EOF
 	}
-	if g.stream == nil || g.pos > g.offset {
-		if err := g.restart(); err != nil {
+	if b.stream == nil || b.pos > b.offset {
+		if err := b.restart(); err != nil {
 			return 0, err
 		}
 	}
-	if _, err := io.CopyN(io.Discard, g.stream, g.offset-g.pos); err != nil {
+	if _, err := io.CopyN(io.Discard, b.stream, b.offset-b.pos); err != nil {
 		return 0, err
 	}
-	g.pos = g.offset
-	n, err := g.stream.Read(p)
-	g.pos += int64(n)
-	g.offset = g.pos
-	if err == io.EOF && g.pos < g.size {
+	b.pos = b.offset
+	n, err := b.stream.Read(p)
+	b.pos += int64(n)
+	b.offset = b.pos
+	if err == io.EOF && b.pos < b.size {
 		err = io.ErrUnexpectedEOF
 	}
 	return n, err
 }
 
-func (g *gunzipReader) restart() error {
-	g.Close()
-	f, err := g.fsys.Open(g.name)
+func (b *brotliReader) restart() error {
+	b.Close()
+	f, err := b.fsys.Open(b.name)
 	if err != nil {
 		return err
 	}
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		f.Close()
-		return err
-	}
-	g.file, g.stream, g.pos = f, zr, 0
+	b.file, b.stream, b.pos = f, brotli.NewReader(f), 0
 	return nil
 }
 
-// Close releases the .gz file; ServeContent does not call it, serve does.
-func (g *gunzipReader) Close() error {
-	if g.file != nil {
-		g.file.Close()
-		g.file, g.stream = nil, nil
+// Close releases the .br file; ServeContent does not call it, serve does.
+func (b *brotliReader) Close() error {
+	if b.file != nil {
+		b.file.Close()
+		b.file, b.stream = nil, nil
 	}
 	return nil
 }

@@ -10,7 +10,6 @@ package webui
 import (
 	"io/fs"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/authkit/authkit/app"
@@ -35,10 +34,6 @@ func Handler(version string, modules ...app.Module) http.Handler {
 func newHandler(version string, files fs.FS, modules ...app.Module) http.Handler {
 	app.Routes(modules...)
 	static := newAssets(files)
-	wasmSize := ""
-	if wasm, ok := static.files["app.wasm"]; ok {
-		wasmSize = strconv.FormatInt(wasm.size, 10)
-	}
 	return &handler{
 		static: static,
 		pages: &goapp.Handler{
@@ -60,10 +55,10 @@ func newHandler(version string, files fs.FS, modules ...app.Module) http.Handler
 			CacheableResources: []string{"/web/icon.svg"},
 			Version:            releaseVersion(version, static.digest),
 			// app.wasm travels compressed, so the Content-Length header
-			// cannot drive the loading progress; the raw size can.
-			WasmContentLength: wasmSize,
-			Resources:         webResources{},
-			RawHeaders:        []string{wasmPreload},
+			// cannot drive the loading progress; the decoded size can.
+			WasmContentLengthHeader: DecodedLengthHeader,
+			Resources:               webResources{},
+			RawHeaders:              []string{wasmPreload},
 		},
 	}
 }

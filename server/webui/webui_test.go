@@ -245,86 +245,98 @@ func TestVersion_ChangesWithTheEmbeddedFiles(t *testing.T) {
 	}
 }
 
-func TestWasm_LoaderKnowsTheRawSize(t *testing.T) {
-	h := newHandler("dev", testFiles(t, fakeWasm, fakeWasm))
-	body, _ := io.ReadAll(get(t, h, "/app.js").Body)
-	want := `const goappWasmContentLength = "` + strconv.Itoa(len(fakeWasm)) + `"`
-	if !strings.Contains(string(body), want) {
-		t.Errorf("app.js lacks %s", want)
+// go-app's loader shows its progress against app.wasm's decoded size,
+// which every compressed response states in DecodedLengthHeader.
+func TestWasm_LoaderKnowsTheDecodedSize(t *testing.T) {
+	for name, files := range map[string]fstest.MapFS{
+		"raw and siblings": testFiles(t, fakeWasm, fakeWasm),
+		"brotli only":      brotliOnly(t, fakeWasm),
+	} {
+		h := newHandler("dev", files)
+		body, _ := io.ReadAll(get(t, h, "/app.js").Body)
+		if want := `const goappWasmContentLengthHeader = "` + DecodedLengthHeader + `"`; !strings.Contains(string(body), want) {
+			t.Errorf("%s: app.js lacks %s", name, want)
+		}
+		for _, accept := range []string{"br", "gzip", ""} {
+			resp := get(t, h, "/web/app.wasm", "Accept-Encoding", accept)
+			if got := resp.Header.Get(DecodedLengthHeader); got != strconv.Itoa(len(fakeWasm)) {
+				t.Errorf("%s, Accept-Encoding %q: %s = %q, want %d", name, accept, DecodedLengthHeader, got, len(fakeWasm))
+			}
+		}
 	}
 }
 
-// compressedOnly is web/ as the build embeds it: app.wasm only as its
-// gzip and brotli copies.
-func compressedOnly(t *testing.T, wasm, brotliFrom []byte) fstest.MapFS {
+// brotliOnly is web/ as the build embeds it: app.wasm only as its brotli
+// copy.
+func brotliOnly(t *testing.T, wasm []byte) fstest.MapFS {
 	files := testFiles(t, wasm, wasm)
 	delete(files, "app.wasm")
-	files["app.wasm.br"] = &fstest.MapFile{Data: brotlied(t, brotliFrom)}
+	delete(files, "app.wasm.gz")
+	files["app.wasm.br"] = &fstest.MapFile{Data: brotlied(t, wasm)}
 	return files
 }
 
-func TestWasm_CompressedOnly_ServedInEveryEncoding(t *testing.T) {
-	h := newHandler("dev", compressedOnly(t, fakeWasm, fakeWasm))
-	for accept, want := range map[string]string{"br, gzip": "br", "gzip": "gzip", "": "", "identity": ""} {
-		resp := get(t, h, "/web/app.wasm", "Accept-Encoding", accept)
-		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Encoding") != want {
-			t.Fatalf("Accept-Encoding %q: status %d, Content-Encoding %q, want 200 and %q",
-				accept, resp.StatusCode, resp.Header.Get("Content-Encoding"), want)
-		}
-		if got := resp.Header.Get("Content-Type"); got != "application/wasm" {
-			t.Errorf("Accept-Encoding %q: Content-Type %q", accept, got)
-		}
-		if body := decoded(t, resp); !bytes.Equal(body, fakeWasm) {
-			t.Errorf("Accept-Encoding %q: body differs from app.wasm (%d bytes)", accept, len(body))
+func TestWasm_BrotliOnly_ServedInEveryEncoding(t *testing.T) {
+	h := newHandler("dev", brotliOnly(t, fakeWasm))
+	for accept, want := range map[string]string{"br, gzip": "br", "gzip": "gzip", "br;q=0, *": "gzip", "": "", "identity": ""} {
+		for range 2 { // the gzip copy is made by the first request and kept
+			resp := get(t, h, "/web/app.wasm", "Accept-Encoding", accept)
+			if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Encoding") != want {
+				t.Fatalf("Accept-Encoding %q: status %d, Content-Encoding %q, want 200 and %q",
+					accept, resp.StatusCode, resp.Header.Get("Content-Encoding"), want)
+			}
+			if got := resp.Header.Get("Content-Type"); got != "application/wasm" {
+				t.Errorf("Accept-Encoding %q: Content-Type %q", accept, got)
+			}
+			if body := decoded(t, resp); !bytes.Equal(body, fakeWasm) {
+				t.Errorf("Accept-Encoding %q: body differs from app.wasm (%d bytes)", accept, len(body))
+			}
 		}
 	}
-	// The decompressed copy announces its length, as a file would.
+	// The decoded copy announces its length, as a file would.
 	if resp := get(t, h, "/web/app.wasm"); resp.Header.Get("Content-Length") != strconv.Itoa(len(fakeWasm)) {
 		t.Errorf("Content-Length %q, want %d", resp.Header.Get("Content-Length"), len(fakeWasm))
 	}
 }
 
-func TestWasm_CompressedOnly_RangesAndRevalidation(t *testing.T) {
-	h := newHandler("dev", compressedOnly(t, fakeWasm, fakeWasm))
+func TestWasm_BrotliOnly_RangesAndRevalidation(t *testing.T) {
+	h := newHandler("dev", brotliOnly(t, fakeWasm))
 	resp := get(t, h, "/web/app.wasm", "Range", "bytes=50000-50099")
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(body, fakeWasm[50000:50100]) {
 		t.Errorf("Range: status %d, %d bytes, want 206 and bytes 50000-50099", resp.StatusCode, len(body))
 	}
-	raw, gz := get(t, h, "/web/app.wasm"), get(t, h, "/web/app.wasm", "Accept-Encoding", "gzip")
-	if raw.Header.Get("ETag") == "" || raw.Header.Get("ETag") == gz.Header.Get("ETag") {
-		t.Fatalf("ETags: raw %q, gzip %q: want distinct and set", raw.Header.Get("ETag"), gz.Header.Get("ETag"))
+	raw, gz, br := get(t, h, "/web/app.wasm"), get(t, h, "/web/app.wasm", "Accept-Encoding", "gzip"), get(t, h, "/web/app.wasm", "Accept-Encoding", "br")
+	etags := map[string]bool{raw.Header.Get("ETag"): true, gz.Header.Get("ETag"): true, br.Header.Get("ETag"): true}
+	if len(etags) != 3 || etags[""] {
+		t.Fatalf("ETags: raw %q, gzip %q, br %q: want three distinct ones", raw.Header.Get("ETag"), gz.Header.Get("ETag"), br.Header.Get("ETag"))
 	}
-	again := get(t, h, "/web/app.wasm", "If-None-Match", raw.Header.Get("ETag"))
+	again := get(t, h, "/web/app.wasm", "Accept-Encoding", "gzip", "If-None-Match", gz.Header.Get("ETag"))
 	if again.StatusCode != http.StatusNotModified {
 		t.Errorf("If-None-Match: status %d, want 304", again.StatusCode)
 	}
 }
 
-// A brotli copy left from another build is not served: gzip is.
-func TestWasm_CompressedOnly_StaleBrotliIsNotServed(t *testing.T) {
-	h := newHandler("dev", compressedOnly(t, fakeWasm, bytes.Repeat([]byte("previous build "), 4096)))
-	resp := get(t, h, "/web/app.wasm", "Accept-Encoding", "br, gzip")
-	if got := resp.Header.Get("Content-Encoding"); got != "gzip" {
-		t.Errorf("Content-Encoding = %q, want gzip", got)
-	}
-	if body := decoded(t, resp); !bytes.Equal(body, fakeWasm) {
-		t.Errorf("body is not the current app.wasm")
+// A brotli copy that does not decode (a truncated embed) is an error, in
+// every encoding, rather than a broken app sent with a 200.
+func TestWasm_BrotliOnly_UnreadableCopyIsAnError(t *testing.T) {
+	files := brotliOnly(t, fakeWasm)
+	data := files["app.wasm.br"].Data
+	files["app.wasm.br"].Data = data[:len(data)/2]
+	h := newHandler("dev", files)
+	for _, accept := range []string{"br", "gzip", ""} {
+		if resp := get(t, h, "/web/app.wasm", "Accept-Encoding", accept); resp.StatusCode != http.StatusInternalServerError {
+			t.Errorf("Accept-Encoding %q: status %d, want 500", accept, resp.StatusCode)
+		}
 	}
 }
 
-func TestWasm_CompressedOnly_LoaderSizeAndVersion(t *testing.T) {
-	h := newHandler("dev", compressedOnly(t, fakeWasm, fakeWasm))
-	body, _ := io.ReadAll(get(t, h, "/app.js").Body)
-	if want := `const goappWasmContentLength = "` + strconv.Itoa(len(fakeWasm)) + `"`; !strings.Contains(string(body), want) {
-		t.Errorf("app.js lacks %s", want)
+func TestWasm_BrotliOnly_VersionFollowsTheCopy(t *testing.T) {
+	version := func(files fstest.MapFS) string {
+		body, _ := io.ReadAll(get(t, newHandler("dev", files), "/app-worker.js").Body)
+		return string(body)
 	}
-	rebuilt := append([]byte("rebuilt"), fakeWasm...)
-	a := get(t, h, "/app-worker.js")
-	b := get(t, newHandler("dev", compressedOnly(t, rebuilt, rebuilt)), "/app-worker.js")
-	aw, _ := io.ReadAll(a.Body)
-	bw, _ := io.ReadAll(b.Body)
-	if bytes.Equal(aw, bw) {
-		t.Errorf("the service worker's version did not change with app.wasm.gz")
+	if version(brotliOnly(t, fakeWasm)) == version(brotliOnly(t, append([]byte("rebuilt"), fakeWasm...))) {
+		t.Errorf("the service worker's version did not change with app.wasm.br")
 	}
 }

@@ -8,9 +8,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
@@ -44,33 +44,47 @@ type figure struct {
 	Skipped string  `json:"skipped,omitempty"`
 }
 
-func measureFrontend(ctx context.Context, srv *server, webDir, chromium string) frontendFigures {
+func measureFrontend(ctx context.Context, srv *server, chromium string) frontendFigures {
 	var f frontendFigures
-	f.WasmRaw, f.WasmGzip, f.WasmBrotli = wasmSizes(webDir)
+	f.WasmRaw, f.WasmGzip, f.WasmBrotli = wasmSizes(srv)
 	f.FirstPage, f.Reload, f.ColdHTML, f.ColdWasmAsked, f.ColdWasm, f.ColdTakeover = firstRender(ctx, srv, chromium)
 	return f
 }
 
-// wasmSizes reads the sizes of the compressed copies that the build writes
-// to web/ and the binary embeds (what browsers download), and the raw
-// size from the gzip trailer (RFC 1952 §2.3.1): the raw app.wasm stays in
-// bin/. A copy that is missing is reported as skipped.
-func wasmSizes(webDir string) (raw, gz, br figure) {
-	gzName, brName := filepath.Join(webDir, "app.wasm.gz"), filepath.Join(webDir, "app.wasm.br")
-	data, err := os.ReadFile(gzName)
-	if err != nil || len(data) < 18 {
-		s := figure{Skipped: "no " + gzName + " (run make build)"}
-		return s, s, s
+// wasmSizes asks the server for app.wasm in each encoding and counts the
+// bytes it sends: brotli (what browsers get), gzip (browsers not offered
+// brotli: Chromium over plain http to a host other than localhost) and
+// none.
+func wasmSizes(srv *server) (raw, gz, br figure) {
+	// A transport of its own, so Go's client neither asks for gzip nor
+	// decodes it: the sizes are those on the wire.
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	defer client.CloseIdleConnections()
+	size := func(acceptEncoding, note string) figure {
+		req, err := http.NewRequest(http.MethodGet, srv.URL+"/web/app.wasm", nil)
+		if err != nil {
+			return figure{Skipped: err.Error()}
+		}
+		req.Header.Set("Accept-Encoding", acceptEncoding)
+		resp, err := client.Do(req)
+		if err != nil {
+			return figure{Skipped: err.Error()}
+		}
+		defer resp.Body.Close()
+		n, err := io.Copy(io.Discard, resp.Body)
+		switch {
+		case err != nil:
+			return figure{Skipped: err.Error()}
+		case resp.StatusCode != http.StatusOK:
+			return figure{Skipped: fmt.Sprintf("status %d (run make build)", resp.StatusCode)}
+		case resp.Header.Get("Content-Encoding") != acceptEncoding && acceptEncoding != "identity":
+			return figure{Skipped: "the server sent " + resp.Header.Get("Content-Encoding")}
+		}
+		return figure{Value: float64(n), Note: note}
 	}
-	isize := data[len(data)-4:] // little-endian
-	raw = figure{Value: float64(uint32(isize[0]) | uint32(isize[1])<<8 | uint32(isize[2])<<16 | uint32(isize[3])<<24), Note: "stripped (-s -w)"}
-	gz = figure{Value: float64(len(data)), Note: "gzip -9: what Chromium gets over plain http"}
-	if info, err := os.Stat(brName); err == nil {
-		br = figure{Value: float64(info.Size()), Note: "brotli, at the build's quality (make release: 11)"}
-	} else {
-		br = figure{Skipped: "no " + brName}
-	}
-	return raw, gz, br
+	return size("identity", "stripped (-s -w)"),
+		size("gzip", "made by the server from the brotli copy, for browsers without brotli"),
+		size("br", "brotli, at the build's quality (make release: 11)")
 }
 
 // firstRender loads the login page in a fresh headless Chromium profile

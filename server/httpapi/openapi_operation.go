@@ -9,15 +9,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/getkin/kin-openapi/openapi3"
 )
 
 // One operation of the document, from one Route.
 
 // operation describes a route: who may call it, what it reads, what it
 // answers on success and every error it can answer.
-func (b *docBuilder) operation(rt Route) (*openapi3.Operation, error) {
+func (b *docBuilder) operation(rt Route) (*openAPIOperation, error) {
 	if rt.method() == "" || !strings.HasPrefix(rt.path(), "/") {
 		return nil, fmt.Errorf(`the pattern must be "METHOD /path"`)
 	}
@@ -25,13 +23,13 @@ func (b *docBuilder) operation(rt Route) (*openapi3.Operation, error) {
 	if err != nil {
 		return nil, err
 	}
-	op := &openapi3.Operation{
+	op := &openAPIOperation{
 		OperationID: rt.operationID(),
 		Summary:     rt.Summary,
 		Description: rt.Description,
 		Parameters:  params,
 		Security:    rt.securityRequirements(),
-		Responses:   openapi3.NewResponsesWithCapacity(8),
+		Responses:   map[string]*openAPIResponse{},
 	}
 	if rt.Tag != "" {
 		op.Tags = []string{rt.Tag}
@@ -41,45 +39,50 @@ func (b *docBuilder) operation(rt Route) (*openapi3.Operation, error) {
 		if err != nil {
 			return nil, err
 		}
-		op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(true).WithJSONSchemaRef(schema)}
+		op.RequestBody = &openAPIRequestBody{Required: true, Content: jsonContent(schema)}
 	}
 	success, err := b.success(rt)
 	if err != nil {
 		return nil, err
 	}
-	op.Responses.Set(strconv.Itoa(rt.successStatus()), success)
+	op.Responses[strconv.Itoa(rt.successStatus())] = success
 	groups := rt.errorsByStatus()
 	for _, status := range sortedStatuses(groups) {
 		resp, err := b.errorResponse(groups[status])
 		if err != nil {
 			return nil, err
 		}
-		op.Responses.Set(strconv.Itoa(status), resp)
+		op.Responses[strconv.Itoa(status)] = resp
 	}
 	return op, nil
 }
 
 // success is the response of a route that did its work.
-func (b *docBuilder) success(rt Route) (*openapi3.ResponseRef, error) {
+func (b *docBuilder) success(rt Route) (*openAPIResponse, error) {
 	desc := rt.Returns
 	if desc == "" {
 		desc = http.StatusText(rt.successStatus()) + "."
 	}
-	resp := openapi3.NewResponse().WithDescription(desc)
+	resp := &openAPIResponse{Description: desc}
 	if rt.Response != nil {
 		schema, err := b.schemas.of(bodyType(rt.Response))
 		if err != nil {
 			return nil, err
 		}
-		resp.WithJSONSchemaRef(schema)
+		resp.Content = jsonContent(schema)
 	}
 	switch {
 	case rt.cookies == setsCookies:
-		resp.Headers = openapi3.Headers{"Set-Cookie": b.header("SetSessionCookies")}
+		resp.Headers = map[string]*openAPIHeader{"Set-Cookie": b.header("SetSessionCookies")}
 	case rt.cookies == clearsCookies || rt.ClearsSession:
-		resp.Headers = openapi3.Headers{"Set-Cookie": b.header("ClearSessionCookies")}
+		resp.Headers = map[string]*openAPIHeader{"Set-Cookie": b.header("ClearSessionCookies")}
 	}
-	return &openapi3.ResponseRef{Value: resp}, nil
+	return resp, nil
+}
+
+// jsonContent is the content of a JSON body of this schema.
+func jsonContent(schema *openAPISchema) map[string]openAPIMediaType {
+	return map[string]openAPIMediaType{"application/json": {Schema: schema}}
 }
 
 // bodyType is the type of a Request or Response value; a pointer means
@@ -95,7 +98,7 @@ func bodyType(v any) reflect.Type {
 // securityRequirements says how the route authenticates: its override,
 // or what its guard demands. Public routes state `security: []`, so
 // linters and readers see "no credentials" rather than "forgotten".
-func (rt *Route) securityRequirements() *openapi3.SecurityRequirements {
+func (rt *Route) securityRequirements() []openAPISecurityRequirement {
 	reqs := rt.security
 	switch {
 	case reqs != nil:
@@ -106,15 +109,15 @@ func (rt *Route) securityRequirements() *openapi3.SecurityRequirements {
 	default:
 		reqs = []securityRequirement{{bearerAuth}, {cookieAuth, csrfToken}}
 	}
-	out := openapi3.SecurityRequirements{}
+	out := []openAPISecurityRequirement{}
 	for _, req := range reqs {
-		r := openapi3.SecurityRequirement{}
+		r := openAPISecurityRequirement{}
 		for _, scheme := range req {
 			r[scheme] = []string{}
 		}
 		out = append(out, r)
 	}
-	return &out
+	return out
 }
 
 // wildcard matches a path wildcard of a ServeMux pattern: {id}, {rest...}
@@ -146,25 +149,24 @@ func pathWildcards(path string) []string {
 
 // parameters are the route's path wildcards (each required; described by
 // Params when it names them) and its query parameters.
-func parameters(rt Route) (openapi3.Parameters, error) {
+func parameters(rt Route) ([]openAPIParameter, error) {
 	wildcards := pathWildcards(rt.path())
-	var params openapi3.Parameters
+	var params []openAPIParameter
 	for _, name := range wildcards {
-		p := openapi3.NewPathParameter(name).WithSchema(typed("string"))
-		params = append(params, &openapi3.ParameterRef{Value: p})
+		params = append(params, openAPIParameter{In: "path", Name: name, Required: true, Schema: typed("string")})
 	}
 	for _, declared := range rt.Params {
 		typ := cmp.Or(declared.Type, "string")
 		switch declared.In {
-		case openapi3.ParameterInPath:
+		case "path":
 			i := slices.Index(wildcards, declared.Name)
 			if i < 0 {
 				return nil, fmt.Errorf("the route's Params describe {%s}, which its pattern lacks", declared.Name)
 			}
-			params[i].Value.WithDescription(declared.Description).WithSchema(typed(typ))
-		case openapi3.ParameterInQuery:
-			p := openapi3.NewQueryParameter(declared.Name).WithDescription(declared.Description).WithSchema(typed(typ))
-			params = append(params, &openapi3.ParameterRef{Value: p})
+			params[i].Description = declared.Description
+			params[i].Schema = typed(typ)
+		case "query":
+			params = append(params, openAPIParameter{In: "query", Name: declared.Name, Description: declared.Description, Schema: typed(typ)})
 		default:
 			return nil, fmt.Errorf("parameter %s: In must be \"path\" or \"query\", not %q", declared.Name, declared.In)
 		}

@@ -9,19 +9,17 @@ import (
 	"strings"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
-
 	"github.com/authkit/authkit/shared"
 )
 
 // The JSON Schemas of the document, made by reflection from the Go types
-// the routes declare, into kin-openapi's model. kin-openapi's own
-// generator (openapi3gen) is not used: it writes OpenAPI 3.0's
-// `nullable: true` where 3.1 wants a type array (["string", "null"]),
-// never fills `required`, leaves struct{} without a type, cannot make a
-// $ref nullable and only names structs as components (so no ErrorCode
-// enum). Each would need patching after the fact; the rules below are
-// short enough to own.
+// the routes declare, into the model of openapi_model.go. kin-openapi's
+// generator (openapi3gen) is not used: besides bringing kin-openapi into
+// the binary, it writes OpenAPI 3.0's `nullable: true` where 3.1 wants a
+// type array (["string", "null"]), never fills `required`, leaves struct{}
+// without a type, cannot make a $ref nullable and only names structs as
+// components (so no ErrorCode enum). Each would need patching after the
+// fact; the rules below are short enough to own.
 //
 // The rules, as encoding/json sees a type:
 //   - a named struct is a component named after the Go type and $ref'd;
@@ -55,13 +53,13 @@ var (
 
 // schemaSet builds schemas, collecting the named ones as components.
 type schemaSet struct {
-	components openapi3.Schemas
+	components map[string]*openAPISchema
 	owners     map[string]reflect.Type // component name → its Go type
 	bodies     map[reflect.Type]bool   // the types routes take as bodies
 }
 
 func newSchemaSet() *schemaSet {
-	return &schemaSet{components: openapi3.Schemas{}, owners: map[string]reflect.Type{}, bodies: map[reflect.Type]bool{}}
+	return &schemaSet{components: map[string]*openAPISchema{}, owners: map[string]reflect.Type{}, bodies: map[reflect.Type]bool{}}
 }
 
 // isRequest reports whether t is read from requests: a route takes it as
@@ -74,27 +72,28 @@ func (s *schemaSet) isRequest(t reflect.Type) bool {
 
 // of returns the schema of a Go type: a $ref for named structs and
 // shared.Code, an inline schema otherwise.
-func (s *schemaSet) of(t reflect.Type) (*openapi3.SchemaRef, error) {
+func (s *schemaSet) of(t reflect.Type) (*openAPISchema, error) {
 	switch {
 	case t == timeType:
-		return inline(&openapi3.Schema{Type: &openapi3.Types{"string"}, Format: "date-time"}), nil
+		return &openAPISchema{Type: jsonTypes{"string"}, Format: "date-time"}, nil
 	case t == codeType:
-		return s.component("ErrorCode", t, func() (*openapi3.Schema, error) { return errorCodeSchema(), nil })
+		return s.component("ErrorCode", t, func() (*openAPISchema, error) { return errorCodeSchema(), nil })
 	case t.Kind() == reflect.Pointer:
 		elem, err := s.of(t.Elem())
-		return orNull(elem), err
+		if err != nil {
+			return nil, err
+		}
+		return orNull(elem), nil
 	case marshals(t, jsonMarshalerType):
-		return inline(&openapi3.Schema{}), nil // it writes any JSON it likes
+		return &openAPISchema{}, nil // it writes any JSON it likes
 	case marshals(t, textMarshalerType):
-		return inline(typed("string")), nil
+		return typed("string"), nil
 	case t.Kind() == reflect.Struct && t.Name() != "":
-		return s.component(componentName(t), t, func() (*openapi3.Schema, error) { return s.object(t) })
+		return s.component(componentName(t), t, func() (*openAPISchema, error) { return s.object(t) })
 	case t.Kind() == reflect.Struct:
-		schema, err := s.object(t)
-		return inline(schema), err
+		return s.object(t)
 	}
-	schema, err := s.plain(t)
-	return inline(schema), err
+	return s.plain(t)
 }
 
 // marshals reports whether encoding/json hands t (or *t) to a marshaler
@@ -104,7 +103,7 @@ func marshals(t, marshaler reflect.Type) bool {
 }
 
 // plain is the schema of a type that is not a struct.
-func (s *schemaSet) plain(t reflect.Type) (*openapi3.Schema, error) {
+func (s *schemaSet) plain(t reflect.Type) (*openAPISchema, error) {
 	switch t.Kind() {
 	case reflect.String:
 		return typed("string"), nil
@@ -114,12 +113,12 @@ func (s *schemaSet) plain(t reflect.Type) (*openapi3.Schema, error) {
 		return typed("integer"), nil
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		schema := typed("integer")
-		schema.Min = new(0.0)
+		schema.Minimum = new(0.0)
 		return schema, nil
 	case reflect.Float32, reflect.Float64:
 		return typed("number"), nil
 	case reflect.Interface:
-		return &openapi3.Schema{}, nil
+		return &openAPISchema{}, nil
 	case reflect.Slice, reflect.Array:
 		return s.array(t)
 	case reflect.Map:
@@ -128,23 +127,23 @@ func (s *schemaSet) plain(t reflect.Type) (*openapi3.Schema, error) {
 	return nil, fmt.Errorf("cannot describe %s (a %s) in JSON", t, t.Kind())
 }
 
-func (s *schemaSet) array(t reflect.Type) (*openapi3.Schema, error) {
+func (s *schemaSet) array(t reflect.Type) (*openAPISchema, error) {
 	if t.Elem().Kind() == reflect.Uint8 {
-		return &openapi3.Schema{Type: &openapi3.Types{"string"}, ContentEncoding: "base64"}, nil
+		return &openAPISchema{Type: jsonTypes{"string"}, ContentEncoding: "base64"}, nil
 	}
 	items, err := s.of(t.Elem())
-	return &openapi3.Schema{Type: &openapi3.Types{"array"}, Items: items}, err
+	return &openAPISchema{Type: jsonTypes{"array"}, Items: items}, err
 }
 
 // mapOf is an object whose values are the map's; map[string]any is
 // free-form.
-func (s *schemaSet) mapOf(t reflect.Type) (*openapi3.Schema, error) {
+func (s *schemaSet) mapOf(t reflect.Type) (*openAPISchema, error) {
 	schema := typed("object")
 	if t.Elem().Kind() == reflect.Interface {
 		return schema, nil
 	}
 	values, err := s.of(t.Elem())
-	schema.AdditionalProperties = openapi3.AdditionalProperties{Schema: values}
+	schema.AdditionalProperties = values
 	return schema, err
 }
 
@@ -152,8 +151,8 @@ func (s *schemaSet) mapOf(t reflect.Type) (*openapi3.Schema, error) {
 // time. Two Go types of one name (in two packages) cannot both be
 // components: that is an error, so a fork renames one rather than getting
 // a document that describes the wrong type.
-func (s *schemaSet) component(name string, t reflect.Type, build func() (*openapi3.Schema, error)) (*openapi3.SchemaRef, error) {
-	ref := openapi3.NewSchemaRef("#/components/schemas/"+name, nil)
+func (s *schemaSet) component(name string, t reflect.Type, build func() (*openAPISchema, error)) (*openAPISchema, error) {
+	ref := &openAPISchema{Ref: "#/components/schemas/" + name}
 	if owner, ok := s.owners[name]; ok {
 		if owner != t {
 			return nil, fmt.Errorf("%s and %s would both be the schema %q; rename one", owner, t, name)
@@ -165,21 +164,21 @@ func (s *schemaSet) component(name string, t reflect.Type, build func() (*openap
 	if err != nil {
 		return nil, err
 	}
-	s.components[name] = inline(schema)
+	s.components[name] = schema
 	return ref, nil
 }
 
 // orNull lets a schema also be null: a type array for an inline schema
 // (OpenAPI 3.1 has no `nullable`), anyOf for a $ref.
-func orNull(ref *openapi3.SchemaRef) *openapi3.SchemaRef {
+func orNull(schema *openAPISchema) *openAPISchema {
 	switch {
-	case ref.Ref != "":
-		return inline(&openapi3.Schema{AnyOf: openapi3.SchemaRefs{ref, inline(typed("null"))}})
-	case ref.Value.Type.IsEmpty():
-		return ref // any JSON value, null included
+	case schema.Ref != "":
+		return &openAPISchema{AnyOf: []*openAPISchema{schema, typed("null")}}
+	case len(schema.Type) == 0:
+		return schema // any JSON value, null included
 	default:
-		ref.Value.Type.With("null")
-		return ref
+		schema.Type = append(schema.Type, "null")
+		return schema
 	}
 }
 
@@ -199,33 +198,34 @@ func componentName(t reflect.Type) string {
 }
 
 // object is the schema of a struct type.
-func (s *schemaSet) object(t reflect.Type) (*openapi3.Schema, error) {
+func (s *schemaSet) object(t reflect.Type) (*openAPISchema, error) {
 	request := s.isRequest(t)
 	schema := typed("object")
+	schema.Properties = map[string]*openAPISchema{}
 	fields := jsonFields(t)
 	for _, f := range fields {
 		prop, err := s.field(f)
 		if err != nil {
 			return nil, fmt.Errorf("%s.%s: %w", t, f.goName, err)
 		}
-		schema.WithPropertyRef(f.name, prop)
+		schema.Properties[f.name] = prop
 		if f.required(request) {
 			schema.Required = append(schema.Required, f.name)
 		}
 	}
 	if len(fields) == 0 {
-		schema.MaxProps = new(uint64(0))
+		schema.MaxProperties = new(uint64(0))
 	}
 	if d, ok := reflect.Zero(t).Interface().(schemaDescriber); ok {
 		schema.Description = d.SchemaDescription()
 	}
 	if request {
 		// decode refuses unknown members (RejectUnknownMembers).
-		schema.AdditionalProperties = openapi3.AdditionalProperties{Has: new(false)}
+		schema.AdditionalProperties = false
 		schema.Description = strings.TrimSpace(schema.Description + " Unknown fields are refused (`invalid_json`).")
 	}
 	return schema, nil
 }
 
-func typed(t string) *openapi3.Schema               { return &openapi3.Schema{Type: &openapi3.Types{t}} }
-func inline(s *openapi3.Schema) *openapi3.SchemaRef { return &openapi3.SchemaRef{Value: s} }
+// typed is the schema of one JSON type.
+func typed(t string) *openAPISchema { return &openAPISchema{Type: jsonTypes{t}} }

@@ -22,17 +22,37 @@ const (
 	fromBearer
 )
 
-type principalKey struct{}
-
 type authenticated struct {
 	auth.Principal
 	source credentialSource
 }
 
+// callerKey keys a route's request context to its *caller.
+type callerKey struct{}
+
+// caller is the slot that requireAuth fills with the request's
+// authenticated caller. serve puts an empty one in the request's context,
+// with the client, before the guard runs, so the request is copied once
+// (r.WithContext copies the whole request) rather than once for each.
+type caller struct {
+	authenticated
+	ok bool
+}
+
 // principalFrom returns the caller that requireAuth stored in the context.
 func principalFrom(ctx context.Context) (authenticated, bool) {
-	p, ok := ctx.Value(principalKey{}).(authenticated)
-	return p, ok
+	c, _ := ctx.Value(callerKey{}).(*caller)
+	if c == nil || !c.ok {
+		return authenticated{}, false
+	}
+	return c.authenticated, true
+}
+
+// setPrincipal records the request's authenticated caller.
+func setPrincipal(ctx context.Context, p authenticated) {
+	if c, _ := ctx.Value(callerKey{}).(*caller); c != nil {
+		c.authenticated, c.ok = p, true
+	}
 }
 
 // accessToken finds the access token of a request: the Authorization
@@ -104,8 +124,8 @@ func (a *API) requireAuth(verified bool, next HandlerFunc) HandlerFunc {
 		if verified && a.requireVerified && !p.EmailVerified {
 			return shared.NewError(shared.CodeEmailUnverified, "Confirm your email address first: open the link we sent you, or ask for a new one on your profile.")
 		}
-		ctx := context.WithValue(r.Context(), principalKey{}, authenticated{Principal: p, source: source})
-		return next(w, r.WithContext(ctx))
+		setPrincipal(r.Context(), authenticated{Principal: p, source: source})
+		return next(w, r)
 	}
 }
 
@@ -132,19 +152,6 @@ func clientOf(r *http.Request) auth.Client {
 		ip = r.RemoteAddr
 	}
 	return auth.Client{IP: ip, UserAgent: r.UserAgent()}
-}
-
-// withClient puts the request's client in its context (auth.WithClient),
-// so the security events recorded while serving it name the client's IP
-// address and User-Agent.
-func withClient(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		inner := r.WithContext(auth.WithClient(r.Context(), clientOf(r)))
-		next.ServeHTTP(w, inner)
-		// The mux names the matched pattern on the request it was given;
-		// hand it back for the request log and metrics outside.
-		r.Pattern = inner.Pattern
-	})
 }
 
 // noStore keeps API answers (user data, tokens) out of every cache.

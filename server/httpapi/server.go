@@ -96,9 +96,7 @@ func New(svc *auth.Service, st *store.Store, opt Options) (*API, error) {
 	if a.openAPIDoc, err = newOpenAPIFile(a.router); err != nil {
 		return nil, err
 	}
-	// withClient goes first: it hands on a copy of the request, and
-	// logRequests must see the one the mux records its pattern in.
-	a.handler = withClient(logRequests(a.log, opt.Observer, recoverPanics(a.log, securityHeaders(denyCrossOrigin(a.log, mux)))))
+	a.handler = logRequests(a.log, opt.Observer, recoverPanics(a.log, securityHeaders(denyCrossOrigin(a.log, mux))))
 	return a, nil
 }
 
@@ -109,9 +107,14 @@ func (a *API) Routes() []Route { return a.router.Routes() }
 // ServeHTTP serves a request.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.ServeHTTP(w, r) }
 
-// serve adapts a HandlerFunc to http.Handler.
+// serve adapts a HandlerFunc to http.Handler. It gives the request the
+// one context its route needs: the client, which the security events
+// recorded while serving it name (auth.WithClient), and the slot for the
+// authenticated caller that the guard fills (caller).
 func (a *API) serve(h HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := context.WithValue(auth.WithClient(r.Context(), clientOf(r)), callerKey{}, &caller{})
+		r = r.WithContext(ctx)
 		if err := h(w, r); err != nil {
 			writeError(w, r, a.log, err)
 		}

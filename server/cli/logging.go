@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/authkit/authkit/server/httpapi"
 )
 
 // slogErrorLog routes net/http's own error messages (TLS handshakes,
@@ -27,7 +29,29 @@ func newServeLogger(w io.Writer, format string) (*slog.Logger, *logBuffer, error
 	if err != nil {
 		return nil, nil, err
 	}
-	return slog.New(flushOnWarn{Handler: l.Handler(), flush: buf.Flush}), buf, nil
+	return slog.New(serveHandler{
+		flushOnWarn: flushOnWarn{Handler: l.Handler(), flush: buf.Flush},
+		lines:       requestLines{out: buf, json: format == "json"},
+	}), buf, nil
+}
+
+// serveHandler is the server's log handler: flushOnWarn, which also
+// writes the request log's lines itself (requestLines). A logger derived
+// with attributes or a group (WithAttrs, WithGroup) is a plain flushOnWarn,
+// so its lines go through slog with their attributes.
+type serveHandler struct {
+	flushOnWarn
+	lines requestLines
+}
+
+func (h serveHandler) WriteRequestLine(line httpapi.RequestLine) bool {
+	if !h.lines.write(line) {
+		return false
+	}
+	if line.Level >= slog.LevelWarn {
+		h.flush()
+	}
+	return true
 }
 
 // logBuffer batches log lines into one write per logFlushInterval (or

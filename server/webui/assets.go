@@ -39,6 +39,8 @@ type assets struct {
 	fsys   fs.FS
 	files  map[string]*asset
 	digest string // hex SHA-256 over every file's name and content
+
+	decodingAhead sync.Once
 }
 
 type asset struct {
@@ -133,9 +135,9 @@ func newAssets(fsys fs.FS) *assets {
 	}
 	// Check the siblings now rather than on the first request for them,
 	// which would otherwise wait for a brotli decode. A brotli-only file is
-	// decoded on its first request instead (about a tenth of a second for
-	// app.wasm): the decoder's window would add 8 MB to the peak memory of
-	// a server that may never be asked for it.
+	// decoded once a page or the file itself is asked for (about a tenth
+	// of a second for app.wasm), not now: the decoder's window would add
+	// 8 MB to the peak memory of a server that may never serve it.
 	go func() {
 		for _, file := range a.files {
 			a.hasEncodings(file)
@@ -159,6 +161,19 @@ func (a *assets) indexBrotliOnly() {
 		}
 		a.files[name] = &asset{name: name, contentType: contentType(name), onlyBrotli: true, sum: sha256.Sum256(data)}
 		return nil
+	})
+}
+
+// decodeAhead measures the brotli-only files in the background, once:
+// serving a page calls it, so the decode is under way, if not done, by
+// the time the page asks for app.wasm.
+func (a *assets) decodeAhead() {
+	a.decodingAhead.Do(func() {
+		go func() {
+			for _, file := range a.files {
+				a.measured(file)
+			}
+		}()
 	})
 }
 

@@ -117,6 +117,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // the app's routes, and the not-found page with status 404 for any other
 // path.
 func (h *handler) servePage(w http.ResponseWriter, r *http.Request) {
+	// The browser asks for app.wasm next (the page preloads it), so start
+	// decoding the brotli-only files now, rather than on that request.
+	h.static.decodeAhead()
 	h.pages.ServeHTTP(&pageWriter{ResponseWriter: w, notFound: !app.IsPage(r.URL.Path)}, r)
 }
 

@@ -115,6 +115,8 @@ func failureText(code sso.Failure, name string) string {
 		return "This " + name + " account is already connected to another account here."
 	case sso.FailureRecentLoginRequired:
 		return "To connect " + name + ", first confirm it's you: enter your password (or a code from your authenticator app), and we'll take you on to " + name + "."
+	case sso.FailureEmailUnverified:
+		return "To connect " + name + ", first confirm your email address: open the link we sent you, or ask for a new one on your profile."
 	case sso.FailureLoginRequired:
 		return "Your session ended before " + name + " answered. Log in, then try again."
 	case sso.FailureServer:

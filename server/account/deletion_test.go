@@ -20,9 +20,11 @@ func TestDeleteAccount_LeavesNoRowOfTheUserInAnyTable(t *testing.T) {
 	ts := newServer(t, apitest.WithMail(smtp.URL()))
 	zed := ts.Browser()
 	u := zed.Register("zed.unique@example.com", "Zelda Unique")
+	zed.ConfirmEmail()
 	smtp.Wait(t, 0, mailWait) // the confirmation mail
 	bob := ts.Browser()
 	bobUser := bob.Register("bob@example.com", "Bob")
+	bob.ConfirmEmail()
 
 	// Everything an account leaves behind: a module's rows, a second
 	// session, failed sign-ins, a pending email change, a mailed link,
@@ -114,6 +116,7 @@ func TestDeleteAccount_AFailingModuleHookDeletesNothing(t *testing.T) {
 	ts := apitest.NewServer(t, apitest.WithModules(account.Module{}, bookmarks{failDelete: true}))
 	b := ts.Browser()
 	u := b.Register("ann@example.com", "Ann")
+	b.ConfirmEmail()
 	b.Do("DELETE", "/api/me", shared.DeleteAccountRequest{CurrentPassword: apitest.Password}).ExpectError(t, 500, shared.CodeInternal)
 	if _, err := ts.Store.UserByID(t.Context(), u.ID); err != nil {
 		t.Fatalf("the account is gone: %v", err)
@@ -128,6 +131,7 @@ func TestDeleteAccount_TheLastSuperuserCannot(t *testing.T) {
 	ts := newServer(t)
 	root := ts.Browser()
 	u := root.Register("root@example.com", "Root")
+	root.ConfirmEmail()
 	ts.MakeStaff(u.ID, true)
 	e := root.Do("DELETE", "/api/me", shared.DeleteAccountRequest{CurrentPassword: apitest.Password}).
 		ExpectError(t, 400, shared.CodeLastSuperuser)
@@ -137,6 +141,7 @@ func TestDeleteAccount_TheLastSuperuserCannot(t *testing.T) {
 	// An inactive superuser does not count.
 	other := ts.Browser()
 	o := other.Register("other@example.com", "Other")
+	other.ConfirmEmail()
 	ts.MakeStaff(o.ID, true)
 	ts.SetActive(o.ID, false)
 	root.Do("DELETE", "/api/me", shared.DeleteAccountRequest{CurrentPassword: apitest.Password}).ExpectError(t, 400, shared.CodeLastSuperuser)
@@ -152,6 +157,7 @@ func TestAdminDelete_RemovesTheModulesRowsToo(t *testing.T) {
 	ts.MakeStaff(boss.Register("boss@example.com", "Boss").ID, false)
 	zed := ts.Browser()
 	u := zed.Register("zed@example.com", "Zed")
+	zed.ConfirmEmail()
 	zed.Do("POST", "/api/bookmarks", map[string]string{"url": "https://zed.example/"}).ExpectStatus(t, http.StatusNoContent)
 	boss.Do("DELETE", "/api/admin/users/"+u.ID, nil).ExpectStatus(t, http.StatusNoContent)
 	if left := rowsMentioning(t, ts.Store, u.ID, "zed.example", "zed@example.com"); len(left) > 0 {

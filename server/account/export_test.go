@@ -19,6 +19,7 @@ func TestExport_HoldsTheAccountAndEveryModulesData(t *testing.T) {
 	ts := newServer(t)
 	b := ts.Browser()
 	ann := b.Register("ann@example.com", "Ann")
+	b.ConfirmEmail()
 	b.Do("POST", "/api/bookmarks", map[string]string{"url": "https://go.dev/"}).ExpectStatus(t, http.StatusNoContent)
 	b.Do("POST", "/api/bookmarks", map[string]string{"url": "https://pkg.go.dev/"}).ExpectStatus(t, http.StatusNoContent)
 	phone := ts.Browser()
@@ -44,7 +45,7 @@ func TestExport_HoldsTheAccountAndEveryModulesData(t *testing.T) {
 	if len(export.Sessions) != 2 || !export.Sessions[1].Current || export.Sessions[0].RevokedAt == nil {
 		t.Errorf("sessions = %+v (want this one and the phone's, ended)", export.Sessions)
 	}
-	if len(export.SecurityEvents) != 3 || export.SecurityEvents[2].Type != shared.EventAccountCreated {
+	if len(export.SecurityEvents) != 4 || export.SecurityEvents[3].Type != shared.EventAccountCreated {
 		t.Errorf("events = %v", apitest.EventTypes(export.SecurityEvents))
 	}
 	var modules struct {
@@ -71,6 +72,7 @@ func TestExport_HoldsTheSecondFactorsWithoutTheirSecrets(t *testing.T) {
 	ts := newServer(t, withPasskeys)
 	b := ts.Browser()
 	b.Register("ann@example.com", "Ann")
+	b.ConfirmEmail()
 	var empty shared.AccountExport
 	b.Do("GET", "/api/me/export", nil).Decode(t, &empty)
 	if raw, _ := json.Marshal(empty.Modules); !strings.Contains(string(raw), `"totp":{"enabled":false,`) ||
@@ -145,6 +147,7 @@ func TestNotices_CanBeTurnedOff(t *testing.T) {
 	}))
 	b := ts.Browser()
 	b.Register("ann@example.com", "Ann")
+	b.ConfirmEmail()
 	b.Do("POST", "/api/auth/login", shared.LoginRequest{Email: "ann@example.com", Password: apitest.Password}, "User-Agent", "curl/8.5.0").
 		ExpectStatus(t, http.StatusOK)
 	b.Do("POST", "/api/me/password", shared.ChangePasswordRequest{CurrentPassword: apitest.Password, NewPassword: "a brand new passphrase"}).

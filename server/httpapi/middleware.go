@@ -122,12 +122,26 @@ func (a *API) requireAuth(verified bool, next HandlerFunc) HandlerFunc {
 			}
 		}
 		if verified && a.requireVerified && !p.EmailVerified {
-			return shared.NewError(shared.CodeEmailUnverified, "Confirm your email address first: open the link we sent you, or ask for a new one on your profile.")
+			return errConfirmEmailFirst
 		}
 		setPrincipal(r.Context(), authenticated{Principal: p, source: source})
 		return next(w, r)
 	}
 }
+
+// requireConfirmedEmail lets through only a caller whose email address is
+// confirmed (403 email_unverified otherwise); it runs after requireAuth.
+func (a *API) requireConfirmedEmail(next HandlerFunc) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if p, _ := principalFrom(r.Context()); !p.EmailVerified {
+			return errConfirmEmailFirst
+		}
+		return next(w, r)
+	}
+}
+
+// errConfirmEmailFirst is the answer to an unconfirmed caller.
+var errConfirmEmailFirst = shared.NewError(shared.CodeEmailUnverified, "Confirm your email address first: open the link we sent you, or ask for a new one on your profile.")
 
 // requireStaff lets only staff through (403 forbidden otherwise); it runs
 // after requireAuth.

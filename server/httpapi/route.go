@@ -56,6 +56,14 @@ type Route struct {
 	// clears its cookies (API.ClearSessionCookies), for the document's
 	// Set-Cookie header.
 	ClearsSession bool
+	// AddsCredential says that the route adds a credential to the
+	// caller's account (a passkey, a TOTP secret): it then needs a
+	// confirmed email address, whatever --require-verified-email says
+	// (403 email_unverified otherwise). Until the address is confirmed,
+	// whoever signed up may not be its owner; a credential planted then
+	// would outlast the owner's taking the account back (account
+	// pre-hijacking).
+	AddsCredential bool
 
 	// security overrides what the guard implies in the document, for the
 	// few kit routes that authenticate themselves (refresh, logout).
@@ -185,7 +193,11 @@ func newRouter(a *API, mux *http.ServeMux) *Router {
 func (rt *Router) Add(routes ...Route) {
 	for _, route := range routes {
 		rt.routes = append(rt.routes, route)
-		h := rt.api.serve(rt.api.guard(route.Guard, route.Handler))
+		handler := route.Handler
+		if route.AddsCredential {
+			handler = rt.api.requireConfirmedEmail(handler)
+		}
+		h := rt.api.serve(rt.api.guard(route.Guard, handler))
 		if route.outsideAPI {
 			rt.mux.Handle(route.Pattern, h)
 			continue

@@ -64,12 +64,12 @@ func (Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 	idParam := []httpapi.Param{{Name: "id", In: "path", Description: "The passkey's id."}}
 	off := "Answers `forbidden` when passkeys are off (a --public-url naming an IP address)."
 	return []httpapi.Route{
-		{Pattern: "POST /api/me/passkeys/begin", Guard: httpapi.RequireRecent, Name: "beginPasskeyRegistration",
+		{Pattern: "POST /api/me/passkeys/begin", Guard: httpapi.RequireRecent, AddsCredential: true, Name: "beginPasskeyRegistration",
 			Summary:     "Start adding a passkey",
 			Description: "Creation options for `navigator.credentials.create` (after `PublicKeyCredential.parseCreationOptionsFromJSON`): a discoverable credential with user verification, excluding the user's passkeys. " + off,
 			Response:    sharedpasskeys.Options{}, Returns: "The creation options; the challenge works once, for 5 minutes.",
 			Errors: []shared.Code{shared.CodeForbidden}, Handler: h.beginRegistration},
-		{Pattern: "POST /api/me/passkeys/finish", Guard: httpapi.RequireVerified, Name: "finishPasskeyRegistration",
+		{Pattern: "POST /api/me/passkeys/finish", Guard: httpapi.RequireVerified, AddsCredential: true, Name: "finishPasskeyRegistration",
 			Summary:     "Add the passkey",
 			Description: "Verifies the new credential against the caller's ceremony and stores its public key, sign count and backup flags; mails the user.",
 			Request:     sharedpasskeys.FinishRegistrationRequest{}, Response: sharedpasskeys.PasskeyResponse{}, Status: http.StatusCreated,

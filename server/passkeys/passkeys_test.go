@@ -74,10 +74,31 @@ func activity(c *apitest.Client) ([]shared.EventType, []shared.SecurityEvent) {
 	return apitest.EventTypes(events), events
 }
 
+// TestPasskeys_AddingNeedsAConfirmedAddress: someone who signs up with
+// another person's address cannot plant a passkey of their own, to keep
+// the account after its owner takes it back (pre-hijacking).
+func TestPasskeys_AddingNeedsAConfirmedAddress(t *testing.T) {
+	ts := newServer(t, nil)
+	squatter := ts.Browser()
+	squatter.Register("ann@example.com", "Not Ann")
+	squatter.Do("POST", "/api/me/passkeys/begin", nil).ExpectError(t, http.StatusForbidden, shared.CodeEmailUnverified)
+	squatter.Do("POST", "/api/me/passkeys/finish", sharedpasskeys.FinishRegistrationRequest{Name: "Mine", Credential: []byte(`{}`)}).
+		ExpectError(t, http.StatusForbidden, shared.CodeEmailUnverified)
+	var list sharedpasskeys.PasskeysResponse
+	squatter.Do("GET", "/api/me/passkeys", nil).Decode(t, &list)
+	if len(list.Passkeys) != 0 {
+		t.Fatalf("passkeys = %+v", list.Passkeys)
+	}
+
+	squatter.ConfirmEmail() // the owner's mailbox says yes: then it may
+	passkeystest.Register(t, squatter, passkeystest.New(t, origin), "Phone")
+}
+
 func TestPasskeys_RegisterThenSignInWithoutAPassword(t *testing.T) {
 	ts := newServer(t, nil)
 	ann := ts.Browser()
 	ann.Register("ann@example.com", "Ann")
+	ann.ConfirmEmail()
 	a := passkeystest.New(t, origin)
 
 	k := passkeystest.Register(t, ann, a, "  Laptop ")
@@ -118,6 +139,7 @@ func TestPasskeys_RegisterThenSignInWithoutAPassword(t *testing.T) {
 	b.Do("PATCH", "/api/me/passkeys/"+k.ID, sharedpasskeys.RenameRequest{Name: " "}).ExpectError(t, http.StatusBadRequest, shared.CodeValidationFailed)
 	bob := ts.Browser()
 	bob.Register("bob@example.com", "Bob")
+	bob.ConfirmEmail()
 	bob.Do("DELETE", "/api/me/passkeys/"+k.ID, nil).ExpectError(t, http.StatusNotFound, shared.CodeNotFound)
 	b.Do("DELETE", "/api/me/passkeys/"+k.ID, nil).ExpectStatus(t, http.StatusNoContent)
 	ann.Do("GET", "/api/me", nil).Decode(t, &me)
@@ -132,6 +154,7 @@ func TestPasskeys_AnAssertionWorksOnceAndForFiveMinutes(t *testing.T) {
 	ts := newServer(t, nil)
 	ann := ts.Browser()
 	ann.Register("ann@example.com", "Ann")
+	ann.ConfirmEmail()
 	a := passkeystest.New(t, origin)
 	passkeystest.Register(t, ann, a, "Phone")
 
@@ -155,6 +178,7 @@ func TestPasskeys_ClonedAuthenticatorIsRefusedAndLogged(t *testing.T) {
 	ts := newServer(t, log)
 	ann := ts.Browser()
 	ann.Register("ann@example.com", "Ann")
+	ann.ConfirmEmail()
 	a := passkeystest.New(t, origin)
 	a.Counter = 10
 	passkeystest.Register(t, ann, a, "Key")
@@ -173,8 +197,10 @@ func TestPasskeys_AddingNeedsARecentSessionAndItsOwnCeremony(t *testing.T) {
 	ts := newServer(t, nil)
 	ann := ts.Browser()
 	ann.Register("ann@example.com", "Ann")
+	ann.ConfirmEmail()
 	bob := ts.Browser()
 	bob.Register("bob@example.com", "Bob")
+	bob.ConfirmEmail()
 	a := passkeystest.New(t, origin)
 
 	// Bob cannot finish Ann's ceremony.
@@ -209,7 +235,7 @@ func TestPasskeys_AddingNeedsARecentSessionAndItsOwnCeremony(t *testing.T) {
 	got, events := activity(ann)
 	want := []shared.EventType{
 		sharedpasskeys.EventPasskeyDeleted, shared.EventReauthenticated, sharedpasskeys.EventPasskeyAdded,
-		shared.EventReauthenticated, shared.EventAccountCreated,
+		shared.EventReauthenticated, shared.EventEmailConfirmed, shared.EventAccountCreated,
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("activity = %v,\nwant %v", got, want)
@@ -226,6 +252,7 @@ func TestPasskeys_SecondFactorAfterAPassword(t *testing.T) {
 	ts := newServer(t, nil)
 	ann := ts.Browser()
 	ann.Register("ann@example.com", "Ann")
+	ann.ConfirmEmail()
 	a := passkeystest.New(t, origin)
 	passkeystest.Register(t, ann, a, "Phone")
 
@@ -250,6 +277,7 @@ func TestPasskeys_SecondFactorAfterAPassword(t *testing.T) {
 	other := passkeystest.New(t, origin)
 	bob := ts.Browser()
 	bob.Register("bob@example.com", "Bob")
+	bob.ConfirmEmail()
 	passkeystest.Register(t, bob, other, "Bob's")
 	b.Do("POST", "/api/auth/login/mfa", shared.MFALoginRequest{MFAToken: body.MFAToken, Credential: assertion(t, b, other)}).
 		ExpectError(t, http.StatusUnauthorized, shared.CodeInvalidCode)
@@ -266,6 +294,7 @@ func TestPasskeys_OffWhenThePublicURLIsAnIPAddress(t *testing.T) {
 	ts := apitest.NewServer(t, apitest.WithModules(passkeys.Module{})) // public URL http://127.0.0.1:8080
 	ann := ts.Browser()
 	ann.Register("ann@example.com", "Ann")
+	ann.ConfirmEmail()
 	ann.Do("POST", "/api/me/passkeys/begin", nil).ExpectError(t, http.StatusForbidden, shared.CodeForbidden)
 	ts.TokenClient().Do("POST", "/api/auth/passkey/begin", nil).ExpectError(t, http.StatusForbidden, shared.CodeForbidden)
 }

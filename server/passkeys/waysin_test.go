@@ -94,6 +94,7 @@ func TestPasskeys_TheLastWayInCannotBeDeleted(t *testing.T) {
 	// Another user's passkey is still not found, not refused.
 	bob := ts.Browser()
 	bob.Register("bob@example.com", "Bob")
+	bob.ConfirmEmail()
 	bob.Do("DELETE", "/api/me/passkeys/"+second.ID, nil).ExpectError(t, http.StatusNotFound, shared.CodeNotFound)
 }
 
@@ -101,6 +102,7 @@ func TestPasskeys_WithAPasswordTheLastPasskeyMayGo(t *testing.T) {
 	ts, _ := newServerWithProvider(t)
 	ann := ts.Browser()
 	ann.Register("ann@example.com", "Ann")
+	ann.ConfirmEmail()
 	k := passkeystest.Register(t, ann, passkeystest.New(t, origin), "Phone")
 	ann.Do("DELETE", "/api/me/passkeys/"+k.ID, nil).ExpectStatus(t, http.StatusNoContent)
 	var me shared.UserResponse

@@ -24,6 +24,7 @@ func TestConnect_ASignedInUserConnectsAProviderAccountWithAnyEmail(t *testing.T)
 	k := newKit(t)
 	ann := k.ts.Browser()
 	account := ann.Register("ann@example.com", "Ann")
+	ann.ConfirmEmail()
 	k.github.Approve(ssotest.GitHubUser{ID: 99, Login: "ann-gh", Emails: []ssotest.GitHubEmail{{Email: "ann@work.example", Primary: true, Verified: true}}})
 	if got := k.walk(ann, "/api/auth/oauth/github/start?link=1"); got != "/profile?connected=github" {
 		t.Fatalf("landed on %q", got)
@@ -55,6 +56,7 @@ func TestConnect_NeedsARecentSession(t *testing.T) {
 	k := newKit(t)
 	ann := k.ts.Browser()
 	ann.Register("ann@example.com", "Ann")
+	ann.ConfirmEmail()
 	k.ts.Advance(11 * time.Minute)
 	ann.Do("POST", "/api/auth/refresh", nil).ExpectStatus(t, http.StatusOK) // a fresh access token, the same old session
 	r := ann.Visit("/api/auth/oauth/oidc/start?link=1")
@@ -71,12 +73,34 @@ func TestConnect_NeedsARecentSession(t *testing.T) {
 	}
 }
 
+// TestConnect_NeedsAConfirmedAddress: someone who signs up with another
+// person's address cannot connect a provider account of their own, to
+// keep the account after its owner takes it back (pre-hijacking).
+func TestConnect_NeedsAConfirmedAddress(t *testing.T) {
+	k := newKit(t)
+	squatter := k.ts.Browser()
+	squatter.Register("ann@example.com", "Not Ann")
+	r := squatter.Visit("/api/auth/oauth/oidc/start?link=1")
+	r.ExpectStatus(t, http.StatusFound)
+	expectFailure(t, r.Header.Get("Location"), "/profile", sharedsso.FailureEmailUnverified, "oidc")
+	if n := len(k.idp.AuthorizeRequests()); n != 0 {
+		t.Fatalf("the browser was sent to the provider %d times", n)
+	}
+
+	squatter.ConfirmEmail() // the owner's mailbox says yes: then it may
+	k.idp.Approve(person("ann"))
+	if got := k.walk(squatter, "/api/auth/oauth/oidc/start?link=1"); got != "/profile?connected=oidc" {
+		t.Fatalf("landed on %q", got)
+	}
+}
+
 // TestConnect_FollowsTheReauthWindow: the window is the server's
 // --reauth-window, not a number of the module's own.
 func TestConnect_FollowsTheReauthWindow(t *testing.T) {
 	k := newKit(t, apitest.WithConfig(func(c *auth.Config) { c.ReauthWindow = time.Hour }))
 	ann := k.ts.Browser()
 	ann.Register("ann@example.com", "Ann")
+	ann.ConfirmEmail()
 	k.ts.Advance(50 * time.Minute)
 	ann.Do("POST", "/api/auth/refresh", nil).ExpectStatus(t, http.StatusOK)
 	k.idp.Approve(person("ann"))
@@ -106,6 +130,7 @@ func TestConnect_TheSessionMustOutliveTheTrip(t *testing.T) {
 	k := newKit(t)
 	ann := k.ts.Browser()
 	ann.Register("ann@example.com", "Ann")
+	ann.ConfirmEmail()
 	k.idp.Approve(person("ann"))
 	atProvider := k.toProvider(ann, "/api/auth/oauth/oidc/start?link=1")
 	ann.Do("POST", "/api/auth/logout", nil).ExpectStatus(t, http.StatusNoContent)
@@ -117,6 +142,7 @@ func TestConnect_AProviderAccountBelongsToOneUser(t *testing.T) {
 	k.signIn(person("ann")) // Ann's provider account makes Ann's account
 	bob := k.ts.Browser()
 	bob.Register("bob@example.com", "Bob")
+	bob.ConfirmEmail()
 	k.idp.Approve(person("ann"))
 	expectFailure(t, k.walk(bob, "/api/auth/oauth/oidc/start?link=1"), "/profile", sharedsso.FailureIdentityTaken, "oidc")
 	if ids := k.identities(bob); len(ids) != 0 {
@@ -171,6 +197,7 @@ func TestDisconnect_WithAPasswordTheLastProviderAccountMayGo(t *testing.T) {
 	k := newKit(t)
 	ann := k.ts.Browser()
 	ann.Register("ann@example.com", "Ann")
+	ann.ConfirmEmail()
 	k.idp.Approve(person("ann"))
 	k.walk(ann, "/api/auth/oauth/oidc/start?link=1")
 	ids := k.identities(ann)
@@ -189,6 +216,7 @@ func TestDisconnect_AnotherUsersIdentityIsNotFound(t *testing.T) {
 
 	bob := k.ts.Browser()
 	bob.Register("bob@example.com", "Bob")
+	bob.ConfirmEmail()
 	bob.Do("DELETE", "/api/me/identities/"+annsID, nil).ExpectError(t, http.StatusNotFound, shared.CodeNotFound)
 	bob.Do("DELETE", "/api/me/identities/nope", nil).ExpectError(t, http.StatusNotFound, shared.CodeNotFound)
 	if n := len(k.identities(ann)); n != 2 {
@@ -267,6 +295,7 @@ func TestConnect_OnlyFromThisSitesPages(t *testing.T) {
 	k := newKit(t)
 	ann := k.ts.Browser()
 	ann.Register("ann@example.com", "Ann")
+	ann.ConfirmEmail()
 	for _, site := range []string{"cross-site", "same-site"} {
 		ann.Visit("/api/auth/oauth/oidc/start?link=1", "Sec-Fetch-Site", site).ExpectError(t, http.StatusForbidden, shared.CodeCSRFFailed)
 	}

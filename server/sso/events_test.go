@@ -56,6 +56,7 @@ func TestEvents_ConnectingAndDisconnectingAreRecorded(t *testing.T) {
 	k := newKit(t, apitest.WithModules(account.Module{}))
 	ann := k.ts.Browser()
 	ann.Register("ann@example.com", "Ann")
+	ann.ConfirmEmail()
 	k.github.Approve(ssotest.GitHubUser{ID: 99, Login: "ann-gh", Emails: []ssotest.GitHubEmail{{Email: "ann@work.example", Primary: true, Verified: true}}})
 	if got := k.walk(ann, "/api/auth/oauth/github/start?link=1"); got != "/profile?connected=github" {
 		t.Fatalf("landed on %q", got)

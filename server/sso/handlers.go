@@ -111,6 +111,13 @@ func (h *handlers) start(w http.ResponseWriter, r *http.Request) error {
 			redirect(w, failureURL("/profile", sso.FailureRecentLoginRequired, p))
 			return nil
 		}
+		// And, as for every credential, a confirmed address: until then,
+		// whoever signed up may not be its owner (httpapi.Route's
+		// AddsCredential).
+		if !linker.EmailVerified {
+			redirect(w, failureURL("/profile", sso.FailureEmailUnverified, p))
+			return nil
+		}
 	}
 	state, a := h.newAttempt(p, shared.SafeNext(q.Get("next")), linker)
 	authURL, err := p.AuthURL(ctx, state, a, h.redirectURL(p))

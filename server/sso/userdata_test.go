@@ -41,6 +41,7 @@ func TestUserData_DeletingTheAccountTakesItsIdentitiesAndPendingConnections(t *t
 	k := newKit(t, apitest.WithModules(account.Module{}))
 	ann := k.ts.Browser()
 	annID := ann.Register("ann@example.com", "Ann").ID
+	ann.ConfirmEmail()
 	k.connectGitHub(ann)
 	k.toProvider(ann, "/api/auth/oauth/oidc/start?link=1") // and never comes back
 	bob := k.signIn(person("bob"))

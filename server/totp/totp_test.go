@@ -78,6 +78,7 @@ func TestTOTP_SetupEnableAndLoginWithACode(t *testing.T) {
 	ts := newServer(t)
 	ann := ts.Browser()
 	ann.Register(annEmail, "Ann")
+	ann.ConfirmEmail()
 
 	var setup sharedtotp.SetupResponse
 	r := ann.Do("POST", "/api/me/totp/setup", nil)
@@ -148,6 +149,7 @@ func TestTOTP_ReplayedCodeIsRefused(t *testing.T) {
 	ts := newServer(t)
 	ann := ts.Browser()
 	ann.Register(annEmail, "Ann")
+	ann.ConfirmEmail()
 	secret, _ := enable(t, ts, ann)
 
 	code := nextCode(t, ts, secret)
@@ -167,6 +169,7 @@ func TestTOTP_TokenFlow(t *testing.T) {
 	ts := newServer(t)
 	ann := ts.Browser()
 	ann.Register(annEmail, "Ann")
+	ann.ConfirmEmail()
 	secret, _ := enable(t, ts, ann)
 
 	api := ts.TokenClient()
@@ -190,6 +193,7 @@ func TestTOTP_RecoveryCodeWorksOnce(t *testing.T) {
 	ts := newServer(t)
 	ann := ts.Browser()
 	ann.Register(annEmail, "Ann")
+	ann.ConfirmEmail()
 	_, codes := enable(t, ts, ann)
 
 	token := mfaRequired(t, ts.Browser().Login(annEmail, apitest.Password), "totp", "recovery_code")
@@ -227,6 +231,7 @@ func TestTOTP_MFATokenExpiresAfterFiveMinutes(t *testing.T) {
 	ts := newServer(t)
 	ann := ts.Browser()
 	ann.Register(annEmail, "Ann")
+	ann.ConfirmEmail()
 	secret, _ := enable(t, ts, ann)
 
 	token := mfaRequired(t, ts.Browser().Login(annEmail, apitest.Password), "totp", "recovery_code")
@@ -241,6 +246,7 @@ func TestTOTP_MFATokenDiesAfterFiveWrongCodes(t *testing.T) {
 	ts := newServer(t)
 	ann := ts.Browser()
 	ann.Register(annEmail, "Ann")
+	ann.ConfirmEmail()
 	secret, _ := enable(t, ts, ann)
 
 	token := mfaRequired(t, ts.Browser().Login(annEmail, apitest.Password), "totp", "recovery_code")
@@ -259,6 +265,7 @@ func TestTOTP_CodeChecksAreThrottledPerAccount(t *testing.T) {
 	ts := newServer(t, apitest.WithConfig(func(c *auth.Config) { c.LoginThrottle = 3 }))
 	ann := ts.Browser()
 	ann.Register(annEmail, "Ann")
+	ann.ConfirmEmail()
 	secret, _ := enable(t, ts, ann)
 
 	// Three wrong codes over two tokens spend the account's allowance...
@@ -280,6 +287,7 @@ func TestTOTP_SensitiveActionsNeedARecentSession(t *testing.T) {
 	ts := newServer(t)
 	ann := ts.Browser()
 	ann.Register(annEmail, "Ann")
+	ann.ConfirmEmail()
 	secret, codes := enable(t, ts, ann)
 
 	// Past the window (10 minutes); the refresh keeps the session but not
@@ -328,6 +336,7 @@ func TestTOTP_EnableNeedsARecentSession(t *testing.T) {
 	ts := newServer(t)
 	ann := ts.Browser()
 	ann.Register(annEmail, "Ann")
+	ann.ConfirmEmail()
 	var setup sharedtotp.SetupResponse
 	ann.Do("POST", "/api/me/totp/setup", nil).Decode(t, &setup)
 
@@ -352,6 +361,7 @@ func TestTOTP_EnableCodesAreThrottledPerAccount(t *testing.T) {
 	ts := newServer(t, apitest.WithConfig(func(c *auth.Config) { c.LoginThrottle = 3 }))
 	ann := ts.Browser()
 	ann.Register(annEmail, "Ann")
+	ann.ConfirmEmail()
 	var setup sharedtotp.SetupResponse
 	ann.Do("POST", "/api/me/totp/setup", nil).Decode(t, &setup)
 
@@ -381,6 +391,7 @@ func TestTOTP_ChangesAreInTheActivity(t *testing.T) {
 	ts := newServer(t, apitest.WithModules(account.Module{}))
 	ann := ts.Browser()
 	ann.Register(annEmail, "Ann")
+	ann.ConfirmEmail()
 	secret, _ := enable(t, ts, ann)
 	ann.Do("POST", "/api/me/recovery-codes", nil).ExpectStatus(t, http.StatusOK)
 	ts.Advance(11 * time.Minute)
@@ -392,7 +403,7 @@ func TestTOTP_ChangesAreInTheActivity(t *testing.T) {
 	events := ann.Activity("")
 	want := []shared.EventType{
 		sharedtotp.EventTOTPDisabled, shared.EventReauthenticated, sharedtotp.EventRecoveryCodesRenewed,
-		sharedtotp.EventTOTPEnabled, shared.EventAccountCreated,
+		sharedtotp.EventTOTPEnabled, shared.EventEmailConfirmed, shared.EventAccountCreated,
 	}
 	if got := apitest.EventTypes(events); !slices.Equal(got, want) {
 		t.Fatalf("activity = %v,\nwant %v", got, want)
@@ -415,6 +426,7 @@ func TestTOTP_SecretIsStoredEncryptedWithAKeyEncryptionKey(t *testing.T) {
 	ts := newServer(t, apitest.WithConfig(func(c *auth.Config) { c.KeyEncryptionKey = kek }))
 	ann := ts.Browser()
 	u := ann.Register(annEmail, "Ann")
+	ann.ConfirmEmail()
 	secret, _ := enable(t, ts, ann)
 
 	var stored []byte
@@ -435,13 +447,16 @@ func TestTOTP_SuperuserResetsSecondFactors(t *testing.T) {
 	ts := newServer(t)
 	admin := ts.Browser()
 	root := admin.Register("root@example.com", "Root")
+	admin.ConfirmEmail()
 	ts.MakeStaff(root.ID, true)
 	staff := ts.Browser()
 	mod := staff.Register("mod@example.com", "Mod")
+	staff.ConfirmEmail()
 	ts.MakeStaff(mod.ID, false)
 
 	ann := ts.Browser()
 	u := ann.Register(annEmail, "Ann")
+	ann.ConfirmEmail()
 	enable(t, ts, ann)
 
 	staff.Do("POST", "/api/admin/users/"+u.ID+"/reset-factors", nil).ExpectError(t, http.StatusForbidden, shared.CodeForbidden)
@@ -470,6 +485,7 @@ func TestTOTP_TurningItOnAndOffIsMailed(t *testing.T) {
 	ts := newServer(t, apitest.WithMail(smtp.URL()))
 	ann := ts.Browser()
 	ann.Register(annEmail, "Ann")
+	ann.ConfirmEmail()
 	smtp.Wait(t, 0, 10*time.Second) // the confirmation link
 	enable(t, ts, ann)
 	if got := smtp.Wait(t, 1, 10*time.Second).Subject(); got != "Two-factor authentication was turned on" {
@@ -518,6 +534,7 @@ func TestTOTP_OtherLoginMethodsAskForTheSecondFactorThroughSignIn(t *testing.T) 
 	ts := newServer(t, apitest.WithModules(oidcLike()))
 	ann := ts.Browser()
 	ann.Register(annEmail, "Ann")
+	ann.ConfirmEmail()
 	callback := shared.PasswordResetRequest{Email: annEmail}
 
 	// Without a second factor, SignIn starts the session at once.
@@ -557,19 +574,38 @@ func resetPassword(t *testing.T, ts *apitest.Server, smtp *mailtest.Server, mail
 		ExpectStatus(t, http.StatusNoContent)
 }
 
-// TestTOTP_AResetOfAnUnconfirmedAccountRemovesItsSecondFactor: someone
-// signs up with another person's address and turns on an app of their
-// own; the owner takes the account back with a reset link. The reset
-// proves the mailbox, so the app goes, and the owner is not asked for a
-// code of someone else's phone (pre-hijacking).
+// TestTOTP_AnUnconfirmedAccountCannotTurnItOn: someone who signs up with
+// another person's address cannot plant an app of their own, to keep the
+// account after its owner takes it back (pre-hijacking): turning it on
+// needs the address confirmed.
+func TestTOTP_AnUnconfirmedAccountCannotTurnItOn(t *testing.T) {
+	ts := newServer(t)
+	squatter := ts.Browser()
+	squatter.Register(annEmail, "Not Ann")
+	squatter.Do("POST", "/api/me/totp/setup", nil).ExpectError(t, http.StatusForbidden, shared.CodeEmailUnverified)
+	squatter.Do("POST", "/api/me/totp/enable", sharedtotp.EnableRequest{Code: "123456"}).ExpectError(t, http.StatusForbidden, shared.CodeEmailUnverified)
+	var status sharedtotp.StatusResponse
+	squatter.Do("GET", "/api/me/totp", nil).Decode(t, &status)
+	if status.Enabled {
+		t.Fatalf("status = %+v", status)
+	}
+}
+
+// TestTOTP_AResetOfAnUnconfirmedAccountRemovesItsSecondFactor: an account
+// whose address is not confirmed but has an app (one from before turning
+// it on needed a confirmed address) is taken back by its owner with a
+// reset link. The reset proves the mailbox, so the app goes, and the
+// owner is not asked for a code of someone else's phone.
 func TestTOTP_AResetOfAnUnconfirmedAccountRemovesItsSecondFactor(t *testing.T) {
 	smtp := mailtest.Start(t)
 	ts := newServer(t, apitest.WithMail(smtp.URL()))
 	squatter := ts.Browser()
-	squatter.Register(annEmail, "Not Ann")
+	squatted := squatter.Register(annEmail, "Not Ann")
 	smtp.Wait(t, 0, 10*time.Second) // the confirmation link, to Ann
+	squatter.ConfirmEmail()
 	enable(t, ts, squatter)
 	smtp.Wait(t, 1, 10*time.Second) // "turned on"
+	ts.Unconfirm(squatted.ID)
 
 	resetPassword(t, ts, smtp, 2, annEmail, "ann's own passphrase")
 	ann := ts.Browser()

@@ -84,6 +84,10 @@ const (
 	// minutes by default). The app asks the person to confirm it's them,
 	// then connects.
 	FailureRecentLoginRequired Failure = "recent_login_required"
+	// FailureEmailUnverified: connecting an account needs a confirmed
+	// email address, as adding any credential does (see
+	// httpapi.Route.AddsCredential).
+	FailureEmailUnverified Failure = "email_unverified"
 	// FailureLoginRequired: connecting an account needs a login, and the
 	// session that started it has ended.
 	FailureLoginRequired Failure = "login_required"

@@ -32,6 +32,7 @@ func TestBrowser_TwoFactorWithAnAuthenticatorApp(t *testing.T) {
 	b := newBrowser(t, s, "tara")
 	const email, password = "tara@example.com", "a long and unguessable phrase"
 	b.signUp("Tara", email, password)
+	s.confirmEmail(t, email) // turning the app on needs it
 
 	// Set up: the QR code and the key as text.
 	b.click("#totp-setup")
@@ -118,6 +119,7 @@ func TestBrowser_SensitiveActionsAskForThePasswordAgain(t *testing.T) {
 	b := newBrowser(t, s, "rene")
 	const email, password = "rene@example.com", "a long and unguessable phrase"
 	b.signUp("René", email, password)
+	s.confirmEmail(t, email)
 	time.Sleep(window + time.Second)
 
 	b.click("#totp-setup")

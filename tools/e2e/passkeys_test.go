@@ -75,6 +75,7 @@ func TestBrowser_PasskeySignsInWithoutAPassword(t *testing.T) {
 	restoreAutofill := b.withoutPasskeyAutofill()
 	const email = "pia@example.com"
 	b.signUp("Pia", email, "a long and unguessable phrase")
+	s.confirmEmail(t, email) // adding a passkey needs it
 	b.settled()
 	b.checkA11y("profile-no-passkeys-a11y")
 
@@ -142,6 +143,7 @@ func TestBrowser_PasskeyConfirmsItsYou(t *testing.T) {
 	b := newBrowser(t, s, "paz")
 	b.addVirtualAuthenticator()
 	b.signUp("Paz", "paz@example.com", "a long and unguessable phrase")
+	s.confirmEmail(t, "paz@example.com")
 	signedIn := time.Now()
 	b.addPasskey("Laptop")
 	time.Sleep(time.Until(signedIn.Add(window + time.Second)))

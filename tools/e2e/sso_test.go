@@ -94,6 +94,7 @@ func TestBrowser_ConnectAndDisconnectFromTheProfile(t *testing.T) {
 	s, idp := startServerWithSSO(t)
 	gail := newBrowser(t, s, "gail")
 	gail.signUp("Gail", "gail@example.com", "gail's long passphrase")
+	s.confirmEmail(t, "gail@example.com") // connecting an account needs it
 	gail.waitText("#connected-accounts", "No account is connected yet.")
 
 	idp.Approve(ssotest.Person{Subject: "e2e-gail", Email: "gail@corp.example", EmailVerified: true})
@@ -126,6 +127,7 @@ func TestBrowser_ConnectAfterConfirmingItsYou(t *testing.T) {
 	hana := newBrowser(t, s, "hana")
 	const password = "hana's long passphrase"
 	hana.signUp("Hana", "hana@example.com", password)
+	s.confirmEmail(t, "hana@example.com")
 	hana.waitText("#connected-accounts", "No account is connected yet.")
 	time.Sleep(window + time.Second)
 

@@ -19,7 +19,34 @@ func (c *Client) Register(email, name string) shared.User {
 	r.ExpectStatus(t, http.StatusCreated)
 	var body shared.UserResponse
 	r.Decode(t, &body)
+	c.email = body.User.Email
 	return body.User
+}
+
+// ConfirmEmail confirms the address of the account Register made, as its
+// owner would (Server.ConfirmEmail): adding a credential needs it.
+func (c *Client) ConfirmEmail() {
+	c.ts.t.Helper()
+	if c.email == "" {
+		c.ts.t.Fatal("ConfirmEmail: this client registered no account")
+	}
+	c.ts.ConfirmEmail(c.email)
+}
+
+// Unconfirm marks a user's address unconfirmed in the database directly,
+// as an account may be that got its credentials before they needed a
+// confirmed address: what tests of the password reset's clean-up need.
+func (ts *Server) Unconfirm(userID string) {
+	ts.t.Helper()
+	ctx := ts.t.Context()
+	u, err := ts.Store.UserByID(ctx, userID)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	u.EmailVerified = false
+	if err := ts.Store.UpdateUser(ctx, u, "email_verified"); err != nil {
+		ts.t.Fatal(err)
+	}
 }
 
 // Login sends a browser login and returns the answer, whatever it is.

@@ -50,6 +50,8 @@ type Server struct {
 	dsn string
 	srv *httptest.Server
 	now atomic.Pointer[time.Time] // the service's clock; nil = real time
+
+	mail mailbox // the mail sent, unless WithMail sends it over SMTP
 }
 
 // Option changes how NewServer builds the server.
@@ -129,6 +131,13 @@ func start(t testing.TB, dsn string, opts []Option) *Server {
 	s := setup{t: t, cfg: auth.Config{Now: ts.clock, PublicURL: ts.URL}}
 	for _, o := range opts {
 		o(&s)
+	}
+	// The server's mail is kept (ConfirmEmail follows its links), and also
+	// sent over SMTP under WithMail.
+	if s.cfg.Mailer == nil {
+		s.cfg.Mailer = &ts.mail
+	} else {
+		s.cfg.Mailer = teeMailer{&ts.mail, s.cfg.Mailer}
 	}
 	var err error
 	if ts.Store, err = store.Open(ctx, dsn, store.Options{}); err != nil {

@@ -18,6 +18,7 @@ type Client struct {
 	ts     *Server
 	client *http.Client
 	noCSRF bool
+	email  string // the account's address, once Register made it
 }
 
 // Browser returns a new browser: a cookie jar, and the X-CSRF-Token header

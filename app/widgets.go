@@ -195,3 +195,12 @@ func LoadFailed(err error, retry app.EventHandler) app.UI {
 		app.Button().Type("button").ID("retry").Class("button").Text("Try again").OnClick(retry),
 	)
 }
+
+// ConfirmEmailFirst stands in for the controls that add a credential (a
+// passkey, an authenticator app, a connected account) while the user's
+// email address is unconfirmed: the server refuses them until then, so
+// that whoever signed up with someone else's address cannot plant one.
+// what names the credential: "add a passkey".
+func ConfirmEmailFirst(id, what string) app.UI {
+	return app.P().ID(id).Class("muted").Text("To " + what + ", first confirm your email address: open the link we mailed you (Account, above, can send a new one), then reload this page.")
+}

@@ -62,6 +62,9 @@ func (s *section) Render() goapp.UI {
 		body = app.Loading("Loading…")
 	default:
 		body = goapp.Div().Body(s.renderList(), s.renderAdd())
+		if !s.user.EmailVerified {
+			body = goapp.Div().Body(s.renderList(), app.ConfirmEmailFirst("passkey-needs-confirmed-email", "add a passkey"))
+		}
 	}
 	return goapp.Section().ID("passkeys-card").Class("card").Aria("labelledby", "passkeys-heading").Body(
 		goapp.H2().ID("passkeys-heading").Text("Passkeys"),

@@ -168,6 +168,9 @@ func (c *connectedAccounts) renderConnect() goapp.UI {
 	if len(links) == 0 {
 		return goapp.Div()
 	}
+	if !c.user.EmailVerified {
+		return app.ConfirmEmailFirst("connect-needs-confirmed-email", "connect another account")
+	}
 	return goapp.Div().Class("actions connect").Body(links...)
 }
 

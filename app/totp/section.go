@@ -95,7 +95,11 @@ func (s *section) Render() goapp.UI {
 func (s *section) renderOff() goapp.UI {
 	return goapp.Div().Body(
 		goapp.P().Class("muted").Text("Protect your account with a second step at sign-in: a 6-digit code from an authenticator app on your phone, such as Google Authenticator, 1Password or Aegis."),
-		app.ActionButton("button", "button primary", "Set up an authenticator app", "Starting…", s.busy("setup"), s.onSetup).ID("totp-setup"),
+		goapp.If(s.user.EmailVerified, func() goapp.UI {
+			return app.ActionButton("button", "button primary", "Set up an authenticator app", "Starting…", s.busy("setup"), s.onSetup).ID("totp-setup")
+		}).Else(func() goapp.UI {
+			return app.ConfirmEmailFirst("totp-needs-confirmed-email", "set up an authenticator app")
+		}),
 	)
 }
 

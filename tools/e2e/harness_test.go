@@ -177,6 +177,14 @@ func (s *server) confirmEmail(t *testing.T, email string) {
 	}
 }
 
+// confirmEmail confirms the signed-in user's address (s.confirmEmail) and
+// reloads the page, which then shows the controls that need it.
+func (b *browser) confirmEmail(s *server, email string) {
+	b.t.Helper()
+	s.confirmEmail(b.t, email)
+	b.reload()
+}
+
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")

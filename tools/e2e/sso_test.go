@@ -94,7 +94,8 @@ func TestBrowser_ConnectAndDisconnectFromTheProfile(t *testing.T) {
 	s, idp := startServerWithSSO(t)
 	gail := newBrowser(t, s, "gail")
 	gail.signUp("Gail", "gail@example.com", "gail's long passphrase")
-	s.confirmEmail(t, "gail@example.com") // connecting an account needs it
+	gail.waitText("#connect-needs-confirmed-email", "first confirm your email address") // until it is confirmed
+	gail.confirmEmail(s, "gail@example.com")
 	gail.waitText("#connected-accounts", "No account is connected yet.")
 
 	idp.Approve(ssotest.Person{Subject: "e2e-gail", Email: "gail@corp.example", EmailVerified: true})
@@ -127,7 +128,7 @@ func TestBrowser_ConnectAfterConfirmingItsYou(t *testing.T) {
 	hana := newBrowser(t, s, "hana")
 	const password = "hana's long passphrase"
 	hana.signUp("Hana", "hana@example.com", password)
-	s.confirmEmail(t, "hana@example.com")
+	hana.confirmEmail(s, "hana@example.com")
 	hana.waitText("#connected-accounts", "No account is connected yet.")
 	time.Sleep(window + time.Second)
 

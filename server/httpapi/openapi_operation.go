@@ -23,10 +23,14 @@ func (b *docBuilder) operation(rt Route) (*openAPIOperation, error) {
 	if err != nil {
 		return nil, err
 	}
+	description := rt.Description
+	if rt.AddsCredential {
+		description = strings.TrimSpace(description + "\n\nAdds a credential to the account, so it needs a confirmed email address (else 403 `email_unverified`), whatever the server's `--require-verified-email`.")
+	}
 	op := &openAPIOperation{
 		OperationID: rt.operationID(),
 		Summary:     rt.Summary,
-		Description: rt.Description,
+		Description: description,
 		Parameters:  params,
 		Security:    rt.securityRequirements(),
 		Responses:   map[string]*openAPIResponse{},

@@ -80,7 +80,7 @@ func TestSignInButtons_LinkToTheServerWithNextAndExplainAFailure(t *testing.T) {
 
 func connectedCard(hasPassword bool, ids ...sso.Identity) *connectedAccounts {
 	c := newConnectedAccounts(nil)
-	c.loaded, c.user = true, shared.User{Email: "ann@example.com", HasPassword: hasPassword}
+	c.loaded, c.user = true, shared.User{Email: "ann@example.com", EmailVerified: true, HasPassword: hasPassword}
 	c.providers = []sso.LoginProvider{{ID: "oidc", Name: "Company SSO"}, {ID: "github", Name: "GitHub"}}
 	c.identities = ids
 	return c
@@ -98,6 +98,21 @@ func TestConnectedAccounts_ListsDisconnectsAndOffersTheOthers(t *testing.T) {
 	}
 	if strings.Contains(html, `id="connect-github"`) {
 		t.Error("offers to connect GitHub, which is connected")
+	}
+	if !pagetest.HasTag(html, "button", map[string]string{"id": "disconnect-i1", "aria-label": "Disconnect GitHub ann@example.com"}) {
+		t.Errorf("no disconnect button: %s", html)
+	}
+}
+
+// TestConnectedAccounts_AnUnconfirmedAddressConnectsNothing: the server
+// refuses to connect an account until the address is confirmed, so the
+// card says so in place of the links.
+func TestConnectedAccounts_AnUnconfirmedAddressConnectsNothing(t *testing.T) {
+	c := connectedCard(true, identity("i1", "github", "GitHub"))
+	c.user.EmailVerified = false
+	html := goapp.HTMLString(c.Render())
+	if strings.Contains(html, `id="connect-oidc"`) || !strings.Contains(html, `id="connect-needs-confirmed-email"`) {
+		t.Errorf("an unconfirmed user's card: %s", html)
 	}
 	if !pagetest.HasTag(html, "button", map[string]string{"id": "disconnect-i1", "aria-label": "Disconnect GitHub ann@example.com"}) {
 		t.Errorf("no disconnect button: %s", html)

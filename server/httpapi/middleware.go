@@ -61,7 +61,7 @@ func setPrincipal(ctx context.Context, p authenticated) {
 func (a *API) accessToken(r *http.Request) (string, credentialSource, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, token, ok := strings.Cut(h, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" || strings.ContainsAny(token, " \t") {
+		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" || strings.IndexByte(token, ' ') >= 0 || strings.IndexByte(token, '\t') >= 0 {
 			return "", 0, shared.NewError(shared.CodeNotAuthenticated, "The Authorization header must be \"Bearer <access token>\".")
 		}
 		return token, fromBearer, nil

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"net/textproto"
 	"strings"
 	"time"
 
@@ -75,7 +76,12 @@ func (c cookieJar) cookie(name, value, path string, sameSite http.SameSite, http
 func (c cookieJar) value(r *http.Request, name string) string {
 	for _, line := range r.Header["Cookie"] {
 		for pair := range strings.SplitSeq(line, ";") {
-			k, v, ok := strings.Cut(strings.TrimSpace(pair), "=")
+			// textproto.TrimString trims ASCII white space only, as
+			// net/http does: strings.TrimSpace would also take a leading
+			// U+00A0 off " __Host-access_token", a name browsers do not
+			// hold to the prefix's rules, which another subdomain could
+			// then set in the real cookie's place.
+			k, v, ok := strings.Cut(textproto.TrimString(pair), "=")
 			if !ok || k != name {
 				continue
 			}

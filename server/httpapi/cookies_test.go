@@ -26,6 +26,12 @@ func TestCookieJar_ValueReadsAsRequestCookie(t *testing.T) {
 		{"xaccess_token=prefixed"},
 		{"access_token"},
 		{"access_token=caf\u00e9"},
+		{"\u00a0access_token=evil; access_token=good"},
+		{"\u2000access_token=evil"},
+		{"\vaccess_token=evil; access_token=good"},
+		{"\faccess_token=evil"},
+		{"access_token=good\u00a0"},
+		{"\taccess_token=tabbed"},
 		{""},
 		nil,
 	} {

@@ -48,11 +48,14 @@ func principalFrom(ctx context.Context) (authenticated, bool) {
 	return c.authenticated, true
 }
 
-// setPrincipal records the request's authenticated caller.
-func setPrincipal(ctx context.Context, p authenticated) {
-	if c, _ := ctx.Value(callerKey{}).(*caller); c != nil {
+// withPrincipal records the request's authenticated caller: in the slot
+// serve made, or else (a guard used outside a route) in a new context.
+func withPrincipal(r *http.Request, p authenticated) *http.Request {
+	if c, _ := r.Context().Value(callerKey{}).(*caller); c != nil {
 		c.authenticated, c.ok = p, true
+		return r
 	}
+	return r.WithContext(context.WithValue(r.Context(), callerKey{}, &caller{authenticated: p, ok: true}))
 }
 
 // accessToken finds the access token of a request: the Authorization
@@ -124,8 +127,7 @@ func (a *API) requireAuth(verified bool, next HandlerFunc) HandlerFunc {
 		if verified && a.requireVerified && !p.EmailVerified {
 			return errConfirmEmailFirst
 		}
-		setPrincipal(r.Context(), authenticated{Principal: p, source: source})
-		return next(w, r)
+		return next(w, withPrincipal(r, authenticated{Principal: p, source: source}))
 	}
 }
 

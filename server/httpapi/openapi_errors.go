@@ -32,7 +32,7 @@ var codeMeanings = map[shared.Code]string{
 	shared.CodeTokenExpired:         "the access token expired: refresh (`POST /api/auth/refresh` or `/api/token/refresh`) and retry",
 	shared.CodeCSRFFailed:           "a browser marked the request cross-origin (`Sec-Fetch-Site`, or an `Origin` other than the host), or a cookie-authenticated request lacks a valid `X-CSRF-Token`",
 	shared.CodeForbidden:            "logged in, but not allowed (not staff, or not a superuser where only superusers may act)",
-	shared.CodeEmailUnverified:      "the server runs with `--require-verified-email` and the caller has not confirmed their email yet",
+	shared.CodeEmailUnverified:      "the caller has not confirmed their email yet, and the route adds a credential (a passkey, an authenticator app) or the server runs with `--require-verified-email`",
 	shared.CodeReauthRequired:       "a sensitive action, and the session last proved who its user is longer ago than `--reauth-window` (10 minutes by default): `POST /api/auth/reauth`, then retry",
 	shared.CodeNotFound:             "no such resource among the caller's own (another user's id answers the same), or an unknown `/api/` path",
 	shared.CodeMethodNotAllowed:     "the path exists, the method does not (`Allow` lists the methods)",

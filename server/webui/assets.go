@@ -53,8 +53,8 @@ type asset struct {
 	sum        [sha256.Size]byte
 
 	// The raw content's size and CRC-32 (to check the siblings against).
-	// A brotli-only file's are known once its copy has been decoded, and
-	// measured is closed then; measureErr says if the copy was unreadable.
+	// A brotli-only file's are known once measure has run (it decodes the
+	// copy); measureErr then says if the copy was unreadable.
 	size       int64
 	crc        uint32
 	measure    sync.Once
@@ -247,6 +247,14 @@ func (a *assets) serve(w http.ResponseWriter, r *http.Request, name string) {
 		etag += "-" + enc
 	}
 	header.Set("ETag", `"`+etag+`"`)
+	if _, decoding := content.(*brotliReader); decoding && strings.Contains(r.Header.Get("Range"), ",") {
+		// Every range behind the last one read starts the decoder again
+		// from the file's beginning (a tenth of a second for app.wasm), so
+		// a request for thousands of ranges would cost as much as
+		// thousands of requests. The rare client that takes no encoding
+		// gets one range, or else the whole file.
+		r.Header.Del("Range")
+	}
 	http.ServeContent(w, r, name, time.Time{}, content)
 }
 

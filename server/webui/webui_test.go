@@ -306,6 +306,12 @@ func TestWasm_BrotliOnly_RangesAndRevalidation(t *testing.T) {
 	if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(body, fakeWasm[50000:50100]) {
 		t.Errorf("Range: status %d, %d bytes, want 206 and bytes 50000-50099", resp.StatusCode, len(body))
 	}
+	// Several ranges would each decode again from the start: the whole
+	// file is sent instead.
+	resp = get(t, h, "/web/app.wasm", "Range", "bytes=-1,0-0,-1,0-0")
+	if body, _ := io.ReadAll(resp.Body); resp.StatusCode != http.StatusOK || !bytes.Equal(body, fakeWasm) {
+		t.Errorf("several ranges: status %d, %d bytes, want 200 and the whole file", resp.StatusCode, len(body))
+	}
 	raw, gz, br := get(t, h, "/web/app.wasm"), get(t, h, "/web/app.wasm", "Accept-Encoding", "gzip"), get(t, h, "/web/app.wasm", "Accept-Encoding", "br")
 	etags := map[string]bool{raw.Header.Get("ETag"): true, gz.Header.Get("ETag"): true, br.Header.Get("ETag"): true}
 	if len(etags) != 3 || etags[""] {

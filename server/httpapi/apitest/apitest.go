@@ -51,7 +51,7 @@ type Server struct {
 	srv *httptest.Server
 	now atomic.Pointer[time.Time] // the service's clock; nil = real time
 
-	mail mailbox // the mail sent, unless WithMail sends it over SMTP
+	mail mailbox // every mail sent (under WithMail, also sent over SMTP)
 }
 
 // Option changes how NewServer builds the server.

@@ -84,6 +84,7 @@ func (ts throttles) new(name string, n int, window time.Duration) *throttle {
 	}
 	t := &throttle{name: name, interval: window / time.Duration(n), burst: n}
 	if ts.store != nil {
+		//lint:ignore S1016 the two types share their fields by chance; a conversion would tie them together
 		t.buckets = databaseBuckets{store: ts.store, key: ts.key}
 	} else {
 		t.buckets = newMemoryBuckets()

@@ -78,6 +78,10 @@ func TestBrowser_PasskeySignsInWithoutAPassword(t *testing.T) {
 	// Adding a passkey needs a confirmed address: until then the card says
 	// so instead of offering the form.
 	b.waitText("#passkey-needs-confirmed-email", "first confirm your email address")
+	b.settled()
+	eval[bool](b, `(document.getElementById("totp").scrollIntoView({block: "start"}), true)`) // the two cards that say so
+	b.screenshot("passkeys-unconfirmed")
+	b.checkA11y("passkeys-unconfirmed-a11y")
 	b.confirmEmail(s, email)
 	b.settled()
 	b.checkA11y("profile-no-passkeys-a11y")

@@ -61,10 +61,11 @@ func (s *section) Render() goapp.UI {
 	case !s.loaded:
 		body = app.Loading("Loading…")
 	default:
-		body = goapp.Div().Body(s.renderList(), s.renderAdd())
+		add := s.renderAdd()
 		if !s.user.EmailVerified {
-			body = goapp.Div().Body(s.renderList(), app.ConfirmEmailFirst("passkey-needs-confirmed-email", "add a passkey"))
+			add = app.ConfirmEmailFirst("passkey-needs-confirmed-email", "add a passkey")
 		}
+		body = goapp.Div().Body(s.renderList(), add)
 	}
 	return goapp.Section().ID("passkeys-card").Class("card").Aria("labelledby", "passkeys-heading").Body(
 		goapp.H2().ID("passkeys-heading").Text("Passkeys"),

@@ -56,7 +56,7 @@ func TestCreateSuperuser(t *testing.T) {
 	st, _ := store.Open(t.Context(), db, store.Options{})
 	defer st.Close()
 	u, err := st.UserByEmail(t.Context(), "root@example.com")
-	if err != nil || !u.IsStaff || !u.IsSuperuser || !u.IsActive || !strings.HasPrefix(u.PasswordHash, "$argon2id$") {
+	if err != nil || !u.IsStaff || !u.IsSuperuser || !u.IsActive || !u.EmailVerified || !strings.HasPrefix(u.PasswordHash, "$argon2id$") {
 		t.Fatalf("user = %+v, %v", u, err)
 	}
 }

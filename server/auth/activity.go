@@ -40,7 +40,16 @@ type Event struct {
 	Detail map[string]string
 }
 
+// clientKey is the key ClientFrom asks a context's Value for.
 type clientKey struct{}
+
+// IsClientKey reports whether key is the one ClientFrom asks a context's
+// Value for, so a context type that carries the client among other values
+// (the HTTP layer's, one allocation per request) can answer it.
+func IsClientKey(key any) bool {
+	_, ok := key.(clientKey)
+	return ok
+}
 
 // WithClient returns a context that carries the client of the request, so
 // the events recorded while serving it name its IP address and

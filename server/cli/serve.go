@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/authkit/authkit/server/auth"
+	"github.com/authkit/authkit/server/heapfloor"
 	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/server/mail"
 	"github.com/authkit/authkit/server/metrics"
@@ -47,6 +48,7 @@ type serveConfig struct {
 	eventRetention      time.Duration
 	notices             noticeFlags
 	metricsAddr         string
+	heapFloorMiB        uint64
 }
 
 // noticeFlags turn the notices mailed to account owners on and off.
@@ -89,6 +91,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	c.notices.register(fs)
 	httpapi.RegisterModuleFlags(fs, env.Modules)
 	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at /metrics on this address, a listener of its own (keep it private, e.g. 127.0.0.1:9090); unset serves none")
+	fs.Uint64Var(&c.heapFloorMiB, "heap-floor", 16, "heap size, in MiB, below which the garbage collector does not run (0: Go's default, 4 MiB; ignored when GOGC is set)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -100,6 +103,9 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer logOut.Flush()
+	if env.Getenv("GOGC") == "" {
+		defer heapfloor.Start(c.heapFloorMiB << 20)()
+	}
 
 	kek, err := keyEncryptionKey(env)
 	if err != nil {

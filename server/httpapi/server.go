@@ -113,8 +113,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.Serv
 // authenticated caller that the guard fills (caller).
 func (a *API) serve(h HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := context.WithValue(auth.WithClient(r.Context(), clientOf(r)), callerKey{}, &caller{})
-		r = r.WithContext(ctx)
+		r = r.WithContext(&routeContext{Context: r.Context(), request: r})
 		if err := h(w, r); err != nil {
 			writeError(w, r, a.log, err)
 		}

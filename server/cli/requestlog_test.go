@@ -23,6 +23,8 @@ func TestRequestLines_AreSlogsLines(t *testing.T) {
 		func(l *httpapi.RequestLine) { l.Time = time.Now() }, // with a monotonic reading
 		func(l *httpapi.RequestLine) { l.Time = time.Date(2026, 1, 2, 3, 4, 5, 0, zone) },
 		func(l *httpapi.RequestLine) { l.Time = time.Date(2026, 1, 2, 3, 4, 5, 999999999, time.UTC) },
+		func(l *httpapi.RequestLine) { l.Time = time.Date(9999, 12, 29, 23, 0, 0, 0, time.FixedZone("", 14*3600)) },
+		func(l *httpapi.RequestLine) { l.Time = time.Date(1, 1, 3, 1, 0, 0, 0, time.FixedZone("", -12*3600)) },
 		func(l *httpapi.RequestLine) { l.Level, l.Status = slog.LevelError, 503 },
 		func(l *httpapi.RequestLine) { l.Latency, l.Bytes = 0, 0 },
 		func(l *httpapi.RequestLine) { l.Latency = 2*time.Second + time.Nanosecond },
@@ -39,6 +41,9 @@ func TestRequestLines_AreSlogsLines(t *testing.T) {
 		func(l *httpapi.RequestLine) { l.Path = "/<script>" },
 		func(l *httpapi.RequestLine) { l.Path = "" },
 		func(l *httpapi.RequestLine) { l.Time = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC) },
+		// Year 10000 where it is written, though 9999 in UTC.
+		func(l *httpapi.RequestLine) { l.Time = time.Date(10000, 1, 1, 5, 0, 0, 0, time.FixedZone("", 12*3600)) },
+		func(l *httpapi.RequestLine) { l.Time = time.Date(0, 12, 31, 0, 0, 0, 0, time.UTC) },
 	}
 	for _, format := range []string{"json", "text"} {
 		for i, vary := range append(variants, declined...) {

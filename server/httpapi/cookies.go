@@ -102,12 +102,22 @@ func (c cookieJar) value(r *http.Request, name string) string {
 // browsers send).
 func validCookieValue(v string) bool {
 	for i := range len(v) {
-		if b := v[i]; b < ' ' || b >= 0x7f || b == '"' || b == ';' || b == '\\' {
+		if !cookieOctet[v[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// cookieOctet holds validCookieValue's answer for each byte: a lookup a
+// byte, where five comparisons took 9% of the kit's time on a cookie's
+// GET /api/me (an access token is some 500 bytes).
+var cookieOctet = func() (ok [256]bool) {
+	for b := ' '; b < 0x7f; b++ {
+		ok[b] = b != '"' && b != ';' && b != '\\'
+	}
+	return ok
+}()
 
 func (c cookieJar) access(r *http.Request) string  { return c.value(r, c.accessName) }
 func (c cookieJar) refresh(r *http.Request) string { return c.value(r, c.refreshName) }

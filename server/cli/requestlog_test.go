@@ -23,7 +23,9 @@ func TestRequestLines_AreSlogsLines(t *testing.T) {
 		func(l *httpapi.RequestLine) { l.Time = time.Now() }, // with a monotonic reading
 		func(l *httpapi.RequestLine) { l.Time = time.Date(2026, 1, 2, 3, 4, 5, 0, zone) },
 		func(l *httpapi.RequestLine) { l.Time = time.Date(2026, 1, 2, 3, 4, 5, 999999999, time.UTC) },
-		func(l *httpapi.RequestLine) { l.Time = time.Date(9999, 12, 29, 23, 0, 0, 0, time.FixedZone("", 14*3600)) },
+		func(l *httpapi.RequestLine) {
+			l.Time = time.Date(9999, 12, 29, 23, 0, 0, 0, time.FixedZone("", 14*3600))
+		},
 		func(l *httpapi.RequestLine) { l.Time = time.Date(1, 1, 3, 1, 0, 0, 0, time.FixedZone("", -12*3600)) },
 		func(l *httpapi.RequestLine) { l.Level, l.Status = slog.LevelError, 503 },
 		func(l *httpapi.RequestLine) { l.Latency, l.Bytes = 0, 0 },

@@ -91,7 +91,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	c.notices.register(fs)
 	httpapi.RegisterModuleFlags(fs, env.Modules)
 	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at /metrics on this address, a listener of its own (keep it private, e.g. 127.0.0.1:9090); unset serves none")
-	fs.Uint64Var(&c.heapFloorMiB, "heap-floor", 16, "heap size, in MiB, below which the garbage collector does not run (0: Go's default, 4 MiB; ignored when GOGC is set)")
+	fs.Uint64Var(&c.heapFloorMiB, "heap-floor", 12, "heap size, in MiB, below which the garbage collector does not run (0: Go's default, 4 MiB; ignored when GOGC is set)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}

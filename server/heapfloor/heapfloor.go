@@ -2,14 +2,14 @@
 // heap is small.
 //
 // Go collects when the heap has grown by GOGC percent (100) over what the
-// last collection left live, and at least every 4 MB. The server's live
+// last collection left live, but not before it reaches 4 MB. The server's live
 // heap is about 2 MB, so under load it collected some 30 times a second
 // (GODEBUG=gctrace=1 on GET /api/me), each time turning on the write
 // barrier and marking for a few milliseconds: a cost the bare net/http
-// floor of the bench barely pays. Raising GOGC for good would multiply a
+// floor of the bench pays with less to mark. Raising GOGC would multiply a
 // large heap too (GOGC=400 lets a 1 GB live heap grow to 5 GB); a floor
 // only changes the small case. After each collection, Start sets the
-// percentage that puts the next one at Floor bytes, or at the usual 100%
+// percentage that puts the next one at the floor, or at the usual 100%
 // of the live heap once that is the larger. GOMEMLIMIT, when set, still
 // caps the heap.
 package heapfloor

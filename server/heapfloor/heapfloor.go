@@ -18,7 +18,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
-	"sync/atomic"
+	"sync"
 )
 
 // basePercent is Go's default GOGC, which applies above the floor.
@@ -29,7 +29,9 @@ const maxPercent = 10_000
 
 // Start keeps the collector's heap goal at floor bytes or more until stop
 // is called. Nothing is done, and stop does nothing, when floor is 0.
-// The caller leaves GOGC alone when the operator has set it.
+// The caller leaves GOGC alone when the operator has set it. GOGC belongs
+// to the whole process, so one floor at a time: stop puts Go's default
+// back, whatever else set it.
 func Start(floor uint64) (stop func()) {
 	if floor == 0 {
 		return func() {}
@@ -38,7 +40,9 @@ func Start(floor uint64) (stop func()) {
 	t.adjust()
 	t.arm()
 	return func() {
-		t.stopped.Store(true)
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		t.stopped = true
 		debug.SetGCPercent(basePercent)
 	}
 }
@@ -52,10 +56,12 @@ const (
 )
 
 type tuner struct {
-	floor   uint64
-	samples []metrics.Sample // only one goroutine at a time adjusts
+	floor uint64
+
+	mu      sync.Mutex // an adjustment and stop do not interleave
+	samples []metrics.Sample
 	percent int
-	stopped atomic.Bool
+	stopped bool
 }
 
 // sentinel is garbage from birth: its finalizer runs after the next
@@ -65,16 +71,20 @@ type sentinel struct{ t *tuner }
 
 func (t *tuner) arm() {
 	runtime.SetFinalizer(&sentinel{t}, func(s *sentinel) {
-		if s.t.stopped.Load() {
-			return
+		if s.t.adjust() {
+			s.t.arm()
 		}
-		s.t.adjust()
-		s.t.arm()
 	})
 }
 
-// adjust sets the percentage for the heap just measured.
-func (t *tuner) adjust() {
+// adjust sets the percentage for the heap just measured, unless stopped;
+// it reports whether it did.
+func (t *tuner) adjust() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.stopped {
+		return false
+	}
 	metrics.Read(t.samples)
 	live := t.samples[0].Value.Uint64()
 	scanned := t.samples[1].Value.Uint64() + t.samples[2].Value.Uint64()
@@ -82,6 +92,7 @@ func (t *tuner) adjust() {
 		t.percent = p
 		debug.SetGCPercent(p)
 	}
+	return true
 }
 
 // runtimeMinimum is the runtime's smallest heap goal at GOGC=100; it

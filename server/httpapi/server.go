@@ -108,9 +108,9 @@ func (a *API) Routes() []Route { return a.router.Routes() }
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.ServeHTTP(w, r) }
 
 // serve adapts a HandlerFunc to http.Handler. It gives the request the
-// one context its route needs: the client, which the security events
-// recorded while serving it name (auth.WithClient), and the slot for the
-// authenticated caller that the guard fills (caller).
+// one context its route needs (routeContext): the client, which the
+// security events recorded while serving it name (auth.ClientFrom), and
+// the slot for the authenticated caller that the guard fills (caller).
 func (a *API) serve(h HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r = r.WithContext(&routeContext{Context: r.Context(), request: r})

@@ -78,7 +78,7 @@ func TestAccounts_AVerifiedEmailOnBothSidesConnectsAndMails(t *testing.T) {
 	if ids := k.identities(b); len(ids) != 1 || ids[0].Provider != "oidc" {
 		t.Fatalf("identities = %+v", ids)
 	}
-	if got := k.mail.to("ann@example.com"); !slices.Contains(got, "A Company SSO account was connected to your account") {
+	if got := k.ts.MailSubjects("ann@example.com"); !slices.Contains(got, "A Company SSO account was connected to your account") {
 		t.Fatalf("mail to the owner = %q", got)
 	}
 	// The password still works too.
@@ -123,7 +123,7 @@ func TestAccounts_ANewcomerWithAnUnverifiedEmailIsAskedToConfirmIt(t *testing.T)
 	if u := k.me(b); u.EmailVerified {
 		t.Fatalf("user = %+v", u)
 	}
-	if got := k.mail.to("cy@example.com"); !slices.Equal(got, []string{"Confirm your email address"}) {
+	if got := k.ts.MailSubjects("cy@example.com"); !slices.Equal(got, []string{"Confirm your email address"}) {
 		t.Fatalf("mail = %q", got)
 	}
 }
@@ -150,7 +150,7 @@ func TestAccounts_NoPasswordBehavesLikeAWrongOne(t *testing.T) {
 
 	k.ts.TokenClient().Do("POST", "/api/auth/password-reset", shared.PasswordResetRequest{Email: "ann@example.com"}).
 		ExpectStatus(t, http.StatusAccepted)
-	link := k.mail.waitLink(t, "ann@example.com", "Set a password for your account")
+	link := k.ts.MailToken("ann@example.com", "Set a password for your account")
 	k.ts.TokenClient().Do("POST", "/api/auth/password-reset/confirm",
 		shared.PasswordResetConfirmRequest{Token: link, NewPassword: apitest.Password}).ExpectStatus(t, http.StatusNoContent)
 	k.ts.Browser().Login("ann@example.com", apitest.Password).ExpectStatus(t, http.StatusOK)
@@ -187,7 +187,7 @@ func TestAccounts_AResetOfAnUnconfirmedAccountDisconnectsItsProviders(t *testing
 
 	k.ts.TokenClient().Do("POST", "/api/auth/password-reset", shared.PasswordResetRequest{Email: "cy@example.com"}).
 		ExpectStatus(t, http.StatusAccepted)
-	link := k.mail.waitLink(t, "cy@example.com", "Set a password for your account")
+	link := k.ts.MailToken("cy@example.com", "Set a password for your account")
 	k.ts.TokenClient().Do("POST", "/api/auth/password-reset/confirm",
 		shared.PasswordResetConfirmRequest{Token: link, NewPassword: apitest.Password}).ExpectStatus(t, http.StatusNoContent)
 

@@ -33,7 +33,7 @@ func TestConnect_ASignedInUserConnectsAProviderAccountWithAnyEmail(t *testing.T)
 	if len(ids) != 1 || ids[0].Provider != "github" || ids[0].Email != "ann@work.example" {
 		t.Fatalf("identities = %+v", ids)
 	}
-	if got := k.mail.to("ann@example.com"); !slices.Contains(got, "A GitHub account was connected to your account") {
+	if got := k.ts.MailSubjects("ann@example.com"); !slices.Contains(got, "A GitHub account was connected to your account") {
 		t.Fatalf("mail = %q", got)
 	}
 	// Signing in with it now leads to Ann's account.
@@ -176,7 +176,7 @@ func TestDisconnect_KeepsTheLastWayIn(t *testing.T) {
 	if len(ids) != 1 || ids[0].Provider != "github" {
 		t.Fatalf("identities = %+v", ids)
 	}
-	if got := k.mail.to("ann@example.com"); !slices.Contains(got, "A Company SSO account was disconnected from your account") {
+	if got := k.ts.MailSubjects("ann@example.com"); !slices.Contains(got, "A Company SSO account was disconnected from your account") {
 		t.Fatalf("mail = %q", got)
 	}
 	ann.Do("DELETE", "/api/me/identities/"+ids[0].ID, nil).ExpectError(t, http.StatusBadRequest, shared.CodeLastLoginMethod)
@@ -188,7 +188,7 @@ func TestDisconnect_KeepsTheLastWayIn(t *testing.T) {
 	if got := k.walk(k.ts.Browser(), "/api/auth/oauth/oidc/start"); got != "/profile" {
 		t.Fatalf("landed on %q", got)
 	}
-	if got := k.mail.to("ann@example.com"); !slices.Contains(got, "A Company SSO account was connected to your account") {
+	if got := k.ts.MailSubjects("ann@example.com"); !slices.Contains(got, "A Company SSO account was connected to your account") {
 		t.Fatalf("mail = %q", got)
 	}
 }

@@ -3,15 +3,10 @@ package sso_test
 import (
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
-	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi/apitest"
-	"github.com/authkit/authkit/server/mail"
 	"github.com/authkit/authkit/server/sso"
 	"github.com/authkit/authkit/server/sso/ssotest"
 	"github.com/authkit/authkit/shared"
@@ -27,13 +22,12 @@ type kit struct {
 	idp    *ssotest.Provider
 	google *ssotest.Provider
 	github *ssotest.GitHub
-	mail   *mailbox
 	module *sso.Module
 }
 
 func newKit(t *testing.T, opts ...apitest.Option) *kit {
 	t.Helper()
-	k := &kit{t: t, idp: ssotest.NewProvider(t), google: ssotest.NewProvider(t), github: ssotest.NewGitHub(t), mail: &mailbox{}}
+	k := &kit{t: t, idp: ssotest.NewProvider(t), google: ssotest.NewProvider(t), github: ssotest.NewGitHub(t)}
 	m := &sso.Module{
 		OIDC:   sso.OIDCSettings{Issuer: k.idp.URL, ClientID: ssotest.ClientID, ClientSecret: ssotest.ClientSecret, Name: "Company SSO"},
 		Google: sso.GoogleSettings{ClientID: ssotest.ClientID, ClientSecret: ssotest.ClientSecret, Issuer: k.google.URL},
@@ -41,7 +35,6 @@ func newKit(t *testing.T, opts ...apitest.Option) *kit {
 	}
 	opts = append([]apitest.Option{
 		apitest.WithModules(m),
-		apitest.WithConfig(func(c *auth.Config) { c.Mailer = k.mail }),
 	}, opts...)
 	k.module = m
 	k.ts = apitest.NewServer(t, opts...)
@@ -136,59 +129,4 @@ func expectFailure(t *testing.T, landed, page string, code sharedsso.Failure, pr
 	if err != nil || u.Path != page || u.Query().Get("error") != string(code) || u.Query().Get("provider") != providerID {
 		t.Fatalf("landed on %q, want %s?error=%s&provider=%s", landed, page, code, providerID)
 	}
-}
-
-// mailbox keeps the mail the server sends.
-type mailbox struct {
-	mu   sync.Mutex
-	msgs []mail.Message
-}
-
-func (m *mailbox) Enqueue(msg mail.Message) bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.msgs = append(m.msgs, msg)
-	return true
-}
-
-// to returns the subjects of the mail sent to address, in order.
-func (m *mailbox) to(address string) []string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var subjects []string
-	for _, msg := range m.msgs {
-		if msg.To == address {
-			subjects = append(subjects, msg.Subject)
-		}
-	}
-	return subjects
-}
-
-var tokenInLink = regexp.MustCompile(`\?token=([^\s"<]+)`)
-
-// waitLink waits for the mail with subject to address (sent in the
-// background) and returns the token of its link.
-func (m *mailbox) waitLink(t *testing.T, address, subject string) string {
-	t.Helper()
-	for range 200 {
-		m.mu.Lock()
-		for _, msg := range m.msgs {
-			if msg.To == address && msg.Subject == subject {
-				m.mu.Unlock()
-				match := tokenInLink.FindStringSubmatch(msg.Text)
-				if match == nil {
-					t.Fatalf("no link in %q", msg.Text)
-				}
-				token, err := url.QueryUnescape(match[1])
-				if err != nil {
-					t.Fatal(err)
-				}
-				return token
-			}
-		}
-		m.mu.Unlock()
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("no mail %q to %s; got %q", subject, address, m.to(address))
-	return ""
 }

@@ -117,7 +117,7 @@ func TestSignIn_ANewcomerGetsAnAccountWithoutAPasswordAndASession(t *testing.T) 
 	if len(ids) != 1 || ids[0].Provider != "oidc" || ids[0].ProviderName != "Company SSO" || ids[0].Email != "ann@example.com" {
 		t.Fatalf("identities = %+v", ids)
 	}
-	if got := k.mail.to("ann@example.com"); len(got) != 0 {
+	if got := k.ts.MailSubjects("ann@example.com"); len(got) != 0 {
 		t.Errorf("a newcomer with a verified email was mailed %q", got)
 	}
 	// The session is an ordinary one: logging out ends it.

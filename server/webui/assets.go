@@ -181,14 +181,8 @@ func (a *assets) decodeAhead() {
 // the first time.
 func (a *assets) measured(file *asset) (int64, error) {
 	file.measure.Do(func() {
-		f, err := a.fsys.Open(file.name + ".br")
-		if err != nil {
-			file.measureErr = err
-			return
-		}
-		defer f.Close()
 		crc := crc32.NewIEEE()
-		file.size, file.measureErr = io.Copy(crc, brotli.NewReader(f))
+		file.size, file.measureErr = a.decodeBrotli(file, crc)
 		file.crc = crc.Sum32()
 	})
 	return file.size, file.measureErr
@@ -313,15 +307,9 @@ func (nopCloser) Close() error { return nil }
 // 2.5 MB of memory from then on.
 func (a *assets) gzipCopy(file *asset) ([]byte, error) {
 	file.gzipCopy.Do(func() {
-		f, err := a.fsys.Open(file.name + ".br")
-		if err != nil {
-			file.gzipCopyErr = err
-			return
-		}
-		defer f.Close()
 		var buf bytes.Buffer
 		zw := gzip.NewWriter(&buf)
-		if _, err := io.Copy(zw, brotli.NewReader(f)); err != nil {
+		if _, err := a.decodeBrotli(file, zw); err != nil {
 			file.gzipCopyErr = err
 			return
 		}
@@ -364,14 +352,20 @@ func (a *assets) gzipMatches(file *asset) bool {
 }
 
 func (a *assets) brotliMatches(file *asset) bool {
+	crc := crc32.NewIEEE()
+	n, err := a.decodeBrotli(file, crc)
+	return err == nil && n == file.size && crc.Sum32() == file.crc
+}
+
+// decodeBrotli writes the decoded content of file's brotli copy to w and
+// returns its length.
+func (a *assets) decodeBrotli(file *asset, w io.Writer) (int64, error) {
 	f, err := a.fsys.Open(file.name + ".br")
 	if err != nil {
-		return false
+		return 0, err
 	}
 	defer f.Close()
-	crc := crc32.NewIEEE()
-	n, err := io.Copy(crc, brotli.NewReader(f))
-	return err == nil && n == file.size && crc.Sum32() == file.crc
+	return io.Copy(w, brotli.NewReader(f))
 }
 
 // brotliReader is the content of a file stored only as a .br, decoded as

@@ -3,6 +3,7 @@ package apitest
 import (
 	"net/http"
 
+	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/shared"
 )
 
@@ -38,15 +39,7 @@ func (c *Client) ConfirmEmail() {
 // confirmed address: what tests of the password reset's clean-up need.
 func (ts *Server) Unconfirm(userID string) {
 	ts.t.Helper()
-	ctx := ts.t.Context()
-	u, err := ts.Store.UserByID(ctx, userID)
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	u.EmailVerified = false
-	if err := ts.Store.UpdateUser(ctx, u, "email_verified"); err != nil {
-		ts.t.Fatal(err)
-	}
+	ts.changeUser(userID, "email_verified", func(u *store.User) { u.EmailVerified = false })
 }
 
 // Login sends a browser login and returns the answer, whatever it is.
@@ -94,13 +87,20 @@ func (ts *Server) MakeStaff(userID string, superuser bool) {
 // deactivation taking effect need.
 func (ts *Server) SetActive(userID string, active bool) {
 	ts.t.Helper()
+	ts.changeUser(userID, "is_active", func(u *store.User) { u.IsActive = active })
+}
+
+// changeUser reads a user from the database, changes it and writes back
+// column, bypassing this server's caches.
+func (ts *Server) changeUser(userID, column string, change func(*store.User)) {
+	ts.t.Helper()
 	ctx := ts.t.Context()
 	u, err := ts.Store.UserByID(ctx, userID)
 	if err != nil {
 		ts.t.Fatal(err)
 	}
-	u.IsActive = active
-	if err := ts.Store.UpdateUser(ctx, u, "is_active"); err != nil {
+	change(u)
+	if err := ts.Store.UpdateUser(ctx, u, column); err != nil {
 		ts.t.Fatal(err)
 	}
 }

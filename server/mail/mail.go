@@ -6,15 +6,10 @@
 package mail
 
 import (
-	"bytes"
 	"context"
 	"embed"
-	"fmt"
-	htmltemplate "html/template"
-	"io/fs"
 	"log/slog"
 	"sync/atomic"
-	texttemplate "text/template"
 	"time"
 )
 
@@ -57,67 +52,6 @@ var kitTemplates = MustParseTemplates(mustSub(templateFS, "templates"))
 // subject).
 func Render(name, to string, data any) (Message, error) {
 	return kitTemplates.Render(name, to, data)
-}
-
-// Templates are a set of mail templates: for each mail, name.txt (plain
-// text, its first line "Subject: …") and name.html. The kit's are in
-// server/mail/templates; a module that mails its own news embeds its
-// templates and parses them once with MustParseTemplates.
-type Templates struct {
-	text *texttemplate.Template
-	html *htmltemplate.Template
-}
-
-// ParseTemplates reads every *.txt and *.html at the root of fsys.
-func ParseTemplates(fsys fs.FS) (*Templates, error) {
-	text, err := texttemplate.ParseFS(fsys, "*.txt")
-	if err != nil {
-		return nil, fmt.Errorf("mail: %w", err)
-	}
-	html, err := htmltemplate.ParseFS(fsys, "*.html")
-	if err != nil {
-		return nil, fmt.Errorf("mail: %w", err)
-	}
-	return &Templates{text: text, html: html}, nil
-}
-
-// MustParseTemplates is ParseTemplates for templates embedded in the
-// binary, where a failure is a programming error: it panics.
-func MustParseTemplates(fsys fs.FS) *Templates {
-	t, err := ParseTemplates(fsys)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
-
-func mustSub(fsys fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(fsys, dir)
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}
-
-// Render builds the message of the templates named name.
-func (t *Templates) Render(name, to string, data any) (Message, error) {
-	var text, html bytes.Buffer
-	if err := t.text.ExecuteTemplate(&text, name+".txt", data); err != nil {
-		return Message{}, err
-	}
-	if err := t.html.ExecuteTemplate(&html, name+".html", data); err != nil {
-		return Message{}, err
-	}
-	subject, body, ok := bytes.Cut(text.Bytes(), []byte("\n"))
-	if !ok || !bytes.HasPrefix(subject, []byte("Subject: ")) {
-		return Message{}, fmt.Errorf("mail: template %s.txt must start with a Subject: line", name)
-	}
-	return Message{
-		To:      to,
-		Subject: string(bytes.TrimPrefix(subject, []byte("Subject: "))),
-		Text:    string(bytes.TrimLeft(body, "\n")),
-		HTML:    html.String(),
-	}, nil
 }
 
 // Queue delivers messages in the background. It is bounded: when full,

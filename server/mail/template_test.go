@@ -1,0 +1,177 @@
+package mail
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+func parseOne(t *testing.T, name, src string) (*Templates, error) {
+	t.Helper()
+	return ParseTemplates(fstest.MapFS{name: {Data: []byte(src)}})
+}
+
+// TestTemplates_RunFieldsAndConditions: fields, nested fields, map keys
+// and if/else if/else give what text/template gives for them.
+func TestTemplates_RunFieldsAndConditions(t *testing.T) {
+	type inner struct{ City string }
+	data := struct {
+		Name  string
+		IP    string
+		Staff bool
+		N     int
+		Where *inner
+		Extra map[string]string
+	}{Name: "Ann", Staff: true, N: 0, Where: &inner{City: "Lyon"}, Extra: map[string]string{"k": "v"}}
+	set, err := ParseTemplates(fstest.MapFS{
+		"m.txt": {Data: []byte("Subject: Hi {{.Name}}\n\nHello {{.Name}}{{if .IP}} from {{.IP}}{{else if .Staff}} (staff){{else}}!{{end}}" +
+			" in {{.Where.City}}, {{.Extra.k}}{{.Extra.missing}}, n={{.N}}{{if .N}} nonzero{{end}}.\n")},
+		"m.html": {Data: []byte(`<p title="{{.Name}}">{{.Name}}</p>`)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := set.Render("m", "ann@example.com", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Hello Ann (staff) in Lyon, v, n=0.\n"; m.Text != want || m.Subject != "Hi Ann" || m.To != "ann@example.com" {
+		t.Fatalf("got subject %q, text %q; want %q", m.Subject, m.Text, want)
+	}
+	if m.HTML != `<p title="Ann">Ann</p>` {
+		t.Fatalf("html = %q", m.HTML)
+	}
+}
+
+// TestTemplates_EscapeHTML: in the HTML template a value is escaped in
+// text and in quoted attributes, and a link that is not http(s) or
+// mailto becomes "#"; the text template takes values as they are.
+func TestTemplates_EscapeHTML(t *testing.T) {
+	set, err := ParseTemplates(fstest.MapFS{
+		"m.txt":  {Data: []byte("Subject: x\n{{.Name}} {{.Link}}")},
+		"m.html": {Data: []byte(`<a href="{{.Link}}" title='{{.Name}}'>{{.Name}}</a><img src="https://x/{{.Name}}">`)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ link, wantHref string }{
+		{"https://example.com/reset?t=a&b", "https://example.com/reset?t=a&amp;b"},
+		{"/profile", "/profile"},
+		{"mailto:ann@example.com", "mailto:ann@example.com"},
+		{"javascript:alert(1)", "#"},
+		{" JavaScript:alert(1)", "#"},
+		{"data:text/html,x", "#"},
+	} {
+		data := struct{ Name, Link string }{`<b>"Ann" & 'Bob'</b>`, tc.link}
+		m, err := set.Render("m", "a@example.com", data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		esc := "&lt;b&gt;&#34;Ann&#34; &amp; &#39;Bob&#39;&lt;/b&gt;"
+		want := `<a href="` + tc.wantHref + `" title='` + esc + `'>` + esc + `</a><img src="https://x/` + esc + `">`
+		if m.HTML != want {
+			t.Errorf("link %q:\n got %s\nwant %s", tc.link, m.HTML, want)
+		}
+		if m.Text != data.Name+" "+tc.link {
+			t.Errorf("text = %q", m.Text)
+		}
+	}
+}
+
+// TestTemplates_RefuseWhatTheyCannotRun: what the executor does not run,
+// and values where HTML escaping is not enough, fail at parse time with
+// a message naming the template.
+func TestTemplates_RefuseWhatTheyCannotRun(t *testing.T) {
+	for name, src := range map[string]string{
+		"range.txt":      "{{range .Items}}x{{end}}",
+		"with.txt":       "{{with .Name}}x{{end}}",
+		"func.txt":       "{{printf \"%s\" .Name}}",
+		"pipe.txt":       "{{.Name | html}}",
+		"var.txt":        "{{$x := .Name}}{{$x}}",
+		"const.txt":      "{{3}}",
+		"define.txt":     "{{define \"x\"}}y{{end}}",
+		"dot.txt":        "{{.}}",
+		"unquoted.html":  `<a href={{.Link}}>x</a>`,
+		"intag.html":     `<a {{.Attr}}>x</a>`,
+		"script.html":    `<script>var n = "{{.Name}}";</script>`,
+		"style.html":     `<style>p { color: {{.C}} }</style>`,
+		"styleattr.html": `<p style="color: {{.C}}">x</p>`,
+		"onclick.html":   `<p onclick="f('{{.Name}}')">x</p>`,
+		"comment.html":   `<!-- {{.Name}} -->`,
+		"title.html":     `<title>{{.Name}}</title>`,
+		"branches.html":  `<p{{if .A}} class="x"{{else}} title="{{end}}">`,
+		"if.html":        `{{if .A}}<a href="{{end}}x`,
+	} {
+		if _, err := parseOne(t, name, src); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: %q parsed (err %v); want an error naming it", name, src, err)
+		}
+	}
+	// And what is fine next to them.
+	for name, src := range map[string]string{
+		"after-script.html":  `<script>var n = 1;</script><p>{{.Name}}</p>`,
+		"after-comment.html": `<!-- <a href= --><p>{{.Name}}</p>`,
+		"lt.html":            `<p>1 < 2 and {{.Name}}</p>`,
+		"attrs.html":         `<input disabled value="{{.Name}}"><td width=100 title="{{.Name}}">`,
+		"branches.html":      `<p{{if .A}} class="x"{{else}} title="y"{{end}}>{{.Name}}</p>`,
+	} {
+		if _, err := parseOne(t, name, src); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// TestTemplates_RunErrors: a missing template, a missing field and a
+// template without its Subject line are errors, not blank mail.
+func TestTemplates_RunErrors(t *testing.T) {
+	set, err := ParseTemplates(fstest.MapFS{
+		"a.txt": {Data: []byte("Subject: a\n{{.Nope}}")}, "a.html": {Data: []byte("x")},
+		"b.txt": {Data: []byte("no subject")}, "b.html": {Data: []byte("x")},
+		"c.txt": {Data: []byte("Subject: c\n{{.P.Name}}")}, "c.html": {Data: []byte("x")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type withPtr struct{ P *struct{ Name string } }
+	for _, tc := range []struct {
+		name string
+		data any
+		want string
+	}{
+		{"a", struct{ Name string }{"Ann"}, "has no field Nope"},
+		{"a", struct{ nope string }{"x"}, "has no field Nope"},
+		{"b", nil, "must start with a Subject: line"},
+		{"c", withPtr{}, "nil before .Name"},
+		{"missing", nil, "no template missing.txt"},
+	} {
+		if _, err := set.Render(tc.name, "a@example.com", tc.data); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s with %#v: err %v; want %q", tc.name, tc.data, err, tc.want)
+		}
+	}
+}
+
+// TestTemplates_KitMailsRender: every kit mail renders with the fields
+// its senders give, and says no "<no value>" or error text.
+func TestTemplates_KitMailsRender(t *testing.T) {
+	data := struct {
+		Name, Email, Device, IP, When, Link, LinkText, Detail string
+		ByStaff                                               bool
+	}{"Ann <x>", "new@example.com", "Chrome on Linux", "192.0.2.1", "1 Dec 2026, 13:00 UTC", "https://auth.example.com/reset#t=1", "", "detail", true}
+	n := 0
+	for file := range kitTemplates.byFile {
+		name, ok := strings.CutSuffix(file, ".txt")
+		if !ok {
+			continue
+		}
+		n++
+		m, err := Render(name, "ann@example.com", data)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if m.Subject == "" || !strings.Contains(m.Text, "Ann <x>") || !strings.Contains(m.HTML, "Ann &lt;x&gt;") {
+			t.Errorf("%s: subject %q, text %q, html %q", name, m.Subject, m.Text, m.HTML)
+		}
+	}
+	if n < 10 {
+		t.Fatalf("only %d kit mails", n)
+	}
+}

@@ -17,8 +17,8 @@ SRV_SRC  := $(shell find server app shared web -name '*.go' -o -name '*.txt' -o 
 
 # What browsers download is web/app.wasm.br, the only copy the binary
 # embeds (the server makes a gzip copy from it for browsers without
-# brotli): quality 6 compresses the 9.8 MB app.wasm in about a second to
-# 2.07 MB; 11, which make release uses, takes about 40 s for 1.79 MB.
+# brotli): quality 6 compresses the 9.4 MB app.wasm in about a second to
+# 1.93 MB; 11, which make release uses, takes about 40 s for 1.67 MB.
 # (wasm-opt -Oz, tried: 8% off the raw file, under 1% off the compressed
 # ones, for 90 s of CPU; not used.)
 BROTLI_QUALITY ?= 6
@@ -43,9 +43,16 @@ wasm: web/app.wasm.br
 
 # The browser app. -s -w strips debug info (about a quarter of the size).
 # The raw file stays in bin/: the binary embeds only the compressed copies.
+# WASM_NOINLINE are the packages compiled without inlining: the app's and
+# go-app's, whose page code runs once per click, and the crypto and
+# math/big that net/http's package initialisers drag in but no page runs.
+# Inlined copies of a function compress worse than calls to it: without
+# them app.wasm.br is 1.93 MB instead of 2.02, the raw file is smaller too,
+# and the first render measured no slower (see README, issue #15).
+WASM_NOINLINE := github.com/authkit/authkit/... github.com/maxence-charriere/go-app/v10/... crypto/... math/big
 bin/app.wasm: $(WASM_SRC) go.mod go.sum
 	@mkdir -p bin
-	GOOS=js GOARCH=wasm $(GO) build $(BUILDFLAGS) -ldflags="-s -w" -o $@ .
+	GOOS=js GOARCH=wasm $(GO) build $(BUILDFLAGS) $(foreach p,$(WASM_NOINLINE),'-gcflags=$(p)=-dwarf=false -l') -ldflags="-s -w" -o $@ .
 
 # The copy browsers download, redone when the brotli quality changes. A
 # raw web/app.wasm or a gzip copy left by an older build is removed, or

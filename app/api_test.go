@@ -59,7 +59,7 @@ func newFakeAPI(t *testing.T) (*fakeAPI, *Client) {
 		}
 		return ""
 	}
-	return f, NewClient(srv.URL, &http.Client{Jar: jar, Timeout: 5 * time.Second, Transport: taggingTransport{http.DefaultTransport}}, csrf)
+	return f, NewClient(srv.URL, HTTPSender(&http.Client{Jar: jar, Timeout: 5 * time.Second, Transport: taggingTransport{http.DefaultTransport}}), csrf)
 }
 
 // expire makes the current access cookie stale, as time would.
@@ -237,7 +237,7 @@ func TestClient_NotAuthenticatedWithoutCSRFCookieDoesNotRefresh(t *testing.T) {
 	f, _ := newFakeAPI(t)
 	srv := httptest.NewServer(f.routes())
 	defer srv.Close()
-	c := NewClient(srv.URL, srv.Client(), func() string { return "" })
+	c := NewClient(srv.URL, HTTPSender(srv.Client()), func() string { return "" })
 
 	_, err := c.Me(context.Background())
 	if !HasCode(err, shared.CodeNotAuthenticated) || !isSignedOut(err) {
@@ -254,7 +254,7 @@ func TestClient_NotAuthenticatedWithCSRFCookieTriesARefresh(t *testing.T) {
 	defer srv.Close()
 	// No cookies at all, but a CSRF token: the refresh is tried, fails,
 	// and the caller hears the original answer.
-	c := NewClient(srv.URL, srv.Client(), func() string { return "csrf-1" })
+	c := NewClient(srv.URL, HTTPSender(srv.Client()), func() string { return "csrf-1" })
 
 	_, err := c.Me(context.Background())
 	if !HasCode(err, shared.CodeNotAuthenticated) {
@@ -346,7 +346,7 @@ func TestClient_ErrorPagesThatAreNotJSONGetAPlainMessage(t *testing.T) {
 func TestClient_UnreachableServerSaysSo(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	srv.Close()
-	c := NewClient(srv.URL, &http.Client{Timeout: 2 * time.Second}, func() string { return "" })
+	c := NewClient(srv.URL, HTTPSender(&http.Client{Timeout: 2 * time.Second}), func() string { return "" })
 
 	_, err := c.Me(context.Background())
 	if !errors.Is(err, ErrUnreachable) {

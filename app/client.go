@@ -1,12 +1,10 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -40,7 +38,7 @@ const requestTimeout = 20 * time.Second
 // access token once per burst of requests.
 type Client struct {
 	base      string
-	http      Sender
+	sender    Sender
 	csrfToken func() string
 
 	// The refresh single-flight. Refresh tokens rotate and a reused one
@@ -60,18 +58,37 @@ type refreshCall struct {
 	err  error
 }
 
-// Sender sends one HTTP request: an *http.Client, or in the browser the
-// fetch()-based sender of fetch_wasm.go.
+// Sender sends one request of the API and reads its answer whole: in the
+// browser with fetch() (fetch_wasm.go), elsewhere with an *http.Client
+// (HTTPSender). It has types of its own rather than net/http's because
+// those refer to the TLS connection state, and through it X.509
+// certificates and math/big: 600 KB of app.wasm that no page ever runs.
 type Sender interface {
-	Do(*http.Request) (*http.Response, error)
+	Send(ctx context.Context, req *Request) (*Response, error)
+}
+
+// Request is one request of the API.
+type Request struct {
+	Method string
+	URL    string
+	Header http.Header
+	Body   []byte // nil for none
+}
+
+// Response is the API's answer, its body read whole: the API's answers
+// are small JSON documents (at most shared.MaxBodyBytes are read).
+type Response struct {
+	StatusCode int
+	Header     http.Header
+	Body       []byte
 }
 
 // NewClient returns a client for the API at base ("" for the page's own
-// origin), sending requests with hc and reading the CSRF token with
-// csrfToken. Tests pass an httptest server's URL, an *http.Client and a
-// cookie jar reader.
-func NewClient(base string, hc Sender, csrfToken func() string) *Client {
-	return &Client{base: strings.TrimRight(base, "/"), http: hc, csrfToken: csrfToken}
+// origin), sending requests with sender and reading the CSRF token with
+// csrfToken. Tests pass an httptest server's URL, HTTPSender of an
+// *http.Client and a cookie jar reader.
+func NewClient(base string, sender Sender, csrfToken func() string) *Client {
+	return &Client{base: strings.TrimRight(base, "/"), sender: sender, csrfToken: csrfToken}
 }
 
 // NewBrowserClient returns the client the app uses in the browser: same
@@ -174,45 +191,33 @@ func (c *Client) runRefresh(ctx context.Context, call *refreshCall) {
 func (c *Client) send(ctx context.Context, method, path string, in, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
 	defer cancel()
-	var body io.Reader
+	req := &Request{Method: method, URL: c.base + path, Header: http.Header{}}
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
 			return fmt.Errorf("encoding %s %s: %w", method, path, err)
 		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
-	if err != nil {
-		return fmt.Errorf("building %s %s: %w", method, path, err)
-	}
-	req.Header.Set("Accept", "application/json")
-	if in != nil {
+		req.Body = b
 		req.Header.Set("Content-Type", "application/json")
 	}
+	req.Header.Set("Accept", "application/json")
 	if method != http.MethodGet && method != http.MethodHead {
 		if token := c.csrfToken(); token != "" {
 			req.Header.Set(shared.CSRFHeader, token)
 		}
 	}
 
-	resp, err := c.http.Do(req)
+	resp, err := c.sender.Send(ctx, req)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrUnreachable, err)
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, shared.MaxBodyBytes))
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrUnreachable, err)
-	}
-
 	if resp.StatusCode >= 400 {
-		return decodeError(resp.StatusCode, resp.Header, data)
+		return decodeError(resp.StatusCode, resp.Header, resp.Body)
 	}
 	if out == nil || resp.StatusCode == http.StatusNoContent {
 		return nil
 	}
-	if err := json.Unmarshal(data, out); err != nil {
+	if err := json.Unmarshal(resp.Body, out); err != nil {
 		return &shared.Error{Code: shared.CodeInternal, Message: "The server's answer could not be read. Try again."}
 	}
 	return nil

@@ -3,9 +3,8 @@
 package app
 
 import (
-	"bytes"
+	"context"
 	"errors"
-	"io"
 	"net/http"
 	"syscall/js"
 )
@@ -21,9 +20,9 @@ func browserSender() Sender { return fetchSender{} }
 
 type fetchSender struct{}
 
-// Do sends req with fetch(), cookies included for the page's own origin
-// (credentials: same-origin), and aborts it when req's context ends.
-func (fetchSender) Do(req *http.Request) (*http.Response, error) {
+// Send sends req with fetch(), cookies included for the page's own origin
+// (credentials: same-origin), and aborts it when ctx ends.
+func (fetchSender) Send(ctx context.Context, req *Request) (*Response, error) {
 	opts := js.Global().Get("Object").New()
 	opts.Set("method", req.Method)
 	opts.Set("credentials", "same-origin")
@@ -34,28 +33,21 @@ func (fetchSender) Do(req *http.Request) (*http.Response, error) {
 		}
 	}
 	opts.Set("headers", headers)
-	if req.Body != nil {
-		body, err := io.ReadAll(req.Body)
-		req.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		if len(body) > 0 {
-			buf := js.Global().Get("Uint8Array").New(len(body))
-			js.CopyBytesToJS(buf, body)
-			opts.Set("body", buf)
-		}
+	if len(req.Body) > 0 {
+		buf := js.Global().Get("Uint8Array").New(len(req.Body))
+		js.CopyBytesToJS(buf, req.Body)
+		opts.Set("body", buf)
 	}
 	abort := js.Global().Get("AbortController").New()
 	opts.Set("signal", abort.Get("signal"))
 
 	// The answer: status and headers first, then the body. Both steps are
 	// promises; their callbacks hand the result to this goroutine.
-	answer, err := await(req, abort, js.Global().Call("fetch", req.URL.String(), opts))
+	answer, err := await(ctx, abort, js.Global().Call("fetch", req.URL, opts))
 	if err != nil {
 		return nil, err
 	}
-	buf, err := await(req, abort, answer.Call("arrayBuffer"))
+	buf, err := await(ctx, abort, answer.Call("arrayBuffer"))
 	if err != nil {
 		return nil, err
 	}
@@ -68,20 +60,12 @@ func (fetchSender) Do(req *http.Request) (*http.Response, error) {
 		pair := next.Get("value")
 		header.Add(pair.Index(0).String(), pair.Index(1).String())
 	}
-	status := answer.Get("status").Int()
-	return &http.Response{
-		Status:        http.StatusText(status),
-		StatusCode:    status,
-		Header:        header,
-		ContentLength: int64(len(body)),
-		Body:          io.NopCloser(bytes.NewReader(body)),
-		Request:       req,
-	}, nil
+	return &Response{StatusCode: answer.Get("status").Int(), Header: header, Body: body}, nil
 }
 
-// await waits for promise to settle, or for req's context to end, which
-// aborts the fetch.
-func await(req *http.Request, abort, promise js.Value) (js.Value, error) {
+// await waits for promise to settle, or for ctx to end, which aborts the
+// fetch.
+func await(ctx context.Context, abort, promise js.Value) (js.Value, error) {
 	type settled struct {
 		value js.Value
 		err   error
@@ -102,9 +86,9 @@ func await(req *http.Request, abort, promise js.Value) (js.Value, error) {
 	select {
 	case s := <-done:
 		return s.value, s.err
-	case <-req.Context().Done():
+	case <-ctx.Done():
 		abort.Call("abort")
 		<-done // the promise rejects once aborted; its callbacks must run before they are released
-		return js.Value{}, req.Context().Err()
+		return js.Value{}, ctx.Err()
 	}
 }

@@ -48,7 +48,7 @@ func countingServer(t *testing.T) (*atomic.Int32, *app.Client) {
 		http.Error(w, `{"error":{"code":"internal","message":"unexpected"}}`, http.StatusInternalServerError)
 	}))
 	t.Cleanup(srv.Close)
-	return &n, app.NewClient(srv.URL, srv.Client(), func() string { return "" })
+	return &n, app.NewClient(srv.URL, app.HTTPSender(srv.Client()), func() string { return "" })
 }
 
 func TestDeletion_TheTypedSentenceIsCheckedBeforeAnythingIsSent(t *testing.T) {

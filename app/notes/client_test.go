@@ -86,7 +86,7 @@ func newFakeNotes(t *testing.T) (*fakeNotes, *app.Client) {
 	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return f, app.NewClient(srv.URL, &http.Client{Timeout: 5 * time.Second}, func() string { return "csrf-1" })
+	return f, app.NewClient(srv.URL, app.HTTPSender(&http.Client{Timeout: 5 * time.Second}), func() string { return "csrf-1" })
 }
 
 func (f *fakeNotes) record(r *http.Request, into any) {

@@ -9,7 +9,7 @@
 // content from it for the few clients that need them (see
 // server/webui/assets.go).
 //
-// On the 9.8 MB app.wasm, quality 6 (make build) takes about a second;
+// On the 9.4 MB app.wasm, quality 6 (make build) takes about a second;
 // quality 11 (make release: the smallest download) takes about 40 s. The
 // copy is written through a temporary file and a rename, so a server
 // embedding the directory never sees half a file.

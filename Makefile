@@ -9,9 +9,13 @@ BIN      := bin/authkit
 LDFLAGS  := -s -w -X main.version=$(VERSION)
 # The binaries are stripped (-s -w), so the compiler's debug information
 # would only be thrown away at the link: not making it takes a quarter off
-# a first build's CPU (modernc SQLite's huge functions above all). Every
-# build step uses the same flags, so they share the build cache.
-BUILDFLAGS := -trimpath -gcflags=all=-dwarf=false
+# a first build's CPU (modernc SQLite's huge functions above all). go-app
+# is compiled without inlining, in the server and in app.wasm: inlining
+# its generated element methods is most of its compile time (25 s of CPU
+# against 11, each side), and its code runs once per page rendered. Every
+# build step uses the same flags, so they share the build cache
+# (main_test.go's build too).
+BUILDFLAGS := -trimpath -gcflags=all=-dwarf=false '-gcflags=github.com/maxence-charriere/go-app/v10/...=-dwarf=false -l'
 WASM_SRC := $(shell find app shared -name '*.go' -o -name '*.txt') main_wasm.go pages.go
 SRV_SRC  := $(shell find server app shared web -name '*.go' -o -name '*.txt' -o -name '*.html' -o -name '*.json' -o -name '*.css' -o -name '*.svg' -o -name '*.png' -o -name '*.bin') main.go pages.go go.mod go.sum
 
@@ -43,13 +47,13 @@ wasm: web/app.wasm.br
 
 # The browser app. -s -w strips debug info (about a quarter of the size).
 # The raw file stays in bin/: the binary embeds only the compressed copies.
-# WASM_NOINLINE are the packages compiled without inlining: the app's and
-# go-app's, whose page code runs once per click, and the crypto and
-# math/big that net/http's package initialisers drag in but no page runs.
-# Inlined copies of a function compress worse than calls to it: without
-# them app.wasm.br is 1.93 MB instead of 2.02, the raw file is smaller too,
-# and the first render measured no slower (see README, issue #15).
-WASM_NOINLINE := github.com/authkit/authkit/... github.com/maxence-charriere/go-app/v10/... crypto/... math/big
+# WASM_NOINLINE are more packages compiled without inlining, besides
+# go-app: the app's, whose page code runs once per click, and the crypto
+# and math/big that net/http's package initialisers drag in but no page
+# runs. Inlined copies of a function compress worse than calls to it:
+# without them app.wasm.br is 1.93 MB instead of 2.02, the raw file is
+# smaller too, and the first render measured no slower (README, #15).
+WASM_NOINLINE := github.com/authkit/authkit/... crypto/... math/big
 bin/app.wasm: $(WASM_SRC) go.mod go.sum
 	@mkdir -p bin
 	GOOS=js GOARCH=wasm $(GO) build $(BUILDFLAGS) $(foreach p,$(WASM_NOINLINE),'-gcflags=$(p)=-dwarf=false -l') -ldflags="-s -w" -o $@ .

@@ -96,7 +96,7 @@ func (a *Accounts) Register(ctx context.Context, req shared.RegisterRequest, cli
 	a.sessions.started(ctx, issued)
 	if err := a.recovery.mailVerification(ctx, u); err != nil {
 		// The account exists and works; the user can ask for another mail.
-		a.log.ErrorContext(ctx, "confirmation mail not queued", "user_id", u.ID, "err", err)
+		a.log.Log(ctx, store.LogLevel(err), "confirmation mail not queued", "user_id", u.ID, "err", err)
 	}
 	return u, issued, nil
 }

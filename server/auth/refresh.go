@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"time"
@@ -58,13 +59,34 @@ func (s *Sessions) refresh(ctx context.Context, refreshToken string, client Clie
 		return nil, Issued{}, errNotAuthenticated
 	}
 	ctx = WithClient(ctx, client) // a reuse is recorded with the client that presented the token
+	// The token, its session and its user are read before the write
+	// transaction: on SQLite every write transaction queues for one lane,
+	// and the read was a fifth of a rotation's time in it. The writes are
+	// conditional (the token still unspent, the session still live), so
+	// a change that lands in between is seen there. A token that is
+	// unknown, expired or of an ended session never takes the lane.
+	old, err := s.store.RefreshTokenForRotation(ctx, hashRefreshToken(refreshToken))
+	if errors.Is(err, store.ErrNotFound) {
+		s.stats.refreshRefused.Add(1)
+		return nil, Issued{}, errSessionEnded
+	}
+	if err != nil {
+		return nil, Issued{}, err
+	}
+	if old.UsedAt == nil && !usable(old, s.clock.now()) {
+		s.stats.refreshRefused.Add(1)
+		return nil, Issued{}, errSessionEnded
+	}
 	var r rotation
-	err := s.store.InTx(ctx, func(tx *store.Store) error {
+	err = s.store.InTx(ctx, func(tx *store.Store) error {
 		var err error
-		r, err = s.rotate(ctx, tx, refreshToken, grace)
+		r, err = s.rotate(ctx, tx, old, grace)
 		return err
 	})
 	switch {
+	case errors.Is(err, errSessionGone):
+		s.stats.refreshRefused.Add(1)
+		return nil, Issued{}, errSessionEnded
 	case err != nil:
 		return nil, Issued{}, err
 	case r.reused != "":
@@ -93,40 +115,54 @@ func (s *Sessions) refresh(ctx context.Context, refreshToken string, client Clie
 	return r.user, r.issued, nil
 }
 
-// rotate spends refreshToken within tx and stores its successor: one read
-// (the token with its session and user) and three writes.
-func (s *Sessions) rotate(ctx context.Context, tx *store.Store, refreshToken string, grace time.Duration) (rotation, error) {
+// rotate spends the token read as old within tx and stores its
+// successor: three writes, the first and the last conditional.
+func (s *Sessions) rotate(ctx context.Context, tx *store.Store, old *store.RefreshToken, grace time.Duration) (rotation, error) {
 	now := s.clock.now()
-	old, err := tx.RefreshTokenForRotation(ctx, hashRefreshToken(refreshToken))
-	if errors.Is(err, store.ErrNotFound) {
-		return rotation{refusal: errSessionEnded}, nil
-	}
-	if err != nil {
-		return rotation{}, err
-	}
 	if old.UsedAt != nil {
 		return spentBefore(ctx, tx, old, *old.UsedAt, now, grace)
 	}
-	sess, u := old.Session, old.Session.User
-	if !old.ExpiresAt.After(now) || sess.RevokedAt != nil || !u.IsActive {
+	if !usable(old, now) {
 		return rotation{refusal: errSessionEnded}, nil
 	}
+	sess, u := old.Session, old.Session.User
 	next, hash := newRefreshToken()
 	nextRow := &store.RefreshToken{ID: newID(), SessionID: sess.ID, TokenHash: hash, CreatedAt: now, ExpiresAt: now.Add(s.refreshTTL)}
 	won, err := tx.SpendRefreshToken(ctx, old.ID, nextRow.ID, now)
 	if err != nil {
 		return rotation{}, err
 	}
-	if !won { // spent just now by a concurrent request or instance
-		return spentBefore(ctx, tx, old, now, now, grace)
+	if !won { // spent since it was read, by a concurrent request or instance
+		cur, err := tx.RefreshTokenForRotation(ctx, old.TokenHash)
+		if errors.Is(err, store.ErrNotFound) { // deleted with its account
+			return rotation{refusal: errSessionEnded}, nil
+		}
+		if err != nil || cur.UsedAt == nil {
+			return rotation{}, cmp.Or(err, errors.New("auth: refresh token neither spent nor unspent"))
+		}
+		return spentBefore(ctx, tx, cur, *cur.UsedAt, now, grace)
 	}
 	if err := tx.CreateRefreshToken(ctx, nextRow); err != nil {
 		return rotation{}, err
 	}
-	if err := tx.TouchSession(ctx, sess.ID, now, nextRow.ExpiresAt); err != nil {
+	live, err := tx.TouchSession(ctx, sess.ID, now, nextRow.ExpiresAt)
+	if err != nil {
 		return rotation{}, err
 	}
+	if !live { // revoked (a logout, a deactivation) since it was read
+		return rotation{}, errSessionGone // rolls back the spend and the new token
+	}
 	return rotation{user: u, session: sess, now: now, issued: Issued{SessionID: sess.ID, Refresh: next, RefreshExpires: nextRow.ExpiresAt}}, nil
+}
+
+// errSessionGone rolls a rotation back when the session ended between
+// the read and the writes.
+var errSessionGone = errors.New("auth: the session ended during the refresh")
+
+// usable reports whether an unspent token may be rotated at now: unexpired,
+// of a live session of an active user.
+func usable(t *store.RefreshToken, now time.Time) bool {
+	return t.ExpiresAt.After(now) && t.Session.RevokedAt == nil && t.Session.User.IsActive
 }
 
 // spentBefore handles a token that was already spent (at usedAt): a race

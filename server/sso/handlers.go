@@ -185,7 +185,7 @@ func (h *handlers) finishSigningIn(w http.ResponseWriter, r *http.Request, p pro
 	if res.created && !res.user.EmailVerified {
 		// As at registration: a link to confirm the address.
 		if err := h.kit.Auth.Recovery.ResendVerification(ctx, auth.Principal{UserID: res.user.ID}); err != nil {
-			h.kit.Log.ErrorContext(ctx, "confirmation mail not queued", "user_id", res.user.ID, "err", err)
+			h.kit.Log.Log(ctx, store.LogLevel(err), "confirmation mail not queued", "user_id", res.user.ID, "err", err)
 		}
 	}
 	if challenge != nil {

@@ -19,7 +19,9 @@ import (
 // and plans it anew every time: under refresh load that was a quarter of
 // the server's CPU. These few statements are written out with
 // placeholders instead and prepared once per connection (database/sql
-// keeps them; a transaction reuses its connection's). Values go in as bun
+// keeps them; a transaction reuses its connection's): once on the pool,
+// for reads outside a transaction, and once where InTx runs (on SQLite
+// the writer's own connection). Values go in as bun
 // itself would write them (time.Time as bun's text form), so rows written
 // here and by bun compare and sort alike.
 
@@ -47,28 +49,33 @@ var statementSQL = [numStatements]string{
 	stmtSpendRefreshToken: `UPDATE refresh_tokens SET used_at = ?, replaced_by = ? WHERE id = ? AND used_at IS NULL`,
 	stmtCreateRefreshToken: `INSERT INTO refresh_tokens (id, session_id, token_hash, created_at, expires_at, used_at, replaced_by)
 		VALUES (?, ?, ?, ?, ?, NULL, NULL)`,
-	stmtTouchSession: `UPDATE sessions SET last_used_at = ?, expires_at = ? WHERE id = ?`,
+	stmtTouchSession: `UPDATE sessions SET last_used_at = ?, expires_at = ? WHERE id = ? AND revoked_at IS NULL`,
 }
 
-// preparedStatements are the pool's statements, prepared on first use.
+// preparedStatements are the store's statements, prepared on first use:
+// a transaction can only use a statement of the handle it runs on.
 type preparedStatements struct {
-	mu    sync.Mutex
-	stmts [numStatements]*sql.Stmt
+	mu   sync.Mutex
+	pool [numStatements]*sql.Stmt // outside a transaction
+	tx   [numStatements]*sql.Stmt // inside InTx's transactions (the pool's own on PostgreSQL)
 }
 
 // prepared returns statement st, for the transaction when s is one. The
 // returned statement is valid until the transaction ends (or, outside
 // one, until the store is closed).
 //
-// Migrate prepares them all on the pool. Until then, a transaction
-// prepares its own copy on its own connection: preparing on the pool
-// would wait for a free connection, and with every connection held by a
+// Migrate prepares them all (prepareAll). Until then, a transaction
+// prepares its own copy on its own connection: preparing on the handle
+// would wait for a free connection, and with the connection held by the
 // transaction waiting here, none would come.
 func (s *Store) prepared(ctx context.Context, st statement) (*sql.Stmt, error) {
-	s.stmts.mu.Lock()
-	stmt := s.stmts.stmts[st]
-	s.stmts.mu.Unlock()
 	tx, inTx := s.db.(bun.Tx)
+	s.stmts.mu.Lock()
+	stmt := s.stmts.pool[st]
+	if inTx {
+		stmt = s.stmts.tx[st]
+	}
+	s.stmts.mu.Unlock()
 	switch {
 	case stmt != nil && inTx:
 		return tx.Tx.StmtContext(ctx, stmt), nil
@@ -87,19 +94,27 @@ func (s *Store) prepared(ctx context.Context, st statement) (*sql.Stmt, error) {
 	return s.prepared(ctx, st)
 }
 
-// prepareAll prepares every statement on the pool, once.
+// prepareAll prepares every statement on the pool and where InTx runs
+// (writeDB), once.
 func (s *Store) prepareAll(ctx context.Context) error {
 	s.stmts.mu.Lock()
 	defer s.stmts.mu.Unlock()
-	for st, stmt := range s.stmts.stmts {
-		if stmt != nil {
+	for st := range numStatements {
+		if s.stmts.pool[st] != nil {
 			continue
 		}
-		stmt, err := s.root.DB.PrepareContext(ctx, s.statementText(statement(st)))
+		stmt, err := s.root.DB.PrepareContext(ctx, s.statementText(st))
 		if err != nil {
 			return fmt.Errorf("store: preparing a statement: %w", err)
 		}
-		s.stmts.stmts[st] = stmt
+		txStmt := stmt
+		if w := s.writeDB(); w != s.root {
+			if txStmt, err = w.DB.PrepareContext(ctx, s.statementText(st)); err != nil {
+				stmt.Close()
+				return fmt.Errorf("store: preparing a statement: %w", err)
+			}
+		}
+		s.stmts.pool[st], s.stmts.tx[st] = stmt, txStmt
 	}
 	return nil
 }
@@ -116,11 +131,14 @@ func (s *Store) statementText(st statement) string {
 func (p *preparedStatements) close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for i, stmt := range p.stmts {
-		if stmt != nil {
-			stmt.Close()
-			p.stmts[i] = nil
+	for i := range numStatements {
+		if p.tx[i] != nil && p.tx[i] != p.pool[i] {
+			p.tx[i].Close()
 		}
+		if p.pool[i] != nil {
+			p.pool[i].Close()
+		}
+		p.pool[i], p.tx[i] = nil, nil
 	}
 }
 
@@ -208,15 +226,20 @@ func (s *Store) SpendRefreshToken(ctx context.Context, id, replacedBy string, no
 }
 
 // TouchSession records a use of the session (a token refresh) and pushes
-// its expiry out to that of its newest refresh token.
-func (s *Store) TouchSession(ctx context.Context, id string, usedAt, expiresAt time.Time) error {
+// its expiry out to that of its newest refresh token. It reports false,
+// changing nothing, when the session is gone or revoked.
+func (s *Store) TouchSession(ctx context.Context, id string, usedAt, expiresAt time.Time) (bool, error) {
 	if err := s.checkWritable(); err != nil {
-		return err
+		return false, err
 	}
 	stmt, err := s.prepared(ctx, stmtTouchSession)
 	if err != nil {
-		return err
+		return false, err
 	}
-	_, err = stmt.ExecContext(ctx, s.timeValue(usedAt), s.timeValue(expiresAt), id)
-	return MapError(err)
+	res, err := stmt.ExecContext(ctx, s.timeValue(usedAt), s.timeValue(expiresAt), id)
+	if err != nil {
+		return false, MapError(err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, MapError(err)
 }

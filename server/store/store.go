@@ -32,7 +32,8 @@ var (
 
 // Options tune the connection pool.
 type Options struct {
-	// MaxOpenConns bounds the pool (0 = the default of 10).
+	// MaxOpenConns bounds the pool (0 = the default of 10). On SQLite,
+	// write transactions have one more connection of their own.
 	MaxOpenConns int
 }
 
@@ -77,25 +78,33 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 			return nil, fmt.Errorf("store: %w", err)
 		}
 		db = bun.NewDB(sqldb, sqlitedialect.New())
+		if file.writer, err = openSQLiteWriter(dsn); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	db.SetMaxOpenConns(opt.MaxOpenConns)
 	db.SetMaxIdleConns(opt.MaxOpenConns)
 	s := &Store{db: db, root: db, postgres: IsPostgres(dsn), file: file, stmts: new(preparedStatements)}
 	if err := s.Ping(ctx); err != nil {
-		db.Close()
+		s.Close()
 		return nil, err
+	}
+	if file != nil {
+		file.startCheckpoints(db.DB)
 	}
 	return s, nil
 }
 
 // sqliteDSN adds the pragmas every connection needs: WAL so readers do not
 // block the writer, a busy timeout so concurrent writers wait instead of
-// failing, foreign keys for the cascades, and BEGIN IMMEDIATE so a
-// read-then-write transaction takes the write lock up front and cannot
-// deadlock on the upgrade.
+// failing, foreign keys for the cascades, no automatic checkpoints (the
+// store runs them in the background: sqliteFile.checkpoints), and BEGIN
+// IMMEDIATE so a read-then-write transaction takes the write lock up front
+// and cannot deadlock on the upgrade.
 func sqliteDSN(path, mode string) string {
 	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)", "wal_autocheckpoint(0)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
@@ -103,9 +112,14 @@ func sqliteDSN(path, mode string) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-// Close closes the pool.
+// Close closes the pool (and SQLite's writer connection, after a last
+// checkpoint).
 func (s *Store) Close() error {
 	s.stmts.close()
+	if s.file != nil {
+		s.file.stopCheckpoints()
+		s.file.writer.Close()
+	}
 	return s.root.Close()
 }
 
@@ -192,21 +206,35 @@ func (s *Store) IsPostgres() bool { return s.postgres }
 // InTx runs fn in one transaction, committed when fn returns nil and
 // rolled back otherwise, so a failed operation writes nothing.
 //
-// On SQLite, write transactions from this process take turns on a mutex:
-// SQLite allows one writer at a time anyway, and waiting on a Go mutex is
-// fair and immediate where waiting in busy_timeout polls with sleeps (which
-// put seconds into the tail latency of refreshes under load).
+// On SQLite, write transactions from this process take turns on a mutex,
+// and run on the writer's own connection (sqliteFile.writer): SQLite
+// allows one writer at a time anyway, and waiting on a Go mutex is fair
+// and immediate where waiting in busy_timeout polls with sleeps (which put
+// seconds into the tail latency of refreshes under load).
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	if err := s.checkWritable(); err != nil {
 		return err
 	}
-	if s.file != nil && s.db == bun.IDB(s.root) {
-		s.file.writers.Lock()
-		defer s.file.writers.Unlock()
+	db := s.db // a transaction already: a nested one (a savepoint)
+	if s.db == bun.IDB(s.root) {
+		db = s.writeDB()
+		if s.file != nil {
+			s.file.writers.Lock()
+			defer s.file.writers.Unlock()
+		}
 	}
-	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		return fn(&Store{db: tx, root: s.root, postgres: s.postgres, file: s.file, stmts: s.stmts})
 	})
+}
+
+// writeDB is where InTx runs its transactions: on SQLite the writer's own
+// connection, on PostgreSQL the pool.
+func (s *Store) writeDB() *bun.DB {
+	if s.file != nil {
+		return s.file.writer
+	}
+	return s.root
 }
 
 // MapError turns driver errors into the store's domain errors, matching

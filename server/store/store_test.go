@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -191,8 +192,8 @@ func TestStore_PreparedStatementsAgreeWithBun(t *testing.T) {
 		if won, err := st.SpendRefreshToken(ctx, "live", "next", later); err != nil || !won {
 			t.Fatalf("spend: %v, %v", won, err)
 		}
-		if err := st.TouchSession(ctx, "s", later, later.Add(2*time.Hour)); err != nil {
-			t.Fatal(err)
+		if live, err := st.TouchSession(ctx, "s", later, later.Add(2*time.Hour)); err != nil || !live {
+			t.Fatalf("touch: %v, %v", live, err)
 		}
 		byBun, err := st.RefreshTokenByHash(ctx, "h-live")
 		if err != nil || byBun.UsedAt == nil || !byBun.UsedAt.Equal(later.Truncate(time.Microsecond)) || byBun.ReplacedBy == nil || *byBun.ReplacedBy != "next" {
@@ -213,6 +214,17 @@ func TestStore_PreparedStatementsAgreeWithBun(t *testing.T) {
 		}
 		if _, err := st.RefreshTokenByHash(ctx, "h-old"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("the expired token stayed: %v", err)
+		}
+		// A revoked session is not touched: a refresh that read it live
+		// just before learns of the revocation here.
+		if ended, err := st.RevokeSessionByID(ctx, "s", later); err != nil || !ended {
+			t.Fatalf("revoke: %v, %v", ended, err)
+		}
+		if live, err := st.TouchSession(ctx, "s", later.Add(time.Minute), later.Add(3*time.Hour)); err != nil || live {
+			t.Fatalf("touching a revoked session: %v, %v", live, err)
+		}
+		if sess, err := st.SessionByID(ctx, "s"); err != nil || !sess.ExpiresAt.Equal(later.Add(2*time.Hour).Truncate(time.Microsecond)) {
+			t.Fatalf("the revoked session was touched: %+v, %v", sess, err)
 		}
 	})
 }
@@ -248,5 +260,52 @@ func TestStore_PreparedStatementsBeforeMigrate(t *testing.T) {
 	}
 	if _, err := st.RefreshTokenForRotation(ctx, "h"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestStore_CheckpointsInTheBackground: on SQLite no commit checkpoints
+// (a checkpoint inside a commit holds the write lock through its fsyncs);
+// the store's checkpointer copies the WAL into the database file instead,
+// beside the writes.
+func TestStore_CheckpointsInTheBackground(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "a.db")
+	st, err := store.Open(ctx, path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var auto int
+	if err := st.DB().QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&auto); err != nil || auto != 0 {
+		t.Fatalf("wal_autocheckpoint = %d, %v; want 0", auto, err)
+	}
+	if _, err := st.DB().ExecContext(ctx, "CREATE TABLE blobs (b BLOB)"); err != nil {
+		t.Fatal(err)
+	}
+	size := func() int64 {
+		info, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.Size()
+	}
+	before := size()
+	// 2 MB in write transactions: with WAL, only a checkpoint puts pages
+	// into the database file itself.
+	for range 50 {
+		err := st.InTx(ctx, func(tx *store.Store) error {
+			_, err := tx.IDB().ExecContext(ctx, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10) INSERT INTO blobs SELECT randomblob(4000) FROM n")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for size() < before+2_000_000 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the database file stayed at %d bytes (from %d): no checkpoint copied the WAL", size(), before)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"strings"
 	"syscall"
@@ -67,4 +68,15 @@ func IsUnavailable(err error) bool {
 		return true
 	}
 	return false
+}
+
+// LogLevel is the level at which to log err, the failure of a step that
+// the request survives (a mail that could not be queued after the account
+// was made): Warn for an outage (IsUnavailable), which is not a bug, and
+// Error, which pages someone, for anything else.
+func LogLevel(err error) slog.Level {
+	if IsUnavailable(err) {
+		return slog.LevelWarn
+	}
+	return slog.LevelError
 }

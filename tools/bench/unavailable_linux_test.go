@@ -72,20 +72,24 @@ func checkFaultAndRecovery(t *testing.T, ts *testServer, fault func() (restore f
 		}
 	}
 	requireUnavailable(t, conn, "register", err)
-	requireUnavailable(t, conn, "refresh", refresh(conn, a))
-	requireUnavailable(t, conn, "login", login(conn, &account{Email: a.Email, Password: a.Password}))
+	// A smaller write may still fit in the WAL's space that the store's
+	// checkpointer has copied out and SQLite reuses: it may go through.
+	// Any answer but that or a 503 is a failure.
+	refreshed := doneOrUnavailable(t, conn, "refresh", refresh(conn, a))
+	doneOrUnavailable(t, conn, "login", login(conn, &account{Email: a.Email, Password: a.Password}))
 	if !ts.Alive() {
 		t.Fatalf("the server died:\n%s", ts.log.Tail(20))
 	}
 	t.Logf("the server's explanation: %s", ts.log.Find("database unavailable"))
 	restore()
 
-	if *a != before {
+	if !refreshed && *a != before {
 		t.Fatal("a failed refresh changed the client's tokens")
 	}
-	// The failed rotation rolled back: the same token is still good.
+	// A failed rotation rolled back: the same token is still good (or,
+	// after one that went through, its successor).
 	if err := refresh(conn, a); err != nil {
-		t.Errorf("after recovery, refresh with the token whose rotation failed: %v", err)
+		t.Errorf("after recovery, refresh with the token whose rotation failed (or its successor): %v", err)
 	}
 	if err := me(conn, a, byBearer); err != nil {
 		t.Errorf("after recovery, GET /api/me: %v", err)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -160,6 +161,17 @@ func requireUnavailable(t *testing.T, conn *httpConn, what string, err error) {
 	}
 }
 
+// doneOrUnavailable accepts a success or a 503 as requireUnavailable
+// checks it, and reports whether it was a success.
+func doneOrUnavailable(t *testing.T, conn *httpConn, what string, err error) bool {
+	t.Helper()
+	if err == nil {
+		return true
+	}
+	requireUnavailable(t, conn, what, err)
+	return false
+}
+
 // TestIsUnavailable_ClassifiesRealDriverErrors feeds store.IsUnavailable
 // errors produced by the real drivers.
 func TestIsUnavailable_ClassifiesRealDriverErrors(t *testing.T) {
@@ -210,6 +222,10 @@ func TestIsUnavailable_ClassifiesRealDriverErrors(t *testing.T) {
 		}
 		if got := store.IsUnavailable(c.err); got != c.want {
 			t.Errorf("IsUnavailable(%s: %v) = %v, want %v", c.name, c.err, got, c.want)
+		}
+		// An outage is logged as a warning, anything else as an error.
+		if got, want := store.LogLevel(c.err), map[bool]slog.Level{true: slog.LevelWarn, false: slog.LevelError}[c.want]; got != want {
+			t.Errorf("LogLevel(%s) = %v, want %v", c.name, got, want)
 		}
 	}
 }

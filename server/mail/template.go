@@ -2,6 +2,7 @@ package mail
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"html"
 	"io/fs"
@@ -146,29 +147,22 @@ func (mt *mailTemplate) check(node parse.Node, at *htmlContext) error {
 			}
 		}
 	case *parse.TextNode:
-		at.read(n.Text)
-	case *parse.CommentNode:
+		if mt.html {
+			return at.read(n.Text)
+		}
 	case *parse.ActionNode:
 		if _, err := pipeField(n.Pipe); err != nil {
 			return err
 		}
-		if !mt.html {
-			return nil
-		}
-		switch at.state {
-		case inText:
-		case inValue:
-			if at.attr == "style" || strings.HasPrefix(at.attr, "on") {
-				return fmt.Errorf("%s: a value may not stand in a style or an event handler attribute (%s)", n, at.attr)
-			}
-			mt.urls[n] = at.valueEmpty && (at.attr == "href" || at.attr == "src")
-			at.valueEmpty = false
-		default:
-			return fmt.Errorf("%s: a value may only stand in text or in a quoted attribute value (it is %s)", n, at.state)
+		if mt.html {
+			return mt.checkValue(n, at)
 		}
 	case *parse.IfNode:
 		if _, err := pipeField(n.Pipe); err != nil {
 			return err
+		}
+		if mt.html && at.state != inText {
+			return fmt.Errorf("%s: an {{if}} may only stand in text, not inside a tag (it is in %s)", n, at.state)
 		}
 		// Both branches start where the {{if}} is and must end in the
 		// same place, or what follows could be read two ways.
@@ -192,6 +186,40 @@ func (mt *mailTemplate) check(node parse.Node, at *htmlContext) error {
 		return fmt.Errorf("%s is not supported in mail templates: only {{.Field}} and {{if}}/{{else}}", node)
 	}
 	return nil
+}
+
+// checkValue checks where a value stands in an HTML template, and marks
+// it when it starts a link.
+func (mt *mailTemplate) checkValue(n *parse.ActionNode, at *htmlContext) error {
+	switch {
+	case at.state == inText:
+		return nil
+	case at.state != inValue:
+		return fmt.Errorf("%s: a value may only stand in text or in a quoted attribute value (it is in %s)", n, at.state)
+	case at.attr == "style" || at.attr == "srcdoc" || strings.HasPrefix(at.attr, "on"):
+		return fmt.Errorf("%s: a value may not stand in a style, srcdoc or event handler attribute (%s)", n, at.attr)
+	case !isURLAttr(at.attr):
+	case at.valueEmpty:
+		mt.urls[n] = true
+	case !at.urlFixed:
+		// "java{{.X}}" or "{{.A}}{{.B}}": the values could still make
+		// the scheme.
+		return fmt.Errorf("%s: in a link (%s), a value must come first, or after the text that fixes its scheme (a ':', '/', '?' or '#')", n, at.attr)
+	}
+	at.valueEmpty = false
+	return nil
+}
+
+// isURLAttr reports whether an attribute holds a URL, by html/template's
+// rule: the attributes HTML defines so, and any whose name speaks of one.
+func isURLAttr(name string) bool {
+	switch name {
+	case "action", "background", "cite", "codebase", "data", "formaction", "href", "icon",
+		"longdesc", "manifest", "ping", "poster", "profile", "src", "srcset", "usemap", "xmlns":
+		return true
+	}
+	name = strings.TrimPrefix(strings.TrimPrefix(name, "data-"), "xlink:")
+	return name == "href" || strings.Contains(name, "src") || strings.Contains(name, "uri") || strings.Contains(name, "url")
 }
 
 // pipeField returns the field a pipeline names, the only pipeline the
@@ -220,6 +248,9 @@ func (mt *mailTemplate) run(out *bytes.Buffer, data reflect.Value, node parse.No
 		v, err := lookup(data, n.Pipe)
 		if err != nil {
 			return err
+		}
+		if !v.IsValid() || (v.Kind() == reflect.Interface || v.Kind() == reflect.Pointer) && v.IsNil() {
+			return fmt.Errorf("%s: no value", n)
 		}
 		s := fmt.Sprint(v.Interface())
 		if mt.html {
@@ -252,6 +283,9 @@ func lookup(data reflect.Value, pipe *parse.PipeNode) (reflect.Value, error) {
 		return reflect.Value{}, err
 	}
 	v := data
+	if !v.IsValid() {
+		return reflect.Value{}, fmt.Errorf("%s: no data", f)
+	}
 	for _, name := range f.Ident {
 		for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
 			if v.IsNil() {
@@ -287,6 +321,9 @@ func lookup(data reflect.Value, pipe *parse.PipeNode) (reflect.Value, error) {
 // truth is text/template's: false, 0, nil, and empty strings, slices and
 // maps are false; anything else is true.
 func truth(v reflect.Value) bool {
+	for v.Kind() == reflect.Interface && !v.IsNil() {
+		v = v.Elem()
+	}
 	switch v.Kind() {
 	case reflect.Invalid:
 		return false
@@ -315,108 +352,197 @@ func safeURL(s string) bool {
 	return false
 }
 
-// htmlContext is where a reader of an HTML template has got to: enough of
-// the HTML tokenizer to tell text and quoted attribute values, where an
-// escaped value is safe, from the rest (inside a tag, an unquoted value, a
-// comment, a script or a style), where it is not.
+// htmlContext is where a reader of an HTML template has got to: a
+// tokenizer, after the HTML standard's, for the subset mail needs. It
+// reads a byte at a time and keeps no look-ahead, so text split by a
+// value, a {{/* comment */}} or an {{if}} reads as it would whole.
+// What it does not follow exactly (HTML comments, <!…> other than the
+// doctype, <?…>, SVG and MathML, whose rules differ) it refuses: a
+// reader that lost its place could take a script for text.
 type htmlContext struct {
 	state      htmlState
-	tag        string // the open tag's name, lower case
-	attr       string // the attribute being read, lower case
-	quote      byte   // the quote of the value being read
-	valueEmpty bool   // no byte of the value read yet
+	name       string // the tag or attribute name being read, lower case
+	endTag     bool   // the tag being read closes one
+	tag        string // the open raw text element (script, style, …)
+	attr       string // the attribute whose value is being read
+	quote      byte   // the quote of that value
+	valueEmpty bool   // only spaces of the value read yet
+	urlFixed   bool   // its scheme is fixed: a ':', '/', '?' or '#' read
+	seen       int    // how much of "</"+tag, or of "<!doctype", has been read
 }
 
 type htmlState uint8
 
 const (
-	inText     htmlState = iota
-	inTag                // between a tag's attributes
-	inValue              // in a quoted attribute value
-	inUnquoted           // in an unquoted attribute value
-	inComment            // <!-- … -->
-	inRawText            // the content of a script, style, textarea or title
+	inText        htmlState = iota
+	inTagOpen               // after '<'
+	inTagName               // <name or </name
+	inBeforeAttr            // in a tag, between attributes
+	inAttrName              // name
+	inAfterAttr             // name, then spaces
+	inBeforeValue           // name=
+	inValue                 // name="…" or name='…'
+	inUnquoted              // name=…
+	inDoctype               // <!doctype …>
+	inRawText               // the content of a script, style, textarea or title, till its end tag
 )
 
 func (s htmlState) String() string {
-	return [...]string{"text", "inside a tag", "a quoted value", "an unquoted attribute value", "a comment", "raw text"}[s]
+	return [...]string{"text", "a tag's start", "a tag's name", "a tag", "an attribute's name",
+		"a tag", "an attribute", "a quoted attribute value", "an unquoted attribute value",
+		"the doctype", "raw text (a script, a style, a textarea or a title)"}[s]
 }
 
-// read moves the context over text.
-func (c *htmlContext) read(text []byte) {
-	s := string(text)
-	for i := 0; i < len(s); i++ {
-		b := s[i]
-		switch c.state {
-		case inText:
-			switch {
-			case strings.HasPrefix(s[i:], "<!--"):
-				c.state, i = inComment, i+3
-			case b == '<':
-				name := tagName(s[i+1:])
-				if name == "" {
-					break // "a < b" is text
-				}
-				c.state, c.tag, c.attr = inTag, strings.ToLower(name), ""
-				if strings.HasPrefix(name, "/") {
-					c.tag = "" // a closing tag opens no raw text
-				}
-				i += len(name)
-			}
-		case inComment:
-			if strings.HasPrefix(s[i:], "-->") {
-				c.state, i = inText, i+2
-			}
-		case inTag:
-			switch {
-			case b == '>':
-				c.state, c.attr = inText, ""
-				switch c.tag {
-				case "script", "style", "textarea", "title":
-					c.state = inRawText // until its end tag
-				default:
-					c.tag = ""
-				}
-			case b == '"' || b == '\'':
-				c.state, c.quote, c.valueEmpty = inValue, b, true
-			case b == '=' || b == '/' || isSpace(b):
-			case c.attr != "" && strings.HasSuffix(strings.TrimRight(s[:i], " \t\n\r\f"), "="):
-				c.state = inUnquoted
-			default:
-				name := tagName(s[i:])
-				c.attr = strings.ToLower(name)
-				i += len(name) - 1
-			}
-		case inValue:
-			if b == c.quote {
-				c.state, c.attr, c.quote, c.valueEmpty = inTag, "", 0, false
-			} else {
-				c.valueEmpty = false
-			}
-		case inUnquoted:
-			if isSpace(b) || b == '>' {
-				c.state = inTag
-				i--
-			}
-		case inRawText:
-			if len(s) >= i+2+len(c.tag) && strings.EqualFold(s[i:i+2+len(c.tag)], "</"+c.tag) {
-				c.state, i = inTag, i+1+len(c.tag)
-				c.tag = ""
+// rawText are the elements whose content is not HTML. (plaintext never
+// ends; xmp, noembed, noframes, iframe and noscript are raw text too.)
+var rawText = map[string]bool{"script": true, "style": true, "textarea": true, "title": true,
+	"xmp": true, "iframe": true, "noembed": true, "noframes": true, "noscript": true, "plaintext": true}
+
+// read moves the context over text, or refuses it.
+func (c *htmlContext) read(text []byte) error {
+	for _, b := range text {
+		if err := c.step(b, asciiLower(b)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *htmlContext) step(b, lower byte) error {
+	switch c.state {
+	case inText:
+		if b == '<' {
+			c.state, c.endTag = inTagOpen, false
+		}
+	case inTagOpen:
+		switch {
+		case isLetter(b):
+			c.state, c.name = inTagName, string(lower)
+		case b == '/' && !c.endTag:
+			c.endTag = true
+		case b == '!' && !c.endTag:
+			c.state, c.seen = inDoctype, 2 // "<!" of "<!doctype"
+		case b == '?' || b == '!' || c.endTag:
+			return fmt.Errorf("%q after '<' is not supported in mail templates (only tags and <!doctype html>)", b)
+		default:
+			c.state = inText // "a < b": text
+		}
+	case inTagName:
+		switch {
+		case isSpace(b) || b == '/':
+			return c.tagNamed(inBeforeAttr)
+		case b == '>':
+			return c.tagNamed(inText)
+		default:
+			c.name += string(lower)
+		}
+	case inBeforeAttr, inAfterAttr:
+		switch {
+		case isSpace(b) || b == '/':
+			c.state = inBeforeAttr
+		case b == '>':
+			c.endOfTag()
+		case b == '=' && c.state == inAfterAttr:
+			c.state = inBeforeValue
+		default:
+			c.state, c.name = inAttrName, string(lower)
+		}
+	case inAttrName:
+		switch {
+		case isSpace(b):
+			c.state, c.attr = inAfterAttr, c.name
+		case b == '/':
+			c.state = inBeforeAttr
+		case b == '>':
+			c.endOfTag()
+		case b == '=':
+			c.state, c.attr = inBeforeValue, c.name
+		default:
+			c.name += string(lower)
+		}
+	case inBeforeValue:
+		switch {
+		case isSpace(b):
+		case b == '"' || b == '\'':
+			c.state, c.quote, c.valueEmpty, c.urlFixed = inValue, b, true, false
+		case b == '>':
+			c.endOfTag()
+		default:
+			c.state = inUnquoted
+		}
+	case inValue:
+		switch {
+		case b == c.quote:
+			c.state, c.attr, c.quote = inBeforeAttr, "", 0
+		case b > ' ':
+			c.valueEmpty = false
+			c.urlFixed = c.urlFixed || strings.IndexByte(":/?#", b) >= 0
+		}
+	case inUnquoted:
+		switch {
+		case isSpace(b):
+			c.state = inBeforeAttr
+		case b == '>':
+			c.endOfTag()
+		}
+	case inDoctype:
+		const doctype = "<!doctype"
+		switch {
+		case c.seen < len(doctype) && lower == doctype[c.seen]:
+			c.seen++
+		case c.seen < len(doctype):
+			return errors.New("<! is supported only as <!doctype html> in mail templates (no HTML comments: use {{/* … */}})")
+		case b == '>':
+			c.state = inText
+		}
+	case inRawText:
+		end := "</" + c.tag
+		switch {
+		case c.seen == len(end) && (isSpace(b) || b == '/' || b == '>'):
+			c.state, c.name, c.endTag, c.tag = inTagName, c.tag, true, ""
+			return c.step(b, lower)
+		case c.seen < len(end) && lower == end[c.seen]:
+			c.seen++
+		default:
+			c.seen = 0
+			if b == '<' {
+				c.seen = 1
 			}
 		}
 	}
+	return nil
 }
 
-// tagName is the name at the start of s: a tag's or an attribute's.
-func tagName(s string) string {
-	end := strings.IndexFunc(s, func(r rune) bool { return isSpace(byte(r)) || strings.ContainsRune("=>/\"'", r) })
-	if end == 0 && strings.HasPrefix(s, "/") { // a closing tag
-		return "/" + tagName(s[1:])
+// tagNamed ends a tag's name and goes on in state.
+func (c *htmlContext) tagNamed(state htmlState) error {
+	if !c.endTag && (c.name == "svg" || c.name == "math") {
+		return fmt.Errorf("<%s> is not supported in mail templates (its content follows other rules)", c.name)
 	}
-	if end < 0 {
-		return s
+	c.tag, c.state = "", inBeforeAttr
+	if !c.endTag && rawText[c.name] {
+		c.tag = c.name
 	}
-	return s[:end]
+	if state == inText {
+		c.endOfTag()
+	}
+	return nil
+}
+
+// endOfTag goes on after a tag's '>': into its raw text, or text.
+func (c *htmlContext) endOfTag() {
+	c.state, c.name, c.attr, c.endTag, c.seen = inText, "", "", false, 0
+	if c.tag != "" {
+		c.state = inRawText
+	}
+}
+
+func isLetter(b byte) bool { return 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' }
+
+func asciiLower(b byte) byte {
+	if 'A' <= b && b <= 'Z' {
+		return b + 'a' - 'A'
+	}
+	return b
 }
 
 func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\f' }

@@ -49,7 +49,7 @@ func TestTemplates_RunFieldsAndConditions(t *testing.T) {
 func TestTemplates_EscapeHTML(t *testing.T) {
 	set, err := ParseTemplates(fstest.MapFS{
 		"m.txt":  {Data: []byte("Subject: x\n{{.Name}} {{.Link}}")},
-		"m.html": {Data: []byte(`<a href="{{.Link}}" title='{{.Name}}'>{{.Name}}</a><img src="https://x/{{.Name}}">`)},
+		"m.html": {Data: []byte(`<a href="{{.Link}}" title='{{.Name}}'>{{.Name}}</a><img src="https://x/{{.Name}}"><form action=" {{.Link}}">`)},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +68,7 @@ func TestTemplates_EscapeHTML(t *testing.T) {
 			t.Fatal(err)
 		}
 		esc := "&lt;b&gt;&#34;Ann&#34; &amp; &#39;Bob&#39;&lt;/b&gt;"
-		want := `<a href="` + tc.wantHref + `" title='` + esc + `'>` + esc + `</a><img src="https://x/` + esc + `">`
+		want := `<a href="` + tc.wantHref + `" title='` + esc + `'>` + esc + `</a><img src="https://x/` + esc + `"><form action=" ` + tc.wantHref + `">`
 		if m.HTML != want {
 			t.Errorf("link %q:\n got %s\nwant %s", tc.link, m.HTML, want)
 		}
@@ -101,6 +101,23 @@ func TestTemplates_RefuseWhatTheyCannotRun(t *testing.T) {
 		"title.html":     `<title>{{.Name}}</title>`,
 		"branches.html":  `<p{{if .A}} class="x"{{else}} title="{{end}}">`,
 		"if.html":        `{{if .A}}<a href="{{end}}x`,
+		"if-in-tag.html": `<p{{if .A}} class="x"{{else}} title="y"{{end}}>`,
+		// What the browser reads differently from a naive reader.
+		"split-name.html":    `<p on{{/* */}}click="{{.X}}">`,
+		"split-tag.html":     `<scr{{/* */}}ipt>{{.X}}</script>`,
+		"not-the-end.html":   `<script>a</scriptx>{{.X}}</script>`,
+		"empty-comment.html": `<!--><script>{{.X}}</script>`,
+		"comment2.html":      `<!-- <a href= --><p>{{.Name}}</p>`,
+		"bogus.html":         `<! "><script>{{.X}}</script>`,
+		"pi.html":            `<? x ?>{{.X}}`,
+		"noscript.html":      `<noscript>{{.X}}</noscript>`,
+		"iframe.html":        `<iframe>{{.X}}</iframe>`,
+		"slash.html":         `<a href=/"{{.X}}">x</a>`,
+		"svg.html":           `<svg><style>{{.X}}</style></svg>`,
+		"srcdoc.html":        `<iframe srcdoc="{{.X}}"></iframe>`,
+		"two-values.html":    `<a href="{{.A}}{{.B}}">x</a>`,
+		"scheme.html":        `<a href="java{{.X}}">x</a>`,
+		"formaction.html":    `<button formaction="j{{.X}}">x</button>`,
 	} {
 		if _, err := parseOne(t, name, src); err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s: %q parsed (err %v); want an error naming it", name, src, err)
@@ -108,11 +125,13 @@ func TestTemplates_RefuseWhatTheyCannotRun(t *testing.T) {
 	}
 	// And what is fine next to them.
 	for name, src := range map[string]string{
-		"after-script.html":  `<script>var n = 1;</script><p>{{.Name}}</p>`,
-		"after-comment.html": `<!-- <a href= --><p>{{.Name}}</p>`,
-		"lt.html":            `<p>1 < 2 and {{.Name}}</p>`,
-		"attrs.html":         `<input disabled value="{{.Name}}"><td width=100 title="{{.Name}}">`,
-		"branches.html":      `<p{{if .A}} class="x"{{else}} title="y"{{end}}>{{.Name}}</p>`,
+		"after-script.html": `<script>var n = "</scriptx>";</script ><p>{{.Name}}</p>`,
+		"doctype.html":      `<!DOCTYPE html><html><body><p>{{.Name}}</p>`,
+		"lt.html":           `<p>1 < 2 and {{.Name}}</p>`,
+		"attrs.html":        `<input disabled value="{{.Name}}"><td width=100 title="{{.Name}}">`,
+		"branches.html":     `{{if .A}}<p class="x">{{else}}<p title="y">{{end}}{{.Name}}</p>`,
+		"fixed-scheme.html": `<a href="https://x/{{.A}}/{{.B}}">x</a><a href="/p?q={{.Q}}">y</a>`,
+		"text.txt":          `{{if .X}}<b>{{end}} <a href={{.Y}}>`,
 	} {
 		if _, err := parseOne(t, name, src); err != nil {
 			t.Errorf("%s: %v", name, err)
@@ -142,6 +161,7 @@ func TestTemplates_RunErrors(t *testing.T) {
 		{"b", nil, "must start with a Subject: line"},
 		{"c", withPtr{}, "nil before .Name"},
 		{"missing", nil, "no template missing.txt"},
+		{"a", nil, "no data"},
 	} {
 		if _, err := set.Render(tc.name, "a@example.com", tc.data); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s with %#v: err %v; want %q", tc.name, tc.data, err, tc.want)
@@ -173,5 +193,31 @@ func TestTemplates_KitMailsRender(t *testing.T) {
 	}
 	if n < 10 {
 		t.Fatalf("only %d kit mails", n)
+	}
+}
+
+// TestTemplates_ConditionsOnInterfaces: {{if}} looks inside an interface,
+// as text/template does: a false held in a map[string]any is false.
+func TestTemplates_ConditionsOnInterfaces(t *testing.T) {
+	set, err := ParseTemplates(fstest.MapFS{
+		"m.txt":  {Data: []byte("Subject: s\n{{if .F}}yes{{else}}no{{end}} {{if .Z}}yes{{else}}no{{end}} {{if .T}}yes{{end}}")},
+		"m.html": {Data: []byte("x")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := set.Render("m", "a@example.com", map[string]any{"F": false, "Z": 0, "T": "t"})
+	if err != nil || m.Text != "no no yes" {
+		t.Fatalf("got %q, %v", m.Text, err)
+	}
+	if _, err := set.Render("m", "a@example.com", map[string]any{}); err != nil {
+		t.Fatalf("missing keys in an if: %v", err)
+	}
+	set, err = ParseTemplates(fstest.MapFS{"n.txt": {Data: []byte("Subject: s\n{{.Missing}}")}, "n.html": {Data: []byte("x")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := set.Render("n", "a@example.com", map[string]any{}); err == nil || !strings.Contains(err.Error(), "no value") {
+		t.Fatalf("printing a missing key: %v, want no value", err)
 	}
 }

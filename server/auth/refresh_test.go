@@ -65,6 +65,28 @@ func TestRefresh_ChangesBetweenTheReadAndTheWritesAreSeen(t *testing.T) {
 		}
 	})
 
+	t.Run("deactivated without a revocation", func(t *testing.T) {
+		// As a direct edit of the database would: the sessions stay.
+		_, old := login()
+		u, err := st.UserByID(ctx, old.Session.UserID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.IsActive = false
+		if err := st.UpdateUser(ctx, u, "is_active"); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			u.IsActive = true
+			if err := st.UpdateUser(ctx, u, "is_active"); err != nil {
+				t.Fatal(err)
+			}
+		}()
+		if _, err := rotate(old, 0); !errors.Is(err, errSessionGone) {
+			t.Fatalf("rotating a token of a user deactivated since the read: %v, want errSessionGone", err)
+		}
+	})
+
 	t.Run("refreshed meanwhile", func(t *testing.T) {
 		issued, old := login()
 		if _, _, err := svc.Sessions.Refresh(ctx, issued.Refresh, Client{}); err != nil {

@@ -49,7 +49,9 @@ var statementSQL = [numStatements]string{
 	stmtSpendRefreshToken: `UPDATE refresh_tokens SET used_at = ?, replaced_by = ? WHERE id = ? AND used_at IS NULL`,
 	stmtCreateRefreshToken: `INSERT INTO refresh_tokens (id, session_id, token_hash, created_at, expires_at, used_at, replaced_by)
 		VALUES (?, ?, ?, ?, ?, NULL, NULL)`,
-	stmtTouchSession: `UPDATE sessions SET last_used_at = ?, expires_at = ? WHERE id = ? AND revoked_at IS NULL`,
+	stmtTouchSession: `UPDATE sessions SET last_used_at = ?, expires_at = ?
+		WHERE id = ? AND revoked_at IS NULL
+		AND EXISTS (SELECT 1 FROM users WHERE users.id = sessions.user_id AND users.is_active)`,
 }
 
 // preparedStatements are the store's statements, prepared on first use:
@@ -95,27 +97,48 @@ func (s *Store) prepared(ctx context.Context, st statement) (*sql.Stmt, error) {
 }
 
 // prepareAll prepares every statement on the pool and where InTx runs
-// (writeDB), once.
+// (writeDB), once. It prepares without holding the lock: on SQLite,
+// preparing on the writer's connection waits for a transaction that may
+// itself be waiting for the lock in prepared.
 func (s *Store) prepareAll(ctx context.Context) error {
 	s.stmts.mu.Lock()
-	defer s.stmts.mu.Unlock()
-	for st := range numStatements {
-		if s.stmts.pool[st] != nil {
-			continue
+	done := s.stmts.pool[numStatements-1] != nil
+	s.stmts.mu.Unlock()
+	if done {
+		return nil
+	}
+	var pool, tx [numStatements]*sql.Stmt
+	closeAll := func() {
+		for st := range numStatements {
+			if tx[st] != nil && tx[st] != pool[st] {
+				tx[st].Close()
+			}
+			if pool[st] != nil {
+				pool[st].Close()
+			}
 		}
-		stmt, err := s.root.DB.PrepareContext(ctx, s.statementText(st))
-		if err != nil {
+	}
+	for st := range numStatements {
+		var err error
+		if pool[st], err = s.root.DB.PrepareContext(ctx, s.statementText(st)); err != nil {
+			closeAll()
 			return fmt.Errorf("store: preparing a statement: %w", err)
 		}
-		txStmt := stmt
+		tx[st] = pool[st]
 		if w := s.writeDB(); w != s.root {
-			if txStmt, err = w.DB.PrepareContext(ctx, s.statementText(st)); err != nil {
-				stmt.Close()
+			if tx[st], err = w.DB.PrepareContext(ctx, s.statementText(st)); err != nil {
+				closeAll()
 				return fmt.Errorf("store: preparing a statement: %w", err)
 			}
 		}
-		s.stmts.pool[st], s.stmts.tx[st] = stmt, txStmt
 	}
+	s.stmts.mu.Lock()
+	defer s.stmts.mu.Unlock()
+	if s.stmts.pool[numStatements-1] != nil { // another caller was first
+		closeAll()
+		return nil
+	}
+	s.stmts.pool, s.stmts.tx = pool, tx
 	return nil
 }
 
@@ -227,7 +250,8 @@ func (s *Store) SpendRefreshToken(ctx context.Context, id, replacedBy string, no
 
 // TouchSession records a use of the session (a token refresh) and pushes
 // its expiry out to that of its newest refresh token. It reports false,
-// changing nothing, when the session is gone or revoked.
+// changing nothing, when the session is gone or revoked, or its user
+// deactivated.
 func (s *Store) TouchSession(ctx context.Context, id string, usedAt, expiresAt time.Time) (bool, error) {
 	if err := s.checkWritable(); err != nil {
 		return false, err

@@ -34,6 +34,10 @@ type sqliteFile struct {
 // to the WAL into the database file.
 const checkpointEvery = 100 * time.Millisecond
 
+// walLimit is the WAL's length, in pages, past which the checkpointer
+// holds the writers back for one checkpoint (see startCheckpoints): 32 MB.
+const walLimit = 8192
+
 // startCheckpoints runs the checkpointer on db (the pool) until
 // stopCheckpoints.
 //
@@ -44,6 +48,14 @@ const checkpointEvery = 100 * time.Millisecond
 // write lane a third of the time, with the CPU idle. A passive checkpoint
 // on a connection of its own takes no write lock: writers go on appending
 // to the WAL while it copies.
+//
+// But SQLite starts the WAL over only when a write begins with every page
+// of it copied, and under steady writes pages land while the checkpoint
+// copies: it never quite catches up, and the WAL grew by 80 MB a second
+// under refresh load. So once the WAL passes walLimit pages, one
+// checkpoint runs with the writers held back (InTx's lock). It has only
+// the pages since the last one left to copy, and the next write starts
+// the WAL over.
 func (f *sqliteFile) startCheckpoints(db *sql.DB) {
 	f.stop, f.stopped = make(chan struct{}), make(chan struct{})
 	go func() {
@@ -59,7 +71,13 @@ func (f *sqliteFile) startCheckpoints(db *sql.DB) {
 			case <-tick.C:
 				// A failure (the file gone, the disk full) is left to
 				// the writes, which report it; the next tick tries again.
-				db.Exec("PRAGMA wal_checkpoint(PASSIVE)") //nolint:errcheck
+				var busy, pages, copied int
+				err := db.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &pages, &copied)
+				if err == nil && pages >= walLimit {
+					f.writers.Lock()
+					db.Exec("PRAGMA wal_checkpoint(PASSIVE)") //nolint:errcheck
+					f.writers.Unlock()
+				}
 			}
 		}
 	}()

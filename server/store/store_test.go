@@ -309,3 +309,39 @@ func TestStore_CheckpointsInTheBackground(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestStore_WALStaysBoundedUnderSteadyWrites: SQLite starts the WAL over
+// only when a write begins with all of it copied; under writes without a
+// pause the background checkpoints never quite catch up, so past its
+// limit (32 MB) the checkpointer holds the writers back once. 64 MB
+// written back to back must leave a WAL well short of that.
+func TestStore_WALStaysBoundedUnderSteadyWrites(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "a.db")
+	st, err := store.Open(ctx, path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.DB().ExecContext(ctx, "CREATE TABLE blobs (b BLOB)"); err != nil {
+		t.Fatal(err)
+	}
+	const written = 64 << 20
+	for range written / (16 * 4000) {
+		err := st.InTx(ctx, func(tx *store.Store) error {
+			_, err := tx.IDB().ExecContext(ctx, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 16) INSERT INTO blobs SELECT randomblob(4000) FROM n")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	info, err := os.Stat(path + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Size() > 48<<20 {
+		t.Fatalf("the WAL grew to %d MB for %d MB written: it never started over", info.Size()>>20, written>>20)
+	}
+	t.Logf("WAL: %d MB for %d MB written", info.Size()>>20, written>>20)
+}

@@ -263,24 +263,46 @@ func TestStore_PreparedStatementsBeforeMigrate(t *testing.T) {
 	}
 }
 
+// blobStore opens a SQLite store at path with a table of blobs to fill.
+func blobStore(t *testing.T, path string) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.DB().Exec("CREATE TABLE blobs (b BLOB)"); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// writeBlobs writes n transactions of 16 blobs of 4,000 bytes (64 KB
+// each) through InTx, back to back.
+func writeBlobs(t *testing.T, st *store.Store, n int) {
+	t.Helper()
+	ctx := context.Background()
+	for range n {
+		err := st.InTx(ctx, func(tx *store.Store) error {
+			_, err := tx.IDB().ExecContext(ctx, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 16) INSERT INTO blobs SELECT randomblob(4000) FROM n")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // TestStore_CheckpointsInTheBackground: on SQLite no commit checkpoints
 // (a checkpoint inside a commit holds the write lock through its fsyncs);
 // the store's checkpointer copies the WAL into the database file instead,
 // beside the writes.
 func TestStore_CheckpointsInTheBackground(t *testing.T) {
-	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "a.db")
-	st, err := store.Open(ctx, path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := blobStore(t, path)
 	var auto int
-	if err := st.DB().QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&auto); err != nil || auto != 0 {
+	if err := st.DB().QueryRow("PRAGMA wal_autocheckpoint").Scan(&auto); err != nil || auto != 0 {
 		t.Fatalf("wal_autocheckpoint = %d, %v; want 0", auto, err)
-	}
-	if _, err := st.DB().ExecContext(ctx, "CREATE TABLE blobs (b BLOB)"); err != nil {
-		t.Fatal(err)
 	}
 	size := func() int64 {
 		info, err := os.Stat(path)
@@ -292,15 +314,7 @@ func TestStore_CheckpointsInTheBackground(t *testing.T) {
 	before := size()
 	// 2 MB in write transactions: with WAL, only a checkpoint puts pages
 	// into the database file itself.
-	for range 50 {
-		err := st.InTx(ctx, func(tx *store.Store) error {
-			_, err := tx.IDB().ExecContext(ctx, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10) INSERT INTO blobs SELECT randomblob(4000) FROM n")
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeBlobs(t, st, 32)
 	deadline := time.Now().Add(10 * time.Second)
 	for size() < before+2_000_000 {
 		if time.Now().After(deadline) {
@@ -316,32 +330,14 @@ func TestStore_CheckpointsInTheBackground(t *testing.T) {
 // limit (32 MB) the checkpointer holds the writers back once. 64 MB
 // written back to back must leave a WAL well short of that.
 func TestStore_WALStaysBoundedUnderSteadyWrites(t *testing.T) {
-	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "a.db")
-	st, err := store.Open(ctx, path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.DB().ExecContext(ctx, "CREATE TABLE blobs (b BLOB)"); err != nil {
-		t.Fatal(err)
-	}
-	const written = 64 << 20
-	for range written / (16 * 4000) {
-		err := st.InTx(ctx, func(tx *store.Store) error {
-			_, err := tx.IDB().ExecContext(ctx, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 16) INSERT INTO blobs SELECT randomblob(4000) FROM n")
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeBlobs(t, blobStore(t, path), 1024) // 64 MB
 	info, err := os.Stat(path + "-wal")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if info.Size() > 48<<20 {
-		t.Fatalf("the WAL grew to %d MB for %d MB written: it never started over", info.Size()>>20, written>>20)
+		t.Fatalf("the WAL grew to %d MB for 64 MB written: it never started over", info.Size()>>20)
 	}
-	t.Logf("WAL: %d MB for %d MB written", info.Size()>>20, written>>20)
+	t.Logf("WAL: %d MB for 64 MB written", info.Size()>>20)
 }

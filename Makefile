@@ -59,7 +59,7 @@ wasm: web/app.wasm.br
 # runs. Inlined copies of a function compress worse than calls to it:
 # without them app.wasm.br is 1.93 MB instead of 2.02, the raw file is
 # smaller too, and the first render measured no slower (README, #15).
-WASM_NOINLINE := github.com/authkit/authkit/... crypto/... math/big
+WASM_NOINLINE := ./... crypto/... math/big
 bin/app.wasm: $(WASM_SRC) go.mod go.sum
 	@mkdir -p bin
 	GOOS=js GOARCH=wasm $(BUILDGC) $(GO) build $(BUILDFLAGS) $(foreach p,$(WASM_NOINLINE),'-gcflags=$(p)=-dwarf=false -l') -ldflags="-s -w" -o $@ .

@@ -98,7 +98,7 @@ type dbFlags struct {
 
 func (d *dbFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&d.dsn, "db", "data/authkit.db", "SQLite file path, or a postgres:// URL")
-	fs.IntVar(&d.maxConns, "db-max-conns", 10, "maximum open database connections (on SQLite, plus one for write transactions)")
+	fs.IntVar(&d.maxConns, "db-max-conns", 10, "maximum open database connections")
 }
 
 // open connects to the database and applies pending migrations, the

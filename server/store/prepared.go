@@ -19,9 +19,7 @@ import (
 // and plans it anew every time: under refresh load that was a quarter of
 // the server's CPU. These few statements are written out with
 // placeholders instead and prepared once per connection (database/sql
-// keeps them; a transaction reuses its connection's): once on the pool,
-// for reads outside a transaction, and once where InTx runs (on SQLite
-// the writer's own connection). Values go in as bun
+// keeps them; a transaction reuses its connection's). Values go in as bun
 // itself would write them (time.Time as bun's text form), so rows written
 // here and by bun compare and sort alike.
 
@@ -54,12 +52,10 @@ var statementSQL = [numStatements]string{
 		AND EXISTS (SELECT 1 FROM users WHERE users.id = sessions.user_id AND users.is_active)`,
 }
 
-// preparedStatements are the store's statements, prepared on first use:
-// a transaction can only use a statement of the handle it runs on.
+// preparedStatements are the pool's statements, prepared on first use.
 type preparedStatements struct {
-	mu   sync.Mutex
-	pool [numStatements]*sql.Stmt // outside a transaction
-	tx   [numStatements]*sql.Stmt // inside InTx's transactions (the pool's own on PostgreSQL)
+	mu    sync.Mutex
+	stmts [numStatements]*sql.Stmt
 }
 
 // prepared returns statement st, for the transaction when s is one. The
@@ -71,13 +67,10 @@ type preparedStatements struct {
 // would wait for a free connection, and with the connection held by the
 // transaction waiting here, none would come.
 func (s *Store) prepared(ctx context.Context, st statement) (*sql.Stmt, error) {
-	tx, inTx := s.db.(bun.Tx)
 	s.stmts.mu.Lock()
-	stmt := s.stmts.pool[st]
-	if inTx {
-		stmt = s.stmts.tx[st]
-	}
+	stmt := s.stmts.stmts[st]
 	s.stmts.mu.Unlock()
+	tx, inTx := s.db.(bun.Tx)
 	switch {
 	case stmt != nil && inTx:
 		return tx.Tx.StmtContext(ctx, stmt), nil
@@ -96,49 +89,32 @@ func (s *Store) prepared(ctx context.Context, st statement) (*sql.Stmt, error) {
 	return s.prepared(ctx, st)
 }
 
-// prepareAll prepares every statement on the pool and where InTx runs
-// (writeDB), once. It prepares without holding the lock: on SQLite,
-// preparing on the writer's connection waits for a transaction that may
-// itself be waiting for the lock in prepared.
+// prepareAll prepares every statement on the pool, once. It prepares
+// without holding the lock: preparing waits for a free connection, which
+// a transaction waiting for the lock in prepared would never give back.
 func (s *Store) prepareAll(ctx context.Context) error {
 	s.stmts.mu.Lock()
-	done := s.stmts.pool[numStatements-1] != nil
+	done := s.stmts.stmts[numStatements-1] != nil
 	s.stmts.mu.Unlock()
 	if done {
 		return nil
 	}
-	var pool, tx [numStatements]*sql.Stmt
-	closeAll := func() {
-		for st := range numStatements {
-			if tx[st] != nil && tx[st] != pool[st] {
-				tx[st].Close()
-			}
-			if pool[st] != nil {
-				pool[st].Close()
-			}
-		}
-	}
+	var stmts [numStatements]*sql.Stmt
 	for st := range numStatements {
-		var err error
-		if pool[st], err = s.root.DB.PrepareContext(ctx, s.statementText(st)); err != nil {
-			closeAll()
+		stmt, err := s.root.DB.PrepareContext(ctx, s.statementText(st))
+		if err != nil {
+			closeStatements(stmts[:])
 			return fmt.Errorf("store: preparing a statement: %w", err)
 		}
-		tx[st] = pool[st]
-		if w := s.writeDB(); w != s.root {
-			if tx[st], err = w.DB.PrepareContext(ctx, s.statementText(st)); err != nil {
-				closeAll()
-				return fmt.Errorf("store: preparing a statement: %w", err)
-			}
-		}
+		stmts[st] = stmt
 	}
 	s.stmts.mu.Lock()
 	defer s.stmts.mu.Unlock()
-	if s.stmts.pool[numStatements-1] != nil { // another caller was first
-		closeAll()
+	if s.stmts.stmts[numStatements-1] != nil { // another caller was first
+		closeStatements(stmts[:])
 		return nil
 	}
-	s.stmts.pool, s.stmts.tx = pool, tx
+	s.stmts.stmts = stmts
 	return nil
 }
 
@@ -150,18 +126,20 @@ func (s *Store) statementText(st statement) string {
 	return statementSQL[st]
 }
 
-// closeStatements closes the prepared statements (Close calls it).
+// close closes the prepared statements (Close calls it).
 func (p *preparedStatements) close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for i := range numStatements {
-		if p.tx[i] != nil && p.tx[i] != p.pool[i] {
-			p.tx[i].Close()
+	closeStatements(p.stmts[:])
+	p.stmts = [numStatements]*sql.Stmt{}
+}
+
+// closeStatements closes those of stmts that are set.
+func closeStatements(stmts []*sql.Stmt) {
+	for _, stmt := range stmts {
+		if stmt != nil {
+			stmt.Close()
 		}
-		if p.pool[i] != nil {
-			p.pool[i].Close()
-		}
-		p.pool[i], p.tx[i] = nil, nil
 	}
 }
 

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/sqlitedialect"
 )
 
 // ErrDatabaseMoved means the SQLite file the server opened is no longer at
@@ -25,9 +24,8 @@ type sqliteFile struct {
 	path    string
 	info    os.FileInfo
 	writers sync.Mutex // one write transaction at a time (see InTx)
-	writer  *bun.DB    // the one connection InTx writes on
 
-	stop, stopped chan struct{} // the checkpointer's (see checkpoints)
+	stop, stopped chan struct{} // the checkpointer's (see startCheckpoints)
 }
 
 // checkpointEvery is how often the checkpointer copies the pages committed
@@ -91,22 +89,6 @@ func (f *sqliteFile) stopCheckpoints() {
 		<-f.stopped
 		f.stop = nil
 	}
-}
-
-// openSQLiteWriter opens the connection every write transaction (InTx)
-// runs on, beside the pool. SQLite empties a connection's page cache when
-// it begins a transaction after another connection has written; with the
-// writes spread over the pool, each one read its pages anew (a refresh's
-// one read took a fifth of its CPU). On a connection of their own, each
-// write finds the pages of the one before still cached.
-func openSQLiteWriter(path string) (*bun.DB, error) {
-	sqldb, err := sql.Open("sqlite", sqliteDSN(path, "rw"))
-	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
-	}
-	sqldb.SetMaxOpenConns(1)
-	sqldb.SetMaxIdleConns(1)
-	return bun.NewDB(sqldb, sqlitedialect.New()), nil
 }
 
 // openSQLiteFile creates the file (and its directory) if needed and

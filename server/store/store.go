@@ -32,8 +32,7 @@ var (
 
 // Options tune the connection pool.
 type Options struct {
-	// MaxOpenConns bounds the pool (0 = the default of 10). On SQLite,
-	// write transactions have one more connection of their own.
+	// MaxOpenConns bounds the pool (0 = the default of 10).
 	MaxOpenConns int
 }
 
@@ -78,10 +77,6 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 			return nil, fmt.Errorf("store: %w", err)
 		}
 		db = bun.NewDB(sqldb, sqlitedialect.New())
-		if file.writer, err = openSQLiteWriter(dsn); err != nil {
-			db.Close()
-			return nil, err
-		}
 	}
 	db.SetMaxOpenConns(opt.MaxOpenConns)
 	db.SetMaxIdleConns(opt.MaxOpenConns)
@@ -99,7 +94,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 // sqliteDSN adds the pragmas every connection needs: WAL so readers do not
 // block the writer, a busy timeout so concurrent writers wait instead of
 // failing, foreign keys for the cascades, no automatic checkpoints (the
-// store runs them in the background: sqliteFile.checkpoints), and BEGIN
+// store runs them in the background: startCheckpoints), and BEGIN
 // IMMEDIATE so a read-then-write transaction takes the write lock up front
 // and cannot deadlock on the upgrade.
 func sqliteDSN(path, mode string) string {
@@ -112,13 +107,11 @@ func sqliteDSN(path, mode string) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-// Close closes the pool (and SQLite's writer connection, after a last
-// checkpoint).
+// Close closes the pool, after a last checkpoint on SQLite.
 func (s *Store) Close() error {
 	s.stmts.close()
 	if s.file != nil {
 		s.file.stopCheckpoints()
-		s.file.writer.Close()
 	}
 	return s.root.Close()
 }
@@ -206,35 +199,21 @@ func (s *Store) IsPostgres() bool { return s.postgres }
 // InTx runs fn in one transaction, committed when fn returns nil and
 // rolled back otherwise, so a failed operation writes nothing.
 //
-// On SQLite, write transactions from this process take turns on a mutex,
-// and run on the writer's own connection (sqliteFile.writer): SQLite
-// allows one writer at a time anyway, and waiting on a Go mutex is fair
-// and immediate where waiting in busy_timeout polls with sleeps (which put
-// seconds into the tail latency of refreshes under load).
+// On SQLite, write transactions from this process take turns on a mutex:
+// SQLite allows one writer at a time anyway, and waiting on a Go mutex is
+// fair and immediate where waiting in busy_timeout polls with sleeps (which
+// put seconds into the tail latency of refreshes under load).
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	if err := s.checkWritable(); err != nil {
 		return err
 	}
-	db := s.db // a transaction already: a nested one (a savepoint)
-	if s.db == bun.IDB(s.root) {
-		db = s.writeDB()
-		if s.file != nil {
-			s.file.writers.Lock()
-			defer s.file.writers.Unlock()
-		}
+	if s.file != nil && s.db == bun.IDB(s.root) {
+		s.file.writers.Lock()
+		defer s.file.writers.Unlock()
 	}
-	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		return fn(&Store{db: tx, root: s.root, postgres: s.postgres, file: s.file, stmts: s.stmts})
 	})
-}
-
-// writeDB is where InTx runs its transactions: on SQLite the writer's own
-// connection, on PostgreSQL the pool.
-func (s *Store) writeDB() *bun.DB {
-	if s.file != nil {
-		return s.file.writer
-	}
-	return s.root
 }
 
 // MapError turns driver errors into the store's domain errors, matching

@@ -162,8 +162,11 @@ func (r *Recovery) ConfirmPasswordReset(ctx context.Context, req shared.Password
 	// second factor had not proved it: someone who signed up with another
 	// person's address first, to keep a way in after the owner takes the
 	// account back (pre-hijacking). The reset removes them all, and the
-	// address counts as confirmed from now on.
-	unproven := !u.EmailVerified
+	// address counts as confirmed from now on. On a confirmed account it
+	// removes the ways in that came without that proof all the same (a
+	// provider account that made the account without vouching for the
+	// address, which its owner may have confirmed from the mail since).
+	confirmed := u.EmailVerified
 	u.EmailVerified = true
 	err = r.store.InTx(ctx, func(tx *store.Store) error {
 		if err := spendOneTimeSecret(ctx, tx, t, now); err != nil {
@@ -172,13 +175,13 @@ func (r *Recovery) ConfirmPasswordReset(ctx context.Context, req shared.Password
 		if err := tx.UpdateUser(ctx, u, "password_hash", "email_verified"); err != nil {
 			return err
 		}
-		if unproven {
+		if !confirmed {
 			if err := r.factors.resetAll(ctx, tx, u.ID); err != nil {
 				return err
 			}
-			if err := r.waysIn.removeAll(ctx, tx, u.ID); err != nil {
-				return err
-			}
+		}
+		if err := r.waysIn.removeUnproven(ctx, tx, u.ID, confirmed); err != nil {
+			return err
 		}
 		if err := voidAccountLinks(ctx, tx, u.ID, now); err != nil {
 			return err

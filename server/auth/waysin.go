@@ -34,13 +34,17 @@ type WaysIn struct {
 	removes []WayInRemover
 }
 
-// WayInRemover removes every way in of one kind that the user has,
-// within tx. A password reset of an account whose address was never
-// confirmed runs them all (Recovery.ConfirmPasswordReset): whoever added
-// those had not shown they own the mailbox, which the reset has.
-type WayInRemover func(ctx context.Context, tx *store.Store, userID string) error
+// WayInRemover removes, within tx, the user's ways in of one kind that
+// were added by someone who had not shown they own the account's mailbox.
+// Every password reset runs them all (Recovery.ConfirmPasswordReset), as
+// its mailed link proves the mailbox. confirmed says whether the address
+// had been confirmed before the reset: if not, nobody had shown it, and
+// every way in of the kind goes; if so, only those the module knows came
+// in without that proof (a sign-in provider's account that made the
+// account without vouching for its address).
+type WayInRemover func(ctx context.Context, tx *store.Store, userID string, confirmed bool) error
 
-// RegisterRemover adds how to remove every way in of a kind (see
+// RegisterRemover adds how to remove the unproven ways in of a kind (see
 // WayInRemover).
 func (w *WaysIn) RegisterRemover(remove WayInRemover) {
 	w.mu.Lock()
@@ -48,13 +52,13 @@ func (w *WaysIn) RegisterRemover(remove WayInRemover) {
 	w.removes = append(w.removes, remove)
 }
 
-// removeAll runs every registered remover for the user, within tx.
-func (w *WaysIn) removeAll(ctx context.Context, tx *store.Store, userID string) error {
+// removeUnproven runs every registered remover for the user, within tx.
+func (w *WaysIn) removeUnproven(ctx context.Context, tx *store.Store, userID string, confirmed bool) error {
 	w.mu.RLock()
 	removes := slices.Clone(w.removes)
 	w.mu.RUnlock()
 	for _, remove := range removes {
-		if err := remove(ctx, tx, userID); err != nil {
+		if err := remove(ctx, tx, userID, confirmed); err != nil {
 			return err
 		}
 	}

@@ -36,11 +36,11 @@ func (k *Kit) RegisterWayIn(kind string, count auth.WayInCounter) {
 	}
 }
 
-// RegisterWayInRemover adds how to remove every way in of a module's
-// kind that a user has, within tx: a password reset of an account whose
-// address was never confirmed removes them all, since whoever added them
-// had not shown they own the mailbox (auth.WayInRemover). Second factors
-// are reset through their own registration (auth.SecondFactor).
+// RegisterWayInRemover adds how to remove, within tx, the ways in of a
+// module's kind that were added without showing the account's mailbox is
+// one's own: a password reset runs it, and on an account whose address
+// was never confirmed that means all of them (auth.WayInRemover). Second
+// factors are reset through their own registration (auth.SecondFactor).
 func (k *Kit) RegisterWayInRemover(remove auth.WayInRemover) {
 	if k.Auth != nil {
 		k.Auth.WaysIn.RegisterRemover(remove)

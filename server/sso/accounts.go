@@ -71,7 +71,7 @@ func (h *handlers) resolveOnce(ctx context.Context, p provider, who person) (res
 			if res.user, err = tx.UserByID(ctx, known.UserID); err != nil {
 				return err
 			}
-			return refreshEmail(ctx, tx, known, email)
+			return refreshIdentity(ctx, tx, known, email, who.EmailVerified && email == res.user.Email)
 		case !errors.Is(err, store.ErrNotFound):
 			return err
 		}
@@ -97,7 +97,9 @@ func (h *handlers) resolveOnce(ctx context.Context, p provider, who person) (res
 		case !res.user.IsActive:
 			return errAccountDisabled
 		}
-		res.connected = newIdentity(res.user.ID, p.ID(), who.Subject, email, now)
+		// Rule 2 without the provider vouching for the address is the one
+		// way an identity comes in unvouched for (identity.Vouched).
+		res.connected = newIdentity(res.user.ID, p.ID(), who.Subject, email, who.EmailVerified, now)
 		if err := insertIdentity(ctx, tx, res.connected); err != nil || res.created {
 			return err
 		}
@@ -132,13 +134,15 @@ func (h *handlers) connect(ctx context.Context, p provider, a *attempt, who pers
 		known, err := identityBySubject(ctx, tx, p.ID(), who.Subject)
 		switch {
 		case err == nil && known.UserID == a.UserID:
-			return refreshEmail(ctx, tx, known, shared.NormalizeEmail(who.Email))
+			return refreshIdentity(ctx, tx, known, shared.NormalizeEmail(who.Email), true)
 		case err == nil:
 			return fail(sso.FailureIdentityTaken, errors.New("the provider account is another user's"))
 		case !errors.Is(err, store.ErrNotFound):
 			return err
 		}
-		added = newIdentity(a.UserID, p.ID(), who.Subject, shared.NormalizeEmail(who.Email), now)
+		// The owner connects it, signed in recently, with a confirmed
+		// address (start checks both): vouched for.
+		added = newIdentity(a.UserID, p.ID(), who.Subject, shared.NormalizeEmail(who.Email), true, now)
 		if err := insertIdentity(ctx, tx, added); err != nil {
 			return err
 		}

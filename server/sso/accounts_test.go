@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/authkit/authkit/server/account"
 	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi/apitest"
 	"github.com/authkit/authkit/server/sso/ssotest"
@@ -203,4 +204,95 @@ func TestAccounts_AResetOfAnUnconfirmedAccountDisconnectsItsProviders(t *testing
 	// unknown identity now, whose address has an account, so it is refused.
 	k.idp.Approve(squatter)
 	expectFailure(t, k.walk(k.ts.Browser(), "/api/auth/oauth/oidc/start"), "/login", sharedsso.FailureAccountExists, "oidc")
+}
+
+// resetPassword takes the account of addr back by its mailed reset link,
+// as its owner would, and returns a browser logged in with the new
+// password.
+func (k *kit) resetPassword(addr string) *apitest.Client {
+	k.t.Helper()
+	k.ts.TokenClient().Do("POST", "/api/auth/password-reset", shared.PasswordResetRequest{Email: addr}).
+		ExpectStatus(k.t, http.StatusAccepted)
+	token := k.ts.MailToken(addr, "Set a password for your account")
+	k.ts.TokenClient().Do("POST", "/api/auth/password-reset/confirm",
+		shared.PasswordResetConfirmRequest{Token: token, NewPassword: apitest.Password}).ExpectStatus(k.t, http.StatusNoContent)
+	owner := k.ts.Browser()
+	owner.Login(addr, apitest.Password).ExpectStatus(k.t, http.StatusOK)
+	return owner
+}
+
+// TestAccounts_AResetDisconnectsAProviderThatNeverVouchedForTheAddress:
+// someone makes an account with another person's address through a
+// provider that does not vouch for it. The owner opens the confirmation
+// link that sign-up mailed them (against its advice), then takes the
+// account back with a reset: the squatter's provider account goes all the
+// same, the owner's activity says so, and it signs in here no more.
+func TestAccounts_AResetDisconnectsAProviderThatNeverVouchedForTheAddress(t *testing.T) {
+	k := newKit(t, apitest.WithModules(account.Module{}))
+	squatter := person("cy")
+	squatter.EmailVerified = false
+	k.signIn(squatter)
+	k.ts.ConfirmEmail("cy@example.com")
+
+	owner := k.resetPassword("cy@example.com")
+	if ids := k.identities(owner); len(ids) != 0 {
+		t.Fatalf("identities after the reset: %+v", ids)
+	}
+	if got := eventOf(t, k.activity(owner), sharedsso.EventIdentityDisconnected); got.Detail[shared.DetailProvider] != "Company SSO" {
+		t.Errorf("identity_disconnected = %+v", got)
+	}
+	k.idp.Approve(squatter)
+	expectFailure(t, k.walk(k.ts.Browser(), "/api/auth/oauth/oidc/start"), "/login", sharedsso.FailureAccountExists, "oidc")
+}
+
+// TestAccounts_AResetKeepsTheProviderAccountsTheOwnerHasShown: a reset
+// leaves the provider accounts that came with proof of the mailbox: one
+// whose provider vouched for the address when it made the account, and
+// one the signed-in owner connected, whatever that provider says of its
+// address. Both still sign in to the account afterwards.
+func TestAccounts_AResetKeepsTheProviderAccountsTheOwnerHasShown(t *testing.T) {
+	k := newKit(t)
+	ann := k.signIn(person("ann")) // the provider vouches for ann@example.com
+	account := k.me(ann)
+	if !account.EmailVerified {
+		t.Fatalf("user = %+v", account)
+	}
+	k.github.Approve(ssotest.GitHubUser{ID: 7, Login: "ann-gh", Emails: []ssotest.GitHubEmail{{Email: "ann@elsewhere.example", Primary: true}}})
+	if got := k.walk(ann, "/api/auth/oauth/github/start?link=1"); got != "/profile?connected=github" {
+		t.Fatalf("connecting landed on %q", got)
+	}
+
+	owner := k.resetPassword("ann@example.com")
+	if ids := k.identities(owner); len(ids) != 2 {
+		t.Fatalf("identities after the reset: %+v", ids)
+	}
+	k.idp.Approve(person("ann"))
+	k.github.Approve(ssotest.GitHubUser{ID: 7, Login: "ann-gh"})
+	for _, start := range []string{"/api/auth/oauth/oidc/start", "/api/auth/oauth/github/start"} {
+		b := k.ts.Browser()
+		if got := k.walk(b, start); got != "/profile" {
+			t.Fatalf("%s landed on %q", start, got)
+		}
+		if u := k.me(b); u.ID != account.ID {
+			t.Fatalf("%s signed in as %+v", start, u)
+		}
+	}
+}
+
+// TestAccounts_AProviderThatLaterVouchesIsKeptByAReset: a provider account
+// that made the account unvouched counts as vouched for once the provider
+// vouches for the account's address at a later sign-in (a company
+// provider that starts sending email_verified), and a reset then keeps it.
+func TestAccounts_AProviderThatLaterVouchesIsKeptByAReset(t *testing.T) {
+	k := newKit(t)
+	unvouched := person("cy")
+	unvouched.EmailVerified = false
+	k.signIn(unvouched)
+	k.ts.ConfirmEmail("cy@example.com")
+	k.signIn(person("cy")) // now with email_verified
+
+	owner := k.resetPassword("cy@example.com")
+	if ids := k.identities(owner); len(ids) != 1 {
+		t.Fatalf("identities after the reset: %+v", ids)
+	}
 }

@@ -162,26 +162,32 @@ func (r *Recovery) ConfirmPasswordReset(ctx context.Context, req shared.Password
 	// second factor had not proved it: someone who signed up with another
 	// person's address first, to keep a way in after the owner takes the
 	// account back (pre-hijacking). The reset removes them all, and the
-	// address counts as confirmed from now on. On a confirmed account it
-	// removes the ways in that came without that proof all the same (a
-	// provider account that made the account without vouching for the
-	// address, which its owner may have confirmed from the mail since).
-	confirmed := u.EmailVerified
+	// address counts as confirmed from now on. So it does on an account a
+	// module flags as unproven (WaysIn.RegisterUnprovenCheck), whose
+	// address may have been confirmed after an unproven way in let its
+	// holder in.
+	unproven := !u.EmailVerified
 	u.EmailVerified = true
 	err = r.store.InTx(ctx, func(tx *store.Store) error {
 		if err := spendOneTimeSecret(ctx, tx, t, now); err != nil {
 			return err
 		}
-		if err := tx.UpdateUser(ctx, u, "password_hash", "email_verified"); err != nil {
-			return err
-		}
-		if !confirmed {
-			if err := r.factors.resetAll(ctx, tx, u.ID); err != nil {
+		if !unproven {
+			var err error
+			if unproven, err = r.waysIn.unproven(ctx, tx, u.ID); err != nil {
 				return err
 			}
 		}
-		if err := r.waysIn.removeUnproven(ctx, tx, u.ID, confirmed); err != nil {
+		if err := tx.UpdateUser(ctx, u, "password_hash", "email_verified"); err != nil {
 			return err
+		}
+		if unproven {
+			if err := r.factors.resetAll(ctx, tx, u.ID); err != nil {
+				return err
+			}
+			if err := r.waysIn.removeAll(ctx, tx, u.ID); err != nil {
+				return err
+			}
 		}
 		if err := voidAccountLinks(ctx, tx, u.ID, now); err != nil {
 			return err

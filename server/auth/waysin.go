@@ -32,19 +32,50 @@ type WaysIn struct {
 	kinds   []string
 	count   map[string]WayInCounter
 	removes []WayInRemover
+
+	unprovenChecks []UnprovenCheck
 }
 
-// WayInRemover removes, within tx, the user's ways in of one kind that
-// were added by someone who had not shown they own the account's mailbox.
-// Every password reset runs them all (Recovery.ConfirmPasswordReset), as
-// its mailed link proves the mailbox. confirmed says whether the address
-// had been confirmed before the reset: if not, nobody had shown it, and
-// every way in of the kind goes; if so, only those the module knows came
-// in without that proof (a sign-in provider's account that made the
-// account without vouching for its address).
-type WayInRemover func(ctx context.Context, tx *store.Store, userID string, confirmed bool) error
+// WayInRemover removes every way in of one kind that the user has,
+// within tx. A password reset of an account whose address was never
+// confirmed, or that an UnprovenCheck flags, runs them all
+// (Recovery.ConfirmPasswordReset): whoever added those had not shown they
+// own the mailbox, which the reset has.
+type WayInRemover func(ctx context.Context, tx *store.Store, userID string) error
 
-// RegisterRemover adds how to remove the unproven ways in of a kind (see
+// UnprovenCheck reports, within tx, whether a module let a way into the
+// user's account without anyone showing they own its address, in a way
+// that confirming the address afterwards does not cure. A sign-in
+// provider that makes an account without vouching for its address is
+// one: whoever opens the confirmation mail later, the provider account's
+// holder was signed in all along, and once the address counts as
+// confirmed could add passkeys, an authenticator app or other provider
+// accounts. A password reset treats such an account as one whose address
+// was never confirmed (Recovery.ConfirmPasswordReset).
+type UnprovenCheck func(ctx context.Context, tx *store.Store, userID string) (bool, error)
+
+// RegisterUnprovenCheck adds a module's UnprovenCheck.
+func (w *WaysIn) RegisterUnprovenCheck(check UnprovenCheck) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.unprovenChecks = append(w.unprovenChecks, check)
+}
+
+// unproven reports whether any registered UnprovenCheck holds for the
+// user, within tx.
+func (w *WaysIn) unproven(ctx context.Context, tx *store.Store, userID string) (bool, error) {
+	w.mu.RLock()
+	checks := slices.Clone(w.unprovenChecks)
+	w.mu.RUnlock()
+	for _, check := range checks {
+		if unproven, err := check(ctx, tx, userID); err != nil || unproven {
+			return unproven, err
+		}
+	}
+	return false, nil
+}
+
+// RegisterRemover adds how to remove every way in of a kind (see
 // WayInRemover).
 func (w *WaysIn) RegisterRemover(remove WayInRemover) {
 	w.mu.Lock()
@@ -52,13 +83,13 @@ func (w *WaysIn) RegisterRemover(remove WayInRemover) {
 	w.removes = append(w.removes, remove)
 }
 
-// removeUnproven runs every registered remover for the user, within tx.
-func (w *WaysIn) removeUnproven(ctx context.Context, tx *store.Store, userID string, confirmed bool) error {
+// removeAll runs every registered remover for the user, within tx.
+func (w *WaysIn) removeAll(ctx context.Context, tx *store.Store, userID string) error {
 	w.mu.RLock()
 	removes := slices.Clone(w.removes)
 	w.mu.RUnlock()
 	for _, remove := range removes {
-		if err := remove(ctx, tx, userID, confirmed); err != nil {
+		if err := remove(ctx, tx, userID); err != nil {
 			return err
 		}
 	}

@@ -36,14 +36,25 @@ func (k *Kit) RegisterWayIn(kind string, count auth.WayInCounter) {
 	}
 }
 
-// RegisterWayInRemover adds how to remove, within tx, the ways in of a
-// module's kind that were added without showing the account's mailbox is
-// one's own: a password reset runs it, and on an account whose address
-// was never confirmed that means all of them (auth.WayInRemover). Second
-// factors are reset through their own registration (auth.SecondFactor).
+// RegisterWayInRemover adds how to remove every way in of a module's
+// kind that a user has, within tx: a password reset of an account whose
+// address was never confirmed removes them all, since whoever added them
+// had not shown they own the mailbox (auth.WayInRemover). Second factors
+// are reset through their own registration (auth.SecondFactor).
 func (k *Kit) RegisterWayInRemover(remove auth.WayInRemover) {
 	if k.Auth != nil {
 		k.Auth.WaysIn.RegisterRemover(remove)
+	}
+}
+
+// RegisterUnprovenCheck adds a module's way of telling that it let
+// someone into a user's account without their showing they own its
+// address, in a way that confirming the address later does not cure: a
+// password reset then removes every way in and second factor, as on an
+// account whose address was never confirmed (auth.UnprovenCheck).
+func (k *Kit) RegisterUnprovenCheck(check auth.UnprovenCheck) {
+	if k.Auth != nil {
+		k.Auth.WaysIn.RegisterUnprovenCheck(check)
 	}
 }
 

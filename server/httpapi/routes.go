@@ -92,7 +92,7 @@ func (a *API) routes() []Route {
 		{Pattern: "POST /api/auth/password-reset/confirm", Tag: "recovery", Name: "confirmPasswordReset",
 			Summary: "Set a new password with a mailed token",
 			Description: "The token works once. Every session of the account is revoked, and other outstanding reset links are voided. The mailed link proves the mailbox, so the address counts as confirmed from now on; " +
-				"on an account whose address was never confirmed, every passkey, connected provider account and second factor is removed too (whoever added them had not shown they own the mailbox), and on any account, a provider account that made it without vouching for the address.",
+				"on an account whose address was never confirmed, or that a sign-in provider created without vouching for the address, every passkey, connected provider account and second factor is removed too (whoever added them had not shown they own the mailbox).",
 			Request: shared.PasswordResetConfirmRequest{},
 			Errors:  []shared.Code{shared.CodeInvalidToken},
 			Returns: "The password is changed; every session has ended.",

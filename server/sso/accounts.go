@@ -71,7 +71,13 @@ func (h *handlers) resolveOnce(ctx context.Context, p provider, who person) (res
 			if res.user, err = tx.UserByID(ctx, known.UserID); err != nil {
 				return err
 			}
-			return refreshIdentity(ctx, tx, known, email, who.EmailVerified && email == res.user.Email)
+			if who.EmailVerified && email == res.user.Email {
+				// The provider now vouches for the account's address (unvouched.go).
+				if err := clearUnvouched(ctx, tx, res.user.ID); err != nil {
+					return err
+				}
+			}
+			return refreshEmail(ctx, tx, known, email)
 		case !errors.Is(err, store.ErrNotFound):
 			return err
 		}
@@ -85,6 +91,11 @@ func (h *handlers) resolveOnce(ctx context.Context, p provider, who person) (res
 			if err := tx.CreateUser(ctx, res.user); err != nil {
 				return err
 			}
+			if !who.EmailVerified {
+				if err := markUnvouched(ctx, tx, res.user.ID, now); err != nil {
+					return err
+				}
+			}
 			// As registration records it, with the provider as the method.
 			if err := h.kit.Auth.Activity.Record(ctx, tx, auth.Event{Type: shared.EventAccountCreated,
 				UserID: res.user.ID, Detail: map[string]string{shared.DetailMethod: p.ID()}}); err != nil {
@@ -97,9 +108,7 @@ func (h *handlers) resolveOnce(ctx context.Context, p provider, who person) (res
 		case !res.user.IsActive:
 			return errAccountDisabled
 		}
-		// Rule 2 without the provider vouching for the address is the one
-		// way an identity comes in unvouched for (identity.Vouched).
-		res.connected = newIdentity(res.user.ID, p.ID(), who.Subject, email, who.EmailVerified, now)
+		res.connected = newIdentity(res.user.ID, p.ID(), who.Subject, email, now)
 		if err := insertIdentity(ctx, tx, res.connected); err != nil || res.created {
 			return err
 		}
@@ -134,15 +143,13 @@ func (h *handlers) connect(ctx context.Context, p provider, a *attempt, who pers
 		known, err := identityBySubject(ctx, tx, p.ID(), who.Subject)
 		switch {
 		case err == nil && known.UserID == a.UserID:
-			return refreshIdentity(ctx, tx, known, shared.NormalizeEmail(who.Email), true)
+			return refreshEmail(ctx, tx, known, shared.NormalizeEmail(who.Email))
 		case err == nil:
 			return fail(sso.FailureIdentityTaken, errors.New("the provider account is another user's"))
 		case !errors.Is(err, store.ErrNotFound):
 			return err
 		}
-		// The owner connects it, signed in recently, with a confirmed
-		// address (start checks both): vouched for.
-		added = newIdentity(a.UserID, p.ID(), who.Subject, shared.NormalizeEmail(who.Email), true, now)
+		added = newIdentity(a.UserID, p.ID(), who.Subject, shared.NormalizeEmail(who.Email), now)
 		if err := insertIdentity(ctx, tx, added); err != nil {
 			return err
 		}

@@ -15,9 +15,9 @@ import (
 
 // The identities table: queries, and the rule that keeps a way in.
 
-func newIdentity(userID, providerID, subject, email string, vouched bool, now time.Time) *identity {
+func newIdentity(userID, providerID, subject, email string, now time.Time) *identity {
 	return &identity{ID: uuid.Must(uuid.NewV7()).String(), UserID: userID, Provider: providerID,
-		Subject: subject, Email: email, CreatedAt: now, Vouched: vouched}
+		Subject: subject, Email: email, CreatedAt: now}
 }
 
 // identityBySubject returns the identity of a provider account, or
@@ -35,51 +35,15 @@ func insertIdentity(ctx context.Context, tx *store.Store, id *identity) error {
 	return store.MapError(err)
 }
 
-// refreshIdentity keeps the address a provider gave last, for the profile
-// to show (never to match accounts by), and records that the identity is
-// vouched for (see identity.Vouched) once vouched is true: its provider
-// now vouches for the account's own address, or the account's signed-in
-// owner connects it again.
-func refreshIdentity(ctx context.Context, tx *store.Store, id *identity, email string, vouched bool) error {
-	var columns []string
-	if email != "" && email != id.Email {
-		id.Email = email
-		columns = append(columns, "email")
-	}
-	if vouched && !id.Vouched {
-		id.Vouched = true
-		columns = append(columns, "vouched")
-	}
-	if len(columns) == 0 {
+// refreshEmail keeps the address a provider gave last, for the profile to
+// show (never to match accounts by).
+func refreshEmail(ctx context.Context, tx *store.Store, id *identity, email string) error {
+	if email == "" || email == id.Email {
 		return nil
 	}
-	_, err := tx.IDB().NewUpdate().Model(id).Column(columns...).WherePK().Exec(ctx)
+	id.Email = email
+	_, err := tx.IDB().NewUpdate().Model(id).Column("email").WherePK().Exec(ctx)
 	return store.MapError(err)
-}
-
-// removeUnproven disconnects, in a password reset, the user's provider
-// accounts that were connected without anyone showing they own the
-// account's mailbox (auth.WayInRemover): all of them when the address had
-// never been confirmed, else those not vouched for (identity.Vouched).
-// Each is recorded in the security activity, in tx.
-func (h *handlers) removeUnproven(ctx context.Context, tx *store.Store, userID string, confirmed bool) error {
-	var gone []identity
-	q := tx.IDB().NewSelect().Model(&gone).Where("user_id = ?", userID)
-	if confirmed {
-		q = q.Where("NOT vouched")
-	}
-	if err := q.Scan(ctx); err != nil || len(gone) == 0 {
-		return store.MapError(err)
-	}
-	for i := range gone {
-		if _, err := tx.IDB().NewDelete().Model(&gone[i]).WherePK().Exec(ctx); err != nil {
-			return store.MapError(err)
-		}
-		if err := h.recordIdentityEvent(ctx, tx, sso.EventIdentityDisconnected, &gone[i]); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // userIdentities returns a user's identities, oldest first.

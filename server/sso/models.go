@@ -18,12 +18,6 @@ type identity struct {
 	Subject   string    `bun:"subject,notnull"`  // the provider's stable id of the account ("sub"; GitHub's numeric id)
 	Email     string    `bun:"email,notnull"`    // as the provider gave it at the last sign-in; for people, never for matching
 	CreatedAt time.Time `bun:"created_at,notnull"`
-	// Vouched is false for a provider account that made the account
-	// without vouching for its address (email_verified false): nobody had
-	// shown they own the mailbox, and a password reset disconnects it.
-	// Connected any other way (the provider and the account both verified
-	// the address, or the signed-in owner connected it), it is true.
-	Vouched bool `bun:"vouched,notnull"`
 }
 
 // attempt is one sign-in (or connection) in flight: what the callback

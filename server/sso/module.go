@@ -121,9 +121,13 @@ func (m *Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 	}
 	h := newHandlers(k, providers)
 	k.RegisterWayIn(wayIn, countIdentities)
-	// A password reset disconnects the provider accounts whoever
-	// connected had not shown they own the mailbox (pre-hijacking).
-	k.RegisterWayInRemover(h.removeUnproven)
+	// A password reset of an account whose address was never confirmed
+	// disconnects every provider account: whoever connected one had not
+	// shown they own the mailbox (pre-hijacking). So it does, with every
+	// other way in, on an account a provider made without vouching for
+	// the address (unvouched.go).
+	k.RegisterWayInRemover(m.DeleteUserData)
+	k.RegisterUnprovenCheck(isUnvouched)
 	idParam := httpapi.Param{Name: "id", In: "path", Description: "The provider's id: oidc, google or github."}
 	return []httpapi.Route{
 		{Pattern: "GET /api/auth/providers", Name: "listLoginProviders",

@@ -1,0 +1,50 @@
+package sso
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/authkit/authkit/server/store"
+)
+
+// An account a provider made without vouching for its address
+// (email_verified false; rule 2 in accounts.go) has a way in that nobody
+// proved is the address owner's: it may be a squatter's, who signed up
+// with someone else's address first. The owner may confirm the address
+// from the mail that sign-up sent, and from then on the squatter, still
+// signed in through the provider, could add passkeys, an authenticator
+// app or provider accounts of their own, or disconnect the first one.
+// Disconnecting does not cure it: the account stays marked until a
+// password reset, whose mailed link proves the mailbox and which then
+// removes every way in and second factor (auth.UnprovenCheck), or until
+// a sign-in through one of its provider accounts comes with the provider
+// vouching for the account's own address.
+
+// unvouchedAccount marks such an account.
+type unvouchedAccount struct {
+	bun.BaseModel `bun:"table:unvouched_accounts"`
+
+	UserID    string    `bun:"user_id,pk"`
+	CreatedAt time.Time `bun:"created_at,notnull"`
+}
+
+// markUnvouched marks the account userID as made without the provider
+// vouching for its address, within tx.
+func markUnvouched(ctx context.Context, tx *store.Store, userID string, now time.Time) error {
+	_, err := tx.IDB().NewInsert().Model(&unvouchedAccount{UserID: userID, CreatedAt: now}).Exec(ctx)
+	return store.MapError(err)
+}
+
+// clearUnvouched removes the mark, if any, within tx.
+func clearUnvouched(ctx context.Context, tx *store.Store, userID string) error {
+	_, err := tx.IDB().NewDelete().Model((*unvouchedAccount)(nil)).Where("user_id = ?", userID).Exec(ctx)
+	return store.MapError(err)
+}
+
+// isUnvouched is the module's auth.UnprovenCheck.
+func isUnvouched(ctx context.Context, tx *store.Store, userID string) (bool, error) {
+	exists, err := tx.IDB().NewSelect().Model((*unvouchedAccount)(nil)).Where("user_id = ?", userID).Exists(ctx)
+	return exists, store.MapError(err)
+}

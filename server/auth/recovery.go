@@ -163,9 +163,8 @@ func (r *Recovery) ConfirmPasswordReset(ctx context.Context, req shared.Password
 	// person's address first, to keep a way in after the owner takes the
 	// account back (pre-hijacking). The reset removes them all, and the
 	// address counts as confirmed from now on. So it does on an account a
-	// module flags as unproven (WaysIn.RegisterUnprovenCheck), whose
-	// address may have been confirmed after an unproven way in let its
-	// holder in.
+	// module marks Unproven, whose address may have been confirmed after
+	// an unproven way in let its holder in.
 	unproven := !u.EmailVerified
 	u.EmailVerified = true
 	err = r.store.InTx(ctx, func(tx *store.Store) error {
@@ -174,7 +173,7 @@ func (r *Recovery) ConfirmPasswordReset(ctx context.Context, req shared.Password
 		}
 		if !unproven {
 			var err error
-			if unproven, err = r.waysIn.unproven(ctx, tx, u.ID); err != nil {
+			if unproven, err = r.waysIn.isUnproven(ctx, tx, u.ID); err != nil {
 				return err
 			}
 		}
@@ -206,9 +205,13 @@ func (r *Recovery) ConfirmPasswordReset(ctx context.Context, req shared.Password
 }
 
 // VerifyEmail confirms a user's email address with a mailed token.
+// caller is who sent it, when signed in (a browser that opens the link
+// where it is signed in); the zero Principal otherwise. Confirmed from a
+// session of the account itself, the address also clears the modules'
+// Unproven marks: whoever holds the account's way in holds the mailbox.
 //
 // Errors: validation_failed, invalid_token.
-func (r *Recovery) VerifyEmail(ctx context.Context, req shared.VerifyEmailRequest) (*store.User, error) {
+func (r *Recovery) VerifyEmail(ctx context.Context, req shared.VerifyEmailRequest, caller Principal) (*store.User, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
@@ -231,6 +234,11 @@ func (r *Recovery) VerifyEmail(ctx context.Context, req shared.VerifyEmailReques
 		u.EmailVerified = true
 		if err := tx.UpdateUser(ctx, u, "email_verified"); err != nil {
 			return err
+		}
+		if caller.UserID == u.ID {
+			if err := r.waysIn.clearUnproven(ctx, tx, u.ID); err != nil {
+				return err
+			}
 		}
 		return recordEvent(ctx, tx, now, Event{Type: shared.EventEmailConfirmed, UserID: u.ID})
 	})

@@ -33,46 +33,68 @@ type WaysIn struct {
 	count   map[string]WayInCounter
 	removes []WayInRemover
 
-	unprovenChecks []UnprovenCheck
+	unproven []Unproven
 }
 
 // WayInRemover removes every way in of one kind that the user has,
 // within tx. A password reset of an account whose address was never
-// confirmed, or that an UnprovenCheck flags, runs them all
+// confirmed, or that a module marks Unproven, runs them all
 // (Recovery.ConfirmPasswordReset): whoever added those had not shown they
 // own the mailbox, which the reset has.
 type WayInRemover func(ctx context.Context, tx *store.Store, userID string) error
 
-// UnprovenCheck reports, within tx, whether a module let a way into the
-// user's account without anyone showing they own its address, in a way
-// that confirming the address afterwards does not cure. A sign-in
-// provider that makes an account without vouching for its address is
-// one: whoever opens the confirmation mail later, the provider account's
-// holder was signed in all along, and once the address counts as
-// confirmed could add passkeys, an authenticator app or other provider
-// accounts. A password reset treats such an account as one whose address
-// was never confirmed (Recovery.ConfirmPasswordReset).
-type UnprovenCheck func(ctx context.Context, tx *store.Store, userID string) (bool, error)
-
-// RegisterUnprovenCheck adds a module's UnprovenCheck.
-func (w *WaysIn) RegisterUnprovenCheck(check UnprovenCheck) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.unprovenChecks = append(w.unprovenChecks, check)
+// Unproven is a module's mark on the accounts it let someone into
+// without their showing they own the address, in a way that confirming
+// the address afterwards does not cure. A sign-in provider that makes an
+// account without vouching for its address is one: whoever opens the
+// confirmation mail later, the provider account's holder was signed in
+// all along, and once the address counts as confirmed could add passkeys,
+// an authenticator app or other provider accounts.
+type Unproven struct {
+	// Check reports whether the user's account is marked, within tx. A
+	// password reset treats a marked account as one whose address was
+	// never confirmed (Recovery.ConfirmPasswordReset), and its removers
+	// clear the mark with the ways in.
+	Check func(ctx context.Context, tx *store.Store, userID string) (bool, error)
+	// Clear removes the mark, within tx, when the address is confirmed
+	// from a session of the account itself: whoever holds its way in
+	// holds the mailbox too (Recovery.VerifyEmail).
+	Clear func(ctx context.Context, tx *store.Store, userID string) error
 }
 
-// unproven reports whether any registered UnprovenCheck holds for the
-// user, within tx.
-func (w *WaysIn) unproven(ctx context.Context, tx *store.Store, userID string) (bool, error) {
+// RegisterUnproven adds a module's Unproven mark.
+func (w *WaysIn) RegisterUnproven(mark Unproven) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.unproven = append(w.unproven, mark)
+}
+
+// isUnproven reports whether any module marks the user's account, within
+// tx.
+func (w *WaysIn) isUnproven(ctx context.Context, tx *store.Store, userID string) (bool, error) {
 	w.mu.RLock()
-	checks := slices.Clone(w.unprovenChecks)
+	marks := slices.Clone(w.unproven)
 	w.mu.RUnlock()
-	for _, check := range checks {
-		if unproven, err := check(ctx, tx, userID); err != nil || unproven {
-			return unproven, err
+	for _, mark := range marks {
+		if marked, err := mark.Check(ctx, tx, userID); err != nil || marked {
+			return marked, err
 		}
 	}
 	return false, nil
+}
+
+// clearUnproven clears every module's mark on the user's account, within
+// tx.
+func (w *WaysIn) clearUnproven(ctx context.Context, tx *store.Store, userID string) error {
+	w.mu.RLock()
+	marks := slices.Clone(w.unproven)
+	w.mu.RUnlock()
+	for _, mark := range marks {
+		if err := mark.Clear(ctx, tx, userID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // RegisterRemover adds how to remove every way in of a kind (see

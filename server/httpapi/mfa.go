@@ -47,14 +47,15 @@ func (k *Kit) RegisterWayInRemover(remove auth.WayInRemover) {
 	}
 }
 
-// RegisterUnprovenCheck adds a module's way of telling that it let
-// someone into a user's account without their showing they own its
-// address, in a way that confirming the address later does not cure: a
-// password reset then removes every way in and second factor, as on an
-// account whose address was never confirmed (auth.UnprovenCheck).
-func (k *Kit) RegisterUnprovenCheck(check auth.UnprovenCheck) {
+// RegisterUnproven adds a module's mark on the accounts it let someone
+// into without their showing they own the address, in a way that
+// confirming the address later does not cure: a password reset of a
+// marked account removes every way in and second factor, as on an account
+// whose address was never confirmed; a confirmation from a session of
+// the account itself clears it (auth.Unproven).
+func (k *Kit) RegisterUnproven(mark auth.Unproven) {
 	if k.Auth != nil {
-		k.Auth.WaysIn.RegisterUnprovenCheck(check)
+		k.Auth.WaysIn.RegisterUnproven(mark)
 	}
 }
 

@@ -40,7 +40,15 @@ func (a *API) verifyEmail(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u, err := a.svc.Recovery.VerifyEmail(r.Context(), req)
+	// The caller, if signed in: a confirmation from a session of the
+	// account itself proves more than the mailbox (auth.Unproven). No
+	// CSRF check is needed for that: a forged request would need the
+	// mailed token, and the caller's session proves nothing without it.
+	var caller auth.Principal
+	if token, _, err := a.accessToken(r); err == nil {
+		caller, _ = a.svc.Sessions.Authenticate(r.Context(), token)
+	}
+	u, err := a.svc.Recovery.VerifyEmail(r.Context(), req, caller)
 	if err != nil {
 		return err
 	}

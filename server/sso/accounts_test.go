@@ -351,3 +351,38 @@ func TestAccounts_AProviderThatLaterVouchesForTheAddressIsKeptByAReset(t *testin
 		})
 	}
 }
+
+// TestAccounts_ConfirmingTheAddressWhereSignedInProvesTheProviderAccount:
+// the person who signed up through a provider that does not vouch for the
+// address opens the mailed link in the browser signed in through it: they
+// hold both the provider account and the mailbox, and a later reset keeps
+// the provider account. Opened in a browser signed in to another account,
+// the link confirms the address but proves nothing of the sort.
+func TestAccounts_ConfirmingTheAddressWhereSignedInProvesTheProviderAccount(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		own  bool
+		kept int
+	}{
+		{"in the account's own session", true, 1},
+		{"in another account's session", false, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			k := newKit(t)
+			cy := person("cy")
+			cy.EmailVerified = false
+			b := k.signIn(cy)
+			if !c.own {
+				b = k.ts.Browser()
+				b.Register("someone@example.com", "Someone")
+			}
+			token := k.ts.MailToken("cy@example.com", "Confirm your email address")
+			b.Do("POST", "/api/auth/verify-email", shared.VerifyEmailRequest{Token: token}).ExpectStatus(t, http.StatusOK)
+
+			owner := k.resetPassword("cy@example.com")
+			if ids := k.identities(owner); len(ids) != c.kept {
+				t.Fatalf("identities after the reset: %+v, want %d", ids, c.kept)
+			}
+		})
+	}
+}

@@ -16,11 +16,15 @@ import (
 // from the mail that sign-up sent, and from then on the squatter, still
 // signed in through the provider, could add passkeys, an authenticator
 // app or provider accounts of their own, or disconnect the first one.
-// Disconnecting does not cure it: the account stays marked until a
-// password reset, whose mailed link proves the mailbox and which then
-// removes every way in and second factor (auth.UnprovenCheck), or until
-// a sign-in through one of its provider accounts comes with the provider
-// vouching for the account's own address.
+// Disconnecting does not cure it: the account stays marked
+// (auth.Unproven) until
+//   - a password reset, whose mailed link proves the mailbox and which
+//     then removes every way in and second factor;
+//   - the address is confirmed from a session of the account itself: the
+//     person signed in through the provider opened the mailed link, so
+//     they hold both;
+//   - or a sign-in through one of its provider accounts comes with the
+//     provider vouching for the account's own address.
 
 // unvouchedAccount marks such an account.
 type unvouchedAccount struct {
@@ -43,7 +47,7 @@ func clearUnvouched(ctx context.Context, tx *store.Store, userID string) error {
 	return store.MapError(err)
 }
 
-// isUnvouched is the module's auth.UnprovenCheck.
+// isUnvouched reports whether the account is marked, within tx.
 func isUnvouched(ctx context.Context, tx *store.Store, userID string) (bool, error) {
 	exists, err := tx.IDB().NewSelect().Model((*unvouchedAccount)(nil)).Where("user_id = ?", userID).Exists(ctx)
 	return exists, store.MapError(err)

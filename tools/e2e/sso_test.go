@@ -1,8 +1,11 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/authkit/authkit/server/sso/ssotest"
+	"github.com/authkit/authkit/shared"
 )
 
 // startServerWithSSO runs the binary with the company's OpenID Connect
@@ -167,4 +171,59 @@ func (b *browser) clickAway(sel, path string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	b.waitApp()
+}
+
+// TestBrowser_ConfirmingWhereSignedInKeepsTheProviderThroughAReset: Hank
+// signs up through a provider that does not vouch for his address, and
+// opens the confirmation mail in the browser he is signed in with, so he
+// holds both the provider account and the mailbox: setting his first
+// password by the reset mail keeps the provider account connected. Ivy
+// does the same but confirms signed out, as the owner of a squatted
+// address would: the reset disconnects it (README, pre-hijacking). Access
+// tokens last 3 s here, and Hank opens the mail after his has expired:
+// the confirmation page refreshes it before it sends the token.
+func TestBrowser_ConfirmingWhereSignedInKeepsTheProviderThroughAReset(t *testing.T) {
+	s, idp := startServerWithSSO(t, "--access-ttl", "3s")
+	for _, c := range []struct {
+		name, email   string
+		signedIn      bool
+		afterTheReset string
+	}{
+		{"hank", "hank@example.com", true, "Company SSO"},
+		{"ivy", "ivy@example.com", false, "No account is connected yet."},
+	} {
+		b := newBrowser(t, s, c.name)
+		idp.Approve(ssotest.Person{Subject: "e2e-" + c.name, Email: c.email, EmailVerified: false})
+		b.open("/login")
+		b.clickAway("#sign-in-oidc", "/profile")
+		b.waitText("#email-unconfirmed", "Not confirmed")
+		if c.signedIn {
+			link := s.mailedLink(t, c.email, "/verify-email")
+			time.Sleep(4 * time.Second) // past the access token's lifetime
+			b.open(link)
+			b.waitText("#verify-notice .notice.success", "confirmed")
+		} else {
+			s.confirmEmail(t, c.email)
+		}
+
+		body, _ := json.Marshal(shared.PasswordResetRequest{Email: c.email})
+		resp, err := http.Post(s.url+"/api/auth/password-reset", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		b.open(s.mailedLink(t, c.email, "/reset-password"))
+		password := c.name + "'s first password"
+		b.fill("new_password", password)
+		b.click("#reset-password-form button[type=submit]")
+		b.waitText("#reset-notice .notice.success", "changed")
+		b.click("#go-login")
+		b.waitPath("/login")
+		b.fill("email", c.email)
+		b.fill("password", password)
+		b.click("#login-form button[type=submit]")
+		b.waitPath("/profile")
+		b.waitText("#connected-accounts", c.afterTheReset)
+		b.checkConsole()
+	}
 }

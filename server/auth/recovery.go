@@ -187,6 +187,10 @@ func (r *Recovery) ConfirmPasswordReset(ctx context.Context, req shared.Password
 			if err := r.waysIn.removeAll(ctx, tx, u.ID); err != nil {
 				return err
 			}
+			// Nothing unproven is left.
+			if err := r.waysIn.clearUnproven(ctx, tx, u.ID); err != nil {
+				return err
+			}
 		}
 		if err := voidAccountLinks(ctx, tx, u.ID, now); err != nil {
 			return err

@@ -45,16 +45,17 @@ type WayInRemover func(ctx context.Context, tx *store.Store, userID string) erro
 
 // Unproven is a module's mark on the accounts it let someone into
 // without their showing they own the address, in a way that confirming
-// the address afterwards does not cure. A sign-in provider that makes an
-// account without vouching for its address is one: whoever opens the
-// confirmation mail later, the provider account's holder was signed in
-// all along, and once the address counts as confirmed could add passkeys,
-// an authenticator app or other provider accounts.
+// the address from anywhere but a session of the account does not cure.
+// A sign-in provider that makes an account without vouching for its
+// address is one: whoever opens the confirmation mail later, the provider
+// account's holder was signed in all along, and once the address counts
+// as confirmed could add passkeys, an authenticator app or other provider
+// accounts.
 type Unproven struct {
 	// Check reports whether the user's account is marked, within tx. A
 	// password reset treats a marked account as one whose address was
-	// never confirmed (Recovery.ConfirmPasswordReset), and its removers
-	// clear the mark with the ways in.
+	// never confirmed (Recovery.ConfirmPasswordReset), then clears the
+	// mark.
 	Check func(ctx context.Context, tx *store.Store, userID string) (bool, error)
 	// Clear removes the mark, within tx, when the address is confirmed
 	// from a session of the account itself: whoever holds its way in

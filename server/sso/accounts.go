@@ -71,9 +71,8 @@ func (h *handlers) resolveOnce(ctx context.Context, p provider, who person) (res
 			if res.user, err = tx.UserByID(ctx, known.UserID); err != nil {
 				return err
 			}
-			if who.EmailVerified && email == res.user.Email {
-				// The provider now vouches for the account's address (unvouched.go).
-				if err := clearUnvouched(ctx, tx, res.user.ID); err != nil {
+			if who.EmailVerified {
+				if err := vouchedFor(ctx, tx, res.user, email); err != nil {
 					return err
 				}
 			}
@@ -92,7 +91,7 @@ func (h *handlers) resolveOnce(ctx context.Context, p provider, who person) (res
 				return err
 			}
 			if !who.EmailVerified {
-				if err := markUnvouched(ctx, tx, res.user.ID, now); err != nil {
+				if err := markUnvouched(ctx, tx, res.user, now); err != nil {
 					return err
 				}
 			}

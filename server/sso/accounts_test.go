@@ -4,9 +4,11 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/pquerna/otp/totp"
 
+	"github.com/authkit/authkit/server/account"
 	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi/apitest"
 	"github.com/authkit/authkit/server/sso/ssotest"
@@ -214,9 +216,20 @@ func TestAccounts_AResetOfAnUnconfirmedAccountDisconnectsItsProviders(t *testing
 // password (no second factor asked).
 func (k *kit) resetPassword(addr string) *apitest.Client {
 	k.t.Helper()
+	before := len(k.ts.MailSubjects(addr))
 	k.ts.TokenClient().Do("POST", "/api/auth/password-reset", shared.PasswordResetRequest{Email: addr}).
 		ExpectStatus(k.t, http.StatusAccepted)
-	token := k.ts.MailToken(addr, "Set a password for your account")
+	// The mail goes in the background; its subject depends on whether
+	// the account has a password yet.
+	var subjects []string
+	for tries := 0; len(subjects) <= before; tries++ {
+		if tries == 200 {
+			k.t.Fatalf("no reset mail to %s", addr)
+		}
+		time.Sleep(50 * time.Millisecond)
+		subjects = k.ts.MailSubjects(addr)
+	}
+	token := k.ts.MailToken(addr, subjects[len(subjects)-1])
 	k.ts.TokenClient().Do("POST", "/api/auth/password-reset/confirm",
 		shared.PasswordResetConfirmRequest{Token: token, NewPassword: apitest.Password}).ExpectStatus(k.t, http.StatusNoContent)
 	owner := k.ts.Browser()
@@ -384,5 +397,61 @@ func TestAccounts_ConfirmingTheAddressWhereSignedInProvesTheProviderAccount(t *t
 				t.Fatalf("identities after the reset: %+v, want %d", ids, c.kept)
 			}
 		})
+	}
+}
+
+// TestAccounts_AnEmailChangeDoesNotWashTheMarkOut: the squatter moves the
+// account to an address of their own, has the provider vouch for that
+// one, and moves it back to the owner's address, which the owner
+// confirms (the same click as the sign-up's mail). The provider vouched
+// for another address than the one the account was made with: the reset
+// still removes the squatter's provider account.
+func TestAccounts_AnEmailChangeDoesNotWashTheMarkOut(t *testing.T) {
+	k := newKit(t, apitest.WithModules(account.Module{}))
+	squatter := person("cy")
+	squatter.EmailVerified = false
+	s := k.signIn(squatter)
+	k.ts.ConfirmEmail("cy@example.com")
+
+	move := func(to string) {
+		t.Helper()
+		s.Do("POST", "/api/me/email", shared.ChangeEmailRequest{NewEmail: to}).ExpectStatus(t, http.StatusAccepted)
+		token := k.ts.MailToken(to, "Confirm your new email address")
+		k.ts.TokenClient().Do("POST", "/api/auth/confirm-email-change", shared.ConfirmEmailChangeRequest{Token: token}).
+			ExpectStatus(t, http.StatusOK)
+	}
+	move("sq@elsewhere.example")
+	vouched := person("cy")
+	vouched.Email = "sq@elsewhere.example"
+	s = k.signIn(vouched)
+	move("cy@example.com")
+
+	owner := k.resetPassword("cy@example.com")
+	if ids := k.identities(owner); len(ids) != 0 {
+		t.Fatalf("identities after the reset: %+v", ids)
+	}
+	k.idp.Approve(squatter)
+	expectFailure(t, k.walk(k.ts.Browser(), "/api/auth/oauth/oidc/start"), "/login", sharedsso.FailureAccountExists, "oidc")
+}
+
+// TestAccounts_AfterAResetTheAccountIsTheOwners: the reset that took a
+// marked account back clears the mark, so what the owner adds afterwards
+// (here, the provider account connected again from the profile) stays
+// through the next reset.
+func TestAccounts_AfterAResetTheAccountIsTheOwners(t *testing.T) {
+	k := newKit(t)
+	cy := person("cy")
+	cy.EmailVerified = false
+	k.signIn(cy)
+	k.ts.ConfirmEmail("cy@example.com")
+	owner := k.resetPassword("cy@example.com")
+
+	k.idp.Approve(cy)
+	if got := k.walk(owner, "/api/auth/oauth/oidc/start?link=1"); got != "/profile?connected=oidc" {
+		t.Fatalf("connecting landed on %q", got)
+	}
+	owner = k.resetPassword("cy@example.com")
+	if ids := k.identities(owner); len(ids) != 1 {
+		t.Fatalf("identities after the second reset: %+v", ids)
 	}
 }

@@ -24,20 +24,33 @@ import (
 //     person signed in through the provider opened the mailed link, so
 //     they hold both;
 //   - or a sign-in through one of its provider accounts comes with the
-//     provider vouching for the account's own address.
+//     provider vouching for the address the account was made with, while
+//     the account still has it (an email change to an address of the
+//     squatter's own, vouched for there, and back proves nothing).
 
 // unvouchedAccount marks such an account.
 type unvouchedAccount struct {
 	bun.BaseModel `bun:"table:unvouched_accounts"`
 
 	UserID    string    `bun:"user_id,pk"`
+	Email     string    `bun:"email,notnull"` // the address the account was made with
 	CreatedAt time.Time `bun:"created_at,notnull"`
 }
 
-// markUnvouched marks the account userID as made without the provider
+// markUnvouched marks u, a new account, as made without the provider
 // vouching for its address, within tx.
-func markUnvouched(ctx context.Context, tx *store.Store, userID string, now time.Time) error {
-	_, err := tx.IDB().NewInsert().Model(&unvouchedAccount{UserID: userID, CreatedAt: now}).Exec(ctx)
+func markUnvouched(ctx context.Context, tx *store.Store, u *store.User, now time.Time) error {
+	_, err := tx.IDB().NewInsert().Model(&unvouchedAccount{UserID: u.ID, Email: u.Email, CreatedAt: now}).Exec(ctx)
+	return store.MapError(err)
+}
+
+// vouchedFor removes u's mark when a provider has just vouched for
+// email, the address u was made with, which u still has, within tx.
+func vouchedFor(ctx context.Context, tx *store.Store, u *store.User, email string) error {
+	if email != u.Email {
+		return nil
+	}
+	_, err := tx.IDB().NewDelete().Model((*unvouchedAccount)(nil)).Where("user_id = ? AND email = ?", u.ID, email).Exec(ctx)
 	return store.MapError(err)
 }
 

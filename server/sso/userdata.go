@@ -16,8 +16,8 @@ import (
 
 // DeleteUserData deletes the user's identities, the connections they
 // had in flight (attempts that carry their user id) and the account's
-// unvouched mark, inside the transaction that deletes the account (or
-// within a password reset that removes every way in). The foreign key would cascade the
+// unvouched mark, inside the transaction that deletes the account, or
+// within a password reset that removes every way in. The foreign key would cascade the
 // identities; the attempts have none, and would otherwise keep the user's
 // id until they expire.
 func (m *Module) DeleteUserData(ctx context.Context, tx *store.Store, userID string) error {

@@ -14,6 +14,7 @@ func init() {
 	type unvouchedAccount struct {
 		bun.BaseModel `bun:"table:unvouched_accounts"`
 		UserID        string    `bun:"user_id,pk"`
+		Email         string    `bun:"email,notnull"`
 		CreatedAt     time.Time `bun:"created_at,notnull"`
 	}
 	up := func(ctx context.Context, tx bun.Tx) error {

@@ -57,8 +57,7 @@ func TestAccounts_AnUnverifiedProviderEmailIsNotConnected(t *testing.T) {
 	owner := k.ts.Browser()
 	k.verify(owner.Register("ann@example.com", "Ann").ID)
 
-	claims := person("ann")
-	claims.EmailVerified = false
+	claims := unvouched("ann")
 	b := k.ts.Browser()
 	k.idp.Approve(claims)
 	expectFailure(t, k.walk(b, "/api/auth/oauth/oidc/start"), "/login", sharedsso.FailureAccountExists, "oidc")
@@ -119,8 +118,7 @@ func TestAccounts_ANewcomerNeedsAnEmail(t *testing.T) {
 // registration.
 func TestAccounts_ANewcomerWithAnUnverifiedEmailIsAskedToConfirmIt(t *testing.T) {
 	k := newKit(t)
-	claims := person("cy")
-	claims.EmailVerified = false
+	claims := unvouched("cy")
 	b := k.ts.Browser()
 	k.idp.Approve(claims)
 	if got := k.walk(b, "/api/auth/oauth/oidc/start"); got != "/profile" {
@@ -187,8 +185,7 @@ func TestAccounts_LoggingInToAnAccountWithoutAPasswordDoesTheSameWork(t *testing
 // no longer signs in (pre-hijacking through a provider).
 func TestAccounts_AResetOfAnUnconfirmedAccountDisconnectsItsProviders(t *testing.T) {
 	k := newKit(t)
-	squatter := person("cy")
-	squatter.EmailVerified = false
+	squatter := unvouched("cy")
 	k.signIn(squatter)
 
 	k.ts.TokenClient().Do("POST", "/api/auth/password-reset", shared.PasswordResetRequest{Email: "cy@example.com"}).
@@ -245,8 +242,7 @@ func (k *kit) resetPassword(addr string) *apitest.Client {
 // same, and signs in here no more.
 func TestAccounts_AResetDisconnectsAProviderThatNeverVouchedForTheAddress(t *testing.T) {
 	k := newKit(t)
-	squatter := person("cy")
-	squatter.EmailVerified = false
+	squatter := unvouched("cy")
 	k.signIn(squatter)
 	k.ts.ConfirmEmail("cy@example.com")
 
@@ -266,8 +262,7 @@ func TestAccounts_AResetDisconnectsAProviderThatNeverVouchedForTheAddress(t *tes
 // what counts is how the account was made, not what is left of it.
 func TestAccounts_AResetRemovesWhatTheSquatterAddedOnceTheAddressWasConfirmed(t *testing.T) {
 	k := newKit(t, apitest.WithModules(authtotp.Module{}))
-	squatter := person("cy")
-	squatter.EmailVerified = false
+	squatter := unvouched("cy")
 	s := k.signIn(squatter)
 	victim := k.me(s)
 	k.ts.ConfirmEmail("cy@example.com")
@@ -349,9 +344,7 @@ func TestAccounts_AProviderThatLaterVouchesForTheAddressIsKeptByAReset(t *testin
 	} {
 		t.Run(c.later, func(t *testing.T) {
 			k := newKit(t)
-			unvouched := person("cy")
-			unvouched.EmailVerified = false
-			k.signIn(unvouched)
+			k.signIn(unvouched("cy"))
 			k.ts.ConfirmEmail("cy@example.com")
 			vouched := person("cy")
 			vouched.Email = c.later
@@ -382,8 +375,7 @@ func TestAccounts_ConfirmingTheAddressWhereSignedInProvesTheProviderAccount(t *t
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			k := newKit(t)
-			cy := person("cy")
-			cy.EmailVerified = false
+			cy := unvouched("cy")
 			b := k.signIn(cy)
 			if !c.own {
 				b = k.ts.Browser()
@@ -408,8 +400,7 @@ func TestAccounts_ConfirmingTheAddressWhereSignedInProvesTheProviderAccount(t *t
 // still removes the squatter's provider account.
 func TestAccounts_AnEmailChangeDoesNotWashTheMarkOut(t *testing.T) {
 	k := newKit(t, apitest.WithModules(account.Module{}))
-	squatter := person("cy")
-	squatter.EmailVerified = false
+	squatter := unvouched("cy")
 	s := k.signIn(squatter)
 	k.ts.ConfirmEmail("cy@example.com")
 
@@ -440,8 +431,7 @@ func TestAccounts_AnEmailChangeDoesNotWashTheMarkOut(t *testing.T) {
 // through the next reset.
 func TestAccounts_AfterAResetTheAccountIsTheOwners(t *testing.T) {
 	k := newKit(t)
-	cy := person("cy")
-	cy.EmailVerified = false
+	cy := unvouched("cy")
 	k.signIn(cy)
 	k.ts.ConfirmEmail("cy@example.com")
 	owner := k.resetPassword("cy@example.com")

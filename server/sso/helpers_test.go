@@ -48,6 +48,14 @@ func person(name string) ssotest.Person {
 	return ssotest.Person{Subject: "sub-" + name, Email: name + "@example.com", EmailVerified: true, Name: strings.ToUpper(name[:1]) + name[1:]}
 }
 
+// unvouched is person, at a provider that does not vouch for their
+// address (email_verified false).
+func unvouched(name string) ssotest.Person {
+	p := person(name)
+	p.EmailVerified = false
+	return p
+}
+
 // toProvider starts a sign-in and returns where the kit sends the browser.
 func (k *kit) toProvider(b *apitest.Client, startPath string) string {
 	k.t.Helper()

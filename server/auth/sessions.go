@@ -106,6 +106,24 @@ func (s *Sessions) VerifyAccessToken(ctx context.Context, token string) error {
 	return err
 }
 
+// Recheck reads the caller's session from the database, past the session
+// cache (and refreshes the cache with it): for an action that must not
+// trust a revocation's late arrival from another server, such as adding a
+// credential, which would outlast the password reset that ended the
+// session (account pre-hijacking).
+//
+// Errors: not_authenticated (the session has ended), or the store's.
+func (s *Sessions) Recheck(ctx context.Context, p Principal) error {
+	e, err := s.load(ctx, p.SessionID, s.clock.now())
+	if err != nil {
+		return err
+	}
+	if !e.live || e.userID != p.UserID {
+		return errSessionEnded
+	}
+	return nil
+}
+
 // session returns a session's state from the cache, reading the database
 // on a miss. An unknown session is a dead one.
 func (s *Sessions) session(ctx context.Context, sessionID string) (sessionEntry, error) {
@@ -113,6 +131,11 @@ func (s *Sessions) session(ctx context.Context, sessionID string) (sessionEntry,
 	if e, ok := s.live.get(sessionID, now); ok {
 		return e, nil
 	}
+	return s.load(ctx, sessionID, now)
+}
+
+// load reads a session's state from the database into the cache.
+func (s *Sessions) load(ctx context.Context, sessionID string, now time.Time) (sessionEntry, error) {
 	st, err := s.store.SessionStatus(ctx, sessionID, now)
 	if errors.Is(err, store.ErrNotFound) {
 		return sessionEntry{}, nil

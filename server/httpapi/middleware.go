@@ -164,6 +164,19 @@ func (a *API) requireConfirmedEmail(next HandlerFunc) HandlerFunc {
 	}
 }
 
+// requireLiveSession checks the caller's session in the database rather
+// than the session cache (auth.Sessions.Recheck); it runs after
+// requireAuth, on the routes that add a credential.
+func (a *API) requireLiveSession(next HandlerFunc) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p, _ := principalFrom(r.Context())
+		if err := a.svc.Sessions.Recheck(r.Context(), p.Principal); err != nil {
+			return err
+		}
+		return next(w, r)
+	}
+}
+
 // errConfirmEmailFirst is the answer to an unconfirmed caller.
 var errConfirmEmailFirst = shared.NewError(shared.CodeEmailUnverified, "Confirm your email address first: open the link we sent you, or ask for a new one on your profile.")
 

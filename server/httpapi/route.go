@@ -62,7 +62,9 @@ type Route struct {
 	// (403 email_unverified otherwise). Until the address is confirmed,
 	// whoever signed up may not be its owner; a credential planted then
 	// would outlast the owner's taking the account back (account
-	// pre-hijacking).
+	// pre-hijacking). For the same reason the session is checked in the
+	// database, not the session cache, so a reset on another server ends
+	// it here at once.
 	AddsCredential bool
 
 	// security overrides what the guard implies in the document, for the
@@ -195,7 +197,7 @@ func (rt *Router) Add(routes ...Route) {
 		rt.routes = append(rt.routes, route)
 		handler := route.Handler
 		if route.AddsCredential {
-			handler = rt.api.requireConfirmedEmail(handler)
+			handler = rt.api.requireConfirmedEmail(rt.api.requireLiveSession(handler))
 		}
 		h := rt.api.serve(rt.api.guard(route.Guard, handler))
 		if route.outsideAPI {

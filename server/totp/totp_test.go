@@ -636,3 +636,23 @@ func TestTOTP_AResetOfAConfirmedAccountKeepsItsSecondFactor(t *testing.T) {
 	resetPassword(t, ts, smtp, 2, annEmail, "ann's new passphrase")
 	mfaRequired(t, ts.Browser().Login(annEmail, "ann's new passphrase"), "totp", "recovery_code")
 }
+
+// TestTOTP_ASessionEndedElsewhereAddsNoCredential: another server ends
+// Ann's sessions (a password reset there, here written straight to the
+// database), which this server's session cache learns of only within
+// --session-cache-ttl. Reads go on until then; adding a credential does
+// not: it checks the session in the database.
+func TestTOTP_ASessionEndedElsewhereAddsNoCredential(t *testing.T) {
+	ts := newServer(t)
+	ann := ts.Browser()
+	account := ann.Register(annEmail, "Ann")
+	ann.ConfirmEmail()
+	ann.Do("GET", "/api/me", nil).ExpectStatus(t, http.StatusOK) // the session is in the cache
+
+	if _, err := ts.Store.RevokeUserSessions(t.Context(), account.ID, "", ts.Now()); err != nil {
+		t.Fatal(err)
+	}
+	ann.Do("GET", "/api/me", nil).ExpectStatus(t, http.StatusOK) // from the cache
+	ann.Do("POST", "/api/me/totp/setup", nil).ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
+	ann.Do("GET", "/api/me", nil).ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated) // the cache learnt it
+}

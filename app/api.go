@@ -145,12 +145,6 @@ func (c *Client) ResetPassword(ctx context.Context, req shared.PasswordResetConf
 // mailed at sign-up. A used, expired or unknown token answers
 // invalid_token.
 func (c *Client) VerifyEmail(ctx context.Context, req shared.VerifyEmailRequest) (shared.User, error) {
-	// When this browser is signed in, GET /api/me first refreshes an
-	// expired access token: the server counts a confirmation from a
-	// session of the account itself as more proof than the mailbox alone
-	// (an account a sign-in provider made without vouching for its
-	// address, README). Signed out, it costs one 401.
-	c.Me(ctx) //nolint:errcheck // only its refresh matters
 	var resp shared.UserResponse
 	err := c.send(ctx, http.MethodPost, "/api/auth/verify-email", req, &resp)
 	c.forgetUserOnSuccess(err)

@@ -163,20 +163,19 @@ func (r *Recovery) ConfirmPasswordReset(ctx context.Context, req shared.Password
 	// person's address first, to keep a way in after the owner takes the
 	// account back (pre-hijacking). The reset removes them all, and the
 	// address counts as confirmed from now on. So it does on an account a
-	// module marks Unproven, whose address may have been confirmed after
-	// an unproven way in let its holder in.
+	// module has marked (UnprovenMark), whose address may have been
+	// confirmed after an unproven way in let its holder in.
 	unproven := !u.EmailVerified
 	u.EmailVerified = true
 	err = r.store.InTx(ctx, func(tx *store.Store) error {
 		if err := spendOneTimeSecret(ctx, tx, t, now); err != nil {
 			return err
 		}
-		if !unproven {
-			var err error
-			if unproven, err = r.waysIn.isUnproven(ctx, tx, u.ID); err != nil {
-				return err
-			}
+		marked, err := r.waysIn.clearUnproven(ctx, tx, u.ID)
+		if err != nil {
+			return err
 		}
+		unproven = unproven || marked
 		if err := tx.UpdateUser(ctx, u, "password_hash", "email_verified"); err != nil {
 			return err
 		}
@@ -185,10 +184,6 @@ func (r *Recovery) ConfirmPasswordReset(ctx context.Context, req shared.Password
 				return err
 			}
 			if err := r.waysIn.removeAll(ctx, tx, u.ID); err != nil {
-				return err
-			}
-			// Nothing unproven is left.
-			if err := r.waysIn.clearUnproven(ctx, tx, u.ID); err != nil {
 				return err
 			}
 		}
@@ -210,12 +205,12 @@ func (r *Recovery) ConfirmPasswordReset(ctx context.Context, req shared.Password
 
 // VerifyEmail confirms a user's email address with a mailed token.
 // caller is who sent it, when signed in (a browser that opens the link
-// where it is signed in); the zero Principal otherwise. Confirmed from a
-// session of the account itself, the address also clears the modules'
-// Unproven marks: whoever holds the account's way in holds the mailbox.
+// where it is signed in), else nil. Confirmed from a session of the
+// account itself, the address also clears the modules' marks
+// (UnprovenMark): whoever holds the account's way in holds the mailbox.
 //
 // Errors: validation_failed, invalid_token.
-func (r *Recovery) VerifyEmail(ctx context.Context, req shared.VerifyEmailRequest, caller Principal) (*store.User, error) {
+func (r *Recovery) VerifyEmail(ctx context.Context, req shared.VerifyEmailRequest, caller *Principal) (*store.User, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
@@ -239,8 +234,8 @@ func (r *Recovery) VerifyEmail(ctx context.Context, req shared.VerifyEmailReques
 		if err := tx.UpdateUser(ctx, u, "email_verified"); err != nil {
 			return err
 		}
-		if caller.UserID == u.ID {
-			if err := r.waysIn.clearUnproven(ctx, tx, u.ID); err != nil {
+		if caller != nil && caller.UserID == u.ID {
+			if _, err := r.waysIn.clearUnproven(ctx, tx, u.ID); err != nil {
 				return err
 			}
 		}

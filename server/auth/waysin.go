@@ -33,69 +33,53 @@ type WaysIn struct {
 	count   map[string]WayInCounter
 	removes []WayInRemover
 
-	unproven []Unproven
+	unproven []UnprovenMark
 }
 
 // WayInRemover removes every way in of one kind that the user has,
 // within tx. A password reset of an account whose address was never
-// confirmed, or that a module marks Unproven, runs them all
+// confirmed, or that a module has marked (UnprovenMark), runs them all
 // (Recovery.ConfirmPasswordReset): whoever added those had not shown they
 // own the mailbox, which the reset has.
 type WayInRemover func(ctx context.Context, tx *store.Store, userID string) error
 
-// Unproven is a module's mark on the accounts it let someone into
-// without their showing they own the address, in a way that confirming
-// the address from anywhere but a session of the account does not cure.
-// A sign-in provider that makes an account without vouching for its
-// address is one: whoever opens the confirmation mail later, the provider
-// account's holder was signed in all along, and once the address counts
-// as confirmed could add passkeys, an authenticator app or other provider
-// accounts.
-type Unproven struct {
-	// Check reports whether the user's account is marked, within tx. A
-	// password reset treats a marked account as one whose address was
-	// never confirmed (Recovery.ConfirmPasswordReset), then clears the
-	// mark.
-	Check func(ctx context.Context, tx *store.Store, userID string) (bool, error)
-	// Clear removes the mark, within tx, when the address is confirmed
-	// from a session of the account itself: whoever holds its way in
-	// holds the mailbox too (Recovery.VerifyEmail).
-	Clear func(ctx context.Context, tx *store.Store, userID string) error
-}
+// UnprovenMark clears, within tx, a module's mark on an account it let
+// someone into without their showing they own the address, in a way that
+// confirming the address from anywhere but a session of the account does
+// not cure, and reports whether the account was marked. A sign-in
+// provider that makes an account without vouching for its address is
+// one: whoever opens the confirmation mail later, the provider account's
+// holder was signed in all along, and once the address counts as
+// confirmed could add passkeys, an authenticator app or other provider
+// accounts. A password reset clears the marks, and treats a marked
+// account as one whose address was never confirmed
+// (Recovery.ConfirmPasswordReset); so does a confirmation of the address
+// from a session of the account itself, whose holder holds the mailbox
+// too (Recovery.VerifyEmail).
+type UnprovenMark func(ctx context.Context, tx *store.Store, userID string) (marked bool, err error)
 
-// RegisterUnproven adds a module's Unproven mark.
-func (w *WaysIn) RegisterUnproven(mark Unproven) {
+// RegisterUnproven adds a module's UnprovenMark.
+func (w *WaysIn) RegisterUnproven(clearMark UnprovenMark) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.unproven = append(w.unproven, mark)
-}
-
-// isUnproven reports whether any module marks the user's account, within
-// tx.
-func (w *WaysIn) isUnproven(ctx context.Context, tx *store.Store, userID string) (bool, error) {
-	w.mu.RLock()
-	marks := slices.Clone(w.unproven)
-	w.mu.RUnlock()
-	for _, mark := range marks {
-		if marked, err := mark.Check(ctx, tx, userID); err != nil || marked {
-			return marked, err
-		}
-	}
-	return false, nil
+	w.unproven = append(w.unproven, clearMark)
 }
 
 // clearUnproven clears every module's mark on the user's account, within
-// tx.
-func (w *WaysIn) clearUnproven(ctx context.Context, tx *store.Store, userID string) error {
+// tx, and reports whether there was any.
+func (w *WaysIn) clearUnproven(ctx context.Context, tx *store.Store, userID string) (bool, error) {
 	w.mu.RLock()
 	marks := slices.Clone(w.unproven)
 	w.mu.RUnlock()
-	for _, mark := range marks {
-		if err := mark.Clear(ctx, tx, userID); err != nil {
-			return err
+	found := false
+	for _, clearMark := range marks {
+		marked, err := clearMark(ctx, tx, userID)
+		if err != nil {
+			return false, err
 		}
+		found = found || marked
 	}
-	return nil
+	return found, nil
 }
 
 // RegisterRemover adds how to remove every way in of a kind (see

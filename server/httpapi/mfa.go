@@ -47,15 +47,16 @@ func (k *Kit) RegisterWayInRemover(remove auth.WayInRemover) {
 	}
 }
 
-// RegisterUnproven adds a module's mark on the accounts it let someone
-// into without their showing they own the address, in a way that
-// confirming the address later does not cure: a password reset of a
-// marked account removes every way in and second factor, as on an account
-// whose address was never confirmed; a confirmation from a session of
-// the account itself clears it (auth.Unproven).
-func (k *Kit) RegisterUnproven(mark auth.Unproven) {
+// RegisterUnproven adds how to clear a module's mark on the accounts it
+// let someone into without their showing they own the address, in a way
+// that confirming the address later does not cure; it reports whether
+// the account was marked. A password reset of a marked account removes
+// every way in and second factor, as on an account whose address was
+// never confirmed; a confirmation from a session of the account itself
+// clears the mark (auth.UnprovenMark).
+func (k *Kit) RegisterUnproven(clearMark auth.UnprovenMark) {
 	if k.Auth != nil {
-		k.Auth.WaysIn.RegisterUnproven(mark)
+		k.Auth.WaysIn.RegisterUnproven(clearMark)
 	}
 }
 

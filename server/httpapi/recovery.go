@@ -41,12 +41,10 @@ func (a *API) verifyEmail(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// The caller, if signed in: a confirmation from a session of the
-	// account itself proves more than the mailbox (auth.Unproven). No
-	// CSRF check is needed for that: a forged request would need the
-	// mailed token, and the caller's session proves nothing without it.
-	var caller auth.Principal
-	if token, _, err := a.accessToken(r); err == nil {
-		caller, _ = a.svc.Sessions.Authenticate(r.Context(), token)
+	// account itself proves more than the mailbox (auth.UnprovenMark).
+	var caller *auth.Principal
+	if p, ok := a.Caller(r); ok {
+		caller = &p
 	}
 	u, err := a.svc.Recovery.VerifyEmail(r.Context(), req, caller)
 	if err != nil {

@@ -8,8 +8,7 @@ import (
 )
 
 // unvouched_accounts: the accounts a provider made without vouching for
-// their address, until a password reset or the provider's word proves it
-// (unvouched.go).
+// their address, until something proves it (unvouched.go).
 func init() {
 	type unvouchedAccount struct {
 		bun.BaseModel `bun:"table:unvouched_accounts"`

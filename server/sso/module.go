@@ -29,7 +29,6 @@ import (
 
 	"github.com/uptrace/bun/migrate"
 
-	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/shared"
 	"github.com/authkit/authkit/shared/sso"
@@ -128,7 +127,7 @@ func (m *Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 	// other way in, on an account a provider made without vouching for
 	// the address (unvouched.go).
 	k.RegisterWayInRemover(m.DeleteUserData)
-	k.RegisterUnproven(auth.Unproven{Check: isUnvouched, Clear: clearUnvouched})
+	k.RegisterUnproven(clearUnvouched)
 	idParam := httpapi.Param{Name: "id", In: "path", Description: "The provider's id: oidc, google or github."}
 	return []httpapi.Route{
 		{Pattern: "GET /api/auth/providers", Name: "listLoginProviders",

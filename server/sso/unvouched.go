@@ -17,7 +17,7 @@ import (
 // signed in through the provider, could add passkeys, an authenticator
 // app or provider accounts of their own, or disconnect the first one.
 // Disconnecting does not cure it: the account stays marked
-// (auth.Unproven) until
+// (auth.UnprovenMark) until
 //   - a password reset, whose mailed link proves the mailbox and which
 //     then removes every way in and second factor;
 //   - the address is confirmed from a session of the account itself: the
@@ -54,14 +54,13 @@ func vouchedFor(ctx context.Context, tx *store.Store, u *store.User, email strin
 	return store.MapError(err)
 }
 
-// clearUnvouched removes the mark, if any, within tx.
-func clearUnvouched(ctx context.Context, tx *store.Store, userID string) error {
-	_, err := tx.IDB().NewDelete().Model((*unvouchedAccount)(nil)).Where("user_id = ?", userID).Exec(ctx)
-	return store.MapError(err)
-}
-
-// isUnvouched reports whether the account is marked, within tx.
-func isUnvouched(ctx context.Context, tx *store.Store, userID string) (bool, error) {
-	exists, err := tx.IDB().NewSelect().Model((*unvouchedAccount)(nil)).Where("user_id = ?", userID).Exists(ctx)
-	return exists, store.MapError(err)
+// clearUnvouched removes the account's mark, if any, within tx, and
+// reports whether there was one: the module's auth.UnprovenMark.
+func clearUnvouched(ctx context.Context, tx *store.Store, userID string) (bool, error) {
+	res, err := tx.IDB().NewDelete().Model((*unvouchedAccount)(nil)).Where("user_id = ?", userID).Exec(ctx)
+	if err != nil {
+		return false, store.MapError(err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
 }

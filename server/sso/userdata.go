@@ -14,20 +14,17 @@ import (
 // module's hooks (httpapi.UserDataOwner): a deleted account takes them
 // with it, and an export holds them.
 
-// DeleteUserData deletes the user's identities, the connections they
-// had in flight (attempts that carry their user id) and the account's
-// unvouched mark, inside the transaction that deletes the account, or
-// within a password reset that removes every way in. The foreign key would cascade the
+// DeleteUserData deletes the user's identities and the connections they
+// had in flight (attempts that carry their user id), inside the
+// transaction that deletes the account. The foreign key would cascade the
 // identities; the attempts have none, and would otherwise keep the user's
 // id until they expire.
 func (m *Module) DeleteUserData(ctx context.Context, tx *store.Store, userID string) error {
 	if _, err := tx.IDB().NewDelete().Model((*identity)(nil)).Where("user_id = ?", userID).Exec(ctx); err != nil {
 		return store.MapError(err)
 	}
-	if _, err := tx.IDB().NewDelete().Model((*attempt)(nil)).Where("user_id = ?", userID).Exec(ctx); err != nil {
-		return store.MapError(err)
-	}
-	return clearUnvouched(ctx, tx, userID)
+	_, err := tx.IDB().NewDelete().Model((*attempt)(nil)).Where("user_id = ?", userID).Exec(ctx)
+	return store.MapError(err)
 }
 
 // ExportUserData returns the user's identities, oldest first, in their

@@ -181,7 +181,7 @@ func (b *browser) clickAway(sel, path string) {
 // does the same but confirms signed out, as the owner of a squatted
 // address would: the reset disconnects it (README, pre-hijacking). Access
 // tokens last 3 s here, and Hank opens the mail after his has expired:
-// the confirmation page refreshes it before it sends the token.
+// the server knows him by his refresh cookie.
 func TestBrowser_ConfirmingWhereSignedInKeepsTheProviderThroughAReset(t *testing.T) {
 	s, idp := startServerWithSSO(t, "--access-ttl", "3s")
 	for _, c := range []struct {

@@ -234,6 +234,18 @@ func (k *kit) resetPassword(addr string) *apitest.Client {
 	return owner
 }
 
+// expectShutOut checks, after the owner's reset, that their account has
+// no provider account left and that the squatter's provider account signs
+// in to it no more: it is unknown now, and its address has an account.
+func (k *kit) expectShutOut(owner *apitest.Client, squatter ssotest.Person) {
+	k.t.Helper()
+	if ids := k.identities(owner); len(ids) != 0 {
+		k.t.Fatalf("identities after the reset: %+v", ids)
+	}
+	k.idp.Approve(squatter)
+	expectFailure(k.t, k.walk(k.ts.Browser(), "/api/auth/oauth/oidc/start"), "/login", sharedsso.FailureAccountExists, "oidc")
+}
+
 // TestAccounts_AResetDisconnectsAProviderThatNeverVouchedForTheAddress:
 // someone makes an account with another person's address through a
 // provider that does not vouch for it. The owner opens the confirmation
@@ -247,11 +259,7 @@ func TestAccounts_AResetDisconnectsAProviderThatNeverVouchedForTheAddress(t *tes
 	k.ts.ConfirmEmail("cy@example.com")
 
 	owner := k.resetPassword("cy@example.com")
-	if ids := k.identities(owner); len(ids) != 0 {
-		t.Fatalf("identities after the reset: %+v", ids)
-	}
-	k.idp.Approve(squatter)
-	expectFailure(t, k.walk(k.ts.Browser(), "/api/auth/oauth/oidc/start"), "/login", sharedsso.FailureAccountExists, "oidc")
+	k.expectShutOut(owner, squatter)
 }
 
 // TestAccounts_AResetRemovesWhatTheSquatterAddedOnceTheAddressWasConfirmed:
@@ -418,11 +426,7 @@ func TestAccounts_AnEmailChangeDoesNotWashTheMarkOut(t *testing.T) {
 	move("cy@example.com")
 
 	owner := k.resetPassword("cy@example.com")
-	if ids := k.identities(owner); len(ids) != 0 {
-		t.Fatalf("identities after the reset: %+v", ids)
-	}
-	k.idp.Approve(squatter)
-	expectFailure(t, k.walk(k.ts.Browser(), "/api/auth/oauth/oidc/start"), "/login", sharedsso.FailureAccountExists, "oidc")
+	k.expectShutOut(owner, squatter)
 }
 
 // TestAccounts_AfterAResetTheAccountIsTheOwners: the reset that took a

@@ -168,6 +168,12 @@ func (r *Recovery) ConfirmPasswordReset(ctx context.Context, req shared.Password
 	unproven := !u.EmailVerified
 	u.EmailVerified = true
 	err = r.store.InTx(ctx, func(tx *store.Store) error {
+		// The account's row first (Sessions.Hold): a credential being
+		// added commits before the removals below, or finds its session
+		// ended.
+		if err := tx.LockUser(ctx, u.ID); err != nil {
+			return err
+		}
 		if err := spendOneTimeSecret(ctx, tx, t, now); err != nil {
 			return err
 		}

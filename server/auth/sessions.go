@@ -124,6 +124,36 @@ func (s *Sessions) Recheck(ctx context.Context, p Principal) error {
 	return nil
 }
 
+// Hold checks, within tx, that p's session is still live, having first
+// locked p's account (store.LockUser). A transaction that adds a
+// credential calls it before anything else. Whatever ends the account's
+// sessions takes the same lock (store.RevokeSession, RevokeUserSessions,
+// the password reset), so on PostgreSQL too it either commits before Hold
+// reads the session, and Hold refuses, or waits until the credential has
+// committed, and then sees it (a reset of an unproven account removes it).
+// Without the lock, both could read the world as it was before the other.
+//
+// Errors: not_authenticated (the session has ended).
+func (s *Sessions) Hold(ctx context.Context, tx *store.Store, p Principal) error {
+	if err := tx.LockUser(ctx, p.UserID); err != nil {
+		return err
+	}
+	st, err := tx.SessionStatus(ctx, p.SessionID, s.clock.now())
+	if errors.Is(err, store.ErrNotFound) {
+		return errSessionEnded
+	}
+	if err != nil {
+		return err
+	}
+	if !st.Live || st.UserID != p.UserID {
+		return errSessionEnded
+	}
+	return nil
+}
+
+// SessionEnded reports whether err is Hold's or Recheck's refusal.
+func SessionEnded(err error) bool { return errors.Is(err, errSessionEnded) }
+
 // session returns a session's state from the cache, reading the database
 // on a miss. An unknown session is a dead one.
 func (s *Sessions) session(ctx context.Context, sessionID string) (sessionEntry, error) {

@@ -162,10 +162,8 @@ func (w *WaysIn) Count(ctx context.Context, tx *store.Store, userID string) (int
 // (two tabs deleting the last two passkeys) take turns rather than each
 // counting the other's way in; SQLite's transactions take turns already.
 func (w *WaysIn) Remove(ctx context.Context, tx *store.Store, userID, message string, remove func() error) error {
-	if tx.IsPostgres() {
-		if _, err := tx.IDB().NewRaw("SELECT 1 FROM users WHERE id = ? FOR UPDATE", userID).Exec(ctx); err != nil {
-			return store.MapError(err)
-		}
+	if err := tx.LockUser(ctx, userID); err != nil {
+		return err
 	}
 	if err := remove(); err != nil {
 		return err

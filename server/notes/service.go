@@ -90,10 +90,8 @@ func (s *Service) Create(ctx context.Context, userID string, req sharednotes.Cre
 // locks the user's row, so two creates at once cannot both see room for
 // the last note; SQLite's transactions already take turns.
 func (s *Service) checkRoom(ctx context.Context, tx *store.Store, userID string) error {
-	if tx.IsPostgres() {
-		if _, err := tx.IDB().NewRaw("SELECT 1 FROM users WHERE id = ? FOR UPDATE", userID).Exec(ctx); err != nil {
-			return store.MapError(err)
-		}
+	if err := tx.LockUser(ctx, userID); err != nil {
+		return err
 	}
 	count, err := tx.IDB().NewSelect().Model((*Note)(nil)).Where("user_id = ?", userID).Count(ctx)
 	if err != nil {

@@ -33,7 +33,7 @@ func (h handlers) finishRegistration(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	row, err := h.svc.FinishRegistration(r.Context(), caller.UserID, req)
+	row, err := h.svc.FinishRegistration(r.Context(), caller, req)
 	if err != nil {
 		return err
 	}

@@ -42,8 +42,10 @@ func (s *Service) BeginRegistration(ctx context.Context, userID string) (sharedp
 // the user, who hears of a passkey they did not add.
 //
 // Errors: validation_failed (fields.credential: unreadable, expired,
-// already registered; fields.name), forbidden (passkeys are off).
-func (s *Service) FinishRegistration(ctx context.Context, userID string, req sharedpasskeys.FinishRegistrationRequest) (*passkey, error) {
+// already registered; fields.name), forbidden (passkeys are off),
+// not_authenticated (the caller's session ended meanwhile).
+func (s *Service) FinishRegistration(ctx context.Context, caller auth.Principal, req sharedpasskeys.FinishRegistrationRequest) (*passkey, error) {
+	userID := caller.UserID
 	if err := s.available(); err != nil {
 		return nil, err
 	}
@@ -70,7 +72,7 @@ func (s *Service) FinishRegistration(ctx context.Context, userID string, req sha
 		s.log.InfoContext(ctx, "passkey registration refused", "user_id", userID, "err", err)
 		return nil, errUnreadable
 	}
-	row, err := s.store1(ctx, userID, req.Name, cred)
+	row, err := s.store1(ctx, caller, req.Name, cred)
 	if err != nil {
 		return nil, err
 	}
@@ -80,8 +82,10 @@ func (s *Service) FinishRegistration(ctx context.Context, userID string, req sha
 }
 
 // store1 inserts a verified credential and marks the user as having
-// passkeys, in one transaction.
-func (s *Service) store1(ctx context.Context, userID, name string, cred *webauthn.Credential) (*passkey, error) {
+// passkeys, in one transaction that first holds the caller's session
+// (auth.Sessions.Hold).
+func (s *Service) store1(ctx context.Context, caller auth.Principal, name string, cred *webauthn.Credential) (*passkey, error) {
+	userID := caller.UserID
 	data, err := jsonMarshal(cred)
 	if err != nil {
 		return nil, err
@@ -92,6 +96,9 @@ func (s *Service) store1(ctx context.Context, userID, name string, cred *webauth
 		CreatedAt: s.now().UTC(),
 	}
 	err = s.store.InTx(ctx, func(tx *store.Store) error {
+		if err := s.auth.Sessions.Hold(ctx, tx, caller); err != nil {
+			return err
+		}
 		if _, err := tx.IDB().NewInsert().Model(row).Exec(ctx); err != nil {
 			return store.MapError(err)
 		}

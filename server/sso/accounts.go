@@ -132,8 +132,8 @@ func (h *handlers) connect(ctx context.Context, p provider, a *attempt, who pers
 	now := h.kit.Now().UTC()
 	var added *identity
 	err := h.kit.Store.InTx(ctx, func(tx *store.Store) error {
-		status, err := tx.SessionStatus(ctx, a.SessionID, now)
-		if errors.Is(err, store.ErrNotFound) || err == nil && (!status.Live || status.UserID != a.UserID) {
+		err := h.kit.Auth.Sessions.Hold(ctx, tx, auth.Principal{UserID: a.UserID, SessionID: a.SessionID})
+		if auth.SessionEnded(err) {
 			return fail(sso.FailureLoginRequired, errors.New("the session that asked to connect has ended"))
 		}
 		if err != nil {

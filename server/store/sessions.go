@@ -114,9 +114,14 @@ func (s *Store) RevokeLeastRecentlyUsed(ctx context.Context, userID, keep string
 
 // RevokeSession revokes one live session of a user. It returns ErrNotFound
 // when the user has no such live session, so one user cannot learn about
-// (or end) another's sessions.
+// (or end) another's sessions. It locks the user's row first (LockUser),
+// so a credential being added from that session lands before the
+// revocation or not at all.
 func (s *Store) RevokeSession(ctx context.Context, userID, id string, now time.Time) error {
 	if err := s.checkWritable(); err != nil {
+		return err
+	}
+	if err := s.LockUser(ctx, userID); err != nil {
 		return err
 	}
 	res, err := s.db.NewUpdate().Model((*Session)(nil)).
@@ -135,9 +140,13 @@ func (s *Store) RevokeSession(ctx context.Context, userID, id string, now time.T
 }
 
 // RevokeUserSessions revokes every live session of a user except keep
-// (which may be ""), and returns the ids it revoked.
+// (which may be ""), and returns the ids it revoked. It locks the user's
+// row first, as RevokeSession does.
 func (s *Store) RevokeUserSessions(ctx context.Context, userID, keep string, now time.Time) ([]string, error) {
 	if err := s.checkWritable(); err != nil {
+		return nil, err
+	}
+	if err := s.LockUser(ctx, userID); err != nil {
 		return nil, err
 	}
 	var ids []string

@@ -126,6 +126,21 @@ func (s *Store) DeleteUser(ctx context.Context, userID string) error {
 	return nil
 }
 
+// LockUser locks the user's row until the end of the transaction s is
+// in, on PostgreSQL, so transactions about one account that must not
+// interleave take turns: adding a credential (auth.Sessions.Hold) and
+// ending the account's sessions (RevokeSession, RevokeUserSessions) or
+// removing its ways in. SQLite's write transactions take turns already.
+// Call it inside InTx, before the transaction changes any other row, so
+// every transaction takes its locks in one order: the user's row first.
+func (s *Store) LockUser(ctx context.Context, userID string) error {
+	if !s.postgres {
+		return nil
+	}
+	_, err := s.db.NewRaw("SELECT 1 FROM users WHERE id = ? FOR UPDATE", userID).Exec(ctx)
+	return MapError(err)
+}
+
 // CountActiveSuperusers returns how many active superusers there are
 // besides except. On PostgreSQL it first locks the superusers' rows, so
 // two superusers removing each other at once cannot both see the other

@@ -37,7 +37,7 @@ func (h handlers) enable(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	codes, err := h.svc.Enable(r.Context(), caller.UserID, req)
+	codes, err := h.svc.Enable(r.Context(), caller, req)
 	if err != nil {
 		return err
 	}

@@ -135,15 +135,17 @@ func (s *Service) Setup(ctx context.Context, userID string) (sharedtotp.SetupRes
 // every code and password offered for a signed-in account is: a stolen
 // session cannot test guesses at it faster than at the password.
 //
-// Errors: validation_failed, invalid_code (400), rate_limited.
-func (s *Service) Enable(ctx context.Context, userID string, req sharedtotp.EnableRequest) ([]string, error) {
+// Errors: validation_failed, invalid_code (400), rate_limited,
+// not_authenticated (the session ended meanwhile).
+func (s *Service) Enable(ctx context.Context, caller auth.Principal, req sharedtotp.EnableRequest) ([]string, error) {
+	userID := caller.UserID
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
 	var codes []string
 	_, err := s.auth.Accounts.AccountSecretCheck(ctx, userID, func(ctx context.Context) (bool, error) {
 		var err error
-		codes, err = s.enable(ctx, userID, req.Code)
+		codes, err = s.enable(ctx, caller, req.Code)
 		return err == nil, err
 	})
 	if err != nil {
@@ -154,10 +156,15 @@ func (s *Service) Enable(ctx context.Context, userID string, req sharedtotp.Enab
 	return codes, nil
 }
 
-// enable is Enable's transaction: the code's check and the change.
-func (s *Service) enable(ctx context.Context, userID, code string) ([]string, error) {
+// enable is Enable's transaction: the code's check and the change, once
+// the caller's session is held (auth.Sessions.Hold).
+func (s *Service) enable(ctx context.Context, caller auth.Principal, code string) ([]string, error) {
+	userID := caller.UserID
 	var codes []string
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		if err := s.auth.Sessions.Hold(ctx, tx, caller); err != nil {
+			return err
+		}
 		row, err := s.row(ctx, tx, userID)
 		if err != nil {
 			return err

@@ -92,8 +92,13 @@ func (f *Factors) registered() []SecondFactor {
 
 // resetAll removes every second factor of the user, within tx: each
 // registered factor's own data (Reset), the user's record of them and any
-// login waiting for one.
+// login waiting for one. The user's row is locked first, as the
+// transactions that add a factor lock it (Sessions.Hold): with the same
+// order everywhere, two of them wait for each other rather than deadlock.
 func (f *Factors) resetAll(ctx context.Context, tx *store.Store, userID string) error {
+	if err := tx.LockUser(ctx, userID); err != nil {
+		return err
+	}
 	for _, sf := range f.registered() {
 		if err := sf.Reset(ctx, tx, userID); err != nil {
 			return err
@@ -107,8 +112,14 @@ func (f *Factors) resetAll(ctx context.Context, tx *store.Store, userID string) 
 
 // Mark records, within tx, that the user has (on) or no longer has a
 // factor set up, in users.factors. Call Changed once tx has committed, so
-// every cached copy of the user is read again.
+// every cached copy of the user is read again. It locks the user's row
+// before reading the set (store.LockUser), so two marks at once (an app
+// turned off while a passkey is added) cannot each write back a set that
+// lacks the other's change.
 func (f *Factors) Mark(ctx context.Context, tx *store.Store, userID, method string, on bool) error {
+	if err := tx.LockUser(ctx, userID); err != nil {
+		return err
+	}
 	u, err := tx.UserByID(ctx, userID)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -10,15 +11,17 @@ import (
 	"github.com/authkit/authkit/shared"
 )
 
-// TestHold_ACredentialAndTheSessionsEndTakeTurns: on PostgreSQL, whose
-// transactions run side by side, a transaction that adds a credential
-// under Sessions.Hold and one that ends the account's sessions (a
-// revocation, a password reset) take turns on the account's row. Without
-// that, each reads the world as it was before the other: the credential
-// lands from a session already ended, or after the reset that should
-// have removed it. Each case fails unless the second transaction waits
-// for the first. SQLite's write transactions take turns in any case.
-func TestHold_ACredentialAndTheSessionsEndTakeTurns(t *testing.T) {
+// TestAccountLock_TransactionsAboutOneAccountTakeTurns: on PostgreSQL,
+// whose transactions run side by side, the transactions that must not
+// interleave on one account take turns on its row (store.LockUser): one
+// that adds a credential under Sessions.Hold and one that ends the
+// account's sessions (a revocation, a password reset); two that change
+// the account's factors. Without that, each reads the world as it was
+// before the other: the credential lands from a session already ended,
+// or after the reset that should have removed it, or one factor's mark
+// overwrites the other's. Each case fails unless the second transaction
+// waits for the first. SQLite's write transactions take turns in any case.
+func TestAccountLock_TransactionsAboutOneAccountTakeTurns(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Open(t)
 	if !st.IsPostgres() {
@@ -131,6 +134,34 @@ func TestHold_ACredentialAndTheSessionsEndTakeTurns(t *testing.T) {
 		}
 		if n := keys(t, p.UserID); n != 0 {
 			t.Fatalf("%d keys outlived the reset of an account whose address nobody had proved", n)
+		}
+	})
+
+	t.Run("two factors marked at once: both stay", func(t *testing.T) {
+		p := signUp(t, "cy@example.com")
+		second := make(chan error, 1)
+		err := st.InTx(ctx, func(tx *store.Store) error {
+			if err := svc.Factors.Mark(ctx, tx, p.UserID, MethodPasskey, true); err != nil {
+				return err
+			}
+			go func() {
+				second <- st.InTx(ctx, func(tx *store.Store) error { return svc.Factors.Mark(ctx, tx, p.UserID, "totp", true) })
+			}()
+			waitsForALock(t, second)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := <-second; err != nil {
+			t.Fatal(err)
+		}
+		u, err := st.UserByID(ctx, p.UserID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := FactorsOf(u); !slices.Equal(got, []string{MethodPasskey, "totp"}) {
+			t.Fatalf("factors after two marks at once: %q, want both", got)
 		}
 	})
 }

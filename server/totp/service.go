@@ -204,6 +204,11 @@ func (s *Service) enable(ctx context.Context, caller auth.Principal, code string
 func (s *Service) Disable(ctx context.Context, userID string) error {
 	var was bool
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		// The account's row before the app's (store.LockUser), the order
+		// in which Enable takes them.
+		if err := tx.LockUser(ctx, userID); err != nil {
+			return err
+		}
 		row, err := s.row(ctx, tx, userID)
 		if err != nil {
 			return err

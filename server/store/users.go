@@ -133,11 +133,16 @@ func (s *Store) DeleteUser(ctx context.Context, userID string) error {
 // removing its ways in. SQLite's write transactions take turns already.
 // Call it inside InTx, before the transaction changes any other row, so
 // every transaction takes its locks in one order: the user's row first.
+//
+// The lock is the one an UPDATE of the row takes (FOR NO KEY UPDATE): it
+// waits for updates and deletions of the user, but not for the rows
+// being inserted that refer to the user (a session, an event), whose
+// foreign-key checks only share the row's key.
 func (s *Store) LockUser(ctx context.Context, userID string) error {
 	if !s.postgres {
 		return nil
 	}
-	_, err := s.db.NewRaw("SELECT 1 FROM users WHERE id = ? FOR UPDATE", userID).Exec(ctx)
+	_, err := s.db.NewRaw("SELECT 1 FROM users WHERE id = ? FOR NO KEY UPDATE", userID).Exec(ctx)
 	return MapError(err)
 }
 

@@ -150,6 +150,12 @@ func deleteAccount(ctx context.Context, st *store.Store, u *store.User, actorID 
 				return errLastSuperuser
 			}
 		}
+		// The account's row before the modules' and the sessions' rows, as
+		// every transaction about one account takes them (store.LockUser);
+		// a superuser's is locked already, with the other superusers'.
+		if err := tx.LockUser(ctx, u.ID); err != nil {
+			return err
+		}
 		if removeData != nil {
 			if err := removeData(ctx, tx, u.ID); err != nil {
 				return err

@@ -95,6 +95,11 @@ func (r *Recovery) ConfirmEmailChange(ctx context.Context, req shared.ConfirmEma
 	var u *store.User
 	var revoked []string
 	err = r.store.InTx(ctx, func(tx *store.Store) error {
+		// The account's row before the link's (store.LockUser): a reset
+		// locks it, then voids this very link.
+		if err := tx.LockUser(ctx, t.UserID); err != nil {
+			return err
+		}
 		if err := spendOneTimeSecret(ctx, tx, t, now); err != nil {
 			return err
 		}

@@ -115,7 +115,10 @@ func (f *Factors) resetAll(ctx context.Context, tx *store.Store, userID string) 
 // every cached copy of the user is read again. It locks the user's row
 // before reading the set (store.LockUser), so two marks at once (an app
 // turned off while a passkey is added) cannot each write back a set that
-// lacks the other's change.
+// lacks the other's change. Lock it yourself at the start of tx
+// (Sessions.Hold when adding a factor, store.LockUser when removing one),
+// before your module's rows: transactions that take the account's row
+// after another row can deadlock with those that take it first.
 func (f *Factors) Mark(ctx context.Context, tx *store.Store, userID, method string, on bool) error {
 	if err := tx.LockUser(ctx, userID); err != nil {
 		return err

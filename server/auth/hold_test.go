@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -162,6 +163,59 @@ func TestAccountLock_TransactionsAboutOneAccountTakeTurns(t *testing.T) {
 		}
 		if got := FactorsOf(u); !slices.Equal(got, []string{MethodPasskey, "totp"}) {
 			t.Fatalf("factors after two marks at once: %q, want both", got)
+		}
+	})
+
+	// The account's row comes first everywhere: a transaction that took
+	// another row of the account first (a session, a link) and then
+	// waited for the account's would deadlock with one holding the
+	// account's and waiting for that row.
+	t.Run("a deletion waits for a sign-out, not a deadlock", func(t *testing.T) {
+		p := signUp(t, "dee@example.com")
+		u, err := st.UserByID(ctx, p.UserID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		deleted := make(chan error, 1)
+		err = st.InTx(ctx, func(tx *store.Store) error {
+			if err := tx.LockUser(ctx, p.UserID); err != nil { // as a sign-out first does
+				return err
+			}
+			go func() { deleted <- deleteAccount(ctx, st, u, "", svc.Sessions.clock.now(), nil) }()
+			waitsForALock(t, deleted)
+			return tx.RevokeSession(ctx, p.UserID, p.SessionID, svc.Sessions.clock.now())
+		})
+		if err != nil {
+			t.Fatalf("the sign-out: %v", err)
+		}
+		if err := <-deleted; err != nil {
+			t.Fatalf("the deletion: %v", err)
+		}
+	})
+
+	t.Run("a confirmation waits for a change of address, not a deadlock", func(t *testing.T) {
+		p := signUp(t, "eve@example.com")
+		secret, err := svc.Recovery.storeOneTimeSecret(ctx, p.UserID, store.PurposeVerifyEmail, VerifyEmailTTL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		verified := make(chan error, 1)
+		err = st.InTx(ctx, func(tx *store.Store) error {
+			if err := tx.LockUser(ctx, p.UserID); err != nil { // as ConfirmEmailChange first does
+				return err
+			}
+			go func() {
+				_, err := svc.Recovery.VerifyEmail(ctx, shared.VerifyEmailRequest{Token: secret}, nil)
+				verified <- err
+			}()
+			waitsForALock(t, verified)
+			return tx.InvalidateOneTimeTokens(ctx, p.UserID, store.PurposeVerifyEmail, svc.Sessions.clock.now())
+		})
+		if err != nil {
+			t.Fatalf("the change of address: %v", err)
+		}
+		if err := <-verified; !errors.Is(err, errInvalidMailToken) {
+			t.Fatalf("confirming with a link voided meanwhile: %v, want invalid_token", err)
 		}
 	})
 }

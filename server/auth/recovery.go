@@ -230,6 +230,10 @@ func (r *Recovery) VerifyEmail(ctx context.Context, req shared.VerifyEmailReques
 	var u *store.User
 	now := r.clock.now()
 	err = r.store.InTx(ctx, func(tx *store.Store) error {
+		// The account's row before the link's, as ConfirmEmailChange.
+		if err := tx.LockUser(ctx, t.UserID); err != nil {
+			return err
+		}
 		if err := spendOneTimeSecret(ctx, tx, t, now); err != nil {
 			return err
 		}

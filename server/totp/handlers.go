@@ -56,7 +56,7 @@ func (h handlers) disable(w http.ResponseWriter, r *http.Request) error {
 
 func (h handlers) newRecoveryCodes(w http.ResponseWriter, r *http.Request) error {
 	caller, _ := httpapi.UserFrom(r.Context())
-	codes, err := h.svc.NewRecoveryCodes(r.Context(), caller.UserID)
+	codes, err := h.svc.NewRecoveryCodes(r.Context(), caller)
 	if err != nil {
 		return err
 	}

@@ -244,12 +244,19 @@ func deleteAll(ctx context.Context, tx *store.Store, userID string) error {
 	return nil
 }
 
-// NewRecoveryCodes replaces the user's recovery codes.
+// NewRecoveryCodes replaces the user's recovery codes, once the caller's
+// session is held (auth.Sessions.Hold): codes are a way past the second
+// step, so a session ended meanwhile gets none.
 //
-// Errors: not_found (two-factor authentication is off).
-func (s *Service) NewRecoveryCodes(ctx context.Context, userID string) ([]string, error) {
+// Errors: not_found (two-factor authentication is off),
+// not_authenticated (the session ended meanwhile).
+func (s *Service) NewRecoveryCodes(ctx context.Context, caller auth.Principal) ([]string, error) {
+	userID := caller.UserID
 	var codes []string
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		if err := s.auth.Sessions.Hold(ctx, tx, caller); err != nil {
+			return err
+		}
 		row, err := s.row(ctx, tx, userID)
 		if err != nil {
 			return err

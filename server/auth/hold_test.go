@@ -64,46 +64,57 @@ func TestAccountLock_TransactionsAboutOneAccountTakeTurns(t *testing.T) {
 		}
 		return Principal{UserID: u.ID, SessionID: issued.SessionID}
 	}
-	// waitsForALock returns once a transaction of this database waits for
-	// a lock, and fails the test if done (the other transaction's end)
-	// comes first: it did not wait.
-	waitsForALock := func(t *testing.T, done <-chan error) {
+	// takeTurns runs first in a transaction and starts second beside it.
+	// Once a transaction of this database waits for a lock, it runs then
+	// (when not nil) in first's transaction and commits it. It returns
+	// both errors, and fails the test if second ends before anything
+	// waited: it did not wait for first.
+	takeTurns := func(t *testing.T, first func(tx *store.Store) error, second func() error, then func(tx *store.Store) error) (error, error) {
 		t.Helper()
-		for range 3000 {
-			select {
-			case err := <-done:
-				t.Fatalf("the other transaction ended (%v) without waiting for this one", err)
-			default:
+		done := make(chan error, 1)
+		firstErr := st.InTx(ctx, func(tx *store.Store) error {
+			if err := first(tx); err != nil {
+				return err
 			}
-			var n int
-			err := st.IDB().NewRaw("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").Scan(ctx, &n)
-			if err != nil {
-				t.Fatal(err)
+			go func() { done <- second() }()
+			for tries, waited := 0, false; !waited; tries++ {
+				if tries == 3000 {
+					t.Fatal("nothing waited for a lock in 30 s")
+				}
+				select {
+				case err := <-done:
+					t.Fatalf("the second transaction ended (%v) without waiting for the first", err)
+				case <-time.After(10 * time.Millisecond):
+				}
+				var n int
+				err := st.IDB().NewRaw("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").Scan(ctx, &n)
+				if err != nil {
+					return err
+				}
+				waited = n > 0
 			}
-			if n > 0 {
-				return
+			if then == nil {
+				return nil
 			}
-			time.Sleep(10 * time.Millisecond)
-		}
-		t.Fatal("no transaction waited for a lock in 30 s")
+			return then(tx)
+		})
+		return firstErr, <-done
 	}
 
 	t.Run("the session ends first: the credential is refused", func(t *testing.T) {
 		p := signUp(t, "ann@example.com")
-		added := make(chan error, 1)
-		err := st.InTx(ctx, func(tx *store.Store) error {
-			if _, err := tx.RevokeUserSessions(ctx, p.UserID, "", svc.Sessions.clock.now()); err != nil {
+		revoked, added := takeTurns(t,
+			func(tx *store.Store) error {
+				_, err := tx.RevokeUserSessions(ctx, p.UserID, "", svc.Sessions.clock.now())
 				return err
-			}
-			go func() { added <- st.InTx(ctx, func(tx *store.Store) error { return addKey(ctx, tx, p) }) }()
-			waitsForALock(t, added)
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
+			},
+			func() error { return st.InTx(ctx, func(tx *store.Store) error { return addKey(ctx, tx, p) }) },
+			nil)
+		if revoked != nil {
+			t.Fatal(revoked)
 		}
-		if err := <-added; !SessionEnded(err) {
-			t.Fatalf("adding a key from a session ended meanwhile: %v, want the session's end", err)
+		if !SessionEnded(added) {
+			t.Fatalf("adding a key from a session ended meanwhile: %v, want the session's end", added)
 		}
 		if n := keys(t, p.UserID); n != 0 {
 			t.Fatalf("%d keys from an ended session", n)
@@ -116,22 +127,14 @@ func TestAccountLock_TransactionsAboutOneAccountTakeTurns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		reset := make(chan error, 1)
-		err = st.InTx(ctx, func(tx *store.Store) error {
-			if err := addKey(ctx, tx, p); err != nil {
-				return err
-			}
-			go func() {
-				reset <- svc.Recovery.ConfirmPasswordReset(ctx, shared.PasswordResetConfirmRequest{Token: secret, NewPassword: "another horse battery"})
-			}()
-			waitsForALock(t, reset)
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := <-reset; err != nil {
-			t.Fatal(err)
+		added, reset := takeTurns(t,
+			func(tx *store.Store) error { return addKey(ctx, tx, p) },
+			func() error {
+				return svc.Recovery.ConfirmPasswordReset(ctx, shared.PasswordResetConfirmRequest{Token: secret, NewPassword: "another horse battery"})
+			},
+			nil)
+		if added != nil || reset != nil {
+			t.Fatalf("adding a key: %v; the reset: %v", added, reset)
 		}
 		if n := keys(t, p.UserID); n != 0 {
 			t.Fatalf("%d keys outlived the reset of an account whose address nobody had proved", n)
@@ -140,22 +143,13 @@ func TestAccountLock_TransactionsAboutOneAccountTakeTurns(t *testing.T) {
 
 	t.Run("two factors marked at once: both stay", func(t *testing.T) {
 		p := signUp(t, "cy@example.com")
-		second := make(chan error, 1)
-		err := st.InTx(ctx, func(tx *store.Store) error {
-			if err := svc.Factors.Mark(ctx, tx, p.UserID, MethodPasskey, true); err != nil {
-				return err
-			}
-			go func() {
-				second <- st.InTx(ctx, func(tx *store.Store) error { return svc.Factors.Mark(ctx, tx, p.UserID, "totp", true) })
-			}()
-			waitsForALock(t, second)
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := <-second; err != nil {
-			t.Fatal(err)
+		mark := func(tx *store.Store, method string) error { return svc.Factors.Mark(ctx, tx, p.UserID, method, true) }
+		first, second := takeTurns(t,
+			func(tx *store.Store) error { return mark(tx, MethodPasskey) },
+			func() error { return st.InTx(ctx, func(tx *store.Store) error { return mark(tx, "totp") }) },
+			nil)
+		if first != nil || second != nil {
+			t.Fatalf("marking: %v, %v", first, second)
 		}
 		u, err := st.UserByID(ctx, p.UserID)
 		if err != nil {
@@ -170,26 +164,23 @@ func TestAccountLock_TransactionsAboutOneAccountTakeTurns(t *testing.T) {
 	// another row of the account first (a session, a link) and then
 	// waited for the account's would deadlock with one holding the
 	// account's and waiting for that row.
+	lockAccount := func(p Principal) func(tx *store.Store) error {
+		return func(tx *store.Store) error { return tx.LockUser(ctx, p.UserID) }
+	}
+
 	t.Run("a deletion waits for a sign-out, not a deadlock", func(t *testing.T) {
 		p := signUp(t, "dee@example.com")
 		u, err := st.UserByID(ctx, p.UserID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		deleted := make(chan error, 1)
-		err = st.InTx(ctx, func(tx *store.Store) error {
-			if err := tx.LockUser(ctx, p.UserID); err != nil { // as a sign-out first does
-				return err
-			}
-			go func() { deleted <- deleteAccount(ctx, st, u, "", svc.Sessions.clock.now(), nil) }()
-			waitsForALock(t, deleted)
-			return tx.RevokeSession(ctx, p.UserID, p.SessionID, svc.Sessions.clock.now())
-		})
-		if err != nil {
-			t.Fatalf("the sign-out: %v", err)
-		}
-		if err := <-deleted; err != nil {
-			t.Fatalf("the deletion: %v", err)
+		signedOut, deleted := takeTurns(t, lockAccount(p), // as a sign-out first does
+			func() error { return deleteAccount(ctx, st, u, "", svc.Sessions.clock.now(), nil) },
+			func(tx *store.Store) error {
+				return tx.RevokeSession(ctx, p.UserID, p.SessionID, svc.Sessions.clock.now())
+			})
+		if signedOut != nil || deleted != nil {
+			t.Fatalf("the sign-out: %v; the deletion: %v", signedOut, deleted)
 		}
 	})
 
@@ -199,23 +190,19 @@ func TestAccountLock_TransactionsAboutOneAccountTakeTurns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		verified := make(chan error, 1)
-		err = st.InTx(ctx, func(tx *store.Store) error {
-			if err := tx.LockUser(ctx, p.UserID); err != nil { // as ConfirmEmailChange first does
-				return err
-			}
-			go func() {
+		changed, verified := takeTurns(t, lockAccount(p), // as ConfirmEmailChange first does
+			func() error {
 				_, err := svc.Recovery.VerifyEmail(ctx, shared.VerifyEmailRequest{Token: secret}, nil)
-				verified <- err
-			}()
-			waitsForALock(t, verified)
-			return tx.InvalidateOneTimeTokens(ctx, p.UserID, store.PurposeVerifyEmail, svc.Sessions.clock.now())
-		})
-		if err != nil {
-			t.Fatalf("the change of address: %v", err)
+				return err
+			},
+			func(tx *store.Store) error {
+				return tx.InvalidateOneTimeTokens(ctx, p.UserID, store.PurposeVerifyEmail, svc.Sessions.clock.now())
+			})
+		if changed != nil {
+			t.Fatalf("the change of address: %v", changed)
 		}
-		if err := <-verified; !errors.Is(err, errInvalidMailToken) {
-			t.Fatalf("confirming with a link voided meanwhile: %v, want invalid_token", err)
+		if !errors.Is(verified, errInvalidMailToken) {
+			t.Fatalf("confirming with a link voided meanwhile: %v, want invalid_token", verified)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -205,4 +206,168 @@ func TestAccountLock_TransactionsAboutOneAccountTakeTurns(t *testing.T) {
 			t.Fatalf("confirming with a link voided meanwhile: %v, want invalid_token", verified)
 		}
 	})
+}
+
+// TestAccountLock_ChangesToOneAccountAtOnceNeverDeadlock runs the
+// transactions that change one account side by side on PostgreSQL, in a
+// loop: sign-ins and sign-outs, refreshes, a credential added under
+// Sessions.Hold and a way in removed, factor marks, resets, confirmations,
+// password and name changes, an administrator's edits. Each may be
+// refused for what another did (a session ended, a link spent, the
+// password changed); none may fail in the database, as a deadlock
+// (SQLSTATE 40P01) would.
+func TestAccountLock_ChangesToOneAccountAtOnceNeverDeadlock(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	if !st.IsPostgres() {
+		t.Skip("SQLite's write transactions take turns (store.InTx)")
+	}
+	svc, err := New(ctx, st, Config{Argon2: Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.IDB().NewRaw("CREATE TABLE test_keys (user_id TEXT NOT NULL)").Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	svc.WaysIn.RegisterRemover(func(ctx context.Context, tx *store.Store, userID string) error {
+		_, err := tx.IDB().NewRaw("DELETE FROM test_keys WHERE user_id = ?", userID).Exec(ctx)
+		return err
+	})
+	const email = "ann@example.com"
+	var mu sync.Mutex
+	password := "correct horse battery"
+	current := func() string { mu.Lock(); defer mu.Unlock(); return password }
+	changed := func(to string) { mu.Lock(); defer mu.Unlock(); password = to }
+	next := func(old string) string {
+		if old == "correct horse battery" {
+			return "another horse battery"
+		}
+		return "correct horse battery"
+	}
+	u, _, err := svc.Accounts.Register(ctx, shared.RegisterRequest{Email: email, Password: current(), Name: "Ann"}, Client{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := svc.Accounts.CreateSuperuser(ctx, "root@example.com", "Root", "root horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rootIssued, err := svc.Accounts.Login(ctx, shared.LoginRequest{Email: root.Email, Password: "root horse battery"}, Client{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := Principal{UserID: root.ID, SessionID: rootIssued.SessionID}
+	signIn := func() (Principal, Issued, bool) {
+		_, issued, err := svc.Accounts.Login(ctx, shared.LoginRequest{Email: email, Password: current()}, Client{})
+		return Principal{UserID: u.ID, SessionID: issued.SessionID}, issued, err == nil
+	}
+	secret := func(purpose string) string {
+		s, err := svc.Recovery.storeOneTimeSecret(ctx, u.ID, purpose, time.Hour)
+		if err != nil {
+			t.Error(err)
+		}
+		return s
+	}
+	name := "Ann B"
+	workers := []func() error{
+		func() error {
+			if p, _, ok := signIn(); ok {
+				return svc.Sessions.Logout(ctx, p)
+			}
+			return nil
+		},
+		func() error {
+			if p, _, ok := signIn(); ok {
+				return svc.Sessions.LogoutAll(ctx, p)
+			}
+			return nil
+		},
+		func() error {
+			_, issued, ok := signIn()
+			if !ok {
+				return nil
+			}
+			_, _, err := svc.Sessions.Refresh(ctx, issued.Refresh, Client{})
+			return err
+		},
+		func() error {
+			p, _, ok := signIn()
+			if !ok {
+				return nil
+			}
+			return st.InTx(ctx, func(tx *store.Store) error {
+				if err := svc.Sessions.Hold(ctx, tx, p); err != nil {
+					return err
+				}
+				if _, err := tx.IDB().NewRaw("INSERT INTO test_keys (user_id) VALUES (?)", u.ID).Exec(ctx); err != nil {
+					return err
+				}
+				return svc.Factors.Mark(ctx, tx, u.ID, MethodPasskey, true)
+			})
+		},
+		func() error {
+			return st.InTx(ctx, func(tx *store.Store) error {
+				return svc.WaysIn.Remove(ctx, tx, u.ID, "last", func() error {
+					_, err := tx.IDB().NewRaw("DELETE FROM test_keys WHERE user_id = ?", u.ID).Exec(ctx)
+					if err != nil {
+						return err
+					}
+					return svc.Factors.Mark(ctx, tx, u.ID, MethodPasskey, false)
+				})
+			})
+		},
+		func() error {
+			to := next(current())
+			err := svc.Recovery.ConfirmPasswordReset(ctx, shared.PasswordResetConfirmRequest{Token: secret(store.PurposePasswordReset), NewPassword: to})
+			if err == nil {
+				changed(to)
+			}
+			return err
+		},
+		func() error {
+			_, err := svc.Recovery.VerifyEmail(ctx, shared.VerifyEmailRequest{Token: secret(store.PurposeVerifyEmail)}, nil)
+			return err
+		},
+		func() error {
+			p, _, ok := signIn()
+			if !ok {
+				return nil
+			}
+			old := current()
+			err := svc.Accounts.ChangePassword(ctx, p, shared.ChangePasswordRequest{CurrentPassword: old, NewPassword: next(old)})
+			if err == nil {
+				changed(next(old))
+			}
+			return err
+		},
+		func() error {
+			p, _, ok := signIn()
+			if !ok {
+				return nil
+			}
+			_, err := svc.Accounts.UpdateProfile(ctx, p, shared.UpdateProfileRequest{Name: &name})
+			return err
+		},
+		func() error {
+			if _, err := svc.Admin.ResetFactors(ctx, admin, u.ID); err != nil {
+				return err
+			}
+			_, err := svc.Admin.UpdateUser(ctx, admin, u.ID, shared.AdminUpdateUserRequest{Name: &name})
+			return err
+		},
+	}
+	var wg sync.WaitGroup
+	for _, work := range workers {
+		wg.Go(func() {
+			for range 15 {
+				err := work()
+				var refusal *shared.Error
+				if err != nil && !errors.As(err, &refusal) && !errors.Is(err, errSessionGone) {
+					t.Errorf("a change failed in the database: %v", err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -13,6 +13,42 @@ import (
 	"github.com/authkit/authkit/shared"
 )
 
+// newLockTestKit is a service on PostgreSQL (the tests skip on SQLite,
+// whose write transactions take turns in any case, store.InTx) with a
+// way in of the test's own: a row of test_keys per key (addKey), removed
+// by a reset of an account whose address nobody proved, as a module's
+// would be.
+func newLockTestKit(t *testing.T) (*store.Store, *Service) {
+	t.Helper()
+	ctx := context.Background()
+	st := storetest.Open(t)
+	if !st.IsPostgres() {
+		t.Skip("SQLite's write transactions take turns already (store.InTx)")
+	}
+	svc, err := New(ctx, st, Config{Argon2: Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.IDB().NewRaw("CREATE TABLE test_keys (user_id TEXT NOT NULL)").Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	svc.WaysIn.RegisterRemover(func(ctx context.Context, tx *store.Store, userID string) error {
+		_, err := tx.IDB().NewRaw("DELETE FROM test_keys WHERE user_id = ?", userID).Exec(ctx)
+		return err
+	})
+	return st, svc
+}
+
+// addKey adds a key for p's account within tx, holding p's session as
+// a module adding a credential does (Sessions.Hold).
+func addKey(ctx context.Context, svc *Service, tx *store.Store, p Principal) error {
+	if err := svc.Sessions.Hold(ctx, tx, p); err != nil {
+		return err
+	}
+	_, err := tx.IDB().NewRaw("INSERT INTO test_keys (user_id) VALUES (?)", p.UserID).Exec(ctx)
+	return err
+}
+
 // TestAccountLock_TransactionsAboutOneAccountTakeTurns: on PostgreSQL,
 // whose transactions run side by side, the transactions that must not
 // interleave on one account take turns on its row (store.LockUser): one
@@ -25,30 +61,7 @@ import (
 // waits for the first. SQLite's write transactions take turns in any case.
 func TestAccountLock_TransactionsAboutOneAccountTakeTurns(t *testing.T) {
 	ctx := context.Background()
-	st := storetest.Open(t)
-	if !st.IsPostgres() {
-		t.Skip("SQLite's write transactions take turns already (store.InTx)")
-	}
-	svc, err := New(ctx, st, Config{Argon2: Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A way in of the test's own: a row per key, removed by a reset of an
-	// account whose address nobody proved, as a module's would be.
-	if _, err := st.IDB().NewRaw("CREATE TABLE test_keys (user_id TEXT NOT NULL)").Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
-	svc.WaysIn.RegisterRemover(func(ctx context.Context, tx *store.Store, userID string) error {
-		_, err := tx.IDB().NewRaw("DELETE FROM test_keys WHERE user_id = ?", userID).Exec(ctx)
-		return err
-	})
-	addKey := func(ctx context.Context, tx *store.Store, p Principal) error {
-		if err := svc.Sessions.Hold(ctx, tx, p); err != nil {
-			return err
-		}
-		_, err := tx.IDB().NewRaw("INSERT INTO test_keys (user_id) VALUES (?)", p.UserID).Exec(ctx)
-		return err
-	}
+	st, svc := newLockTestKit(t)
 	keys := func(t *testing.T, userID string) int {
 		t.Helper()
 		var n int
@@ -109,7 +122,7 @@ func TestAccountLock_TransactionsAboutOneAccountTakeTurns(t *testing.T) {
 				_, err := tx.RevokeUserSessions(ctx, p.UserID, "", svc.Sessions.clock.now())
 				return err
 			},
-			func() error { return st.InTx(ctx, func(tx *store.Store) error { return addKey(ctx, tx, p) }) },
+			func() error { return st.InTx(ctx, func(tx *store.Store) error { return addKey(ctx, svc, tx, p) }) },
 			nil)
 		if revoked != nil {
 			t.Fatal(revoked)
@@ -129,7 +142,7 @@ func TestAccountLock_TransactionsAboutOneAccountTakeTurns(t *testing.T) {
 			t.Fatal(err)
 		}
 		added, reset := takeTurns(t,
-			func(tx *store.Store) error { return addKey(ctx, tx, p) },
+			func(tx *store.Store) error { return addKey(ctx, svc, tx, p) },
 			func() error {
 				return svc.Recovery.ConfirmPasswordReset(ctx, shared.PasswordResetConfirmRequest{Token: secret, NewPassword: "another horse battery"})
 			},
@@ -218,21 +231,7 @@ func TestAccountLock_TransactionsAboutOneAccountTakeTurns(t *testing.T) {
 // (SQLSTATE 40P01) would.
 func TestAccountLock_ChangesToOneAccountAtOnceNeverDeadlock(t *testing.T) {
 	ctx := context.Background()
-	st := storetest.Open(t)
-	if !st.IsPostgres() {
-		t.Skip("SQLite's write transactions take turns (store.InTx)")
-	}
-	svc, err := New(ctx, st, Config{Argon2: Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.IDB().NewRaw("CREATE TABLE test_keys (user_id TEXT NOT NULL)").Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
-	svc.WaysIn.RegisterRemover(func(ctx context.Context, tx *store.Store, userID string) error {
-		_, err := tx.IDB().NewRaw("DELETE FROM test_keys WHERE user_id = ?", userID).Exec(ctx)
-		return err
-	})
+	st, svc := newLockTestKit(t)
 	const email = "ann@example.com"
 	var mu sync.Mutex
 	password := "correct horse battery"
@@ -296,10 +295,7 @@ func TestAccountLock_ChangesToOneAccountAtOnceNeverDeadlock(t *testing.T) {
 				return nil
 			}
 			return st.InTx(ctx, func(tx *store.Store) error {
-				if err := svc.Sessions.Hold(ctx, tx, p); err != nil {
-					return err
-				}
-				if _, err := tx.IDB().NewRaw("INSERT INTO test_keys (user_id) VALUES (?)", u.ID).Exec(ctx); err != nil {
+				if err := addKey(ctx, svc, tx, p); err != nil {
 					return err
 				}
 				return svc.Factors.Mark(ctx, tx, u.ID, MethodPasskey, true)

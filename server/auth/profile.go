@@ -77,6 +77,10 @@ func (a *Accounts) ChangePassword(ctx context.Context, p Principal, req shared.C
 		if err := voidAccountLinks(ctx, tx, u.ID, now); err != nil {
 			return err
 		}
+		// A login waiting for its second factor passed the old password.
+		if err := tx.DeleteMFAChallenges(ctx, u.ID); err != nil {
+			return err
+		}
 		if revoked, err = tx.RevokeUserSessions(ctx, u.ID, p.SessionID, now); err != nil {
 			return err
 		}

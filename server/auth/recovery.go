@@ -196,6 +196,12 @@ func (r *Recovery) ConfirmPasswordReset(ctx context.Context, req shared.Password
 		if err := voidAccountLinks(ctx, tx, u.ID, now); err != nil {
 			return err
 		}
+		// Logins waiting for their second factor passed the old password
+		// (or were started by whoever the reset shuts out): they end with
+		// the sessions.
+		if err := tx.DeleteMFAChallenges(ctx, u.ID); err != nil {
+			return err
+		}
 		if _, err = tx.RevokeUserSessions(ctx, u.ID, "", now); err != nil {
 			return err
 		}

@@ -56,7 +56,7 @@ func (s *Store) SpendMFAChallenge(ctx context.Context, id string, now time.Time)
 }
 
 // DeleteMFAChallenges removes a user's logins in progress (their second
-// factors were reset).
+// factors were reset, or the password that started them changed).
 func (s *Store) DeleteMFAChallenges(ctx context.Context, userID string) error {
 	if err := s.checkWritable(); err != nil {
 		return err

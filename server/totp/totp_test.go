@@ -656,3 +656,49 @@ func TestTOTP_ASessionEndedElsewhereAddsNoCredential(t *testing.T) {
 	ann.Do("POST", "/api/me/totp/setup", nil).ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
 	ann.Do("GET", "/api/me", nil).ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated) // the cache learnt it
 }
+
+// TestTOTP_APasswordChangeEndsLoginsWaitingForACode: an intruder who
+// knows Ann's password has got as far as the second step (an mfa_token)
+// when Ann changes her password. The token was the old password's proof:
+// it must die with it, or a code the intruder gets hold of within the
+// token's 5 minutes (a phished one, a glance at the phone) still signs
+// them in with a password that no longer works.
+func TestTOTP_APasswordChangeEndsLoginsWaitingForACode(t *testing.T) {
+	ts := newServer(t)
+	ann := ts.Browser()
+	ann.Register(annEmail, "Ann")
+	ann.ConfirmEmail()
+	secret, _ := enable(t, ts, ann)
+
+	intruder := ts.Browser()
+	token := mfaRequired(t, intruder.Login(annEmail, apitest.Password), "totp", "recovery_code")
+	ann.Do("POST", "/api/me/password", shared.ChangePasswordRequest{CurrentPassword: apitest.Password, NewPassword: "ann's new passphrase"}).
+		ExpectStatus(t, http.StatusNoContent)
+
+	intruder.Do("POST", "/api/auth/login/mfa", shared.MFALoginRequest{MFAToken: token, Code: nextCode(t, ts, secret)}).
+		ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
+	intruder.Do("GET", "/api/me", nil).ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
+}
+
+// TestTOTP_AResetEndsLoginsWaitingForACode: likewise for a password
+// reset, which ends every session: a login that had passed the old
+// password's step must not finish afterwards, in either flow.
+func TestTOTP_AResetEndsLoginsWaitingForACode(t *testing.T) {
+	smtp := mailtest.Start(t)
+	ts := newServer(t, apitest.WithMail(smtp.URL()))
+	ann := ts.Browser()
+	ann.Register(annEmail, "Ann")
+	_, token := smtp.Wait(t, 0, 10*time.Second).Link(t)
+	ts.TokenClient().Do("POST", "/api/auth/verify-email", shared.VerifyEmailRequest{Token: token}).ExpectStatus(t, http.StatusOK)
+	secret, _ := enable(t, ts, ann)
+	smtp.Wait(t, 1, 10*time.Second) // "turned on"
+
+	browserToken := mfaRequired(t, ts.Browser().Login(annEmail, apitest.Password), "totp", "recovery_code")
+	apiToken := mfaRequired(t, ts.TokenClient().Do("POST", "/api/token", shared.LoginRequest{Email: annEmail, Password: apitest.Password}), "totp", "recovery_code")
+	resetPassword(t, ts, smtp, 2, annEmail, "ann's new passphrase")
+
+	ts.Browser().Do("POST", "/api/auth/login/mfa", shared.MFALoginRequest{MFAToken: browserToken, Code: nextCode(t, ts, secret)}).
+		ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
+	ts.TokenClient().Do("POST", "/api/token/mfa", shared.MFALoginRequest{MFAToken: apiToken, Code: nextCode(t, ts, secret)}).
+		ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
+}

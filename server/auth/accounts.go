@@ -59,7 +59,7 @@ func (a *Accounts) Register(ctx context.Context, req shared.RegisterRequest, cli
 	if err := checkNewPassword(req.Validate(), "password", req.Password); err != nil {
 		return nil, Issued{}, err
 	}
-	if wait, err := a.registers.take(ctx, client.IP, a.clock.now()); err != nil || wait > 0 {
+	if wait, err := a.registers.take(ctx, throttledClient(client.IP), a.clock.now()); err != nil || wait > 0 {
 		return nil, Issued{}, cmp.Or(err, rateLimited(wait))
 	}
 	hash, err := a.hasher.Hash(ctx, req.Password)
@@ -147,9 +147,10 @@ func (a *Accounts) CheckPassword(ctx context.Context, req shared.LoginRequest, c
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
+	from := throttledClient(client.IP)
 	held, err := reserve(ctx, a.clock.now(),
-		limited{a.logins, client.IP + " " + req.Email}, // no space in an IP: unambiguous
-		limited{a.loginClients, client.IP})
+		limited{a.logins, from + " " + req.Email}, // no space in an IP or a prefix: unambiguous
+		limited{a.loginClients, from})
 	if err != nil {
 		if apiErr, ok := errors.AsType[*shared.Error](err); ok && apiErr.Code == shared.CodeRateLimited {
 			a.stats.loginThrottled.Add(1) // not when the throttle's store failed

@@ -84,7 +84,7 @@ func (r *Recovery) RequestPasswordReset(ctx context.Context, req shared.Password
 		return err
 	}
 	now := r.clock.now()
-	if wait, err := r.resetsByClient.take(ctx, client.IP, now); err != nil || wait > 0 {
+	if wait, err := r.resetsByClient.take(ctx, throttledClient(client.IP), now); err != nil || wait > 0 {
 		return cmp.Or(err, rateLimited(wait))
 	}
 	if wait, err := r.resetsByEmail.take(ctx, req.Email, now); err != nil || wait > 0 {

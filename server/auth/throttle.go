@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"crypto/rand"
+	"net/netip"
 	"time"
 
 	"github.com/authkit/authkit/server/store"
@@ -161,4 +162,25 @@ func (r reservation) refund(ctx context.Context) {
 // retryAfter is the wait until the bucket with state tat has a token.
 func retryAfter(tat, now time.Time, interval time.Duration, burst int) time.Duration {
 	return max(tat.Add(interval).Sub(now)-time.Duration(burst)*interval, time.Nanosecond)
+}
+
+// throttledClient is the key of a client in the per-client throttles
+// (logins, registrations, reset requests): its IPv4 address, or the /64
+// network of its IPv6 address. A host on IPv6 has a /64 to itself and
+// takes a new address from it at will (SLAAC, privacy addresses), so
+// keyed by the full address one machine would get a fresh budget with
+// every request.
+func throttledClient(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	if addr = addr.Unmap(); addr.Is4() {
+		return addr.String()
+	}
+	p, err := addr.WithZone("").Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
 }

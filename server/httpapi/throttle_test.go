@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -282,5 +283,62 @@ func TestThrottle_SweepDeletesRefilledBuckets(t *testing.T) {
 	}
 	if n := rows(); n != 0 {
 		t.Fatalf("%d throttle rows left after the sweep", n)
+	}
+}
+
+// TestLogin_OneIPv6NetworkIsOneClient: a host with IPv6 has a whole /64
+// to itself (SLAAC and privacy addresses hand out new ones at will), so a
+// throttle keyed by the full address gives one machine a fresh budget per
+// request. The per-client limits count a /64 as one client: guessing one
+// account's password, or spraying many, from addresses of one network
+// meets the same limits as from one address. IPv4 clients stay apart by
+// address.
+func TestLogin_OneIPv6NetworkIsOneClient(t *testing.T) {
+	hasher := cheapHasher()
+	ts := apitest.NewServer(t, apitest.WithConfig(func(c *auth.Config) {
+		c.Hasher, c.LoginThrottle, c.LoginClientThrottle = hasher, 10, 100
+	}))
+	emails := createAccounts(t, ts, hasher, 120)
+	login := func(remoteAddr, email string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", "/api/token",
+			strings.NewReader(`{"email":"`+email+`","password":"not the password"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.RemoteAddr = remoteAddr
+		rec := httptest.NewRecorder()
+		ts.API.ServeHTTP(rec, req)
+		return rec
+	}
+	firstRefusal := func(n int, from func(i int) string, email func(i int) string) int {
+		t.Helper()
+		for i := range n {
+			switch rec := login(from(i), email(i)); rec.Code {
+			case http.StatusTooManyRequests:
+				return i + 1
+			case http.StatusUnauthorized:
+			default:
+				t.Fatalf("guess %d: %d %s", i+1, rec.Code, rec.Body)
+			}
+		}
+		return 0
+	}
+
+	// One account, a new address of one /64 for each guess.
+	if n := firstRefusal(20, func(i int) string { return fmt.Sprintf("[2001:db8:1:2::%x]:4000", i+1) },
+		func(int) string { return emails[0] }); n != 11 {
+		t.Errorf("guesses at one account from one /64: first 429 at %d, want 11", n)
+	}
+	// Many accounts (spraying), a new address of another /64 for each.
+	if n := firstRefusal(120, func(i int) string { return fmt.Sprintf("[2001:db8:1:3:%x::1]:4000", i+1) },
+		func(i int) string { return emails[i] }); n != 101 {
+		t.Errorf("spraying from one /64: first 429 at %d, want 101", n)
+	}
+	// Another /64, and IPv4 neighbours, have budgets of their own.
+	if rec := login("[2001:db8:1:4::1]:4000", emails[0]); rec.Code != http.StatusUnauthorized {
+		t.Errorf("another /64: %d %s", rec.Code, rec.Body)
+	}
+	for i := range 11 {
+		if rec := login(fmt.Sprintf("192.0.2.%d:4000", i+1), emails[1]); rec.Code != http.StatusUnauthorized {
+			t.Fatalf("IPv4 client %d: %d %s", i+1, rec.Code, rec.Body)
+		}
 	}
 }

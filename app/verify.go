@@ -1,6 +1,8 @@
 package app
 
 import (
+	"errors"
+
 	"github.com/authkit/authkit/shared"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
@@ -13,10 +15,11 @@ type verifyEmailPage struct {
 	api   *Client
 	token string // taken from the address, which is then cleared of it
 
-	user   *shared.User
-	err    error
-	done   bool
-	notice Notice
+	user     *shared.User // the account the link confirmed
+	signedIn *shared.User // who is signed in here, for the header: often nobody
+	err      error
+	done     bool
+	notice   Notice
 }
 
 func (p *verifyEmailPage) OnNav(ctx app.Context) {
@@ -39,8 +42,17 @@ func (p *verifyEmailPage) verify(ctx app.Context) {
 	p.done, p.err, p.notice = false, nil, Notice{}
 	p.Background(ctx, func() func(app.Context) {
 		user, err := p.api.VerifyEmail(ctx, req)
+		// The link works without a session, so the account it confirmed
+		// need not be the one signed in here, if any is: the header asks
+		// (unless the server is out of reach, when it would only wait).
+		var signedIn *shared.User
+		if !errors.Is(err, ErrUnreachable) {
+			if me, err := p.api.CurrentUser(ctx); err == nil {
+				signedIn = &me
+			}
+		}
 		return func(ctx app.Context) {
-			p.done, p.err = true, err
+			p.done, p.err, p.signedIn = true, err, signedIn
 			if err != nil {
 				p.notice = ErrorNotice(err)
 				return
@@ -67,7 +79,7 @@ func (p *verifyEmailPage) Render() app.UI {
 	default:
 		next = app.P().Class("muted").Text("You can ask for a new link on your profile page, once you are logged in.")
 	}
-	return Chrome{Path: "/verify-email", User: p.user, Known: p.done, API: p.api}.Render(
+	return Chrome{Path: "/verify-email", User: p.signedIn, Known: p.done, API: p.api}.Render(
 		app.Section().ID("verify-email").Class("card narrow").Body(
 			app.H1().Text("Confirm your email"),
 			p.notice.Render("verify-notice"),

@@ -1,6 +1,8 @@
 package account
 
 import (
+	"errors"
+
 	"github.com/authkit/authkit/app"
 	"github.com/authkit/authkit/shared"
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -17,10 +19,11 @@ type confirmPage struct {
 	api   *app.Client
 	token string // taken from the address, which is then cleared of it
 
-	user   *shared.User
-	err    error
-	done   bool
-	notice app.Notice
+	user     *shared.User // the account the link moved to its new address
+	signedIn *shared.User // who is signed in here, for the header: often nobody
+	err      error
+	done     bool
+	notice   app.Notice
 }
 
 func (p *confirmPage) OnNav(ctx goapp.Context) {
@@ -44,8 +47,17 @@ func (p *confirmPage) confirm(ctx goapp.Context) {
 	p.done, p.err, p.notice = false, nil, app.Notice{}
 	p.Background(ctx, func() func(goapp.Context) {
 		user, err := client{p.api}.confirmEmailChange(ctx, req)
+		// The link works without a session, so the account it changed
+		// need not be the one signed in here, if any is: the header asks
+		// (unless the server is out of reach, when it would only wait).
+		var signedIn *shared.User
+		if !errors.Is(err, app.ErrUnreachable) {
+			if me, err := p.api.CurrentUser(ctx); err == nil {
+				signedIn = &me
+			}
+		}
 		return func(goapp.Context) {
-			p.done, p.err = true, err
+			p.done, p.err, p.signedIn = true, err, signedIn
 			if err != nil {
 				p.notice = app.ErrorNotice(err)
 				return
@@ -73,7 +85,7 @@ func (p *confirmPage) Render() goapp.UI {
 	default:
 		next = goapp.P().Class("muted").Text("You can ask for the change again on your profile page, once you are logged in.")
 	}
-	return app.Chrome{Path: "/confirm-email", User: p.user, Known: p.done, API: p.api}.Render(
+	return app.Chrome{Path: "/confirm-email", User: p.signedIn, Known: p.done, API: p.api}.Render(
 		goapp.Section().ID("confirm-email").Class("card narrow").Body(
 			goapp.H1().Text("Confirm your new email"),
 			p.notice.Render("confirm-notice"),

@@ -196,3 +196,41 @@ func (b *browser) download(sel string) []byte {
 	b.t.Fatalf("%s: no file was downloaded into %s", b.name, dir)
 	return nil
 }
+
+// TestBrowser_MailedLinksOpenedSignedOut: a mailed link is often opened
+// where nobody is signed in (a phone's mail app, another computer). The
+// page does what the link is for, and its header tells the truth: the
+// link's account is not signed in here, so the header names nobody and
+// offers the way in rather than a Log out.
+func TestBrowser_MailedLinksOpenedSignedOut(t *testing.T) {
+	s := startServer(t)
+	dan := newBrowser(t, s, "dan")
+	const password = "dan's long passphrase"
+	dan.signUp("Dan", "dan@example.com", password)
+	dan.fill("email-new_email", "dan.new@example.com")
+	dan.fill("email-current_password", password)
+	dan.click("#email-form button[type=submit]")
+	dan.waitText("#email-notice .notice.success", "We sent a link to dan.new@example.com")
+
+	phone := newBrowser(t, s, "dan-phone")
+	phone.open(s.mailedLink(t, "dan@example.com", "/verify-email"))
+	phone.waitText("#verify-notice .notice.success", "confirmed")
+	phone.checkNobodySignedIn("the sign-up confirmation")
+
+	phone.open(s.mailedLink(t, "dan.new@example.com", "/confirm-email"))
+	phone.waitText("#confirm-notice .notice.success", "dan.new@example.com")
+	phone.checkNobodySignedIn("the email change")
+	phone.checkConsole()
+}
+
+// checkNobodySignedIn checks that the page's header, once it knows,
+// shows a visitor's navigation and no account box.
+func (b *browser) checkNobodySignedIn(step string) {
+	b.t.Helper()
+	if got := strings.Join(b.navLinks(), " "); got != "/login /register" {
+		b.t.Errorf("%s: signed out, the navigation offers %q, want the way in", step, got)
+	}
+	if n := eval[int](b, `document.querySelectorAll("#logout, #whoami").length`); n != 0 {
+		b.t.Errorf("%s: signed out, the header shows the account box (%q)", step, b.text(".account-box"))
+	}
+}

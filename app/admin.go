@@ -34,13 +34,12 @@ type adminPage struct {
 	deleting   *shared.User // the user awaiting confirmation of deletion
 
 	activityOf *shared.User // the user whose events are open
-	activity   eventList    // their events
-	audit      eventList    // what staff did
+	activity   *eventList   // their events
+	audit      *eventList   // what staff did
 }
 
 func newAdminPage(api *Client) *adminPage {
-	return &adminPage{signedInPage: NewSignedInPage(api, "/admin"), search: NewForm("q"),
-		audit: eventList{query: EventQuery{StaffActions: true}}}
+	return &adminPage{signedInPage: NewSignedInPage(api, "/admin"), search: NewForm("q"), audit: newAudit()}
 }
 
 func (p *adminPage) OnNav(ctx app.Context) {
@@ -56,7 +55,7 @@ func (p *adminPage) loaded(ctx app.Context) {
 	p.forbidden = !p.User.IsStaff
 	if !p.forbidden {
 		p.list(ctx, app.Event{})
-		p.load(ctx, &p.audit, true)
+		p.reloadAudit(ctx)
 	}
 }
 

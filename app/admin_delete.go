@@ -88,5 +88,5 @@ func (p *adminPage) deleted(ctx app.Context, u shared.User) {
 	}
 	p.change.Notice = SuccessNotice(u.Email + " has been deleted, with all their data.")
 	p.Focus("q")
-	p.load(ctx, &p.audit, true)
+	p.reloadAudit(ctx)
 }

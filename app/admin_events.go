@@ -11,20 +11,30 @@ import (
 // staff did (under the table), and one account's events, opened from its
 // row.
 
-// eventList is a list of staff's events being read page by page.
+// eventList is a list of staff's events being read page by page. A list
+// is read afresh into a new one, never by emptying the old: a page still
+// on its way for the old list (a double click, another row's Activity
+// right after, a reload of the audit while older events load) then lands
+// in the list that was let go, not among the new one's events.
 type eventList struct {
 	query  EventQuery
 	events []shared.AuditEvent
 	more   Form // busy while a page loads; its notice says why one failed
 	done   bool // the last page came back short
-	err    error
 }
 
-// load fetches the next page of l into it, through p.
-func (p *adminPage) load(ctx app.Context, l *eventList, first bool) {
-	if first {
-		l.events, l.done, l.err = nil, false, nil
-	}
+// newAudit is the audit log of what staff did, not read yet.
+func newAudit() *eventList { return &eventList{query: EventQuery{StaffActions: true}} }
+
+// reloadAudit reads the audit log again from its newest event.
+func (p *adminPage) reloadAudit(ctx app.Context) {
+	p.audit = newAudit()
+	p.load(ctx, p.audit)
+}
+
+// load fetches the next page of l into it (the first, when l is new),
+// through p.
+func (p *adminPage) load(ctx app.Context, l *eventList) {
 	q := l.query
 	q.Limit = EventPageSize
 	if n := len(l.events); n > 0 {
@@ -43,8 +53,8 @@ func (p *adminPage) load(ctx app.Context, l *eventList, first bool) {
 // onShowActivity opens the events of the user u under the table.
 func (p *adminPage) onShowActivity(ctx app.Context, u shared.User) {
 	p.activityOf = &u
-	p.activity = eventList{query: EventQuery{UserID: u.ID}}
-	p.load(ctx, &p.activity, true)
+	p.activity = &eventList{query: EventQuery{UserID: u.ID}}
+	p.load(ctx, p.activity)
 	p.Focus("user-events-heading")
 }
 
@@ -64,7 +74,7 @@ func (p *adminPage) renderUserEvents() app.UI {
 			app.H2().ID("user-events-heading").TabIndex(-1).Text("Activity of "+p.activityOf.Email),
 			app.Button().Type("button").ID("close-user-events").Class("button small").Text("Close").OnClick(p.onCloseActivity),
 		),
-		p.renderEvents("user-events-list", &p.activity, false),
+		p.renderEvents("user-events-list", p.activity, false),
 	)
 }
 
@@ -72,7 +82,7 @@ func (p *adminPage) renderAudit() app.UI {
 	return app.Section().ID("audit").Class("card").Aria("labelledby", "audit-heading").Body(
 		app.H2().ID("audit-heading").Text("Audit log"),
 		app.P().Class("muted").Text("What staff did to accounts, newest first."),
-		p.renderEvents("audit-list", &p.audit, true),
+		p.renderEvents("audit-list", p.audit, true),
 	)
 }
 
@@ -93,8 +103,10 @@ func (p *adminPage) renderEvents(id string, l *eventList, byWhom bool) app.UI {
 	return app.Div().Body(
 		l.more.Notice.Render(id+"-notice"),
 		list,
+		// A new list shows no button until its first page is in, so the
+		// button, and the list its handler holds, is made anew with it.
 		MoreButton(id+"-more", l.more.Busy, l.done || len(l.events) == 0,
-			func(ctx app.Context, e app.Event) { p.load(ctx, l, false) }),
+			func(ctx app.Context, e app.Event) { p.load(ctx, l) }),
 	)
 }
 

@@ -219,7 +219,7 @@ func (p *adminPage) update(ctx app.Context, u shared.User, req shared.AdminUpdat
 			}
 			p.change.Notice = SuccessNotice(done)
 			p.Focus("toggle-active-" + u.ID)
-			p.load(ctx, &p.audit, true) // the change is in the log now
+			p.reloadAudit(ctx) // the change is in the log now
 		},
 		Failed: func(ctx app.Context, err error) bool {
 			p.Focus("toggle-active-" + u.ID)

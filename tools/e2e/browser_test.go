@@ -1,6 +1,9 @@
 package e2e
 
 import (
+	"fmt"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -297,4 +300,72 @@ func TestBrowser_EmailLinks(t *testing.T) {
 	b.waitText("#reset-notice .notice.error", "")
 	b.waitText("#ask-again", "Ask for a new link")
 	b.checkConsole()
+}
+
+// TestBrowser_StaffDoubleClickShowsOneCopyOfTheActivity: a double click
+// on a user's Activity asks twice, and the list that opens shows each of
+// their events once; a click on another row right after shows only the
+// other user's.
+func TestBrowser_StaffDoubleClickShowsOneCopyOfTheActivity(t *testing.T) {
+	s := startServer(t)
+	s.createSuperuser(t, "boss@example.com", "The Boss", "boss password 123")
+	for _, name := range []string{"cara", "dave"} {
+		newBrowser(t, s, name).signUp(name, name+"@example.com", name+"'s long passphrase")
+	}
+
+	boss := newBrowser(t, s, "boss")
+	boss.open("/login?next=/admin")
+	boss.fill("email", "boss@example.com")
+	boss.fill("password", "boss password 123")
+	boss.click("#login-form button[type=submit]")
+	boss.waitPath("/admin")
+	boss.waitText("#users", "dave@example.com")
+
+	// clickActivity clicks the Activity buttons of these users, one right
+	// after the other, and returns the events the list then shows.
+	clickActivity := func(emails ...string) string {
+		t.Helper()
+		var js strings.Builder
+		for _, email := range emails {
+			fmt.Fprintf(&js, `document.querySelector('button[aria-label="Activity of %s"]').click();`, email)
+		}
+		asked := boss.requestsTo("/api/admin/events")
+		eval[any](boss, "(() => {"+js.String()+"})()")
+		boss.poll("every answer is back", fmt.Sprintf(
+			`performance.getEntriesByType("resource").filter(e => new URL(e.name).pathname === "/api/admin/events").length >= %d`,
+			asked+len(emails)))
+		time.Sleep(200 * time.Millisecond) // for the app to apply the last answer
+		boss.waitText("#user-events-heading", "Activity of "+emails[len(emails)-1])
+		boss.settled()
+		return eval[string](boss, `[...document.querySelectorAll("#user-events-list [data-event]")].map(e => e.dataset.event).join(" ")`)
+	}
+	cara, dave := clickActivity("cara@example.com"), clickActivity("dave@example.com")
+	if cara == "" || dave == "" {
+		t.Fatalf("cara's events %q, dave's %q: want some of each", cara, dave)
+	}
+	if got := clickActivity("cara@example.com", "cara@example.com"); got != cara {
+		t.Errorf("after a double click, cara's activity lists %q, want %q", got, cara)
+	}
+	if got := clickActivity("cara@example.com", "dave@example.com"); got != dave {
+		t.Errorf("after cara's then dave's, dave's activity lists %q, want %q", got, dave)
+	}
+
+	// Show older reads on the list that shows, not on one it replaced.
+	for range 20 { // a page of sign-ins
+		body := strings.NewReader(`{"email":"cara@example.com","password":"cara's long passphrase"}`)
+		resp, err := http.Post(s.url+"/api/auth/login", "application/json", body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("cara's sign-in: status %d", resp.StatusCode)
+		}
+	}
+	clickActivity("cara@example.com")
+	firstPage := clickActivity("cara@example.com")
+	boss.click("#user-events-list-more")
+	boss.poll("older events", fmt.Sprintf(`document.querySelectorAll("#user-events-list [data-event]").length > %d`,
+		len(strings.Fields(firstPage))))
+	boss.checkConsole()
 }

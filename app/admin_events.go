@@ -95,6 +95,9 @@ func (p *adminPage) renderEvents(id string, l *eventList, byWhom bool) app.UI {
 		list = Loading("Loading events…")
 	case len(l.events) == 0 && l.more.Notice.Kind == "":
 		list = app.P().Class("muted").Text("Nothing yet.")
+	case len(l.events) == 0: // the first page failed, and the notice says why
+		list = app.Button().Type("button").ID(id + "-retry").Class("button small").Text("Try again").
+			OnClick(func(ctx app.Context, e app.Event) { p.load(ctx, l) })
 	default:
 		list = app.Ul().ID(id).Class("events").Body(app.Range(l.events).Slice(func(i int) app.UI {
 			return EventItem(l.events[i].SecurityEvent, auditDetails(l.events[i], byWhom)...)

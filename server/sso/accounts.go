@@ -25,10 +25,13 @@ import (
 //     for it.
 //  3. A new provider account whose email has an account is connected to
 //     it only when the provider has verified the address *and* the
-//     account has. Otherwise the answer is account_exists. This stops
-//     account pre-hijacking: someone who registers the victim's address
-//     here before the victim (unverified), or who claims it at a provider
-//     that does not verify addresses, gains nothing.
+//     account has, and the account is not one a provider made without
+//     vouching for its address (unvouched.go), which stays unproven even
+//     once the address is confirmed. Otherwise the answer is
+//     account_exists. This stops account pre-hijacking: someone who
+//     registers the victim's address here before the victim (unverified),
+//     or who claims it at a provider that does not verify addresses,
+//     gains nothing.
 //  4. A deactivated account cannot come back this way (account_disabled).
 
 // errAccountDisabled is the failure of a deactivated account.
@@ -106,6 +109,17 @@ func (h *handlers) resolveOnce(ctx context.Context, p provider, who person) (res
 			return fail(sso.FailureAccountExists, errors.New("unverified email on one side; not connected"))
 		case !res.user.IsActive:
 			return errAccountDisabled
+		default:
+			// An account a provider made without vouching for its address
+			// counts as unconfirmed here, as it does for a reset, whoever
+			// confirmed the address since.
+			marked, err := isUnvouched(ctx, tx, res.user.ID)
+			if err != nil {
+				return err
+			}
+			if marked {
+				return fail(sso.FailureAccountExists, errors.New("the account was made without a provider vouching for its address; not connected"))
+			}
 		}
 		res.connected = newIdentity(res.user.ID, p.ID(), who.Subject, email, now)
 		if err := insertIdentity(ctx, tx, res.connected); err != nil || res.created {

@@ -429,6 +429,36 @@ func TestAccounts_AnEmailChangeDoesNotWashTheMarkOut(t *testing.T) {
 	k.expectShutOut(owner, squatter)
 }
 
+// TestAccounts_AVouchingProviderIsNotConnectedToAnUnprovenAccount: a
+// squatter makes an account with the owner's address through a provider
+// that does not vouch for it, and the owner opens the confirmation link
+// that sign-up mailed them. When the owner then signs in with a provider
+// that vouches for the address, the account is still one nobody proved:
+// connecting the owner's provider account to it would sign the owner in
+// to the squatter's account, and that provider's vouching at the next
+// sign-in would clear the mark and keep the squatter in past the owner's
+// reset. It is refused as for an unconfirmed account (account_exists),
+// and the reset shuts the squatter out.
+func TestAccounts_AVouchingProviderIsNotConnectedToAnUnprovenAccount(t *testing.T) {
+	k := newKit(t)
+	squatter := unvouched("cy")
+	s := k.signIn(squatter)
+	k.ts.ConfirmEmail("cy@example.com")
+
+	for range 2 {
+		victim := k.ts.Browser()
+		k.google.Approve(person("cy"))
+		expectFailure(t, k.walk(victim, "/api/auth/oauth/google/start"), "/login", sharedsso.FailureAccountExists, "google")
+		k.expectSignedOut(victim)
+	}
+	if ids := k.identities(s); len(ids) != 1 || ids[0].Provider != "oidc" {
+		t.Fatalf("identities = %+v", ids)
+	}
+
+	owner := k.resetPassword("cy@example.com")
+	k.expectShutOut(owner, squatter)
+}
+
 // TestAccounts_AfterAResetTheAccountIsTheOwners: the reset that took a
 // marked account back clears the mark, so what the owner adds afterwards
 // (here, the provider account connected again from the profile) stays

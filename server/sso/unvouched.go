@@ -16,6 +16,10 @@ import (
 // from the mail that sign-up sent, and from then on the squatter, still
 // signed in through the provider, could add passkeys, an authenticator
 // app or provider accounts of their own, or disconnect the first one.
+// While marked, a provider account that vouches for the address is not
+// connected to it at sign-in (rule 3 in accounts.go): the owner would be
+// signed in to the squatter's account, and that provider's vouching
+// would clear the mark below.
 // Disconnecting does not cure it: the account stays marked
 // (auth.UnprovenMark) until
 //   - a password reset, whose mailed link proves the mailbox and which
@@ -52,6 +56,12 @@ func vouchedFor(ctx context.Context, tx *store.Store, u *store.User, email strin
 	}
 	_, err := tx.IDB().NewDelete().Model((*unvouchedAccount)(nil)).Where("user_id = ? AND email = ?", u.ID, email).Exec(ctx)
 	return store.MapError(err)
+}
+
+// isUnvouched reports whether the account is marked, within tx.
+func isUnvouched(ctx context.Context, tx *store.Store, userID string) (bool, error) {
+	ok, err := tx.IDB().NewSelect().Model((*unvouchedAccount)(nil)).Where("user_id = ?", userID).Exists(ctx)
+	return ok, store.MapError(err)
 }
 
 // clearUnvouched removes the account's mark, if any, within tx, and

@@ -70,8 +70,9 @@ const (
 	FailureEmailMissing Failure = "email_missing"
 	// FailureAccountExists: an account has this email, and it cannot be
 	// connected automatically because the provider or the account has
-	// not verified the address. Log in with the password, then connect
-	// the provider from the profile.
+	// not verified the address (an account a provider made without
+	// vouching for it counts as unverified until a reset proves it). Log
+	// in with the password, then connect the provider from the profile.
 	FailureAccountExists Failure = "account_exists"
 	// FailureAccountDisabled: the account was deactivated.
 	FailureAccountDisabled Failure = "account_disabled"

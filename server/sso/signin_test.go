@@ -56,8 +56,8 @@ func TestSettings_HalfConfiguredOrPlainHTTPProvidersStopTheServer(t *testing.T) 
 
 // TestSignIn_StartSendsStatePKCEAndNonceAndBindsThemToTheBrowser: the
 // authorize request carries a fresh state, an S256 PKCE challenge and a
-// nonce, and the state rides in an HttpOnly, Secure, SameSite=Lax cookie
-// scoped to the sign-in URLs.
+// nonce, and the state rides in an HttpOnly, Secure, SameSite=Lax
+// __Host- cookie (Path=/, as the prefix requires).
 func TestSignIn_StartSendsStatePKCEAndNonceAndBindsThemToTheBrowser(t *testing.T) {
 	k := newKit(t)
 	r := k.ts.Browser().Visit("/api/auth/oauth/oidc/start?next=/notes")

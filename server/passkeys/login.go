@@ -89,17 +89,37 @@ func (s *Service) Authenticate(ctx context.Context, credential json.RawMessage) 
 	if !owner.IsActive {
 		return nil, errRefused
 	}
-	now := s.now().UTC()
-	_, err = s.store.IDB().NewUpdate().Model((*passkey)(nil)).
-		Set("sign_count = ?", int64(cred.Authenticator.SignCount)).
+	if testHookValidated != nil {
+		testHookValidated()
+	}
+	count := int64(cred.Authenticator.SignCount)
+	update := s.store.IDB().NewUpdate().Model((*passkey)(nil)).
+		Set("sign_count = ?", count).
 		Set("backup_state = ?", cred.Flags.BackupState).
-		Set("last_used_at = ?", now).
-		Where("id = ?", row.ID).Exec(ctx)
+		Set("last_used_at = ?", s.now().UTC()).
+		Where("id = ?", row.ID)
+	if count > 0 {
+		// The clone check above compared the count with the one read
+		// before: copies of a key answering at once with the same count
+		// all passed it. Only the first to store it signs in. (An
+		// authenticator without a counter always says 0.)
+		update = update.Where("sign_count < ?", count)
+	}
+	res, err := update.Exec(ctx)
 	if err != nil {
 		return nil, store.MapError(err)
 	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		s.log.WarnContext(ctx, "passkey refused: another use stored its sign count first, so the authenticator may be cloned",
+			"user_id", row.UserID, "passkey_id", row.ID, "presented_count", count)
+		return nil, errRefused
+	}
 	return owner, nil
 }
+
+// testHookValidated, set by tests, runs when an assertion has passed its
+// checks, before its sign count is stored.
+var testHookValidated func()
 
 func jsonMarshal(v any) (string, error) {
 	b, err := json.Marshal(v)

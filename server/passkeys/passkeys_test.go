@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -190,6 +191,51 @@ func TestPasskeys_ClonedAuthenticatorIsRefusedAndLogged(t *testing.T) {
 		ExpectError(t, http.StatusUnauthorized, shared.CodeInvalidCredentials)
 	if !strings.Contains(log.String(), "may be cloned") {
 		t.Fatalf("no clone warning in the log:\n%s", log.String())
+	}
+}
+
+// TestPasskeys_CopiesOfAKeyAtOneCountSignInOnce: a cloned authenticator
+// and its original answering at the same moment with the same sign count
+// both pass the clone check against the count stored before either; only
+// one may then store it and sign in. The hook holds each assertion, once
+// checked, until the other is checked too.
+func TestPasskeys_CopiesOfAKeyAtOneCountSignInOnce(t *testing.T) {
+	ts := newServer(t, nil)
+	ann := ts.Browser()
+	ann.Register("ann@example.com", "Ann")
+	ann.ConfirmEmail()
+	a := passkeystest.New(t, origin)
+	a.Counter = 10
+	passkeystest.Register(t, ann, a, "Key")
+
+	var creds [2][]byte
+	for i := range creds {
+		a.Counter = 20 // both copies at the same count, each for a challenge of its own
+		creds[i] = assertion(t, ts.TokenClient(), a)
+	}
+	var checked sync.WaitGroup
+	checked.Add(len(creds))
+	passkeys.SetTestHookValidated(t, func() {
+		checked.Done()
+		checked.Wait()
+	})
+	var signedIn, refused atomic.Int32
+	var wg sync.WaitGroup
+	for _, cred := range creds {
+		wg.Go(func() {
+			switch r := ts.Browser().Do("POST", "/api/auth/passkey/finish", sharedpasskeys.FinishLoginRequest{Credential: cred}); r.Status {
+			case http.StatusOK:
+				signedIn.Add(1)
+			case http.StatusUnauthorized:
+				refused.Add(1)
+			default:
+				t.Errorf("%d %s", r.Status, r.Body)
+			}
+		})
+	}
+	wg.Wait()
+	if signedIn.Load() != 1 || refused.Load() != 1 {
+		t.Fatalf("two copies of a key at one count: %d signed in, %d refused; want one each", signedIn.Load(), refused.Load())
 	}
 }
 

@@ -67,16 +67,17 @@ func (p *profilePage) onReloadSessions(ctx app.Context, e app.Event) {
 }
 
 // revoke signs one session out. Signing out this device's session is a
-// logout, and ends at the login form.
+// logout, and ends at the login form; until then it shows on its row, as
+// another session's sign-out does.
 func (p *profilePage) revoke(ctx app.Context, e app.Event, s shared.Session) {
 	if p.revocation.Busy {
 		return
 	}
+	p.revoking = s.ID
 	if s.Current {
-		p.signOut(ctx, e, p.API.Logout)
+		p.signOut(ctx, e, &p.revocation, p.API.Logout)
 		return
 	}
-	p.revoking = s.ID
 	p.Submit(ctx, e, Submission[struct{}]{
 		Form: &p.revocation,
 		Send: func(ctx context.Context) (struct{}, error) { return struct{}{}, p.API.RevokeSession(ctx, s.ID) },
@@ -118,16 +119,19 @@ func (p *profilePage) renderSignOut() app.UI {
 	)
 }
 
-func (p *profilePage) onLogoutAll(ctx app.Context, e app.Event) { p.signOut(ctx, e, p.API.LogoutAll) }
+func (p *profilePage) onLogoutAll(ctx app.Context, e app.Event) {
+	p.signOut(ctx, e, &p.signOutForm, p.API.LogoutAll)
+}
 
-// signOut ends this session or all of them, with logout. A session the
-// server already considers over counts as signed out.
-func (p *profilePage) signOut(ctx app.Context, e app.Event, logout func(context.Context) error) {
-	if p.signOutForm.Busy {
+// signOut ends this session or all of them, with logout, busy and failing
+// in form: the sessions' (this device's row) or Log out everywhere's. A
+// session the server already considers over counts as signed out.
+func (p *profilePage) signOut(ctx app.Context, e app.Event, form *Form, logout func(context.Context) error) {
+	if form.Busy {
 		return
 	}
 	p.Submit(ctx, e, Submission[struct{}]{
-		Form: &p.signOutForm,
+		Form: form,
 		Send: func(ctx context.Context) (struct{}, error) { return struct{}{}, logout(ctx) },
 		Done: func(app.Context, struct{}) { p.signedOut() },
 		Failed: func(_ app.Context, err error) bool {

@@ -1,10 +1,14 @@
 package app
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/authkit/authkit/app/internal/pagetest"
 	"github.com/authkit/authkit/shared"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
@@ -30,3 +34,76 @@ func TestProfile_AnAccountWithoutAPasswordIsOfferedToSetOne(t *testing.T) {
 		t.Errorf("with a password: %s", html)
 	}
 }
+
+// mountedProfile is the profile page for user, loaded and mounted in
+// go-app's test engine, calling a server that answers with api. Natively
+// go-app calls OnPreRender where a browser calls OnMount: mountedPage
+// passes it on, so the page runs its requests in the background and
+// applies their answers as in the browser (engine.ConsumeAll waits for
+// them).
+func mountedProfile(t *testing.T, user shared.User, api http.HandlerFunc) (*profilePage, app.TestEngine) {
+	t.Helper()
+	srv := httptest.NewServer(api)
+	t.Cleanup(srv.Close)
+	p := newProfilePage(NewClient(srv.URL, HTTPSender(srv.Client()), func() string { return "" }))
+	p.User = &user
+	engine := app.NewTestEngine()
+	if err := engine.Load(&mountedPage{p}); err != nil {
+		t.Fatal(err)
+	}
+	engine.ConsumeAll()
+	return p, engine
+}
+
+type mountedPage struct{ *profilePage }
+
+func (m *mountedPage) OnPreRender(ctx app.Context) { m.OnMount(ctx) }
+
+// TestProfile_SigningOutThisDeviceShowsOnItsRow: Sign out on the row of
+// this device's session is busy, then says why it failed, on that row and
+// in the sessions' card, as another session's would; the Log out
+// everywhere card, which was not used, stays as it was.
+func TestProfile_SigningOutThisDeviceShowsOnItsRow(t *testing.T) {
+	answer := make(chan struct{})
+	p, engine := mountedProfile(t, shared.User{ID: "u1", Email: "ann@example.com", HasPassword: true},
+		func(w http.ResponseWriter, r *http.Request) {
+			<-answer
+			http.Error(w, `{"error":{"code":"internal","message":"The server failed."}}`, http.StatusInternalServerError)
+		})
+	now := time.Now()
+	this := shared.Session{ID: "s1", Current: true, UserAgent: "curl/8.0", CreatedAt: now, LastUsedAt: now}
+	p.sessions = []shared.Session{this}
+
+	p.revoke(p.self, app.Event{}, this)
+	html := app.HTMLString(p.Render())
+	if row := regexp.MustCompile(`(?s)<li[^>]*data-session="s1".*?</li>`).FindString(html); !strings.Contains(row, "Signing out…") {
+		t.Errorf("the row's Sign out is not busy: %s", row)
+	}
+	if attrs := pagetest.TagsByID(html, "button")["logout-all"]; attrs == nil || hasKey(attrs, "aria-busy") || hasKey(attrs, "disabled") {
+		t.Errorf("Log out everywhere is busy: %v", attrs)
+	}
+
+	close(answer)
+	engine.ConsumeAll()
+	html = app.HTMLString(p.Render())
+	if !strings.Contains(html, "The server failed.") {
+		t.Fatalf("the failure is not shown: %s", html)
+	}
+	if notice := noticeText(html, "sessions-notice"); notice != "The server failed." {
+		t.Errorf("the sessions' notice says %q", notice)
+	}
+	if notice := noticeText(html, "signout-notice"); notice != "" {
+		t.Errorf("the Log out everywhere card says %q", notice)
+	}
+}
+
+// noticeText is the text of the notice in the slot with id ("" for none).
+func noticeText(html, slot string) string {
+	m := regexp.MustCompile(`<div[^>]*\sid="` + regexp.QuoteMeta(slot) + `"[^>]*>\s*<div[^>]*role="alert"[^>]*>([^<]*)<`).FindStringSubmatch(html)
+	if m == nil {
+		return ""
+	}
+	return strings.TrimSpace(m[1])
+}
+
+func hasKey(m map[string]string, k string) bool { _, ok := m[k]; return ok }

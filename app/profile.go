@@ -26,10 +26,11 @@ type profilePage struct {
 	nameForm     Form
 	passwordForm Form
 
-	sessions    []shared.Session
-	sessionsErr error
-	revocation  Form   // the sessions' notice, and the sign-out of one in flight
-	revoking    string // id of the session being signed out
+	sessions          []shared.Session
+	sessionsErr       error
+	reloadingSessions bool   // asked again after they failed to load
+	revocation        Form   // the sessions' notice, and the sign-out of one in flight
+	revoking          string // id of the session being signed out
 
 	signOutForm Form // the Log out everywhere button
 

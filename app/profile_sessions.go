@@ -18,6 +18,8 @@ func (p *profilePage) renderSessions() app.UI {
 	switch {
 	case p.sessionsErr != nil:
 		list = LoadFailed(p.sessionsErr, p.onReloadSessions)
+	case p.reloadingSessions:
+		list = Loading("Loading your sessions…")
 	case len(p.sessions) == 0:
 		list = app.P().Class("muted").Text("No active sessions.")
 	default:
@@ -55,10 +57,11 @@ func (p *profilePage) renderSession(s shared.Session) app.UI {
 }
 
 func (p *profilePage) onReloadSessions(ctx app.Context, e app.Event) {
-	p.sessionsErr = nil
+	p.sessionsErr, p.reloadingSessions = nil, true
 	p.Background(ctx, func() func(app.Context) {
 		sessions, err := p.API.Sessions(ctx)
 		return func(ctx app.Context) {
+			p.reloadingSessions = false
 			if !p.SessionEnded(ctx, err) {
 				p.sessions, p.sessionsErr = sessions, err
 			}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -107,3 +108,34 @@ func noticeText(html, slot string) string {
 }
 
 func hasKey(m map[string]string, k string) bool { _, ok := m[k]; return ok }
+
+// TestProfile_RetryingTheSessionsSaysItIsLoading: while the sessions are
+// asked again, after they failed to load, their card says so rather than
+// that there are none.
+func TestProfile_RetryingTheSessionsSaysItIsLoading(t *testing.T) {
+	answer := make(chan struct{})
+	now := time.Now()
+	p, engine := mountedProfile(t, shared.User{ID: "u1", Email: "ann@example.com", HasPassword: true},
+		func(w http.ResponseWriter, r *http.Request) {
+			<-answer
+			writeJSON(w, http.StatusOK, shared.SessionsResponse{Sessions: []shared.Session{
+				{ID: "s1", Current: true, UserAgent: "curl/8.0", CreatedAt: now, LastUsedAt: now},
+			}})
+		})
+	p.sessionsErr = fmt.Errorf("%w: connection refused", ErrUnreachable)
+	if html := app.HTMLString(p.renderSessions()); !strings.Contains(html, `id="retry"`) {
+		t.Fatalf("no way to try again: %s", html)
+	}
+
+	p.onReloadSessions(p.self, app.Event{})
+	html := app.HTMLString(p.renderSessions())
+	if strings.Contains(html, "No active sessions.") || !strings.Contains(html, `role="status"`) {
+		t.Errorf("while the sessions load again: %s", html)
+	}
+
+	close(answer)
+	engine.ConsumeAll()
+	if html := app.HTMLString(p.renderSessions()); !strings.Contains(html, `data-session="s1"`) || strings.Contains(html, `role="status"`) {
+		t.Errorf("once they are back: %s", html)
+	}
+}

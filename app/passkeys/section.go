@@ -156,7 +156,14 @@ func (s *section) askDelete(k sharedpasskeys.Passkey) {
 	s.Focus("passkey-delete-cancel")
 }
 
-func (s *section) onCancelDelete(ctx goapp.Context, e goapp.Event) { s.confirming = "" }
+// onCancelDelete closes the confirmation, on Cancel or Escape; not while
+// the deletion runs, so its spinner and outcome stay.
+func (s *section) onCancelDelete(ctx goapp.Context, e goapp.Event) {
+	if s.deletion.Busy {
+		return
+	}
+	s.confirming = ""
+}
 
 func (s *section) onDelete(ctx goapp.Context, e goapp.Event) {
 	id := s.confirming

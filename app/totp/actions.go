@@ -99,7 +99,12 @@ func (s *section) onAskTurnOff(ctx goapp.Context, e goapp.Event) {
 	s.Focus("totp-off-cancel")
 }
 
+// onCancelTurnOff closes the confirmation, on Cancel or Escape; not while
+// it runs, so its spinner and outcome stay.
 func (s *section) onCancelTurnOff(ctx goapp.Context, e goapp.Event) {
+	if s.busy("off") {
+		return
+	}
 	s.turnOff = false
 	s.Focus("totp-disable")
 }

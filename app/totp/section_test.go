@@ -1,0 +1,33 @@
+package totp
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/authkit/authkit/shared"
+	sharedtotp "github.com/authkit/authkit/shared/totp"
+	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// TestSection_TurningOffCannotBeDismissedWhileItRuns: the confirmation of
+// turning two-factor authentication off stays, busy, while the request
+// runs: Escape and Cancel (one handler) close it only before, as the
+// other confirmations of the app do, so its outcome is not lost.
+func TestSection_TurningOffCannotBeDismissedWhileItRuns(t *testing.T) {
+	s := newSection(nil)
+	s.user = &shared.User{Email: "ann@example.com", EmailVerified: true, HasPassword: true, TOTPEnabled: true}
+	s.status = &sharedtotp.StatusResponse{Enabled: true, RecoveryCodesLeft: sharedtotp.RecoveryCodeCount}
+
+	s.onAskTurnOff(goapp.Context{}, goapp.Event{})
+	s.acting, s.action.Busy = "off", true // as onTurnOff leaves it until the answer
+	s.onCancelTurnOff(goapp.Context{}, goapp.Event{})
+	if html := goapp.HTMLString(s.Render()); !strings.Contains(html, `id="totp-off-panel"`) || !strings.Contains(html, "Turning off…") {
+		t.Errorf("the confirmation was dismissed while turning off: %s", html)
+	}
+
+	s.action.Busy = false // answered
+	s.onCancelTurnOff(goapp.Context{}, goapp.Event{})
+	if html := goapp.HTMLString(s.Render()); strings.Contains(html, `id="totp-off-panel"`) {
+		t.Errorf("Cancel did not close the confirmation: %s", html)
+	}
+}

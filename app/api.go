@@ -4,10 +4,12 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 
 	"github.com/authkit/authkit/shared"
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
 // The typed calls of the core API, one method per endpoint, and the
@@ -52,6 +54,14 @@ type userCache struct {
 	mu        sync.Mutex
 	user      *shared.User
 	forgotten uint64
+	watchers  []userWatcher // told of UserChanged (onUserChanged)
+}
+
+// userWatcher is a part of the page on screen that shows the user: ctx's
+// element, and what it does when a module changes the user.
+type userWatcher struct {
+	ctx     app.Context
+	changed func(app.Context)
 }
 
 func (u *userCache) get() (shared.User, bool) {
@@ -80,6 +90,28 @@ func (u *userCache) setIfUnchanged(user shared.User, generation uint64) {
 	defer u.mu.Unlock()
 	if u.forgotten == generation {
 		u.user = &user
+	}
+}
+
+// watch adds w, in place of the watchers whose element has left the page
+// and of an earlier one of w's element. It runs on the UI goroutine.
+func (u *userCache) watch(w userWatcher) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.watchers = slices.DeleteFunc(u.watchers, func(old userWatcher) bool {
+		return !old.ctx.Src().Mounted() || old.ctx.Src() == w.ctx.Src()
+	})
+	u.watchers = append(u.watchers, w)
+}
+
+// changed tells the watchers, on the UI goroutine: go-app drops a
+// dispatch whose element has left the page.
+func (u *userCache) changed() {
+	u.mu.Lock()
+	watchers := slices.Clone(u.watchers)
+	u.mu.Unlock()
+	for _, w := range watchers {
+		w.ctx.Dispatch(w.changed)
 	}
 }
 
@@ -229,9 +261,23 @@ func (c *Client) UpdateUser(ctx context.Context, id string, req shared.AdminUpda
 }
 
 // UserChanged forgets the signed-in user, so the next page asks the
-// server: modules call it after a change to the account made through
-// Call (a confirmed email change, a deleted account).
-func (c *Client) UserChanged() { c.forgetUser() }
+// server, and tells the page on screen (onUserChanged): modules call it
+// after a change to the account made through Call (a confirmed email
+// change, a second factor turned on or off, a passkey added, a deleted
+// account).
+func (c *Client) UserChanged() {
+	c.forgetUser()
+	c.signedIn.changed()
+}
+
+// onUserChanged has changed run on the UI goroutine, for ctx's element,
+// after each UserChanged while the element is on the page: a page that
+// shows what a module's card may change (the profile, whose
+// re-authentication dialog offers the second factors) reads the user
+// again. Call it from the element's OnMount.
+func (c *Client) onUserChanged(ctx app.Context, changed func(app.Context)) {
+	c.signedIn.watch(userWatcher{ctx, changed})
+}
 
 // EventQuery selects security events for staff.
 type EventQuery struct {

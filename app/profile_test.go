@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -137,5 +138,45 @@ func TestProfile_RetryingTheSessionsSaysItIsLoading(t *testing.T) {
 	engine.ConsumeAll()
 	if html := app.HTMLString(p.renderSessions()); !strings.Contains(html, `data-session="s1"`) || strings.Contains(html, `role="status"`) {
 		t.Errorf("once they are back: %s", html)
+	}
+}
+
+// TestProfile_LearnsTheSecondFactorsACardChanged: once a module's card
+// has turned two-factor authentication on or off (or added or deleted a
+// passkey) and said so (Client.UserChanged), the profile reads the user
+// again, so the password's re-authentication dialog offers what the
+// account has now: a code instead of the password only while the app is
+// on.
+func TestProfile_LearnsTheSecondFactorsACardChanged(t *testing.T) {
+	var mu sync.Mutex
+	user := shared.User{ID: "u1", Email: "ann@example.com", HasPassword: true}
+	p, engine := mountedProfile(t, user, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.URL.Path != "/api/me" {
+			http.NotFound(w, r)
+			return
+		}
+		writeJSON(w, http.StatusOK, shared.UserResponse{User: user})
+	})
+	reauthRequired := &shared.Error{Code: shared.CodeReauthRequired, Message: "Confirm it's you."}
+	offersCode := func() bool {
+		app.HTMLString(p.Render())
+		p.reauth.Ask(&p.Page, reauthRequired, nil)
+		defer p.reauth.close()
+		return strings.Contains(app.HTMLString(p.Render()), `id="password-reauth-switch"`)
+	}
+	if offersCode() {
+		t.Fatal("a code is offered before the app is on")
+	}
+	for _, on := range []bool{true, false} {
+		mu.Lock()
+		user.TOTPEnabled = on
+		mu.Unlock()
+		p.API.UserChanged() // as the totp card's call does
+		engine.ConsumeAll()
+		if offersCode() != on {
+			t.Errorf("with two-factor authentication turned on = %v, the dialog offers a code = %v", on, !on)
+		}
 	}
 }

@@ -112,8 +112,9 @@ func TestBrowser_TwoFactorWithAnAuthenticatorApp(t *testing.T) {
 // TestBrowser_SensitiveActionsAskForThePasswordAgain runs with a short
 // re-authentication window: past it, setting up an app opens the dialog,
 // and once the password is confirmed the setup goes on by itself; so does
-// turning it on with a code, past the window again. The dialog is checked
-// with axe-core, with and without an error.
+// turning it on with a code, past the window again; the password change's
+// dialog then offers a code. The dialog is checked with axe-core, with and
+// without an error.
 func TestBrowser_SensitiveActionsAskForThePasswordAgain(t *testing.T) {
 	const window = 2 * time.Second
 	s := startServer(t, "--reauth-window", window.String())
@@ -148,5 +149,18 @@ func TestBrowser_SensitiveActionsAskForThePasswordAgain(t *testing.T) {
 	b.click("#totp-reauth-form button[type=submit]")
 	b.poll("see ten recovery codes", `document.querySelectorAll("#recovery-codes li").length === 10`)
 	b.poll("the dialog has closed", `!document.getElementById("totp-reauth-dialog")`)
+
+	// The profile's own dialog, the password change's, knows without a
+	// reload that the app is on: it offers a code instead.
+	b.click("#codes-done")
+	time.Sleep(window + time.Second)
+	b.fill("current_password", password)
+	b.fill("new_password", "another long and unguessable phrase")
+	b.click("#password-form button[type=submit]")
+	b.waitText("#password-reauth-title", "Confirm it's you")
+	b.click("#password-reauth-switch")
+	b.poll("the code box has focus", `document.activeElement && document.activeElement.id === "password-reauth-code"`)
+	b.click("#password-reauth-cancel")
+	b.poll("the dialog has closed", `!document.getElementById("password-reauth-dialog")`)
 	b.checkConsole()
 }

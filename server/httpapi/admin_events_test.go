@@ -134,3 +134,44 @@ func TestAdminEvents_StaffSeeEveryAccountAndTheAuditOfAdminActions(t *testing.T)
 		}
 	}
 }
+
+// A staff member's address and browser are theirs: the owner of an
+// account they acted on never sees them, not even once the staff member's
+// own account is gone (and its actor_id with it), and nothing of theirs
+// outlives their deletion in the audit either.
+func TestAdminEvents_ADeletedStaffMembersClientIsNotLeftBehind(t *testing.T) {
+	ts := apitest.NewServer(t)
+	root := ts.Browser()
+	ts.MakeStaff(root.Register("root@example.com", "Root").ID, true)
+	mod := ts.Browser()
+	modUser := mod.Register("mod@example.com", "Mod")
+	ts.MakeStaff(modUser.ID, false)
+	bob := ts.Browser()
+	bobUser := bob.Register("bob@example.com", "Bob")
+	ann := ts.Browser()
+	annUser := ann.Register("ann@example.com", "Ann")
+
+	const modBrowser = "ModeratorsOwnBrowser/1.0"
+	robert := "Robert"
+	mod.Do("PATCH", "/api/admin/users/"+bobUser.ID, shared.AdminUpdateUserRequest{Name: &robert}, "User-Agent", modBrowser).
+		ExpectStatus(t, http.StatusOK)
+	mod.Do("DELETE", "/api/admin/users/"+annUser.ID, nil, "User-Agent", modBrowser).ExpectStatus(t, http.StatusNoContent)
+	root.Do("DELETE", "/api/admin/users/"+modUser.ID, nil).ExpectStatus(t, http.StatusNoContent)
+
+	own, err := ts.Auth.Activity.List(t.Context(), auth.Principal{UserID: bobUser.ID}, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range own {
+		if e.Type == string(shared.EventNameChanged) && (e.IP != "" || e.UserAgent != "") {
+			t.Errorf("the owner sees the deleted staff member's client: %+v", e)
+		}
+	}
+	var audit shared.AuditResponse
+	root.Do("GET", "/api/admin/events?limit=100", nil).Decode(t, &audit)
+	for _, e := range audit.Events {
+		if e.UserAgent == modBrowser {
+			t.Errorf("the deleted staff member's browser outlives their account: %+v", e)
+		}
+	}
+}

@@ -92,7 +92,9 @@ func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 // DeleteUser deletes a user and every row of the kit's tables that is
 // theirs: refresh tokens, sessions, one-time tokens and security events.
 // Events in which they acted as staff on other accounts stay, without
-// them as the actor. Each table is cleared explicitly rather than by
+// them as the actor and without their IP address and User-Agent (the
+// owner's view hides a client only while the event names an actor, and
+// the address is the staff member's personal data). Each table is cleared explicitly rather than by
 // cascade, so nothing depends on foreign keys being on. Call it inside
 // InTx, after the modules have deleted their rows. It returns ErrNotFound
 // when there is no such user.
@@ -109,7 +111,8 @@ func (s *Store) DeleteUser(ctx context.Context, userID string) error {
 		s.db.NewDelete().Model((*OneTimeToken)(nil)).Where("user_id = ?", userID),
 		s.db.NewDelete().Model((*MFAChallenge)(nil)).Where("user_id = ?", userID),
 		s.db.NewDelete().Model((*SecurityEvent)(nil)).Where("user_id = ?", userID),
-		s.db.NewUpdate().Model((*SecurityEvent)(nil)).Set("actor_id = NULL").Where("actor_id = ?", userID),
+		s.db.NewUpdate().Model((*SecurityEvent)(nil)).Set("actor_id = NULL").Set("ip = ''").Set("user_agent = ''").
+			Where("actor_id = ?", userID),
 	}
 	for _, q := range steps {
 		if _, err := q.Exec(ctx); err != nil {

@@ -100,3 +100,31 @@ func TestAdmin_OnlySuperusersChangeStaff(t *testing.T) {
 	root.Do("PATCH", "/api/admin/users/"+u.ID, `{"is_active":"no"}`).ExpectError(t, 400, shared.CodeInvalidJSON)
 	root.Do("PATCH", "/api/admin/users/"+u.ID, `{"is_superuser":true}`).ExpectError(t, 400, shared.CodeInvalidJSON)
 }
+
+// A NUL byte can be neither stored nor looked up (bun refuses to put one
+// in a query, and both databases would), so staff's search, filters and
+// the ids in their paths answer one with 400, not a 500 from the
+// database.
+func TestAdmin_ANulByteInAParameterIsRefusedNotAnInternalError(t *testing.T) {
+	ts := apitest.NewServer(t)
+	admin := ts.Browser()
+	a := admin.Register("admin@example.com", "Admin")
+	ts.MakeStaff(a.ID, true)
+	for _, path := range []string{
+		"/api/admin/users?q=%00", "/api/admin/users?q=ann%00",
+		"/api/admin/events?user_id=%00", "/api/admin/events?type=x%00", "/api/admin/events?before=%00",
+	} {
+		if r := admin.Do("GET", path, nil); r.Status != http.StatusBadRequest {
+			t.Errorf("GET %s: status %d, want 400; body %s", path, r.Status, r.Body)
+		}
+	}
+	for _, req := range []struct{ method, path string }{
+		{"PATCH", "/api/admin/users/%00"}, {"DELETE", "/api/admin/users/x%00"}, {"POST", "/api/admin/users/%00/reset-factors"},
+	} {
+		if r := admin.Do(req.method, req.path, map[string]any{"name": "X"}); r.Status != http.StatusBadRequest {
+			t.Errorf("%s %s: status %d, want 400; body %s", req.method, req.path, r.Status, r.Body)
+		}
+	}
+	// %2500 is a percent sign and two zeros: a search like any other.
+	admin.Do("GET", "/api/admin/users?q=%2500", nil).ExpectStatus(t, http.StatusOK)
+}

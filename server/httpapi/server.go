@@ -4,10 +4,12 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/store"
+	"github.com/authkit/authkit/shared"
 )
 
 // Options configure the handler.
@@ -111,11 +113,29 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.Serv
 // one context its route needs (routeContext): the client, which the
 // security events recorded while serving it name (auth.ClientFrom), and
 // the slot for the authenticated caller that the guard fills (caller).
+// A path or query holding a NUL byte is refused first (errNULInAddress).
 func (a *API) serve(h HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r = r.WithContext(&routeContext{Context: r.Context(), request: r})
+		if hasNUL(r) {
+			writeError(w, r, a.log, errNULInAddress)
+			return
+		}
 		if err := h(w, r); err != nil {
 			writeError(w, r, a.log, err)
 		}
 	})
+}
+
+// errNULInAddress refuses a path or query with a NUL byte: no id, search
+// or filter can hold one (bun will not put one in a query, nor would the
+// databases), so it would otherwise reach the database as an internal
+// error.
+var errNULInAddress = shared.NewError(shared.CodeValidationFailed, "The address holds a NUL character (%00).")
+
+// hasNUL reports whether r's decoded path or query holds a NUL byte. In a
+// query one can only come percent-encoded, and "%00" in a valid query is
+// always one: a '%' is never the second or third character of an escape.
+func hasNUL(r *http.Request) bool {
+	return strings.IndexByte(r.URL.Path, 0) >= 0 || strings.Contains(r.URL.RawQuery, "%00")
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/shared/sso"
 )
@@ -14,17 +16,24 @@ import (
 // module's hooks (httpapi.UserDataOwner): a deleted account takes them
 // with it, and an export holds them.
 
-// DeleteUserData deletes the user's identities and the connections they
-// had in flight (attempts that carry their user id), inside the
-// transaction that deletes the account. The foreign key would cascade the
-// identities; the attempts have none, and would otherwise keep the user's
-// id until they expire.
+// DeleteUserData deletes the user's identities, the connections they
+// had in flight (attempts that carry their user id) and the account's
+// unproven mark, inside the transaction that deletes the account. Foreign
+// keys would cascade the identities and the mark, but like the core's
+// store.DeleteUser the module clears its tables itself, so nothing depends
+// on them being on; the attempts have none, and would otherwise keep the
+// user's id until they expire.
 func (m *Module) DeleteUserData(ctx context.Context, tx *store.Store, userID string) error {
-	if _, err := tx.IDB().NewDelete().Model((*identity)(nil)).Where("user_id = ?", userID).Exec(ctx); err != nil {
-		return store.MapError(err)
+	for _, q := range []*bun.DeleteQuery{
+		tx.IDB().NewDelete().Model((*identity)(nil)).Where("user_id = ?", userID),
+		tx.IDB().NewDelete().Model((*attempt)(nil)).Where("user_id = ?", userID),
+		tx.IDB().NewDelete().Model((*unvouchedAccount)(nil)).Where("user_id = ?", userID),
+	} {
+		if _, err := q.Exec(ctx); err != nil {
+			return store.MapError(err)
+		}
 	}
-	_, err := tx.IDB().NewDelete().Model((*attempt)(nil)).Where("user_id = ?", userID).Exec(ctx)
-	return store.MapError(err)
+	return nil
 }
 
 // ExportUserData returns the user's identities, oldest first, in their

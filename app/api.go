@@ -58,10 +58,10 @@ type userCache struct {
 }
 
 // userWatcher is a part of the page on screen that shows the user: ctx's
-// element, and what it does when a module changes the user.
+// element, and what it does with the user a module has changed.
 type userWatcher struct {
 	ctx     app.Context
-	changed func(app.Context)
+	changed func(app.Context, shared.User)
 }
 
 func (u *userCache) get() (shared.User, bool) {
@@ -104,15 +104,12 @@ func (u *userCache) watch(w userWatcher) {
 	u.watchers = append(u.watchers, w)
 }
 
-// changed tells the watchers, on the UI goroutine: go-app drops a
-// dispatch whose element has left the page.
-func (u *userCache) changed() {
+// watching returns the watchers (some of whose elements may have left
+// the page).
+func (u *userCache) watching() []userWatcher {
 	u.mu.Lock()
-	watchers := slices.Clone(u.watchers)
-	u.mu.Unlock()
-	for _, w := range watchers {
-		w.ctx.Dispatch(w.changed)
-	}
+	defer u.mu.Unlock()
+	return slices.Clone(u.watchers)
 }
 
 func (u *userCache) forget() {
@@ -261,22 +258,47 @@ func (c *Client) UpdateUser(ctx context.Context, id string, req shared.AdminUpda
 }
 
 // UserChanged forgets the signed-in user, so the next page asks the
-// server, and tells the page on screen (onUserChanged): modules call it
-// after a change to the account made through Call (a confirmed email
-// change, a second factor turned on or off, a passkey added, a deleted
-// account).
+// server, and has the signed-in page and cards on screen (SignedInPage,
+// Card) read the user again, so that what they show and the second
+// factors their re-authentication dialogs offer are the account's as it
+// is now: modules call it after a change to the account made through Call
+// (a confirmed email change, a second factor turned on or off, a passkey
+// added or deleted, a deleted account).
 func (c *Client) UserChanged() {
 	c.forgetUser()
-	c.signedIn.changed()
+	c.tellWatchers()
 }
 
 // onUserChanged has changed run on the UI goroutine, for ctx's element,
-// after each UserChanged while the element is on the page: a page that
-// shows what a module's card may change (the profile, whose
-// re-authentication dialog offers the second factors) reads the user
-// again. Call it from the element's OnMount.
-func (c *Client) onUserChanged(ctx app.Context, changed func(app.Context)) {
+// with the user read again after each UserChanged while the element is
+// on the page. SignedInPage calls it from OnMount.
+func (c *Client) onUserChanged(ctx app.Context, changed func(app.Context, shared.User)) {
 	c.signedIn.watch(userWatcher{ctx, changed})
+}
+
+// tellWatchers reads the user once for all the watchers, in the
+// background, and hands it to each on the UI goroutine (go-app drops a
+// dispatch whose element has left the page). A failure tells nobody: they
+// keep the user they have, the next action finds out what went wrong,
+// and a card that ended the session (a deleted account) goes where it
+// means to. Nor does an answer that a later change has made old: that
+// change's own reading follows.
+func (c *Client) tellWatchers() {
+	watchers := c.signedIn.watching()
+	if len(watchers) == 0 {
+		return
+	}
+	ctx := watchers[0].ctx
+	generation := c.signedIn.generation()
+	ctx.Async(func() {
+		user, err := c.CurrentUser(ctx)
+		if err != nil || c.signedIn.generation() != generation {
+			return
+		}
+		for _, w := range watchers {
+			w.ctx.Dispatch(func(ctx app.Context) { w.changed(ctx, user) })
+		}
+	})
 }
 
 // EventQuery selects security events for staff.

@@ -129,6 +129,26 @@ func (p *SignedInPage) Load(ctx app.Context, load Loader) {
 
 func (p *SignedInPage) onRetry(ctx app.Context, e app.Event) { p.Load(ctx, p.loader) }
 
+// OnMount keeps the page's User current: after a module's card has
+// changed the account and said so (Client.UserChanged: a second factor
+// turned on or off, a passkey added or deleted, a confirmed email
+// change), the page, or the card, has the user as the server now reads
+// it, so that its re-authentication dialog offers the factors the account
+// has now. One reading serves every page and card on screen. A page or
+// card with its own OnMount calls this one first.
+func (p *SignedInPage) OnMount(ctx app.Context) {
+	p.Page.OnMount(ctx)
+	p.API.onUserChanged(ctx, p.userChanged)
+}
+
+// userChanged takes the user read again, unless the page has none (still
+// loading, or the session is over).
+func (p *SignedInPage) userChanged(_ app.Context, user shared.User) {
+	if p.User != nil {
+		p.User = &user
+	}
+}
+
 // Waiting is what the page shows until Load is done: text beside a
 // spinner, or why loading failed and a button to try again. It is nil once
 // the page has loaded.

@@ -49,31 +49,6 @@ func newProfilePage(api *Client) *profilePage {
 	}
 }
 
-// OnMount has the page read the user again when a module's card changes
-// it (a second factor turned on or off, a passkey added or deleted): the
-// password's re-authentication dialog offers what the account has now.
-func (p *profilePage) OnMount(ctx app.Context) {
-	p.signedInPage.OnMount(ctx)
-	p.API.onUserChanged(ctx, p.reloadUser)
-}
-
-// reloadUser reads the user again. A failure keeps the user the page has:
-// the next action finds out what went wrong, and a card that ended the
-// session (a deleted account) goes where it means to.
-func (p *profilePage) reloadUser(ctx app.Context) {
-	if p.User == nil { // still loading, or signed out
-		return
-	}
-	p.Background(ctx, func() func(app.Context) {
-		user, err := p.API.CurrentUser(ctx)
-		return func(app.Context) {
-			if err == nil && p.User != nil {
-				p.User = &user
-			}
-		}
-	})
-}
-
 func (p *profilePage) OnNav(ctx app.Context) {
 	ctx.Page().SetTitle("Your profile · authkit")
 	if app.IsServer {

@@ -27,10 +27,12 @@ type ProfileSection struct {
 }
 
 // Card is the base of a module's card on a page that is for signed-in
-// people (a ProfileSection): it loads the user and its own data, sends
+// people (a ProfileSection): it loads the user and its own data, keeps
+// the user current when a card changes it (Client.UserChanged), sends
 // forms and leads to the login form when the session is over, as a
 // SignedInPage does; the page around it keeps a page's other duties.
-// Cards call Load from OnMount, after the base's OnMount.
+// Cards call Load from OnMount, after the base's OnMount, or set User
+// from their own loading.
 type Card struct {
 	SignedInPage
 }

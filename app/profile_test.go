@@ -42,13 +42,16 @@ func TestProfile_AnAccountWithoutAPasswordIsOfferedToSetOne(t *testing.T) {
 // go-app calls OnPreRender where a browser calls OnMount: mountedPage
 // passes it on, so the page runs its requests in the background and
 // applies their answers as in the browser (engine.ConsumeAll waits for
-// them).
-func mountedProfile(t *testing.T, user shared.User, api http.HandlerFunc) (*profilePage, app.TestEngine) {
+// them). cards, made with the page's client, stand for the modules'.
+func mountedProfile(t *testing.T, user shared.User, api http.HandlerFunc, cards ...func(*Client) app.Composer) (*profilePage, app.TestEngine) {
 	t.Helper()
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	p := newProfilePage(NewClient(srv.URL, HTTPSender(srv.Client()), func() string { return "" }))
 	p.User = &user
+	for i, card := range cards {
+		p.sections = append(p.sections, ProfileSection{ID: fmt.Sprint("card-", i), Card: card(p.API)})
+	}
 	engine := app.NewTestEngine()
 	if err := engine.Load(&mountedPage{p}); err != nil {
 		t.Fatal(err)
@@ -177,6 +180,73 @@ func TestProfile_LearnsTheSecondFactorsACardChanged(t *testing.T) {
 		engine.ConsumeAll()
 		if offersCode() != on {
 			t.Errorf("with two-factor authentication turned on = %v, the dialog offers a code = %v", on, !on)
+		}
+	}
+}
+
+// testCard is a module's card on the card base, which loads the user as
+// the danger zone's does and shows its re-authentication dialog.
+type testCard struct {
+	cardBase
+	reauth Reauth
+}
+
+// cardBase is Card under a lower-case name, as a module embeds it
+// (page.go).
+type cardBase = Card
+
+func (c *testCard) OnPreRender(ctx app.Context) { c.OnMount(ctx); c.Load(ctx, nil) }
+
+func (c *testCard) Render() app.UI { return app.Div().Body(c.reauth.Render(&c.Page, c.API, c.User)) }
+
+// TestProfile_OneReadingTellsEveryCard: when a card changes the user
+// (Client.UserChanged), the page and every card on the card base read
+// the user again, with one request in all: each card's re-authentication
+// dialog then offers a code once the app is on.
+func TestProfile_OneReadingTellsEveryCard(t *testing.T) {
+	var mu sync.Mutex
+	var reads int
+	user := shared.User{ID: "u1", Email: "ann@example.com", HasPassword: true}
+	var cards []*testCard
+	newCard := func(api *Client) app.Composer {
+		c := &testCard{cardBase: NewCard(api, "/profile"), reauth: NewReauth(fmt.Sprint("card-", len(cards), "-reauth"))}
+		cards = append(cards, c)
+		return c
+	}
+	p, engine := mountedProfile(t, user, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.URL.Path != "/api/me" {
+			http.NotFound(w, r)
+			return
+		}
+		reads++
+		writeJSON(w, http.StatusOK, shared.UserResponse{User: user})
+	}, newCard, newCard)
+	reauthRequired := &shared.Error{Code: shared.CodeReauthRequired, Message: "Confirm it's you."}
+	for i, c := range cards {
+		if c.User == nil {
+			t.Fatalf("card %d did not load", i)
+		}
+		c.reauth.Ask(&c.Page, reauthRequired, nil)
+	}
+
+	mu.Lock()
+	user.TOTPEnabled, reads = true, 0
+	mu.Unlock()
+	p.API.UserChanged() // as the totp card's call does
+	engine.ConsumeAll()
+	mu.Lock()
+	defer mu.Unlock()
+	if reads != 1 {
+		t.Errorf("GET /api/me for one change = %d, want 1", reads)
+	}
+	if !p.User.TOTPEnabled {
+		t.Error("the page did not learn the change")
+	}
+	for i, c := range cards {
+		if html := app.HTMLString(c.Render()); !strings.Contains(html, fmt.Sprintf(`id="card-%d-reauth-switch"`, i)) {
+			t.Errorf("card %d's dialog offers no code: %s", i, html)
 		}
 	}
 }

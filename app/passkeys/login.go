@@ -9,9 +9,12 @@ import (
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
-// basePage is app.Page under a lower-case name, so go-app never resets it
-// (see app/page.go).
-type basePage = app.Page
+// basePage is app.Page, and card app.Card, under a lower-case name, so
+// go-app never resets them (see app/page.go).
+type (
+	basePage = app.Page
+	card     = app.Card
+)
 
 // loginButton is the login page's "Sign in with a passkey" (on the
 // register page it shows nothing: a passkey is added once signed in). When the

@@ -13,13 +13,13 @@ import (
 // section is the profile's "Passkeys" card: the user's passkeys, a form
 // to add one (its name is optional), and deleting one after a
 // confirmation. Adding and deleting need a recent sign-in; the
-// re-authentication dialog asks for it and the action runs again.
+// re-authentication dialog asks for it and the action runs again. Its
+// base keeps User current (another card may turn on two-factor
+// authentication, whose code the dialog then offers).
 type section struct {
-	basePage
-	api   *app.Client
+	card
 	calls client
 
-	user    *shared.User
 	list    []sharedpasskeys.Passkey
 	loaded  bool
 	loadErr error
@@ -31,24 +31,24 @@ type section struct {
 }
 
 func newSection(api *app.Client) *section {
-	return &section{api: api, calls: client{api}, addForm: app.NewForm("name").WithIDPrefix("passkey-"), reauth: app.NewReauth("passkey-reauth")}
+	return &section{card: app.NewCard(api, "/profile"), calls: client{api}, addForm: app.NewForm("name").WithIDPrefix("passkey-"), reauth: app.NewReauth("passkey-reauth")}
 }
 
 func (s *section) OnMount(ctx goapp.Context) {
-	s.basePage.OnMount(ctx)
+	s.card.OnMount(ctx)
 	s.load(ctx)
 }
 
 func (s *section) load(ctx goapp.Context) {
 	s.loadErr = nil
 	s.Background(ctx, func() func(goapp.Context) {
-		user, err := s.api.CurrentUser(ctx)
+		user, err := s.API.CurrentUser(ctx)
 		var list []sharedpasskeys.Passkey
 		if err == nil {
 			list, err = s.calls.list(ctx)
 		}
 		return func(goapp.Context) {
-			s.user, s.list, s.loadErr, s.loaded = &user, list, err, err == nil
+			s.User, s.list, s.loadErr, s.loaded = &user, list, err, err == nil
 		}
 	})
 }
@@ -62,7 +62,7 @@ func (s *section) Render() goapp.UI {
 		body = app.Loading("Loading…")
 	default:
 		add := s.renderAdd()
-		if !s.user.EmailVerified {
+		if !s.User.EmailVerified {
 			add = app.ConfirmEmailFirst("passkey-needs-confirmed-email", "add a passkey")
 		}
 		body = goapp.Div().Body(s.renderList(), add)
@@ -72,18 +72,19 @@ func (s *section) Render() goapp.UI {
 		goapp.P().Class("muted").Text("A passkey signs you in with your fingerprint, face or device PIN instead of your password. It stays on your device (or in your password manager) and works only on this site."),
 		s.deletion.Notice.Render("passkeys-notice"),
 		body,
-		s.reauth.Render(&s.basePage, s.api, s.signedIn()),
+		s.reauth.Render(&s.Page, s.API, s.signedIn()),
 	)
 }
 
 // signedIn is the user as loaded, with has_passkeys as the card's list
-// says: adding or deleting a passkey here changes it without loading the
-// user again, and the re-authentication dialog offers a passkey by it.
+// says: adding or deleting a passkey here changes it at once, before the
+// base has read the user again, and the re-authentication dialog offers a
+// passkey by it.
 func (s *section) signedIn() *shared.User {
-	if s.user == nil {
+	if s.User == nil {
 		return nil
 	}
-	u := *s.user
+	u := *s.User
 	u.HasPasskeys = len(s.list) > 0
 	return &u
 }
@@ -145,7 +146,7 @@ func (s *section) onAdd(ctx goapp.Context, e goapp.Event) {
 			s.addForm.Notice = app.SuccessNotice("Passkey “" + k.Name + "” added. You can now sign in with it.")
 		},
 		Failed: func(ctx goapp.Context, err error) bool {
-			return s.reauth.Ask(&s.basePage, err, func(ctx goapp.Context) { s.onAdd(ctx, goapp.Event{}) })
+			return s.reauth.Ask(&s.Page, err, func(ctx goapp.Context) { s.onAdd(ctx, goapp.Event{}) })
 		},
 	})
 }
@@ -184,7 +185,7 @@ func (s *section) onDelete(ctx goapp.Context, e goapp.Event) {
 				s.Focus(deleteButtonID(id))
 				return true
 			}
-			return s.reauth.Ask(&s.basePage, err, func(ctx goapp.Context) { s.confirming = id; s.onDelete(ctx, goapp.Event{}) })
+			return s.reauth.Ask(&s.Page, err, func(ctx goapp.Context) { s.confirming = id; s.onDelete(ctx, goapp.Event{}) })
 		},
 	})
 }

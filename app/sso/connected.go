@@ -20,10 +20,11 @@ import (
 // (recent_login_required), the card opens the re-authentication dialog
 // (app.Reauth) and, once the person has confirmed it's them, sets off
 // again. With no provider offered and none connected, it shows nothing.
+// Its base keeps User current: whether the account has a password or a
+// passkey (added in another card) decides the last way in.
 type connectedAccounts struct {
-	basePage
-	api  client
-	user shared.User
+	card
+	api client
 
 	loaded     bool
 	loadErr    error
@@ -39,13 +40,13 @@ type connectedAccounts struct {
 }
 
 func newConnectedAccounts(api *app.Client) *connectedAccounts {
-	return &connectedAccounts{api: client{api}, reauth: app.NewReauth("connect-reauth")}
+	return &connectedAccounts{card: app.NewCard(api, "/profile"), api: client{api}, reauth: app.NewReauth("connect-reauth")}
 }
 
 // OnMount reads the outcome of a connection, if the profile was reached
 // from one, then loads the card.
 func (c *connectedAccounts) OnMount(ctx goapp.Context) {
-	c.basePage.OnMount(ctx)
+	c.card.OnMount(ctx)
 	if u := ctx.Page().URL(); u != nil {
 		q := u.Query()
 		c.came = outcome{connected: q.Get(sso.Connected), failure: sso.Failure(q.Get("error")), provider: q.Get("provider")}
@@ -73,7 +74,7 @@ func (c *connectedAccounts) load(ctx goapp.Context) {
 			if err != nil {
 				return
 			}
-			c.user, c.providers, c.identities = user, providers, identities
+			c.User, c.providers, c.identities = &user, providers, identities
 			if c.came != (outcome{}) {
 				c.notice = c.came.notice(c.api.api, providers, user)
 				c.confirmToConnect(c.came)
@@ -97,17 +98,17 @@ func (c *connectedAccounts) Render() goapp.UI {
 		goapp.H2().ID("connected-heading").Text("Connected accounts"),
 		goapp.P().Class("muted").Text(c.intro()),
 		c.notice.Render("connected-notice"),
-		c.reauth.Render(&c.basePage, c.api.api, &c.user),
+		c.reauth.Render(&c.Page, c.api.api, c.User),
 		c.renderIdentities(),
 		c.renderConnect(),
 	)
 }
 
 func (c *connectedAccounts) intro() string {
-	if c.user.HasPassword {
+	if c.User.HasPassword {
 		return "Sign in with any of these accounts as well as with your password."
 	}
-	if c.user.HasPasskeys {
+	if c.User.HasPasskeys {
 		return "Sign in with any of these accounts as well as with a passkey; your account has no password."
 	}
 	return "You sign in with these accounts; your account has no password."
@@ -152,7 +153,7 @@ func (c *connectedAccounts) renderIdentity(id sso.Identity) goapp.UI {
 // isLastWayIn: without a password or a passkey, the last connected
 // account cannot go (the server refuses with last_login_method too).
 func (c *connectedAccounts) isLastWayIn() bool {
-	return !c.user.HasPassword && !c.user.HasPasskeys && len(c.identities) == 1
+	return !c.User.HasPassword && !c.User.HasPasskeys && len(c.identities) == 1
 }
 
 // renderConnect offers each provider that is not connected yet.
@@ -168,7 +169,7 @@ func (c *connectedAccounts) renderConnect() goapp.UI {
 	if len(links) == 0 {
 		return goapp.Div()
 	}
-	if !c.user.EmailVerified {
+	if !c.User.EmailVerified {
 		return app.ConfirmEmailFirst("connect-needs-confirmed-email", "connect another account")
 	}
 	return goapp.Div().Class("actions connect").Body(links...)

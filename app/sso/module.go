@@ -25,9 +25,12 @@ func Module() app.Module {
 	}
 }
 
-// basePage is app.Page under a lower-case name, so go-app never resets it
-// (see app.Page).
-type basePage = app.Page
+// basePage is app.Page, and card app.Card, under a lower-case name, so
+// go-app never resets them (see app.Page).
+type (
+	basePage = app.Page
+	card     = app.Card
+)
 
 // client is the module's API as the components call it, over the app's
 // Client (cookies, CSRF, refreshing the session).

@@ -39,12 +39,12 @@ func (o outcome) notice(api *app.Client, providers []sso.LoginProvider, user sha
 // once the person has confirmed it's them. When the dialog can take no
 // proof from this user, the notice says to sign in again instead.
 func (c *connectedAccounts) confirmToConnect(o outcome) {
-	if o.failure != sso.FailureRecentLoginRequired || !app.CanReauthenticate(c.api.api, c.user) ||
+	if o.failure != sso.FailureRecentLoginRequired || !app.CanReauthenticate(c.api.api, *c.User) ||
 		!slices.ContainsFunc(c.providers, func(p sso.LoginProvider) bool { return p.ID == o.provider }) {
 		return
 	}
 	providerID := o.provider
-	c.reauth.Ask(&c.basePage, errReauthRequired, func(ctx goapp.Context) {
+	c.reauth.Ask(&c.Page, errReauthRequired, func(ctx goapp.Context) {
 		c.notice = app.Notice{}
 		c.connect(ctx, providerID)
 	})

@@ -1,8 +1,11 @@
 package sso
 
 import (
+	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -80,7 +83,7 @@ func TestSignInButtons_LinkToTheServerWithNextAndExplainAFailure(t *testing.T) {
 
 func connectedCard(hasPassword bool, ids ...sso.Identity) *connectedAccounts {
 	c := newConnectedAccounts(nil)
-	c.loaded, c.user = true, shared.User{Email: "ann@example.com", EmailVerified: true, HasPassword: hasPassword}
+	c.loaded, c.User = true, &shared.User{Email: "ann@example.com", EmailVerified: true, HasPassword: hasPassword}
 	c.providers = []sso.LoginProvider{{ID: "oidc", Name: "Company SSO"}, {ID: "github", Name: "GitHub"}}
 	c.identities = ids
 	return c
@@ -109,7 +112,7 @@ func TestConnectedAccounts_ListsDisconnectsAndOffersTheOthers(t *testing.T) {
 // card says so in place of the links.
 func TestConnectedAccounts_AnUnconfirmedAddressConnectsNothing(t *testing.T) {
 	c := connectedCard(true, identity("i1", "github", "GitHub"))
-	c.user.EmailVerified = false
+	c.User.EmailVerified = false
 	html := goapp.HTMLString(c.Render())
 	if strings.Contains(html, `id="connect-oidc"`) || !strings.Contains(html, `id="connect-needs-confirmed-email"`) {
 		t.Errorf("an unconfirmed user's card: %s", html)
@@ -134,7 +137,7 @@ func TestConnectedAccounts_TheLastWayInCannotBeDisconnected(t *testing.T) {
 
 func TestConnectedAccounts_HiddenWhenThereIsNothingToShow(t *testing.T) {
 	c := newConnectedAccounts(nil)
-	c.loaded, c.user = true, shared.User{HasPassword: true}
+	c.loaded, c.User = true, &shared.User{HasPassword: true}
 	if html := goapp.HTMLString(c.Render()); strings.Contains(html, "Connected accounts") {
 		t.Errorf("an empty card shows: %s", html)
 	}
@@ -165,7 +168,7 @@ func TestConnectedAccounts_SaysHowTheConnectionWent(t *testing.T) {
 func TestConnectedAccounts_ARecentSessionIsAskedForInTheDialog(t *testing.T) {
 	c := connectedCard(true)
 	came := outcome{failure: sso.FailureRecentLoginRequired, provider: "github"}
-	c.notice = came.notice(nil, c.providers, c.user)
+	c.notice = came.notice(nil, c.providers, *c.User)
 	c.confirmToConnect(came)
 	html := goapp.HTMLString(c.Render())
 	if !strings.Contains(html, `id="connect-reauth-dialog"`) || !strings.Contains(html, `id="connect-reauth-password"`) {
@@ -193,8 +196,59 @@ func TestConnectedAccounts_ARecentSessionIsAskedForInTheDialog(t *testing.T) {
 // connected account may go.
 func TestConnectedAccounts_APasskeyIsAWayIn(t *testing.T) {
 	c := connectedCard(false, identity("i1", "oidc", "Company SSO"))
-	c.user.HasPasskeys = true
+	c.User.HasPasskeys = true
 	if html := goapp.HTMLString(c.Render()); !strings.Contains(html, `id="disconnect-i1"`) {
 		t.Errorf("with a passkey: %s", html)
+	}
+}
+
+type mountedCard struct{ *connectedAccounts }
+
+// OnPreRender is where go-app natively calls what a browser calls in
+// OnMount: the card loads in the background and applies the answers as in
+// the browser (engine.ConsumeAll waits for them).
+func (m *mountedCard) OnPreRender(ctx goapp.Context) { m.OnMount(ctx) }
+
+// TestConnectedAccounts_LearnsOfAPasskeyAddedInAnotherCard: an account
+// whose only way in is its connected account may disconnect it once a
+// passkey has been added in the passkeys card (which says so with
+// Client.UserChanged), without a reload.
+func TestConnectedAccounts_LearnsOfAPasskeyAddedInAnotherCard(t *testing.T) {
+	var mu sync.Mutex
+	user := shared.User{ID: "u1", Email: "pat@example.com", EmailVerified: true}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/api/me":
+			json.NewEncoder(w).Encode(shared.UserResponse{User: user})
+		case "/api/auth/providers":
+			json.NewEncoder(w).Encode(sso.LoginProvidersResponse{Providers: []sso.LoginProvider{{ID: "oidc", Name: "Company SSO"}}})
+		case "/api/me/identities":
+			json.NewEncoder(w).Encode(sso.IdentitiesResponse{Identities: []sso.Identity{identity("i1", "oidc", "Company SSO")}})
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	api := app.NewClient(srv.URL, app.HTTPSender(srv.Client()), func() string { return "" })
+	c := newConnectedAccounts(api)
+	engine := goapp.NewTestEngine()
+	if err := engine.Load(&mountedCard{c}); err != nil {
+		t.Fatal(err)
+	}
+	engine.ConsumeAll()
+	if html := goapp.HTMLString(c.Render()); strings.Contains(html, `id="disconnect-i1"`) || !strings.Contains(html, "Your only way to sign in") {
+		t.Fatalf("the only way in, before the passkey: %s", html)
+	}
+
+	mu.Lock()
+	user.HasPasskeys = true
+	mu.Unlock()
+	api.UserChanged() // as the passkeys card's call does
+	engine.ConsumeAll()
+	if html := goapp.HTMLString(c.Render()); !strings.Contains(html, `id="disconnect-i1"`) {
+		t.Errorf("with a passkey added in another card: %s", html)
 	}
 }

@@ -17,7 +17,7 @@ import (
 // re-authentication (retry runs after it), or one that is over.
 func (s *section) failed(retry func(goapp.Context)) func(goapp.Context, error) bool {
 	return func(ctx goapp.Context, err error) bool {
-		return s.reauth.Ask(&s.basePage, err, retry) || signedOut(err)
+		return s.reauth.Ask(&s.Page, err, retry) || signedOut(err)
 	}
 }
 
@@ -60,8 +60,8 @@ func (s *section) onEnable(ctx goapp.Context, e goapp.Event) {
 			s.pending, s.codes = nil, codes
 			s.status = &sharedtotp.StatusResponse{Enabled: true, RecoveryCodesLeft: len(codes)}
 			s.action.Notice = app.SuccessNotice("Two-factor authentication is on.")
-			if s.user != nil {
-				s.user.TOTPEnabled = true
+			if s.User != nil {
+				s.User.TOTPEnabled = true
 			}
 			s.Focus("copy-codes")
 		},
@@ -118,8 +118,8 @@ func (s *section) onTurnOff(ctx goapp.Context, e goapp.Event) {
 			s.turnOff = false
 			s.status = &sharedtotp.StatusResponse{}
 			s.action.Notice = app.SuccessNotice("Two-factor authentication is off.")
-			if s.user != nil {
-				s.user.TOTPEnabled = false
+			if s.User != nil {
+				s.User.TOTPEnabled = false
 			}
 			s.Focus("totp-setup")
 		},

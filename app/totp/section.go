@@ -6,14 +6,13 @@ import (
 	"strings"
 
 	"github.com/authkit/authkit/app"
-	"github.com/authkit/authkit/shared"
 	sharedtotp "github.com/authkit/authkit/shared/totp"
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
-// basePage is app.Page under a lower-case name, so go-app never resets it
+// card is app.Card under a lower-case name, so go-app never resets it
 // (see app/page.go).
-type basePage = app.Page
+type card = app.Card
 
 // section is the profile's "Two-factor authentication" card. It moves
 // between four states: off (a button to set up an app), setting up (the
@@ -21,13 +20,12 @@ type basePage = app.Page
 // new recovery codes (once, with copy and download), and on (how many
 // recovery codes are left, new ones, and turning it off). Its sensitive
 // actions ask for the password again when the session is not recent
-// (app.Reauth).
+// (app.Reauth). Its base keeps User current (another card may add a
+// passkey, which the dialog then offers).
 type section struct {
-	basePage
-	api   *app.Client
+	card
 	calls client
 
-	user    *shared.User
 	status  *sharedtotp.StatusResponse
 	loadErr error
 
@@ -41,19 +39,19 @@ type section struct {
 }
 
 func newSection(api *app.Client) *section {
-	return &section{api: api, calls: client{api}, form: app.NewForm("code").WithIDPrefix("totp-"), reauth: app.NewReauth("totp-reauth")}
+	return &section{card: app.NewCard(api, "/profile"), calls: client{api}, form: app.NewForm("code").WithIDPrefix("totp-"), reauth: app.NewReauth("totp-reauth")}
 }
 
 // OnMount loads the state once the profile shows the section.
 func (s *section) OnMount(ctx goapp.Context) {
-	s.basePage.OnMount(ctx)
+	s.card.OnMount(ctx)
 	s.load(ctx)
 }
 
 func (s *section) load(ctx goapp.Context) {
 	s.loadErr = nil
 	s.Background(ctx, func() func(goapp.Context) {
-		user, err := s.api.CurrentUser(ctx)
+		user, err := s.API.CurrentUser(ctx)
 		var st sharedtotp.StatusResponse
 		if err == nil {
 			st, err = s.calls.status(ctx)
@@ -63,7 +61,7 @@ func (s *section) load(ctx goapp.Context) {
 				s.loadErr = err
 				return
 			}
-			s.user, s.status = &user, &st
+			s.User, s.status = &user, &st
 		}
 	})
 }
@@ -88,14 +86,14 @@ func (s *section) Render() goapp.UI {
 		goapp.H2().ID("totp-heading").Text("Two-factor authentication"),
 		s.action.Notice.Render("totp-notice"),
 		body,
-		s.reauth.Render(&s.basePage, s.api, s.user),
+		s.reauth.Render(&s.Page, s.API, s.User),
 	)
 }
 
 func (s *section) renderOff() goapp.UI {
 	return goapp.Div().Body(
 		goapp.P().Class("muted").Text("Protect your account with a second step at sign-in: a 6-digit code from an authenticator app on your phone, such as Google Authenticator, 1Password or Aegis."),
-		goapp.If(s.user.EmailVerified, func() goapp.UI {
+		goapp.If(s.User.EmailVerified, func() goapp.UI {
 			return app.ActionButton("button", "button primary", "Set up an authenticator app", "Starting…", s.busy("setup"), s.onSetup).ID("totp-setup")
 		}).Else(func() goapp.UI {
 			return app.ConfirmEmailFirst("totp-needs-confirmed-email", "set up an authenticator app")

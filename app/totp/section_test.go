@@ -15,7 +15,7 @@ import (
 // other confirmations of the app do, so its outcome is not lost.
 func TestSection_TurningOffCannotBeDismissedWhileItRuns(t *testing.T) {
 	s := newSection(nil)
-	s.user = &shared.User{Email: "ann@example.com", EmailVerified: true, HasPassword: true, TOTPEnabled: true}
+	s.User = &shared.User{Email: "ann@example.com", EmailVerified: true, HasPassword: true, TOTPEnabled: true}
 	s.status = &sharedtotp.StatusResponse{Enabled: true, RecoveryCodesLeft: sharedtotp.RecoveryCodeCount}
 
 	s.onAskTurnOff(goapp.Context{}, goapp.Event{})

@@ -246,3 +246,46 @@ func TestTwoInstancesOnOnePostgres(t *testing.T) {
 		}
 	})
 }
+
+// TestInstancesMigrateAtOnce starts several `authkit migrate` processes at
+// the same moment on one empty PostgreSQL database, as instances of a
+// deployment do when they start together: every one must succeed, and
+// each migration must be applied exactly once.
+func TestInstancesMigrateAtOnce(t *testing.T) {
+	db := storetest.NewPostgresDB(t)
+	bin := binary(t)
+	const n = 6
+	cmds := make([]*exec.Cmd, n)
+	outs := make([]*syncBuffer, n)
+	for i := range cmds {
+		outs[i] = new(syncBuffer)
+		cmds[i] = exec.Command(bin, "migrate", "--db", db)
+		cmds[i].Stdout, cmds[i].Stderr = outs[i], outs[i]
+	}
+	for _, cmd := range cmds {
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	applied := map[string]int{}
+	for i, cmd := range cmds {
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("migrate %d: %v\n%s", i, err, outs[i].String())
+		}
+		for _, line := range strings.Split(outs[i].String(), "\n") {
+			if name, ok := strings.CutPrefix(line, "applied "); ok {
+				applied[name]++
+			}
+		}
+	}
+	if len(applied) == 0 {
+		t.Fatal("no process applied any migration")
+	}
+	for name, times := range applied {
+		if times != 1 {
+			t.Errorf("%s applied %d times", name, times)
+		}
+	}
+	// Every instance then starts on the migrated database.
+	startInstance(t, bin, db)
+}

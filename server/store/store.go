@@ -8,6 +8,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -135,13 +136,25 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Migrate applies every migration not yet applied, the kit's own and
 // those of the modules passed in (each a module's Migrations), in the
-// order of their timestamped names, and returns their names. A lock table
-// keeps two instances starting at once from running the same migration
-// twice.
+// order of their timestamped names, and returns their names.
+//
+// On PostgreSQL, instances starting at once take turns: each waits for a
+// session-level advisory lock (released by the server if the holder's
+// connection dies), so one applies the migrations and the others then find
+// nothing to do. bun's lock table alone does not wait: a second instance
+// failed at once with "migrations table is already locked". The lock
+// table is still taken, which keeps out binaries that know only it.
 func (s *Store) Migrate(ctx context.Context, modules ...*migrate.Migrations) ([]string, error) {
 	all, err := mergeMigrations(append([]*migrate.Migrations{migrations.Migrations}, modules...)...)
 	if err != nil {
 		return nil, err
+	}
+	if s.postgres {
+		unlock, err := s.lockMigrations(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
 	}
 	m := migrate.NewMigrator(s.root, all, migrate.WithMarkAppliedOnSuccess(true))
 	if err := m.Init(ctx); err != nil {
@@ -164,6 +177,31 @@ func (s *Store) Migrate(ctx context.Context, modules ...*migrate.Migrations) ([]
 		names = append(names, mig.String())
 	}
 	return names, nil
+}
+
+// migrationsLockKey is the PostgreSQL advisory lock that Migrate holds
+// (any constant; this one spells "authkit" in ASCII).
+const migrationsLockKey = 0x617574686b6974
+
+// lockMigrations waits for the migrations' advisory lock on a connection
+// of its own and returns the function that releases it.
+func (s *Store) lockMigrations(ctx context.Context) (unlock func(), err error) {
+	conn, err := s.root.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: migrate lock: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?)", int64(migrationsLockKey)); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("store: migrate lock: %w", err)
+	}
+	return func() {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(?)", int64(migrationsLockKey)); err != nil {
+			// The lock may still be held: drop the connection, which
+			// releases it, rather than return it to the pool.
+			conn.Raw(func(any) error { return driver.ErrBadConn }) //nolint:errcheck // discards the connection
+		}
+		conn.Close()
+	}, nil
 }
 
 // mergeMigrations joins the kit's migrations with the modules' into one

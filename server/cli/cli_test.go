@@ -280,3 +280,32 @@ func TestFlushExpired(t *testing.T) {
 		t.Fatalf("second run: %+v", r)
 	}
 }
+
+// A --db URL the PostgreSQL driver cannot use is bad input like any
+// other: one line, exit non-zero, and never the password it carries.
+func TestBadPostgresURLIsAnErrorWithoutThePassword(t *testing.T) {
+	const secret = "s3cret-pw"
+	for _, dsn := range []string{
+		"postgres://u:" + secret + "@127.0.0.1:x/db",
+		"postgres://u:" + secret + "@127.0.0.1:1/db?sslmode=bogus",
+		"postgres://u:" + secret + "@127.0.0.1:1/db?connect_timeout=soon",
+		"postgres://u:" + secret + "@127.0.0.1:1/db?sslmode=disable", // nothing listens
+	} {
+		for _, cmd := range []string{"migrate", "serve"} {
+			t.Run(cmd+" "+dsn, func(t *testing.T) {
+				args := []string{cmd}
+				if cmd == "serve" {
+					args = append(args, "--addr", "127.0.0.1:0")
+				}
+				r := run(t, "", map[string]string{"AUTHKIT_DB": dsn}, args...)
+				if r.err == nil {
+					t.Fatal("accepted")
+				}
+				all := r.err.Error() + r.stdout + r.stderr
+				if strings.Contains(r.err.Error(), "\n") || strings.Contains(all, secret) {
+					t.Fatalf("err = %q, output %q: want one line without the password", r.err, r.stdout+r.stderr)
+				}
+			})
+		}
+	}
+}

@@ -65,8 +65,11 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		err  error
 	)
 	if IsPostgres(dsn) {
-		sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(dsn)))
-		db = bun.NewDB(sqldb, pgdialect.New())
+		conn, err := postgresConnector(dsn)
+		if err != nil {
+			return nil, err
+		}
+		db = bun.NewDB(sql.OpenDB(conn), pgdialect.New())
 	} else {
 		if file, err = openSQLiteFile(ctx, dsn); err != nil {
 			return nil, err
@@ -90,6 +93,21 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		file.startCheckpoints(db.DB)
 	}
 	return s, nil
+}
+
+// postgresConnector is pgdriver's connector for dsn, or an error where
+// pgdriver.WithDSN would panic (a malformed URL, an unknown sslmode, a bad
+// timeout). The error never quotes the URL, which carries the password.
+func postgresConnector(dsn string) (c *pgdriver.Connector, err error) {
+	if _, err := url.Parse(dsn); err != nil {
+		return nil, errors.New("store: the database URL is malformed (percent-encode special characters in the user name and password)")
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("store: the database URL: %v", r)
+		}
+	}()
+	return pgdriver.NewConnector(pgdriver.WithDSN(dsn)), nil
 }
 
 // sqliteDSN adds the pragmas every connection needs: WAL so readers do not

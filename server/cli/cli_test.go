@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -307,5 +308,40 @@ func TestBadPostgresURLIsAnErrorWithoutThePassword(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestHealthzFailsWhenTheSQLiteFileIsGone: with the database file deleted
+// under a running server, writes are refused (503, ErrDatabaseMoved), so
+// the health check must say so too, or a monitor sees a healthy instance
+// that can log nobody in.
+func TestHealthzFailsWhenTheSQLiteFileIsGone(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "authkit.db")
+	base, _, _ := startServe(t, db)
+	get := func() int {
+		resp, err := http.Get(base + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if s := get(); s != 200 {
+		t.Fatalf("healthz = %d", s)
+	}
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		os.Remove(db + suffix)
+	}
+	body := `{"email":"ann@example.com","password":"correct horse battery","name":"Ann"}`
+	resp, err := http.Post(base+"/api/auth/register", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 503 {
+		t.Fatalf("register with the file gone = %d, want 503", resp.StatusCode)
+	}
+	if s := get(); s != 503 {
+		t.Fatalf("healthz with the file gone = %d, want 503", s)
 	}
 }

@@ -140,8 +140,12 @@ func (s *Store) Close() error {
 // the database file is still the one opened.
 func (s *Store) DB() *bun.DB { return s.root }
 
-// Ping checks that the database answers.
+// Ping checks that the database answers and, on SQLite, that the file is
+// still the one opened (else writes are refused: ErrDatabaseMoved).
 func (s *Store) Ping(ctx context.Context) error {
+	if err := s.checkWritable(); err != nil {
+		return err
+	}
 	if err := s.root.PingContext(ctx); err != nil {
 		return fmt.Errorf("store: ping: %w", err)
 	}

@@ -41,6 +41,10 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first signal starts the graceful shutdown; stop then gives the
+	// signals back their default action, so a second one ends the process
+	// at once instead of waiting for the requests in flight.
+	context.AfterFunc(ctx, stop)
 	env := cli.Env{
 		Args:    os.Args[1:],
 		Getenv:  os.Getenv,

@@ -3,12 +3,15 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -288,4 +291,49 @@ func TestInstancesMigrateAtOnce(t *testing.T) {
 	}
 	// Every instance then starts on the migrated database.
 	startInstance(t, bin, db)
+}
+
+// TestSecondSignalStopsAtOnce: the first SIGTERM drains, waiting for a
+// request still in flight (here one whose body never finishes arriving);
+// a second one stops the process there and then, as an operator pressing
+// Ctrl-C twice expects, instead of being swallowed.
+func TestSecondSignalStopsAtOnce(t *testing.T) {
+	bin := binary(t)
+	addr := freeAddr(t)
+	log := new(syncBuffer)
+	cmd := exec.Command(bin, "serve", "--addr", addr, "--db", filepath.Join(t.TempDir(), "a.db"))
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-done
+	})
+	waitForLine := func(s string) {
+		t.Helper()
+		for !strings.Contains(log.String(), s) {
+			select {
+			case <-done:
+				t.Fatalf("the process exited before logging %q:\n%s", s, log.String())
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}
+	waitForLine("authkit listening")
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /api/auth/register HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"email\":", addr)
+	cmd.Process.Signal(syscall.SIGTERM)
+	waitForLine("shutting down")
+	cmd.Process.Signal(syscall.SIGTERM)
+	<-done
+	if code := cmd.ProcessState.ExitCode(); code != -1 {
+		t.Fatalf("after a second SIGTERM the process exited with %d, not by the signal:\n%s", code, log.String())
+	}
 }

@@ -174,15 +174,23 @@ func TestPasskeys_AnAssertionWorksOnceAndForFiveMinutes(t *testing.T) {
 	ts.Browser().Do("POST", "/api/auth/passkey/finish", `{}`).ExpectError(t, http.StatusBadRequest, shared.CodeValidationFailed)
 }
 
-func TestPasskeys_ClonedAuthenticatorIsRefusedAndLogged(t *testing.T) {
-	log := &logBuffer{}
-	ts := newServer(t, log)
+// annWithKeyAt signs Ann up, confirms her address and registers a key
+// whose sign count starts at count.
+func annWithKeyAt(t *testing.T, ts *apitest.Server, count uint32) *passkeystest.Authenticator {
+	t.Helper()
 	ann := ts.Browser()
 	ann.Register("ann@example.com", "Ann")
 	ann.ConfirmEmail()
 	a := passkeystest.New(t, origin)
-	a.Counter = 10
+	a.Counter = count
 	passkeystest.Register(t, ann, a, "Key")
+	return a
+}
+
+func TestPasskeys_ClonedAuthenticatorIsRefusedAndLogged(t *testing.T) {
+	log := &logBuffer{}
+	ts := newServer(t, log)
+	a := annWithKeyAt(t, ts, 10)
 
 	ts.Browser().Do("POST", "/api/auth/passkey/finish", sharedpasskeys.FinishLoginRequest{Credential: assertion(t, ts.TokenClient(), a)}).
 		ExpectStatus(t, http.StatusOK) // registered at 10, now 11
@@ -201,12 +209,7 @@ func TestPasskeys_ClonedAuthenticatorIsRefusedAndLogged(t *testing.T) {
 // checked, until the other is checked too.
 func TestPasskeys_CopiesOfAKeyAtOneCountSignInOnce(t *testing.T) {
 	ts := newServer(t, nil)
-	ann := ts.Browser()
-	ann.Register("ann@example.com", "Ann")
-	ann.ConfirmEmail()
-	a := passkeystest.New(t, origin)
-	a.Counter = 10
-	passkeystest.Register(t, ann, a, "Key")
+	a := annWithKeyAt(t, ts, 10)
 
 	var creds [2][]byte
 	for i := range creds {

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -252,6 +253,27 @@ func TestRefresh_RotatesCookiesAndDetectsReuse(t *testing.T) {
 		ExpectError(t, 401, shared.CodeNotAuthenticated)
 	b.Do("GET", "/api/me", nil).ExpectError(t, 401, shared.CodeNotAuthenticated)
 	b.Do("POST", "/api/auth/refresh", nil).ExpectError(t, 401, shared.CodeNotAuthenticated)
+}
+
+// TestRefresh_AnswersTheSameUserAsGetMe: the cookie refresh answers with
+// the whole user object, has_password included (it was false for every
+// account, the rotation's read leaving out the password hash).
+func TestRefresh_AnswersTheSameUserAsGetMe(t *testing.T) {
+	ts := apitest.NewServer(t)
+	b := ts.Browser()
+	b.Register("ann@example.com", "Ann")
+
+	r := b.Do("POST", "/api/auth/refresh", nil)
+	r.ExpectStatus(t, http.StatusOK)
+	var refreshed, me map[string]any
+	r.Decode(t, &refreshed)
+	b.Do("GET", "/api/me", nil).Decode(t, &me)
+	if refreshed["user"].(map[string]any)["has_password"] != true {
+		t.Errorf("refresh: has_password = %v, want true", refreshed["user"].(map[string]any)["has_password"])
+	}
+	if !reflect.DeepEqual(refreshed, me) {
+		t.Errorf("refresh answered %v\nGET /api/me answers %v", refreshed, me)
+	}
 }
 
 func TestRefresh_TwoTabsRacingDoNotLogTheUserOut(t *testing.T) {

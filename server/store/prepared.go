@@ -39,7 +39,7 @@ const (
 var statementSQL = [numStatements]string{
 	stmtRefreshTokenForRotation: `SELECT rt.id, rt.session_id, rt.token_hash, rt.created_at, rt.expires_at, rt.used_at, rt.replaced_by,
 		s.user_id, s.created_at, s.last_used_at, s.expires_at, s.user_agent, s.ip, s.revoked_at, s.auth_method, s.authenticated_at,
-		u.email, u.name, u.is_active, u.is_staff, u.is_superuser, u.date_joined, u.last_login, u.email_verified, u.factors
+		u.email, u.name, u.password_hash, u.is_active, u.is_staff, u.is_superuser, u.date_joined, u.last_login, u.email_verified, u.factors
 		FROM refresh_tokens AS rt
 		JOIN sessions AS s ON s.id = rt.session_id
 		JOIN users AS u ON u.id = s.user_id
@@ -167,9 +167,10 @@ func (s *Store) timeValue(t time.Time) string {
 }
 
 // RefreshTokenForRotation returns the token with the given hash, used or
-// not, with its Session and the session's User (without the password
-// hash, which rotation has no use for), in one query: a rotation needs
-// all three. ErrNotFound when no token has the hash.
+// not, with its Session and the session's User, in one query: a rotation
+// needs all three. The User is whole, password hash included: the cookie
+// refresh answers with it, and its has_password comes from the hash.
+// ErrNotFound when no token has the hash.
 func (s *Store) RefreshTokenForRotation(ctx context.Context, hash string) (*RefreshToken, error) {
 	stmt, err := s.prepared(ctx, stmtRefreshTokenForRotation)
 	if err != nil {
@@ -182,7 +183,7 @@ func (s *Store) RefreshTokenForRotation(ctx context.Context, hash string) (*Refr
 		&t.ID, &t.SessionID, &t.TokenHash, &t.CreatedAt, &t.ExpiresAt, &t.UsedAt, &t.ReplacedBy,
 		&sess.UserID, &sess.CreatedAt, &sess.LastUsedAt, &sess.ExpiresAt, &sess.UserAgent, &sess.IP, &sess.RevokedAt,
 		&sess.AuthMethod, &authenticatedAt,
-		&u.Email, &u.Name, &u.IsActive, &u.IsStaff, &u.IsSuperuser, &u.DateJoined, &u.LastLogin, &u.EmailVerified, &u.Factors)
+		&u.Email, &u.Name, &u.PasswordHash, &u.IsActive, &u.IsStaff, &u.IsSuperuser, &u.DateJoined, &u.LastLogin, &u.EmailVerified, &u.Factors)
 	if err != nil {
 		return nil, MapError(err)
 	}

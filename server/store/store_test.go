@@ -181,7 +181,7 @@ func TestStore_PreparedStatementsAgreeWithBun(t *testing.T) {
 		if got.ID != "live" || got.SessionID != "s" || !got.ExpiresAt.Equal(us.Add(time.Hour)) || got.UsedAt != nil ||
 			got.Session.ID != "s" || got.Session.UserID != "u" || got.Session.RevokedAt != nil || got.Session.IP != "192.0.2.1" ||
 			got.Session.User.ID != "u" || got.Session.User.Email != "u@example.com" || !got.Session.User.IsActive ||
-			got.Session.User.LastLogin == nil || !got.Session.User.LastLogin.Equal(us) || got.Session.User.PasswordHash != "" {
+			got.Session.User.LastLogin == nil || !got.Session.User.LastLogin.Equal(us) || got.Session.User.PasswordHash != u.PasswordHash {
 			t.Fatalf("read %+v, session %+v, user %+v", got, got.Session, got.Session.User)
 		}
 		if _, err := st.RefreshTokenForRotation(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {

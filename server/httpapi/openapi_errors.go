@@ -17,7 +17,7 @@ import (
 // codeMeanings explains each code, for the ErrorCode enum and the error
 // responses. A test holds it to shared.Codes.
 var codeMeanings = map[shared.Code]string{
-	shared.CodeValidationFailed:     "a field (or query parameter) breaks a rule; `fields` names each and says why",
+	shared.CodeValidationFailed:     "a field (or query parameter) breaks a rule; `fields` names each and says why. Also, without `fields`, for any path or query holding a NUL byte (`%00`)",
 	shared.CodeInvalidJSON:          "malformed JSON, a wrong JSON type, an unknown or duplicated member (names are case-sensitive), invalid UTF-8 or trailing data",
 	shared.CodeInvalidToken:         "a mailed link's token (password reset, email confirmation, email change) that is used, expired or unknown: ask for a new link",
 	shared.CodeWrongPassword:        "`current_password` is not the account's password (`fields.current_password` says so)",
@@ -51,10 +51,12 @@ var bodyErrors = []shared.Code{shared.CodeInvalidJSON, shared.CodeBodyTooLarge, 
 // shared.Codes: its own, its guard's (csrf_failed only where the method
 // changes state), its body's, csrf_failed for every state-changing method
 // (cross-origin protection refuses those before any route runs), and
-// internal and unavailable, which any route can meet.
+// those any route can meet: internal, unavailable, and validation_failed
+// for a NUL byte in the path or query (errNULInAddress, refused before
+// the guard).
 func (rt *Route) errorCodes() []shared.Code {
 	safe := isSafeMethod(rt.method())
-	codes := map[shared.Code]bool{shared.CodeInternal: true, shared.CodeUnavailable: true, shared.CodeCSRFFailed: !safe}
+	codes := map[shared.Code]bool{shared.CodeInternal: true, shared.CodeUnavailable: true, shared.CodeValidationFailed: true, shared.CodeCSRFFailed: !safe}
 	for _, c := range rt.Errors {
 		codes[c] = true
 	}

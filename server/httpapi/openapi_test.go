@@ -272,7 +272,9 @@ func TestOpenAPI_EveryOperationListsTheErrorsItCanAnswer(t *testing.T) {
 				listed[shared.Code(code)] = status
 			}
 		}
-		want := slices.Concat(rt.Errors, []shared.Code{shared.CodeInternal, shared.CodeUnavailable})
+		// Every route refuses a NUL byte in its path or query
+		// (errNULInAddress) with validation_failed.
+		want := slices.Concat(rt.Errors, []shared.Code{shared.CodeInternal, shared.CodeUnavailable, shared.CodeValidationFailed})
 		if rt.Request != nil {
 			want = append(want, shared.CodeInvalidJSON, shared.CodeValidationFailed, shared.CodeBodyTooLarge, shared.CodeUnsupportedMediaType)
 		}
@@ -368,6 +370,30 @@ func BenchmarkOpenAPI_Generate(b *testing.B) {
 	for b.Loop() {
 		if _, err := OpenAPIDocument(testModules); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestOpenAPI_EveryRouteRefusesANulByteAsDocumented: a NUL byte in the
+// query is refused before the guard, by every route, with the
+// validation_failed its document lists under 400.
+func TestOpenAPI_EveryRouteRefusesANulByteAsDocumented(t *testing.T) {
+	api := newOpenAPITestAPI(t)
+	doc := testDocument(t)
+	for _, rt := range api.Routes() {
+		path := wildcard.ReplaceAllString(rt.path(), "x")
+		rec := httptest.NewRecorder()
+		api.ServeHTTP(rec, httptest.NewRequest(rt.method(), path+"?q=%00", nil))
+		var body shared.ErrorBody
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || rec.Code != http.StatusBadRequest ||
+			body.Error == nil || body.Error.Code != shared.CodeValidationFailed {
+			t.Errorf("%s?q=%%00: %d %s", rt.Pattern, rec.Code, rec.Body)
+		}
+		op := object(object(object(doc["paths"])[documentedPath(rt.path())])[strings.ToLower(rt.method())])
+		ref, _ := object(object(op["responses"])["400"])["$ref"].(string)
+		target, _ := resolveRef(doc, ref)
+		if !slices.Contains(errorResponseCodes(target), string(shared.CodeValidationFailed)) {
+			t.Errorf("%s: the document lists no 400 validation_failed", rt.Pattern)
 		}
 	}
 }

@@ -47,7 +47,8 @@ type Route struct {
 	// document adds the others: the guard's, a request body's
 	// (invalid_json, body_too_large, unsupported_media_type,
 	// validation_failed), csrf_failed for state-changing methods, and
-	// internal and unavailable.
+	// what every route can answer: internal, unavailable and
+	// validation_failed (a NUL byte in the path or query).
 	Errors []shared.Code
 	// Handler serves the request. It returns its error, which the router
 	// turns into the JSON error body (see WriteError).

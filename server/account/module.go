@@ -55,7 +55,7 @@ func (Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 			Summary: "Delete the account",
 			Description: "Re-authenticates with `current_password` (under the account's guess throttle), or, when it is omitted, with a recent session (a login or `POST /api/auth/reauth` within `--reauth-window`; `reauth_required` otherwise), as an account without a password does (the body may then be left out). Then deletes the account, its sessions, tokens and security events, and every module's data about it, in one transaction; records that an account was deleted without saying whose, clears the cookies and mails a goodbye. " +
 				"The last active superuser cannot delete their account (`last_superuser`).",
-			Request: shared.DeleteAccountRequest{}, ClearsSession: true,
+			Request: shared.DeleteAccountRequest{}, OptionalBody: true, ClearsSession: true,
 			Errors:  []shared.Code{shared.CodeWrongPassword, shared.CodeReauthRequired, shared.CodeRateLimited, shared.CodeLastSuperuser},
 			Returns: "The account is gone; cookies cleared.", Handler: h.deleteMe},
 		{Pattern: "GET /api/me/export", Guard: httpapi.RequireUser, Name: "exportMe",

@@ -43,7 +43,7 @@ func (b *docBuilder) operation(rt Route) (*openAPIOperation, error) {
 		if err != nil {
 			return nil, err
 		}
-		op.RequestBody = &openAPIRequestBody{Required: true, Content: jsonContent(schema)}
+		op.RequestBody = &openAPIRequestBody{Required: !rt.OptionalBody, Content: jsonContent(schema)}
 	}
 	success, err := b.success(rt)
 	if err != nil {

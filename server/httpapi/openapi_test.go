@@ -49,6 +49,14 @@ var widgetModule = NewModule("widgets", func(k *Kit) ([]Route, error) {
 			Response: testWidget{}, Errors: []shared.Code{shared.CodeNotFound}, Handler: ok},
 		{Pattern: "POST /api/widgets", Guard: RequireVerified, Summary: "Add a widget",
 			Request: testWidgetRequest{}, Response: testWidget{}, Status: http.StatusCreated, Handler: ok},
+		{Pattern: "DELETE /api/widgets", Summary: "Delete widgets, all of them or those named",
+			Request: testWidgetRequest{}, OptionalBody: true, Handler: func(w http.ResponseWriter, r *http.Request) error {
+				if _, err := DecodeOptional[testWidgetRequest](w, r); err != nil {
+					return err
+				}
+				w.WriteHeader(http.StatusNoContent)
+				return nil
+			}},
 	}, nil
 })
 
@@ -146,6 +154,32 @@ func TestOpenAPI_AModuleIsDocumentedAndServedLikeTheKit(t *testing.T) {
 	}
 	if allow := rec.Header().Get("Allow"); allow != "GET, HEAD" {
 		t.Errorf("Allow = %q", allow)
+	}
+}
+
+// TestOpenAPI_AnOptionalBodyIsNotRequired: a route whose body may be left
+// out (OptionalBody, DecodeOptional; DELETE /api/me) documents it as not
+// required, and serves a request without one; others require theirs.
+func TestOpenAPI_AnOptionalBodyIsNotRequired(t *testing.T) {
+	doc := testDocument(t)
+	paths := object(doc["paths"])
+	if body := object(object(object(paths["/api/widgets"])["delete"])["requestBody"]); body == nil || body["required"] == true {
+		t.Errorf("DELETE /api/widgets: requestBody = %v, want one that is not required", body)
+	}
+	if body := object(object(object(paths["/api/widgets"])["post"])["requestBody"]); body["required"] != true {
+		t.Errorf("POST /api/widgets: requestBody = %v, want a required one", body)
+	}
+	api := newOpenAPITestAPI(t)
+	for _, body := range []string{"", `{"name":"w"}`} {
+		req := httptest.NewRequest("DELETE", "/api/widgets", strings.NewReader(body))
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		rec := httptest.NewRecorder()
+		api.ServeHTTP(rec, req)
+		if rec.Code != http.StatusNoContent {
+			t.Errorf("DELETE /api/widgets with body %q: %d %s", body, rec.Code, rec.Body)
+		}
 	}
 }
 

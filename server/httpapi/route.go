@@ -28,6 +28,10 @@ type Route struct {
 	// Request is a value of the JSON request body's type (read with
 	// Decode), or nil when the route takes no body.
 	Request any
+	// OptionalBody says that the Request body may be left out (the
+	// handler reads it with DecodeOptional): the document then marks it
+	// as not required.
+	OptionalBody bool
 	// Response is a value of the JSON response body's type, or nil when the
 	// route answers without a body.
 	Response any

@@ -50,8 +50,16 @@ func decode[T any](w http.ResponseWriter, r *http.Request) (T, error) {
 	if err := jsonv2.Unmarshal(body, &v, jsonv2.RejectUnknownMembers(true)); err != nil {
 		return v, decodeError(err)
 	}
+	// A top-level null is no object, but Unmarshal leaves v as it was,
+	// as if the body were {} (null followed by more is refused above).
+	if jsontext.Value(body).Kind() == 'n' {
+		return v, errNotAnObject
+	}
 	return v, nil
 }
+
+// errNotAnObject refuses a body that is valid JSON but no object.
+var errNotAnObject = shared.NewError(shared.CodeInvalidJSON, "The request body must be a JSON object.")
 
 // decodeValid decodes a body and validates it.
 func decodeValid[T any, P interface {
@@ -91,7 +99,7 @@ func decodeError(err error) error {
 	case errors.As(err, &semantic):
 		field := strings.TrimPrefix(string(semantic.JSONPointer), "/")
 		if field == "" {
-			return shared.NewError(shared.CodeInvalidJSON, "The request body must be a JSON object.")
+			return errNotAnObject
 		}
 		return shared.NewError(shared.CodeInvalidJSON, fmt.Sprintf("The field %q must be a %s.", field, jsonKind(semantic.GoType)))
 	default:

@@ -56,6 +56,28 @@ func TestDecode_AmbiguousBodiesAreInvalidJSON(t *testing.T) {
 	}
 }
 
+// TestDecode_ABodyThatIsNoObjectIsInvalidJSON: a body must be one JSON
+// object; null, which the decoder would read as {}, is refused like an
+// array or a string rather than answered as an empty form.
+func TestDecode_ABodyThatIsNoObjectIsInvalidJSON(t *testing.T) {
+	st := storetest.Open(t)
+	svc, err := auth.New(context.Background(), st, auth.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, err := New(svc, st, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range []string{"null", " null\n", "[]", `"x"`, "1", "true"} {
+		rec := post(api, "/api/auth/login", body)
+		var got shared.ErrorBody
+		if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Code != http.StatusBadRequest || got.Error.Code != shared.CodeInvalidJSON {
+			t.Errorf("body %q: status %d, body %s; want 400 invalid_json", body, rec.Code, rec.Body)
+		}
+	}
+}
+
 func post(h http.Handler, path, body string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest("POST", path, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")

@@ -151,17 +151,8 @@ func TestProfile_RetryingTheSessionsSaysItIsLoading(t *testing.T) {
 // account has now: a code instead of the password only while the app is
 // on.
 func TestProfile_LearnsTheSecondFactorsACardChanged(t *testing.T) {
-	var mu sync.Mutex
-	user := shared.User{ID: "u1", Email: "ann@example.com", HasPassword: true}
-	p, engine := mountedProfile(t, user, func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		if r.URL.Path != "/api/me" {
-			http.NotFound(w, r)
-			return
-		}
-		writeJSON(w, http.StatusOK, shared.UserResponse{User: user})
-	})
+	me := &fakeMe{user: shared.User{ID: "u1", Email: "ann@example.com", HasPassword: true}}
+	p, engine := mountedProfile(t, me.user, me.ServeHTTP)
 	reauthRequired := &shared.Error{Code: shared.CodeReauthRequired, Message: "Confirm it's you."}
 	offersCode := func() bool {
 		app.HTMLString(p.Render())
@@ -173,15 +164,47 @@ func TestProfile_LearnsTheSecondFactorsACardChanged(t *testing.T) {
 		t.Fatal("a code is offered before the app is on")
 	}
 	for _, on := range []bool{true, false} {
-		mu.Lock()
-		user.TOTPEnabled = on
-		mu.Unlock()
+		me.change(func(u *shared.User) { u.TOTPEnabled = on })
 		p.API.UserChanged() // as the totp card's call does
 		engine.ConsumeAll()
 		if offersCode() != on {
 			t.Errorf("with two-factor authentication turned on = %v, the dialog offers a code = %v", on, !on)
 		}
 	}
+}
+
+// fakeMe is the server's GET /api/me for a mounted page: it answers the
+// user as a test last changed it, and counts the reads since.
+type fakeMe struct {
+	mu    sync.Mutex
+	user  shared.User
+	reads int
+}
+
+func (f *fakeMe) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if r.URL.Path != "/api/me" {
+		http.NotFound(w, r)
+		return
+	}
+	f.reads++
+	writeJSON(w, http.StatusOK, shared.UserResponse{User: f.user})
+}
+
+// change edits the user the server answers, and starts counting reads
+// again.
+func (f *fakeMe) change(edit func(*shared.User)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	edit(&f.user)
+	f.reads = 0
+}
+
+func (f *fakeMe) readsSinceChange() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.reads
 }
 
 // testCard is a module's card on the card base, which loads the user as
@@ -204,25 +227,14 @@ func (c *testCard) Render() app.UI { return app.Div().Body(c.reauth.Render(&c.Pa
 // the user again, with one request in all: each card's re-authentication
 // dialog then offers a code once the app is on.
 func TestProfile_OneReadingTellsEveryCard(t *testing.T) {
-	var mu sync.Mutex
-	var reads int
-	user := shared.User{ID: "u1", Email: "ann@example.com", HasPassword: true}
+	me := &fakeMe{user: shared.User{ID: "u1", Email: "ann@example.com", HasPassword: true}}
 	var cards []*testCard
 	newCard := func(api *Client) app.Composer {
 		c := &testCard{cardBase: NewCard(api, "/profile"), reauth: NewReauth(fmt.Sprint("card-", len(cards), "-reauth"))}
 		cards = append(cards, c)
 		return c
 	}
-	p, engine := mountedProfile(t, user, func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		if r.URL.Path != "/api/me" {
-			http.NotFound(w, r)
-			return
-		}
-		reads++
-		writeJSON(w, http.StatusOK, shared.UserResponse{User: user})
-	}, newCard, newCard)
+	p, engine := mountedProfile(t, me.user, me.ServeHTTP, newCard, newCard)
 	reauthRequired := &shared.Error{Code: shared.CodeReauthRequired, Message: "Confirm it's you."}
 	for i, c := range cards {
 		if c.User == nil {
@@ -231,14 +243,10 @@ func TestProfile_OneReadingTellsEveryCard(t *testing.T) {
 		c.reauth.Ask(&c.Page, reauthRequired, nil)
 	}
 
-	mu.Lock()
-	user.TOTPEnabled, reads = true, 0
-	mu.Unlock()
+	me.change(func(u *shared.User) { u.TOTPEnabled = true })
 	p.API.UserChanged() // as the totp card's call does
 	engine.ConsumeAll()
-	mu.Lock()
-	defer mu.Unlock()
-	if reads != 1 {
+	if reads := me.readsSinceChange(); reads != 1 {
 		t.Errorf("GET /api/me for one change = %d, want 1", reads)
 	}
 	if !p.User.TOTPEnabled {

@@ -17,15 +17,7 @@ import (
 // request than the one the server acts on: every body that parsers could
 // read two ways is refused as invalid_json (issue: strict input).
 func TestDecode_AmbiguousBodiesAreInvalidJSON(t *testing.T) {
-	st := storetest.Open(t)
-	svc, err := auth.New(context.Background(), st, auth.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, err := New(svc, st, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	api := newStrictAPI(t)
 	register := `{"email":"ann@example.com","password":"correct horse battery","name":"Ann"}`
 	if rec := post(api, "/api/auth/register", register); rec.Code != http.StatusCreated {
 		t.Fatalf("register: %d %s", rec.Code, rec.Body)
@@ -40,8 +32,7 @@ func TestDecode_AmbiguousBodiesAreInvalidJSON(t *testing.T) {
 	for name, body := range cases {
 		t.Run(name, func(t *testing.T) {
 			rec := post(api, "/api/auth/login", body)
-			var got shared.ErrorBody
-			if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Code != http.StatusBadRequest || got.Error.Code != shared.CodeInvalidJSON {
+			if !isInvalidJSON(rec) {
 				t.Fatalf("status %d, body %s; want 400 invalid_json", rec.Code, rec.Body)
 			}
 			if strings.Contains(rec.Body.String(), "correct horse") {
@@ -60,6 +51,18 @@ func TestDecode_AmbiguousBodiesAreInvalidJSON(t *testing.T) {
 // object; null, which the decoder would read as {}, is refused like an
 // array or a string rather than answered as an empty form.
 func TestDecode_ABodyThatIsNoObjectIsInvalidJSON(t *testing.T) {
+	api := newStrictAPI(t)
+	for _, body := range []string{"null", " null\n", "[]", `"x"`, "1", "true"} {
+		rec := post(api, "/api/auth/login", body)
+		if !isInvalidJSON(rec) {
+			t.Errorf("body %q: status %d, body %s; want 400 invalid_json", body, rec.Code, rec.Body)
+		}
+	}
+}
+
+// newStrictAPI is the kit's handler on a fresh database, with no options.
+func newStrictAPI(t *testing.T) *API {
+	t.Helper()
 	st := storetest.Open(t)
 	svc, err := auth.New(context.Background(), st, auth.Config{})
 	if err != nil {
@@ -69,13 +72,14 @@ func TestDecode_ABodyThatIsNoObjectIsInvalidJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, body := range []string{"null", " null\n", "[]", `"x"`, "1", "true"} {
-		rec := post(api, "/api/auth/login", body)
-		var got shared.ErrorBody
-		if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Code != http.StatusBadRequest || got.Error.Code != shared.CodeInvalidJSON {
-			t.Errorf("body %q: status %d, body %s; want 400 invalid_json", body, rec.Code, rec.Body)
-		}
-	}
+	return api
+}
+
+// isInvalidJSON reports whether rec is the 400 invalid_json error.
+func isInvalidJSON(rec *httptest.ResponseRecorder) bool {
+	var got shared.ErrorBody
+	err := json.Unmarshal(rec.Body.Bytes(), &got)
+	return err == nil && rec.Code == http.StatusBadRequest && got.Error != nil && got.Error.Code == shared.CodeInvalidJSON
 }
 
 func post(h http.Handler, path, body string) *httptest.ResponseRecorder {

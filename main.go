@@ -48,6 +48,7 @@ func main() {
 	env := cli.Env{
 		Args:    os.Args[1:],
 		Getenv:  os.Getenv,
+		Environ: os.Environ,
 		Stdin:   os.Stdin,
 		Stdout:  os.Stdout,
 		Stderr:  os.Stderr,
@@ -57,6 +58,6 @@ func main() {
 	}
 	if err := cli.Run(ctx, env); err != nil {
 		fmt.Fprintln(os.Stderr, "authkit:", err)
-		os.Exit(1)
+		os.Exit(cli.ExitCode(err)) // 2 for bad usage, 1 for other failures
 	}
 }

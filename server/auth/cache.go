@@ -39,8 +39,12 @@ func (c *ttlCache[V]) get(key string, now time.Time) (V, bool) {
 	return e.value, true
 }
 
-// put stores a value read (or written) at now.
+// put stores a value read (or written) at now. A cache whose ttl is
+// negative (Config.SessionCacheTTL: no cache) keeps nothing.
 func (c *ttlCache[V]) put(key string, v V, now time.Time) {
+	if c.ttl < 0 {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.entries) >= c.max {

@@ -20,7 +20,7 @@ type Config struct {
 	LoginClientThrottle int                      // failed logins per client across all accounts per 15 minutes (password spraying); 0 disables
 	RegisterThrottle    int                      // registrations per client per minute; 0 disables
 	MaxSessions         int                      // live sessions per user, the least recently used revoked beyond it; default 50, negative: no cap
-	SessionCacheTTL     time.Duration            // how long a session's liveness is trusted without a query; default 30s
+	SessionCacheTTL     time.Duration            // how long a session's liveness is trusted without a query; default 30s, negative: not at all (every request reads it)
 	ReauthWindow        time.Duration            // how long after a login or re-authentication sensitive actions are allowed; default 10m
 	Argon2              Argon2Params             // default DefaultArgon2
 	Hasher              *Hasher                  // default NewHasher(Argon2); tests pass one to count its work
@@ -59,7 +59,7 @@ func (c *Config) setDefaults() {
 	if c.ReauthWindow <= 0 {
 		c.ReauthWindow = 10 * time.Minute
 	}
-	if c.SessionCacheTTL <= 0 {
+	if c.SessionCacheTTL == 0 {
 		c.SessionCacheTTL = 30 * time.Second
 	}
 	if c.EventRetention <= 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/authkit/authkit/server/signing"
 	"github.com/authkit/authkit/server/store"
@@ -49,6 +50,9 @@ func (b *eventBus) publish(ctx context.Context, events ...string) {
 // runs it in the background.
 func (s *Service) Watch(ctx context.Context) {
 	go s.Keys.ReloadEvery(ctx)
+	// While the database is away the listener fails once a second: one
+	// line a minute says so without flooding the log.
+	var warned time.Time
 	s.store.Subscribe(ctx, func(event string) {
 		if event == signing.EventKeysChanged {
 			s.Keys.Reload(context.Background())
@@ -56,7 +60,10 @@ func (s *Service) Watch(ctx context.Context) {
 		}
 		s.Sessions.applyEvent(event)
 	}, func() {
-		s.events.log.WarnContext(ctx, "lost the event listener connection; clearing the session cache")
+		if time.Since(warned) >= time.Minute {
+			warned = time.Now()
+			s.events.log.WarnContext(ctx, "lost the event listener connection; clearing the session cache (again each second until it is back; logged once a minute)")
+		}
 		s.Sessions.forgetCached()
 	})
 }

@@ -5,25 +5,33 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
+
+	"golang.org/x/term"
 
 	"github.com/authkit/authkit/app"
 	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/server/store"
+	"github.com/authkit/authkit/shared"
 )
 
 // Env is the program's view of its surroundings.
 type Env struct {
-	Args    []string // without the program name
-	Getenv  func(string) string
+	Args   []string // without the program name
+	Getenv func(string) string
+	// Environ, if set, lists the environment (os.Environ), for serve's
+	// warning about AUTHKIT_* variables it does not read.
+	Environ func() []string
 	Stdin   io.Reader
 	Stdout  io.Writer
 	Stderr  io.Writer
@@ -54,16 +62,56 @@ commands:
 Every flag can also be set with an AUTHKIT_* environment variable:
 --access-ttl is AUTHKIT_ACCESS_TTL. Run "authkit <command> -h" for flags.
 AUTHKIT_KEY_ENCRYPTION_KEY (32 bytes, hex or base64) encrypts signing keys
-at rest; it is read from the environment only, never from a flag.`
+at rest; it is read from the environment only, never from a flag.
 
-// errUsage marks errors whose message is all the user needs.
-var errUsage = errors.New("usage")
+Exit status: 0 done, 1 failed (the database, the network, a refused
+request), 2 bad usage (an unknown command or flag, an invalid value).`
+
+// errHelp is what a command returns after printing its help for -h: Run
+// turns it into success.
+var errHelp = errors.New("help requested")
+
+// usageError is bad input on the command line or in the environment: an
+// unknown command or flag, an invalid or contradictory value. Nothing has
+// been touched yet when one is returned; the process exits 2 (ExitCode).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// usagef makes a usageError.
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// ExitCode is the process's exit status for Run's result: 0 for nil, 2
+// for bad usage (as Go's flag package and most Unix tools), 1 for any
+// other failure. main exits with it.
+func ExitCode(err error) int {
+	var u usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &u):
+		return 2
+	default:
+		return 1
+	}
+}
 
 // Run runs one command.
 func Run(ctx context.Context, env Env) error {
+	err := runCommand(ctx, env)
+	if errors.Is(err, errHelp) {
+		return nil
+	}
+	return err
+}
+
+func runCommand(ctx context.Context, env Env) error {
 	if len(env.Args) == 0 {
 		fmt.Fprintln(env.Stderr, usage)
-		return errors.New("no command given")
+		return usagef("no command given")
 	}
 	cmd, args := env.Args[0], env.Args[1:]
 	switch cmd {
@@ -86,7 +134,7 @@ func Run(ctx context.Context, env Env) error {
 		fmt.Fprintln(env.Stdout, usage)
 		return nil
 	default:
-		return fmt.Errorf("unknown command %q (run \"authkit help\")", cmd)
+		return usagef("unknown command %q (run \"authkit help\")", cmd)
 	}
 }
 
@@ -97,21 +145,34 @@ type dbFlags struct {
 }
 
 func (d *dbFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&d.dsn, "db", "data/authkit.db", "SQLite file path, or a postgres:// URL")
-	fs.IntVar(&d.maxConns, "db-max-conns", 10, "maximum open database connections")
+	fs.StringVar(&d.dsn, "db", "data/authkit.db", "SQLite file path, or a postgres:// URL (its password is better kept in AUTHKIT_DB than on the command line)")
+	fs.IntVar(&d.maxConns, "db-max-conns", 10, "maximum open database connections (at least 1)")
+}
+
+// check refuses values the pool cannot use. Without it a zero or
+// negative --db-max-conns quietly meant 10.
+func (d *dbFlags) check() error {
+	switch {
+	case strings.TrimSpace(d.dsn) == "":
+		return usagef("--db must name a SQLite file or a postgres:// URL")
+	case d.maxConns < 1:
+		return usagef("--db-max-conns must be at least 1, not %d", d.maxConns)
+	}
+	return nil
 }
 
 // open connects to the database and applies pending migrations, the
-// kit's and the modules'.
+// kit's and the modules'. Its errors name the database (without a
+// password).
 func (d *dbFlags) open(ctx context.Context, log *slog.Logger, modules []httpapi.Module) (*store.Store, error) {
 	st, err := store.Open(ctx, d.dsn, store.Options{MaxOpenConns: d.maxConns})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("database %s: %w", redactDSN(d.dsn), err)
 	}
 	applied, err := st.Migrate(ctx, httpapi.ModuleMigrations(modules)...)
 	if err != nil {
 		st.Close()
-		return nil, err
+		return nil, fmt.Errorf("database %s: %w", redactDSN(d.dsn), err)
 	}
 	if len(applied) > 0 {
 		log.Info("migrations applied", "migrations", applied)
@@ -119,33 +180,94 @@ func (d *dbFlags) open(ctx context.Context, log *slog.Logger, modules []httpapi.
 	return st, nil
 }
 
+// openExisting is open for the admin commands (createsuperuser,
+// flush-expired, keys), which refuse a SQLite path where there is no
+// database yet: open would create an empty one there, and a mistyped
+// --db would then "succeed" on a database no server uses (a superuser
+// nobody can sign in as, a signing key that signs nothing).
+func (d *dbFlags) openExisting(ctx context.Context, modules []httpapi.Module) (*store.Store, error) {
+	if !store.IsPostgres(d.dsn) {
+		if _, err := os.Stat(d.dsn); errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("no database at %s: check --db, or create it with \"authkit migrate --db %s\"", d.dsn, d.dsn)
+		}
+	}
+	return d.open(ctx, slog.New(slog.DiscardHandler), modules)
+}
+
 // parseFlags parses args after taking defaults from AUTHKIT_* variables,
 // so a flag on the command line beats the environment, which beats the
-// built-in default.
+// built-in default. -h prints the command's help on standard output and
+// returns errHelp; a bad flag, value or variable is a usageError of one
+// line (the flag package would print the whole flag list after it).
 func parseFlags(fs *flag.FlagSet, env Env, args []string) error {
-	fs.SetOutput(env.Stderr)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
-		name := "AUTHKIT_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		name := envName(f.Name)
 		if v := env.Getenv(name); v != "" && envErr == nil {
 			if err := f.Value.Set(v); err != nil {
-				envErr = fmt.Errorf("%s=%q: %v", name, v, err)
+				envErr = usagef("%s=%q: %v", name, v, err)
 			}
 		}
 	})
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printHelp(env.Stdout, fs)
+			return errHelp
+		}
+		return usagef("%v (see \"authkit %s -h\")", err, fs.Name())
+	}
 	if envErr != nil {
 		return envErr
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return errUsage
-		}
-		return err
-	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return usagef("unexpected argument %q", fs.Arg(0))
 	}
 	return nil
+}
+
+// envName is the environment variable of a flag: --access-ttl is
+// AUTHKIT_ACCESS_TTL.
+func envName(flagName string) string {
+	return "AUTHKIT_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// summaries are the first line of each command's help (-h).
+var summaries = map[string]string{
+	"serve":           "Runs the HTTP server: the API, the web app and /healthz. Applies pending\ndatabase migrations first. SIGINT or SIGTERM stops it gracefully.",
+	"migrate":         "Applies pending database migrations and exits.",
+	"createsuperuser": "Creates a staff superuser whose address counts as confirmed. The password is\nread from standard input (one line), never from a flag:\n  echo \"$PASSWORD\" | authkit createsuperuser --email you@example.com --name You",
+	"flush-expired":   "Deletes expired and revoked refresh tokens and sessions, and security events\nolder than --event-retention, and prints how many (serve does it every\n--sweep-interval).",
+	"keys rotate":     "Creates a new signing key; older keys keep verifying until their tokens\nexpire. New keys are encrypted with AUTHKIT_KEY_ENCRYPTION_KEY when it is set.",
+	"keys list":       "Lists the signing keys: kid, creation time, and signing, verifying or retired.",
+	"openapi":         "Prints the OpenAPI document of the API (the one served at /api/openapi.json).",
+}
+
+// printHelp writes a command's help: what it does, then its flags, each
+// with its environment variable.
+func printHelp(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "usage: authkit %s [flags]\n\n", fs.Name())
+	if s := summaries[fs.Name()]; s != "" {
+		fmt.Fprintf(w, "%s\n\n", s)
+	}
+	fmt.Fprintln(w, "Flags (each can also be set by the environment variable in brackets; the\ncommand line wins):")
+	fs.VisitAll(func(f *flag.Flag) {
+		kind, text := flag.UnquoteUsage(f)
+		fmt.Fprintf(w, "  --%s", f.Name)
+		if kind != "" {
+			fmt.Fprintf(w, " %s", kind)
+		}
+		fmt.Fprintf(w, "  [%s]\n        %s", envName(f.Name), strings.ReplaceAll(text, "\n", "\n        "))
+		switch {
+		case f.DefValue == "" || f.DefValue == "0" || f.DefValue == "0s" || f.DefValue == "false":
+		case kind == "string":
+			fmt.Fprintf(w, " (default %q)", f.DefValue)
+		default:
+			fmt.Fprintf(w, " (default %s)", f.DefValue)
+		}
+		fmt.Fprintln(w)
+	})
 }
 
 func newLogger(w io.Writer, format string) (*slog.Logger, error) {
@@ -155,7 +277,7 @@ func newLogger(w io.Writer, format string) (*slog.Logger, error) {
 	case "json":
 		return slog.New(slog.NewJSONHandler(w, nil)), nil
 	default:
-		return nil, fmt.Errorf("--log-format must be text or json, not %q", format)
+		return nil, usagef("--log-format must be text or json, not %q", format)
 	}
 }
 
@@ -166,14 +288,17 @@ func migrateCmd(ctx context.Context, env Env, args []string) error {
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
+	if err := db.check(); err != nil {
+		return err
+	}
 	st, err := store.Open(ctx, db.dsn, store.Options{MaxOpenConns: db.maxConns})
 	if err != nil {
-		return err
+		return fmt.Errorf("database %s: %w", redactDSN(db.dsn), err)
 	}
 	defer st.Close()
 	applied, err := st.Migrate(ctx, httpapi.ModuleMigrations(env.Modules)...)
 	if err != nil {
-		return err
+		return fmt.Errorf("database %s: %w", redactDSN(db.dsn), err)
 	}
 	if len(applied) == 0 {
 		fmt.Fprintln(env.Stdout, "database is up to date")
@@ -192,10 +317,13 @@ func flushExpired(ctx context.Context, env Env, args []string) error {
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	if *retention < time.Hour {
-		return errors.New("--event-retention must be at least 1h")
+	if err := db.check(); err != nil {
+		return err
 	}
-	st, err := db.open(ctx, slog.New(slog.DiscardHandler), env.Modules)
+	if *retention < time.Hour {
+		return usagef("--event-retention must be at least 1h")
+	}
+	st, err := db.openExisting(ctx, env.Modules)
 	if err != nil {
 		return err
 	}
@@ -217,16 +345,31 @@ func createSuperuser(ctx context.Context, env Env, args []string) error {
 	fs := flag.NewFlagSet("createsuperuser", flag.ContinueOnError)
 	var db dbFlags
 	db.register(fs)
-	email := fs.String("email", "", "email address (required)")
+	email := fs.String("email", "", "email address (required; it counts as confirmed)")
 	name := fs.String("name", "", "display name (required)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	password, err := readPassword(env.Stdin)
+	if err := db.check(); err != nil {
+		return err
+	}
+	// The address and the name are checked before the password is asked
+	// for; CreateSuperuser checks all three again.
+	var bad []string
+	if msg := shared.ValidateEmail(shared.NormalizeEmail(*email)); msg != "" {
+		bad = append(bad, "email: "+msg)
+	}
+	if msg := shared.ValidateName(shared.NormalizeName(*name)); msg != "" {
+		bad = append(bad, "name: "+msg)
+	}
+	if len(bad) > 0 {
+		return usagef("%s", strings.Join(bad, "; "))
+	}
+	password, err := readPassword(env.Stdin, env.Stderr)
 	if err != nil {
 		return err
 	}
-	st, err := db.open(ctx, slog.New(slog.DiscardHandler), env.Modules)
+	st, err := db.openExisting(ctx, env.Modules)
 	if err != nil {
 		return err
 	}
@@ -243,21 +386,46 @@ func createSuperuser(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
-// readPassword reads one line from stdin (without its line ending), so
-// `echo "$PASSWORD" | authkit createsuperuser …` works and the password
-// never appears in the process list.
-func readPassword(r io.Reader) (string, error) {
+// readPassword reads the password from standard input, so it never
+// appears in the process list: its first line, without the line ending,
+// as `echo "$PASSWORD" | authkit createsuperuser …` gives it; reading
+// stops there, so a pipe left open does not hang the command. From a
+// terminal it asks on prompt (stderr), twice, without echoing what is
+// typed. A password that cannot be had is a usageError.
+func readPassword(r io.Reader, prompt io.Writer) (string, error) {
 	if r == nil {
-		return "", errors.New("the password must be given on standard input")
+		return "", usagef("the password must be given on standard input")
 	}
-	b, err := io.ReadAll(io.LimitReader(r, 4096))
-	if err != nil {
+	if f, ok := r.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return readPasswordFromTerminal(int(f.Fd()), prompt)
+	}
+	line, err := bufio.NewReader(io.LimitReader(r, 4096)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
 		return "", fmt.Errorf("reading the password: %w", err)
 	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	line = strings.TrimSuffix(line, "\r")
+	line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
 	if line == "" {
-		return "", errors.New("the password must be given on standard input")
+		return "", usagef("the password must be given on standard input (one line)")
 	}
 	return line, nil
+}
+
+func readPasswordFromTerminal(fd int, prompt io.Writer) (string, error) {
+	var typed [2]string
+	for i, ask := range []string{"Password: ", "Password (again): "} {
+		fmt.Fprint(prompt, ask)
+		b, err := term.ReadPassword(fd)
+		fmt.Fprintln(prompt)
+		if err != nil {
+			return "", fmt.Errorf("reading the password: %w", err)
+		}
+		typed[i] = string(b)
+	}
+	switch {
+	case typed[0] == "":
+		return "", usagef("no password given")
+	case typed[0] != typed[1]:
+		return "", usagef("the two passwords differ")
+	}
+	return typed[0], nil
 }

@@ -48,8 +48,19 @@ func countUsers(t *testing.T, db string) int64 {
 	return n
 }
 
-func TestCreateSuperuser(t *testing.T) {
+// migratedDSN is a new database that `authkit migrate` has set up, as the
+// admin commands need.
+func migratedDSN(t *testing.T) string {
+	t.Helper()
 	db := storetest.DSN(t)
+	if r := run(t, "", nil, "migrate", "--db", db); r.err != nil {
+		t.Fatalf("migrate: %v", r.err)
+	}
+	return db
+}
+
+func TestCreateSuperuser(t *testing.T) {
+	db := migratedDSN(t)
 	r := run(t, "correct horse battery\n", nil, "createsuperuser", "--email", "Root@Example.com", "--name", "Root", "--db", db)
 	if r.err != nil || !strings.Contains(r.stdout, "created superuser root@example.com") {
 		t.Fatalf("%+v", r)
@@ -63,7 +74,7 @@ func TestCreateSuperuser(t *testing.T) {
 }
 
 func TestCreateSuperuser_BadInputWritesNothing(t *testing.T) {
-	db := storetest.DSN(t)
+	db := migratedDSN(t)
 	cases := []struct {
 		name  string
 		stdin string

@@ -9,7 +9,6 @@ import (
 	"maps"
 	"net"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -19,83 +18,35 @@ import (
 	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/server/mail"
 	"github.com/authkit/authkit/server/metrics"
+	"github.com/authkit/authkit/server/signing"
+	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/server/webui"
 	"github.com/authkit/authkit/shared"
 )
 
-// serveConfig holds the flags of serve.
-type serveConfig struct {
-	addr                string
-	db                  dbFlags
-	accessTTL           time.Duration
-	refreshTTL          time.Duration
-	issuer              string
-	insecureCookies     bool
-	loginThrottle       int
-	loginClientThrottle int
-	registerThrottle    int
-	maxSessions         int
-	argon2MemoryMiB     uint
-	argon2Time          uint
-	logFormat           string
-	sweepEvery          time.Duration
-	sessionCacheTTL     time.Duration
-	reauthWindow        time.Duration
-	smtpURL             string
-	mailFrom            string
-	publicURL           string
-	requireVerified     bool
-	eventRetention      time.Duration
-	notices             noticeFlags
-	metricsAddr         string
-	heapFloorMiB        uint64
-}
+// shutdownGrace is how long a stopping server waits for the requests in
+// flight before it closes their connections.
+const shutdownGrace = 15 * time.Second
 
-// noticeFlags turn the notices mailed to account owners on and off.
-type noticeFlags struct{ newSignIn, passwordChanged, emailChange bool }
-
-func (n *noticeFlags) register(fs *flag.FlagSet) {
-	fs.BoolVar(&n.newSignIn, "notify-new-sign-in", true, `mail "New sign-in to your account" for a device not seen on the account in 90 days`)
-	fs.BoolVar(&n.passwordChanged, "notify-password-changed", true, `mail "Your password was changed" after a change or a reset`)
-	fs.BoolVar(&n.emailChange, "notify-email-change", true, `mail "Your email is being changed" to the old address`)
-}
-
-func (n noticeFlags) settings() auth.NoticeSettings {
-	return auth.NoticeSettings{NoNewSignIn: !n.newSignIn, NoPasswordChanged: !n.passwordChanged, NoEmailChange: !n.emailChange}
-}
-
+// serve runs the server until ctx ends (SIGINT or SIGTERM). Everything
+// an operator can get wrong on the command line or in the environment is
+// checked first, as a usageError, before the database is touched; then
+// the database is opened and migrated, and the listeners opened, any of
+// which fails with an error of its own (exit 1).
 func serve(ctx context.Context, env Env, args []string) error {
 	var c serveConfig
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
-	c.db.register(fs)
-	fs.DurationVar(&c.accessTTL, "access-ttl", 5*time.Minute, "lifetime of access tokens")
-	fs.DurationVar(&c.refreshTTL, "refresh-ttl", 336*time.Hour, "lifetime of refresh tokens (and idle sessions)")
-	fs.StringVar(&c.issuer, "issuer", "authkit", `"iss" and "aud" of access tokens`)
-	fs.BoolVar(&c.insecureCookies, "insecure-cookies", false, "drop Secure and the __Host-/__Secure- prefixes (plain-http hosts other than localhost)")
-	fs.IntVar(&c.loginThrottle, "login-throttle", 10, "failed logins allowed per account+client per 15 minutes (0 disables)")
-	fs.IntVar(&c.loginClientThrottle, "login-client-throttle", 100, "failed logins allowed per client across all accounts per 15 minutes, against password spraying (0 disables)")
-	fs.IntVar(&c.registerThrottle, "register-throttle", 30, "registrations allowed per client per minute (0 disables)")
-	fs.IntVar(&c.maxSessions, "max-sessions", auth.DefaultMaxSessions, "live sessions per user; starting one more signs out the least recently used (0: no cap)")
-	fs.UintVar(&c.argon2MemoryMiB, "argon2-memory", uint(auth.DefaultArgon2.MemoryKiB/1024), "argon2id memory per password hash, in MiB (at least OWASP's minimum for --argon2-time)")
-	fs.UintVar(&c.argon2Time, "argon2-time", uint(auth.DefaultArgon2.Time), "argon2id passes per password hash")
-	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
-	fs.DurationVar(&c.sweepEvery, "sweep-interval", 10*time.Minute, "how often expired tokens and sessions are deleted")
-	fs.DurationVar(&c.sessionCacheTTL, "session-cache-ttl", 30*time.Second, "how long a session's liveness is trusted without a database read (bounds how late other processes' revocations are seen)")
-	fs.DurationVar(&c.reauthWindow, "reauth-window", 10*time.Minute, "how long after a login or re-authentication a session may take sensitive actions (changing the password, second factors, passkeys)")
-	fs.StringVar(&c.smtpURL, "smtp-url", "", "SMTP server for outgoing mail: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://…:465; unset writes mail to the log")
-	fs.StringVar(&c.mailFrom, "mail-from", "authkit <no-reply@localhost>", "From address of outgoing mail")
-	fs.StringVar(&c.publicURL, "public-url", "http://127.0.0.1:8080", "public base URL of the app, for the links in emails")
-	fs.BoolVar(&c.requireVerified, "require-verified-email", false, "limit users who have not confirmed their email to their profile")
-	fs.DurationVar(&c.eventRetention, "event-retention", auth.DefaultEventRetention, "how long security events (sign-ins, changes, staff actions) are kept before the sweep deletes them")
-	c.notices.register(fs)
-	httpapi.RegisterModuleFlags(fs, env.Modules)
-	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at /metrics on this address, a listener of its own (keep it private, e.g. 127.0.0.1:9090); unset serves none")
-	fs.Uint64Var(&c.heapFloorMiB, "heap-floor", 12, "heap size, in MiB, below which the garbage collector does not run (0: Go's default, 4 MiB; ignored when GOGC is set)")
+	fs := serveFlags(&c, env.Modules)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
 	if err := c.check(); err != nil {
+		return err
+	}
+	if err := httpapi.CheckModuleFlags(env.Modules); err != nil {
+		return usageError{err}
+	}
+	kek, err := keyEncryptionKey(env)
+	if err != nil {
 		return err
 	}
 	log, logOut, err := newServeLogger(env.Stderr, c.logFormat)
@@ -103,18 +54,32 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer logOut.Flush()
+	mailQueue, err := c.mailQueue(log)
+	if err != nil {
+		return usageError{err}
+	}
+	store.LogDriverTo(log)
 	if env.Getenv("GOGC") == "" {
 		defer heapfloor.Start(c.heapFloorMiB << 20)()
 	}
+	warnUnknownVariables(log, env, fs)
+	if c.smtpURL == "" {
+		log.Warn("no --smtp-url: mail is written to this log instead of sent, and its links (password resets, email confirmations) work for whoever reads it")
+	}
 
-	kek, err := keyEncryptionKey(env)
-	if err != nil {
-		return err
+	err = startAndServe(ctx, env, &c, log, logOut, kek, mailQueue)
+	if err != nil && ctx.Err() != nil {
+		// Stopped by a signal before start-up was over: what the
+		// operator asked for, not a failure.
+		log.Info("stopped during start-up", "err", err)
+		return nil
 	}
-	mailQueue, err := c.mailQueue(log)
-	if err != nil {
-		return err
-	}
+	return err
+}
+
+// startAndServe opens the database and the listeners for checked
+// settings, and serves until ctx ends.
+func startAndServe(ctx context.Context, env Env, c *serveConfig, log *slog.Logger, logOut *logBuffer, kek signing.KeyEncryptionKey, mailQueue *mail.Queue) error {
 	st, err := c.db.open(ctx, log, env.Modules)
 	if err != nil {
 		return err
@@ -124,7 +89,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 		Issuer: c.issuer, AccessTTL: c.accessTTL, RefreshTTL: c.refreshTTL,
 		LoginThrottle: c.loginThrottle, LoginClientThrottle: c.loginClientThrottle,
 		RegisterThrottle: c.registerThrottle, MaxSessions: sessionCap(c.maxSessions), Argon2: c.argon2(),
-		SessionCacheTTL: c.sessionCacheTTL, ReauthWindow: c.reauthWindow, KeyEncryptionKey: kek, Logger: log,
+		SessionCacheTTL: c.sessionCache(), ReauthWindow: c.reauthWindow, KeyEncryptionKey: kek, Logger: log,
 		PublicURL: c.publicURL, Mailer: mailQueue, RequireVerifiedEmail: c.requireVerified,
 		EventRetention: c.eventRetention, Notices: c.notices.settings(),
 	})
@@ -158,7 +123,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
-		return err
+		return fmt.Errorf("--addr: %w", err)
 	}
 	srv := &http.Server{
 		Handler: handler,
@@ -194,14 +159,19 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	log.Info("shutting down", "grace", shutdownGrace.String())
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return err
+		// The grace is over: the requests still running are cut off.
+		srv.Close()
+		log.Warn("requests still running after the grace period were cut off", "grace", shutdownGrace.String())
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	if n := mailQueue.Stats().Depth; n > 0 {
+		log.Warn("mail not yet delivered is lost", "mails", n)
 	}
 	log.Info("stopped")
 	return nil
@@ -219,47 +189,21 @@ func (c *serveConfig) mailQueue(log *slog.Logger) (*mail.Queue, error) {
 	return mail.NewQueue(sender, 1000, log), nil
 }
 
-func (c *serveConfig) check() error {
-	if u, err := url.Parse(c.publicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return errors.New("--public-url must be an http(s) URL such as https://auth.example.com")
+// warnUnknownVariables warns of each AUTHKIT_* variable in the
+// environment that serve does not read: a misspelt AUTHKIT_SMTP_URL
+// would otherwise leave mail going to the log without a word.
+func warnUnknownVariables(log *slog.Logger, env Env, fs *flag.FlagSet) {
+	if env.Environ == nil {
+		return
 	}
-	switch {
-	case c.accessTTL < time.Second:
-		return errors.New("--access-ttl must be at least 1s")
-	case c.refreshTTL <= c.accessTTL:
-		return errors.New("--refresh-ttl must be longer than --access-ttl")
-	case c.argon2().CheckOWASP() != nil:
-		return fmt.Errorf("--argon2-memory/--argon2-time: %v", c.argon2().CheckOWASP())
-	case c.loginThrottle < 0 || c.loginClientThrottle < 0 || c.registerThrottle < 0:
-		return errors.New("throttles must be 0 (off) or more")
-	case c.maxSessions < 0:
-		return errors.New("--max-sessions must be 0 (no cap) or more")
-	case c.sweepEvery < time.Second:
-		return errors.New("--sweep-interval must be at least 1s")
-	case c.sessionCacheTTL < 0:
-		return errors.New("--session-cache-ttl must not be negative")
-	case c.reauthWindow < time.Second:
-		return errors.New("--reauth-window must be at least 1s")
-	case c.eventRetention < time.Hour:
-		return errors.New("--event-retention must be at least 1h")
-	case strings.TrimSpace(c.issuer) == "":
-		return errors.New("--issuer must not be empty")
+	known := map[string]bool{"AUTHKIT_KEY_ENCRYPTION_KEY": true}
+	fs.VisitAll(func(f *flag.Flag) { known[envName(f.Name)] = true })
+	for _, kv := range env.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "AUTHKIT_") && !known[name] {
+			log.Warn("an AUTHKIT_ variable that serve does not read is set; ignored", "variable", name)
+		}
 	}
-	return nil
-}
-
-// sessionCap turns --max-sessions (0: no cap) into Config.MaxSessions
-// (negative: no cap; 0 would mean the default).
-func sessionCap(flag int) int {
-	if flag == 0 {
-		return -1
-	}
-	return flag
-}
-
-// argon2 is the password hashing cost the flags ask for.
-func (c *serveConfig) argon2() auth.Argon2Params {
-	return auth.Argon2Params{MemoryKiB: uint32(min(c.argon2MemoryMiB, 1<<10)) * 1024, Time: uint32(min(c.argon2Time, 16)), Threads: 1}
 }
 
 // sweep deletes expired and revoked rows and security events past their
@@ -280,7 +224,7 @@ func sweep(ctx context.Context, svc *auth.Service, every time.Duration, log *slo
 		tokens, sessions, err := svc.Sessions.FlushExpired(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
-				log.Error("sweeping expired tokens failed", "err", err)
+				log.Log(ctx, store.LogLevel(err), "sweeping expired tokens failed", "err", err)
 			}
 			continue
 		}
@@ -290,7 +234,7 @@ func sweep(ctx context.Context, svc *auth.Service, every time.Duration, log *slo
 		events, err := svc.Activity.Sweep(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
-				log.Error("sweeping old security events failed", "err", err)
+				log.Log(ctx, store.LogLevel(err), "sweeping old security events failed", "err", err)
 			}
 			continue
 		}
@@ -312,7 +256,9 @@ func redactDSN(dsn string) string {
 	return dsn
 }
 
-// describe turns a service error into one line for the terminal.
+// describe turns a service error into one line for the terminal. A
+// validation failure (a bad --email or --name, a weak password) is bad
+// input, so a usageError.
 func describe(err error) error {
 	var apiErr *shared.Error
 	if !errors.As(err, &apiErr) || len(apiErr.Fields) == 0 {
@@ -321,6 +267,9 @@ func describe(err error) error {
 	var parts []string
 	for _, field := range slices.Sorted(maps.Keys(apiErr.Fields)) {
 		parts = append(parts, fmt.Sprintf("%s: %s", field, apiErr.Fields[field]))
+	}
+	if apiErr.Code == shared.CodeValidationFailed {
+		return usagef("%s", strings.Join(parts, "; "))
 	}
 	return errors.New(strings.Join(parts, "; "))
 }

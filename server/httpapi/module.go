@@ -154,3 +154,25 @@ type funcModule struct {
 func (m funcModule) Name() string                    { return m.name }
 func (m funcModule) Migrations() *migrate.Migrations { return nil }
 func (m funcModule) Mount(k *Kit) ([]Route, error)   { return m.mount(k) }
+
+// FlagChecker is a Configurable module that can tell, from its flags
+// alone, that its settings cannot work (a client secret without its
+// client id, say). serve calls CheckFlags right after parsing the command
+// line, so such a mistake is reported as bad usage before the database
+// is opened, rather than after the migrations.
+type FlagChecker interface {
+	Configurable
+	CheckFlags() error
+}
+
+// CheckModuleFlags runs CheckFlags of every module that has one.
+func CheckModuleFlags(modules []Module) error {
+	for _, m := range modules {
+		if c, ok := m.(FlagChecker); ok {
+			if err := c.CheckFlags(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -96,8 +96,17 @@ func (m *Module) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&m.GitHub.ClientSecret, "github-client-secret", "", "OAuth app client secret for GitHub (prefer AUTHKIT_GITHUB_CLIENT_SECRET)")
 }
 
+// CheckFlags implements httpapi.FlagChecker: a provider half configured,
+// or reached over plain http beyond this machine, is bad usage, found
+// before serve opens the database (Mount checks the same again).
+func (m *Module) CheckFlags() error {
+	_, err := m.providers(time.Now)
+	return err
+}
+
 // The module keeps personal data: its hooks are in userdata.go.
 var _ httpapi.UserDataOwner = (*Module)(nil)
+var _ httpapi.FlagChecker = (*Module)(nil)
 
 // Name implements httpapi.Module.
 func (m *Module) Name() string { return "sso" }
@@ -187,6 +196,8 @@ func (m *Module) providers(now func() time.Time) ([]provider, error) {
 		}
 		list = append(list, &openIDProvider{id: "oidc", name: name, issuer: m.OIDC.Issuer,
 			clientID: m.OIDC.ClientID, clientSecret: m.OIDC.ClientSecret, client: client, now: now})
+	} else if m.OIDC.ClientSecret != "" {
+		return nil, errors.New("--oidc-client-secret needs --oidc-issuer and --oidc-client-id")
 	}
 	if m.Google.ClientID != "" {
 		issuer := or(m.Google.Issuer, GoogleIssuer)

@@ -12,9 +12,11 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -585,3 +587,122 @@ func TestCreateSuperuser_ReadsOneLineAndChecksTheAddressFirst(t *testing.T) {
 type readerFunc func([]byte) (int, error)
 
 func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
+
+// TestREADMEFlagTableMatchesServe holds the README's table of serve's
+// flags to the real binary's `serve -h`: the same flags, the modules'
+// included, with the same defaults.
+func TestREADMEFlagTableMatchesServe(t *testing.T) {
+	out, err := exec.Command(binary(t), "serve", "-h").Output()
+	if err != nil {
+		t.Fatalf("serve -h: %v", err)
+	}
+	help := map[string]string{} // flag → default, "" for none
+	lines := strings.Split(string(out), "\n")
+	flagLine := regexp.MustCompile(`^  --([a-z0-9-]+)( \w+)?  \[AUTHKIT_[A-Z0-9_]+\]$`)
+	for i, line := range lines {
+		m := flagLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		def := ""
+		if i+1 < len(lines) {
+			if d := regexp.MustCompile(`\(default (.*)\)$`).FindStringSubmatch(lines[i+1]); d != nil {
+				def = d[1]
+				if unquoted, err := strconv.Unquote(def); err == nil {
+					def = unquoted
+				}
+			}
+		}
+		help[m[1]] = def
+	}
+	if len(help) < 30 {
+		t.Fatalf("found %d flags in serve -h:\n%s", len(help), out)
+	}
+
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	table := map[string]string{}
+	for line := range strings.Lines(string(readme)) {
+		cells := strings.Split(line, " | ")
+		if !strings.HasPrefix(line, "| `--") || len(cells) < 3 {
+			continue
+		}
+		names := regexp.MustCompile("`--([a-z0-9-]+)`").FindAllStringSubmatch(cells[0], -1)
+		defaults := regexp.MustCompile("`([^`]*)`").FindAllStringSubmatch(cells[1], -1)
+		for i, name := range names {
+			switch {
+			case len(defaults) == len(names):
+				table[name[1]] = defaults[i][1]
+			case len(defaults) > 0:
+				table[name[1]] = defaults[0][1]
+			case cells[1] == "off":
+				table[name[1]] = "false"
+			case cells[1] == "on":
+				table[name[1]] = "true"
+			default: // (none)
+				table[name[1]] = ""
+			}
+		}
+	}
+	same := func(readme, help string) bool {
+		if readme == help {
+			return true
+		}
+		a, errA := time.ParseDuration(readme)
+		b, errB := time.ParseDuration(help)
+		return errA == nil && errB == nil && a == b
+	}
+	for name, def := range help {
+		got, ok := table[name]
+		switch {
+		case !ok:
+			t.Errorf("--%s is missing from the README's flag table", name)
+		case !same(got, def) && !(def == "" && got == "false"):
+			t.Errorf("--%s: the README's default is %q, serve's %q", name, got, def)
+		}
+	}
+	for name := range table {
+		if _, ok := help[name]; !ok {
+			t.Errorf("the README's flag table has --%s, which serve does not", name)
+		}
+	}
+}
+
+// TestBinaryExitStatus: the real process exits 2 for bad usage with one
+// line on stderr, 0 for help, 1 for a failure.
+func TestBinaryExitStatus(t *testing.T) {
+	bin := binary(t)
+	dir := t.TempDir()
+	for _, c := range []struct {
+		args   []string
+		status int
+		stderr string
+	}{
+		{[]string{"serve", "--db-max-conns", "0"}, 2, "authkit: --db-max-conns must be at least 1, not 0\n"},
+		{[]string{"frobnicate"}, 2, "authkit: unknown command \"frobnicate\" (run \"authkit help\")\n"},
+		{[]string{"serve", "-h"}, 0, ""},
+		{[]string{"keys", "list", "--db", filepath.Join(dir, "missing.db")}, 1, ""},
+		{[]string{"migrate", "--db", "postgres://u:s3cret@127.0.0.1:1/db?sslmode=disable"}, 1, ""},
+	} {
+		cmd := exec.Command(bin, c.args...)
+		cmd.Dir = dir
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		status := 0
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			status = exit.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if status != c.status || (c.stderr != "" && stderr.String() != c.stderr) || strings.Count(stderr.String(), "\n") > 1 || strings.Contains(stderr.String(), "s3cret") {
+			t.Errorf("authkit %s: status %d, stderr %q; want %d, %q", strings.Join(c.args, " "), status, stderr.String(), c.status, c.stderr)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+		t.Errorf("the commands left %v behind", entries)
+	}
+}

@@ -2,8 +2,9 @@
 
 // Command authkit is the auth server: it serves the API, the WebAssembly
 // app and its assets from one binary, and carries the admin commands
-// (migrate, createsuperuser, flush-expired). main_wasm.go is the same
-// program's browser half.
+// (migrate, createsuperuser, flush-expired, keys, openapi). It exits 2
+// for bad usage and 1 for other failures (cli.ExitCode). main_wasm.go is
+// the same program's browser half.
 package main
 
 import (

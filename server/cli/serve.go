@@ -200,7 +200,7 @@ func warnUnknownVariables(log *slog.Logger, env Env, fs *flag.FlagSet) {
 	fs.VisitAll(func(f *flag.Flag) { known[envName(f.Name)] = true })
 	for _, kv := range env.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "AUTHKIT_") && !known[name] {
+		if strings.HasPrefix(name, envName("")) && !known[name] {
 			log.Warn("an AUTHKIT_ variable that serve does not read is set; ignored", "variable", name)
 		}
 	}

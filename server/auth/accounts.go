@@ -203,9 +203,11 @@ func (a *Accounts) verifyLogin(ctx context.Context, req shared.LoginRequest) (*s
 // AccountSecretCheck runs check, which tests a secret offered for a
 // signed-in account (its current password; a second-factor code), under
 // the account's guess throttle (--login-throttle per 15 minutes, whatever
-// the session or client): a token is reserved before check runs and given
-// back when check passes, so at most the limit's worth of wrong guesses
-// are ever checked however many requests arrive at once (OWASP ASVS 2.2.1).
+// the session or client): a token is reserved before check runs and kept
+// only when check reports a wrong secret (false and no error), so at most
+// the limit's worth of wrong guesses are ever checked however many
+// requests arrive at once (OWASP ASVS 2.2.1). An error is no guess (the
+// session ended, the database failed) and costs the account nothing.
 // It reports check's verdict.
 //
 // Errors: rate_limited, and check's own.
@@ -215,7 +217,7 @@ func (a *Accounts) AccountSecretCheck(ctx context.Context, userID string, check 
 		return false, err
 	}
 	ok, err := check(ctx)
-	if ok && err == nil {
+	if ok || err != nil {
 		held.refund(ctx)
 	}
 	return ok, err

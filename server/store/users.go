@@ -50,6 +50,24 @@ func (s *Store) UpdateUser(ctx context.Context, u *User, columns ...string) erro
 	return nil
 }
 
+// ReplacePasswordHash writes hash as the user's password hash if it is
+// still old, in one conditional UPDATE, and reports whether it did. A
+// password checked against old must not be written over a change that
+// landed after the check (a reset by the owner, while someone who knew the
+// old password changes it or logs in).
+func (s *Store) ReplacePasswordHash(ctx context.Context, userID, old, hash string) (bool, error) {
+	if err := s.checkWritable(); err != nil {
+		return false, err
+	}
+	res, err := s.db.NewUpdate().Model((*User)(nil)).Set("password_hash = ?", hash).
+		Where("id = ?", userID).Where("password_hash = ?", old).Exec(ctx)
+	if err != nil {
+		return false, MapError(err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
 // SetLastLogin records a successful login.
 func (s *Store) SetLastLogin(ctx context.Context, userID string, at time.Time) error {
 	if err := s.checkWritable(); err != nil {

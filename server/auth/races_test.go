@@ -91,3 +91,32 @@ func TestRace_APasswordChangeCheckedBeforeAResetDoesNotUndoIt(t *testing.T) {
 		t.Error("the owner's new password does not work")
 	}
 }
+
+// TestRace_AnEmailChangeRequestedBeforeAResetDoesNotOutliveIt: a reset
+// voids the account's mailed links, so an intruder's email change cannot
+// take the account once the owner has it back. A request whose password
+// was checked before the reset committed must not leave a working link
+// behind it.
+func TestRace_AnEmailChangeRequestedBeforeAResetDoesNotOutliveIt(t *testing.T) {
+	st, svc, intruder := newRaceKit(t)
+	reset := resetBy(t, svc, intruder.UserID)
+	onChecked(t, func(step string) {
+		if step == "request-email-change" {
+			reset()
+		}
+	})
+	err := svc.Accounts.RequestEmailChange(context.Background(), intruder,
+		shared.ChangeEmailRequest{NewEmail: "intruder@example.net", CurrentPassword: oldPassword})
+	if !SessionEnded(err) {
+		t.Errorf("the intruder's request, from a session the reset ended: %v, want not_authenticated", err)
+	}
+	live, err := st.IDB().NewSelect().Model((*store.OneTimeToken)(nil)).
+		Where("user_id = ?", intruder.UserID).Where("purpose = ?", store.PurposeEmailChange).Where("used_at IS NULL").
+		Count(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if live != 0 {
+		t.Errorf("%d email change link(s) still work after the owner's reset", live)
+	}
+}

@@ -192,6 +192,7 @@ func (a *Accounts) verifyLogin(ctx context.Context, req shared.LoginRequest) (*s
 	if !ok || !u.IsActive {
 		return u, errInvalidCredentials
 	}
+	testHookChecked("login")
 	if rehash {
 		if err := a.rehash(ctx, u, req.Password); err != nil {
 			return nil, err
@@ -224,14 +225,25 @@ func (a *Accounts) AccountSecretCheck(ctx context.Context, userID string, check 
 }
 
 // rehash stores a hash of the password with the current parameters. A
-// failure to hash keeps the old hash (the login still succeeds).
+// failure to hash keeps the old hash (the login still succeeds). The new
+// hash replaces the one the password was checked against only if it is
+// still there: a reset or change that landed meanwhile must not be undone
+// by a login with the old password, which then fails
+// (invalid_credentials).
 func (a *Accounts) rehash(ctx context.Context, u *store.User, password string) error {
 	hash, err := a.hasher.Hash(ctx, password)
 	if err != nil {
 		return nil // keep the old hash: it still verifies
 	}
+	replaced, err := a.store.ReplacePasswordHash(ctx, u.ID, u.PasswordHash, hash)
+	if err != nil {
+		return err
+	}
+	if !replaced {
+		return errInvalidCredentials
+	}
 	u.PasswordHash = hash
-	return a.store.UpdateUser(ctx, u, "password_hash")
+	return nil
 }
 
 // CreateSuperuser creates an active staff superuser (the createsuperuser

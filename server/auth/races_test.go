@@ -120,3 +120,35 @@ func TestRace_AnEmailChangeRequestedBeforeAResetDoesNotOutliveIt(t *testing.T) {
 		t.Errorf("%d email change link(s) still work after the owner's reset", live)
 	}
 }
+
+// TestRace_ALoginThatUpgradesAHashDoesNotUndoAReset: a login with a
+// password whose hash has older parameters stores a new hash of it (the
+// upgrade). Someone who knew the old password and logs in while the
+// owner resets it must not write the old password back over the new one.
+func TestRace_ALoginThatUpgradesAHashDoesNotUndoAReset(t *testing.T) {
+	ctx := context.Background()
+	st, svc, ann := newRaceKit(t)
+	older, err := NewHasher(Argon2Params{MemoryKiB: 32, Time: 1, Threads: 1}).Hash(ctx, oldPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.UpdateUser(ctx, &store.User{ID: ann.UserID, PasswordHash: older}, "password_hash"); err != nil {
+		t.Fatal(err)
+	}
+	reset := resetBy(t, svc, ann.UserID)
+	onChecked(t, func(step string) {
+		if step == "login" {
+			reset()
+		}
+	})
+	if signsIn(t, svc, oldPassword) {
+		t.Error("a login with the old password, checked before the reset, signed in after it")
+	}
+	onChecked(t, func(string) {})
+	if signsIn(t, svc, oldPassword) {
+		t.Error("the old password works again: the login's upgraded hash replaced the reset's")
+	}
+	if !signsIn(t, svc, ownersNew) {
+		t.Error("the owner's new password does not work")
+	}
+}

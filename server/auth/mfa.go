@@ -65,7 +65,15 @@ func (f *Factors) Challenge(ctx context.Context, u *store.User, method string) (
 		ID: newID(), UserID: u.ID, TokenHash: secretHash(token), AuthMethod: method,
 		CreatedAt: now, ExpiresAt: now.Add(MFATokenTTL),
 	}
-	if err := f.store.CreateMFAChallenge(ctx, c); err != nil {
+	// As a session would (Sessions.StartVia), the token must not outlive
+	// a reset or deactivation that landed after the first step.
+	err = f.store.InTx(ctx, func(tx *store.Store) error {
+		if err := stillMaySignIn(ctx, tx, u, method); err != nil {
+			return err
+		}
+		return tx.CreateMFAChallenge(ctx, c)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &shared.MFAChallenge{MFAToken: token, Methods: methods}, nil

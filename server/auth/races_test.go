@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/server/store/storetest"
@@ -152,3 +153,106 @@ func TestRace_ALoginThatUpgradesAHashDoesNotUndoAReset(t *testing.T) {
 		t.Error("the owner's new password does not work")
 	}
 }
+
+// liveSessions counts the account's sessions that are neither revoked
+// nor expired.
+func liveSessions(t *testing.T, st *store.Store, userID string) int {
+	t.Helper()
+	sessions, err := st.ListLiveSessions(context.Background(), userID, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(sessions)
+}
+
+// TestRace_ALoginCheckedBeforeAResetGetsNoSession: a reset ends every
+// session, to shut out whoever knew the old password. A login whose old
+// password was checked before the reset committed must not start a
+// session (or, with an authenticator app, an mfa_token) after it.
+func TestRace_ALoginCheckedBeforeAResetGetsNoSession(t *testing.T) {
+	for _, withApp := range []bool{false, true} {
+		t.Run(map[bool]string{false: "password only", true: "with an authenticator app"}[withApp], func(t *testing.T) {
+			st, svc, ann := newRaceKit(t)
+			if withApp {
+				svc.Factors.Register(gatingFactor{})
+				if err := st.SetUserFactors(context.Background(), ann.UserID, "app"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			reset := resetBy(t, svc, ann.UserID)
+			onChecked(t, func(step string) {
+				if step == "login" {
+					reset()
+				}
+			})
+			_, _, err := svc.Accounts.Login(context.Background(), shared.LoginRequest{Email: raceTestEmail, Password: oldPassword}, Client{})
+			if !errors.Is(err, errInvalidCredentials) {
+				t.Errorf("a login with the old password, checked before the reset: %v, want invalid_credentials", err)
+			}
+			if n := liveSessions(t, st, ann.UserID); n != 0 {
+				t.Errorf("%d session(s) live after the reset", n)
+			}
+			pending, err := st.IDB().NewSelect().Model((*store.MFAChallenge)(nil)).Where("user_id = ?", ann.UserID).Count(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pending != 0 {
+				t.Errorf("%d login(s) wait for a code after the reset", pending)
+			}
+		})
+	}
+}
+
+// TestRace_ALoginCheckedBeforeADeactivationGetsNoSession: deactivating
+// an account ends its sessions. A login checked before the deactivation
+// committed must not start one after it: the cache would take it as
+// live, and reactivating the account would bring it back, never revoked.
+func TestRace_ALoginCheckedBeforeADeactivationGetsNoSession(t *testing.T) {
+	ctx := context.Background()
+	st, svc, ann := newRaceKit(t)
+	admin, err := svc.Accounts.CreateSuperuser(ctx, "root@example.com", "Root", "a long admin secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	issued, err := svc.Sessions.Start(ctx, admin, Client{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	staff := Principal{UserID: admin.ID, SessionID: issued.SessionID}
+	setActive := func(active bool) {
+		t.Helper()
+		if _, err := svc.Admin.UpdateUser(ctx, staff, ann.UserID, shared.AdminUpdateUserRequest{IsActive: &active}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	onChecked(t, func(step string) {
+		if step == "login" {
+			setActive(false)
+		}
+	})
+	_, got, err := svc.Accounts.Login(ctx, shared.LoginRequest{Email: raceTestEmail, Password: oldPassword}, Client{})
+	if !errors.Is(err, errInvalidCredentials) {
+		t.Errorf("a login checked before the deactivation: %v, want invalid_credentials", err)
+	}
+	if err == nil {
+		if _, err := svc.Sessions.Authenticate(ctx, got.Access); err == nil {
+			t.Error("the deactivated account's new session is taken as live")
+		}
+	}
+	setActive(true)
+	if n := liveSessions(t, st, ann.UserID); n != 0 {
+		t.Errorf("%d session(s) came back with the reactivation", n)
+	}
+}
+
+// gatingFactor is a second factor that every login of a user who has it
+// ("app") must answer, and that no code passes.
+type gatingFactor struct{}
+
+func (gatingFactor) Method() string { return "app" }
+func (gatingFactor) Gates() bool    { return true }
+func (gatingFactor) Offered(context.Context, *store.User) (bool, error) {
+	return true, nil
+}
+func (gatingFactor) Verify(context.Context, *store.User, Proof) (bool, error) { return false, nil }
+func (gatingFactor) Reset(context.Context, *store.Store, string) error        { return nil }

@@ -79,7 +79,20 @@ func (a *Admin) UpdateUser(ctx context.Context, p Principal, userID string, req 
 	before := *u
 	columns := applyChange(u, req)
 	now := a.clock.now()
+	testHookChecked("admin-update")
 	err = a.store.InTx(ctx, func(tx *store.Store) error {
+		// Nobody deactivates their own account, but two superusers can
+		// deactivate each other at once, each checked as active before
+		// the other's change: one must stay to run the site.
+		if u.IsSuperuser && before.IsActive && !u.IsActive {
+			others, err := tx.CountActiveSuperusers(ctx, u.ID)
+			if err != nil {
+				return err
+			}
+			if others == 0 {
+				return errLastSuperuser
+			}
+		}
 		if err := tx.UpdateUser(ctx, u, columns...); err != nil {
 			return err
 		}

@@ -256,3 +256,49 @@ func (gatingFactor) Offered(context.Context, *store.User) (bool, error) {
 }
 func (gatingFactor) Verify(context.Context, *store.User, Proof) (bool, error) { return false, nil }
 func (gatingFactor) Reset(context.Context, *store.Store, string) error        { return nil }
+
+// TestRace_TwoSuperusersDeactivatingEachOtherLeaveOneActive: nobody may
+// deactivate their own account, so one active superuser always remains;
+// but two superusers deactivating each other at once were each checked
+// as active before the other's change committed, and both changes went
+// through, leaving nobody to run the site.
+func TestRace_TwoSuperusersDeactivatingEachOtherLeaveOneActive(t *testing.T) {
+	ctx := context.Background()
+	st, svc, _ := newRaceKit(t)
+	superuser := func(email string) Principal {
+		t.Helper()
+		u, err := svc.Accounts.CreateSuperuser(ctx, email, "Root", "a long admin secret")
+		if err != nil {
+			t.Fatal(err)
+		}
+		issued, err := svc.Sessions.Start(ctx, u, Client{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return Principal{UserID: u.ID, SessionID: issued.SessionID}
+	}
+	a, b := superuser("a@example.com"), superuser("b@example.com")
+	inactive := false
+	deactivate := func(actor, target Principal) error {
+		_, err := svc.Admin.UpdateUser(ctx, actor, target.UserID, shared.AdminUpdateUserRequest{IsActive: &inactive})
+		return err
+	}
+	var first error
+	started := false
+	onChecked(t, func(step string) {
+		if step == "admin-update" && !started {
+			started = true
+			first = deactivate(a, b) // lands while b's change of a waits
+		}
+	})
+	second := deactivate(b, a)
+	if first != nil {
+		t.Fatalf("a deactivating b: %v", first)
+	}
+	if apiErr, ok := errors.AsType[*shared.Error](second); !ok || apiErr.Code != shared.CodeLastSuperuser {
+		t.Errorf("b deactivating a at the same time: %v, want last_superuser", second)
+	}
+	if n, err := st.CountActiveSuperusers(ctx, ""); err != nil || n == 0 {
+		t.Errorf("active superusers left: %d (%v)", n, err)
+	}
+}

@@ -78,41 +78,16 @@ func TestAccountLock_TransactionsAboutOneAccountTakeTurns(t *testing.T) {
 		}
 		return Principal{UserID: u.ID, SessionID: issued.SessionID}
 	}
-	// takeTurns runs first in a transaction and starts second beside it.
-	// Once a transaction of this database waits for a lock, it runs then
-	// (when not nil) in first's transaction and commits it. It returns
-	// both errors, and fails the test if second ends before anything
+	// takeTurns runs first in a transaction and second beside it
+	// (besideOpen), and fails the test if second ended before anything
 	// waited: it did not wait for first.
 	takeTurns := func(t *testing.T, first func(tx *store.Store) error, second func() error, then func(tx *store.Store) error) (error, error) {
 		t.Helper()
-		done := make(chan error, 1)
-		firstErr := st.InTx(ctx, func(tx *store.Store) error {
-			if err := first(tx); err != nil {
-				return err
-			}
-			go func() { done <- second() }()
-			for tries, waited := 0, false; !waited; tries++ {
-				if tries == 3000 {
-					t.Fatal("nothing waited for a lock in 30 s")
-				}
-				select {
-				case err := <-done:
-					t.Fatalf("the second transaction ended (%v) without waiting for the first", err)
-				case <-time.After(10 * time.Millisecond):
-				}
-				var n int
-				err := st.IDB().NewRaw("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").Scan(ctx, &n)
-				if err != nil {
-					return err
-				}
-				waited = n > 0
-			}
-			if then == nil {
-				return nil
-			}
-			return then(tx)
-		})
-		return firstErr, <-done
+		firstErr, secondErr, waited := besideOpen(t, st, first, second, then)
+		if !waited {
+			t.Fatalf("the second transaction ended (%v) without waiting for the first", secondErr)
+		}
+		return firstErr, secondErr
 	}
 
 	t.Run("the session ends first: the credential is refused", func(t *testing.T) {
@@ -366,4 +341,48 @@ func TestAccountLock_ChangesToOneAccountAtOnceNeverDeadlock(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// besideOpen runs first in a transaction on st (PostgreSQL) and starts
+// second beside it. Once second has ended or a transaction of this
+// database waits for a lock, whichever comes first, it runs then (when
+// not nil) in first's transaction and commits it. It returns both errors
+// and whether something waited before second ended.
+func besideOpen(t *testing.T, st *store.Store, first func(tx *store.Store) error, second func() error, then func(tx *store.Store) error) (firstErr, secondErr error, waited bool) {
+	t.Helper()
+	ctx := context.Background()
+	done := make(chan error, 1)
+	started, ended := false, false
+	firstErr = st.InTx(ctx, func(tx *store.Store) error {
+		if err := first(tx); err != nil {
+			return err
+		}
+		go func() { done <- second() }()
+		started = true
+		for tries := 0; !waited && !ended; tries++ {
+			if tries == 3000 {
+				t.Fatal("nothing waited for a lock in 30 s")
+			}
+			select {
+			case secondErr = <-done:
+				ended = true
+				continue
+			case <-time.After(10 * time.Millisecond):
+			}
+			var n int
+			err := st.IDB().NewRaw("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").Scan(ctx, &n)
+			if err != nil {
+				return err
+			}
+			waited = n > 0
+		}
+		if then == nil {
+			return nil
+		}
+		return then(tx)
+	})
+	if started && !ended {
+		secondErr = <-done
+	}
+	return firstErr, secondErr, waited
 }

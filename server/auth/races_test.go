@@ -302,3 +302,43 @@ func TestRace_TwoSuperusersDeactivatingEachOtherLeaveOneActive(t *testing.T) {
 		t.Errorf("active superusers left: %d (%v)", n, err)
 	}
 }
+
+// TestRace_TwoLinksAskedForAtOnceLeaveOnlyTheNewestWorking: a new mailed
+// link voids the older ones of its purpose, so only the newest works. On
+// PostgreSQL two requests at once each looked for links to void before
+// the other's link had committed, found none, and both links worked.
+// The test needs PostgreSQL: SQLite's write transactions take turns
+// (store.InTx), so there the second always sees the first.
+func TestRace_TwoLinksAskedForAtOnceLeaveOnlyTheNewestWorking(t *testing.T) {
+	ctx := context.Background()
+	st, svc, ann := newRaceKit(t)
+	if !st.IsPostgres() {
+		t.Skip("SQLite's write transactions take turns already (store.InTx)")
+	}
+	older, hash := newOneTimeSecret()
+	now := svc.Sessions.clock.now()
+	var newer string
+	first, second, _ := besideOpen(t, st,
+		func(tx *store.Store) error {
+			return tx.CreateOneTimeToken(ctx, &store.OneTimeToken{ID: newID(), UserID: ann.UserID,
+				Purpose: store.PurposePasswordReset, TokenHash: hash, CreatedAt: now, ExpiresAt: now.Add(PasswordResetTTL)})
+		},
+		func() (err error) {
+			newer, err = svc.Recovery.storeOneTimeSecret(ctx, ann.UserID, store.PurposePasswordReset, PasswordResetTTL)
+			return err
+		}, nil)
+	if first != nil || second != nil {
+		t.Fatalf("asking for the links: %v, %v", first, second)
+	}
+	reset := func(secret string) error {
+		return svc.Recovery.ConfirmPasswordReset(ctx, shared.PasswordResetConfirmRequest{Token: secret, NewPassword: ownersNew})
+	}
+	if err := reset(older); err == nil {
+		t.Fatal("the older link worked: both links asked for at once work")
+	} else if !errors.Is(err, errInvalidMailToken) {
+		t.Fatalf("the older link: %v, want invalid_token", err)
+	}
+	if err := reset(newer); err != nil {
+		t.Errorf("the newest link: %v", err)
+	}
+}

@@ -164,7 +164,7 @@ func TestAccountLock_TransactionsAboutOneAccountTakeTurns(t *testing.T) {
 			t.Fatal(err)
 		}
 		signedOut, deleted := takeTurns(t, lockAccount(p), // as a sign-out first does
-			func() error { return deleteAccount(ctx, st, u, "", svc.Sessions.clock.now(), nil) },
+			func() error { return deleteAccount(ctx, st, u, "", nil, svc.Sessions.clock.now(), nil) },
 			func(tx *store.Store) error {
 				return tx.RevokeSession(ctx, p.UserID, p.SessionID, svc.Sessions.clock.now())
 			})
@@ -192,6 +192,34 @@ func TestAccountLock_TransactionsAboutOneAccountTakeTurns(t *testing.T) {
 		}
 		if !errors.Is(verified, errInvalidMailToken) {
 			t.Fatalf("confirming with a link voided meanwhile: %v, want invalid_token", verified)
+		}
+	})
+
+	// An admin action locks the staff member's row and the account's
+	// (Admin.recheckStaff) in the order of their ids, as a transaction
+	// about both of them from the other side would: the actor's first
+	// would deadlock with one that holds the account's and waits for the
+	// actor's.
+	t.Run("a staff member acting on another waits in id order, not a deadlock", func(t *testing.T) {
+		a, b := signUp(t, "fay@example.com"), signUp(t, "gus@example.com")
+		for _, p := range []Principal{a, b} {
+			if err := st.UpdateUser(ctx, &store.User{ID: p.UserID, IsActive: true, IsStaff: true}, "is_active", "is_staff"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		lower, higher := a, b
+		if higher.UserID < lower.UserID {
+			lower, higher = higher, lower
+		}
+		renamed := "Renamed"
+		held, acted := takeTurns(t, lockAccount(lower),
+			func() error {
+				_, err := svc.Admin.UpdateUser(ctx, higher, lower.UserID, shared.AdminUpdateUserRequest{Name: &renamed})
+				return err
+			},
+			lockAccount(higher))
+		if held != nil || acted != nil {
+			t.Fatalf("holding both accounts: %v; the admin action: %v", held, acted)
 		}
 	})
 }

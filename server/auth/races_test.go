@@ -342,3 +342,107 @@ func TestRace_TwoLinksAskedForAtOnceLeaveOnlyTheNewestWorking(t *testing.T) {
 		t.Errorf("the newest link: %v", err)
 	}
 }
+
+// TestRace_StaffWhoLoseTheirRoleMidActionAreRefused: the admin routes
+// check their caller (RequireStaff) before the action's transaction. A
+// staff member deactivated, demoted or deleted in between must be refused
+// as the guard would refuse them now (not_authenticated when the account
+// is gone or inactive, forbidden when it is no longer staff), and the
+// action must not happen: before, it completed, or failed with a 500 on
+// the event's actor_id once the actor was gone.
+func TestRace_StaffWhoLoseTheirRoleMidActionAreRefused(t *testing.T) {
+	ctx := context.Background()
+	losses := []struct {
+		name string
+		lose func(st *store.Store, actorID string) error
+		want shared.Code
+	}{
+		{"deactivated", func(st *store.Store, actorID string) error {
+			return st.UpdateUser(ctx, &store.User{ID: actorID, IsActive: false}, "is_active")
+		}, shared.CodeNotAuthenticated},
+		{"demoted", func(st *store.Store, actorID string) error {
+			return st.UpdateUser(ctx, &store.User{ID: actorID}, "is_staff", "is_superuser")
+		}, shared.CodeForbidden},
+		{"deleted", func(st *store.Store, actorID string) error {
+			u, err := st.UserByID(ctx, actorID)
+			if err != nil {
+				return err
+			}
+			return deleteAccount(ctx, st, u, "", nil, time.Now(), nil)
+		}, shared.CodeNotAuthenticated},
+	}
+	name := "Renamed"
+	actions := []struct {
+		name, step string
+		act        func(svc *Service, actor Principal, userID string) error
+	}{
+		{"rename", "admin-update", func(svc *Service, actor Principal, userID string) error {
+			_, err := svc.Admin.UpdateUser(ctx, actor, userID, shared.AdminUpdateUserRequest{Name: &name})
+			return err
+		}},
+		{"delete", "admin-delete", func(svc *Service, actor Principal, userID string) error {
+			return svc.Admin.DeleteUser(ctx, actor, userID, nil)
+		}},
+		{"reset factors", "admin-reset-factors", func(svc *Service, actor Principal, userID string) error {
+			_, err := svc.Admin.ResetFactors(ctx, actor, userID)
+			return err
+		}},
+	}
+	for _, action := range actions {
+		for _, loss := range losses {
+			t.Run(action.name+" by a superuser "+loss.name, func(t *testing.T) {
+				st, svc, ann := newRaceKit(t)
+				actor := staffSession(t, svc, "root@example.com")
+				staffSession(t, svc, "spare@example.com") // so the actor is not the last superuser
+				if err := st.SetUserFactors(ctx, ann.UserID, "app"); err != nil {
+					t.Fatal(err)
+				}
+				onChecked(t, func(step string) {
+					if step == action.step {
+						if err := loss.lose(st, actor.UserID); err != nil {
+							t.Fatal(err)
+						}
+					}
+				})
+				err := action.act(svc, actor, ann.UserID)
+				if apiErr, ok := errors.AsType[*shared.Error](err); !ok || apiErr.Code != loss.want {
+					t.Errorf("the action: %v, want %s", err, loss.want)
+				}
+				if u, err := st.UserByID(ctx, ann.UserID); err != nil || u.Name != "Ann" || u.Factors != "app" {
+					t.Errorf("the account acted on: name %q, factors %q (%v), want it untouched", u.Name, u.Factors, err)
+				}
+			})
+		}
+	}
+	t.Run("reset factors by a superuser who is now only staff", func(t *testing.T) {
+		st, svc, ann := newRaceKit(t)
+		actor := staffSession(t, svc, "root@example.com")
+		onChecked(t, func(step string) {
+			if step == "admin-reset-factors" {
+				if err := st.UpdateUser(ctx, &store.User{ID: actor.UserID, IsStaff: true}, "is_staff", "is_superuser"); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+		_, err := svc.Admin.ResetFactors(ctx, actor, ann.UserID)
+		if apiErr, ok := errors.AsType[*shared.Error](err); !ok || apiErr.Code != shared.CodeForbidden {
+			t.Errorf("the reset: %v, want forbidden", err)
+		}
+	})
+}
+
+// staffSession makes a superuser with the address and starts a session
+// of theirs.
+func staffSession(t *testing.T, svc *Service, email string) Principal {
+	t.Helper()
+	ctx := context.Background()
+	u, err := svc.Accounts.CreateSuperuser(ctx, email, "Root", "a long admin secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	issued, err := svc.Sessions.Start(ctx, u, Client{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Principal{UserID: u.ID, SessionID: issued.SessionID}
+}

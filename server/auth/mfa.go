@@ -99,6 +99,7 @@ func (f *Factors) Complete(ctx context.Context, req shared.MFALoginRequest, clie
 	if err != nil {
 		return nil, Issued{}, err
 	}
+	testHookChecked("mfa-claimed")
 	u, err := f.store.UserByID(ctx, c.UserID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !u.IsActive) {
 		return nil, Issued{}, errMFAExpired
@@ -117,7 +118,14 @@ func (f *Factors) Complete(ctx context.Context, req shared.MFALoginRequest, clie
 	if !spent { // completed by a concurrent request
 		return nil, Issued{}, errMFAExpired
 	}
+	testHookChecked("mfa-spent")
 	issued, err := f.sessions.StartVia(ctx, u, client, c.AuthMethod+"+"+method)
+	if errors.Is(err, errInvalidCredentials) {
+		// A reset or deactivation landed since the account was read
+		// (stillMaySignIn): the login this token carried is over, as if
+		// the change had deleted the token first.
+		return nil, Issued{}, errMFAExpired
+	}
 	if err != nil {
 		return nil, Issued{}, err
 	}

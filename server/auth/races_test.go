@@ -446,3 +446,69 @@ func staffSession(t *testing.T, svc *Service, email string) Principal {
 	}
 	return Principal{UserID: u.ID, SessionID: issued.SessionID}
 }
+
+// TestRace_ASecondStepMeetingAResetGetsNoSession: a reset or a
+// deactivation ends the logins waiting for their second factor, as it
+// ends sessions. One that lands while the second step runs, wherever it
+// lands, must not let that step start a session: before its token is
+// claimed, the token is gone; after it is claimed, the spending finds it
+// gone; after it is spent, the session's start finds the account changed
+// (Sessions.StartVia, stillMaySignIn: the account read before the token
+// was spent still has the password the first step checked). The answer
+// is the one for a token that no longer works, not_authenticated.
+func TestRace_ASecondStepMeetingAResetGetsNoSession(t *testing.T) {
+	ctx := context.Background()
+	changes := map[string]func(t *testing.T, st *store.Store, svc *Service, userID string) func(){
+		"a reset": func(t *testing.T, _ *store.Store, svc *Service, userID string) func() {
+			return resetBy(t, svc, userID)
+		},
+		"a deactivation": func(t *testing.T, st *store.Store, svc *Service, userID string) func() {
+			admin := staffSession(t, svc, "root@example.com")
+			inactive := false
+			return func() {
+				_, err := svc.Admin.UpdateUser(ctx, admin, userID, shared.AdminUpdateUserRequest{IsActive: &inactive})
+				if err != nil {
+					t.Errorf("the deactivation: %v", err)
+				}
+			}
+		},
+	}
+	for change, prepare := range changes {
+		for _, at := range []string{"before the token is claimed", "mfa-claimed", "mfa-spent"} {
+			t.Run(change+" at "+at, func(t *testing.T) {
+				st, svc, ann := newRaceKit(t)
+				svc.Factors.Register(passingFactor{})
+				if err := st.SetUserFactors(ctx, ann.UserID, "app"); err != nil {
+					t.Fatal(err)
+				}
+				_, _, err := svc.Accounts.Login(ctx, shared.LoginRequest{Email: raceTestEmail, Password: oldPassword}, Client{})
+				required, ok := errors.AsType[*shared.Error](err)
+				if !ok || required.Challenge == nil {
+					t.Fatalf("the first step: %v, want mfa_required", err)
+				}
+				land := prepare(t, st, svc, ann.UserID)
+				if at == "before the token is claimed" {
+					land()
+				}
+				onChecked(t, func(step string) {
+					if step == at {
+						land()
+					}
+				})
+				_, _, err = svc.Factors.Complete(ctx, shared.MFALoginRequest{MFAToken: required.Challenge.MFAToken, Code: "123456"}, Client{})
+				if !errors.Is(err, errMFAExpired) {
+					t.Errorf("the second step: %v, want not_authenticated", err)
+				}
+				if n := liveSessions(t, st, ann.UserID); n != 0 {
+					t.Errorf("%d session(s) live after %s", n, change)
+				}
+			})
+		}
+	}
+}
+
+// passingFactor is a second factor that every login of a user who has it
+// ("app") must answer, and that any code passes.
+type passingFactor struct{ gatingFactor }
+
+func (passingFactor) Verify(context.Context, *store.User, Proof) (bool, error) { return true, nil }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -124,6 +125,41 @@ func TestUnknownCommandAndBadEnvironment(t *testing.T) {
 	r = run(t, "", map[string]string{"AUTHKIT_ARGON2_MEMORY": "12"}, "serve", "--argon2-time", "2", "--db", filepath.Join(t.TempDir(), "a.db"))
 	if r.err == nil || !strings.Contains(r.err.Error(), "OWASP") {
 		t.Fatalf("argon2id below the OWASP table (12 MiB, 2 passes): err = %v", r.err)
+	}
+}
+
+// TestServe_InsecureCookiesOnlyForAPlainHTTPPublicURL: cookies without
+// Secure would leak over any plain-http request to an https site, so serve
+// refuses the combination; on a plain-http public URL the flag works, and
+// the cookies it sets lack Secure and the prefixes.
+func TestServe_InsecureCookiesOnlyForAPlainHTTPPublicURL(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	err := Run(ctx, Env{
+		Args:   []string{"serve", "--addr", "127.0.0.1:0", "--public-url", "https://auth.example.com"},
+		Getenv: func(k string) string { return map[string]string{"AUTHKIT_INSECURE_COOKIES": "true"}[k] },
+		Stdout: io.Discard, Stderr: io.Discard, Version: "test",
+		Ready: func(string) { cancel() }, // it started: stop it, and fail below
+	})
+	if err == nil || !strings.Contains(err.Error(), "--insecure-cookies") {
+		t.Fatalf("an https public URL with insecure cookies: err = %v", err)
+	}
+
+	base, _, _ := startServe(t, storetest.DSN(t), "--insecure-cookies", "--public-url", "http://intranet.example:8080")
+	body := `{"email":"ann@example.com","password":"correct horse battery","name":"Ann"}`
+	resp, err := http.Post(base+"/api/auth/register", "application/json", strings.NewReader(body))
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("register: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	cookies := resp.Header.Values("Set-Cookie")
+	if len(cookies) != 3 {
+		t.Fatalf("Set-Cookie = %q", cookies)
+	}
+	for _, c := range cookies {
+		if strings.Contains(c, "Secure") || strings.HasPrefix(c, "__") {
+			t.Errorf("insecure mode set %q", c)
+		}
 	}
 }
 

@@ -220,10 +220,17 @@ func (c *serveConfig) mailQueue(log *slog.Logger) (*mail.Queue, error) {
 }
 
 func (c *serveConfig) check() error {
-	if u, err := url.Parse(c.publicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	u, err := url.Parse(c.publicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return errors.New("--public-url must be an http(s) URL such as https://auth.example.com")
 	}
 	switch {
+	case c.insecureCookies && u.Scheme == "https":
+		// Browsers reach an https site over https, where Secure cookies
+		// work; without Secure (and the prefixes) the session cookies would
+		// also ride on any plain-http request to the host, where anyone on
+		// the network can read them.
+		return errors.New("--insecure-cookies is for plain-http hosts, but --public-url is https: drop --insecure-cookies")
 	case c.accessTTL < time.Second:
 		return errors.New("--access-ttl must be at least 1s")
 	case c.refreshTTL <= c.accessTTL:

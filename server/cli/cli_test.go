@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/server/store/storetest"
 	"github.com/authkit/authkit/shared"
@@ -168,6 +169,12 @@ func TestServe_InsecureCookiesOnlyForAPlainHTTPPublicURL(t *testing.T) {
 // returns Run's error, and its log.
 func startServe(t *testing.T, db string, extraArgs ...string) (base string, stop func() error, logs *syncBuffer) {
 	t.Helper()
+	return startServeWith(t, db, nil, nil, extraArgs...)
+}
+
+// startServeWith is startServe with modules mounted and more environment.
+func startServeWith(t *testing.T, db string, modules []httpapi.Module, environ map[string]string, extraArgs ...string) (base string, stop func() error, logs *syncBuffer) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
@@ -176,9 +183,13 @@ func startServe(t *testing.T, db string, extraArgs ...string) (base string, stop
 		done <- Run(ctx, Env{
 			Args: append([]string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json"}, extraArgs...),
 			Getenv: func(k string) string {
+				if v, ok := environ[k]; ok {
+					return v
+				}
 				return map[string]string{"AUTHKIT_DB": db, "AUTHKIT_LOGIN_THROTTLE": "0"}[k]
 			},
-			Stdout: logs, Stderr: logs, Version: "test", Ready: func(addr string) { ready <- addr },
+			Modules: modules,
+			Stdout:  logs, Stderr: logs, Version: "test", Ready: func(addr string) { ready <- addr },
 		})
 	}()
 	select {
@@ -301,7 +312,7 @@ func TestFlushExpired(t *testing.T) {
 	st.Close()
 
 	r := run(t, "", nil, "flush-expired", "--db", db)
-	if r.err != nil || strings.TrimSpace(r.stdout) != "deleted 3 refresh tokens, 2 sessions and 1 security events" {
+	if r.err != nil || strings.TrimSpace(r.stdout) != "deleted 3 refresh tokens, 2 sessions, 1 security events, 0 expired rows of modules and 0 retired signing keys" {
 		t.Fatalf("%+v", r)
 	}
 	st, _ = store.Open(ctx, db, store.Options{})
@@ -313,7 +324,7 @@ func TestFlushExpired(t *testing.T) {
 		t.Fatal("live token deleted")
 	}
 	r = run(t, "", nil, "flush-expired", "--db", db)
-	if strings.TrimSpace(r.stdout) != "deleted 0 refresh tokens, 0 sessions and 0 security events" {
+	if strings.TrimSpace(r.stdout) != "deleted 0 refresh tokens, 0 sessions, 0 security events, 0 expired rows of modules and 0 retired signing keys" {
 		t.Fatalf("second run: %+v", r)
 	}
 }

@@ -190,7 +190,7 @@ func TestBrowser_FormsExplainWhatIsWrong(t *testing.T) {
 	b.fill("password", "not the password")
 	b.click("#login-form button[type=submit]")
 	b.waitText(`#login-notice .notice.error[role="alert"]`, "incorrect")
-	b.poll("the button is usable again", `!document.querySelector("#login-form button[type=submit]").disabled`)
+	b.waitUsable("#login-form button[type=submit]")
 	b.screenshot("bad-credentials")
 
 	// An invalid sign-up: errors beside each field, focus on the first,
@@ -237,7 +237,9 @@ func TestBrowser_FormsExplainWhatIsWrong(t *testing.T) {
 	b.fill("password", annPassword)
 	b.click("#login-form button[type=submit]")
 	b.waitText("#login-notice .notice.error", "Could not reach the server. Check your connection and try again.")
-	b.poll("the button is usable again", `!document.querySelector("#login-form button[type=submit]").disabled`)
+	b.waitUsable("#login-form button[type=submit]")
+	// Focus stayed on the button throughout: Enter tries again.
+	b.checkFocus("after the failure", "#login-form button[type=submit]")
 	b.screenshot("offline")
 }
 

@@ -394,6 +394,23 @@ func (b *browser) click(sel string) {
 	b.do("click "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
 }
 
+// waitUsable waits until the button sel is neither disabled nor
+// aria-disabled: its request is over.
+func (b *browser) waitUsable(sel string) {
+	b.t.Helper()
+	b.poll(sel+" is usable again", fmt.Sprintf(
+		`(() => { const el = document.querySelector(%q); return !!el && !el.disabled && el.getAttribute("aria-disabled") !== "true"; })()`, sel))
+}
+
+// checkFocus fails the test unless the element sel has keyboard focus.
+func (b *browser) checkFocus(what, sel string) {
+	b.t.Helper()
+	if !eval[bool](b, fmt.Sprintf(`document.activeElement === document.querySelector(%q)`, sel)) {
+		b.t.Errorf("%s: %s: focus is on %s, want %s", b.name, what,
+			eval[string](b, `document.activeElement.tagName.toLowerCase() + (document.activeElement.id ? "#" + document.activeElement.id : "")`), sel)
+	}
+}
+
 // text waits for the element and returns its text.
 func (b *browser) text(sel string) string {
 	b.t.Helper()

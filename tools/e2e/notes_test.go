@@ -114,7 +114,8 @@ func TestBrowser_Notes(t *testing.T) {
 	eve.fill("title", "Written offline")
 	eve.click("#note-form button[type=submit]")
 	eve.waitText("#note-notice .notice.error", "Could not reach the server. Check your connection and try again.")
-	eve.poll("the button is usable again", `!document.querySelector("#note-form button[type=submit]").disabled`)
+	eve.waitUsable("#note-form button[type=submit]")
+	eve.checkFocus("after the failure", "#note-form button[type=submit]")
 	if got := eval[string](eve, `document.getElementById("title").value`); got != "Written offline" {
 		t.Errorf("after a failed add the title is %q, want it kept", got)
 	}

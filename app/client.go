@@ -107,7 +107,7 @@ func (c *Client) Call(ctx context.Context, method, path string, in, out any) err
 	err := c.callOnce(ctx, method, path, in, out)
 	if isSignedOut(err) {
 		// Whoever was signed in is not any more: the next page asks again.
-		c.forgetUser()
+		c.sessionOver()
 	}
 	return err
 }

@@ -94,14 +94,16 @@ func rateLimitMessage(retryAfter string) string {
 }
 
 // isSignedOut reports whether err means there is no usable session, so
-// the page should send the visitor to the login form.
+// the page should send the visitor to the login form. (invalid_token is
+// not one: it is a mailed link's token that is used or expired, and says
+// nothing of the session.)
 func isSignedOut(err error) bool {
 	var apiErr *shared.Error
 	if !errors.As(err, &apiErr) {
 		return false
 	}
 	switch apiErr.Code {
-	case shared.CodeNotAuthenticated, shared.CodeTokenExpired, shared.CodeInvalidToken:
+	case shared.CodeNotAuthenticated, shared.CodeTokenExpired:
 		return true
 	}
 	return false

@@ -68,7 +68,7 @@ func (s *section) Render() goapp.UI {
 		body = goapp.Div().Body(s.renderList(), add)
 	}
 	return goapp.Section().ID("passkeys-card").Class("card").Aria("labelledby", "passkeys-heading").Body(
-		goapp.H2().ID("passkeys-heading").Text("Passkeys"),
+		goapp.H2().ID("passkeys-heading").TabIndex(-1).Text("Passkeys"),
 		goapp.P().Class("muted").Text("A passkey signs you in with your fingerprint, face or device PIN instead of your password. It stays on your device (or in your password manager) and works only on this site."),
 		s.deletion.Notice.Render("passkeys-notice"),
 		body,
@@ -159,12 +159,15 @@ func (s *section) askDelete(k sharedpasskeys.Passkey) {
 }
 
 // onCancelDelete closes the confirmation, on Cancel or Escape; not while
-// the deletion runs, so its spinner and outcome stay.
+// the deletion runs, so its spinner and outcome stay. Focus goes back to
+// the passkey's Delete button, which opened it.
 func (s *section) onCancelDelete(ctx goapp.Context, e goapp.Event) {
-	if s.deletion.Busy {
+	if s.deletion.Busy || s.confirming == "" {
 		return
 	}
+	id := s.confirming
 	s.confirming = ""
+	s.Focus(deleteButtonID(id))
 }
 
 func (s *section) onDelete(ctx goapp.Context, e goapp.Event) {
@@ -176,6 +179,7 @@ func (s *section) onDelete(ctx goapp.Context, e goapp.Event) {
 			s.list = slices.DeleteFunc(s.list, func(k sharedpasskeys.Passkey) bool { return k.ID == id })
 			s.confirming = ""
 			s.deletion.Notice = app.SuccessNotice("Passkey deleted.")
+			s.Focus("passkeys-heading") // the row that had it is gone
 		},
 		Failed: func(ctx goapp.Context, err error) bool {
 			if app.HasCode(err, shared.CodeLastLoginMethod) {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/authkit/authkit/shared"
 )
@@ -400,6 +401,13 @@ func (b *browser) waitUsable(sel string) {
 	b.t.Helper()
 	b.poll(sel+" is usable again", fmt.Sprintf(
 		`(() => { const el = document.querySelector(%q); return !!el && !el.disabled && el.getAttribute("aria-disabled") !== "true"; })()`, sel))
+}
+
+// pressEscape presses Escape where focus is, as a person closing a
+// dialog would.
+func (b *browser) pressEscape() {
+	b.t.Helper()
+	b.do("press Escape", chromedp.KeyEvent(kb.Escape))
 }
 
 // checkFocus fails the test unless the element sel has keyboard focus.

@@ -95,7 +95,8 @@ func (c *connectedAccounts) Render() goapp.UI {
 		return goapp.Div().ID("connected-accounts")
 	}
 	return goapp.Section().ID("connected-accounts").Class("card").Aria("labelledby", "connected-heading").Body(
-		goapp.H2().ID("connected-heading").Text("Connected accounts"),
+		// Focus lands on the heading when the account that had it is gone.
+		goapp.H2().ID("connected-heading").TabIndex(-1).Text("Connected accounts"),
 		goapp.P().Class("muted").Text(c.intro()),
 		c.notice.Render("connected-notice"),
 		c.reauth.Render(&c.Page, c.api.api, c.User),

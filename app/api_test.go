@@ -343,6 +343,32 @@ func TestClient_ErrorPagesThatAreNotJSONGetAPlainMessage(t *testing.T) {
 	}
 }
 
+// TestClient_ATooLargeBodyIsExplainedInPlainWords: a 413, the server's
+// (which counts bytes) or a proxy's HTML page (whose limit may be lower),
+// says to send less, not that the server failed or how many bytes.
+func TestClient_ATooLargeBodyIsExplainedInPlainWords(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/notes/proxy" {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+			w.Write([]byte("<html><body><h1>413 Request Entity Too Large</h1></body></html>"))
+			return
+		}
+		writeError(w, shared.CodeBodyTooLarge, "The request body is larger than 1048576 bytes.", nil)
+	}))
+	t.Cleanup(srv.Close)
+	c := NewClient(srv.URL, HTTPSender(srv.Client()), func() string { return "" })
+	for _, path := range []string{"/api/notes", "/api/notes/proxy"} {
+		err := c.Call(context.Background(), http.MethodPost, path, map[string]string{"body": "…"}, nil)
+		if !HasCode(err, shared.CodeBodyTooLarge) {
+			t.Fatalf("%s: %v, want body_too_large", path, err)
+		}
+		if got, want := describeError(err), "That is too long to send. Shorten it, then try again."; got != want {
+			t.Errorf("%s: message %q, want %q", path, got, want)
+		}
+	}
+}
+
 func TestClient_UnreachableServerSaysSo(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	srv.Close()

@@ -175,6 +175,16 @@ func TestBrowser_StaffDeactivatesAUser(t *testing.T) {
 
 	bob.eventuallySignedOut("/profile")
 	boss.checkConsole()
+
+	// With the server gone, deleting Bob says so; the confirmation closes
+	// and focus goes back to his row's Delete, for another try.
+	boss.click(`button[aria-label="Delete bob@example.com"]`)
+	boss.waitText("#confirm-delete-user-panel", "Delete bob@example.com?")
+	s.stop()
+	boss.click("#confirm-delete-user-button")
+	boss.waitText("#admin-notice .notice.error", "Could not reach the server.")
+	boss.poll("the confirmation closes", `!document.getElementById("confirm-delete-user-panel")`)
+	boss.poll("focus is back on Bob's Delete", `document.activeElement === document.querySelector('button[aria-label="Delete bob@example.com"]')`)
 }
 
 // TestBrowser_FormsExplainWhatIsWrong covers the error paths: a wrong

@@ -170,8 +170,14 @@ func (s *section) onCancelDelete(ctx goapp.Context, e goapp.Event) {
 	s.Focus(deleteButtonID(id))
 }
 
+// onDelete deletes the passkey awaiting confirmation; a click that
+// arrives once it is deleted (the second of a double click, before the
+// confirmation is drawn away) has none, and sends nothing.
 func (s *section) onDelete(ctx goapp.Context, e goapp.Event) {
 	id := s.confirming
+	if id == "" {
+		return
+	}
 	s.Submit(ctx, e, app.Submission[struct{}]{
 		Form: &s.deletion,
 		Send: func(ctx context.Context) (struct{}, error) { return struct{}{}, s.calls.delete(ctx, id) },

@@ -149,3 +149,40 @@ func TestSection_ASessionOverLeadsToTheLoginForm(t *testing.T) {
 		t.Errorf("deleting with the session over: user %v, notice %+v; want the login form", s.User, s.deletion.Notice)
 	}
 }
+
+// TestSection_AClickAfterTheDeletionSendsNothing: the second click of a
+// double click on the confirmation's Delete may arrive after the answer
+// to the first, before the confirmation is drawn away: there is no passkey
+// awaiting deletion any more, and nothing is sent (it would have asked to
+// delete the passkey with an empty id).
+func TestSection_AClickAfterTheDeletionSendsNothing(t *testing.T) {
+	var mu sync.Mutex
+	var deletes []string
+	s, engine := mountedSection(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.Method == http.MethodDelete:
+			deletes = append(deletes, r.URL.Path)
+			w.WriteHeader(http.StatusNoContent)
+		case r.URL.Path == "/api/me":
+			json.NewEncoder(w).Encode(shared.UserResponse{User: shared.User{ID: "u1", Email: "ann@example.com", EmailVerified: true, HasPassword: true}})
+		case r.URL.Path == "/api/me/passkeys":
+			json.NewEncoder(w).Encode(sharedpasskeys.PasskeysResponse{Passkeys: []sharedpasskeys.Passkey{{ID: "k1", Name: "Laptop", CreatedAt: time.Now()}}})
+		default:
+			http.NotFound(w, r)
+		}
+	})
+	s.askDelete(s.list[0])
+	s.onDelete(mountedCtx, goapp.Event{})
+	engine.ConsumeAll()
+	s.onDelete(mountedCtx, goapp.Event{})
+	engine.ConsumeAll()
+	if len(deletes) != 1 || deletes[0] != "/api/me/passkeys/k1" {
+		t.Errorf("DELETE requests %q, want one for k1", deletes)
+	}
+	if s.deletion.Notice.Kind != "success" {
+		t.Errorf("notice %+v, want the deletion's success", s.deletion.Notice)
+	}
+}

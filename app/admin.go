@@ -163,16 +163,27 @@ func (p *adminPage) renderResults() app.UI {
 
 func th(label string) app.UI { return app.Th().Scope("col").Text(label) }
 
+// pagerButton turns the page by step. While a page loads it is
+// aria-disabled rather than disabled, so that focus stays on it for the
+// next press (see ActionButton).
 func (p *adminPage) pagerButton(id, label string, atEnd bool, step int) app.UI {
 	b := app.Button().Type("button").ID(id).Class("button small").Text(label).
 		OnClick(func(ctx app.Context, e app.Event) { p.turnPage(ctx, e, step) }, app.EventScope(id))
-	if atEnd || p.search.Busy {
+	switch {
+	case atEnd:
 		b = b.Disabled(true)
+	case p.search.Busy:
+		b = b.Aria("disabled", "true")
 	}
 	return b
 }
 
+// turnPage moves by step, unless a page is still loading: a double click
+// turns one page, and the table's caption names the page it shows.
 func (p *adminPage) turnPage(ctx app.Context, e app.Event, step int) {
+	if p.search.Busy {
+		return
+	}
 	p.offset, p.confirming, p.deleting, p.change.Notice = max(0, p.offset+step), nil, nil, Notice{}
 	p.list(ctx, e)
 }

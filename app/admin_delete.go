@@ -69,7 +69,10 @@ func (p *adminPage) onConfirmDelete(ctx app.Context, e app.Event) {
 			case HasCode(err, shared.CodeNotFound): // deleted meanwhile: what was asked
 				p.deleted(ctx, u)
 			default:
+				// The confirmation, which had focus, closes; the notice
+				// says why, and focus goes back to the row's Delete.
 				p.deleting = nil
+				p.Focus("delete-" + u.ID)
 				return false
 			}
 			return true

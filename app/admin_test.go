@@ -2,7 +2,10 @@ package app
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/authkit/authkit/app/internal/pagetest"
@@ -39,3 +42,49 @@ func TestAdmin_AnEventListThatFailedToLoadCanBeAskedAgain(t *testing.T) {
 		}
 	}
 }
+
+// TestAdmin_ADoubleClickOnNextTurnsOnePage: the second click of a double
+// click on Next arrives while the first page is on its way (go-app draws
+// the busy button at its next frame): one page is asked for, and the
+// caption names the users the table shows.
+func TestAdmin_ADoubleClickOnNextTurnsOnePage(t *testing.T) {
+	var asked atomic.Int32
+	answer := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		<-answer
+		users := make([]shared.User, adminPageSize)
+		for i := range users {
+			users[i] = shared.User{ID: fmt.Sprint("u", adminPageSize+i), Email: fmt.Sprintf("user%d@example.com", adminPageSize+i)}
+		}
+		writeJSON(w, http.StatusOK, shared.UsersResponse{Users: users, Total: 3 * adminPageSize})
+	}))
+	t.Cleanup(srv.Close)
+	p := newAdminPage(NewClient(srv.URL, HTTPSender(srv.Client()), func() string { return "" }))
+	p.User = &shared.User{ID: "boss", IsStaff: true}
+	p.users, p.total = make([]shared.User, adminPageSize), 3*adminPageSize
+	engine := app.NewTestEngine()
+	if err := engine.Load(&mountedAdmin{p}); err != nil {
+		t.Fatal(err)
+	}
+	engine.ConsumeAll()
+
+	p.turnPage(p.self, app.Event{}, adminPageSize)
+	p.turnPage(p.self, app.Event{}, adminPageSize)
+	close(answer)
+	engine.ConsumeAll()
+	if n := asked.Load(); n != 1 {
+		t.Errorf("a double click asked for %d pages, want 1", n)
+	}
+	html := app.HTMLString(p.Render())
+	want := fmt.Sprintf("Users %d–%d of %d", adminPageSize+1, 2*adminPageSize, 3*adminPageSize)
+	if got := pagetest.TextByID(html, "users-caption"); got != want {
+		t.Errorf("the caption says %q over users %d–%d, want %q", got, adminPageSize+1, 2*adminPageSize, want)
+	}
+}
+
+// mountedAdmin mounts the admin page in go-app's test engine, which calls
+// OnPreRender where a browser calls OnMount.
+type mountedAdmin struct{ *adminPage }
+
+func (m *mountedAdmin) OnPreRender(ctx app.Context) { m.OnMount(ctx) }

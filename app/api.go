@@ -82,13 +82,13 @@ func (c *Client) ResendVerification(ctx context.Context) (string, error) {
 
 // Logout ends this device's session.
 func (c *Client) Logout(ctx context.Context) error {
-	defer c.forgetUser()
+	defer c.startAfresh()
 	return c.Call(ctx, http.MethodPost, "/api/auth/logout", nil, nil)
 }
 
 // LogoutAll ends every session of the account, this one included.
 func (c *Client) LogoutAll(ctx context.Context) error {
-	defer c.forgetUser()
+	defer c.startAfresh()
 	return c.Call(ctx, http.MethodPost, "/api/auth/logout-all", nil, nil)
 }
 

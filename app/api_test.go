@@ -30,6 +30,12 @@ type fakeAPI struct {
 	meCalls   atomic.Int32
 
 	refreshDelay time.Duration
+	otherTabWins int            // refreshes refused as lost to another tab
+	otherTabLate bool           // that tab's cookies land only after the refusal
+	previous     string         // the refresh cookie the other tab spent
+	landing      []*http.Cookie // the other tab's cookies, not yet in the jar
+	jar          http.CookieJar
+	base         *url.URL
 	refreshed    chan struct{} // closed after the first rotation
 	stale        chan struct{} // a /api/me request has arrived with an old cookie
 	lastCSRF     atomic.Value  // header of the last unsafe request
@@ -46,6 +52,7 @@ func newFakeAPI(t *testing.T) (*fakeAPI, *Client) {
 		t.Fatal(err)
 	}
 	base, _ := url.Parse(srv.URL)
+	f.jar, f.base = jar, base
 	jar.SetCookies(base, []*http.Cookie{
 		{Name: shared.AccessCookie, Value: "a0", Path: "/"},
 		{Name: shared.RefreshCookie, Value: "r0", Path: "/api/auth"},
@@ -62,6 +69,14 @@ func newFakeAPI(t *testing.T) (*fakeAPI, *Client) {
 	return f, NewClient(srv.URL, HTTPSender(&http.Client{Jar: jar, Timeout: 5 * time.Second, Transport: taggingTransport{http.DefaultTransport}}), csrf)
 }
 
+// land puts the other tab's cookies in the shared jar (f.mu held).
+func (f *fakeAPI) land() {
+	if f.landing != nil {
+		f.jar.SetCookies(f.base, f.landing)
+		f.landing = nil
+	}
+}
+
 // expire makes the current access cookie stale, as time would.
 func (f *fakeAPI) expire() {
 	f.mu.Lock()
@@ -76,6 +91,7 @@ func (f *fakeAPI) routes() http.Handler {
 		c, err := r.Cookie(shared.AccessCookie)
 		f.mu.Lock()
 		valid := err == nil && c.Value == f.access
+		f.land()
 		f.mu.Unlock()
 		switch {
 		case err != nil:
@@ -97,8 +113,33 @@ func (f *fakeAPI) routes() http.Handler {
 		c, err := r.Cookie(shared.RefreshCookie)
 		f.mu.Lock()
 		defer f.mu.Unlock()
+		if err == nil && c.Value == f.refresh && f.otherTabWins > 0 {
+			// Another tab sent the same cookie a moment before and
+			// rotated the session; its new cookies reach the shared jar
+			// at once, or with otherTabLate only once this client's
+			// next request is on its way.
+			f.otherTabWins--
+			f.previous = f.refresh
+			f.rotations++
+			f.access, f.refresh = "a"+itoa(f.rotations), "r"+itoa(f.rotations)
+			f.landing = []*http.Cookie{{Name: shared.AccessCookie, Value: f.access, Path: "/"}, {Name: shared.RefreshCookie, Value: f.refresh, Path: "/api/auth"}}
+			if !f.otherTabLate {
+				f.land()
+			}
+		}
+		if err == nil && c.Value == f.previous {
+			// Spent a moment ago by the other tab: refused as raced,
+			// the cookies kept.
+			writeError(w, shared.CodeNotAuthenticated, "This session was refreshed by another tab a moment ago. Retry the request.", nil)
+			return
+		}
 		if err != nil || c.Value != f.refresh {
 			f.reused.Add(1)
+			// As the server does, a refused refresh clears the cookies.
+			for _, name := range []string{shared.AccessCookie, shared.RefreshCookie, shared.CSRFCookie} {
+				http.SetCookie(w, &http.Cookie{Name: name, Path: "/", MaxAge: -1})
+			}
+			http.SetCookie(w, &http.Cookie{Name: shared.RefreshCookie, Path: "/api/auth", MaxAge: -1})
 			writeError(w, shared.CodeNotAuthenticated, "Please log in.", nil)
 			return
 		}
@@ -233,6 +274,27 @@ func TestClient_RequestThatRacedARefreshRetriesWithoutRefreshingAgain(t *testing
 	}
 }
 
+// Two tabs' access cookies expire at once and both refresh with the same
+// cookie: the server rotates it for the first and refuses the second as
+// raced, keeping the session. The second tab's request goes on with the
+// first tab's new cookies (the browser's jar is shared) instead of
+// sending its user to the login form.
+func TestClient_ARefreshLostToAnotherTabRetriesWithItsCookies(t *testing.T) {
+	for _, late := range []bool{false, true} {
+		f, c := newFakeAPI(t)
+		f.expire()
+		f.otherTabWins, f.otherTabLate = 1, late
+
+		user, err := c.Me(context.Background())
+		if err != nil || user.Name != "Ann" {
+			t.Fatalf("late %v: Me: %+v, %v", late, user, err)
+		}
+		if got := f.reused.Load(); got != 0 {
+			t.Errorf("late %v: %d refreshes spent a used refresh token", late, got)
+		}
+	}
+}
+
 func TestClient_NotAuthenticatedWithoutCSRFCookieDoesNotRefresh(t *testing.T) {
 	f, _ := newFakeAPI(t)
 	srv := httptest.NewServer(f.routes())
@@ -252,11 +314,23 @@ func TestClient_NotAuthenticatedWithCSRFCookieTriesARefresh(t *testing.T) {
 	f, _ := newFakeAPI(t)
 	srv := httptest.NewServer(f.routes())
 	defer srv.Close()
-	// No cookies at all, but a CSRF token: the refresh is tried, fails,
-	// and the caller hears the original answer.
-	c := NewClient(srv.URL, HTTPSender(srv.Client()), func() string { return "csrf-1" })
+	// No cookies but a CSRF token: the refresh is tried, fails (which
+	// clears the CSRF cookie too), and the caller hears the original answer.
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, _ := url.Parse(srv.URL)
+	jar.SetCookies(base, []*http.Cookie{{Name: shared.CSRFCookie, Value: "csrf-1", Path: "/"}})
+	csrf := func() string {
+		if cs := jar.Cookies(base); len(cs) > 0 {
+			return cs[0].Value
+		}
+		return ""
+	}
+	c := NewClient(srv.URL, HTTPSender(&http.Client{Jar: jar}), csrf)
 
-	_, err := c.Me(context.Background())
+	_, err = c.Me(context.Background())
 	if !HasCode(err, shared.CodeNotAuthenticated) {
 		t.Fatalf("Me: %v, want not_authenticated", err)
 	}
@@ -340,6 +414,32 @@ func TestClient_ErrorPagesThatAreNotJSONGetAPlainMessage(t *testing.T) {
 	}
 	if got := describeError(err); got == "" || got[0] == '<' {
 		t.Errorf("message = %q", got)
+	}
+}
+
+// TestClient_ATooLargeBodyIsExplainedInPlainWords: a 413, the server's
+// (which counts bytes) or a proxy's HTML page (whose limit may be lower),
+// says to send less, not that the server failed or how many bytes.
+func TestClient_ATooLargeBodyIsExplainedInPlainWords(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/notes/proxy" {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+			w.Write([]byte("<html><body><h1>413 Request Entity Too Large</h1></body></html>"))
+			return
+		}
+		writeError(w, shared.CodeBodyTooLarge, "The request body is larger than 1048576 bytes.", nil)
+	}))
+	t.Cleanup(srv.Close)
+	c := NewClient(srv.URL, HTTPSender(srv.Client()), func() string { return "" })
+	for _, path := range []string{"/api/notes", "/api/notes/proxy"} {
+		err := c.Call(context.Background(), http.MethodPost, path, map[string]string{"body": "…"}, nil)
+		if !HasCode(err, shared.CodeBodyTooLarge) {
+			t.Fatalf("%s: %v, want body_too_large", path, err)
+		}
+		if got, want := describeError(err), "That is too long to send. Shorten it, then try again."; got != want {
+			t.Errorf("%s: message %q, want %q", path, got, want)
+		}
 	}
 }
 

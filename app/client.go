@@ -107,24 +107,52 @@ func (c *Client) Call(ctx context.Context, method, path string, in, out any) err
 	err := c.callOnce(ctx, method, path, in, out)
 	if isSignedOut(err) {
 		// Whoever was signed in is not any more: the next page asks again.
-		c.forgetUser()
+		c.sessionOver()
 	}
 	return err
 }
 
 func (c *Client) callOnce(ctx context.Context, method, path string, in, out any) error {
-	seen := c.refreshCount()
-	err := c.send(ctx, method, path, in, out)
-	if !c.worthRefreshing(err) {
-		return err
+	for races := 0; ; races++ {
+		seen := c.refreshCount()
+		err := c.send(ctx, method, path, in, out)
+		if !c.worthRefreshing(err) {
+			return err
+		}
+		rerr := c.refresh(ctx, seen)
+		switch {
+		case rerr == nil:
+			return c.send(ctx, method, path, in, out)
+		case errors.Is(rerr, ErrUnreachable):
+			return rerr
+		case !c.lostARefreshRace(rerr) || races == maxRefreshRaces:
+			return err // the session is over; the original 401 says so
+		}
+		// Another tab spent the refresh cookie a moment ago; its answer,
+		// with the new cookies for the shared jar, may still be landing.
+		select {
+		case <-time.After(refreshRaceWait):
+		case <-ctx.Done():
+			return fmt.Errorf("%w: %v", ErrUnreachable, ctx.Err())
+		}
 	}
-	switch rerr := c.refresh(ctx, seen); {
-	case errors.Is(rerr, ErrUnreachable):
-		return rerr
-	case rerr != nil:
-		return err // the session is over; the original 401 says so
-	}
-	return c.send(ctx, method, path, in, out)
+}
+
+// maxRefreshRaces is how many refreshes lost to another tab a request
+// waits out before it gives up, refreshRaceWait the wait after each.
+const (
+	maxRefreshRaces = 2
+	refreshRaceWait = 200 * time.Millisecond
+)
+
+// lostARefreshRace reports whether a refused refresh lost a race with
+// another tab of this browser. The server refuses a refresh cookie spent
+// a moment ago by another request of the session without clearing the
+// cookies (auth.ErrRefreshRaced), while every other refusal clears them:
+// so a CSRF cookie still present means the session lives on, in the
+// cookies the other tab received, and the request is worth trying again.
+func (c *Client) lostARefreshRace(err error) bool {
+	return HasCode(err, shared.CodeNotAuthenticated) && c.csrfToken() != ""
 }
 
 // worthRefreshing reports whether err is a 401 a refresh may cure:

@@ -53,8 +53,13 @@ func decodeError(status int, header http.Header, data []byte) *shared.Error {
 	if err := json.Unmarshal(data, &body); err != nil || body.Error == nil || body.Error.Code == "" {
 		body.Error = fallbackError(status)
 	}
-	if body.Error.Code == shared.CodeRateLimited {
+	switch body.Error.Code {
+	case shared.CodeRateLimited:
 		body.Error.Message = rateLimitMessage(header.Get("Retry-After"))
+	case shared.CodeBodyTooLarge:
+		// The server counts bytes, and a proxy in front of it may refuse
+		// less: either way, what helps is sending less.
+		body.Error.Message = tooLargeMessage
 	}
 	if body.Error.Code == shared.CodeMFARequired && body.MFAToken != "" {
 		body.Error.Challenge = &shared.MFAChallenge{MFAToken: body.MFAToken, Methods: body.Methods}
@@ -72,12 +77,18 @@ func fallbackError(status int) *shared.Error {
 		return shared.NewError(shared.CodeNotFound, "That could not be found.")
 	case status == http.StatusTooManyRequests:
 		return shared.NewError(shared.CodeRateLimited, "")
+	case status == http.StatusRequestEntityTooLarge:
+		return shared.NewError(shared.CodeBodyTooLarge, "")
 	case status == http.StatusBadGateway || status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout:
 		return shared.NewError(shared.CodeUnavailable, "The service is unavailable right now. Try again in a moment.")
 	default:
 		return shared.NewError(shared.CodeInternal, "Something went wrong on our side. Try again in a moment.")
 	}
 }
+
+// tooLargeMessage is what a person reads when what they sent was too
+// large (413), from the server or from a proxy with a smaller limit.
+const tooLargeMessage = "That is too long to send. Shorten it, then try again."
 
 // rateLimitMessage says how long to wait, rounded up to whole minutes,
 // from a Retry-After header given in seconds (RFC 9110 §10.2.3).
@@ -94,14 +105,16 @@ func rateLimitMessage(retryAfter string) string {
 }
 
 // isSignedOut reports whether err means there is no usable session, so
-// the page should send the visitor to the login form.
+// the page should send the visitor to the login form. (invalid_token is
+// not one: it is a mailed link's token that is used or expired, and says
+// nothing of the session.)
 func isSignedOut(err error) bool {
 	var apiErr *shared.Error
 	if !errors.As(err, &apiErr) {
 		return false
 	}
 	switch apiErr.Code {
-	case shared.CodeNotAuthenticated, shared.CodeTokenExpired, shared.CodeInvalidToken:
+	case shared.CodeNotAuthenticated, shared.CodeTokenExpired:
 		return true
 	}
 	return false

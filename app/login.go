@@ -36,10 +36,21 @@ func (p *loginPage) OnNav(ctx app.Context) {
 	if app.IsServer {
 		return
 	}
+	p.sayWhySignedOut()
 	if p.takeChallengeFromURL(ctx) {
 		return
 	}
 	p.redirectIfSignedIn(ctx)
+}
+
+// sayWhySignedOut explains the form to someone a page sent here because
+// their session ended while they used it (it expired, or was ended from
+// another device): without a word, the login form in place of what they
+// were doing looks like a fault. ?next= then leads back there.
+func (p *loginPage) sayWhySignedOut() {
+	if p.api.sessionEndedInUse() {
+		p.form.Notice = Notice{Kind: "error", Text: "Your session has ended. Log in again to carry on where you left off."}
+	}
 }
 
 // redirectIfSignedIn skips the form for someone already signed in.

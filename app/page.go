@@ -55,6 +55,30 @@ func (p *Page) Focus(id string) {
 	})
 }
 
+// focused is the element that has keyboard focus now: the button that
+// opened a dialog, to give focus back to when it closes (Refocus). Nil
+// when the page is not mounted (native tests).
+func (p *Page) focused() app.Value {
+	if p.self.Src() == nil {
+		return nil
+	}
+	return app.Window().Get("document").Get("activeElement")
+}
+
+// refocus gives focus back to el, an element that had it (focused), once
+// the current update has reached the page, if el is still on the page and
+// is not the body (which is where focus was when nothing had it).
+func (p *Page) refocus(el app.Value) {
+	if el == nil || p.self.Src() == nil {
+		return
+	}
+	p.self.Defer(func(app.Context) {
+		if el.Truthy() && el.Get("isConnected").Bool() && el.Get("tagName").String() != "BODY" {
+			el.Call("focus")
+		}
+	})
+}
+
 // ClearFields empties these fields of f, on the page as well: setting an
 // input's value to "" is not enough in go-app v10.1.11, which then drops
 // the value attribute (attributes.Set compares the value, not the name,

@@ -39,6 +39,8 @@ type Reauth struct {
 	noCode     bool           // nor an authenticator app
 	options    []ReauthOption // the modules' proofs for the user (as last rendered)
 	retry      func(app.Context)
+	page       *Page     // the page the dialog is on (as Ask was given it)
+	opener     app.Value // what had focus when it opened: the action's button
 }
 
 // ReauthOption is a proof a module offers in the re-authentication
@@ -77,6 +79,7 @@ func (r *Reauth) Ask(p *Page, err error, retry func(app.Context)) bool {
 		return false
 	}
 	r.open, r.retry, r.code = true, retry, r.noPassword
+	r.page, r.opener = p, p.focused()
 	r.reset()
 	switch {
 	case r.noPassword && r.noCode && len(r.options) > 0:
@@ -177,15 +180,34 @@ func (r *Reauth) renderDialog(body ...app.UI) app.UI {
 			Aria("labelledby", r.ID+"-title").Aria("describedby", r.ID+"-text").
 			OnKeyDown(func(ctx app.Context, e app.Event) {
 				if e.Get("key").String() == "Escape" {
-					r.close()
+					r.dismiss()
 				}
 			}).Body(append([]app.UI{app.H2().ID(r.ID + "-title").Text("Confirm it's you")}, body...)...),
 	)
 }
 
+// cancelButton closes the dialog (dismiss); it is disabled while a proof
+// is on its way.
 func (r *Reauth) cancelButton() app.UI {
-	return app.Button().Type("button").ID(r.ID + "-cancel").Class("button").Text("Cancel").
-		OnClick(func(ctx app.Context, e app.Event) { r.close() })
+	b := app.Button().Type("button").ID(r.ID + "-cancel").Class("button").Text("Cancel").
+		OnClick(func(ctx app.Context, e app.Event) { r.dismiss() })
+	if r.busy() {
+		b = b.Disabled(true)
+	}
+	return b
+}
+
+// busy reports whether a proof is on its way.
+func (r *Reauth) busy() bool { return r.form.Busy || r.proof.Busy }
+
+// dismiss closes the dialog on Cancel or Escape, without running the
+// action; not while a proof is on its way, whose answer would otherwise
+// land in a closed dialog and the action not run, as if the proof had
+// failed.
+func (r *Reauth) dismiss() {
+	if !r.busy() {
+		r.close()
+	}
 }
 
 // optionButton is a module's proof as a button, busy while its proof is
@@ -224,16 +246,18 @@ func (r *Reauth) renderSignInAgain() app.UI {
 			app.H2().ID(r.ID+"-title").Text("Confirm it's you"),
 			app.P().ID(r.ID+"-text").Text("For your security, this needs a recent sign-in. Your account has no password: "+
 				"sign out, sign in again (with the service you use, or a passkey), then try again."),
-			app.Div().Class("actions").Body(
-				app.Button().Type("button").ID(r.ID+"-cancel").Class("button").Text("Cancel").
-					OnClick(func(ctx app.Context, e app.Event) { r.close() }),
-			),
+			app.Div().Class("actions").Body(r.cancelButton()),
 		),
 	)
 }
 
+// close closes the dialog, and gives focus back to the button that led
+// to it: the dialog, which had focus, is gone.
 func (r *Reauth) close() {
-	r.open, r.retry = false, nil
+	if r.open && r.page != nil {
+		r.page.refocus(r.opener)
+	}
+	r.open, r.retry, r.page, r.opener = false, nil, nil, nil
 	r.reset()
 }
 
@@ -249,7 +273,7 @@ func (r *Reauth) done(ctx app.Context) {
 
 // prove sends a module's proof, one proof at a time.
 func (r *Reauth) prove(p *Page, ctx app.Context, e app.Event, opt ReauthOption) {
-	if r.form.Busy || r.proof.Busy {
+	if r.busy() {
 		return
 	}
 	r.proving, r.form.Notice = opt.Name, Notice{}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/authkit/authkit/app/internal/pagetest"
 	"github.com/authkit/authkit/shared"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
@@ -115,5 +116,38 @@ func TestReauth_OffersTheModulesProofs(t *testing.T) {
 	r.proveWith(p, opt).Settle(app.Context{}, struct{}{}, nil)
 	if r.Open() || retried != 1 {
 		t.Fatalf("after the proof: open %v, retried %d", r.Open(), retried)
+	}
+}
+
+// TestReauth_StaysOpenWhileItsProofIsOnItsWay: Escape and Cancel (one
+// handler) close the dialog only before a proof is sent or after its
+// answer, as the app's confirmations do: closed while the password is
+// checked, the dialog would drop the action the answer was to run, and
+// the person, who gave the right password, would see nothing happen.
+func TestReauth_StaysOpenWhileItsProofIsOnItsWay(t *testing.T) {
+	user := shared.User{HasPassword: true}
+	r, p := NewReauth("r"), &Page{}
+	app.HTMLString(r.Render(p, nil, &user))
+	ran := false
+	r.Ask(p, &shared.Error{Code: shared.CodeReauthRequired}, func(app.Context) { ran = true })
+
+	r.form.Busy = true // as submit leaves it until the answer
+	r.dismiss()
+	html := app.HTMLString(r.Render(p, nil, &user))
+	if !r.Open() || !strings.Contains(html, "Checking…") {
+		t.Fatalf("the dialog was dismissed while its password was checked: %s", html)
+	}
+	if attrs := pagetest.TagsByID(html, "button")["r-cancel"]; attrs == nil || !hasKey(attrs, "disabled") {
+		t.Errorf("Cancel is not disabled while the password is checked: %v", attrs)
+	}
+	Submission[struct{}]{Form: &r.form, Done: func(ctx app.Context, _ struct{}) { r.done(ctx) }}.Settle(app.Context{}, struct{}{}, nil)
+	if r.Open() || !ran {
+		t.Errorf("once the password was taken: open %v, action ran %v; want closed, ran", r.Open(), ran)
+	}
+
+	r.Ask(p, &shared.Error{Code: shared.CodeReauthRequired}, nil)
+	r.dismiss()
+	if r.Open() {
+		t.Error("Cancel did not close the dialog before anything was sent")
 	}
 }

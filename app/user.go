@@ -41,9 +41,28 @@ func (c *Client) forgetUser() { c.signedIn.forget() }
 // signed in (or what their account says) has succeeded.
 func (c *Client) forgetUserOnSuccess(err error) {
 	if err == nil {
-		c.forgetUser()
+		c.startAfresh()
 	}
 }
+
+// startAfresh forgets the kept user, and that a session ended in use,
+// after a sign-in or a sign-out: there is nothing left to tell of it.
+func (c *Client) startAfresh() {
+	c.signedIn.forget()
+	c.signedIn.takeEnded()
+}
+
+// sessionOver forgets the kept user once a call has found the session
+// over. When a user was kept, pages had the session in use and it ended
+// under them (it expired, or was ended from another device): the login
+// form they are sent to says so (sessionEndedInUse). A visitor who was
+// never signed in is told nothing.
+func (c *Client) sessionOver() { c.signedIn.end() }
+
+// sessionEndedInUse reports, once, whether a session that pages had in
+// use has ended since the last sign-in or sign-out: the login form then
+// says why it is asking.
+func (c *Client) sessionEndedInUse() bool { return c.signedIn.takeEnded() }
 
 // userCache holds the signed-in user between navigations. Its generation
 // counts the times it was forgotten, so an answer to GET /api/me that was
@@ -52,6 +71,7 @@ type userCache struct {
 	mu        sync.Mutex
 	user      *shared.User
 	forgotten uint64
+	ended     bool          // a session in use was found over (end)
 	watchers  []userWatcher // told of UserChanged (onUserChanged)
 }
 
@@ -115,6 +135,24 @@ func (u *userCache) forget() {
 	defer u.mu.Unlock()
 	u.user = nil
 	u.forgotten++
+}
+
+// end forgets the user of a session found over, and notes that it ended
+// in use when there was one.
+func (u *userCache) end() {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.ended = u.ended || u.user != nil
+	u.user = nil
+	u.forgotten++
+}
+
+func (u *userCache) takeEnded() bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	ended := u.ended
+	u.ended = false
+	return ended
 }
 
 // UserChanged forgets the signed-in user, so the next page asks the

@@ -63,7 +63,14 @@ func (p *verifyEmailPage) verify(ctx app.Context) {
 	})
 }
 
-func (p *verifyEmailPage) onRetry(ctx app.Context, e app.Event) { p.verify(ctx) }
+// onRetry tries the link again, once: the second click of a double click
+// arrives before the button has gone, and a second request would find the
+// token spent by the first and say the link is used.
+func (p *verifyEmailPage) onRetry(ctx app.Context, e app.Event) {
+	if p.done {
+		p.verify(ctx)
+	}
+}
 
 func (p *verifyEmailPage) Render() app.UI {
 	var next app.UI

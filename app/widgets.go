@@ -163,9 +163,12 @@ func SubmitButton(label, busyLabel string, busy bool) app.UI {
 }
 
 // ActionButton is a button of the given type and class with the busy
-// behaviour of SubmitButton. The disabled attribute is set only when true:
-// go-app prerenders Disabled(false) as disabled="false", which browsers
-// read as disabled.
+// behaviour of SubmitButton. A busy button is aria-disabled, not
+// disabled: a browser takes focus away from a button that becomes
+// disabled (Chromium leaves it on the body), so the person who pressed it
+// would lose their place, and hear nothing of the answer that follows.
+// Its click still arrives, and the handlers ignore it while their request
+// runs (Page.Submit does), so it sends nothing twice.
 func ActionButton(kind, class, label, busyLabel string, busy bool, onClick app.EventHandler, opts ...app.EventOption) app.HTMLButton {
 	b := app.Button().Type(kind).Class(class)
 	if onClick != nil {
@@ -174,7 +177,7 @@ func ActionButton(kind, class, label, busyLabel string, busy bool, onClick app.E
 	if !busy {
 		return b.Text(label)
 	}
-	return b.Disabled(true).Aria("busy", "true").Body(
+	return b.Aria("disabled", "true").Aria("busy", "true").Body(
 		app.Span().Class("spinner").Aria("hidden", "true"),
 		app.Span().Text(busyLabel),
 	)

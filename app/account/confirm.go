@@ -68,7 +68,14 @@ func (p *confirmPage) confirm(ctx goapp.Context) {
 	})
 }
 
-func (p *confirmPage) onRetry(ctx goapp.Context, e goapp.Event) { p.confirm(ctx) }
+// onRetry tries the link again, once: the second click of a double click
+// arrives before the button has gone, and a second request would find the
+// token spent by the first and say the link is used.
+func (p *confirmPage) onRetry(ctx goapp.Context, e goapp.Event) {
+	if p.done {
+		p.confirm(ctx)
+	}
+}
 
 func (p *confirmPage) Render() goapp.UI {
 	var next goapp.UI

@@ -58,7 +58,7 @@ func (s *section) Render() goapp.UI {
 	switch {
 	case s.loadErr != nil:
 		body = app.LoadFailed(s.loadErr, func(ctx goapp.Context, e goapp.Event) { s.load(ctx) })
-	case !s.loaded:
+	case !s.loaded || s.User == nil: // nil too once the session is over (SessionEnded)
 		body = app.Loading("Loading…")
 	default:
 		add := s.renderAdd()
@@ -68,7 +68,7 @@ func (s *section) Render() goapp.UI {
 		body = goapp.Div().Body(s.renderList(), add)
 	}
 	return goapp.Section().ID("passkeys-card").Class("card").Aria("labelledby", "passkeys-heading").Body(
-		goapp.H2().ID("passkeys-heading").Text("Passkeys"),
+		goapp.H2().ID("passkeys-heading").TabIndex(-1).Text("Passkeys"),
 		goapp.P().Class("muted").Text("A passkey signs you in with your fingerprint, face or device PIN instead of your password. It stays on your device (or in your password manager) and works only on this site."),
 		s.deletion.Notice.Render("passkeys-notice"),
 		body,
@@ -146,7 +146,8 @@ func (s *section) onAdd(ctx goapp.Context, e goapp.Event) {
 			s.addForm.Notice = app.SuccessNotice("Passkey “" + k.Name + "” added. You can now sign in with it.")
 		},
 		Failed: func(ctx goapp.Context, err error) bool {
-			return s.reauth.Ask(&s.Page, err, func(ctx goapp.Context) { s.onAdd(ctx, goapp.Event{}) })
+			return s.reauth.Ask(&s.Page, err, func(ctx goapp.Context) { s.onAdd(ctx, goapp.Event{}) }) ||
+				s.SessionEnded(ctx, err)
 		},
 	})
 }
@@ -158,16 +159,25 @@ func (s *section) askDelete(k sharedpasskeys.Passkey) {
 }
 
 // onCancelDelete closes the confirmation, on Cancel or Escape; not while
-// the deletion runs, so its spinner and outcome stay.
+// the deletion runs, so its spinner and outcome stay. Focus goes back to
+// the passkey's Delete button, which opened it.
 func (s *section) onCancelDelete(ctx goapp.Context, e goapp.Event) {
-	if s.deletion.Busy {
+	if s.deletion.Busy || s.confirming == "" {
 		return
 	}
+	id := s.confirming
 	s.confirming = ""
+	s.Focus(deleteButtonID(id))
 }
 
+// onDelete deletes the passkey awaiting confirmation; a click that
+// arrives once it is deleted (the second of a double click, before the
+// confirmation is drawn away) has none, and sends nothing.
 func (s *section) onDelete(ctx goapp.Context, e goapp.Event) {
 	id := s.confirming
+	if id == "" {
+		return
+	}
 	s.Submit(ctx, e, app.Submission[struct{}]{
 		Form: &s.deletion,
 		Send: func(ctx context.Context) (struct{}, error) { return struct{}{}, s.calls.delete(ctx, id) },
@@ -175,6 +185,7 @@ func (s *section) onDelete(ctx goapp.Context, e goapp.Event) {
 			s.list = slices.DeleteFunc(s.list, func(k sharedpasskeys.Passkey) bool { return k.ID == id })
 			s.confirming = ""
 			s.deletion.Notice = app.SuccessNotice("Passkey deleted.")
+			s.Focus("passkeys-heading") // the row that had it is gone
 		},
 		Failed: func(ctx goapp.Context, err error) bool {
 			if app.HasCode(err, shared.CodeLastLoginMethod) {
@@ -185,7 +196,8 @@ func (s *section) onDelete(ctx goapp.Context, e goapp.Event) {
 				s.Focus(deleteButtonID(id))
 				return true
 			}
-			return s.reauth.Ask(&s.Page, err, func(ctx goapp.Context) { s.confirming = id; s.onDelete(ctx, goapp.Event{}) })
+			return s.reauth.Ask(&s.Page, err, func(ctx goapp.Context) { s.confirming = id; s.onDelete(ctx, goapp.Event{}) }) ||
+				s.SessionEnded(ctx, err)
 		},
 	})
 }

@@ -59,7 +59,11 @@ func mountedSection(t *testing.T, api http.HandlerFunc) (*section, goapp.TestEng
 
 type mountedCard struct{ *section }
 
-func (m *mountedCard) OnPreRender(ctx goapp.Context) { m.OnMount(ctx) }
+func (m *mountedCard) OnPreRender(ctx goapp.Context) { m.OnMount(ctx); mountedCtx = ctx }
+
+// mountedCtx is the context of the card mounted last, for a test to
+// press its buttons with.
+var mountedCtx goapp.Context
 
 // TestSection_LearnsThatTwoFactorWasTurnedOn: once another card has turned
 // two-factor authentication on and said so (Client.UserChanged), the
@@ -98,5 +102,87 @@ func TestSection_LearnsThatTwoFactorWasTurnedOn(t *testing.T) {
 	engine.ConsumeAll()
 	if !offersCode() {
 		t.Errorf("with the app turned on in another card, the dialog offers no code: %s", goapp.HTMLString(s.Render()))
+	}
+}
+
+// TestSection_ASessionOverLeadsToTheLoginForm: adding or deleting a
+// passkey when the session has ended (and no refresh cures it) leads to
+// the login form, which comes back to the profile, as the other cards do,
+// rather than leaving "log in" in the card's notice.
+func TestSection_ASessionOverLeadsToTheLoginForm(t *testing.T) {
+	var mu sync.Mutex
+	over := false
+	s, engine := mountedSection(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case over:
+			w.WriteHeader(http.StatusUnauthorized)
+			json.NewEncoder(w).Encode(shared.ErrorBody{Error: shared.NewError(shared.CodeNotAuthenticated, "Your session has ended. Please log in again.")})
+		case r.URL.Path == "/api/me":
+			json.NewEncoder(w).Encode(shared.UserResponse{User: shared.User{ID: "u1", Email: "ann@example.com", EmailVerified: true, HasPassword: true}})
+		case r.URL.Path == "/api/me/passkeys":
+			json.NewEncoder(w).Encode(sharedpasskeys.PasskeysResponse{Passkeys: []sharedpasskeys.Passkey{{ID: "k1", Name: "Laptop", CreatedAt: time.Now()}}})
+		default:
+			http.NotFound(w, r)
+		}
+	})
+	if !s.loaded {
+		t.Fatalf("the card did not load: %v", s.loadErr)
+	}
+	mu.Lock()
+	over = true
+	mu.Unlock()
+
+	s.onAdd(mountedCtx, goapp.Event{})
+	engine.ConsumeAll()
+	if s.User != nil || s.addForm.Notice.Kind != "" {
+		t.Errorf("adding with the session over: user %v, notice %+v; want the login form", s.User, s.addForm.Notice)
+	}
+
+	s.User = &shared.User{ID: "u1", EmailVerified: true, HasPassword: true} // as a new sign-in leaves it
+	s.askDelete(s.list[0])
+	s.onDelete(mountedCtx, goapp.Event{})
+	engine.ConsumeAll()
+	if s.User != nil || s.deletion.Notice.Kind != "" {
+		t.Errorf("deleting with the session over: user %v, notice %+v; want the login form", s.User, s.deletion.Notice)
+	}
+}
+
+// TestSection_AClickAfterTheDeletionSendsNothing: the second click of a
+// double click on the confirmation's Delete may arrive after the answer
+// to the first, before the confirmation is drawn away: there is no passkey
+// awaiting deletion any more, and nothing is sent (it would have asked to
+// delete the passkey with an empty id).
+func TestSection_AClickAfterTheDeletionSendsNothing(t *testing.T) {
+	var mu sync.Mutex
+	var deletes []string
+	s, engine := mountedSection(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.Method == http.MethodDelete:
+			deletes = append(deletes, r.URL.Path)
+			w.WriteHeader(http.StatusNoContent)
+		case r.URL.Path == "/api/me":
+			json.NewEncoder(w).Encode(shared.UserResponse{User: shared.User{ID: "u1", Email: "ann@example.com", EmailVerified: true, HasPassword: true}})
+		case r.URL.Path == "/api/me/passkeys":
+			json.NewEncoder(w).Encode(sharedpasskeys.PasskeysResponse{Passkeys: []sharedpasskeys.Passkey{{ID: "k1", Name: "Laptop", CreatedAt: time.Now()}}})
+		default:
+			http.NotFound(w, r)
+		}
+	})
+	s.askDelete(s.list[0])
+	s.onDelete(mountedCtx, goapp.Event{})
+	engine.ConsumeAll()
+	s.onDelete(mountedCtx, goapp.Event{})
+	engine.ConsumeAll()
+	if len(deletes) != 1 || deletes[0] != "/api/me/passkeys/k1" {
+		t.Errorf("DELETE requests %q, want one for k1", deletes)
+	}
+	if s.deletion.Notice.Kind != "success" {
+		t.Errorf("notice %+v, want the deletion's success", s.deletion.Notice)
 	}
 }

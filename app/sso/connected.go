@@ -91,11 +91,12 @@ func (c *connectedAccounts) Render() goapp.UI {
 			goapp.H2().Text("Connected accounts"),
 			app.LoadFailed(c.loadErr, func(ctx goapp.Context, e goapp.Event) { c.load(ctx) }),
 		)
-	case !c.loaded || len(c.providers) == 0 && len(c.identities) == 0:
+	case !c.loaded || c.User == nil || len(c.providers) == 0 && len(c.identities) == 0: // User is nil once the session is over
 		return goapp.Div().ID("connected-accounts")
 	}
 	return goapp.Section().ID("connected-accounts").Class("card").Aria("labelledby", "connected-heading").Body(
-		goapp.H2().ID("connected-heading").Text("Connected accounts"),
+		// Focus lands on the heading when the account that had it is gone.
+		goapp.H2().ID("connected-heading").TabIndex(-1).Text("Connected accounts"),
 		goapp.P().Class("muted").Text(c.intro()),
 		c.notice.Render("connected-notice"),
 		c.reauth.Render(&c.Page, c.api.api, c.User),
@@ -245,7 +246,7 @@ func (c *connectedAccounts) disconnect(ctx goapp.Context, e goapp.Event, name st
 		Done: func(goapp.Context, struct{}) { c.disconnected(name, id) },
 		Failed: func(ctx goapp.Context, err error) bool {
 			if !app.HasCode(err, shared.CodeNotFound) {
-				return false
+				return c.SessionEnded(ctx, err)
 			}
 			c.disconnected(name, id) // gone already: as asked
 			return true

@@ -207,7 +207,11 @@ type mountedCard struct{ *connectedAccounts }
 // OnPreRender is where go-app natively calls what a browser calls in
 // OnMount: the card loads in the background and applies the answers as in
 // the browser (engine.ConsumeAll waits for them).
-func (m *mountedCard) OnPreRender(ctx goapp.Context) { m.OnMount(ctx) }
+func (m *mountedCard) OnPreRender(ctx goapp.Context) { m.OnMount(ctx); mountedCtx = ctx }
+
+// mountedCtx is the context of the card mounted last, for a test to
+// press its buttons with.
+var mountedCtx goapp.Context
 
 // TestConnectedAccounts_LearnsOfAPasskeyAddedInAnotherCard: an account
 // whose only way in is its connected account may disconnect it once a
@@ -250,5 +254,52 @@ func TestConnectedAccounts_LearnsOfAPasskeyAddedInAnotherCard(t *testing.T) {
 	engine.ConsumeAll()
 	if html := goapp.HTMLString(c.Render()); !strings.Contains(html, `id="disconnect-i1"`) {
 		t.Errorf("with a passkey added in another card: %s", html)
+	}
+}
+
+// TestConnectedAccounts_ASessionOverLeadsToTheLoginForm: disconnecting
+// when the session has ended (and no refresh cures it) leads to the login
+// form, which comes back to the profile, as the other cards do, rather
+// than leaving "log in" in the confirmation.
+func TestConnectedAccounts_ASessionOverLeadsToTheLoginForm(t *testing.T) {
+	var mu sync.Mutex
+	over := false
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case over:
+			w.WriteHeader(http.StatusUnauthorized)
+			json.NewEncoder(w).Encode(shared.ErrorBody{Error: shared.NewError(shared.CodeNotAuthenticated, "Your session has ended. Please log in again.")})
+		case r.URL.Path == "/api/me":
+			json.NewEncoder(w).Encode(shared.UserResponse{User: shared.User{ID: "u1", Email: "ann@example.com", EmailVerified: true, HasPassword: true}})
+		case r.URL.Path == "/api/auth/providers":
+			json.NewEncoder(w).Encode(sso.LoginProvidersResponse{Providers: []sso.LoginProvider{{ID: "oidc", Name: "Company SSO"}}})
+		case r.URL.Path == "/api/me/identities":
+			json.NewEncoder(w).Encode(sso.IdentitiesResponse{Identities: []sso.Identity{identity("i1", "oidc", "Company SSO")}})
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c := newConnectedAccounts(app.NewClient(srv.URL, app.HTTPSender(srv.Client()), func() string { return "" }))
+	engine := goapp.NewTestEngine()
+	if err := engine.Load(&mountedCard{c}); err != nil {
+		t.Fatal(err)
+	}
+	engine.ConsumeAll()
+	if len(c.identities) != 1 {
+		t.Fatalf("the card did not load: %v", c.loadErr)
+	}
+	mu.Lock()
+	over = true
+	mu.Unlock()
+
+	c.askDisconnect("i1")
+	c.disconnect(mountedCtx, goapp.Event{}, "Company SSO", c.identities[0])
+	engine.ConsumeAll()
+	if c.User != nil || c.disconnection.Notice.Kind != "" {
+		t.Errorf("disconnecting with the session over: user %v, notice %+v; want the login form", c.User, c.disconnection.Notice)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/authkit/authkit/app"
-	"github.com/authkit/authkit/shared"
 	sharedtotp "github.com/authkit/authkit/shared/totp"
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 )
@@ -14,20 +13,12 @@ import (
 // action again once the person has confirmed it's them.
 
 // failed handles what the form cannot place itself: a session that needs
-// re-authentication (retry runs after it), or one that is over.
+// re-authentication (retry runs after it), or one that is over, which
+// leads to the login form (and back).
 func (s *section) failed(retry func(goapp.Context)) func(goapp.Context, error) bool {
 	return func(ctx goapp.Context, err error) bool {
-		return s.reauth.Ask(&s.Page, err, retry) || signedOut(err)
+		return s.reauth.Ask(&s.Page, err, retry) || s.SessionEnded(ctx, err)
 	}
-}
-
-// signedOut sends a visitor whose session is over to the login form.
-func signedOut(err error) bool {
-	if !app.HasCode(err, shared.CodeNotAuthenticated) && !app.HasCode(err, shared.CodeTokenExpired) {
-		return false
-	}
-	app.Redirect("/login?next=/profile")
-	return true
 }
 
 func (s *section) onSetup(ctx goapp.Context, e goapp.Event) {

@@ -71,7 +71,7 @@ func (s *section) Render() goapp.UI {
 	switch {
 	case s.loadErr != nil:
 		body = app.LoadFailed(s.loadErr, func(ctx goapp.Context, e goapp.Event) { s.load(ctx) })
-	case s.status == nil:
+	case s.status == nil || s.User == nil: // nil too once the session is over (SessionEnded)
 		body = app.Loading("Loading…")
 	case s.codes != nil:
 		body = s.renderCodes()

@@ -192,6 +192,7 @@ func (a *Accounts) verifyLogin(ctx context.Context, req shared.LoginRequest) (*s
 	if !ok || !u.IsActive {
 		return u, errInvalidCredentials
 	}
+	testHookChecked("login")
 	if rehash {
 		if err := a.rehash(ctx, u, req.Password); err != nil {
 			return nil, err
@@ -203,9 +204,11 @@ func (a *Accounts) verifyLogin(ctx context.Context, req shared.LoginRequest) (*s
 // AccountSecretCheck runs check, which tests a secret offered for a
 // signed-in account (its current password; a second-factor code), under
 // the account's guess throttle (--login-throttle per 15 minutes, whatever
-// the session or client): a token is reserved before check runs and given
-// back when check passes, so at most the limit's worth of wrong guesses
-// are ever checked however many requests arrive at once (OWASP ASVS 2.2.1).
+// the session or client): a token is reserved before check runs and kept
+// only when check reports a wrong secret (false and no error), so at most
+// the limit's worth of wrong guesses are ever checked however many
+// requests arrive at once (OWASP ASVS 2.2.1). An error is no guess (the
+// session ended, the database failed) and costs the account nothing.
 // It reports check's verdict.
 //
 // Errors: rate_limited, and check's own.
@@ -215,21 +218,32 @@ func (a *Accounts) AccountSecretCheck(ctx context.Context, userID string, check 
 		return false, err
 	}
 	ok, err := check(ctx)
-	if ok && err == nil {
+	if ok || err != nil {
 		held.refund(ctx)
 	}
 	return ok, err
 }
 
 // rehash stores a hash of the password with the current parameters. A
-// failure to hash keeps the old hash (the login still succeeds).
+// failure to hash keeps the old hash (the login still succeeds). The new
+// hash replaces the one the password was checked against only if it is
+// still there: a reset or change that landed meanwhile must not be undone
+// by a login with the old password, which then fails
+// (invalid_credentials).
 func (a *Accounts) rehash(ctx context.Context, u *store.User, password string) error {
 	hash, err := a.hasher.Hash(ctx, password)
 	if err != nil {
 		return nil // keep the old hash: it still verifies
 	}
+	replaced, err := a.store.ReplacePasswordHash(ctx, u.ID, u.PasswordHash, hash)
+	if err != nil {
+		return err
+	}
+	if !replaced {
+		return errInvalidCredentials
+	}
 	u.PasswordHash = hash
-	return a.store.UpdateUser(ctx, u, "password_hash")
+	return nil
 }
 
 // CreateSuperuser creates an active staff superuser (the createsuperuser

@@ -35,6 +35,37 @@ func (a *Admin) RequireStaff(ctx context.Context, p Principal) (*store.User, err
 	return u, nil
 }
 
+// recheckStaff locks, within an admin action's transaction, the acting
+// staff member's row and the account acted on (store.LockUsers), and reads
+// the actor again. RequireStaff checked them before the transaction; a
+// deactivation, a demotion or a deletion that landed since must stop the
+// action, as the guard would stop a new request, rather than let it
+// complete (or fail on the event's actor_id once the actor is gone).
+// Whatever changes the actor's account waits for the lock until the
+// action commits. A transaction that counts the superusers
+// (store.CountActiveSuperusers) does so first, as that takes their locks.
+//
+// Errors: not_authenticated (the actor is gone or inactive), forbidden.
+func (a *Admin) recheckStaff(ctx context.Context, tx *store.Store, actorID, targetID string) (*store.User, error) {
+	if err := tx.LockUsers(ctx, actorID, targetID); err != nil {
+		return nil, err
+	}
+	actor, err := tx.UserByID(ctx, actorID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errSessionEnded
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !actor.IsActive {
+		return nil, errSessionEnded
+	}
+	if !actor.IsStaff {
+		return nil, errForbidden
+	}
+	return actor, nil
+}
+
 // ListUsers pages through accounts matching query (email or name). The
 // caller must be staff. limit is clamped to 1..shared.MaxPageSize.
 //
@@ -79,7 +110,27 @@ func (a *Admin) UpdateUser(ctx context.Context, p Principal, userID string, req 
 	before := *u
 	columns := applyChange(u, req)
 	now := a.clock.now()
+	testHookChecked("admin-update")
 	err = a.store.InTx(ctx, func(tx *store.Store) error {
+		// Nobody deactivates their own account, but two superusers can
+		// deactivate each other at once, each checked as active before
+		// the other's change: one must stay to run the site.
+		if u.IsSuperuser && before.IsActive && !u.IsActive {
+			others, err := tx.CountActiveSuperusers(ctx, u.ID)
+			if err != nil {
+				return err
+			}
+			if others == 0 {
+				return errLastSuperuser
+			}
+		}
+		actor, err := a.recheckStaff(ctx, tx, actor.ID, u.ID)
+		if err != nil {
+			return err
+		}
+		if err := mayChange(actor, u, req); err != nil {
+			return err
+		}
 		if err := tx.UpdateUser(ctx, u, columns...); err != nil {
 			return err
 		}
@@ -176,8 +227,8 @@ func (a *Admin) ResetFactors(ctx context.Context, p Principal, userID string) (*
 	if err != nil {
 		return nil, err
 	}
-	if !actor.IsSuperuser {
-		return nil, shared.NewError(shared.CodeForbidden, "Only superusers can reset second factors.")
+	if err := mayResetFactors(actor); err != nil {
+		return nil, err
 	}
 	u, err := a.store.UserByID(ctx, userID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -187,7 +238,15 @@ func (a *Admin) ResetFactors(ctx context.Context, p Principal, userID string) (*
 		return nil, err
 	}
 	var revoked []string
+	testHookChecked("admin-reset-factors")
 	err = a.store.InTx(ctx, func(tx *store.Store) error {
+		actor, err := a.recheckStaff(ctx, tx, actor.ID, u.ID)
+		if err != nil {
+			return err
+		}
+		if err := mayResetFactors(actor); err != nil {
+			return err
+		}
 		if err := a.factors.resetAll(ctx, tx, u.ID); err != nil {
 			return err
 		}
@@ -203,4 +262,12 @@ func (a *Admin) ResetFactors(ctx context.Context, p Principal, userID string) (*
 	a.sessions.live.revoke(revoked...)
 	a.users.changed(ctx, u.ID)
 	return u, nil
+}
+
+// mayResetFactors applies the rule of ResetFactors: superusers only.
+func mayResetFactors(actor *store.User) error {
+	if !actor.IsSuperuser {
+		return shared.NewError(shared.CodeForbidden, "Only superusers can reset second factors.")
+	}
+	return nil
 }

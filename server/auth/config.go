@@ -36,8 +36,11 @@ type Config struct {
 	// Notices turns off the notices mailed to account owners (all are sent
 	// by default).
 	Notices NoticeSettings
-	Now     func() time.Time
-	Logger  *slog.Logger
+	// Now is the service's clock (default time.Now). Its readings are
+	// kept to whole microseconds, as both databases store them, so what a
+	// create answers is what every later read answers.
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 func (c *Config) setDefaults() {
@@ -74,6 +77,7 @@ func (c *Config) setDefaults() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	c.Now = microsecondClock(c.Now)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -89,6 +93,13 @@ func (c *Config) setDefaults() {
 // DefaultMaxSessions is the cap on a user's live sessions unless
 // Config.MaxSessions says otherwise.
 const DefaultMaxSessions = 50
+
+// microsecondClock reads now to the microsecond: the precision PostgreSQL
+// stores and SQLite reads back. (Truncating also drops the monotonic
+// reading, which no stored time can keep anyway.)
+func microsecondClock(now func() time.Time) func() time.Time {
+	return func() time.Time { return now().Truncate(time.Microsecond) }
+}
 
 // clock is the service's source of time (Config.Now), always in UTC.
 type clock func() time.Time

@@ -96,7 +96,7 @@ func (a *Accounts) DeleteAccount(ctx context.Context, p Principal, req shared.De
 	}
 	// The owner's address and browser are personal data: the record that
 	// an account was deleted keeps neither.
-	if err := deleteAccount(WithClient(ctx, Client{}), a.store, u, "", a.clock.now(), removeData); err != nil {
+	if err := deleteAccount(WithClient(ctx, Client{}), a.store, u, "", nil, a.clock.now(), removeData); err != nil {
 		return err
 	}
 	a.users.changed(ctx, u.ID)
@@ -122,14 +122,18 @@ func (a *Admin) DeleteUser(ctx context.Context, p Principal, userID string, remo
 	if err != nil {
 		return err
 	}
-	switch {
-	case u.ID == actor.ID:
-		return &shared.Error{Code: shared.CodeValidationFailed, Message: "Delete your own account from your profile.",
-			Fields: map[string]string{"id": "This is your own account."}}
-	case (u.IsStaff || u.IsSuperuser) && !actor.IsSuperuser:
-		return shared.NewError(shared.CodeForbidden, "Only superusers can delete staff accounts.")
+	if err := mayDelete(actor, u); err != nil {
+		return err
 	}
-	if err := deleteAccount(ctx, a.store, u, actor.ID, a.clock.now(), removeData); err != nil {
+	testHookChecked("admin-delete")
+	recheck := func(tx *store.Store) error {
+		actor, err := a.recheckStaff(ctx, tx, actor.ID, u.ID)
+		if err != nil {
+			return err
+		}
+		return mayDelete(actor, u)
+	}
+	if err := deleteAccount(ctx, a.store, u, actor.ID, recheck, a.clock.now(), removeData); err != nil {
 		return err
 	}
 	a.users.changed(ctx, u.ID)
@@ -137,9 +141,24 @@ func (a *Admin) DeleteUser(ctx context.Context, p Principal, userID string, remo
 	return nil
 }
 
+// mayDelete applies the rules of DeleteUser on who may delete whom.
+func mayDelete(actor, u *store.User) error {
+	switch {
+	case u.ID == actor.ID:
+		return &shared.Error{Code: shared.CodeValidationFailed, Message: "Delete your own account from your profile.",
+			Fields: map[string]string{"id": "This is your own account."}}
+	case (u.IsStaff || u.IsSuperuser) && !actor.IsSuperuser:
+		return shared.NewError(shared.CodeForbidden, "Only superusers can delete staff accounts.")
+	}
+	return nil
+}
+
 // deleteAccount removes u in one transaction, recording the deletion
-// with actorID (the staff member, or "" for the owner).
-func deleteAccount(ctx context.Context, st *store.Store, u *store.User, actorID string, now time.Time, removeData DataRemover) error {
+// with actorID (the staff member, or "" for the owner). recheck, when not
+// nil, runs in the transaction once the superusers are counted (which
+// takes their rows' locks first) and refuses a staff member who may no
+// longer delete u (Admin.recheckStaff).
+func deleteAccount(ctx context.Context, st *store.Store, u *store.User, actorID string, recheck func(tx *store.Store) error, now time.Time, removeData DataRemover) error {
 	return st.InTx(ctx, func(tx *store.Store) error {
 		if u.IsSuperuser {
 			others, err := tx.CountActiveSuperusers(ctx, u.ID)
@@ -148,6 +167,11 @@ func deleteAccount(ctx context.Context, st *store.Store, u *store.User, actorID 
 			}
 			if others == 0 {
 				return errLastSuperuser
+			}
+		}
+		if recheck != nil {
+			if err := recheck(tx); err != nil {
+				return err
 			}
 		}
 		// The account's row before the modules' and the sessions' rows, as

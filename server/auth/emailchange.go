@@ -50,7 +50,14 @@ func (a *Accounts) RequestEmailChange(ctx context.Context, p Principal, req shar
 		return err
 	}
 	secret, hash := newOneTimeSecret()
+	testHookChecked("request-email-change")
 	err = a.store.InTx(ctx, func(tx *store.Store) error {
+		// The session must still be live: a password reset that ended
+		// it while the password was being checked voided the account's
+		// links, and this one must not outlive it (Sessions.Hold).
+		if err := a.sessions.Hold(ctx, tx, p); err != nil {
+			return err
+		}
 		err := tx.CreateOneTimeToken(ctx, &store.OneTimeToken{
 			ID: newID(), UserID: u.ID, Purpose: store.PurposeEmailChange, TokenHash: hash,
 			CreatedAt: now, ExpiresAt: now.Add(shared.EmailChangeTTL), Payload: req.NewEmail,

@@ -78,41 +78,16 @@ func TestAccountLock_TransactionsAboutOneAccountTakeTurns(t *testing.T) {
 		}
 		return Principal{UserID: u.ID, SessionID: issued.SessionID}
 	}
-	// takeTurns runs first in a transaction and starts second beside it.
-	// Once a transaction of this database waits for a lock, it runs then
-	// (when not nil) in first's transaction and commits it. It returns
-	// both errors, and fails the test if second ends before anything
+	// takeTurns runs first in a transaction and second beside it
+	// (besideOpen), and fails the test if second ended before anything
 	// waited: it did not wait for first.
 	takeTurns := func(t *testing.T, first func(tx *store.Store) error, second func() error, then func(tx *store.Store) error) (error, error) {
 		t.Helper()
-		done := make(chan error, 1)
-		firstErr := st.InTx(ctx, func(tx *store.Store) error {
-			if err := first(tx); err != nil {
-				return err
-			}
-			go func() { done <- second() }()
-			for tries, waited := 0, false; !waited; tries++ {
-				if tries == 3000 {
-					t.Fatal("nothing waited for a lock in 30 s")
-				}
-				select {
-				case err := <-done:
-					t.Fatalf("the second transaction ended (%v) without waiting for the first", err)
-				case <-time.After(10 * time.Millisecond):
-				}
-				var n int
-				err := st.IDB().NewRaw("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").Scan(ctx, &n)
-				if err != nil {
-					return err
-				}
-				waited = n > 0
-			}
-			if then == nil {
-				return nil
-			}
-			return then(tx)
-		})
-		return firstErr, <-done
+		firstErr, secondErr, waited := besideOpen(t, st, first, second, then)
+		if !waited {
+			t.Fatalf("the second transaction ended (%v) without waiting for the first", secondErr)
+		}
+		return firstErr, secondErr
 	}
 
 	t.Run("the session ends first: the credential is refused", func(t *testing.T) {
@@ -189,7 +164,7 @@ func TestAccountLock_TransactionsAboutOneAccountTakeTurns(t *testing.T) {
 			t.Fatal(err)
 		}
 		signedOut, deleted := takeTurns(t, lockAccount(p), // as a sign-out first does
-			func() error { return deleteAccount(ctx, st, u, "", svc.Sessions.clock.now(), nil) },
+			func() error { return deleteAccount(ctx, st, u, "", nil, svc.Sessions.clock.now(), nil) },
 			func(tx *store.Store) error {
 				return tx.RevokeSession(ctx, p.UserID, p.SessionID, svc.Sessions.clock.now())
 			})
@@ -217,6 +192,34 @@ func TestAccountLock_TransactionsAboutOneAccountTakeTurns(t *testing.T) {
 		}
 		if !errors.Is(verified, errInvalidMailToken) {
 			t.Fatalf("confirming with a link voided meanwhile: %v, want invalid_token", verified)
+		}
+	})
+
+	// An admin action locks the staff member's row and the account's
+	// (Admin.recheckStaff) in the order of their ids, as a transaction
+	// about both of them from the other side would: the actor's first
+	// would deadlock with one that holds the account's and waits for the
+	// actor's.
+	t.Run("a staff member acting on another waits in id order, not a deadlock", func(t *testing.T) {
+		a, b := signUp(t, "fay@example.com"), signUp(t, "gus@example.com")
+		for _, p := range []Principal{a, b} {
+			if err := st.UpdateUser(ctx, &store.User{ID: p.UserID, IsActive: true, IsStaff: true}, "is_active", "is_staff"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		lower, higher := a, b
+		if higher.UserID < lower.UserID {
+			lower, higher = higher, lower
+		}
+		renamed := "Renamed"
+		held, acted := takeTurns(t, lockAccount(lower),
+			func() error {
+				_, err := svc.Admin.UpdateUser(ctx, higher, lower.UserID, shared.AdminUpdateUserRequest{Name: &renamed})
+				return err
+			},
+			lockAccount(higher))
+		if held != nil || acted != nil {
+			t.Fatalf("holding both accounts: %v; the admin action: %v", held, acted)
 		}
 	})
 }
@@ -366,4 +369,48 @@ func TestAccountLock_ChangesToOneAccountAtOnceNeverDeadlock(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// besideOpen runs first in a transaction on st (PostgreSQL) and starts
+// second beside it. Once second has ended or a transaction of this
+// database waits for a lock, whichever comes first, it runs then (when
+// not nil) in first's transaction and commits it. It returns both errors
+// and whether something waited before second ended.
+func besideOpen(t *testing.T, st *store.Store, first func(tx *store.Store) error, second func() error, then func(tx *store.Store) error) (firstErr, secondErr error, waited bool) {
+	t.Helper()
+	ctx := context.Background()
+	done := make(chan error, 1)
+	started, ended := false, false
+	firstErr = st.InTx(ctx, func(tx *store.Store) error {
+		if err := first(tx); err != nil {
+			return err
+		}
+		go func() { done <- second() }()
+		started = true
+		for tries := 0; !waited && !ended; tries++ {
+			if tries == 3000 {
+				t.Fatal("nothing waited for a lock in 30 s")
+			}
+			select {
+			case secondErr = <-done:
+				ended = true
+				continue
+			case <-time.After(10 * time.Millisecond):
+			}
+			var n int
+			err := st.IDB().NewRaw("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").Scan(ctx, &n)
+			if err != nil {
+				return err
+			}
+			waited = n > 0
+		}
+		if then == nil {
+			return nil
+		}
+		return then(tx)
+	})
+	if started && !ended {
+		secondErr = <-done
+	}
+	return firstErr, secondErr, waited
 }

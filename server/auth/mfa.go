@@ -65,7 +65,15 @@ func (f *Factors) Challenge(ctx context.Context, u *store.User, method string) (
 		ID: newID(), UserID: u.ID, TokenHash: secretHash(token), AuthMethod: method,
 		CreatedAt: now, ExpiresAt: now.Add(MFATokenTTL),
 	}
-	if err := f.store.CreateMFAChallenge(ctx, c); err != nil {
+	// As a session would (Sessions.StartVia), the token must not outlive
+	// a reset or deactivation that landed after the first step.
+	err = f.store.InTx(ctx, func(tx *store.Store) error {
+		if err := stillMaySignIn(ctx, tx, u, method); err != nil {
+			return err
+		}
+		return tx.CreateMFAChallenge(ctx, c)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &shared.MFAChallenge{MFAToken: token, Methods: methods}, nil
@@ -91,6 +99,7 @@ func (f *Factors) Complete(ctx context.Context, req shared.MFALoginRequest, clie
 	if err != nil {
 		return nil, Issued{}, err
 	}
+	testHookChecked("mfa-claimed")
 	u, err := f.store.UserByID(ctx, c.UserID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !u.IsActive) {
 		return nil, Issued{}, errMFAExpired
@@ -109,7 +118,14 @@ func (f *Factors) Complete(ctx context.Context, req shared.MFALoginRequest, clie
 	if !spent { // completed by a concurrent request
 		return nil, Issued{}, errMFAExpired
 	}
+	testHookChecked("mfa-spent")
 	issued, err := f.sessions.StartVia(ctx, u, client, c.AuthMethod+"+"+method)
+	if errors.Is(err, errInvalidCredentials) {
+		// A reset or deactivation landed since the account was read
+		// (stillMaySignIn): the login this token carried is over, as if
+		// the change had deleted the token first.
+		return nil, Issued{}, errMFAExpired
+	}
 	if err != nil {
 		return nil, Issued{}, err
 	}

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"time"
 
@@ -65,14 +66,24 @@ func (a *Accounts) ChangePassword(ctx context.Context, p Principal, req shared.C
 	if err := a.checkCurrentPassword(ctx, u, req.CurrentPassword); err != nil {
 		return err
 	}
+	checked := u.PasswordHash
 	if u.PasswordHash, err = a.hasher.Hash(ctx, req.NewPassword); err != nil {
 		return err
 	}
+	testHookChecked("change-password")
 	var revoked []string
 	now := a.clock.now()
 	err = a.store.InTx(ctx, func(tx *store.Store) error {
-		if err := tx.UpdateUser(ctx, u, "password_hash"); err != nil {
+		// The two hashes take a while, and the password checked may have
+		// changed meanwhile: a reset by the owner, which ended this
+		// session, must not be overwritten by whoever knew the old
+		// password. So the session must still be live (Hold) and the
+		// password still the one checked.
+		if err := a.sessions.Hold(ctx, tx, p); err != nil {
 			return err
+		}
+		if replaced, err := tx.ReplacePasswordHash(ctx, u.ID, checked, u.PasswordHash); err != nil || !replaced {
+			return cmp.Or[error](err, errWrongPassword)
 		}
 		if err := voidAccountLinks(ctx, tx, u.ID, now); err != nil {
 			return err

@@ -37,6 +37,8 @@ type Service struct {
 	events  *eventBus
 	stats   *stats
 	notices *notifier
+
+	moduleThrottles moduleThrottles // NewThrottle's, for PruneThrottles
 }
 
 // New builds the service on a migrated store, loading (or creating on

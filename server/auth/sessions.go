@@ -210,6 +210,9 @@ func (s *Sessions) StartVia(ctx context.Context, u *store.User, client Client, m
 	firstSignIn := u.LastLogin == nil
 	now := s.clock.now()
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		if err := stillMaySignIn(ctx, tx, u, method); err != nil {
+			return err
+		}
 		if err := tx.SetLastLogin(ctx, u.ID, now); err != nil {
 			return err
 		}
@@ -232,6 +235,35 @@ func (s *Sessions) StartVia(ctx context.Context, u *store.User, client Client, m
 		s.notices.newSignIn(ctx, u.Name, u.Email, client, now)
 	}
 	return issued, err
+}
+
+// stillMaySignIn checks within tx, the account's row locked first
+// (store.LockUser), that u as the login's first step found it may still
+// sign in: the account exists and is active and, after a password, the
+// password is still the one checked. Whatever ends the account's sessions
+// (a deactivation, a deletion, a password reset or change) takes the same
+// lock, so a login checked before it either commits first, and its session
+// is ended with the others, or fails here; else it would start a session
+// after the revocation, a session that a later reactivation would bring
+// back, or that outlives the reset meant to shut out the old password.
+//
+// Errors: invalid_credentials.
+func stillMaySignIn(ctx context.Context, tx *store.Store, u *store.User, method string) error {
+	if err := tx.LockUser(ctx, u.ID); err != nil {
+		return err
+	}
+	now, err := tx.UserByID(ctx, u.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return errInvalidCredentials
+	}
+	if err != nil {
+		return err
+	}
+	firstStep, _, _ := strings.Cut(method, "+")
+	if !now.IsActive || (firstStep == MethodPassword && now.PasswordHash != u.PasswordHash) {
+		return errInvalidCredentials
+	}
+	return nil
 }
 
 // methodDetail is the detail of a sign-in by method ("" names none).

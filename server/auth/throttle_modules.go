@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"sync"
 	"time"
 )
 
@@ -17,7 +18,43 @@ type Throttle struct {
 // <= 0 disables it. name prefixes its keys, so it must differ from every
 // other throttle's ("login", "register"…): use the module's name.
 func (s *Service) NewThrottle(name string, n int, window time.Duration) *Throttle {
-	return &Throttle{t: s.limits.new(name, n, window), clock: clock(s.cfg.Now)}
+	t := &Throttle{t: s.limits.new(name, n, window), clock: clock(s.cfg.Now)}
+	s.moduleThrottles.add(t.t)
+	return t
+}
+
+// PruneThrottles forgets the buckets that have refilled, of the kit's
+// throttles and the modules' (in memory; on PostgreSQL the sweep's
+// store.FlushExpired deletes their rows). The sweeper calls it, so keys
+// seen once (an IP address that started one sign-in) do not stay in
+// memory until the map is full.
+func (s *Service) PruneThrottles() {
+	s.Accounts.PruneThrottles()
+	s.Recovery.PruneThrottles()
+	s.moduleThrottles.prune(clock(s.cfg.Now).now())
+}
+
+// moduleThrottles are the throttles modules made.
+type moduleThrottles struct {
+	mu   sync.Mutex
+	list []*throttle
+}
+
+func (m *moduleThrottles) add(t *throttle) {
+	if t == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.list = append(m.list, t)
+}
+
+func (m *moduleThrottles) prune(now time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, t := range m.list {
+		t.prune(now)
+	}
 }
 
 // Take spends one event of key (a client's IP, a user's id).

@@ -87,3 +87,32 @@ func TestReserve_RefusedAttemptsCountNowhere(t *testing.T) {
 		t.Fatal("refused reservations spent the first bucket's tokens")
 	}
 }
+
+// TestThrottle_SweepForgetsModulesRefilledBuckets: a module's throttle
+// (NewThrottle) is pruned by the sweep's PruneThrottles like the kit's
+// own, so a key seen once (an IP address that started one sign-in) does
+// not stay in memory until the map fills up.
+func TestThrottle_SweepForgetsModulesRefilledBuckets(t *testing.T) {
+	if storetest.Backend() == "postgres" {
+		t.Skip("on PostgreSQL, buckets are rows, deleted by store.FlushExpired (TestThrottle_SweepDeletesRefilledBuckets)")
+	}
+	now := time.Now()
+	svc, err := New(context.Background(), storetest.Open(t), Config{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	th := svc.NewThrottle("module-start", 30, time.Minute)
+	if err := th.Take(context.Background(), "192.0.2.1"); err != nil {
+		t.Fatal(err)
+	}
+	buckets := th.t.buckets.(*memoryBuckets)
+	svc.PruneThrottles()
+	if len(buckets.tat) != 1 {
+		t.Fatalf("a bucket still refilling was forgotten: %d left", len(buckets.tat))
+	}
+	now = now.Add(time.Minute)
+	svc.PruneThrottles()
+	if len(buckets.tat) != 0 {
+		t.Fatalf("%d refilled buckets left after the sweep", len(buckets.tat))
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/authkit/authkit/app"
 	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi"
+	"github.com/authkit/authkit/server/signing"
 	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/shared"
 )
@@ -53,7 +54,7 @@ commands:
   serve            run the HTTP server (migrates the database first)
   migrate          apply database migrations and exit
   createsuperuser  create a staff superuser; the password is read from stdin
-  flush-expired    delete expired and revoked refresh tokens and sessions, and old security events
+  flush-expired    delete expired and revoked rows (tokens, sessions, modules' ceremonies), old security events and retired signing keys
   keys rotate      create a new signing key (older keys verify until their tokens expire)
   keys list        list the signing keys and their states
   openapi          print the OpenAPI document of the API (--output FILE writes it)
@@ -314,6 +315,7 @@ func flushExpired(ctx context.Context, env Env, args []string) error {
 	var db dbFlags
 	db.register(fs)
 	retention := fs.Duration("event-retention", auth.DefaultEventRetention, "delete security events older than this")
+	accessTTL := fs.Duration("access-ttl", 5*time.Minute, "the servers' access token lifetime (decides when old signing keys retire)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -322,6 +324,10 @@ func flushExpired(ctx context.Context, env Env, args []string) error {
 	}
 	if *retention < time.Hour {
 		return usagef("--event-retention must be at least 1h")
+	}
+	if *accessTTL < time.Second {
+		// Shorter would retire, and delete, keys whose tokens are live.
+		return usagef("--access-ttl must be at least 1s")
 	}
 	st, err := db.openExisting(ctx, env.Modules)
 	if err != nil {
@@ -337,7 +343,16 @@ func flushExpired(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "deleted %d refresh tokens, %d sessions and %d security events\n", tokens, sessions, events)
+	rows, err := httpapi.DeleteExpiredData(ctx, st, env.Modules, now)
+	if err != nil {
+		return err
+	}
+	keys, err := signing.DeleteRetiredKeys(ctx, st, *accessTTL, now)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "deleted %d refresh tokens, %d sessions, %d security events, %d expired rows of modules and %d retired signing keys\n",
+		tokens, sessions, events, rows, keys)
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/server/store/storetest"
 	"github.com/authkit/authkit/shared"
@@ -138,10 +140,51 @@ func TestUnknownCommandAndBadEnvironment(t *testing.T) {
 	}
 }
 
+// TestServe_InsecureCookiesOnlyForAPlainHTTPPublicURL: cookies without
+// Secure would leak over any plain-http request to an https site, so serve
+// refuses the combination; on a plain-http public URL the flag works, and
+// the cookies it sets lack Secure and the prefixes.
+func TestServe_InsecureCookiesOnlyForAPlainHTTPPublicURL(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	err := Run(ctx, Env{
+		Args:   []string{"serve", "--addr", "127.0.0.1:0", "--public-url", "https://auth.example.com"},
+		Getenv: func(k string) string { return map[string]string{"AUTHKIT_INSECURE_COOKIES": "true"}[k] },
+		Stdout: io.Discard, Stderr: io.Discard, Version: "test",
+		Ready: func(string) { cancel() }, // it started: stop it, and fail below
+	})
+	if err == nil || !strings.Contains(err.Error(), "--insecure-cookies") {
+		t.Fatalf("an https public URL with insecure cookies: err = %v", err)
+	}
+
+	base, _, _ := startServe(t, storetest.DSN(t), "--insecure-cookies", "--public-url", "http://intranet.example:8080")
+	body := `{"email":"ann@example.com","password":"correct horse battery","name":"Ann"}`
+	resp, err := http.Post(base+"/api/auth/register", "application/json", strings.NewReader(body))
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("register: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	cookies := resp.Header.Values("Set-Cookie")
+	if len(cookies) != 3 {
+		t.Fatalf("Set-Cookie = %q", cookies)
+	}
+	for _, c := range cookies {
+		if strings.Contains(c, "Secure") || strings.HasPrefix(c, "__") {
+			t.Errorf("insecure mode set %q", c)
+		}
+	}
+}
+
 // startServe runs "authkit serve" in-process on a free port and returns
 // its base URL, a function that stops it gracefully (as SIGTERM does) and
 // returns Run's error, and its log.
 func startServe(t *testing.T, db string, extraArgs ...string) (base string, stop func() error, logs *syncBuffer) {
+	t.Helper()
+	return startServeWith(t, db, nil, nil, extraArgs...)
+}
+
+// startServeWith is startServe with modules mounted and more environment.
+func startServeWith(t *testing.T, db string, modules []httpapi.Module, environ map[string]string, extraArgs ...string) (base string, stop func() error, logs *syncBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	ready := make(chan string, 1)
@@ -151,9 +194,13 @@ func startServe(t *testing.T, db string, extraArgs ...string) (base string, stop
 		done <- Run(ctx, Env{
 			Args: append([]string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json"}, extraArgs...),
 			Getenv: func(k string) string {
+				if v, ok := environ[k]; ok {
+					return v
+				}
 				return map[string]string{"AUTHKIT_DB": db, "AUTHKIT_LOGIN_THROTTLE": "0"}[k]
 			},
-			Stdout: logs, Stderr: logs, Version: "test", Ready: func(addr string) { ready <- addr },
+			Modules: modules,
+			Stdout:  logs, Stderr: logs, Version: "test", Ready: func(addr string) { ready <- addr },
 		})
 	}()
 	select {
@@ -276,7 +323,7 @@ func TestFlushExpired(t *testing.T) {
 	st.Close()
 
 	r := run(t, "", nil, "flush-expired", "--db", db)
-	if r.err != nil || strings.TrimSpace(r.stdout) != "deleted 3 refresh tokens, 2 sessions and 1 security events" {
+	if r.err != nil || strings.TrimSpace(r.stdout) != "deleted 3 refresh tokens, 2 sessions, 1 security events, 0 expired rows of modules and 0 retired signing keys" {
 		t.Fatalf("%+v", r)
 	}
 	st, _ = store.Open(ctx, db, store.Options{})
@@ -288,7 +335,7 @@ func TestFlushExpired(t *testing.T) {
 		t.Fatal("live token deleted")
 	}
 	r = run(t, "", nil, "flush-expired", "--db", db)
-	if strings.TrimSpace(r.stdout) != "deleted 0 refresh tokens, 0 sessions and 0 security events" {
+	if strings.TrimSpace(r.stdout) != "deleted 0 refresh tokens, 0 sessions, 0 security events, 0 expired rows of modules and 0 retired signing keys" {
 		t.Fatalf("second run: %+v", r)
 	}
 }

@@ -32,16 +32,16 @@ import (
 	"github.com/authkit/authkit/shared"
 )
 
-// serveOptions are what startServeWith runs serve with.
+// serveOptions are what serveWith runs serve with.
 type serveOptions struct {
 	args    []string          // after serve --addr 127.0.0.1:0
 	env     map[string]string // the AUTHKIT_* variables
 	modules []httpapi.Module
 }
 
-// startServeWith runs `authkit serve` in-process on a free port, as
+// serveWith runs `authkit serve` in-process on a free port, as
 // startServe does, with the given flags, environment and modules.
-func startServeWith(t *testing.T, o serveOptions) (base string, stop func() error, logs *syncBuffer) {
+func serveWith(t *testing.T, o serveOptions) (base string, stop func() error, logs *syncBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	ready := make(chan string, 1)
@@ -136,6 +136,7 @@ func TestBadUsageIsOneLineAndExitStatus2(t *testing.T) {
 		{"a malformed key encryption key for keys rotate", map[string]string{"AUTHKIT_KEY_ENCRYPTION_KEY": "too-short-to-be-a-key"}, []string{"keys", "rotate"}, "AUTHKIT_KEY_ENCRYPTION_KEY"},
 		{"keys with a zero access TTL", nil, []string{"keys", "list", "--access-ttl", "0s"}, "--access-ttl must be at least 1s"},
 		{"flush-expired with a short retention", nil, []string{"flush-expired", "--event-retention", "5m"}, "--event-retention must be at least 1h"},
+		{"flush-expired with a negative access TTL", nil, []string{"flush-expired", "--access-ttl", "-5m"}, "--access-ttl must be at least 1s"},
 		{"createsuperuser with a bad address", nil, []string{"createsuperuser", "--email", "nope", "--name", "R"}, "email:"},
 	}
 	for _, c := range cases {
@@ -303,7 +304,7 @@ func TestSessionCacheTTLZeroReadsEverySession(t *testing.T) {
 	}{{"0", 401}, {"30s", 200}} {
 		t.Run("--session-cache-ttl "+c.ttl, func(t *testing.T) {
 			db := filepath.Join(t.TempDir(), "authkit.db")
-			base, _, _ := startServeWith(t, serveOptions{args: []string{"--session-cache-ttl", c.ttl},
+			base, _, _ := serveWith(t, serveOptions{args: []string{"--session-cache-ttl", c.ttl},
 				env: map[string]string{"AUTHKIT_DB": db, "AUTHKIT_LOGIN_THROTTLE": "0"}})
 			pair := registerAndLogIn(t, base, "ann@example.com", "correct horse battery")
 			me := func() int {
@@ -337,17 +338,17 @@ func TestSessionCacheTTLZeroReadsEverySession(t *testing.T) {
 
 func registerAndLogIn(t *testing.T, base, email, password string) shared.TokenPair {
 	t.Helper()
-	post(t, base, "", "/api/auth/register", shared.RegisterRequest{Email: email, Password: password, Name: "Ann"}, 201)
+	postJSON(t, base, "", "/api/auth/register", shared.RegisterRequest{Email: email, Password: password, Name: "Ann"}, 201)
 	var pair shared.TokenPair
-	if err := json.Unmarshal(post(t, base, "", "/api/token", shared.LoginRequest{Email: email, Password: password}, 200), &pair); err != nil {
+	if err := json.Unmarshal(postJSON(t, base, "", "/api/token", shared.LoginRequest{Email: email, Password: password}, 200), &pair); err != nil {
 		t.Fatal(err)
 	}
 	return pair
 }
 
-// post sends body as JSON, with a Bearer token when one is given, and
+// postJSON sends body as JSON, with a Bearer token when one is given, and
 // fails the test unless the status is want.
-func post(t *testing.T, base, token, path string, body any, want int) []byte {
+func postJSON(t *testing.T, base, token, path string, body any, want int) []byte {
 	t.Helper()
 	b, _ := json.Marshal(body)
 	req, _ := http.NewRequest("POST", base+path, bytes.NewReader(b))
@@ -390,7 +391,7 @@ func TestServe_LogsNoSecrets(t *testing.T) {
 			addr := freeAddr(t)
 			db := filepath.Join(t.TempDir(), "authkit.db")
 			kek := strings.Repeat("5e", 32)
-			base, stop, logs := startServeWith(t, serveOptions{
+			base, stop, logs := serveWith(t, serveOptions{
 				args: []string{"--addr", addr, "--log-format", format, "--public-url", "http://" + addr, "--insecure-cookies"},
 				env: map[string]string{
 					"AUTHKIT_DB": db, "AUTHKIT_SMTP_URL": smtp.URL(), "AUTHKIT_KEY_ENCRYPTION_KEY": kek,
@@ -403,8 +404,8 @@ func TestServe_LogsNoSecrets(t *testing.T) {
 
 			pair := registerAndLogIn(t, base, "ann@example.com", password)
 			verify := mailedToken(t, smtp, 0)
-			post(t, base, "", "/api/auth/verify-email", shared.VerifyEmailRequest{Token: verify}, 200)
-			post(t, base, "", "/api/auth/login", shared.LoginRequest{Email: "ann@example.com", Password: "wrong horse battery"}, 401)
+			postJSON(t, base, "", "/api/auth/verify-email", shared.VerifyEmailRequest{Token: verify}, 200)
+			postJSON(t, base, "", "/api/auth/login", shared.LoginRequest{Email: "ann@example.com", Password: "wrong horse battery"}, 401)
 			for _, path := range []string{"/api/me?token=QUERY-SECRET-1", "/reset-password?token=QUERY-SECRET-2"} {
 				req, _ := http.NewRequest("GET", base+path, nil)
 				req.Header.Set("Authorization", "Bearer "+pair.Access)
@@ -416,22 +417,22 @@ func TestServe_LogsNoSecrets(t *testing.T) {
 				resp.Body.Close()
 			}
 			var rotated shared.TokenPair
-			json.Unmarshal(post(t, base, "", "/api/token/refresh", shared.RefreshRequest{Refresh: pair.Refresh}, 200), &rotated)
-			post(t, base, "", "/api/token/refresh", shared.RefreshRequest{Refresh: pair.Refresh}, 401) // reuse: the session ends
+			json.Unmarshal(postJSON(t, base, "", "/api/token/refresh", shared.RefreshRequest{Refresh: pair.Refresh}, 200), &rotated)
+			postJSON(t, base, "", "/api/token/refresh", shared.RefreshRequest{Refresh: pair.Refresh}, 401) // reuse: the session ends
 			pair = registerAndLogIn(t, base, "bob@example.com", password)
 			mailedToken(t, smtp, 1) // bob's confirmation
 
-			post(t, base, "", "/api/auth/password-reset", shared.PasswordResetRequest{Email: "ann@example.com"}, 202)
+			postJSON(t, base, "", "/api/auth/password-reset", shared.PasswordResetRequest{Email: "ann@example.com"}, 202)
 			reset := mailedToken(t, smtp, 2)
-			post(t, base, "", "/api/auth/password-reset/confirm", shared.PasswordResetConfirmRequest{Token: reset, NewPassword: newPassword}, 204)
-			post(t, base, pair.Access, "/api/me/email", shared.ChangeEmailRequest{NewEmail: "robert@example.com", CurrentPassword: password}, 202)
+			postJSON(t, base, "", "/api/auth/password-reset/confirm", shared.PasswordResetConfirmRequest{Token: reset, NewPassword: newPassword}, 204)
+			postJSON(t, base, pair.Access, "/api/me/email", shared.ChangeEmailRequest{NewEmail: "robert@example.com", CurrentPassword: password}, 202)
 			var change string
 			for i := 3; change == ""; i++ { // the link to the new address and the notice to the old, in either order
 				if m := smtp.Wait(t, i, 10*time.Second); slices.Contains(m.To, "robert@example.com") {
 					change = mailedToken(t, smtp, i)
 				}
 			}
-			post(t, base, "", "/api/auth/confirm-email-change", shared.ConfirmEmailChangeRequest{Token: change}, 200)
+			postJSON(t, base, "", "/api/auth/confirm-email-change", shared.ConfirmEmailChangeRequest{Token: change}, 200)
 			secrets = append(secrets, pair.Access, pair.Refresh, rotated.Access, rotated.Refresh, verify, reset, change,
 				"QUERY-SECRET-1", "QUERY-SECRET-2", "COOKIE-SECRET-3")
 
@@ -462,7 +463,7 @@ func TestServe_LogsNoSecrets(t *testing.T) {
 			for _, suffix := range []string{"", "-wal", "-shm"} {
 				os.Remove(db + suffix)
 			}
-			post(t, base, "", "/api/auth/register", shared.RegisterRequest{Email: "dan@example.com", Password: password, Name: "Dan"}, 503)
+			postJSON(t, base, "", "/api/auth/register", shared.RegisterRequest{Email: "dan@example.com", Password: password, Name: "Dan"}, 503)
 
 			if err := stop(); err != nil {
 				t.Fatal(err)
@@ -493,7 +494,7 @@ func TestServe_LogsNoSecrets(t *testing.T) {
 // misspelt AUTHKIT_SMTP_URL) are each a warning at start-up.
 func TestServe_WarnsOfWhatAnOperatorMissed(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "authkit.db")
-	_, stop, logs := startServeWith(t, serveOptions{args: []string{"--log-format", "json"},
+	_, stop, logs := serveWith(t, serveOptions{args: []string{"--log-format", "json"},
 		env: map[string]string{"AUTHKIT_DB": db, "AUTHKIT_SMPT_URL": "smtp://u:typo-secret@mail.example.com"}})
 	stop()
 	out := logs.String()
@@ -510,7 +511,7 @@ func TestServe_WarnsOfWhatAnOperatorMissed(t *testing.T) {
 	}
 
 	smtp := mailtest.Start(t)
-	_, stop, logs = startServeWith(t, serveOptions{env: map[string]string{"AUTHKIT_DB": db, "AUTHKIT_SMTP_URL": smtp.URL()}})
+	_, stop, logs = serveWith(t, serveOptions{env: map[string]string{"AUTHKIT_DB": db, "AUTHKIT_SMTP_URL": smtp.URL()}})
 	stop()
 	if out := logs.String(); strings.Contains(out, "WARN") {
 		t.Errorf("warnings with every setting right:\n%s", out)
@@ -521,7 +522,7 @@ func TestServe_WarnsOfWhatAnOperatorMissed(t *testing.T) {
 // messages (a dropped listener connection) are lines of the server's log
 // in its format, not plain lines a JSON reader chokes on.
 func TestServe_DriverMessagesJoinTheLog(t *testing.T) {
-	_, stop, logs := startServeWith(t, serveOptions{args: []string{"--log-format", "json"},
+	_, stop, logs := serveWith(t, serveOptions{args: []string{"--log-format", "json"},
 		env: map[string]string{"AUTHKIT_DB": filepath.Join(t.TempDir(), "authkit.db")}})
 	pgdriver.Logger.Printf(t.Context(), "bun: discarding bad listener connection: %s", "test")
 	stop()

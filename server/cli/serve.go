@@ -148,7 +148,7 @@ func startAndServe(ctx context.Context, env Env, c *serveConfig, log *slog.Logge
 
 	backgroundCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
-	go sweep(backgroundCtx, svc, c.sweepEvery, log)
+	go sweep(backgroundCtx, svc, st, env.Modules, c.sweepEvery, log)
 	go svc.Watch(backgroundCtx)
 	go mailQueue.Run(backgroundCtx)
 
@@ -206,11 +206,14 @@ func warnUnknownVariables(log *slog.Logger, env Env, fs *flag.FlagSet) {
 	}
 }
 
-// sweep deletes expired and revoked rows and security events past their
-// retention, and forgets throttle buckets that have refilled (in memory
-// here; in the database, FlushExpired deletes their rows), periodically
-// until ctx ends.
-func sweep(ctx context.Context, svc *auth.Service, every time.Duration, log *slog.Logger) {
+// sweep deletes, every interval until ctx ends, what has expired: the
+// kit's rows (refresh tokens, sessions, mailed tokens, login challenges,
+// throttle buckets), security events past their retention, the modules'
+// expired rows (httpapi.ExpiringDataOwner) and signing keys retired for a
+// day; it also forgets throttle buckets that have refilled (in memory
+// here; in the database, FlushExpired deletes their rows). A step that
+// fails is logged and does not keep the others from running.
+func sweep(ctx context.Context, svc *auth.Service, st *store.Store, modules []httpapi.Module, every time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -219,28 +222,36 @@ func sweep(ctx context.Context, svc *auth.Service, every time.Duration, log *slo
 			return
 		case <-t.C:
 		}
-		svc.Accounts.PruneThrottles()
-		svc.Recovery.PruneThrottles()
-		tokens, sessions, err := svc.Sessions.FlushExpired(ctx)
-		if err != nil {
-			if ctx.Err() == nil {
-				log.Log(ctx, store.LogLevel(err), "sweeping expired tokens failed", "err", err)
-			}
-			continue
+		sweepOnce(ctx, svc, st, modules, log)
+	}
+}
+
+func sweepOnce(ctx context.Context, svc *auth.Service, st *store.Store, modules []httpapi.Module, log *slog.Logger) {
+	failed := func(what string, err error) {
+		if ctx.Err() == nil {
+			log.Log(ctx, store.LogLevel(err), "sweeping "+what+" failed", "err", err)
 		}
-		if tokens+sessions > 0 {
-			log.Info("swept expired tokens and sessions", "refresh_tokens", tokens, "sessions", sessions)
-		}
-		events, err := svc.Activity.Sweep(ctx)
-		if err != nil {
-			if ctx.Err() == nil {
-				log.Log(ctx, store.LogLevel(err), "sweeping old security events failed", "err", err)
-			}
-			continue
-		}
-		if events > 0 {
-			log.Info("swept security events past their retention", "events", events)
-		}
+	}
+	svc.PruneThrottles()
+	if tokens, sessions, err := svc.Sessions.FlushExpired(ctx); err != nil {
+		failed("expired tokens", err)
+	} else if tokens+sessions > 0 {
+		log.Info("swept expired tokens and sessions", "refresh_tokens", tokens, "sessions", sessions)
+	}
+	if events, err := svc.Activity.Sweep(ctx); err != nil {
+		failed("old security events", err)
+	} else if events > 0 {
+		log.Info("swept security events past their retention", "events", events)
+	}
+	if rows, err := httpapi.DeleteExpiredData(ctx, st, modules, time.Now().UTC()); err != nil {
+		failed("the modules' expired rows", err)
+	} else if rows > 0 {
+		log.Info("swept the modules' expired rows", "rows", rows)
+	}
+	if keys, err := svc.Keys.DeleteRetired(ctx); err != nil {
+		failed("retired signing keys", err)
+	} else if keys > 0 {
+		log.Info("deleted retired signing keys", "keys", keys)
 	}
 }
 

@@ -4,11 +4,14 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi/apitest"
 	"github.com/authkit/authkit/server/signing"
 	"github.com/authkit/authkit/shared"
@@ -69,4 +72,38 @@ func TestJWT_Attacks(t *testing.T) {
 	}
 	// The genuine token still works.
 	ts.TokenClient().Do("GET", "/api/me", nil, apitest.Bearer(pair.Access)...).ExpectStatus(t, 200)
+}
+
+// TestJWT_InstancesClocksMayDisagreeByAMinute: instances behind one
+// load balancer check each other's tokens, and their clocks are never
+// quite equal. A token is good at once on an instance whose clock is up
+// to a minute behind the issuer's (its iat and nbf are in that
+// instance's future), and still expires to the second on one whose clock
+// is ahead; past the documented minute it is refused.
+func TestJWT_InstancesClocksMayDisagreeByAMinute(t *testing.T) {
+	ts := apitest.NewServer(t)
+	ts.Browser().Register("ann@example.com", "Ann")
+	pair := ts.Tokens("ann@example.com", apitest.Password)
+	issued := ts.Now()
+	at := func(offset time.Duration) *apitest.Server {
+		return ts.SecondInstance(apitest.WithConfig(func(c *auth.Config) {
+			c.Now = func() time.Time { return time.Now().Add(offset) }
+		}))
+	}
+	for _, behind := range []time.Duration{1500 * time.Millisecond, 30 * time.Second, 55 * time.Second} {
+		other := at(-behind)
+		other.TokenClient().Do("GET", "/api/me", nil, apitest.Bearer(pair.Access)...).ExpectStatus(t, http.StatusOK)
+		other.TokenClient().Do("POST", "/api/token/verify", shared.VerifyRequest{Token: pair.Access}).ExpectStatus(t, http.StatusOK)
+	}
+	at(-2*time.Minute).TokenClient().Do("GET", "/api/me", nil, apitest.Bearer(pair.Access)...).
+		ExpectError(t, 401, shared.CodeNotAuthenticated)
+
+	// An instance ahead of the issuer by less than the access lifetime
+	// takes the token; one ahead by the lifetime or more, even within a
+	// minute's skew of its expiry, finds it expired.
+	lifetime := 5 * time.Minute // the default --access-ttl
+	at(lifetime-time.Since(issued)-10*time.Second).TokenClient().Do("GET", "/api/me", nil, apitest.Bearer(pair.Access)...).
+		ExpectStatus(t, http.StatusOK)
+	at(lifetime+30*time.Second).TokenClient().Do("GET", "/api/me", nil, apitest.Bearer(pair.Access)...).
+		ExpectError(t, 401, shared.CodeTokenExpired)
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -53,6 +54,36 @@ type UserDataOwner interface {
 	// never its bun models). It goes into the export under the module's
 	// name.
 	ExportUserData(ctx context.Context, st *store.Store, userID string) (any, error)
+}
+
+// ExpiringDataOwner is a module that keeps rows which expire: a
+// ceremony or a sign-in in flight, a challenge. The sweep (every
+// --sweep-interval in serve, and `authkit flush-expired`) runs its hook
+// with the kit's own clean-up, so an expired row goes whether or not
+// anyone uses the module again.
+type ExpiringDataOwner interface {
+	Module
+	// DeleteExpiredData deletes the module's rows that have expired (or
+	// been spent) by now, and returns how many. Never a row still in use.
+	DeleteExpiredData(ctx context.Context, st *store.Store, now time.Time) (int64, error)
+}
+
+// DeleteExpiredData runs the ExpiringDataOwner hook of every module that
+// has one and returns how many rows they deleted. A failing hook does not
+// keep the others from running; the errors are returned together.
+func DeleteExpiredData(ctx context.Context, st *store.Store, modules []Module, now time.Time) (int64, error) {
+	var total int64
+	var errs []error
+	for _, m := range modules {
+		if o, ok := m.(ExpiringDataOwner); ok {
+			n, err := o.DeleteExpiredData(ctx, st, now)
+			total += n
+			if err != nil {
+				errs = append(errs, fmt.Errorf("module %s: deleting expired data: %w", m.Name(), err))
+			}
+		}
+	}
+	return total, errors.Join(errs...)
 }
 
 // Configurable is a module with settings of its own (client ids of login

@@ -21,7 +21,7 @@ var codeMeanings = map[shared.Code]string{
 	shared.CodeInvalidJSON:          "malformed JSON, a wrong JSON type, an unknown or duplicated member (names are case-sensitive), invalid UTF-8 or trailing data",
 	shared.CodeInvalidToken:         "a mailed link's token (password reset, email confirmation, email change) that is used, expired or unknown: ask for a new link",
 	shared.CodeWrongPassword:        "`current_password` is not the account's password (`fields.current_password` says so)",
-	shared.CodeLastSuperuser:        "the account is the last active superuser: make another superuser before deleting it",
+	shared.CodeLastSuperuser:        "the account is the last active superuser: make another superuser before deleting or deactivating it",
 	shared.CodeLastLoginMethod:      "the change would leave the account with no way to sign in (its only connected account, and no password): set a password first",
 	shared.CodeUnsupportedMediaType: "a body sent without `Content-Type: application/json`",
 	shared.CodeBodyTooLarge:         "a body over 1 MiB",

@@ -81,3 +81,22 @@ func TestNotes_Errors(t *testing.T) {
 	ts.Browser().Do("GET", "/api/notes", nil).ExpectError(t, 401, shared.CodeNotAuthenticated)
 	b.Do("POST", "/api/notes", sharednotes.CreateNoteRequest{Title: "x"}, shared.CSRFHeader, "").ExpectError(t, 403, shared.CodeCSRFFailed)
 }
+
+// A note reads back as it was created: the database keeps microseconds, so
+// the created response must not carry nanoseconds a later read has lost
+// (an API client comparing the two would see the note change).
+func TestNotes_ReadBackAsCreated(t *testing.T) {
+	ts := apitest.NewServer(t, apitest.WithModules(notes.Module{}))
+	ann := ts.Browser()
+	ann.Register("ann@example.com", "Ann")
+	for range 3 { // a clock reading that falls on a whole microsecond passes by chance
+		var created sharednotes.NoteResponse
+		var list sharednotes.NotesResponse
+		ann.Do("POST", "/api/notes", sharednotes.CreateNoteRequest{Title: "Groceries"}).Decode(t, &created)
+		ann.Do("GET", "/api/notes", nil).Decode(t, &list)
+		read := list.Notes[0] // the newest first
+		if read.ID != created.Note.ID || !read.CreatedAt.Equal(created.Note.CreatedAt) || !read.UpdatedAt.Equal(created.Note.UpdatedAt) {
+			t.Fatalf("created %+v, read back %+v", created.Note, read)
+		}
+	}
+}

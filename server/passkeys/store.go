@@ -89,13 +89,25 @@ func countPasskeys(ctx context.Context, tx *store.Store, userID string) (int, er
 // expired and spent ones, so unauthenticated begins cannot pile rows up.
 func saveCeremony(ctx context.Context, st *store.Store, c *ceremony) error {
 	return st.InTx(ctx, func(tx *store.Store) error {
-		if _, err := tx.IDB().NewDelete().Model((*ceremony)(nil)).
-			WhereOr("expires_at <= ?", c.CreatedAt).WhereOr("used_at IS NOT NULL").Exec(ctx); err != nil {
-			return store.MapError(err)
+		if _, err := deleteDeadCeremonies(ctx, tx, c.CreatedAt); err != nil {
+			return err
 		}
 		_, err := tx.IDB().NewInsert().Model(c).Exec(ctx)
 		return store.MapError(err)
 	})
+}
+
+// deleteDeadCeremonies deletes the ceremonies that expired by now or were
+// spent (spendCeremony has returned those to their finish already), and
+// returns how many.
+func deleteDeadCeremonies(ctx context.Context, st *store.Store, now time.Time) (int64, error) {
+	res, err := st.IDB().NewDelete().Model((*ceremony)(nil)).
+		WhereOr("expires_at <= ?", now).WhereOr("used_at IS NOT NULL").Exec(ctx)
+	if err != nil {
+		return 0, store.MapError(err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
 }
 
 // spendCeremony marks the live ceremony of this kind and challenge used,

@@ -67,7 +67,12 @@ func isJSONNumber(raw json.RawMessage) bool {
 }
 
 // maxClockSkew is how far the clocks of the instances that issue and
-// check a token may disagree.
+// check a token may disagree. A token's nbf and iat may be this far ahead
+// of the checking instance's clock: an instance whose clock is behind the
+// issuer's would otherwise refuse every token for its first moments, as
+// not_authenticated, which clients cannot tell from a logout (RFC 7519
+// §4.1.4-5 allow such a leeway). exp gets none: an instance whose clock is
+// ahead answers token_expired a little early, and the client refreshes.
 const maxClockSkew = 60 * time.Second
 
 // AccessTokens issues and parses access tokens with the keys in force.
@@ -93,7 +98,8 @@ func NewAccessTokens(keys *Keys, issuer, audience string) *AccessTokens {
 			jwt.WithAudience(audience),
 			jwt.WithExpirationRequired(),
 			jwt.WithIssuedAt(),
-			jwt.WithStrictDecoding(), // one encoding per token: no malleable padding bits
+			jwt.WithLeeway(maxClockSkew), // for nbf and iat; verify holds exp to the second
+			jwt.WithStrictDecoding(),     // one encoding per token: no malleable padding bits
 			jwt.WithTimeFunc(keys.cfg.Now),
 		),
 	}
@@ -125,7 +131,8 @@ func (c *AccessTokens) Issue(userID, sessionID string, now time.Time) (string, t
 
 // Parse verifies an access token: algorithm, signature by a known kid,
 // typ, iss, aud, exp, nbf and iat (JSON numbers, and exp no later than the
-// access lifetime after iat). A kid this instance does not know makes
+// access lifetime after iat; nbf and iat may be up to maxClockSkew ahead,
+// exp is strict). A kid this instance does not know makes
 // it reload the keys (at most once a second) and try again, since another
 // instance may already sign with a newer key. Expired tokens give
 // ErrTokenExpired, tokens of a kid still unknown ErrUnknownKey, all other
@@ -182,8 +189,13 @@ func (c *AccessTokens) verify(ring *keyring, raw string) (*AccessClaims, error) 
 		}
 		return key, nil
 	})
+	valid := err == nil && claims.Subject != "" && claims.SessionID != "" && c.lifetimeAllowed(claims)
 	switch {
-	case err == nil && claims.Subject != "" && claims.SessionID != "" && c.lifetimeAllowed(claims):
+	case valid && !claims.ExpiresAt.After(c.keys.cfg.Now()):
+		// The parser's leeway is for clocks that run behind; an expired
+		// token stays expired, to the second.
+		return nil, ErrTokenExpired
+	case valid:
 		return claims, nil
 	case unknownKey:
 		return nil, ErrUnknownKey

@@ -93,6 +93,15 @@ func TestTokens_ClaimRulesUnderAGenuineSignature(t *testing.T) {
 		{"no sid", sign(mod(func(c *AccessClaims) { c.SessionID = "" }), nil), ErrTokenInvalid},
 		{"no sub", sign(mod(func(c *AccessClaims) { c.Subject = "" }), nil), ErrTokenInvalid},
 		{"expired", sign(mod(func(c *AccessClaims) { c.ExpiresAt = jwt.NewNumericDate(now.Add(-time.Second)) }), nil), ErrTokenExpired},
+		// The clock skew's leeway is for nbf and iat only: an expired
+		// token is expired at once, and a future one only within a minute.
+		{"expired within the skew", sign(mod(func(c *AccessClaims) { c.ExpiresAt = jwt.NewNumericDate(now.Add(-30 * time.Second)) }), nil), ErrTokenExpired},
+		{"expired now", sign(mod(func(c *AccessClaims) { c.ExpiresAt = jwt.NewNumericDate(now) }), nil), ErrTokenExpired},
+		{"nbf past the skew", sign(mod(func(c *AccessClaims) { c.NotBefore = jwt.NewNumericDate(now.Add(maxClockSkew + time.Second)) }), nil), ErrTokenInvalid},
+		{"iat past the skew", sign(mod(func(c *AccessClaims) {
+			c.IssuedAt = jwt.NewNumericDate(now.Add(maxClockSkew + time.Second))
+			c.ExpiresAt = jwt.NewNumericDate(now.Add(2 * time.Minute))
+		}), nil), ErrTokenInvalid},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -100,6 +109,19 @@ func TestTokens_ClaimRulesUnderAGenuineSignature(t *testing.T) {
 				t.Fatalf("parse = %v, want %v", err, tc.expect)
 			}
 		})
+	}
+	// A token from an instance whose clock is ahead of this one's, within
+	// the skew, is good at once.
+	ahead := func(d time.Duration) AccessClaims {
+		return mod(func(c *AccessClaims) {
+			c.IssuedAt, c.NotBefore = jwt.NewNumericDate(now.Add(d)), jwt.NewNumericDate(now.Add(d))
+			c.ExpiresAt = jwt.NewNumericDate(now.Add(d + time.Minute))
+		})
+	}
+	for _, d := range []time.Duration{time.Second, 30 * time.Second, maxClockSkew} {
+		if _, err := c.parse(sign(ahead(d), nil)); err != nil {
+			t.Errorf("a token issued %v ahead of this clock: %v", d, err)
+		}
 	}
 }
 

@@ -82,6 +82,34 @@ func keyStates(keys []store.SigningKey, accessTTL time.Duration, now time.Time) 
 	return out
 }
 
+// RetiredKeyKept is how long a retired key stays stored before the sweep
+// deletes it. A retired key verifies nothing here, but an instance still
+// running with a longer --access-ttl (in the middle of a change of
+// settings) may still accept it for that long; after a day, no token it
+// signed can be alive anywhere, and its private half, which could sign
+// tokens again were it ever trusted, need not sit in the database and
+// every backup (NIST SP 800-57: destroy keys no longer needed).
+const RetiredKeyKept = 24 * time.Hour
+
+// DeleteRetiredKeys deletes the stored keys that retired (keyStates) more
+// than RetiredKeyKept before now, and returns how many. The signing key
+// and the keys that still verify are never deleted: the keys are newest
+// first, and a key retires accessTTL + KeyPropagation after the next one
+// was made.
+func DeleteRetiredKeys(ctx context.Context, st *store.Store, accessTTL time.Duration, now time.Time) (int64, error) {
+	keys, err := st.SigningKeys(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var old []string
+	for i := 1; i < len(keys); i++ {
+		if now.After(keys[i-1].CreatedAt.Add(accessTTL + KeyPropagation + RetiredKeyKept)) {
+			old = append(old, keys[i].KID)
+		}
+	}
+	return st.DeleteSigningKeys(ctx, old)
+}
+
 // ListKeys returns the stored keys and their states.
 func ListKeys(ctx context.Context, st *store.Store, accessTTL time.Duration, now time.Time) ([]KeyStatus, error) {
 	keys, err := st.SigningKeys(ctx)

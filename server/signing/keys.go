@@ -114,6 +114,12 @@ func (k *Keys) Rotate(ctx context.Context) (string, error) {
 	return kid, nil
 }
 
+// DeleteRetired deletes the keys retired for longer than RetiredKeyKept
+// (DeleteRetiredKeys) and returns how many; the sweeper calls it.
+func (k *Keys) DeleteRetired(ctx context.Context) (int64, error) {
+	return DeleteRetiredKeys(ctx, k.store, k.cfg.AccessTTL, k.cfg.Now().UTC())
+}
+
 // keyReloader lets a token with an unknown kid trigger a key reload, at
 // most once per reloadInterval, so a flood of forged kids cannot turn into
 // a flood of database reads. A reload that finds the same keys keeps the

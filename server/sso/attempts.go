@@ -75,12 +75,23 @@ func (h *handlers) newAttempt(p provider, next string, linker auth.Principal) (s
 // which keeps the table as small as the sign-ins of the last minutes.
 func (h *handlers) saveAttempt(ctx context.Context, a *attempt) error {
 	return h.kit.Store.InTx(ctx, func(tx *store.Store) error {
-		if _, err := tx.IDB().NewDelete().Model((*attempt)(nil)).Where("expires_at < ?", a.CreatedAt).Exec(ctx); err != nil {
-			return store.MapError(err)
+		if _, err := deleteExpiredAttempts(ctx, tx, a.CreatedAt); err != nil {
+			return err
 		}
 		_, err := tx.IDB().NewInsert().Model(a).Exec(ctx)
 		return store.MapError(err)
 	})
+}
+
+// deleteExpiredAttempts deletes the attempts that expired before now
+// (takeAttempt refuses them) and returns how many.
+func deleteExpiredAttempts(ctx context.Context, st *store.Store, now time.Time) (int64, error) {
+	res, err := st.IDB().NewDelete().Model((*attempt)(nil)).Where("expires_at < ?", now).Exec(ctx)
+	if err != nil {
+		return 0, store.MapError(err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
 }
 
 var errBadState = fail(sso.FailureInvalidState, errors.New("no attempt matches the state and the cookie"))

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"github.com/uptrace/bun"
 )
 
 // SigningKeys returns every stored signing key, newest first.
@@ -19,6 +21,23 @@ func (s *Store) CreateSigningKey(ctx context.Context, k *SigningKey) error {
 	}
 	_, err := s.db.NewInsert().Model(k).Exec(ctx)
 	return MapError(err)
+}
+
+// DeleteSigningKeys deletes the signing keys of these ids and returns how
+// many there were.
+func (s *Store) DeleteSigningKeys(ctx context.Context, kids []string) (int64, error) {
+	if len(kids) == 0 {
+		return 0, nil
+	}
+	if err := s.checkWritable(); err != nil {
+		return 0, err
+	}
+	res, err := s.db.NewDelete().Model((*SigningKey)(nil)).Where("kid IN (?)", bun.In(kids)).Exec(ctx)
+	if err != nil {
+		return 0, MapError(err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
 }
 
 // EnsureSecret returns the secret called name, storing value as it first

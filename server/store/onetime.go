@@ -6,9 +6,15 @@ import (
 )
 
 // CreateOneTimeToken stores a token after invalidating the user's older
-// unused tokens of the same purpose: only the newest link works.
+// unused tokens of the same purpose: only the newest link works. The
+// user's row is locked first (LockUser): on PostgreSQL two requests at
+// once would otherwise each find nothing to void, neither seeing the
+// other's uncommitted link, and both links would work.
 func (s *Store) CreateOneTimeToken(ctx context.Context, t *OneTimeToken) error {
 	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.LockUser(ctx, t.UserID); err != nil {
+			return err
+		}
 		if err := tx.InvalidateOneTimeTokens(ctx, t.UserID, t.Purpose, t.CreatedAt); err != nil {
 			return err
 		}

@@ -165,7 +165,10 @@ func (s *Store) Ping(ctx context.Context) error {
 // connection dies), so one applies the migrations and the others then find
 // nothing to do. bun's lock table alone does not wait: a second instance
 // failed at once with "migrations table is already locked". The lock
-// table is still taken, which keeps out binaries that know only it.
+// table is still taken, which keeps out binaries that know only it; a row
+// left there by an instance that died mid-migration is cleared by the
+// next one to hold the advisory lock. SQLite has no such lock (one
+// process serves the file), so there the row is named in the error.
 func (s *Store) Migrate(ctx context.Context, modules ...*migrate.Migrations) ([]string, error) {
 	all, err := mergeMigrations(append([]*migrate.Migrations{migrations.Migrations}, modules...)...)
 	if err != nil {
@@ -182,8 +185,16 @@ func (s *Store) Migrate(ctx context.Context, modules ...*migrate.Migrations) ([]
 	if err := m.Init(ctx); err != nil {
 		return nil, fmt.Errorf("store: migrate init: %w", err)
 	}
+	if s.postgres {
+		// Holding the advisory lock, this instance is the only one
+		// migrating: a row in bun's lock table can only have been left by
+		// one that died mid-migration, and would refuse every start.
+		if err := m.Unlock(ctx); err != nil {
+			return nil, fmt.Errorf("store: migrate lock: %w", err)
+		}
+	}
 	if err := m.Lock(ctx); err != nil {
-		return nil, fmt.Errorf("store: migrate lock: %w", err)
+		return nil, fmt.Errorf("store: migrate lock: %w (another process is migrating this database; if none is, one died mid-migration: delete the row in bun_migration_locks)", err)
 	}
 	defer m.Unlock(context.WithoutCancel(ctx)) //nolint:errcheck // nothing to do if unlock fails
 	group, err := m.Migrate(ctx)

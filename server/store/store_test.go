@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -340,4 +341,32 @@ func TestStore_WALStaysBoundedUnderSteadyWrites(t *testing.T) {
 		t.Fatalf("the WAL grew to %d MB for 64 MB written: it never started over", info.Size()>>20)
 	}
 	t.Logf("WAL: %d MB for 64 MB written", info.Size()>>20)
+}
+
+// A process that dies mid-migration leaves its row in bun's lock table.
+// On PostgreSQL the next instance, holding the advisory lock, knows the row
+// is stale and migrates; on SQLite, which has no such lock, the error
+// names the row to delete instead of only "already locked".
+func TestStore_ALockLeftByACrashedMigration(t *testing.T) {
+	backends(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		// What bun's Migrator.Lock inserts, left behind by a dead process.
+		if _, err := st.DB().ExecContext(ctx, "INSERT INTO bun_migration_locks (table_name) VALUES ('bun_migrations')"); err != nil {
+			t.Fatal(err)
+		}
+		_, err := st.Migrate(ctx)
+		if st.IsPostgres() {
+			if err != nil {
+				t.Fatalf("migrate after a crash: %v", err)
+			}
+			var left int
+			if err := st.DB().NewSelect().TableExpr("bun_migration_locks").ColumnExpr("count(*)").Scan(ctx, &left); err != nil || left != 0 {
+				t.Fatalf("lock rows left: %d, %v", left, err)
+			}
+			return
+		}
+		if err == nil || !strings.Contains(err.Error(), "delete the row in bun_migration_locks") {
+			t.Fatalf("migrate after a crash: %v", err)
+		}
+	})
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,6 +49,24 @@ func (s *Store) UpdateUser(ctx context.Context, u *User, columns ...string) erro
 		return ErrNotFound
 	}
 	return nil
+}
+
+// ReplacePasswordHash writes hash as the user's password hash if it is
+// still old, in one conditional UPDATE, and reports whether it did. A
+// password checked against old must not be written over a change that
+// landed after the check (a reset by the owner, while someone who knew the
+// old password changes it or logs in).
+func (s *Store) ReplacePasswordHash(ctx context.Context, userID, old, hash string) (bool, error) {
+	if err := s.checkWritable(); err != nil {
+		return false, err
+	}
+	res, err := s.db.NewUpdate().Model((*User)(nil)).Set("password_hash = ?", hash).
+		Where("id = ?", userID).Where("password_hash = ?", old).Exec(ctx)
+	if err != nil {
+		return false, MapError(err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
 
 // SetLastLogin records a successful login.
@@ -149,14 +168,29 @@ func (s *Store) LockUser(ctx context.Context, userID string) error {
 	return MapError(err)
 }
 
+// LockUsers is LockUser for several users, their rows locked in the
+// order of their ids: a transaction about two accounts (a staff member
+// acting on another) takes both, and two such transactions about the
+// same two accounts from either side must not each hold one row and
+// wait for the other's. Call it inside InTx, as LockUser.
+func (s *Store) LockUsers(ctx context.Context, userIDs ...string) error {
+	for _, id := range slices.Compact(slices.Sorted(slices.Values(userIDs))) {
+		if err := s.LockUser(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // CountActiveSuperusers returns how many active superusers there are
-// besides except. On PostgreSQL it first locks the superusers' rows, so
-// two superusers removing each other at once cannot both see the other
-// as the one left; SQLite's write transactions already take turns. Call it
-// inside InTx.
+// besides except. On PostgreSQL it first locks the superusers' rows, in
+// the order of their ids as LockUsers does, so two superusers removing
+// each other at once cannot both see the other as the one left; SQLite's
+// write transactions already take turns. Call it inside InTx, before any
+// other lock on a user's row.
 func (s *Store) CountActiveSuperusers(ctx context.Context, except string) (int64, error) {
 	if s.postgres {
-		if _, err := s.db.NewRaw("SELECT id FROM users WHERE is_superuser FOR UPDATE").Exec(ctx); err != nil {
+		if _, err := s.db.NewRaw("SELECT id FROM users WHERE is_superuser ORDER BY id FOR UPDATE").Exec(ctx); err != nil {
 			return 0, MapError(err)
 		}
 	}

@@ -143,13 +143,19 @@ func (s *Service) Enable(ctx context.Context, caller auth.Principal, req sharedt
 		return nil, err
 	}
 	var codes []string
-	_, err := s.auth.Accounts.AccountSecretCheck(ctx, userID, func(ctx context.Context) (bool, error) {
+	ok, err := s.auth.Accounts.AccountSecretCheck(ctx, userID, func(ctx context.Context) (bool, error) {
 		var err error
 		codes, err = s.enable(ctx, caller, req.Code)
+		if errors.Is(err, errWrongSetup) {
+			return false, nil // a wrong guess, the one outcome that spends a token
+		}
 		return err == nil, err
 	})
-	if err != nil {
+	switch {
+	case err != nil:
 		return nil, err
+	case !ok:
+		return nil, errWrongSetup
 	}
 	s.factors.Changed(ctx, userID)
 	s.auth.Notify(ctx, userID, "two_factor_on", "")

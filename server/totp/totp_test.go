@@ -702,3 +702,23 @@ func TestTOTP_AResetEndsLoginsWaitingForACode(t *testing.T) {
 	ts.TokenClient().Do("POST", "/api/token/mfa", shared.MFALoginRequest{MFAToken: apiToken, Code: nextCode(t, ts, secret)}).
 		ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
 }
+
+// TestTOTP_ASecondEnableSpendsNoGuess: a double click on "Turn on" sends
+// the right code twice; the second finds the setup already done. Neither
+// is a wrong guess, so neither may count against the account's throttle
+// (here an allowance of one): before, the second spent it, and Ann's next
+// password check was refused as rate_limited.
+func TestTOTP_ASecondEnableSpendsNoGuess(t *testing.T) {
+	ts := newServer(t, apitest.WithConfig(func(c *auth.Config) { c.LoginThrottle = 1 }))
+	ann := ts.Browser()
+	ann.Register(annEmail, "Ann")
+	ann.ConfirmEmail()
+	var setup sharedtotp.SetupResponse
+	ann.Do("POST", "/api/me/totp/setup", nil).Decode(t, &setup)
+	code := nextCode(t, ts, setup.Secret)
+	ann.Do("POST", "/api/me/totp/enable", sharedtotp.EnableRequest{Code: code}).ExpectStatus(t, http.StatusOK)
+	ann.Do("POST", "/api/me/totp/enable", sharedtotp.EnableRequest{Code: code}).
+		ExpectError(t, http.StatusBadRequest, shared.CodeInvalidCode)
+
+	ann.Do("POST", "/api/auth/reauth", shared.ReauthRequest{Password: apitest.Password}).ExpectStatus(t, http.StatusNoContent)
+}

@@ -175,6 +175,16 @@ func TestBrowser_StaffDeactivatesAUser(t *testing.T) {
 
 	bob.eventuallySignedOut("/profile")
 	boss.checkConsole()
+
+	// With the server gone, deleting Bob says so; the confirmation closes
+	// and focus goes back to his row's Delete, for another try.
+	boss.click(`button[aria-label="Delete bob@example.com"]`)
+	boss.waitText("#confirm-delete-user-panel", "Delete bob@example.com?")
+	s.stop()
+	boss.click("#confirm-delete-user-button")
+	boss.waitText("#admin-notice .notice.error", "Could not reach the server.")
+	boss.poll("the confirmation closes", `!document.getElementById("confirm-delete-user-panel")`)
+	boss.poll("focus is back on Bob's Delete", `document.activeElement === document.querySelector('button[aria-label="Delete bob@example.com"]')`)
 }
 
 // TestBrowser_FormsExplainWhatIsWrong covers the error paths: a wrong
@@ -190,7 +200,7 @@ func TestBrowser_FormsExplainWhatIsWrong(t *testing.T) {
 	b.fill("password", "not the password")
 	b.click("#login-form button[type=submit]")
 	b.waitText(`#login-notice .notice.error[role="alert"]`, "incorrect")
-	b.poll("the button is usable again", `!document.querySelector("#login-form button[type=submit]").disabled`)
+	b.waitUsable("#login-form button[type=submit]")
 	b.screenshot("bad-credentials")
 
 	// An invalid sign-up: errors beside each field, focus on the first,
@@ -237,7 +247,9 @@ func TestBrowser_FormsExplainWhatIsWrong(t *testing.T) {
 	b.fill("password", annPassword)
 	b.click("#login-form button[type=submit]")
 	b.waitText("#login-notice .notice.error", "Could not reach the server. Check your connection and try again.")
-	b.poll("the button is usable again", `!document.querySelector("#login-form button[type=submit]").disabled`)
+	b.waitUsable("#login-form button[type=submit]")
+	// Focus stayed on the button throughout: Enter tries again.
+	b.checkFocus("after the failure", "#login-form button[type=submit]")
 	b.screenshot("offline")
 }
 

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/authkit/authkit/shared"
 )
@@ -392,6 +393,30 @@ func (b *browser) fill(id, value string) {
 func (b *browser) click(sel string) {
 	b.t.Helper()
 	b.do("click "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
+}
+
+// waitUsable waits until the button sel is neither disabled nor
+// aria-disabled: its request is over.
+func (b *browser) waitUsable(sel string) {
+	b.t.Helper()
+	b.poll(sel+" is usable again", fmt.Sprintf(
+		`(() => { const el = document.querySelector(%q); return !!el && !el.disabled && el.getAttribute("aria-disabled") !== "true"; })()`, sel))
+}
+
+// pressEscape presses Escape where focus is, as a person closing a
+// dialog would.
+func (b *browser) pressEscape() {
+	b.t.Helper()
+	b.do("press Escape", chromedp.KeyEvent(kb.Escape))
+}
+
+// checkFocus fails the test unless the element sel has keyboard focus.
+func (b *browser) checkFocus(what, sel string) {
+	b.t.Helper()
+	if !eval[bool](b, fmt.Sprintf(`document.activeElement === document.querySelector(%q)`, sel)) {
+		b.t.Errorf("%s: %s: focus is on %s, want %s", b.name, what,
+			eval[string](b, `document.activeElement.tagName.toLowerCase() + (document.activeElement.id ? "#" + document.activeElement.id : "")`), sel)
+	}
 }
 
 // text waits for the element and returns its text.

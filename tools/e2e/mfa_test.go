@@ -162,5 +162,7 @@ func TestBrowser_SensitiveActionsAskForThePasswordAgain(t *testing.T) {
 	b.poll("the code box has focus", `document.activeElement && document.activeElement.id === "password-reauth-code"`)
 	b.click("#password-reauth-cancel")
 	b.poll("the dialog has closed", `!document.getElementById("password-reauth-dialog")`)
+	// Focus goes back to the button that led to the dialog.
+	b.poll("focus is back on Change password", `document.activeElement === document.querySelector("#password-form button[type=submit]")`)
 	b.checkConsole()
 }

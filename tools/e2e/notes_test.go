@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -114,7 +115,8 @@ func TestBrowser_Notes(t *testing.T) {
 	eve.fill("title", "Written offline")
 	eve.click("#note-form button[type=submit]")
 	eve.waitText("#note-notice .notice.error", "Could not reach the server. Check your connection and try again.")
-	eve.poll("the button is usable again", `!document.querySelector("#note-form button[type=submit]").disabled`)
+	eve.waitUsable("#note-form button[type=submit]")
+	eve.checkFocus("after the failure", "#note-form button[type=submit]")
 	if got := eval[string](eve, `document.getElementById("title").value`); got != "Written offline" {
 		t.Errorf("after a failed add the title is %q, want it kept", got)
 	}
@@ -137,4 +139,46 @@ func (b *browser) addNote(title, body string) {
 func (b *browser) noteTitles() string {
 	b.t.Helper()
 	return eval[string](b, `[...document.querySelectorAll("#notes .note-title")].map(e => e.textContent).join("|")`)
+}
+
+// TestBrowser_ASessionEndedElsewhereSaysSoAndComesBack: when every
+// session is ended from another device, the next action on the notes
+// page (its access token lapsed, and the refresh refused) leads to the
+// login form, which says why, and signing in again comes back to the
+// notes.
+func TestBrowser_ASessionEndedElsewhereSaysSoAndComesBack(t *testing.T) {
+	s := startServer(t)
+	dora := newBrowser(t, s, "dora")
+	dora.signUp("Dora Writer", "dora@example.com", "dora's long passphrase")
+	dora.click(`.site-nav a[href="/notes"]`)
+	dora.waitText("#no-notes", "No notes yet")
+
+	phone := newBrowser(t, s, "dora's phone")
+	phone.open("/login")
+	phone.fill("email", "dora@example.com")
+	phone.fill("password", "dora's long passphrase")
+	phone.click("#login-form button[type=submit]")
+	phone.waitPath("/profile")
+	phone.click("#logout-all")
+	phone.waitPath("/login")
+	time.Sleep(accessTTL + time.Second) // the laptop's access token lapses too
+
+	dora.fill("title", "Written after the end")
+	dora.click("#note-form button[type=submit]")
+	dora.waitPath("/login?next=/notes")
+	dora.waitText(`#login-notice .notice.error[role="alert"]`, "Your session has ended. Log in again to carry on where you left off.")
+	dora.fill("email", "dora@example.com")
+	dora.fill("password", "dora's long passphrase")
+	dora.click("#login-form button[type=submit]")
+	dora.waitPath("/notes")
+	dora.waitText("#no-notes", "No notes yet")
+	dora.checkConsole()
+
+	// Logging out on purpose is no surprise: the form says nothing.
+	dora.click("#logout")
+	dora.waitPath("/login")
+	dora.poll("the form shows", `!!document.getElementById("login-form")`)
+	if got := eval[string](dora, `document.getElementById("login-notice").textContent`); got != "" {
+		t.Errorf("after a logout the login form says %q", got)
+	}
 }

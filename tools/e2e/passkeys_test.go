@@ -153,6 +153,15 @@ func TestBrowser_PasskeyConfirmsItsYou(t *testing.T) {
 	b.confirmEmail(s, "paz@example.com")
 	signedIn := time.Now()
 	b.addPasskey("Laptop")
+
+	// The confirmation closes on Escape, and focus goes back to the
+	// passkey's Delete, which opened it.
+	b.click("#passkeys li.passkey button.small")
+	b.waitText("#passkey-delete-text", "Delete the passkey")
+	b.checkFocus("the confirmation opened", "#passkey-delete-cancel")
+	b.pressEscape()
+	b.poll("the confirmation closes", `!document.getElementById("passkey-delete-panel")`)
+	b.poll("focus is back on the passkey's Delete", `document.activeElement && document.activeElement.id.startsWith("delete-passkey-")`)
 	time.Sleep(time.Until(signedIn.Add(window + time.Second)))
 
 	b.deletePasskey()
@@ -165,6 +174,8 @@ func TestBrowser_PasskeyConfirmsItsYou(t *testing.T) {
 	b.poll("the dialog has closed", `!document.getElementById("passkey-reauth-dialog")`)
 	b.waitText("#passkeys-notice .notice.success", "Passkey deleted.")
 	b.waitText("#no-passkeys", "You have no passkeys yet.")
+	// The row that had focus is gone: focus is on the card's heading.
+	b.poll("focus is on the card's heading", `document.activeElement && document.activeElement.id === "passkeys-heading"`)
 	b.checkConsole()
 }
 

@@ -119,6 +119,8 @@ func TestBrowser_ConnectAndDisconnectFromTheProfile(t *testing.T) {
 	gail.click("#confirm-disconnect")
 	gail.waitText("#connected-notice", "Company SSO is disconnected.")
 	gail.waitText("#connected-accounts", "No account is connected yet.")
+	// The row that had focus is gone: focus is on the card's heading.
+	gail.poll("focus is on the card's heading", `document.activeElement && document.activeElement.id === "connected-heading"`)
 	gail.checkConsole()
 }
 

@@ -178,7 +178,24 @@ func (d *dbFlags) open(ctx context.Context, log *slog.Logger, modules []httpapi.
 	if len(applied) > 0 {
 		log.Info("migrations applied", "migrations", applied)
 	}
+	warnUnknownMigrations(ctx, log, st, modules)
 	return st, nil
+}
+
+// unknownMigrationsWarning is the warning about migrations this program
+// does not know: it was rolled back to an older version than the one that
+// migrated the database (roll forward, or restore a backup made before),
+// or a module was removed from main.go (its tables stay).
+const unknownMigrationsWarning = "the database has migrations this program does not know: a newer version applied them, or a module was removed"
+
+// warnUnknownMigrations logs unknownMigrationsWarning when it applies.
+func warnUnknownMigrations(ctx context.Context, log *slog.Logger, st *store.Store, modules []httpapi.Module) {
+	unknown, err := st.UnknownMigrations(ctx, httpapi.ModuleMigrations(modules)...)
+	if err != nil {
+		log.Warn("could not list the applied migrations", "err", err)
+	} else if len(unknown) > 0 {
+		log.Warn(unknownMigrationsWarning, "migrations", unknown)
+	}
 }
 
 // openExisting is open for the admin commands (createsuperuser,
@@ -306,6 +323,9 @@ func migrateCmd(ctx context.Context, env Env, args []string) error {
 	}
 	for _, name := range applied {
 		fmt.Fprintln(env.Stdout, "applied", name)
+	}
+	if unknown, err := st.UnknownMigrations(ctx, httpapi.ModuleMigrations(env.Modules)...); err == nil && len(unknown) > 0 {
+		fmt.Fprintf(env.Stderr, "warning: %s: %s\n", unknownMigrationsWarning, strings.Join(unknown, ", "))
 	}
 	return nil
 }

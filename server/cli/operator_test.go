@@ -29,6 +29,7 @@ import (
 	"github.com/authkit/authkit/server/sso"
 	"github.com/authkit/authkit/server/sso/ssotest"
 	"github.com/authkit/authkit/server/store"
+	"github.com/authkit/authkit/server/store/storetest"
 	"github.com/authkit/authkit/shared"
 )
 
@@ -705,5 +706,32 @@ func TestBinaryExitStatus(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) > 0 {
 		t.Errorf("the commands left %v behind", entries)
+	}
+}
+
+// TestMigrationsThisProgramDoesNotKnowAreAWarning: a database migrated
+// by a newer version (or by a build with a module since removed) still
+// serves, with a warning that names the migrations, from serve and from
+// migrate alike.
+func TestMigrationsThisProgramDoesNotKnowAreAWarning(t *testing.T) {
+	db := storetest.DSN(t)
+	if err := Run(t.Context(), Env{Args: []string{"migrate", "--db", db}, Getenv: func(string) string { return "" },
+		Stdout: io.Discard, Stderr: io.Discard, Modules: []httpapi.Module{&sso.Module{}}}); err != nil {
+		t.Fatal(err)
+	}
+	const warning = "the database has migrations this program does not know"
+	r := run(t, "", nil, "migrate", "--db", db) // no sso module
+	if r.err != nil || !strings.HasPrefix(r.stderr, "warning: "+warning) || !strings.Contains(r.stderr, "20261201090000") {
+		t.Fatalf("migrate: %+v", r)
+	}
+	_, stop, logs := serveWith(t, serveOptions{args: []string{"--log-format", "json"}, env: map[string]string{"AUTHKIT_DB": db}})
+	stop()
+	if !strings.Contains(logs.String(), `"level":"WARN","msg":"`+warning) {
+		t.Errorf("serve did not warn:\n%s", logs.String())
+	}
+	_, stop, logs = serveWith(t, serveOptions{env: map[string]string{"AUTHKIT_DB": db}, modules: []httpapi.Module{&sso.Module{}}})
+	stop()
+	if strings.Contains(logs.String(), warning) {
+		t.Errorf("serve warned with every module in place:\n%s", logs.String())
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -209,6 +210,27 @@ func (s *Store) Migrate(ctx context.Context, modules ...*migrate.Migrations) ([]
 	for _, mig := range group.Migrations {
 		names = append(names, mig.String())
 	}
+	return names, nil
+}
+
+// UnknownMigrations returns the migrations applied to the database that
+// are neither the kit's nor those of the modules passed in: a newer
+// version of the program applied them (this one runs on a schema ahead of
+// it), or a module has been removed since. Call it after Migrate.
+func (s *Store) UnknownMigrations(ctx context.Context, modules ...*migrate.Migrations) ([]string, error) {
+	all, err := mergeMigrations(append([]*migrate.Migrations{migrations.Migrations}, modules...)...)
+	if err != nil {
+		return nil, err
+	}
+	missing, err := migrate.NewMigrator(s.root, all).MissingMigrations(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: applied migrations: %w", err)
+	}
+	var names []string
+	for _, mig := range missing {
+		names = append(names, mig.Name)
+	}
+	slices.Sort(names)
 	return names, nil
 }
 

@@ -16,8 +16,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/term"
-
 	"github.com/authkit/authkit/app"
 	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi"
@@ -255,7 +253,7 @@ func envName(flagName string) string {
 var summaries = map[string]string{
 	"serve":           "Runs the HTTP server: the API, the web app and /healthz. Applies pending\ndatabase migrations first. SIGINT or SIGTERM stops it gracefully.",
 	"migrate":         "Applies pending database migrations and exits.",
-	"createsuperuser": "Creates a staff superuser whose address counts as confirmed. The password is\nread from standard input (one line), never from a flag:\n  echo \"$PASSWORD\" | authkit createsuperuser --email you@example.com --name You",
+	"createsuperuser": "Creates a staff superuser whose address counts as confirmed. The password is\nread from standard input (its first line), never from a flag:\n  echo \"$PASSWORD\" | authkit createsuperuser --email you@example.com --name You",
 	"flush-expired":   "Deletes expired and revoked refresh tokens and sessions, and security events\nolder than --event-retention, and prints how many (serve does it every\n--sweep-interval).",
 	"keys rotate":     "Creates a new signing key; older keys keep verifying until their tokens\nexpire. New keys are encrypted with AUTHKIT_KEY_ENCRYPTION_KEY when it is set.",
 	"keys list":       "Lists the signing keys: kid, creation time, and signing, verifying or retired.",
@@ -423,16 +421,18 @@ func createSuperuser(ctx context.Context, env Env, args []string) error {
 
 // readPassword reads the password from standard input, so it never
 // appears in the process list: its first line, without the line ending,
-// as `echo "$PASSWORD" | authkit createsuperuser …` gives it; reading
-// stops there, so a pipe left open does not hang the command. From a
-// terminal it asks on prompt (stderr), twice, without echoing what is
-// typed. A password that cannot be had is a usageError.
+// as `echo "$PASSWORD" | authkit createsuperuser …` gives it. Reading
+// stops at the line's end, so a pipe left open, or a person typing at a
+// terminal, does not have to end the stream first. A password that
+// cannot be had is a usageError.
 func readPassword(r io.Reader, prompt io.Writer) (string, error) {
 	if r == nil {
 		return "", usagef("the password must be given on standard input")
 	}
-	if f, ok := r.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		return readPasswordFromTerminal(int(f.Fd()), prompt)
+	if f, ok := r.(*os.File); ok {
+		if info, err := f.Stat(); err == nil && info.Mode()&os.ModeCharDevice != 0 {
+			fmt.Fprint(prompt, "Password (it shows as you type; pipe it in to keep it off the screen): ")
+		}
 	}
 	line, err := bufio.NewReader(io.LimitReader(r, 4096)).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -443,24 +443,4 @@ func readPassword(r io.Reader, prompt io.Writer) (string, error) {
 		return "", usagef("the password must be given on standard input (one line)")
 	}
 	return line, nil
-}
-
-func readPasswordFromTerminal(fd int, prompt io.Writer) (string, error) {
-	var typed [2]string
-	for i, ask := range []string{"Password: ", "Password (again): "} {
-		fmt.Fprint(prompt, ask)
-		b, err := term.ReadPassword(fd)
-		fmt.Fprintln(prompt)
-		if err != nil {
-			return "", fmt.Errorf("reading the password: %w", err)
-		}
-		typed[i] = string(b)
-	}
-	switch {
-	case typed[0] == "":
-		return "", usagef("no password given")
-	case typed[0] != typed[1]:
-		return "", usagef("the two passwords differ")
-	}
-	return typed[0], nil
 }

@@ -156,7 +156,7 @@ func TestProfile_LearnsTheSecondFactorsACardChanged(t *testing.T) {
 	reauthRequired := &shared.Error{Code: shared.CodeReauthRequired, Message: "Confirm it's you."}
 	offersCode := func() bool {
 		app.HTMLString(p.Render())
-		p.reauth.Ask(&p.Page, reauthRequired, nil)
+		p.reauth.Ask(&p.signedInPage, reauthRequired, nil)
 		defer p.reauth.close()
 		return strings.Contains(app.HTMLString(p.Render()), `id="password-reauth-switch"`)
 	}
@@ -240,7 +240,7 @@ func TestProfile_OneReadingTellsEveryCard(t *testing.T) {
 		if c.User == nil {
 			t.Fatalf("card %d did not load", i)
 		}
-		c.reauth.Ask(&c.Page, reauthRequired, nil)
+		c.reauth.Ask(&c.SignedInPage, reauthRequired, nil)
 	}
 
 	me.change(func(u *shared.User) { u.TOTPEnabled = true })

@@ -127,7 +127,7 @@ func TestProfile_RetryingTheSessionsSaysItIsLoading(t *testing.T) {
 			}})
 		})
 	p.sessionsErr = fmt.Errorf("%w: connection refused", ErrUnreachable)
-	if html := app.HTMLString(p.renderSessions()); !strings.Contains(html, `id="retry"`) {
+	if html := app.HTMLString(p.renderSessions()); !strings.Contains(html, `id="sessions-retry"`) {
 		t.Fatalf("no way to try again: %s", html)
 	}
 

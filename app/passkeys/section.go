@@ -57,7 +57,7 @@ func (s *section) Render() goapp.UI {
 	var body goapp.UI
 	switch {
 	case s.loadErr != nil:
-		body = app.LoadFailed(s.loadErr, func(ctx goapp.Context, e goapp.Event) { s.load(ctx) })
+		body = app.LoadFailed("passkeys-retry", s.loadErr, func(ctx goapp.Context, e goapp.Event) { s.load(ctx) })
 	case !s.loaded || s.User == nil: // nil too once the session is over (SessionEnded)
 		body = app.Loading("Loading…")
 	default:

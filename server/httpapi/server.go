@@ -98,7 +98,7 @@ func New(svc *auth.Service, st *store.Store, opt Options) (*API, error) {
 	if a.openAPIDoc, err = newOpenAPIFile(a.router); err != nil {
 		return nil, err
 	}
-	a.handler = logRequests(a.log, opt.Observer, recoverPanics(a.log, securityHeaders(denyCrossOrigin(a.log, mux))))
+	a.handler = logRequests(a.log, opt.Observer, recoverPanics(a.log, securityHeaders(noStoreUnderAPI(denyCrossOrigin(a.log, mux)))))
 	return a, nil
 }
 

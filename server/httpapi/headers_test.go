@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/server/httpapi/apitest"
 	"github.com/authkit/authkit/server/webui"
@@ -108,5 +109,25 @@ func TestEveryAPIResponseIsNoStore(t *testing.T) {
 		if got := r.Header.Get("Cache-Control"); got != "no-store" {
 			t.Errorf("%s: Cache-Control = %q, want no-store", name, got)
 		}
+	}
+}
+
+// TestStrictTransportSecurityOnlyWithAnHTTPSPublicURL: a server whose
+// public URL is https tells browsers to come back over https only, on
+// every response; one on plain http never does.
+func TestStrictTransportSecurityOnlyWithAnHTTPSPublicURL(t *testing.T) {
+	https := apitest.NewServer(t) // its public URL is its own, https
+	plain := apitest.NewServer(t, apitest.WithConfig(func(c *auth.Config) { c.PublicURL = "http://localhost:8080" }))
+	for _, path := range []string{"/api/me", "/healthz", "/api/nope", "/.well-known/jwks.json"} {
+		if got := https.TokenClient().Do("GET", path, nil).Header.Get("Strict-Transport-Security"); got != "max-age=31536000" {
+			t.Errorf("https public URL, GET %s: Strict-Transport-Security = %q", path, got)
+		}
+		if got := plain.TokenClient().Do("GET", path, nil).Header.Get("Strict-Transport-Security"); got != "" {
+			t.Errorf("http public URL, GET %s: Strict-Transport-Security = %q", path, got)
+		}
+	}
+	r := https.TokenClient().Do("POST", "/api/auth/logout", nil, "Sec-Fetch-Site", "cross-site")
+	if r.Header.Get("Strict-Transport-Security") == "" {
+		t.Error("no Strict-Transport-Security on the cross-origin refusal")
 	}
 }

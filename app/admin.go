@@ -131,7 +131,7 @@ func (p *adminPage) onSearch(ctx app.Context, e app.Event) {
 func (p *adminPage) renderResults() app.UI {
 	switch {
 	case p.listErr != nil:
-		return LoadFailed(p.listErr, p.list)
+		return LoadFailed("users-retry", p.listErr, p.list)
 	case p.users == nil && p.search.Busy:
 		return Loading("Loading users…")
 	case len(p.users) == 0:

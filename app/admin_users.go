@@ -139,7 +139,15 @@ func (p *adminPage) resetFactors(ctx app.Context, u shared.User) {
 			p.change.Notice = SuccessNotice(u.Email + "'s second factors and passkeys were removed; they were signed out everywhere.")
 			p.Focus("toggle-active-" + u.ID)
 		},
-		Failed: p.SessionEnded,
+		Failed: func(ctx app.Context, err error) bool {
+			if p.SessionEnded(ctx, err) {
+				return true
+			}
+			// The confirmation, which had focus, is gone; the notice says
+			// why, and focus goes back to the row's Reset 2FA.
+			p.Focus("reset-factors-" + u.ID)
+			return false
+		},
 	})
 }
 

@@ -179,7 +179,7 @@ func (p *SignedInPage) userChanged(_ app.Context, user shared.User) {
 func (p *SignedInPage) Waiting(text string) app.UI {
 	switch {
 	case p.loadErr != nil:
-		return LoadFailed(p.loadErr, p.onRetry)
+		return LoadFailed("retry", p.loadErr, p.onRetry)
 	case p.User == nil:
 		return Loading(text)
 	}

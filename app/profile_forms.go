@@ -90,7 +90,7 @@ func (p *profilePage) onChangePassword(ctx app.Context, e app.Event) {
 		},
 		Failed: func(ctx app.Context, err error) bool {
 			retry := func(ctx app.Context) { p.onChangePassword(ctx, app.Event{}) }
-			return p.reauth.Ask(&p.Page, err, retry) || p.SessionEnded(ctx, err)
+			return p.reauth.Ask(&p.signedInPage, err, retry) || p.SessionEnded(ctx, err)
 		},
 	})
 }

@@ -17,7 +17,7 @@ func (p *profilePage) renderSessions() app.UI {
 	var list app.UI
 	switch {
 	case p.sessionsErr != nil:
-		list = LoadFailed(p.sessionsErr, p.onReloadSessions)
+		list = LoadFailed("sessions-retry", p.sessionsErr, p.onReloadSessions)
 	case p.reloadingSessions:
 		list = Loading("Loading your sessions…")
 	case len(p.sessions) == 0:

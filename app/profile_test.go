@@ -127,7 +127,7 @@ func TestProfile_RetryingTheSessionsSaysItIsLoading(t *testing.T) {
 			}})
 		})
 	p.sessionsErr = fmt.Errorf("%w: connection refused", ErrUnreachable)
-	if html := app.HTMLString(p.renderSessions()); !strings.Contains(html, `id="retry"`) {
+	if html := app.HTMLString(p.renderSessions()); !strings.Contains(html, `id="sessions-retry"`) {
 		t.Fatalf("no way to try again: %s", html)
 	}
 
@@ -156,7 +156,7 @@ func TestProfile_LearnsTheSecondFactorsACardChanged(t *testing.T) {
 	reauthRequired := &shared.Error{Code: shared.CodeReauthRequired, Message: "Confirm it's you."}
 	offersCode := func() bool {
 		app.HTMLString(p.Render())
-		p.reauth.Ask(&p.Page, reauthRequired, nil)
+		p.reauth.Ask(&p.signedInPage, reauthRequired, nil)
 		defer p.reauth.close()
 		return strings.Contains(app.HTMLString(p.Render()), `id="password-reauth-switch"`)
 	}
@@ -240,7 +240,7 @@ func TestProfile_OneReadingTellsEveryCard(t *testing.T) {
 		if c.User == nil {
 			t.Fatalf("card %d did not load", i)
 		}
-		c.reauth.Ask(&c.Page, reauthRequired, nil)
+		c.reauth.Ask(&c.SignedInPage, reauthRequired, nil)
 	}
 
 	me.change(func(u *shared.User) { u.TOTPEnabled = true })

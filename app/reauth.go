@@ -19,7 +19,7 @@ import (
 // Submission's Failed:
 //
 //	Failed: func(ctx app.Context, err error) bool {
-//		return p.reauth.Ask(&p.Page, err, p.retryAction) || p.SessionEnded(ctx, err)
+//		return p.reauth.Ask(&p.SignedInPage, err, p.retryAction) || p.SessionEnded(ctx, err)
 //	},
 //
 // and renders it (Render) where the dialog should appear.
@@ -39,8 +39,8 @@ type Reauth struct {
 	noCode     bool           // nor an authenticator app
 	options    []ReauthOption // the modules' proofs for the user (as last rendered)
 	retry      func(app.Context)
-	page       *Page     // the page the dialog is on (as Ask was given it)
-	opener     app.Value // what had focus when it opened: the action's button
+	page       *SignedInPage // the page the dialog is on (as Ask was given it)
+	opener     app.Value     // what had focus when it opened: the action's button
 }
 
 // ReauthOption is a proof a module offers in the re-authentication
@@ -72,9 +72,11 @@ func CanReauthenticate(api *Client, user shared.User) bool {
 // Open reports whether the dialog shows.
 func (r *Reauth) Open() bool { return r.open }
 
-// Ask opens the dialog when err is reauth_required, to run retry once the
-// person has proved who they are, and reports whether it did.
-func (r *Reauth) Ask(p *Page, err error, retry func(app.Context)) bool {
+// Ask opens the dialog on page p when err is reauth_required, to run
+// retry once the person has proved who they are, and reports whether it
+// did. A session found over while the dialog is open leads to the login
+// form, as p.SessionEnded does.
+func (r *Reauth) Ask(p *SignedInPage, err error, retry func(app.Context)) bool {
 	if !HasCode(err, shared.CodeReauthRequired) {
 		return false
 	}
@@ -289,6 +291,9 @@ func (r *Reauth) proveWith(p *Page, opt ReauthOption) Submission[struct{}] {
 		Send: func(ctx context.Context) (struct{}, error) { return struct{}{}, opt.Prove(ctx) },
 		Done: func(ctx app.Context, _ struct{}) { r.done(ctx) },
 		Failed: func(ctx app.Context, err error) bool {
+			if r.sessionEnded(ctx, err) {
+				return true
+			}
 			r.proof.Notice = ErrorNotice(err)
 			p.Focus(r.optionID(opt))
 			return true
@@ -308,7 +313,12 @@ func (r *Reauth) submit(p *Page, api *Client, ctx app.Context, e app.Event) {
 	if r.code {
 		req = shared.ReauthRequest{Code: r.form.Value("code")}
 	}
-	p.Submit(ctx, e, Submission[struct{}]{
+	p.Submit(ctx, e, r.check(api, req))
+}
+
+// check is the submission of the password or code.
+func (r *Reauth) check(api *Client, req shared.ReauthRequest) Submission[struct{}] {
+	return Submission[struct{}]{
 		Form: &r.form,
 		Validate: func() error {
 			if r.code && strings.TrimSpace(req.Code) == "" {
@@ -316,7 +326,20 @@ func (r *Reauth) submit(p *Page, api *Client, ctx app.Context, e app.Event) {
 			}
 			return req.Validate()
 		},
-		Send: func(ctx context.Context) (struct{}, error) { return struct{}{}, api.Reauthenticate(ctx, req) },
-		Done: func(ctx app.Context, _ struct{}) { r.done(ctx) },
-	})
+		Send:   func(ctx context.Context) (struct{}, error) { return struct{}{}, api.Reauthenticate(ctx, req) },
+		Done:   func(ctx app.Context, _ struct{}) { r.done(ctx) },
+		Failed: r.sessionEnded,
+	}
+}
+
+// sessionEnded closes the dialog and leads to the login form, which comes
+// back to the page, when err says the session is over: no password or
+// code can help then, and the dialog would only say the session ended,
+// with nowhere to go from it.
+func (r *Reauth) sessionEnded(ctx app.Context, err error) bool {
+	if r.page == nil || !r.page.SessionEnded(ctx, err) {
+		return false
+	}
+	r.close()
+	return true
 }

@@ -32,12 +32,12 @@ func TestReauth_AsksEachAccountForWhatItHas(t *testing.T) {
 			if can := CanReauthenticate(nil, c.user); can != (c.name != "neither") {
 				t.Errorf("CanReauthenticate = %v", can)
 			}
-			r, p := NewReauth("r"), &Page{}
-			app.HTMLString(r.Render(p, nil, &c.user)) // the closed dialog, as the card first shows it
+			r, p := NewReauth("r"), &SignedInPage{}
+			app.HTMLString(r.Render(&p.Page, nil, &c.user)) // the closed dialog, as the card first shows it
 			if !r.Ask(p, reauthRequired, nil) {
 				t.Fatal("reauth_required did not open the dialog")
 			}
-			html := app.HTMLString(r.Render(p, nil, &c.user))
+			html := app.HTMLString(r.Render(&p.Page, nil, &c.user))
 			for _, s := range c.want {
 				if !strings.Contains(html, s) {
 					t.Errorf("the dialog lacks %s: %s", s, html)
@@ -50,7 +50,7 @@ func TestReauth_AsksEachAccountForWhatItHas(t *testing.T) {
 			}
 		})
 	}
-	if r := NewReauth("r"); r.Ask(&Page{}, &shared.Error{Code: shared.CodeWrongPassword}, nil) || r.Open() {
+	if r := NewReauth("r"); r.Ask(&SignedInPage{}, &shared.Error{Code: shared.CodeWrongPassword}, nil) || r.Open() {
 		t.Error("another error opened the dialog")
 	}
 }
@@ -86,10 +86,10 @@ func TestReauth_OffersTheModulesProofs(t *testing.T) {
 			if can := CanReauthenticate(nil, c.user); can != (c.name != "neither") {
 				t.Errorf("CanReauthenticate = %v", can)
 			}
-			r, p := NewReauth("r"), &Page{}
-			app.HTMLString(r.Render(p, nil, &c.user))
+			r, p := NewReauth("r"), &SignedInPage{}
+			app.HTMLString(r.Render(&p.Page, nil, &c.user))
 			r.Ask(p, reauthRequired, nil)
-			html := app.HTMLString(r.Render(p, nil, &c.user))
+			html := app.HTMLString(r.Render(&p.Page, nil, &c.user))
 			for _, s := range c.want {
 				if !strings.Contains(html, s) {
 					t.Errorf("the dialog lacks %s: %s", s, html)
@@ -104,16 +104,16 @@ func TestReauth_OffersTheModulesProofs(t *testing.T) {
 	}
 
 	user := shared.User{HasPasskeys: true}
-	r, p := NewReauth("r"), &Page{}
-	r.Render(p, nil, &user)
+	r, p := NewReauth("r"), &SignedInPage{}
+	r.Render(&p.Page, nil, &user)
 	retried := 0
 	r.Ask(p, reauthRequired, func(app.Context) { retried++ })
 	opt := r.options[0]
-	r.proveWith(p, opt).Settle(app.Context{}, struct{}{}, NewProblem("The passkey prompt was closed before a passkey was chosen."))
-	if html := app.HTMLString(r.Render(p, nil, &user)); !r.Open() || retried != 0 || !strings.Contains(html, "prompt was closed") {
+	r.proveWith(&p.Page, opt).Settle(app.Context{}, struct{}{}, NewProblem("The passkey prompt was closed before a passkey was chosen."))
+	if html := app.HTMLString(r.Render(&p.Page, nil, &user)); !r.Open() || retried != 0 || !strings.Contains(html, "prompt was closed") {
 		t.Fatalf("after a failed proof: open %v, retried %d: %s", r.Open(), retried, html)
 	}
-	r.proveWith(p, opt).Settle(app.Context{}, struct{}{}, nil)
+	r.proveWith(&p.Page, opt).Settle(app.Context{}, struct{}{}, nil)
 	if r.Open() || retried != 1 {
 		t.Fatalf("after the proof: open %v, retried %d", r.Open(), retried)
 	}
@@ -126,14 +126,14 @@ func TestReauth_OffersTheModulesProofs(t *testing.T) {
 // the person, who gave the right password, would see nothing happen.
 func TestReauth_StaysOpenWhileItsProofIsOnItsWay(t *testing.T) {
 	user := shared.User{HasPassword: true}
-	r, p := NewReauth("r"), &Page{}
-	app.HTMLString(r.Render(p, nil, &user))
+	r, p := NewReauth("r"), &SignedInPage{}
+	app.HTMLString(r.Render(&p.Page, nil, &user))
 	ran := false
 	r.Ask(p, &shared.Error{Code: shared.CodeReauthRequired}, func(app.Context) { ran = true })
 
 	r.form.Busy = true // as submit leaves it until the answer
 	r.dismiss()
-	html := app.HTMLString(r.Render(p, nil, &user))
+	html := app.HTMLString(r.Render(&p.Page, nil, &user))
 	if !r.Open() || !strings.Contains(html, "Checking…") {
 		t.Fatalf("the dialog was dismissed while its password was checked: %s", html)
 	}
@@ -149,5 +149,43 @@ func TestReauth_StaysOpenWhileItsProofIsOnItsWay(t *testing.T) {
 	r.dismiss()
 	if r.Open() {
 		t.Error("Cancel did not close the dialog before anything was sent")
+	}
+}
+
+// TestReauth_ASessionOverLeadsToTheLoginForm: when the password, or a
+// module's proof, meets a session that is over (it expired, or was ended
+// from another device), the dialog closes and the page leads to the login
+// form, as the cards do, rather than saying "Your session has ended" in
+// a dialog no proof can get past.
+func TestReauth_ASessionOverLeadsToTheLoginForm(t *testing.T) {
+	saved := modules
+	t.Cleanup(func() { modules = saved })
+	modules = []Module{{ReauthWith: func(_ *Client, u shared.User) (ReauthOption, bool) {
+		return ReauthOption{Name: "passkey", Label: "Use a passkey", BusyLabel: "Waiting…"}, u.HasPasskeys
+	}}}
+	sessionOver := &shared.Error{Code: shared.CodeNotAuthenticated, Message: "Your session has ended. Please log in again."}
+	for _, c := range []struct {
+		name   string
+		settle func(r *Reauth, p *SignedInPage)
+	}{
+		{"password", func(r *Reauth, p *SignedInPage) {
+			r.check(nil, shared.ReauthRequest{Password: "secret"}).Settle(app.Context{}, struct{}{}, sessionOver)
+		}},
+		{"passkey", func(r *Reauth, p *SignedInPage) {
+			r.proveWith(&p.Page, r.options[0]).Settle(app.Context{}, struct{}{}, sessionOver)
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			user := shared.User{HasPassword: true, HasPasskeys: true}
+			r, p := NewReauth("r"), &SignedInPage{User: &user}
+			app.HTMLString(r.Render(&p.Page, nil, &user))
+			retried := false
+			r.Ask(p, &shared.Error{Code: shared.CodeReauthRequired}, func(app.Context) { retried = true })
+			c.settle(&r, p)
+			if r.Open() || p.User != nil || retried || r.notice().Kind != "" {
+				t.Errorf("with the session over: open %v, user %v, retried %v, notice %+v; want closed, for the login form",
+					r.Open(), p.User, retried, r.notice())
+			}
+		})
 	}
 }

@@ -191,11 +191,14 @@ func Loading(text string) app.UI {
 	)
 }
 
-// LoadFailed shows why a page could not load, with a way to try again.
-func LoadFailed(err error, retry app.EventHandler) app.UI {
+// LoadFailed shows why a page, or a part of it, could not load, with a
+// way to try again: the button with id, which each part names after
+// itself ("sessions-retry"), since several may fail on one page and ids
+// must be unique in it.
+func LoadFailed(id string, err error, retry app.EventHandler) app.UI {
 	return app.Div().Class("card").Body(
 		app.Div().Class("notice", "error").Role("alert").Text(describeError(err)),
-		app.Button().Type("button").ID("retry").Class("button").Text("Try again").OnClick(retry),
+		app.Button().Type("button").ID(id).Class("button").Text("Try again").OnClick(retry),
 	)
 }
 

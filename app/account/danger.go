@@ -109,7 +109,7 @@ func (c *dangerCard) onDelete(ctx goapp.Context, e goapp.Event) {
 		},
 		Failed: func(ctx goapp.Context, err error) bool {
 			retry := func(ctx goapp.Context) { c.onDelete(ctx, goapp.Event{}) }
-			return c.reauth.Ask(&c.Page, err, retry) || c.SessionEnded(ctx, err)
+			return c.reauth.Ask(&c.SignedInPage, err, retry) || c.SessionEnded(ctx, err)
 		},
 	})
 }

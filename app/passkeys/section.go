@@ -57,7 +57,7 @@ func (s *section) Render() goapp.UI {
 	var body goapp.UI
 	switch {
 	case s.loadErr != nil:
-		body = app.LoadFailed(s.loadErr, func(ctx goapp.Context, e goapp.Event) { s.load(ctx) })
+		body = app.LoadFailed("passkeys-retry", s.loadErr, func(ctx goapp.Context, e goapp.Event) { s.load(ctx) })
 	case !s.loaded || s.User == nil: // nil too once the session is over (SessionEnded)
 		body = app.Loading("Loading…")
 	default:
@@ -146,7 +146,7 @@ func (s *section) onAdd(ctx goapp.Context, e goapp.Event) {
 			s.addForm.Notice = app.SuccessNotice("Passkey “" + k.Name + "” added. You can now sign in with it.")
 		},
 		Failed: func(ctx goapp.Context, err error) bool {
-			return s.reauth.Ask(&s.Page, err, func(ctx goapp.Context) { s.onAdd(ctx, goapp.Event{}) }) ||
+			return s.reauth.Ask(&s.SignedInPage, err, func(ctx goapp.Context) { s.onAdd(ctx, goapp.Event{}) }) ||
 				s.SessionEnded(ctx, err)
 		},
 	})
@@ -196,7 +196,7 @@ func (s *section) onDelete(ctx goapp.Context, e goapp.Event) {
 				s.Focus(deleteButtonID(id))
 				return true
 			}
-			return s.reauth.Ask(&s.Page, err, func(ctx goapp.Context) { s.confirming = id; s.onDelete(ctx, goapp.Event{}) }) ||
+			return s.reauth.Ask(&s.SignedInPage, err, func(ctx goapp.Context) { s.confirming = id; s.onDelete(ctx, goapp.Event{}) }) ||
 				s.SessionEnded(ctx, err)
 		},
 	})

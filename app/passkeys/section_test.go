@@ -87,7 +87,7 @@ func TestSection_LearnsThatTwoFactorWasTurnedOn(t *testing.T) {
 	if !s.loaded {
 		t.Fatalf("the card did not load: %v", s.loadErr)
 	}
-	s.reauth.Ask(&s.Page, &shared.Error{Code: shared.CodeReauthRequired, Message: "Confirm it's you."}, nil)
+	s.reauth.Ask(&s.SignedInPage, &shared.Error{Code: shared.CodeReauthRequired, Message: "Confirm it's you."}, nil)
 	offersCode := func() bool {
 		return strings.Contains(goapp.HTMLString(s.Render()), `id="passkey-reauth-switch"`)
 	}

@@ -89,7 +89,7 @@ func (c *connectedAccounts) Render() goapp.UI {
 	case c.loadErr != nil:
 		return goapp.Section().ID("connected-accounts").Class("card").Body(
 			goapp.H2().Text("Connected accounts"),
-			app.LoadFailed(c.loadErr, func(ctx goapp.Context, e goapp.Event) { c.load(ctx) }),
+			app.LoadFailed("connected-retry", c.loadErr, func(ctx goapp.Context, e goapp.Event) { c.load(ctx) }),
 		)
 	case !c.loaded || c.User == nil || len(c.providers) == 0 && len(c.identities) == 0: // User is nil once the session is over
 		return goapp.Div().ID("connected-accounts")

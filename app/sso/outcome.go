@@ -44,7 +44,7 @@ func (c *connectedAccounts) confirmToConnect(o outcome) {
 		return
 	}
 	providerID := o.provider
-	c.reauth.Ask(&c.Page, errReauthRequired, func(ctx goapp.Context) {
+	c.reauth.Ask(&c.SignedInPage, errReauthRequired, func(ctx goapp.Context) {
 		c.notice = app.Notice{}
 		c.connect(ctx, providerID)
 	})

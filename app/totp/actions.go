@@ -17,7 +17,7 @@ import (
 // leads to the login form (and back).
 func (s *section) failed(retry func(goapp.Context)) func(goapp.Context, error) bool {
 	return func(ctx goapp.Context, err error) bool {
-		return s.reauth.Ask(&s.Page, err, retry) || s.SessionEnded(ctx, err)
+		return s.reauth.Ask(&s.SignedInPage, err, retry) || s.SessionEnded(ctx, err)
 	}
 }
 

@@ -70,7 +70,7 @@ func (s *section) Render() goapp.UI {
 	var body goapp.UI
 	switch {
 	case s.loadErr != nil:
-		body = app.LoadFailed(s.loadErr, func(ctx goapp.Context, e goapp.Event) { s.load(ctx) })
+		body = app.LoadFailed("totp-retry", s.loadErr, func(ctx goapp.Context, e goapp.Event) { s.load(ctx) })
 	case s.status == nil || s.User == nil: // nil too once the session is over (SessionEnded)
 		body = app.Loading("Loading…")
 	case s.codes != nil:

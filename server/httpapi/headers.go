@@ -25,8 +25,11 @@ import (
 //
 // Both kinds get no MIME sniffing (X-Content-Type-Options) and no framing
 // in older browsers too (X-Frame-Options), against clickjacking (OWASP
-// Secure Headers Project). Add Strict-Transport-Security at the
-// TLS-terminating proxy, which knows whether the site is served over HTTPS.
+// Secure Headers Project). When --public-url is https, every response
+// also carries Strict-Transport-Security (strictTransport), so a browser
+// that has seen the site once never tries it over plain http again; the
+// cookies are Secure then anyway. It names no subdomains: those may be
+// other services.
 
 // pageContentSecurityPolicy is the CSP of pages.
 const pageContentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; " +
@@ -90,6 +93,18 @@ func (p headerPolicy) apply(h http.Header) {
 	h["X-Frame-Options"] = denyFraming
 	h["Content-Security-Policy"] = p.contentSecurityPolicy
 	h["Referrer-Policy"] = p.referrerPolicy
+}
+
+// hstsValue is one year, what the HSTS preload list asks as a minimum.
+var hstsValue = headerValue("max-age=31536000")
+
+// strictTransport adds Strict-Transport-Security to every response, for a
+// site served over https (the server is told so by an https --public-url).
+func strictTransport(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["Strict-Transport-Security"] = hstsValue
+		next.ServeHTTP(w, r)
+	})
 }
 
 // securityHeaders gives every response the headers of its kind. The kind

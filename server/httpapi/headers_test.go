@@ -5,9 +5,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/server/httpapi/apitest"
 	"github.com/authkit/authkit/server/webui"
+	"github.com/authkit/authkit/shared"
 )
 
 func TestSecurityHeadersOnEveryResponse(t *testing.T) {
@@ -84,5 +86,48 @@ func TestSecurityHeaders_PagesGetThePagePolicyTheirFilesTheAPIs(t *testing.T) {
 		if csp := r.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
 			t.Errorf("GET %s: Content-Security-Policy %q", tc.path, csp)
 		}
+	}
+}
+
+// TestEveryAPIResponseIsNoStore checks the /api/ answers that no route
+// writes: the refusal of a cross-origin request and the mux's redirect of
+// an unclean path carry Cache-Control: no-store like every other.
+func TestEveryAPIResponseIsNoStore(t *testing.T) {
+	ts := apitest.NewServer(t)
+	b := ts.Browser()
+	b.Register("ann@example.com", "Ann")
+	responses := map[string]apitest.Response{
+		"cross-site POST":    b.Do("POST", "/api/auth/logout", nil, "Sec-Fetch-Site", "cross-site"),
+		"foreign Origin":     b.Do("PATCH", "/api/me", `{"name":"Eve"}`, "Origin", "https://evil.example"),
+		"redirect of /api//": b.Visit("/api//me"),
+		"redirect of /./":    b.Visit("/api/./me"),
+	}
+	responses["cross-site POST"].ExpectError(t, http.StatusForbidden, shared.CodeCSRFFailed)
+	responses["foreign Origin"].ExpectError(t, http.StatusForbidden, shared.CodeCSRFFailed)
+	responses["redirect of /api//"].ExpectStatus(t, http.StatusTemporaryRedirect)
+	for name, r := range responses {
+		if got := r.Header.Get("Cache-Control"); got != "no-store" {
+			t.Errorf("%s: Cache-Control = %q, want no-store", name, got)
+		}
+	}
+}
+
+// TestStrictTransportSecurityOnlyWithAnHTTPSPublicURL: a server whose
+// public URL is https tells browsers to come back over https only, on
+// every response; one on plain http never does.
+func TestStrictTransportSecurityOnlyWithAnHTTPSPublicURL(t *testing.T) {
+	https := apitest.NewServer(t) // its public URL is its own, https
+	plain := apitest.NewServer(t, apitest.WithConfig(func(c *auth.Config) { c.PublicURL = "http://localhost:8080" }))
+	for _, path := range []string{"/api/me", "/healthz", "/api/nope", "/.well-known/jwks.json"} {
+		if got := https.TokenClient().Do("GET", path, nil).Header.Get("Strict-Transport-Security"); got != "max-age=31536000" {
+			t.Errorf("https public URL, GET %s: Strict-Transport-Security = %q", path, got)
+		}
+		if got := plain.TokenClient().Do("GET", path, nil).Header.Get("Strict-Transport-Security"); got != "" {
+			t.Errorf("http public URL, GET %s: Strict-Transport-Security = %q", path, got)
+		}
+	}
+	r := https.TokenClient().Do("POST", "/api/auth/logout", nil, "Sec-Fetch-Site", "cross-site")
+	if r.Header.Get("Strict-Transport-Security") == "" {
+		t.Error("no Strict-Transport-Security on the cross-origin refusal")
 	}
 }

@@ -37,6 +37,30 @@ func TestUnknownAPIPathsAndMethodsAnswerJSON(t *testing.T) {
 	ts.TokenClient().Do("GET", "/api/auth/login", nil).ExpectError(t, 405, shared.CodeMethodNotAllowed)
 }
 
+// TestMethodsNoPatternNamesAnswer405 sends an API path methods outside
+// the standard ones: a path that exists answers 405 with its Allow
+// header, as for PUT, and only an unknown path 404.
+func TestMethodsNoPatternNamesAnswer405(t *testing.T) {
+	ts := apitest.NewServer(t)
+	c := ts.TokenClient()
+	for _, tc := range []struct{ method, path, allow string }{
+		{"PROPFIND", "/api/me", "GET, PATCH, HEAD"},
+		{"FOO", "/api/auth/login", "POST"},
+		{"get", "/api/me", "GET, PATCH, HEAD"},
+		{"FOO", "/api/me/sessions/some-id", "DELETE"},
+	} {
+		r := c.Do(tc.method, tc.path, nil)
+		r.ExpectError(t, http.StatusMethodNotAllowed, shared.CodeMethodNotAllowed)
+		if got := r.Header.Get("Allow"); got != tc.allow {
+			t.Errorf("%s %s: Allow = %q, want %q", tc.method, tc.path, got, tc.allow)
+		}
+		if got := r.Header.Get("Cache-Control"); got != "no-store" {
+			t.Errorf("%s %s: Cache-Control = %q", tc.method, tc.path, got)
+		}
+	}
+	c.Do("PROPFIND", "/api/nope", nil).ExpectError(t, http.StatusNotFound, shared.CodeNotFound)
+}
+
 func TestBadInput_EveryBodyEndpointAnswersAlike(t *testing.T) {
 	ts := apitest.NewServer(t)
 	b := ts.Browser()

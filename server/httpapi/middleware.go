@@ -220,6 +220,20 @@ func noStore(next http.Handler) http.Handler {
 
 var noStoreValue = headerValue("no-store")
 
+// noStoreUnderAPI gives every response under /api/ Cache-Control:
+// no-store, before anything else answers: the routes set it too (noStore),
+// but the refusal of a cross-origin request and the mux's redirect of an
+// unclean path (/api//me) are written before any route runs. A route may
+// still replace it (GET /api/openapi.json is no-cache).
+func noStoreUnderAPI(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			w.Header()["Cache-Control"] = noStoreValue
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // statusRecorder remembers the status and size of a response for the log.
 type statusRecorder struct {
 	http.ResponseWriter

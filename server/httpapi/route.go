@@ -187,12 +187,13 @@ type Router struct {
 	api        *API
 	mux        *http.ServeMux
 	methods    map[string][]string // path → methods
+	allow      map[string]string   // path → its Allow header (finish)
 	routes     []Route
 	moduleTags map[string]string // tag → description
 }
 
 func newRouter(a *API, mux *http.ServeMux) *Router {
-	return &Router{api: a, mux: mux, methods: map[string][]string{}, moduleTags: map[string]string{}}
+	return &Router{api: a, mux: mux, methods: map[string][]string{}, allow: map[string]string{}, moduleTags: map[string]string{}}
 }
 
 // Add serves routes. A pattern served twice panics at start-up, as
@@ -219,8 +220,8 @@ func (rt *Router) Add(routes ...Route) {
 func (rt *Router) Routes() []Route { return slices.Clone(rt.routes) }
 
 // standardMethods are the methods a path's JSON 405 answers (RFC 9110's
-// and PATCH; a GET pattern also answers HEAD); other method names fall
-// through to the JSON 404.
+// and PATCH; a GET pattern also answers HEAD); other method names reach
+// the /api/ catch-all, which answers the same 405 (allowOf).
 var standardMethods = []string{
 	http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch,
 	http.MethodDelete, http.MethodOptions, http.MethodTrace, http.MethodConnect,
@@ -236,9 +237,9 @@ func (rt *Router) finish() {
 			methods = append(methods, http.MethodHead)
 		}
 		allow := strings.Join(methods, ", ")
+		rt.allow[path] = allow
 		refuse := noStore(rt.api.serve(func(w http.ResponseWriter, r *http.Request) error {
-			w.Header().Set("Allow", allow)
-			return shared.NewError(shared.CodeMethodNotAllowed, "This endpoint does not accept "+r.Method+" requests.")
+			return methodNotAllowed(w, r, allow)
 		}))
 		for _, m := range standardMethods {
 			if !slices.Contains(methods, m) {
@@ -246,4 +247,27 @@ func (rt *Router) finish() {
 			}
 		}
 	}
+}
+
+// methodNotAllowed is the JSON 405 of a path served with the methods in
+// allow.
+func methodNotAllowed(w http.ResponseWriter, r *http.Request, allow string) error {
+	w.Header().Set("Allow", allow)
+	return shared.NewError(shared.CodeMethodNotAllowed, "This endpoint does not accept "+r.Method+" requests.")
+}
+
+// allowOf returns the Allow header of the path r asks for when the API
+// serves that path, for a method no pattern names ("PROPFIND"), which
+// reaches the /api/ catch-all. The mux finds the path as for a GET,
+// which every path has a pattern for (its route's or its 405's).
+func (rt *Router) allowOf(r *http.Request) (string, bool) {
+	probe := *r
+	probe.Method = http.MethodGet
+	_, pattern := rt.mux.Handler(&probe)
+	_, path, ok := strings.Cut(pattern, " ")
+	if !ok {
+		return "", false
+	}
+	allow, ok := rt.allow[path]
+	return allow, ok
 }

@@ -252,14 +252,18 @@ func (a *API) routes() []Route {
 }
 
 // serveRoutes serves the kit's routes and the modules', then the JSON 404
-// of unknown /api/ paths and the pages.
+// of unknown /api/ paths (and 405 of a known path asked with a method no
+// pattern names) and the pages.
 func (a *API) serveRoutes(r *Router, modules []Module, pages http.Handler) error {
 	r.Add(a.routes()...)
 	if err := a.mount(r, modules, a.store); err != nil {
 		return err
 	}
 	r.finish()
-	r.mux.Handle("/api/", noStore(a.serve(func(http.ResponseWriter, *http.Request) error {
+	r.mux.Handle("/api/", noStore(a.serve(func(w http.ResponseWriter, req *http.Request) error {
+		if allow, ok := r.allowOf(req); ok {
+			return methodNotAllowed(w, req, allow)
+		}
 		return shared.NewError(shared.CodeNotFound, "There is no such API endpoint.")
 	})))
 	if pages != nil {

@@ -98,7 +98,11 @@ func New(svc *auth.Service, st *store.Store, opt Options) (*API, error) {
 	if a.openAPIDoc, err = newOpenAPIFile(a.router); err != nil {
 		return nil, err
 	}
-	a.handler = logRequests(a.log, opt.Observer, recoverPanics(a.log, securityHeaders(denyCrossOrigin(a.log, mux))))
+	h := securityHeaders(noStoreUnderAPI(denyCrossOrigin(a.log, mux)))
+	if strings.HasPrefix(svc.Config().PublicURL, "https://") {
+		h = strictTransport(h)
+	}
+	a.handler = logRequests(a.log, opt.Observer, recoverPanics(a.log, h))
 	return a, nil
 }
 

@@ -1,6 +1,6 @@
 //go:build ignore
 
-// gen builds common.bin, the compact form of the common-password list:
+// gen builds common.rice, the compact form of the common-password list:
 //
 //	go run gen.go -in 10-million-password-list-top-1000000.txt -n 100000
 //
@@ -9,25 +9,26 @@
 // (Passwords/Common-Credentials). gen keeps the n most common passwords
 // that the length rule alone would not refuse (8 to 256 characters; a
 // shorter one never reaches the list check), lower-cased and without
-// repeats, and writes the first 5 bytes of each one's SHA-256, sorted.
+// repeats, and writes the set of their values (passwordlist.ValueOf: the
+// first 40 bits of each one's SHA-256) as passwordlist.Encode codes it.
 package main
 
 import (
 	"bufio"
-	"bytes"
-	"crypto/sha256"
 	"flag"
 	"log"
 	"os"
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/authkit/authkit/server/passwordlist"
 )
 
 func main() {
 	in := flag.String("in", "", "the source list, most common first")
 	n := flag.Int("n", 100_000, "how many passwords to keep")
-	out := flag.String("out", "common.bin", "the file to write")
+	out := flag.String("out", "common.rice", "the file to write")
 	flag.Parse()
 
 	f, err := os.Open(*in)
@@ -36,26 +37,23 @@ func main() {
 	}
 	defer f.Close()
 	seen := map[string]bool{}
-	var prefixes [][]byte
+	var values []uint64
 	sc := bufio.NewScanner(f)
-	for sc.Scan() && len(prefixes) < *n {
+	for sc.Scan() && len(seen) < *n {
 		p := strings.ToLower(strings.TrimRight(sc.Text(), "\r"))
 		if c := utf8.RuneCountInString(p); c < 8 || c > 256 || !utf8.ValidString(p) || seen[p] {
 			continue
 		}
 		seen[p] = true
-		sum := sha256.Sum256([]byte(p))
-		prefixes = append(prefixes, sum[:prefixLen])
+		values = append(values, passwordlist.ValueOf(p))
 	}
 	if err := sc.Err(); err != nil {
 		log.Fatal(err)
 	}
-	slices.SortFunc(prefixes, bytes.Compare)
-	prefixes = slices.CompactFunc(prefixes, bytes.Equal)
-	if err := os.WriteFile(*out, bytes.Join(prefixes, nil), 0o644); err != nil {
+	slices.Sort(values)
+	values = slices.Compact(values)
+	if err := os.WriteFile(*out, passwordlist.Encode(values), 0o644); err != nil {
 		log.Fatal(err)
 	}
-	log.Printf("wrote %d entries to %s", len(prefixes), *out)
+	log.Printf("wrote %d passwords to %s", len(values), *out)
 }
-
-const prefixLen = 5 // keep in step with passwordlist.go

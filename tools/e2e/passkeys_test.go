@@ -218,3 +218,35 @@ func TestBrowser_PasskeyOnlyAccountKeepsItsLastWayIn(t *testing.T) {
 	b.waitText("#passkeys .passkey-name", "Phone")
 	b.checkConsole()
 }
+
+// TestBrowser_AFailedResetOfSecondFactorsGivesFocusBack: a superuser
+// resets the second factors of a user with a passkey while the server is
+// gone; the notice says so, and focus goes back to the row's Reset 2FA,
+// for another try, instead of staying on the body once the confirmation
+// closed.
+func TestBrowser_AFailedResetOfSecondFactorsGivesFocusBack(t *testing.T) {
+	s := startLocalhostServer(t)
+	s.createSuperuser(t, "boss@example.com", "The Boss", "boss password 123")
+	paz := newBrowser(t, s, "paz")
+	paz.addVirtualAuthenticator()
+	paz.signUp("Paz", "paz@example.com", "a long and unguessable phrase")
+	paz.confirmEmail(s, "paz@example.com")
+	paz.addPasskey("Laptop")
+
+	boss := newBrowser(t, s, "boss")
+	boss.open("/login?next=/admin")
+	boss.fill("email", "boss@example.com")
+	boss.fill("password", "boss password 123")
+	boss.click("#login-form button[type=submit]")
+	boss.waitPath("/admin")
+	boss.waitText("#users", "paz@example.com")
+
+	reset := `button[aria-label="Reset the second factors and passkeys of paz@example.com"]`
+	boss.click(reset)
+	boss.waitText("#confirm-reset", "Reset")
+	s.stop()
+	boss.click("#confirm-reset")
+	boss.waitText("#admin-notice .notice.error", "Could not reach the server.")
+	boss.poll("the confirmation closes", `!document.getElementById("confirm-reset")`)
+	boss.poll("focus is back on Paz's Reset 2FA", `document.activeElement === document.querySelector('`+reset+`')`)
+}

@@ -187,3 +187,21 @@ func TestReauthentication_WrongPasswordsSpendTheAccountsGuesses(t *testing.T) {
 	b.Do("DELETE", "/api/me", shared.DeleteAccountRequest{CurrentPassword: apitest.Password}).ExpectError(t, 429, shared.CodeRateLimited)
 	b.Do("GET", "/api/me", nil).ExpectStatus(t, http.StatusOK)
 }
+
+// An API client may send the address as typed: the answer names the
+// address the link went to, normalised as the account will hold it.
+func TestEmailChange_TheAnswerNamesTheNormalisedAddress(t *testing.T) {
+	ts := newServer(t)
+	b := ts.Browser()
+	b.Register("ann@example.com", "Ann")
+	r := b.Do("POST", "/api/me/email", shared.ChangeEmailRequest{NewEmail: "  New@Example.COM ", CurrentPassword: apitest.Password})
+	r.ExpectStatus(t, http.StatusAccepted)
+	var accepted shared.Accepted
+	r.Decode(t, &accepted)
+	if !strings.Contains(accepted.Message, " new@example.com.") {
+		t.Errorf("message = %q", accepted.Message)
+	}
+	if token := ts.MailToken("new@example.com", "Confirm your new email address"); token == "" {
+		t.Error("no link to the normalised address")
+	}
+}

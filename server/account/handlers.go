@@ -20,8 +20,10 @@ func (h handlers) requestEmailChange(w http.ResponseWriter, r *http.Request) err
 	if err := h.kit.Auth.Accounts.RequestEmailChange(r.Context(), caller, req); err != nil {
 		return err
 	}
+	// The core normalised its copy of the address: name the one the link
+	// went to, not what was typed.
 	httpapi.WriteJSON(w, http.StatusAccepted, shared.Accepted{
-		Message: "We sent a link to " + req.NewEmail + ". Your address changes when you open it.",
+		Message: "We sent a link to " + shared.NormalizeEmail(req.NewEmail) + ". Your address changes when you open it.",
 	})
 	return nil
 }

@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptrace/bun/migrate"
+
+	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/shared"
 )
 
@@ -153,5 +156,63 @@ func logField(t *testing.T, log, msg, field string) string {
 		}
 	}
 	t.Fatalf("no %q line in the log:\n%s", msg, log)
+	return ""
+}
+
+// oddAnswers is a module whose routes answer the way a fork's might:
+// with an informational response (103 Early Hints) before the real one.
+type oddAnswers struct{}
+
+func (oddAnswers) Name() string                    { return "odd" }
+func (oddAnswers) Migrations() *migrate.Migrations { return nil }
+func (oddAnswers) Mount(*httpapi.Kit) ([]httpapi.Route, error) {
+	return []httpapi.Route{
+		{Pattern: "GET /api/odd/hints", Response: "", Handler: func(w http.ResponseWriter, r *http.Request) error {
+			w.Header().Set("Link", "</app.css>; rel=preload")
+			w.WriteHeader(http.StatusEarlyHints)
+			httpapi.WriteJSON(w, http.StatusOK, "ok")
+			return nil
+		}},
+	}, nil
+}
+
+// TestServe_InformationalResponseIsNotTheStatus: a 103 Early Hints sent
+// before the answer is not the answer: the request line and the metrics
+// have the final status (200), not 103.
+func TestServe_InformationalResponseIsNotTheStatus(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "authkit.db")
+	base, stop, logs := startServeWith(t, db, []httpapi.Module{oddAnswers{}}, nil, "--metrics-addr", "127.0.0.1:0")
+	metricsURL := "http://" + logField(t, logs.String(), "metrics listening", "addr") + "/metrics"
+
+	resp, err := http.Get(base + "/api/odd/hints")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET /api/odd/hints: %s", resp.Status)
+	}
+	after := scrape(t, metricsURL)
+	if got := after[`authkit_http_requests_total{route="GET /api/odd/hints",status_class="2xx"}`]; got != 1 {
+		t.Errorf("2xx count %v, want 1; series: %v", got, after[`authkit_http_requests_total{route="GET /api/odd/hints",status_class="1xx"}`])
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if got := requestLineField(t, logs.String(), "/api/odd/hints", "status"); got != "200" {
+		t.Errorf("the request line's status is %s, want 200", got)
+	}
+}
+
+// requestLineField returns a field of the JSON request line for path.
+func requestLineField(t *testing.T, log, path, field string) string {
+	t.Helper()
+	for line := range strings.Lines(log) {
+		var v map[string]any
+		if json.Unmarshal([]byte(line), &v) == nil && v["msg"] == "request" && v["path"] == path {
+			return fmt.Sprint(v[field])
+		}
+	}
+	t.Fatalf("no request line for %s in the log:\n%s", path, log)
 	return ""
 }

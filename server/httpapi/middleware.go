@@ -235,6 +235,8 @@ func noStoreUnderAPI(next http.Handler) http.Handler {
 }
 
 // statusRecorder remembers the status and size of a response for the log.
+// The status is the final one: an informational response sent before it
+// (103 Early Hints) is not the answer, but 101 Switching Protocols is.
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
@@ -242,7 +244,7 @@ type statusRecorder struct {
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
-	if s.status == 0 {
+	if s.status == 0 && (code >= 200 || code == http.StatusSwitchingProtocols) {
 		s.status = code
 	}
 	s.ResponseWriter.WriteHeader(code)

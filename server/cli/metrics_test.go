@@ -160,7 +160,8 @@ func logField(t *testing.T, log, msg, field string) string {
 }
 
 // oddAnswers is a module whose routes answer the way a fork's might:
-// with an informational response (103 Early Hints) before the real one.
+// with an informational response (103 Early Hints) before the real one,
+// with a panic after the response has begun, with http.ErrAbortHandler.
 type oddAnswers struct{}
 
 func (oddAnswers) Name() string                    { return "odd" }
@@ -173,7 +174,53 @@ func (oddAnswers) Mount(*httpapi.Kit) ([]httpapi.Route, error) {
 			httpapi.WriteJSON(w, http.StatusOK, "ok")
 			return nil
 		}},
+		{Pattern: "GET /api/odd/late-panic", Response: "", Handler: func(w http.ResponseWriter, r *http.Request) error {
+			w.WriteHeader(http.StatusOK)
+			io.WriteString(w, "[1,") //nolint:errcheck
+			panic("the second half failed")
+		}},
+		{Pattern: "GET /api/odd/abort", Response: "", Handler: func(w http.ResponseWriter, r *http.Request) error {
+			panic(http.ErrAbortHandler)
+		}},
 	}, nil
+}
+
+// TestServe_CutOffResponsesAreLoggedAndCounted: a panic after the
+// response has begun cuts it off (not a 200 with an error body glued
+// on), and a response cut off that way or by http.ErrAbortHandler is
+// still a request line and a request in the metrics, as the 500 it is.
+func TestServe_CutOffResponsesAreLoggedAndCounted(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "authkit.db")
+	base, stop, logs := startServeWith(t, db, []httpapi.Module{oddAnswers{}}, nil, "--metrics-addr", "127.0.0.1:0")
+	metricsURL := "http://" + logField(t, logs.String(), "metrics listening", "addr") + "/metrics"
+
+	for _, path := range []string{"/api/odd/late-panic", "/api/odd/abort"} {
+		resp, err := http.Get(base + path)
+		if err == nil {
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err == nil {
+				t.Errorf("GET %s: a whole answer, %s %q; want it cut off", path, resp.Status, body)
+			}
+		}
+	}
+	after := scrape(t, metricsURL)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	for _, route := range []string{"GET /api/odd/late-panic", "GET /api/odd/abort"} {
+		if got := after[`authkit_http_requests_total{route="`+route+`",status_class="5xx"}`]; got != 1 {
+			t.Errorf("%s: %v in 5xx, want 1", route, got)
+		}
+	}
+	for _, path := range []string{"/api/odd/late-panic", "/api/odd/abort"} {
+		if got := requestLineField(t, logs.String(), path, "status"); got != "500" {
+			t.Errorf("%s: the request line's status is %s, want 500", path, got)
+		}
+		if got := requestLineField(t, logs.String(), path, "level"); got != "ERROR" {
+			t.Errorf("%s: the request line's level is %s, want ERROR", path, got)
+		}
+	}
 }
 
 // TestServe_InformationalResponseIsNotTheStatus: a 103 Early Hints sent

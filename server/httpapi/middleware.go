@@ -239,9 +239,15 @@ func noStoreUnderAPI(next http.Handler) http.Handler {
 // (103 Early Hints) is not the answer, but 101 Switching Protocols is.
 type statusRecorder struct {
 	http.ResponseWriter
-	status int
+	status int // or cutOff
 	bytes  int
 }
+
+// cutOff is the status recoverPanics leaves when the response is to be
+// cut off (http.ErrAbortHandler): logRequests logs it, then aborts. It
+// is a status rather than a field of its own to keep statusRecorder, made
+// for every request, to its size.
+const cutOff = -1
 
 func (s *statusRecorder) WriteHeader(code int) {
 	if s.status == 0 && (code >= 200 || code == http.StatusSwitchingProtocols) {
@@ -303,6 +309,12 @@ func logRequests(log *slog.Logger, observe RequestObserver, next http.Handler) h
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
 		end := time.Now()
+		if rec.status == cutOff {
+			// The client gets a broken answer, whatever status it began
+			// with: a failure on our side.
+			rec.status = http.StatusInternalServerError
+			defer panic(http.ErrAbortHandler)
+		}
 		if rec.status == 0 {
 			rec.status = http.StatusOK
 		}
@@ -340,18 +352,31 @@ func (l RequestLine) Record() slog.Record {
 
 // recoverPanics turns a panic into a logged 500 with the JSON error body,
 // so one bad request never takes the process down or leaks a stack trace.
+// A panic after the response has begun cannot become a 500: that response
+// is cut off instead (as a panic with http.ErrAbortHandler is), rather
+// than sent whole with an error body glued to it. w is logRequests'
+// statusRecorder, which logs a cut-off response before it aborts.
 func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				log.ErrorContext(r.Context(), "panic", "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-				writeJSON(w, http.StatusInternalServerError, shared.ErrorBody{
-					Error: shared.NewError(shared.CodeInternal, "Something went wrong on our side. Please try again."),
-				})
+			v := recover()
+			if v == nil {
+				return
 			}
+			rec, _ := w.(*statusRecorder)
+			if v != http.ErrAbortHandler {
+				log.ErrorContext(r.Context(), "panic", "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				if rec == nil || rec.status == 0 {
+					writeJSON(w, http.StatusInternalServerError, shared.ErrorBody{
+						Error: shared.NewError(shared.CodeInternal, "Something went wrong on our side. Please try again."),
+					})
+					return
+				}
+			}
+			if rec == nil {
+				panic(http.ErrAbortHandler)
+			}
+			rec.status = cutOff
 		}()
 		next.ServeHTTP(w, r)
 	})

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -262,4 +264,63 @@ func requestLineField(t *testing.T, log, path, field string) string {
 	}
 	t.Fatalf("no request line for %s in the log:\n%s", path, log)
 	return ""
+}
+
+// TestREADMEMetricsTableMatchesScrape holds the README to what a real
+// scrape serves: every authkit_ metric in the Monitoring table is served
+// with the table's type, every one served is in the table, and every
+// authkit_ metric the README names anywhere (the alerts' PromQL
+// included) exists.
+func TestREADMEMetricsTableMatchesScrape(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "authkit.db")
+	base, _, logs := startServe(t, db, "--metrics-addr", "127.0.0.1:0")
+	resp, err := http.Get(base + "/healthz") // the request metrics appear with the first request
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	resp, err = http.Get("http://" + logField(t, logs.String(), "metrics listening", "addr") + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	served := map[string]string{} // family → type
+	for line := range strings.Lines(string(body)) {
+		if f := strings.Fields(line); len(f) == 4 && f[1] == "TYPE" && strings.HasPrefix(f[2], "authkit_") {
+			served[f[2]] = f[3]
+		}
+	}
+
+	documented := map[string]bool{}
+	row := regexp.MustCompile("^\\| (`authkit_[a-z_]+`(?:, `authkit_[a-z_]+`)*) \\| ([a-z]+) \\|")
+	for line := range strings.Lines(string(readme)) {
+		m := row.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		for name := range strings.SplitSeq(m[1], ", ") {
+			name = strings.Trim(name, "`")
+			documented[name] = true
+			if got, ok := served[name]; !ok {
+				t.Errorf("the README's table has %s, which is not served", name)
+			} else if got != m[2] {
+				t.Errorf("%s: the README says %s, the scrape %s", name, m[2], got)
+			}
+		}
+	}
+	for name := range served {
+		if !documented[name] {
+			t.Errorf("%s is served but not in the README's table", name)
+		}
+	}
+	for _, name := range regexp.MustCompile(`\bauthkit_[a-z_]+_(?:total|seconds|live|depth|capacity|info)\b`).FindAllString(string(readme), -1) {
+		if served[strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(name, "_bucket"), "_count"), "_sum")] == "" {
+			t.Errorf("the README names %s, which is not served", name)
+		}
+	}
 }

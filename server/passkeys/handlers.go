@@ -12,13 +12,17 @@ import (
 // handlers are the module's endpoints: who is asking (the guard let them
 // in), decode, call the service, encode.
 type handlers struct {
-	svc    *Service
-	api    *httpapi.API
-	begins *auth.Throttle // sign-ins started per client
+	svc           *Service
+	api           *httpapi.API
+	begins        *auth.Throttle // sign-ins started per client
+	registrations *auth.Throttle // registrations started per account
 }
 
 func (h handlers) beginRegistration(w http.ResponseWriter, r *http.Request) error {
 	caller, _ := httpapi.UserFrom(r.Context())
+	if err := h.registrations.Take(r.Context(), caller.UserID); err != nil {
+		return err
+	}
 	opts, err := h.svc.BeginRegistration(r.Context(), caller.UserID)
 	if err != nil {
 		return err

@@ -52,6 +52,13 @@ func (Module) Migrations() *migrate.Migrations { return migrations }
 // the table or the database's write lane.
 const beginsPerMinute = 60
 
+// registrationsPerMinute bounds the passkey registrations one account may
+// start: each is a ceremony row for 5 minutes too, and a signed-in
+// account is as easy to come by as a client, so without a bound one
+// account could fill the table. Ten a minute is more than a person
+// adding (or retrying to add) a passkey needs.
+const registrationsPerMinute = 10
+
 // Mount implements httpapi.Module.
 func (Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 	svc := NewService(k)
@@ -60,15 +67,16 @@ func (Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 	h := handlers{svc: svc, api: k.API}
 	if k.Auth != nil { // nil when only the OpenAPI document is made
 		h.begins = k.Auth.NewThrottle("passkey-begin", beginsPerMinute, time.Minute)
+		h.registrations = k.Auth.NewThrottle("passkey-register", registrationsPerMinute, time.Minute)
 	}
 	idParam := []httpapi.Param{{Name: "id", In: "path", Description: "The passkey's id."}}
 	off := "Answers `forbidden` when passkeys are off (a --public-url naming an IP address)."
 	return []httpapi.Route{
 		{Pattern: "POST /api/me/passkeys/begin", Guard: httpapi.RequireRecent, AddsCredential: true, Name: "beginPasskeyRegistration",
 			Summary:     "Start adding a passkey",
-			Description: "Creation options for `navigator.credentials.create` (after `PublicKeyCredential.parseCreationOptionsFromJSON`): a discoverable credential with user verification, excluding the user's passkeys. " + off,
+			Description: "Creation options for `navigator.credentials.create` (after `PublicKeyCredential.parseCreationOptionsFromJSON`): a discoverable credential with user verification, excluding the user's passkeys. Each is a row for 5 minutes, so an account may start 10 a minute (`rate_limited` past that). " + off,
 			Response:    sharedpasskeys.Options{}, Returns: "The creation options; the challenge works once, for 5 minutes.",
-			Errors: []shared.Code{shared.CodeForbidden}, Handler: h.beginRegistration},
+			Errors: []shared.Code{shared.CodeForbidden, shared.CodeRateLimited}, Handler: h.beginRegistration},
 		{Pattern: "POST /api/me/passkeys/finish", Guard: httpapi.RequireVerified, AddsCredential: true, Name: "finishPasskeyRegistration",
 			Summary:     "Add the passkey",
 			Description: "Verifies the new credential against the caller's ceremony and stores its public key, sign count and backup flags; mails the user.",

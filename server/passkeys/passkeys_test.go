@@ -366,3 +366,33 @@ func TestPasskeys_SignInStartsAreThrottledPerClient(t *testing.T) {
 	ts.Advance(time.Minute)
 	c.Do("POST", "/api/auth/passkey/begin", nil).ExpectStatus(t, http.StatusOK)
 }
+
+// TestPasskeys_RegistrationStartsAreThrottledPerUser: each start of a
+// registration writes a ceremony row for 5 minutes, as a sign-in's does,
+// so one account may start 10 a minute, then waits; another account does
+// not wait with it.
+func TestPasskeys_RegistrationStartsAreThrottledPerUser(t *testing.T) {
+	ts := newServer(t, nil)
+	ann := ts.Browser()
+	ann.Register("ann@example.com", "Ann")
+	ann.ConfirmEmail()
+	for i := range 10 {
+		if r := ann.Do("POST", "/api/me/passkeys/begin", nil); r.Status != http.StatusOK {
+			t.Fatalf("start %d: %d %s", i+1, r.Status, r.Body)
+		}
+	}
+	r := ann.Do("POST", "/api/me/passkeys/begin", nil)
+	r.ExpectError(t, http.StatusTooManyRequests, shared.CodeRateLimited)
+	if r.Header.Get("Retry-After") == "" {
+		t.Error("no Retry-After")
+	}
+
+	bob := ts.Browser()
+	bob.Register("bob@example.com", "Bob")
+	bob.ConfirmEmail()
+	passkeystest.Register(t, bob, passkeystest.New(t, origin), "Bob's")
+
+	ts.Advance(time.Minute)
+	ann.Do("POST", "/api/auth/refresh", nil).ExpectStatus(t, http.StatusOK)
+	passkeystest.Register(t, ann, passkeystest.New(t, origin), "Phone")
+}

@@ -396,3 +396,42 @@ func TestPasskeys_RegistrationStartsAreThrottledPerUser(t *testing.T) {
 	ann.Do("POST", "/api/auth/refresh", nil).ExpectStatus(t, http.StatusOK)
 	passkeystest.Register(t, ann, passkeystest.New(t, origin), "Phone")
 }
+
+// TestPasskeys_AnAccountKeepsAtMostFiftyPasskeys: each passkey is a row,
+// and each is listed in every later registration's options, so an
+// account (a script with a recent session and a software authenticator)
+// cannot add them without end: the 51st is limit_reached, at the start
+// and at the finish of a ceremony begun before the 50th was added.
+func TestPasskeys_AnAccountKeepsAtMostFiftyPasskeys(t *testing.T) {
+	ts := newServer(t, nil)
+	ann := ts.Browser()
+	ann.Register("ann@example.com", "Ann")
+	ann.ConfirmEmail()
+	var early []byte
+	for i := range passkeys.MaxPasskeysPerUser {
+		if i%10 == 0 || i == passkeys.MaxPasskeysPerUser-1 { // past the starts' throttle, and recent again
+			ts.Advance(time.Minute)
+			ann.Do("POST", "/api/auth/refresh", nil).ExpectStatus(t, http.StatusOK)
+			ann.Do("POST", "/api/auth/reauth", shared.ReauthRequest{Password: apitest.Password}).ExpectStatus(t, http.StatusNoContent)
+		}
+		if i == passkeys.MaxPasskeysPerUser-1 {
+			r := ann.Do("POST", "/api/me/passkeys/begin", nil)
+			r.ExpectStatus(t, http.StatusOK)
+			early = r.Body
+		}
+		passkeystest.Register(t, ann, passkeystest.New(t, origin), "Key")
+	}
+	ts.Advance(time.Minute)
+	ann.Do("POST", "/api/me/passkeys/begin", nil).ExpectError(t, http.StatusConflict, shared.CodeLimitReached)
+	ann.Do("POST", "/api/me/passkeys/finish", sharedpasskeys.FinishRegistrationRequest{Credential: passkeystest.New(t, origin).Create(early)}).
+		ExpectError(t, http.StatusConflict, shared.CodeLimitReached)
+	var list sharedpasskeys.PasskeysResponse
+	ann.Do("GET", "/api/me/passkeys", nil).Decode(t, &list)
+	if len(list.Passkeys) != passkeys.MaxPasskeysPerUser {
+		t.Fatalf("%d passkeys, want %d", len(list.Passkeys), passkeys.MaxPasskeysPerUser)
+	}
+
+	// One deleted makes room for one.
+	ann.Do("DELETE", "/api/me/passkeys/"+list.Passkeys[0].ID, nil).ExpectStatus(t, http.StatusNoContent)
+	passkeystest.Register(t, ann, passkeystest.New(t, origin), "Key")
+}

@@ -3,6 +3,7 @@ package passkeys
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/webauthn"
@@ -16,9 +17,22 @@ import (
 
 // Adding, listing, renaming and deleting a signed-in user's passkeys.
 
+// MaxPasskeysPerUser bounds the passkeys of one account: each is a row,
+// and each is listed in every later registration's options (to exclude
+// it), so a script with a recent session and a software authenticator
+// must not add them without end. Fifty is far more than the devices and
+// password managers of one person.
+const MaxPasskeysPerUser = 50
+
+var errTooMany = shared.NewError(shared.CodeLimitReached,
+	fmt.Sprintf("You have %d passkeys, the most an account can keep. Delete one to add another.", MaxPasskeysPerUser))
+
 // BeginRegistration starts adding a passkey: creation options that
 // exclude the user's existing passkeys, so one authenticator is not
 // registered twice.
+//
+// Errors: forbidden (passkeys are off), limit_reached (the account has
+// MaxPasskeysPerUser).
 func (s *Service) BeginRegistration(ctx context.Context, userID string) (sharedpasskeys.Options, error) {
 	if err := s.available(); err != nil {
 		return sharedpasskeys.Options{}, err
@@ -26,6 +40,9 @@ func (s *Service) BeginRegistration(ctx context.Context, userID string) (sharedp
 	w, _, err := s.loadUser(ctx, userID)
 	if err != nil {
 		return sharedpasskeys.Options{}, err
+	}
+	if len(w.creds) >= MaxPasskeysPerUser {
+		return sharedpasskeys.Options{}, errTooMany
 	}
 	creation, session, err := s.wa.BeginRegistration(w,
 		webauthn.WithExclusions(webauthn.Credentials(w.creds).CredentialDescriptors()),
@@ -43,7 +60,8 @@ func (s *Service) BeginRegistration(ctx context.Context, userID string) (sharedp
 //
 // Errors: validation_failed (fields.credential: unreadable, expired,
 // already registered; fields.name), forbidden (passkeys are off),
-// not_authenticated (the caller's session ended meanwhile).
+// limit_reached (the account has MaxPasskeysPerUser), not_authenticated
+// (the caller's session ended meanwhile).
 func (s *Service) FinishRegistration(ctx context.Context, caller auth.Principal, req sharedpasskeys.FinishRegistrationRequest) (*passkey, error) {
 	userID := caller.UserID
 	if err := s.available(); err != nil {
@@ -83,7 +101,8 @@ func (s *Service) FinishRegistration(ctx context.Context, caller auth.Principal,
 
 // store1 inserts a verified credential and marks the user as having
 // passkeys, in one transaction that first holds the caller's session
-// (auth.Sessions.Hold).
+// (auth.Sessions.Hold, which locks the user's row, so two finishes at
+// once cannot both see room for the last passkey).
 func (s *Service) store1(ctx context.Context, caller auth.Principal, name string, cred *webauthn.Credential) (*passkey, error) {
 	userID := caller.UserID
 	data, err := jsonMarshal(cred)
@@ -98,6 +117,12 @@ func (s *Service) store1(ctx context.Context, caller auth.Principal, name string
 	err = s.store.InTx(ctx, func(tx *store.Store) error {
 		if err := s.auth.Sessions.Hold(ctx, tx, caller); err != nil {
 			return err
+		}
+		switch n, err := countPasskeys(ctx, tx, userID); {
+		case err != nil:
+			return err
+		case n >= MaxPasskeysPerUser:
+			return errTooMany
 		}
 		if _, err := tx.IDB().NewInsert().Model(row).Exec(ctx); err != nil {
 			return store.MapError(err)

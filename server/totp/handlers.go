@@ -47,7 +47,7 @@ func (h handlers) enable(w http.ResponseWriter, r *http.Request) error {
 
 func (h handlers) disable(w http.ResponseWriter, r *http.Request) error {
 	caller, _ := httpapi.UserFrom(r.Context())
-	if err := h.svc.Disable(r.Context(), caller.UserID); err != nil {
+	if err := h.svc.Disable(r.Context(), caller); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

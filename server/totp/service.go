@@ -206,13 +206,17 @@ func (s *Service) enable(ctx context.Context, caller auth.Principal, code string
 }
 
 // Disable turns two-factor authentication off: the secrets and the
-// recovery codes are deleted.
-func (s *Service) Disable(ctx context.Context, userID string) error {
+// recovery codes are deleted, once the caller's session is held
+// (auth.Sessions.Hold, which locks the account's row before the app's,
+// the order in which Enable takes them): a session ended elsewhere, still
+// in this server's cache, must not take a factor away.
+//
+// Errors: not_authenticated (the session ended meanwhile).
+func (s *Service) Disable(ctx context.Context, caller auth.Principal) error {
+	userID := caller.UserID
 	var was bool
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
-		// The account's row before the app's (store.LockUser), the order
-		// in which Enable takes them.
-		if err := tx.LockUser(ctx, userID); err != nil {
+		if err := s.auth.Sessions.Hold(ctx, tx, caller); err != nil {
 			return err
 		}
 		row, err := s.row(ctx, tx, userID)

@@ -722,3 +722,24 @@ func TestTOTP_ASecondEnableSpendsNoGuess(t *testing.T) {
 
 	ann.Do("POST", "/api/auth/reauth", shared.ReauthRequest{Password: apitest.Password}).ExpectStatus(t, http.StatusNoContent)
 }
+
+// TestTOTP_ASessionEndedElsewhereCannotTurnTheAppOff: Ann resets her
+// password on another server, which ends every session, the intruder's
+// too; this server's session cache learns of it only within
+// --session-cache-ttl. Meanwhile the intruder's session must not turn
+// Ann's second factor off: disabling checks the session in the database,
+// as adding a credential does.
+func TestTOTP_ASessionEndedElsewhereCannotTurnTheAppOff(t *testing.T) {
+	ts := newServer(t)
+	intruder := ts.Browser()
+	account := intruder.Register(annEmail, "Ann")
+	intruder.ConfirmEmail()
+	enable(t, ts, intruder)
+	intruder.Do("GET", "/api/me", nil).ExpectStatus(t, http.StatusOK) // the session is in the cache
+
+	if _, err := ts.Store.RevokeUserSessions(t.Context(), account.ID, "", ts.Now()); err != nil {
+		t.Fatal(err)
+	}
+	intruder.Do("POST", "/api/me/totp/disable", nil).ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
+	mfaRequired(t, ts.Browser().Login(annEmail, apitest.Password), "totp", "recovery_code") // still on
+}

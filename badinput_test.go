@@ -9,9 +9,31 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/server/httpapi/apitest"
 	"github.com/authkit/authkit/shared"
 )
+
+// shippedAsStaff starts the kit with main.go's modules, as shipped, and
+// signs a staff member in by cookie (a superuser, address confirmed, the
+// login recent), whom every route's guard lets through.
+func shippedAsStaff(t *testing.T) (*apitest.Server, *apitest.Client, shared.User) {
+	t.Helper()
+	ts := apitest.NewServer(t, apitest.WithModules(modules...))
+	b := ts.Browser()
+	me := b.Register("ann@example.com", "Ann")
+	ts.MakeStaff(me.ID, true)
+	b.ConfirmEmail()
+	return ts, b, me
+}
+
+// routeAt is rt's method and its path with every wildcard set to id.
+func routeAt(rt httpapi.Route, id string) (method, path string) {
+	method, path, _ = strings.Cut(rt.Pattern, " ")
+	return method, wildcard.ReplaceAllString(path, id)
+}
+
+var wildcard = regexp.MustCompile(`\{[^}]*\}`)
 
 // TestEveryBodyRouteRefusesBadInputAlike sends every route that reads a
 // JSON body (the kit's and every module's in main.go, as shipped) the
@@ -19,11 +41,7 @@ import (
 // is refused with the one error shape and its documented code, before the
 // handler does anything.
 func TestEveryBodyRouteRefusesBadInputAlike(t *testing.T) {
-	ts := apitest.NewServer(t, apitest.WithModules(modules...))
-	b := ts.Browser()
-	me := b.Register("ann@example.com", "Ann")
-	ts.MakeStaff(me.ID, true)
-	b.ConfirmEmail()
+	ts, b, me := shippedAsStaff(t)
 
 	huge := `{"name":"` + strings.Repeat("a", shared.MaxBodyBytes) + `"}`
 	inputs := []struct {
@@ -39,14 +57,12 @@ func TestEveryBodyRouteRefusesBadInputAlike(t *testing.T) {
 		{"text/plain", `{}`, "text/plain", 415, shared.CodeUnsupportedMediaType},
 		{"no content type", `{}`, "", 415, shared.CodeUnsupportedMediaType},
 	}
-	wildcard := regexp.MustCompile(`\{[^}]*\}`)
 	checked := 0
 	for _, rt := range ts.API.Routes() {
 		if rt.Request == nil {
 			continue
 		}
-		method, path, _ := strings.Cut(rt.Pattern, " ")
-		path = wildcard.ReplaceAllString(path, me.ID)
+		method, path := routeAt(rt, me.ID)
 		if body := wrongTypes(rt.Request); body != "{}" {
 			t.Run(rt.Pattern+"/wrong types", func(t *testing.T) {
 				b.Do(method, path, body).ExpectError(t, 400, shared.CodeInvalidJSON)
@@ -106,18 +122,12 @@ func wrongTypes(v any) string {
 // script might produce: each is served or refused with the error shape,
 // never a 5xx.
 func TestEveryQueryParameterSurvivesOddValues(t *testing.T) {
-	ts := apitest.NewServer(t, apitest.WithModules(modules...))
-	b := ts.Browser()
-	me := b.Register("ann@example.com", "Ann")
-	ts.MakeStaff(me.ID, true)
-	b.ConfirmEmail()
+	ts, b, me := shippedAsStaff(t)
 
 	odd := []string{"", "abc", "-1", "0", "1e3", "0x10", "99999999999999999999999", "%ff", "%E2%80%AE", "a%20b", strings.Repeat("z", 4000)}
-	wildcard := regexp.MustCompile(`\{[^}]*\}`)
 	checked := 0
 	for _, rt := range ts.API.Routes() {
-		method, path, _ := strings.Cut(rt.Pattern, " ")
-		path = wildcard.ReplaceAllString(path, me.ID)
+		method, path := routeAt(rt, me.ID)
 		for _, p := range rt.Params {
 			if p.In != "query" {
 				continue

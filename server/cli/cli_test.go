@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -183,51 +184,13 @@ func startServe(t *testing.T, db string, extraArgs ...string) (base string, stop
 	return startServeWith(t, db, nil, nil, extraArgs...)
 }
 
-// startServeWith is startServe with modules mounted and more environment.
+// startServeWith is startServe with modules mounted and more environment
+// (which may replace the two defaults).
 func startServeWith(t *testing.T, db string, modules []httpapi.Module, environ map[string]string, extraArgs ...string) (base string, stop func() error, logs *syncBuffer) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(t.Context())
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	logs = new(syncBuffer)
-	go func() {
-		done <- Run(ctx, Env{
-			Args: append([]string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json"}, extraArgs...),
-			Getenv: func(k string) string {
-				if v, ok := environ[k]; ok {
-					return v
-				}
-				return map[string]string{"AUTHKIT_DB": db, "AUTHKIT_LOGIN_THROTTLE": "0"}[k]
-			},
-			Modules: modules,
-			Stdout:  logs, Stderr: logs, Version: "test", Ready: func(addr string) { ready <- addr },
-		})
-	}()
-	select {
-	case addr := <-ready:
-		base = "http://" + addr
-	case err := <-done:
-		t.Fatalf("serve exited: %v\n%s", err, logs.String())
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not start")
-	}
-	stopped := false
-	stop = func() error {
-		if stopped {
-			return nil
-		}
-		stopped = true
-		cancel()
-		select {
-		case err := <-done:
-			return err
-		case <-time.After(20 * time.Second):
-			t.Fatal("no graceful shutdown")
-			return nil
-		}
-	}
-	t.Cleanup(func() { stop() })
-	return base, stop, logs
+	env := map[string]string{"AUTHKIT_DB": db, "AUTHKIT_LOGIN_THROTTLE": "0"}
+	maps.Copy(env, environ)
+	return serveWith(t, serveOptions{args: append([]string{"--log-format", "json"}, extraArgs...), env: env, modules: modules})
 }
 
 // TestServe uses the real server over HTTP, stops it, and starts it again

@@ -80,15 +80,17 @@ func (c *Client) ResendVerification(ctx context.Context) (string, error) {
 	return resp.Message, err
 }
 
-// Logout ends this device's session.
+// Logout ends this device's session, and empties the tab's
+// sessionStorage (signedOut).
 func (c *Client) Logout(ctx context.Context) error {
-	defer c.startAfresh()
+	defer c.signedOut()
 	return c.Call(ctx, http.MethodPost, "/api/auth/logout", nil, nil)
 }
 
-// LogoutAll ends every session of the account, this one included.
+// LogoutAll ends every session of the account, this one included, and
+// empties the tab's sessionStorage as Logout does.
 func (c *Client) LogoutAll(ctx context.Context) error {
-	defer c.startAfresh()
+	defer c.signedOut()
 	return c.Call(ctx, http.MethodPost, "/api/auth/logout-all", nil, nil)
 }
 

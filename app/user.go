@@ -52,6 +52,18 @@ func (c *Client) startAfresh() {
 	c.signedIn.takeEnded()
 }
 
+// signedOut starts afresh after a logout, and empties the tab's
+// sessionStorage, where modules keep what must outlive a session that
+// ends unasked (a note being written): a logout is on purpose, so nothing
+// kept for the user is needed any more, and whoever uses the tab next
+// finds none of it.
+func (c *Client) signedOut() {
+	c.startAfresh()
+	if !app.IsServer {
+		app.Window().Get("sessionStorage").Call("clear")
+	}
+}
+
 // sessionOver forgets the kept user once a call has found the session
 // over. When a user was kept, pages had the session in use and it ended
 // under them (it expired, or was ended from another device): the login

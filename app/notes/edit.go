@@ -19,7 +19,7 @@ func (p *page) renderEditor(n sharednotes.Note) goapp.UI {
 	}
 	return goapp.Li().Class("note editing").DataSet("note", n.ID).Body(
 		goapp.Form().ID("edit-note-form").Aria("label", "Edit “"+n.Title+"”").NoValidate(true).
-			OnSubmit(p.onSaveEdit).OnKeyDown(p.onEditKey).Body(
+			OnSubmit(p.onSaveEdit).OnKeyDown(p.onEditKey).OnInput(p.onDraftInput).Body(
 			p.editForm.Notice.Render("edit-notice"),
 			p.editForm.Input(app.Field{Name: "title", Label: "Title", Kind: "text", Autocomplete: "off"}),
 			p.editForm.TextArea(app.TextArea{Name: "body", Label: "Note (optional)"}),
@@ -33,7 +33,7 @@ func (p *page) renderEditor(n sharednotes.Note) goapp.UI {
 
 // startEdit opens the editor on a note, in place of the note. Opening
 // another note drops unsaved changes to the first.
-func (p *page) startEdit(id string) {
+func (p *page) startEdit(ctx goapp.Context, id string) {
 	n, ok := p.note(id)
 	if !ok || p.editForm.Busy {
 		return
@@ -44,26 +44,28 @@ func (p *page) startEdit(id string) {
 	if p.confirming == id {
 		p.confirming, p.deletion.Notice = "", app.Notice{}
 	}
+	p.keepDraft(ctx)
 	p.Focus("edit-title")
 }
 
-func (p *page) onCancelEdit(goapp.Context, goapp.Event) { p.cancelEdit() }
+func (p *page) onCancelEdit(ctx goapp.Context, _ goapp.Event) { p.cancelEdit(ctx) }
 
 func (p *page) onEditKey(ctx goapp.Context, e goapp.Event) {
 	if e.Get("key").String() == "Escape" {
-		p.cancelEdit()
+		p.cancelEdit(ctx)
 	}
 }
 
 // cancelEdit closes the editor unsaved, and gives focus back to the
 // note's Edit button. A save in flight cannot be cancelled.
-func (p *page) cancelEdit() {
+func (p *page) cancelEdit(ctx goapp.Context) {
 	if p.editing == "" || p.editForm.Busy {
 		return
 	}
 	id := p.editing
 	p.editing = ""
 	p.editForm.Reset(nil)
+	p.keepDraft(ctx)
 	p.Focus("edit-note-" + id)
 }
 
@@ -84,11 +86,12 @@ func (p *page) editSubmission() app.Submission[sharednotes.Note] {
 		Form:     &p.editForm,
 		Validate: req.Validate,
 		Send:     func(ctx context.Context) (sharednotes.Note, error) { return p.notes.update(ctx, id, req) },
-		Done: func(_ goapp.Context, note sharednotes.Note) {
+		Done: func(ctx goapp.Context, note sharednotes.Note) {
 			if i := p.index(id); i >= 0 {
 				p.list[i] = note
 			}
 			p.editing = ""
+			p.keepDraft(ctx)
 			p.listNotice = app.SuccessNotice("Your changes to “" + note.Title + "” have been saved.")
 			p.Focus("edit-note-" + id)
 		},

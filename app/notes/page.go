@@ -56,13 +56,17 @@ func (p *page) OnNav(ctx goapp.Context) {
 	}
 	p.Load(ctx, func(ctx context.Context) (func(goapp.Context), error) {
 		notes, err := p.notes.list(ctx)
-		return func(goapp.Context) { p.list = notes }, err
+		return func(ctx goapp.Context) {
+			p.list = notes
+			p.restoreDraft(ctx)
+		}, err
 	})
 }
 
 // sessionEnded handles an answer saying the session is over: the page
 // forgets the notes, so none stays in memory, and the login form comes
-// next, which comes back here.
+// next, which comes back here. What the forms held is not lost: it is
+// kept as the user's draft (draft.go), which that page restores.
 func (p *page) sessionEnded(ctx goapp.Context, err error) bool {
 	if !p.SessionEnded(ctx, err) {
 		return false
@@ -88,7 +92,7 @@ func (p *page) renderAddForm() goapp.UI {
 	return goapp.Section().Class("card").Aria("labelledby", "add-note-heading").Body(
 		goapp.H2().ID("add-note-heading").Text("Add a note"),
 		p.addForm.Notice.Render("note-notice"),
-		goapp.Form().ID("note-form").NoValidate(true).OnSubmit(p.onAdd).Body(
+		goapp.Form().ID("note-form").NoValidate(true).OnSubmit(p.onAdd).OnInput(p.onDraftInput).Body(
 			p.addForm.Input(app.Field{Name: "title", Label: "Title", Kind: "text", Autocomplete: "off"}),
 			p.addForm.TextArea(app.TextArea{Name: "body", Label: "Note (optional)"}),
 			app.SubmitButton("Add note", "Saving…", p.addForm.Busy),
@@ -111,9 +115,10 @@ func (p *page) addSubmission() app.Submission[sharednotes.Note] {
 			return err
 		},
 		Send: func(ctx context.Context) (sharednotes.Note, error) { return p.notes.create(ctx, req) },
-		Done: func(_ goapp.Context, note sharednotes.Note) {
+		Done: func(ctx goapp.Context, note sharednotes.Note) {
 			p.list = slices.Insert(p.list, 0, note)
 			p.ClearFields(&p.addForm, noteFields...)
+			p.keepDraft(ctx)
 			p.addForm.Notice = app.SuccessNotice("Your note “" + note.Title + "” has been added.")
 		},
 		Failed: p.sessionEnded,
@@ -148,7 +153,7 @@ func (p *page) renderNote(n sharednotes.Note) goapp.UI {
 			goapp.Div().Class("row-actions").Body(
 				goapp.Button().Type("button").ID("edit-note-"+n.ID).Class("button small").
 					Aria("label", "Edit “"+n.Title+"”").Text("Edit").
-					OnClick(func(goapp.Context, goapp.Event) { p.startEdit(n.ID) }, goapp.EventScope(n.ID, "edit")),
+					OnClick(func(ctx goapp.Context, _ goapp.Event) { p.startEdit(ctx, n.ID) }, goapp.EventScope(n.ID, "edit")),
 				goapp.Button().Type("button").ID("delete-note-"+n.ID).Class("button small danger").
 					Aria("label", "Delete “"+n.Title+"”").Text("Delete").
 					OnClick(func(goapp.Context, goapp.Event) { p.askDelete(n.ID) }, goapp.EventScope(n.ID, "delete")),

@@ -171,7 +171,7 @@ func TestNotesPage_AnswersToAnAddArePlaced(t *testing.T) {
 func TestNotesPage_EditorChecksAndPlacesErrorsBesideItsFields(t *testing.T) {
 	f, c := newFakeNotes(t)
 	p := signedInNotesPage(c, sampleNote("n1", "First"))
-	p.startEdit("n1")
+	p.startEdit(goapp.Context{}, "n1")
 	if title, body := p.editForm.Value("title"), p.editForm.Value("body"); title != "First" || body != "Body of First" {
 		t.Fatalf("editor opened with %q, %q", title, body)
 	}

@@ -1,10 +1,15 @@
 package e2e
 
 import (
+	"bytes"
+	"encoding/json"
+	"net/http"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/authkit/authkit/shared"
 )
 
 // TestBrowser_Notes walks the private notes example: the page is behind
@@ -181,4 +186,107 @@ func TestBrowser_ASessionEndedElsewhereSaysSoAndComesBack(t *testing.T) {
 	if got := eval[string](dora, `document.getElementById("login-notice").textContent`); got != "" {
 		t.Errorf("after a logout the login form says %q", got)
 	}
+}
+
+// TestBrowser_ADraftOutlivesTheEndOfTheSessionForItsWriterOnly: a note
+// being written when the session ends elsewhere is not lost. Saving it
+// leads to the login form; signing in again comes back to the notes with
+// the draft in the form. It is kept for its writer only: someone else
+// signing in on the same tab finds an empty form, and a logout forgets it.
+func TestBrowser_ADraftOutlivesTheEndOfTheSessionForItsWriterOnly(t *testing.T) {
+	s := startServer(t)
+	s.register(t, "Eve Other", "eve@example.com", "eve's long passphrase")
+	phone := newBrowser(t, s, "dora's phone")
+	dora := newBrowser(t, s, "dora")
+	dora.signUp("Dora Writer", "dora@example.com", "dora's long passphrase")
+	dora.click(`.site-nav a[href="/notes"]`)
+	dora.waitText("#no-notes", "No notes yet")
+
+	dora.fill("title", "Half-written")
+	dora.fill("body", "Dear plumber,\nthe kitchen tap")
+	phone.logOutEverywhere("dora@example.com", "dora's long passphrase")
+	dora.click("#note-form button[type=submit]")
+	dora.waitPath("/login?next=/notes")
+	dora.signIn("dora@example.com", "dora's long passphrase")
+	dora.waitPath("/notes")
+	dora.waitText("#no-notes", "No notes yet")
+	if got := dora.addFormHolds(); got != "Half-written|Dear plumber,\nthe kitchen tap" {
+		t.Errorf("after signing in again the form holds %q, want the draft", got)
+	}
+
+	// The draft, still unsent when the session ends again, is not
+	// another user's to see on this tab.
+	phone.logOutEverywhere("dora@example.com", "dora's long passphrase")
+	dora.click("#note-form button[type=submit]")
+	dora.waitPath("/login?next=/notes")
+	dora.signIn("eve@example.com", "eve's long passphrase")
+	dora.waitPath("/notes")
+	dora.waitText("#no-notes", "No notes yet")
+	if got := dora.addFormHolds(); got != "|" {
+		t.Errorf("another user signing in on the tab finds %q in the form", got)
+	}
+
+	// A logout forgets what the tab kept: Dora's draft goes with Eve's
+	// logout, as it would with her own.
+	dora.click("#logout")
+	dora.waitPath("/login")
+	if n := eval[int](dora, `sessionStorage.length`); n != 0 {
+		t.Errorf("after a logout the tab keeps %d items in sessionStorage", n)
+	}
+	dora.signIn("dora@example.com", "dora's long passphrase")
+	dora.waitPath("/profile")
+	dora.click(`.site-nav a[href="/notes"]`)
+	dora.waitText("#no-notes", "No notes yet")
+	if got := dora.addFormHolds(); got != "|" {
+		t.Errorf("after a logout the form holds %q", got)
+	}
+
+	// A note sent is no longer a draft.
+	dora.addNote("Sent", "")
+	dora.reload()
+	dora.waitText("#notes .note", "Sent")
+	if got := dora.addFormHolds(); got != "|" {
+		t.Errorf("after the note was added and the page reloaded, the form holds %q", got)
+	}
+	dora.checkConsole()
+}
+
+// logOutEverywhere signs in with email on this browser and ends every
+// session of the account ("Log out everywhere"), as from another device.
+func (b *browser) logOutEverywhere(email, password string) {
+	b.t.Helper()
+	b.open("/login")
+	b.signIn(email, password)
+	b.waitPath("/profile")
+	b.click("#logout-all")
+	b.waitPath("/login")
+}
+
+// register creates an account through the API, for a person who needs
+// no browser of their own.
+func (s *server) register(t *testing.T, name, email, password string) {
+	t.Helper()
+	body, _ := json.Marshal(shared.RegisterRequest{Name: name, Email: email, Password: password})
+	resp, err := http.Post(s.url+"/api/auth/register", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("registering %s: status %d", email, resp.StatusCode)
+	}
+}
+
+// signIn sends the login form, on the page it is on.
+func (b *browser) signIn(email, password string) {
+	b.t.Helper()
+	b.fill("email", email)
+	b.fill("password", password)
+	b.click("#login-form button[type=submit]")
+}
+
+// addFormHolds is the add form's title and body, joined by "|".
+func (b *browser) addFormHolds() string {
+	b.t.Helper()
+	return eval[string](b, `document.getElementById("title").value + "|" + document.getElementById("body").value`)
 }

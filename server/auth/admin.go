@@ -35,21 +35,99 @@ func (a *Admin) RequireStaff(ctx context.Context, p Principal) (*store.User, err
 	return u, nil
 }
 
-// recheckStaff locks, within an admin action's transaction, the acting
-// staff member's row and the account acted on (store.LockUsers), and reads
-// the actor again. RequireStaff checked them before the transaction; a
-// deactivation, a demotion or a deletion that landed since must stop the
-// action, as the guard would stop a new request, rather than let it
-// complete (or fail on the event's actor_id once the actor is gone).
-// Whatever changes the actor's account waits for the lock until the
-// action commits. A transaction that counts the superusers
-// (store.CountActiveSuperusers) does so first, as that takes their locks.
+var errNoSuchUser = shared.NewError(shared.CodeNotFound, "There is no user with this id.")
+
+// errCountFirst stops an admin action's transaction that finds the
+// account it takes out of use to be a superuser, when the superusers were
+// not counted first: actOn starts it again, counting them.
+var errCountFirst = errors.New("auth: count the superusers first")
+
+// target reads the account an admin action is about, for the first look
+// at the action's rules before its transaction.
+//
+// Errors: not_found.
+func (a *Admin) target(ctx context.Context, userID string) (*store.User, error) {
+	u, err := a.store.UserByID(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errNoSuchUser
+	}
+	return u, err
+}
+
+// actOn runs act, an admin action of actorID on the account seen (read
+// before, for a first look at the rules), in one transaction, and hands
+// it both accounts as they are in it: act applies the rules and makes
+// its change on these rows, never on seen. Both rows are locked, in the
+// order of their ids (store.LockUsers), so whatever would change either
+// waits until the action commits. RequireStaff and the first look checked
+// them before the transaction; a change that landed since (the actor
+// deactivated, demoted or deleted, the account promoted, changed or
+// deleted) decides the action as it would decide a new request, rather
+// than let it complete on what was read (or fail in the database).
+//
+// removes, when not nil, says whether the action takes the account, as
+// it is, out of use (a deactivation, a deletion): a superuser's account
+// is then refused if it is the last active one. Counting the superusers
+// (store.CountActiveSuperusers) locks their rows, which must come before
+// any other user row's lock; so the count is made first when seen is a
+// superuser, and a transaction that finds the account has become one
+// starts again, counting first (errCountFirst). The last superuser is
+// refused before the actor is checked again: of two superusers taking
+// each other out at once, the second is told why.
+//
+// Errors: last_superuser, not_authenticated (the actor is gone or
+// inactive), forbidden (no longer staff), not_found, and act's.
+func (a *Admin) actOn(ctx context.Context, actorID string, seen *store.User, removes func(target *store.User) bool,
+	act func(tx *store.Store, actor, target *store.User) error) error {
+	countFirst := removes != nil && seen.IsSuperuser && removes(seen)
+	for {
+		err := a.store.InTx(ctx, func(tx *store.Store) error {
+			var others int64
+			if countFirst {
+				n, err := tx.CountActiveSuperusers(ctx, seen.ID)
+				if err != nil {
+					return err
+				}
+				others = n
+			}
+			if err := tx.LockUsers(ctx, actorID, seen.ID); err != nil {
+				return err
+			}
+			target, err := tx.UserByID(ctx, seen.ID)
+			if errors.Is(err, store.ErrNotFound) {
+				target = nil
+			} else if err != nil {
+				return err
+			}
+			if target != nil && removes != nil && target.IsSuperuser && removes(target) {
+				if !countFirst {
+					return errCountFirst
+				}
+				if others == 0 {
+					return errLastSuperuser
+				}
+			}
+			actor, err := rereadStaff(ctx, tx, actorID)
+			if err != nil {
+				return err
+			}
+			if target == nil {
+				return errNoSuchUser
+			}
+			return act(tx, actor, target)
+		})
+		if !errors.Is(err, errCountFirst) {
+			return err
+		}
+		countFirst = true
+	}
+}
+
+// rereadStaff reads the acting staff member's account again inside an
+// admin action's transaction, once actOn has locked it.
 //
 // Errors: not_authenticated (the actor is gone or inactive), forbidden.
-func (a *Admin) recheckStaff(ctx context.Context, tx *store.Store, actorID, targetID string) (*store.User, error) {
-	if err := tx.LockUsers(ctx, actorID, targetID); err != nil {
-		return nil, err
-	}
+func rereadStaff(ctx context.Context, tx *store.Store, actorID string) (*store.User, error) {
 	actor, err := tx.UserByID(ctx, actorID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errSessionEnded
@@ -97,41 +175,29 @@ func (a *Admin) UpdateUser(ctx context.Context, p Principal, userID string, req 
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
-	u, err := a.store.UserByID(ctx, userID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, shared.NewError(shared.CodeNotFound, "There is no user with this id.")
-	}
+	seen, err := a.target(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
-	if err := mayChange(actor, u, req); err != nil {
+	if err := mayChange(actor, seen, req); err != nil {
 		return nil, err
 	}
-	before := *u
-	columns := applyChange(u, req)
+	// Nobody deactivates their own account, but two superusers can
+	// deactivate each other at once, each checked as active before the
+	// other's change: one must stay to run the site (actOn).
+	var deactivates func(*store.User) bool
+	if req.IsActive != nil && !*req.IsActive {
+		deactivates = func(u *store.User) bool { return u.IsActive }
+	}
 	now := a.clock.now()
+	var changed *store.User
 	testHookChecked("admin-update")
-	err = a.store.InTx(ctx, func(tx *store.Store) error {
-		// Nobody deactivates their own account, but two superusers can
-		// deactivate each other at once, each checked as active before
-		// the other's change: one must stay to run the site.
-		if u.IsSuperuser && before.IsActive && !u.IsActive {
-			others, err := tx.CountActiveSuperusers(ctx, u.ID)
-			if err != nil {
-				return err
-			}
-			if others == 0 {
-				return errLastSuperuser
-			}
-		}
-		actor, err := a.recheckStaff(ctx, tx, actor.ID, u.ID)
-		if err != nil {
-			return err
-		}
+	err = a.actOn(ctx, actor.ID, seen, deactivates, func(tx *store.Store, actor, u *store.User) error {
 		if err := mayChange(actor, u, req); err != nil {
 			return err
 		}
-		if err := tx.UpdateUser(ctx, u, columns...); err != nil {
+		before := *u
+		if err := tx.UpdateUser(ctx, u, applyChange(u, req)...); err != nil {
 			return err
 		}
 		if !u.IsActive {
@@ -144,13 +210,14 @@ func (a *Admin) UpdateUser(ctx context.Context, p Principal, userID string, req 
 				return err
 			}
 		}
+		changed = u
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	a.users.changed(ctx, u.ID)
-	return u, nil
+	a.users.changed(ctx, changed.ID)
+	return changed, nil
 }
 
 // mayChange applies the rules of UpdateUser on who may change what.
@@ -230,38 +297,33 @@ func (a *Admin) ResetFactors(ctx context.Context, p Principal, userID string) (*
 	if err := mayResetFactors(actor); err != nil {
 		return nil, err
 	}
-	u, err := a.store.UserByID(ctx, userID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, shared.NewError(shared.CodeNotFound, "There is no user with this id.")
-	}
+	seen, err := a.target(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
 	var revoked []string
+	var reset *store.User
 	testHookChecked("admin-reset-factors")
-	err = a.store.InTx(ctx, func(tx *store.Store) error {
-		actor, err := a.recheckStaff(ctx, tx, actor.ID, u.ID)
-		if err != nil {
-			return err
-		}
+	err = a.actOn(ctx, actor.ID, seen, nil, func(tx *store.Store, actor, u *store.User) error {
 		if err := mayResetFactors(actor); err != nil {
 			return err
 		}
 		if err := a.factors.resetAll(ctx, tx, u.ID); err != nil {
 			return err
 		}
+		var err error
 		if revoked, err = tx.RevokeUserSessions(ctx, u.ID, "", a.clock.now()); err != nil {
 			return err
 		}
+		u.Factors, reset = "", u
 		return recordEvent(ctx, tx, a.clock.now(), Event{Type: shared.EventFactorsReset, UserID: u.ID, ActorID: actor.ID})
 	})
 	if err != nil {
 		return nil, err
 	}
-	u.Factors = ""
 	a.sessions.live.revoke(revoked...)
-	a.users.changed(ctx, u.ID)
-	return u, nil
+	a.users.changed(ctx, reset.ID)
+	return reset, nil
 }
 
 // mayResetFactors applies the rule of ResetFactors: superusers only.

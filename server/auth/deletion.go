@@ -96,7 +96,7 @@ func (a *Accounts) DeleteAccount(ctx context.Context, p Principal, req shared.De
 	}
 	// The owner's address and browser are personal data: the record that
 	// an account was deleted keeps neither.
-	if err := deleteAccount(WithClient(ctx, Client{}), a.store, u, "", nil, a.clock.now(), removeData); err != nil {
+	if err := deleteAccount(WithClient(ctx, Client{}), a.store, u, a.clock.now(), removeData); err != nil {
 		return err
 	}
 	a.users.changed(ctx, u.ID)
@@ -115,29 +115,29 @@ func (a *Admin) DeleteUser(ctx context.Context, p Principal, userID string, remo
 	if err != nil {
 		return err
 	}
-	u, err := a.store.UserByID(ctx, userID)
-	if errors.Is(err, store.ErrNotFound) {
-		return shared.NewError(shared.CodeNotFound, "There is no user with this id.")
-	}
+	seen, err := a.target(ctx, userID)
 	if err != nil {
 		return err
 	}
-	if err := mayDelete(actor, u); err != nil {
+	if err := mayDelete(actor, seen); err != nil {
 		return err
 	}
+	now := a.clock.now()
+	var deleted *store.User
 	testHookChecked("admin-delete")
-	recheck := func(tx *store.Store) error {
-		actor, err := a.recheckStaff(ctx, tx, actor.ID, u.ID)
-		if err != nil {
+	always := func(*store.User) bool { return true }
+	err = a.actOn(ctx, actor.ID, seen, always, func(tx *store.Store, actor, u *store.User) error {
+		if err := mayDelete(actor, u); err != nil {
 			return err
 		}
-		return mayDelete(actor, u)
-	}
-	if err := deleteAccount(ctx, a.store, u, actor.ID, recheck, a.clock.now(), removeData); err != nil {
+		deleted = u
+		return removeAccount(ctx, tx, u, actor.ID, now, removeData)
+	})
+	if err != nil {
 		return err
 	}
-	a.users.changed(ctx, u.ID)
-	a.notices.goodbye(ctx, u.Name, u.Email, true)
+	a.users.changed(ctx, deleted.ID)
+	a.notices.goodbye(ctx, deleted.Name, deleted.Email, true)
 	return nil
 }
 
@@ -153,12 +153,9 @@ func mayDelete(actor, u *store.User) error {
 	return nil
 }
 
-// deleteAccount removes u in one transaction, recording the deletion
-// with actorID (the staff member, or "" for the owner). recheck, when not
-// nil, runs in the transaction once the superusers are counted (which
-// takes their rows' locks first) and refuses a staff member who may no
-// longer delete u (Admin.recheckStaff).
-func deleteAccount(ctx context.Context, st *store.Store, u *store.User, actorID string, recheck func(tx *store.Store) error, now time.Time, removeData DataRemover) error {
+// deleteAccount removes u, deleted by its owner, in one transaction; a
+// superuser's account only if another active superuser remains.
+func deleteAccount(ctx context.Context, st *store.Store, u *store.User, now time.Time, removeData DataRemover) error {
 	return st.InTx(ctx, func(tx *store.Store) error {
 		if u.IsSuperuser {
 			others, err := tx.CountActiveSuperusers(ctx, u.ID)
@@ -169,34 +166,38 @@ func deleteAccount(ctx context.Context, st *store.Store, u *store.User, actorID 
 				return errLastSuperuser
 			}
 		}
-		if recheck != nil {
-			if err := recheck(tx); err != nil {
-				return err
-			}
-		}
-		// The account's row before the modules' and the sessions' rows, as
-		// every transaction about one account takes them (store.LockUser);
-		// a superuser's is locked already, with the other superusers'.
-		if err := tx.LockUser(ctx, u.ID); err != nil {
-			return err
-		}
-		if removeData != nil {
-			if err := removeData(ctx, tx, u.ID); err != nil {
-				return err
-			}
-		}
-		if err := tx.DeleteUser(ctx, u.ID); errors.Is(err, store.ErrNotFound) {
-			return shared.NewError(shared.CodeNotFound, "There is no user with this id.")
-		} else if err != nil {
-			return err
-		}
-		by := "self"
-		if actorID != "" {
-			by = "staff"
-		}
-		return recordEvent(ctx, tx, now, Event{Type: shared.EventAccountDeleted, ActorID: actorID,
-			Detail: map[string]string{shared.DetailBy: by, shared.DetailStaff: boolString(u.IsStaff)}})
+		return removeAccount(ctx, tx, u, "", now, removeData)
 	})
+}
+
+// removeAccount removes u within tx, with removeData's rows, recording
+// the deletion with actorID (the staff member, or "" for the owner). The
+// caller has counted the superusers if u is one (which takes their rows'
+// locks first).
+func removeAccount(ctx context.Context, tx *store.Store, u *store.User, actorID string, now time.Time, removeData DataRemover) error {
+	// The account's row before the modules' and the sessions' rows, as
+	// every transaction about one account takes them (store.LockUser);
+	// a staff member's action (Admin.actOn) or a superuser's count has
+	// locked it already.
+	if err := tx.LockUser(ctx, u.ID); err != nil {
+		return err
+	}
+	if removeData != nil {
+		if err := removeData(ctx, tx, u.ID); err != nil {
+			return err
+		}
+	}
+	if err := tx.DeleteUser(ctx, u.ID); errors.Is(err, store.ErrNotFound) {
+		return errNoSuchUser
+	} else if err != nil {
+		return err
+	}
+	by := "self"
+	if actorID != "" {
+		by = "staff"
+	}
+	return recordEvent(ctx, tx, now, Event{Type: shared.EventAccountDeleted, ActorID: actorID,
+		Detail: map[string]string{shared.DetailBy: by, shared.DetailStaff: boolString(u.IsStaff)}})
 }
 
 func boolString(b bool) string {

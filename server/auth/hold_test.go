@@ -164,7 +164,7 @@ func TestAccountLock_TransactionsAboutOneAccountTakeTurns(t *testing.T) {
 			t.Fatal(err)
 		}
 		signedOut, deleted := takeTurns(t, lockAccount(p), // as a sign-out first does
-			func() error { return deleteAccount(ctx, st, u, "", nil, svc.Sessions.clock.now(), nil) },
+			func() error { return deleteAccount(ctx, st, u, svc.Sessions.clock.now(), nil) },
 			func(tx *store.Store) error {
 				return tx.RevokeSession(ctx, p.UserID, p.SessionID, svc.Sessions.clock.now())
 			})
@@ -196,7 +196,7 @@ func TestAccountLock_TransactionsAboutOneAccountTakeTurns(t *testing.T) {
 	})
 
 	// An admin action locks the staff member's row and the account's
-	// (Admin.recheckStaff) in the order of their ids, as a transaction
+	// (Admin.actOn) in the order of their ids, as a transaction
 	// about both of them from the other side would: the actor's first
 	// would deadlock with one that holds the account's and waits for the
 	// actor's.

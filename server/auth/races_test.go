@@ -368,7 +368,7 @@ func TestRace_StaffWhoLoseTheirRoleMidActionAreRefused(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			return deleteAccount(ctx, st, u, "", nil, time.Now(), nil)
+			return deleteAccount(ctx, st, u, time.Now(), nil)
 		}, shared.CodeNotAuthenticated},
 	}
 	name := "Renamed"

@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -43,16 +45,30 @@ type SecondFactor interface {
 	Gates() bool
 	// Offered reports whether the user can answer a second step with it
 	// now (the app is on; recovery codes are left; a passkey exists).
+	// A factor set up but unusable is an error wrapping
+	// ErrFactorUnavailable: the login then leaves it out.
 	Offered(ctx context.Context, u *store.User) (bool, error)
 	// Verify checks a proof for the user. A wrong proof (or one of
 	// another kind, such as a credential given to a code factor) is
 	// false with no error. A right one is spent by Verify itself (the
-	// time step, the recovery code), so it never works twice.
+	// time step, the recovery code), so it never works twice. A proof of
+	// its kind that it cannot check because the factor is unusable is an
+	// error wrapping ErrFactorUnavailable: the other factors still get
+	// the proof, and if none takes it, the answer is invalid_code.
 	Verify(ctx context.Context, u *store.User, proof Proof) (bool, error)
 	// Reset removes whatever the user set up, within tx (a superuser's
 	// reset of a user's second factors).
 	Reset(ctx context.Context, tx *store.Store, userID string) error
 }
+
+// ErrFactorUnavailable marks a factor the user has set up that the server
+// cannot use now: its stored secret does not open (the key encryption key
+// changed since it was sealed, or the row is damaged). That is the
+// operator's problem, not the user's: the core logs it at ERROR and goes
+// on without the factor, so one broken method does not lock the account
+// out of its others (recovery codes, a passkey), and it never becomes a
+// 500 that a person can do nothing about.
+var ErrFactorUnavailable = errors.New("auth: second factor unavailable")
 
 // Factors is the registry of second factors, and the second step of
 // logins (mfa.go). Modules register into it from Mount, through
@@ -68,6 +84,7 @@ type Factors struct {
 	// account's guess throttle (Accounts.AccountSecretCheck).
 	guess func(ctx context.Context, userID string, check func(context.Context) (bool, error)) (bool, error)
 	clock clock
+	log   *slog.Logger
 }
 
 // Register adds a factor. Its method must be unique; registering one
@@ -164,6 +181,10 @@ func (f *Factors) offered(ctx context.Context, u *store.User) ([]string, error) 
 	var methods []string
 	for _, sf := range f.registered() {
 		ok, err := sf.Offered(ctx, u)
+		if errors.Is(err, ErrFactorUnavailable) {
+			f.unavailable(ctx, u, sf, err)
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -172,4 +193,11 @@ func (f *Factors) offered(ctx context.Context, u *store.User) ([]string, error) 
 		}
 	}
 	return methods, nil
+}
+
+// unavailable logs a factor that could not be used for u
+// (ErrFactorUnavailable), with the real error, for the operator.
+func (f *Factors) unavailable(ctx context.Context, u *store.User, sf SecondFactor, err error) {
+	f.log.ErrorContext(ctx, "a second factor cannot be used; the login goes on without it",
+		"method", sf.Method(), "user_id", u.ID, "err", err)
 }

@@ -38,6 +38,16 @@ func invalidCode(status int) error {
 	}
 }
 
+// uncheckableCode answers a code that only a factor the server cannot
+// use now (ErrFactorUnavailable) could have checked: invalid_code, as a
+// wrong one, with the way out in its words.
+func uncheckableCode(status int) error {
+	msg := "That kind of code cannot be checked right now. Use another way, such as a recovery code, or ask an administrator to reset your second factors."
+	return &shared.Error{
+		Code: shared.CodeInvalidCode, Message: msg, Fields: map[string]string{"code": msg}, HTTPStatus: status,
+	}
+}
+
 // MFARequired is the error a first step answers with when a second
 // factor must follow: mfa_required, carrying the challenge.
 func MFARequired(ch *shared.MFAChallenge) error {
@@ -138,13 +148,22 @@ func (f *Factors) Complete(ctx context.Context, req shared.MFALoginRequest, clie
 // (Accounts.AccountSecretCheck): a token is held while it runs and given
 // back when the proof is right, so only failures count (as for
 // passwords) and parallel guesses cannot outrun it. A wrong proof is
-// invalid_code with the given status.
+// invalid_code with the given status. A factor that cannot check the
+// proof (ErrFactorUnavailable) is logged and skipped; if no other factor
+// takes the proof, it is invalid_code too, saying so, and it counts as a
+// failure: a proof no factor accepted never refunds the throttle.
 func (f *Factors) verify(ctx context.Context, u *store.User, proof Proof, status int) (string, error) {
 	proof.Code = shared.NormalizeCode(proof.Code)
 	var method string
+	unusable := false
 	ok, err := f.guess(ctx, u.ID, func(ctx context.Context) (bool, error) {
 		for _, sf := range f.registered() {
 			ok, err := sf.Verify(ctx, u, proof)
+			if errors.Is(err, ErrFactorUnavailable) {
+				f.unavailable(ctx, u, sf, err)
+				unusable = true
+				continue
+			}
 			if err != nil || ok {
 				method = sf.Method()
 				return ok, err
@@ -155,6 +174,8 @@ func (f *Factors) verify(ctx context.Context, u *store.User, proof Proof, status
 	switch {
 	case err != nil:
 		return "", err
+	case !ok && unusable:
+		return "", uncheckableCode(status)
 	case !ok:
 		return "", invalidCode(status)
 	}

@@ -70,7 +70,8 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Service, error) {
 	accounts := newAccounts(st, cfg, limits, sessions, users, recovery, activity, notices, counts)
 	// Code checks share the accounts' per-account guess throttle
 	// (AccountSecretCheck) with the other secrets of an account.
-	factors := &Factors{store: st, sessions: sessions, users: users, guess: accounts.AccountSecretCheck, clock: now}
+	factors := &Factors{store: st, sessions: sessions, users: users, guess: accounts.AccountSecretCheck, clock: now,
+		log: cfg.Logger}
 	accounts.factors = factors
 	waysIn := newWaysIn()
 	recovery.factors, recovery.waysIn = factors, waysIn

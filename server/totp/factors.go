@@ -23,8 +23,10 @@ type codeFactor struct{ svc *Service }
 func (codeFactor) Method() string { return MethodTOTP }
 func (codeFactor) Gates() bool    { return true }
 
+// Offered leaves out an app whose secret does not open (usable), so the
+// login asks for a recovery code instead.
 func (f codeFactor) Offered(ctx context.Context, u *store.User) (bool, error) {
-	return f.svc.enabled(ctx, u.ID)
+	return f.svc.usable(ctx, u.ID)
 }
 
 func (f codeFactor) Verify(ctx context.Context, u *store.User, proof auth.Proof) (bool, error) {

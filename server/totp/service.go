@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/pquerna/otp"
@@ -294,7 +295,7 @@ func (s *Service) verifyCode(ctx context.Context, userID, code string) (bool, er
 	if err != nil || row.Secret == nil {
 		return false, err
 	}
-	secret, err := s.kek.OpenSecret(row.Secret, userID)
+	secret, err := s.openActive(row)
 	if err != nil {
 		return false, err
 	}
@@ -332,6 +333,29 @@ func matchStep(secret, code string, now time.Time, lastStep int64) (int64, bool)
 		}
 	}
 	return found, ok
+}
+
+// openActive opens the user's active secret. One that does not open
+// (sealed under another key encryption key, or damaged) makes the app
+// unusable, not the account: auth.ErrFactorUnavailable, which the login
+// logs and steps around, leaving the recovery codes.
+func (s *Service) openActive(row *secretRow) ([]byte, error) {
+	secret, err := s.kek.OpenSecret(row.Secret, row.UserID)
+	if err != nil {
+		return nil, fmt.Errorf("totp: the secret of user %s: %w: %w", row.UserID, auth.ErrFactorUnavailable, err)
+	}
+	return secret, nil
+}
+
+// usable reports whether the user's app is on and its secret opens
+// (openActive).
+func (s *Service) usable(ctx context.Context, userID string) (bool, error) {
+	row, err := s.row(ctx, s.store, userID)
+	if err != nil || row.Secret == nil {
+		return false, err
+	}
+	_, err = s.openActive(row)
+	return err == nil, err
 }
 
 // enabled reports whether the user's app is on.

@@ -1,0 +1,101 @@
+package totp_test
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/authkit/authkit/server/auth"
+	"github.com/authkit/authkit/server/httpapi/apitest"
+	authtotp "github.com/authkit/authkit/server/totp"
+	"github.com/authkit/authkit/shared"
+)
+
+// An authenticator secret the server can no longer open (the key
+// encryption key changed since it was sealed) takes the app out of the
+// login, not the account: recovery codes still sign in, a code from the
+// app is refused as a 4xx, and the real error goes to the log.
+
+// logBuffer is a log the server writes while the test reads it.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func withKEK(fill byte) apitest.Option {
+	return apitest.WithConfig(func(c *auth.Config) { c.KeyEncryptionKey = bytes.Repeat([]byte{fill}, 32) })
+}
+
+// kekChanged returns a server on a database where ann turned the app on
+// under one key encryption key, started with another: the signing keys,
+// made by a first start without one, still open; ann's secret does not.
+// It also returns ann's secret, her recovery codes and the server's log.
+func kekChanged(t *testing.T) (*apitest.Server, string, []string, *logBuffer) {
+	t.Helper()
+	first := newServer(t) // the signing keys are stored plain
+	before := first.SecondInstance(apitest.WithModules(authtotp.Module{}), withKEK(1))
+	ann := before.Browser()
+	ann.Register(annEmail, "Ann")
+	ann.ConfirmEmail()
+	secret, codes := enable(t, before, ann)
+
+	log := &logBuffer{}
+	after := first.SecondInstance(apitest.WithModules(authtotp.Module{}), withKEK(2),
+		apitest.WithConfig(func(c *auth.Config) { c.Logger = slog.New(slog.NewTextHandler(log, nil)) }))
+	return after, secret, codes, log
+}
+
+func TestTOTP_AnUnreadableSecretRefusesCodesAndKeepsRecoveryCodes(t *testing.T) {
+	ts, secret, codes, log := kekChanged(t)
+
+	r := ts.Browser().Login(annEmail, apitest.Password)
+	r.ExpectError(t, http.StatusUnauthorized, shared.CodeMFARequired)
+	var body shared.ErrorBody
+	r.Decode(t, &body)
+
+	b := ts.Browser()
+	b.Do("POST", "/api/auth/login/mfa", shared.MFALoginRequest{MFAToken: body.MFAToken, Code: nextCode(t, ts, secret)}).
+		ExpectError(t, http.StatusUnauthorized, shared.CodeInvalidCode)
+	if l := log.String(); !strings.Contains(l, "level=ERROR") || !strings.Contains(l, "does not decrypt") {
+		t.Fatalf("the log does not tell why: %q", l)
+	}
+	// The same login goes on with a recovery code.
+	b.Do("POST", "/api/auth/login/mfa", shared.MFALoginRequest{MFAToken: body.MFAToken, Code: codes[0]}).
+		ExpectStatus(t, http.StatusOK)
+	var sessions shared.SessionsResponse
+	b.Do("GET", "/api/me/sessions", nil).Decode(t, &sessions)
+	if sessions.Sessions[0].AuthMethod != "password+recovery_code" {
+		t.Fatalf("auth_method = %q", sessions.Sessions[0].AuthMethod)
+	}
+
+	// Re-authenticating with a code from the app is refused too, as a
+	// form's wrong code; a recovery code does it.
+	b.Do("POST", "/api/auth/reauth", shared.ReauthRequest{Code: nextCode(t, ts, secret)}).
+		ExpectError(t, http.StatusBadRequest, shared.CodeInvalidCode)
+	b.Do("POST", "/api/auth/reauth", shared.ReauthRequest{Code: codes[1]}).ExpectStatus(t, http.StatusNoContent)
+}
+
+func TestTOTP_AnUnreadableSecretIsNotOffered(t *testing.T) {
+	ts, _, _, log := kekChanged(t)
+	// The login offers only what can answer it, so the page asks for a
+	// recovery code straight away.
+	mfaRequired(t, ts.Browser().Login(annEmail, apitest.Password), "recovery_code")
+	if l := log.String(); !strings.Contains(l, "level=ERROR") {
+		t.Fatalf("the log does not tell why: %q", l)
+	}
+}

@@ -23,7 +23,7 @@ func (h handlers) beginRegistration(w http.ResponseWriter, r *http.Request) erro
 	if err := h.registrations.Take(r.Context(), caller.UserID); err != nil {
 		return err
 	}
-	opts, err := h.svc.BeginRegistration(r.Context(), caller.UserID)
+	opts, err := h.svc.BeginRegistration(r.Context(), caller)
 	if err != nil {
 		return err
 	}

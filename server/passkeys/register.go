@@ -29,11 +29,13 @@ var errTooMany = shared.NewError(shared.CodeLimitReached,
 
 // BeginRegistration starts adding a passkey: creation options that
 // exclude the user's existing passkeys, so one authenticator is not
-// registered twice.
+// registered twice. The ceremony is the caller's session's: only that
+// session finishes it (FinishRegistration).
 //
 // Errors: forbidden (passkeys are off), limit_reached (the account has
 // MaxPasskeysPerUser).
-func (s *Service) BeginRegistration(ctx context.Context, userID string) (sharedpasskeys.Options, error) {
+func (s *Service) BeginRegistration(ctx context.Context, caller auth.Principal) (sharedpasskeys.Options, error) {
+	userID := caller.UserID
 	if err := s.available(); err != nil {
 		return sharedpasskeys.Options{}, err
 	}
@@ -51,12 +53,14 @@ func (s *Service) BeginRegistration(ctx context.Context, userID string) (sharedp
 	if err != nil {
 		return sharedpasskeys.Options{}, err
 	}
-	return s.begin(ctx, kindRegister, &userID, creation, session)
+	return s.begin(ctx, kindRegister, &caller, creation, session)
 }
 
-// FinishRegistration verifies the new credential against the user's
+// FinishRegistration verifies the new credential against the caller's
 // ceremony and stores it, with its sign count and backup flags. It mails
-// the user, who hears of a passkey they did not add.
+// the user, who hears of a passkey they did not add. A ceremony another
+// session began, even the same user's, is as unknown as an expired one:
+// a session that has logged out leaves nothing another can finish.
 //
 // Errors: validation_failed (fields.credential: unreadable, expired,
 // already registered; fields.name), forbidden (passkeys are off),
@@ -75,7 +79,7 @@ func (s *Service) FinishRegistration(ctx context.Context, caller auth.Principal,
 		return nil, errUnreadable
 	}
 	session, c, err := s.spend(ctx, kindRegister, parsed.Response.CollectedClientData.Challenge)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (c.UserID == nil || *c.UserID != userID)) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !c.begunBy(caller)) {
 		return nil, errSetupExpired
 	}
 	if err != nil {

@@ -137,15 +137,20 @@ func (s *Service) loadUser(ctx context.Context, userID string) (user, []passkey,
 	return w, list, nil
 }
 
-// begin stores a ceremony's session data and returns its options.
-func (s *Service) begin(ctx context.Context, kind string, userID *string, options any, session *webauthn.SessionData) (sharedpasskeys.Options, error) {
+// begin stores a ceremony's session data and returns its options. A
+// registration's caller is its user and session (only they finish it); a
+// login has none.
+func (s *Service) begin(ctx context.Context, kind string, caller *auth.Principal, options any, session *webauthn.SessionData) (sharedpasskeys.Options, error) {
 	data, err := json.Marshal(session)
 	if err != nil {
 		return sharedpasskeys.Options{}, err
 	}
 	now := s.now().UTC()
-	c := &ceremony{ID: uuid.Must(uuid.NewV7()).String(), Challenge: session.Challenge, Kind: kind, UserID: userID,
+	c := &ceremony{ID: uuid.Must(uuid.NewV7()).String(), Challenge: session.Challenge, Kind: kind,
 		Session: string(data), CreatedAt: now, ExpiresAt: now.Add(ceremonyTTL)}
+	if caller != nil {
+		c.UserID, c.SessionID = &caller.UserID, &caller.SessionID
+	}
 	if err := saveCeremony(ctx, s.store, c); err != nil {
 		return sharedpasskeys.Options{}, err
 	}

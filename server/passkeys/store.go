@@ -8,6 +8,7 @@ import (
 	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/uptrace/bun"
 
+	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/store"
 	sharedpasskeys "github.com/authkit/authkit/shared/passkeys"
 )
@@ -58,10 +59,17 @@ type ceremony struct {
 	Challenge string     `bun:"challenge,notnull,unique"`
 	Kind      string     `bun:"kind,notnull"` // kindRegister or kindLogin
 	UserID    *string    `bun:"user_id"`      // the registering user; nil for logins
+	SessionID *string    `bun:"session_id"`   // the registering user's session; nil for logins
 	Session   string     `bun:"session,notnull"`
 	CreatedAt time.Time  `bun:"created_at,notnull"`
 	ExpiresAt time.Time  `bun:"expires_at,notnull"`
 	UsedAt    *time.Time `bun:"used_at"`
+}
+
+// begunBy reports whether a registration ceremony is the caller's: begun
+// by their user in the session they call from.
+func (c *ceremony) begunBy(caller auth.Principal) bool {
+	return c.UserID != nil && *c.UserID == caller.UserID && c.SessionID != nil && *c.SessionID == caller.SessionID
 }
 
 const (

@@ -150,7 +150,12 @@ func startAndServe(ctx context.Context, env Env, c *serveConfig, log *slog.Logge
 	defer stopBackground()
 	go sweep(backgroundCtx, svc, st, env.Modules, c.sweepEvery, log)
 	go svc.Watch(backgroundCtx)
-	go mailQueue.Run(backgroundCtx)
+	// The mail queue outlives the signal: requests finishing within the
+	// grace may still enqueue, and what is queued is sent before exit.
+	mailCtx, stopMail := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopMail()
+	mailStopped := make(chan struct{})
+	go func() { mailQueue.Run(mailCtx); close(mailStopped) }()
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -170,7 +175,12 @@ func startAndServe(ctx context.Context, env Env, c *serveConfig, log *slog.Logge
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	if n := mailQueue.Stats().Depth; n > 0 {
+	stopMail()
+	select {
+	case <-mailStopped: // its delivery under way, if any, is done
+	case <-shutdownCtx.Done():
+	}
+	if n := mailQueue.Drain(shutdownCtx); n > 0 {
 		log.Warn("mail not yet delivered is lost", "mails", n)
 	}
 	log.Info("stopped")

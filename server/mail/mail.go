@@ -56,9 +56,10 @@ func Render(name, to string, data any) (Message, error) {
 
 // Queue delivers messages in the background. It is bounded: when full,
 // Enqueue refuses a message rather than block a request or grow without
-// limit (the user can ask again). Messages live in memory only, so those
-// still queued when the process stops are lost; tokens are never stored in
-// the clear, so the database cannot hold them either.
+// limit (the user can ask again). Messages live in memory only (tokens are
+// never stored in the clear, so the database cannot hold them either): at
+// shutdown, Drain delivers those still queued within the grace period, and
+// those still waiting for a retry are lost.
 type Queue struct {
 	ch      chan Message
 	sender  Sender
@@ -113,7 +114,9 @@ func (q *Queue) Enqueue(m Message) bool {
 }
 
 // Run delivers messages until ctx ends. Each message is retried on its
-// own schedule, so one failing address does not hold up the others.
+// own schedule, so one failing address does not hold up the others. A
+// delivery under way when ctx ends is finished, not cut off: its message
+// has left the queue, and Drain would not find it.
 func (q *Queue) Run(ctx context.Context) {
 	for {
 		select {
@@ -125,15 +128,26 @@ func (q *Queue) Run(ctx context.Context) {
 	}
 }
 
+// Drain delivers the messages still queued, one attempt each, until the
+// queue is empty or ctx ends (the shutdown's grace), and returns how many
+// are left undelivered: failed, still queued, or waiting for a retry that
+// will not come. It is for the end of the process, once Run has stopped
+// (it is then the queue's only reader, so a queued message is there to
+// take) and the requests that enqueue have ended.
+func (q *Queue) Drain(ctx context.Context) (left int) {
+	for ctx.Err() == nil && len(q.ch) > 0 {
+		if q.attempt(ctx, <-q.ch) != nil {
+			left++
+		}
+	}
+	return left + q.Stats().Depth
+}
+
 func (q *Queue) deliver(ctx context.Context, m Message, attempt int) {
-	sendCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	err := q.sender.Send(sendCtx, m)
-	cancel()
+	err := q.attempt(context.WithoutCancel(ctx), m)
 	if err == nil {
-		q.sent.Add(1)
 		return
 	}
-	q.failures.Add(1)
 	if attempt >= len(q.backoff) {
 		q.gaveUp.Add(1)
 		q.log.Error("mail not delivered; giving up", "to", m.To, "subject", m.Subject, "attempts", attempt+1, "err", err)
@@ -148,6 +162,20 @@ func (q *Queue) deliver(ctx context.Context, m Message, attempt int) {
 			q.deliver(ctx, m, attempt+1)
 		}
 	})
+}
+
+// attempt sends m once, within 30 seconds or until ctx ends, and counts
+// the outcome.
+func (q *Queue) attempt(ctx context.Context, m Message) error {
+	sendCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	err := q.sender.Send(sendCtx, m)
+	if err != nil {
+		q.failures.Add(1)
+		return err
+	}
+	q.sent.Add(1)
+	return nil
 }
 
 // SenderQueue is a mailer that delivers synchronously through sender,

@@ -50,3 +50,49 @@ func TestQueue_StatsFollowDeliveries(t *testing.T) {
 	}
 	waitFor(QueueStats{Capacity: 1, Sent: 1, Failures: 1 + 2, GaveUp: 1, Dropped: 1})
 }
+
+// TestQueue_ShutdownDeliversWhatIsQueued: stopping Run finishes the
+// delivery under way rather than cutting it off, and Drain then delivers
+// the messages still queued, until its deadline.
+func TestQueue_ShutdownDeliversWhatIsQueued(t *testing.T) {
+	sending, release := make(chan struct{}), make(chan struct{})
+	var sent atomic.Int64
+	sender := SenderFunc(func(ctx context.Context, m Message) error {
+		if m.To == "first@example.com" {
+			close(sending)
+			<-release
+		}
+		if err := ctx.Err(); err != nil {
+			return err // a connection cut off mid-message
+		}
+		sent.Add(1)
+		return nil
+	})
+	q := NewQueue(sender, 10, slog.New(slog.DiscardHandler))
+	for _, to := range []string{"first@example.com", "second@example.com", "third@example.com"} {
+		if !q.Enqueue(Message{To: to}) {
+			t.Fatalf("%s refused", to)
+		}
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() { q.Run(ctx); close(stopped) }()
+	<-sending
+	stop() // the server is told to shut down during the first delivery
+	close(release)
+	<-stopped
+	if left := q.Drain(context.Background()); left != 0 {
+		t.Errorf("Drain left %d undelivered", left)
+	}
+	if n := sent.Load(); n != 3 {
+		t.Errorf("%d of 3 messages sent", n)
+	}
+
+	// Past its deadline, Drain sends nothing more and counts what is left.
+	q.Enqueue(Message{To: "late@example.com"})
+	expired, cancel := context.WithCancel(context.Background())
+	cancel()
+	if left := q.Drain(expired); left != 1 {
+		t.Errorf("Drain past its deadline left %d, want 1", left)
+	}
+}

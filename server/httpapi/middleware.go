@@ -222,8 +222,8 @@ var noStoreValue = headerValue("no-store")
 
 // noStoreUnderAPI gives every response under /api/ Cache-Control:
 // no-store, before anything else answers: the routes set it too (noStore),
-// but the refusal of a cross-origin request and the mux's redirect of an
-// unclean path (/api//me) are written before any route runs. A route may
+// but the refusal of a cross-origin request is written before any route
+// runs. A route may
 // still replace it (GET /api/openapi.json is no-cache).
 func noStoreUnderAPI(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -190,6 +191,10 @@ type Router struct {
 	allow      map[string]string   // path → its Allow header (finish)
 	routes     []Route
 	moduleTags map[string]string // tag → description
+	// slashRoutes says that an API pattern ends in "/", "{$}" or
+	// "{name...}": the mux redirects the path without that slash to it
+	// (refuseRedirects).
+	slashRoutes bool
 }
 
 func newRouter(a *API, mux *http.ServeMux) *Router {
@@ -212,6 +217,7 @@ func (rt *Router) Add(routes ...Route) {
 		}
 		path := route.path()
 		rt.methods[path] = append(rt.methods[path], route.method())
+		rt.slashRoutes = rt.slashRoutes || strings.HasSuffix(path, "/") || strings.HasSuffix(path, "{$}") || strings.HasSuffix(path, "...}")
 		rt.mux.Handle(route.Pattern, noStore(h))
 	}
 }
@@ -254,6 +260,51 @@ func (rt *Router) finish() {
 func methodNotAllowed(w http.ResponseWriter, r *http.Request, allow string) error {
 	w.Header().Set("Allow", allow)
 	return shared.NewError(shared.CodeMethodNotAllowed, "This endpoint does not accept "+r.Method+" requests.")
+}
+
+// refuseRedirects answers with the JSON 404 of an unknown API path
+// (not_found) the requests under /api/ that mux would redirect: an
+// unclean path (/api//me, /api/./me, /api/me/../me) and one without the
+// trailing slash of a pattern (/api for the catch-all "/api/",
+// /api/files for "GET /api/files/"). The mux answers those 307 with an
+// HTML body, where every API answer is the kit's JSON; and a client is
+// to send the path it means, not have a POST's body sent twice. Outside
+// /api/ (the pages) the mux's redirects stay.
+//
+// Only a path the mux might redirect is looked up an extra time: one
+// holding "//" or "/.", /api itself and, when some API pattern ends in a
+// slash, {$} or {name...} (none of the kit's own do), one without a
+// trailing slash. The request is counted under the catch-all's pattern,
+// as the unknown path it is answered as.
+func (rt *Router) refuseRedirects(mux *http.ServeMux) http.Handler {
+	notFound := noStore(rt.api.serve(func(http.ResponseWriter, *http.Request) error { return errNoSuchEndpoint }))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rt.mayRedirect(r.URL.Path) {
+			if h, _ := mux.Handler(r); reflect.TypeOf(h) == redirectHandlerType {
+				r.Pattern = "/api/"
+				notFound.ServeHTTP(w, r)
+				return
+			}
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// redirectHandlerType is the type of the handler ServeMux.Handler returns
+// for a request it redirects.
+var redirectHandlerType = reflect.TypeOf(http.RedirectHandler("/", http.StatusTemporaryRedirect))
+
+// mayRedirect reports whether the mux might redirect path under /api/
+// (refuseRedirects): a quick test, which the mux's own lookup settles.
+func (rt *Router) mayRedirect(path string) bool {
+	rest, ok := strings.CutPrefix(path, "/api")
+	switch {
+	case !ok || rest != "" && rest[0] != '/':
+		return false
+	case rest == "":
+		return true
+	}
+	return strings.Contains(rest, "//") || strings.Contains(rest, "/.") || rt.slashRoutes && !strings.HasSuffix(rest, "/")
 }
 
 // allowOf returns the Allow header of the path r asks for when the API

@@ -251,6 +251,10 @@ func (a *API) routes() []Route {
 	}
 }
 
+// errNoSuchEndpoint is the answer to a path under /api/ that no route
+// serves, or that the mux would redirect (Router.refuseRedirects).
+var errNoSuchEndpoint = shared.NewError(shared.CodeNotFound, "There is no such API endpoint.")
+
 // serveRoutes serves the kit's routes and the modules', then the JSON 404
 // of unknown /api/ paths (and 405 of a known path asked with a method no
 // pattern names) and the pages.
@@ -264,7 +268,7 @@ func (a *API) serveRoutes(r *Router, modules []Module, pages http.Handler) error
 		if allow, ok := r.allowOf(req); ok {
 			return methodNotAllowed(w, req, allow)
 		}
-		return shared.NewError(shared.CodeNotFound, "There is no such API endpoint.")
+		return errNoSuchEndpoint
 	})))
 	if pages != nil {
 		r.mux.Handle("/", pages)

@@ -98,7 +98,7 @@ func New(svc *auth.Service, st *store.Store, opt Options) (*API, error) {
 	if a.openAPIDoc, err = newOpenAPIFile(a.router); err != nil {
 		return nil, err
 	}
-	h := securityHeaders(noStoreUnderAPI(denyCrossOrigin(a.log, mux)))
+	h := securityHeaders(noStoreUnderAPI(denyCrossOrigin(a.log, a.router.refuseRedirects(mux))))
 	if strings.HasPrefix(svc.Config().PublicURL, "https://") {
 		h = strictTransport(h)
 	}

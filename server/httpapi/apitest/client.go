@@ -36,6 +36,12 @@ func (ts *Server) TokenClient() *Client {
 	return &Client{ts: ts, client: ts.srv.Client(), noCSRF: true}
 }
 
+// HTTPClient returns a bare client of the server (it trusts the test
+// certificate), for requests the Client helpers do not make: one that
+// must not follow redirects whatever its method, say. It is shared:
+// change a copy.
+func (ts *Server) HTTPClient() *http.Client { return ts.srv.Client() }
+
 // Response is an answer, read in full.
 type Response struct {
 	Status int

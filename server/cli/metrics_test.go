@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -163,7 +164,8 @@ func logField(t *testing.T, log, msg, field string) string {
 
 // oddAnswers is a module whose routes answer the way a fork's might:
 // with an informational response (103 Early Hints) before the real one,
-// with a panic after the response has begun, with http.ErrAbortHandler.
+// with a panic after the response has begun, with http.ErrAbortHandler,
+// with any status (101 Switching Protocols, a redirect, 600).
 type oddAnswers struct{}
 
 func (oddAnswers) Name() string                    { return "odd" }
@@ -183,6 +185,14 @@ func (oddAnswers) Mount(*httpapi.Kit) ([]httpapi.Route, error) {
 		}},
 		{Pattern: "GET /api/odd/abort", Response: "", Handler: func(w http.ResponseWriter, r *http.Request) error {
 			panic(http.ErrAbortHandler)
+		}},
+		{Pattern: "GET /api/odd/status/{code}", Response: "", Handler: func(w http.ResponseWriter, r *http.Request) error {
+			code, err := strconv.Atoi(r.PathValue("code"))
+			if err != nil {
+				return err
+			}
+			w.WriteHeader(code)
+			return nil
 		}},
 	}, nil
 }
@@ -268,36 +278,56 @@ func requestLineField(t *testing.T, log, path, field string) string {
 
 // TestREADMEMetricsTableMatchesScrape holds the README to what a real
 // scrape serves: every authkit_ metric in the Monitoring table is served
-// with the table's type, every one served is in the table, and every
+// with the table's type, every one served is in the table, every
 // authkit_ metric the README names anywhere (the alerts' PromQL
-// included) exists.
+// included) exists, and where the table lists a label's values
+// (`outcome`: `ok`, …) they are exactly the values served, after
+// requests that answer in every status class.
 func TestREADMEMetricsTableMatchesScrape(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	db := filepath.Join(t.TempDir(), "authkit.db")
-	base, _, logs := startServe(t, db, "--metrics-addr", "127.0.0.1:0")
-	resp, err := http.Get(base + "/healthz") // the request metrics appear with the first request
-	if err != nil {
-		t.Fatal(err)
+	base, _, logs := startServeWith(t, db, []httpapi.Module{oddAnswers{}}, nil, "--metrics-addr", "127.0.0.1:0")
+	for _, path := range []string{"/healthz", "/api/odd/status/302", "/api/no/such", "/api/odd/abort", "/api/odd/status/600"} {
+		if resp, err := http.Get(base + path); err == nil { // the abort has none
+			resp.Body.Close()
+		}
 	}
-	resp.Body.Close()
-	resp, err = http.Get("http://" + logField(t, logs.String(), "metrics listening", "addr") + "/metrics")
+	switchProtocols(t, base, "/api/odd/status/101")
+	resp, err := http.Get("http://" + logField(t, logs.String(), "metrics listening", "addr") + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	served := map[string]string{} // family → type
+	served := map[string]string{}          // family → type
+	values := map[string]map[string]bool{} // family and label → values
+	label := regexp.MustCompile(`(\w+)="([^"]*)"`)
 	for line := range strings.Lines(string(body)) {
 		if f := strings.Fields(line); len(f) == 4 && f[1] == "TYPE" && strings.HasPrefix(f[2], "authkit_") {
 			served[f[2]] = f[3]
 		}
+		name, labels, ok := strings.Cut(line, "{")
+		if !ok || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if served[name] == "" { // a histogram's _bucket, _sum or _count
+			name = strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(name, "_bucket"), "_sum"), "_count")
+		}
+		for _, m := range label.FindAllStringSubmatch(labels, -1) {
+			key := name + " " + m[1]
+			if values[key] == nil {
+				values[key] = map[string]bool{}
+			}
+			values[key][m[2]] = true
+		}
 	}
 
 	documented := map[string]bool{}
-	row := regexp.MustCompile("^\\| (`authkit_[a-z_]+`(?:, `authkit_[a-z_]+`)*) \\| ([a-z]+) \\|")
+	row := regexp.MustCompile("^\\| (`authkit_[a-z_]+`(?:, `authkit_[a-z_]+`)*) \\| ([a-z]+) \\|([^|]*)\\|")
+	enumerated := regexp.MustCompile("`([a-z_]+)`: ((?:`[^`]+`(?:, )?)+)")
 	for line := range strings.Lines(string(readme)) {
 		m := row.FindStringSubmatch(line)
 		if m == nil {
@@ -311,6 +341,23 @@ func TestREADMEMetricsTableMatchesScrape(t *testing.T) {
 			} else if got != m[2] {
 				t.Errorf("%s: the README says %s, the scrape %s", name, m[2], got)
 			}
+			for _, e := range enumerated.FindAllStringSubmatch(m[3], -1) {
+				listed := map[string]bool{}
+				for v := range strings.SplitSeq(e[2], ", ") {
+					listed[strings.Trim(v, "`")] = true
+				}
+				got := values[name+" "+e[1]]
+				for v := range listed {
+					if !got[v] {
+						t.Errorf("%s: the README lists %s=%q, which is not served", name, e[1], v)
+					}
+				}
+				for v := range got {
+					if !listed[v] {
+						t.Errorf("%s: %s=%q is served but not in the README's table", name, e[1], v)
+					}
+				}
+			}
 		}
 	}
 	for name := range served {
@@ -322,5 +369,22 @@ func TestREADMEMetricsTableMatchesScrape(t *testing.T) {
 		if served[strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(name, "_bucket"), "_count"), "_sum")] == "" {
 			t.Errorf("the README names %s, which is not served", name)
 		}
+	}
+}
+
+// switchProtocols sends a GET over a connection of its own and reads the
+// status line of the answer, which must be 101 Switching Protocols (a
+// client that does not ask to switch is not one Go's would take it from).
+func switchProtocols(t *testing.T, base, path string) {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", path)
+	status, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil || !strings.HasPrefix(status, "HTTP/1.1 101 ") {
+		t.Fatalf("GET %s: %q %v", path, status, err)
 	}
 }

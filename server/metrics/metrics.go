@@ -49,8 +49,8 @@ type Metrics struct {
 }
 
 // routeMetrics are one route's series, one pair per status class
-// (1xx…5xx), made on first use so routes list only the classes they
-// answered with.
+// (statusClasses), made on first use so routes list only the classes
+// they answered with.
 type routeMetrics [6]atomic.Pointer[classMetrics]
 
 type classMetrics struct {
@@ -121,6 +121,12 @@ func (m *Metrics) ObserveRequest(route string, status int, elapsed time.Duration
 	c.duration.Observe(elapsed.Seconds())
 }
 
+// statusClasses are the values of the status_class label, by the
+// status's hundreds; "other" is a status of 600 or more (net/http takes
+// up to 999), which only a fork's handler would send. 1xx is only ever
+// 101 Switching Protocols: an informational answer before the final one
+// is not the status (httpapi's statusRecorder). The README's metrics
+// table lists the same values (TestREADMEMetricsTableMatchesScrape).
 var statusClasses = [6]string{"other", "1xx", "2xx", "3xx", "4xx", "5xx"}
 
 // authCollector reads the service's counters, the mail queue and the

@@ -55,7 +55,7 @@ type rotation struct {
 
 func (s *Sessions) refresh(ctx context.Context, refreshToken string, client Client, grace time.Duration) (*store.User, Issued, error) {
 	if refreshToken == "" {
-		s.stats.refreshRefused.Add(1)
+		s.stats.refreshMissing.Add(1)
 		return nil, Issued{}, errNotAuthenticated
 	}
 	ctx = WithClient(ctx, client) // a reuse is recorded with the client that presented the token

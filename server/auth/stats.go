@@ -18,18 +18,24 @@ type LoginStats struct {
 	Throttled uint64 // rate_limited before any check
 }
 
-// RefreshStats are refresh token presentations by outcome.
+// RefreshStats are refreshes by outcome: what the token presented
+// turned out to be, or that there was none (Missing).
 type RefreshStats struct {
 	Rotated       uint64 // spent and replaced
 	Raced         uint64 // spent moments ago by another tab (RefreshInBrowser's grace)
 	ReuseDetected uint64 // spent before: the session was revoked
 	Refused       uint64 // unknown, expired, or of an ended session or inactive user
+	// Missing counts refreshes with no token at all: a browser without a
+	// refresh cookie (logged out, or its cookie expired), which is no
+	// sign of a bad or stolen token, so it stays out of Refused.
+	Missing uint64
 }
 
 // stats are the live counters behind Stats, shared by the service's parts.
 type stats struct {
 	loginOK, loginFailed, loginThrottled                        atomic.Uint64
 	refreshRotated, refreshRaced, refreshReused, refreshRefused atomic.Uint64
+	refreshMissing                                              atomic.Uint64
 }
 
 // Stats returns the counts so far.
@@ -40,6 +46,7 @@ func (s *Service) Stats() Stats {
 		Refreshes: RefreshStats{
 			Rotated: c.refreshRotated.Load(), Raced: c.refreshRaced.Load(),
 			ReuseDetected: c.refreshReused.Load(), Refused: c.refreshRefused.Load(),
+			Missing: c.refreshMissing.Load(),
 		},
 	}
 }

@@ -38,10 +38,11 @@ func TestStats_CountLoginAndRefreshOutcomes(t *testing.T) {
 	svc.Sessions.RefreshInBrowser(ctx, issued.Refresh, Client{}) // spent a moment ago: raced
 	svc.Sessions.Refresh(ctx, issued.Refresh, Client{})          // spent before, no grace: reuse
 	svc.Sessions.Refresh(ctx, "no such token", Client{})         // refused
+	svc.Sessions.RefreshInBrowser(ctx, "", Client{})             // no refresh cookie: missing, not refused
 
 	want := Stats{
 		Logins:    LoginStats{OK: 1, Failed: 2, Throttled: 1},
-		Refreshes: RefreshStats{Rotated: 1, Raced: 1, ReuseDetected: 1, Refused: 1},
+		Refreshes: RefreshStats{Rotated: 1, Raced: 1, ReuseDetected: 1, Refused: 1, Missing: 1},
 	}
 	if got := svc.Stats(); got != want {
 		t.Errorf("stats %+v, want %+v", got, want)

@@ -37,6 +37,7 @@ func TestServe_MetricsOnTheirOwnListener(t *testing.T) {
 		`authkit_logins_total{outcome="ok"}`, `authkit_logins_total{outcome="failed"}`, `authkit_logins_total{outcome="throttled"}`,
 		`authkit_token_refreshes_total{outcome="rotated"}`, `authkit_token_refreshes_total{outcome="raced"}`,
 		`authkit_token_refreshes_total{outcome="reuse_detected"}`, `authkit_token_refreshes_total{outcome="refused"}`,
+		`authkit_token_refreshes_total{outcome="missing"}`,
 		`authkit_sessions_live`, `authkit_mail_queue_depth`, `authkit_mail_queue_capacity`, `authkit_mail_sent_total`,
 		`authkit_mail_send_failures_total`, `authkit_mail_dropped_total{reason="queue_full"}`, `authkit_mail_dropped_total{reason="gave_up"}`,
 		`go_sql_open_connections{db_name="authkit"}`, `go_sql_wait_count_total{db_name="authkit"}`,
@@ -63,6 +64,7 @@ func TestServe_MetricsOnTheirOwnListener(t *testing.T) {
 	post("/api/token", `{"email":"ann@example.com","password":"wrong horse battery"}`, 429)
 	post("/api/token/refresh", `{"refresh":"`+pair.Refresh+`"}`, 200)
 	post("/api/token/refresh", `{"refresh":"`+pair.Refresh+`"}`, 401) // spent: reuse
+	post("/api/auth/refresh", "", 401)                                // no refresh cookie: missing, not refused
 	for range 3 {
 		req, _ := http.NewRequest("GET", base+"/api/me", nil)
 		req.Header.Set("Authorization", "Bearer "+pair.Access)
@@ -100,6 +102,8 @@ func TestServe_MetricsOnTheirOwnListener(t *testing.T) {
 		`authkit_logins_total{outcome="throttled"}`:                                                      1,
 		`authkit_token_refreshes_total{outcome="rotated"}`:                                               1,
 		`authkit_token_refreshes_total{outcome="reuse_detected"}`:                                        1,
+		`authkit_token_refreshes_total{outcome="missing"}`:                                               1,
+		`authkit_token_refreshes_total{outcome="refused"}`:                                               0,
 		`authkit_mail_sent_total`:                                                                        1,
 	}
 	for name, by := range moved {

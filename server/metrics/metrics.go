@@ -162,7 +162,7 @@ func newAuthCollector(src Sources) *authCollector {
 		src:       src,
 		buildInfo: prometheus.NewDesc("authkit_build_info", "Always 1; the version label says which build is running.", []string{"version"}, nil),
 		logins:    prometheus.NewDesc("authkit_logins_total", "Password checks (login and the token endpoint) by outcome: ok, failed (invalid credentials) or throttled.", []string{"outcome"}, nil),
-		refreshes: prometheus.NewDesc("authkit_token_refreshes_total", "Refresh tokens presented, by outcome: rotated, raced (another tab spent it a moment ago), reuse_detected (spent before: the session was revoked) or refused (unknown, expired or of an ended session).", []string{"outcome"}, nil),
+		refreshes: prometheus.NewDesc("authkit_token_refreshes_total", "Token refreshes, by outcome: rotated, raced (another tab spent the token a moment ago), reuse_detected (spent before: the session was revoked), refused (unknown, expired or of an ended session) or missing (no token: a browser without a refresh cookie).", []string{"outcome"}, nil),
 		live:      prometheus.NewDesc("authkit_sessions_live", "Sessions neither revoked nor expired, counted at most every 30 s.", nil, nil),
 		mailDepth: prometheus.NewDesc("authkit_mail_queue_depth", "Mails not delivered yet: queued, or waiting to retry.", nil, nil),
 		mailCap:   prometheus.NewDesc("authkit_mail_queue_capacity", "How many mails may wait in the queue before new ones are dropped.", nil, nil),
@@ -200,6 +200,7 @@ func (c *authCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(c.refreshes, s.Refreshes.Raced, "raced")
 	counter(c.refreshes, s.Refreshes.ReuseDetected, "reuse_detected")
 	counter(c.refreshes, s.Refreshes.Refused, "refused")
+	counter(c.refreshes, s.Refreshes.Missing, "missing")
 
 	if n, ok := c.liveSessions(); ok {
 		gauge(c.live, float64(n))

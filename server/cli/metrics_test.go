@@ -280,6 +280,61 @@ func requestLineField(t *testing.T, log, path, field string) string {
 	return ""
 }
 
+// TestServe_5xxSeriesExistBeforeTheFirstRequest: every route's 5xx
+// request counter is served at 0 from the start, so rate() and
+// increase() (the README's 5xx alert) see a route's first failure: a
+// series born with it has no earlier sample to rise from. Nothing else
+// is made ahead (no other class, no histogram), which keeps the series
+// one per route.
+func TestServe_5xxSeriesExistBeforeTheFirstRequest(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "authkit.db")
+	base, _, logs := startServeWith(t, db, []httpapi.Module{oddAnswers{}}, nil, "--metrics-addr", "127.0.0.1:0")
+	metricsURL := "http://" + logField(t, logs.String(), "metrics listening", "addr") + "/metrics"
+	first := scrape(t, metricsURL)
+
+	resp, err := http.Get(base + "/api/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage
+	}
+	err = json.NewDecoder(resp.Body).Decode(&doc)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"/api/": true, "/": true} // the JSON 404 of unknown API paths, the pages
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			want[strings.ToUpper(method)+" "+path] = true
+		}
+	}
+	for route := range want {
+		if v, ok := first[`authkit_http_requests_total{route="`+route+`",status_class="5xx"}`]; !ok || v != 0 {
+			t.Errorf("%s: 5xx series %v (served %v) before any request, want 0", route, v, ok)
+		}
+	}
+	for series := range first {
+		if !strings.HasPrefix(series, "authkit_http_") {
+			continue
+		}
+		if !strings.HasPrefix(series, "authkit_http_requests_total{") || !strings.HasSuffix(series, `status_class="5xx"}`) {
+			t.Errorf("made before any request: %s", series)
+		}
+	}
+
+	// A connection of its own: on a reused one, the client would retry
+	// the GET the abort cut off.
+	fresh := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	if resp, err := fresh.Get(base + "/api/odd/abort"); err == nil {
+		resp.Body.Close()
+	}
+	if got := scrape(t, metricsURL)[`authkit_http_requests_total{route="GET /api/odd/abort",status_class="5xx"}`]; got != 1 {
+		t.Errorf("the first 5xx of GET /api/odd/abort: %v, want 1", got)
+	}
+}
+
 // TestREADMEMetricsTableMatchesScrape holds the README to what a real
 // scrape serves: every authkit_ metric in the Monitoring table is served
 // with the table's type, every one served is in the table, every

@@ -97,10 +97,11 @@ func startAndServe(ctx context.Context, env Env, c *serveConfig, log *slog.Logge
 		return err
 	}
 	var observer httpapi.RequestObserver
+	var m *metrics.Metrics
 	var metricsSrv *http.Server
 	var metricsLn net.Listener
 	if c.metricsAddr != "" {
-		m := metrics.New(metrics.Sources{Auth: svc, Store: st, Mail: mailQueue, Version: env.Version})
+		m = metrics.New(metrics.Sources{Auth: svc, Store: st, Mail: mailQueue, Version: env.Version})
 		observer = m
 		if metricsLn, err = net.Listen("tcp", c.metricsAddr); err != nil {
 			return fmt.Errorf("--metrics-addr: %w", err)
@@ -119,6 +120,9 @@ func startAndServe(ctx context.Context, env Env, c *serveConfig, log *slog.Logge
 	})
 	if err != nil {
 		return err
+	}
+	if m != nil {
+		m.ExpectRoutes(handler.RoutePatterns())
 	}
 
 	ln, err := net.Listen("tcp", c.addr)

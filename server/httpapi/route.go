@@ -191,6 +191,9 @@ type Router struct {
 	allow      map[string]string   // path → its Allow header (finish)
 	routes     []Route
 	moduleTags map[string]string // tag → description
+	// catchAlls are the patterns served besides the routes: the JSON 404
+	// of unknown API paths, and the pages.
+	catchAlls []string
 	// slashRoutes says that an API pattern ends in "/", "{$}" or
 	// "{name...}": the mux redirects the path without that slash to it
 	// (refuseRedirects).

@@ -264,6 +264,7 @@ func (a *API) serveRoutes(r *Router, modules []Module, pages http.Handler) error
 		return err
 	}
 	r.finish()
+	r.catchAlls = append(r.catchAlls, "/api/")
 	r.mux.Handle("/api/", noStore(a.serve(func(w http.ResponseWriter, req *http.Request) error {
 		if allow, ok := r.allowOf(req); ok {
 			return methodNotAllowed(w, req, allow)
@@ -271,6 +272,7 @@ func (a *API) serveRoutes(r *Router, modules []Module, pages http.Handler) error
 		return errNoSuchEndpoint
 	})))
 	if pages != nil {
+		r.catchAlls = append(r.catchAlls, "/")
 		r.mux.Handle("/", pages)
 	}
 	return nil

@@ -110,6 +110,21 @@ func New(svc *auth.Service, st *store.Store, opt Options) (*API, error) {
 // order they were added: what the OpenAPI document describes.
 func (a *API) Routes() []Route { return a.router.Routes() }
 
+// RoutePatterns returns the patterns a RequestObserver is told of for
+// the requests the routes and catch-alls answer: each route's ("GET
+// /api/me"), "/api/" (unknown API paths) and, with pages, "/". The
+// patterns of the JSON 405s ("PUT /api/me", one per method a path does
+// not take) are left out: five or so a path, and they refuse before
+// anything could fail. Package metrics makes each route's 5xx series
+// from these at start-up.
+func (a *API) RoutePatterns() []string {
+	patterns := make([]string, 0, len(a.router.routes)+len(a.router.catchAlls))
+	for _, r := range a.router.routes {
+		patterns = append(patterns, r.Pattern)
+	}
+	return append(patterns, a.router.catchAlls...)
+}
+
 // ServeHTTP serves a request.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.ServeHTTP(w, r) }
 

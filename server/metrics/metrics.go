@@ -50,7 +50,8 @@ type Metrics struct {
 
 // routeMetrics are one route's series, one pair per status class
 // (statusClasses), made on first use so routes list only the classes
-// they answered with.
+// they answered with (and the 5xx counter, which ExpectRoutes makes
+// ahead).
 type routeMetrics [6]atomic.Pointer[classMetrics]
 
 type classMetrics struct {
@@ -119,6 +120,20 @@ func (m *Metrics) ObserveRequest(route string, status int, elapsed time.Duration
 	}
 	c.requests.Inc()
 	c.duration.Observe(elapsed.Seconds())
+}
+
+// ExpectRoutes makes each route's 5xx request counter now, at 0, so
+// rate() and increase() over it (the README's 5xx alert) see the route's
+// first failure: a series that appears with its first sample has no
+// earlier one to rise from, and the first 5xx would be lost. Only that
+// one series per route is made ahead (not the other classes, nor the
+// histogram's 16), which keeps an idle server's request series to the
+// number of its routes. routes are the patterns the server will report
+// (httpapi.API.RoutePatterns).
+func (m *Metrics) ExpectRoutes(routes []string) {
+	for _, route := range routes {
+		m.requests.WithLabelValues(route, statusClasses[5])
+	}
 }
 
 // statusClasses are the values of the status_class label, by the

@@ -79,13 +79,13 @@ func recordEvent(ctx context.Context, tx *store.Store, at time.Time, e Event) er
 type Activity struct {
 	store      *store.Store
 	retention  time.Duration
-	background chan struct{} // bounds the failed sign-ins being recorded at once
+	background background // the failed sign-ins being recorded
 	clock      clock
 	log        *slog.Logger
 }
 
 func newActivity(st *store.Store, cfg Config) *Activity {
-	return &Activity{store: st, retention: cfg.EventRetention, background: make(chan struct{}, 64),
+	return &Activity{store: st, retention: cfg.EventRetention, background: newBackground(64),
 		clock: clock(cfg.Now), log: cfg.Logger}
 }
 
@@ -153,15 +153,8 @@ func (a *Activity) Sweep(ctx context.Context) (int64, error) {
 // answer to an unknown email, which writes nothing (OWASP ASVS 2.2).
 // Failures from one client within failedSignInRun count on one event.
 func (a *Activity) failedSignIn(ctx context.Context, userID string, client Client) {
-	select {
-	case a.background <- struct{}{}:
-	default:
-		a.log.WarnContext(ctx, "too many failed sign-ins being recorded; one is not", "user_id", userID)
-		return
-	}
 	now := a.clock.now()
-	go func() {
-		defer func() { <-a.background }()
+	started := a.background.start(func() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
 		err := a.store.InTx(ctx, func(tx *store.Store) error {
@@ -172,7 +165,10 @@ func (a *Activity) failedSignIn(ctx context.Context, userID string, client Clien
 		if err != nil {
 			a.log.ErrorContext(ctx, "recording a failed sign-in", "user_id", userID, "err", err)
 		}
-	}()
+	})
+	if !started {
+		a.log.WarnContext(ctx, "too many failed sign-ins being recorded; one is not", "user_id", userID)
+	}
 }
 
 // knownDevice reports whether the account was created or signed in from

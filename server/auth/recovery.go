@@ -45,7 +45,7 @@ type Recovery struct {
 	resetsByEmail  *throttle // password reset requests per email
 	resetsByClient *throttle // password reset requests per client
 	verifications  *throttle // confirmation mails per user
-	background     chan struct{}
+	background     background
 
 	clock clock
 	log   *slog.Logger
@@ -58,7 +58,7 @@ func newRecovery(st *store.Store, cfg Config, limits throttles, users *userCache
 		resetsByEmail:  limits.new("reset-email", resetsPerEmail, time.Hour),
 		resetsByClient: limits.new("reset-client", resetsPerClient, time.Hour),
 		verifications:  limits.new("verify-mail", verificationsPerDay, 24*time.Hour),
-		background:     make(chan struct{}, 64),
+		background:     newBackground(64),
 		clock:          clock(cfg.Now), log: cfg.Logger,
 	}
 }
@@ -90,20 +90,17 @@ func (r *Recovery) RequestPasswordReset(ctx context.Context, req shared.Password
 	if wait, err := r.resetsByEmail.take(ctx, req.Email, now); err != nil || wait > 0 {
 		return cmp.Or(err, rateLimited(wait))
 	}
-	select {
-	case r.background <- struct{}{}:
-	default:
-		r.log.WarnContext(ctx, "too many password resets in progress; request dropped")
-		return nil
-	}
-	go func() {
-		defer func() { <-r.background }()
+	started := r.background.start(func() {
+		testHookChecked("reset-mail")
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
 		if err := r.mailPasswordReset(ctx, req.Email); err != nil {
 			r.log.ErrorContext(ctx, "password reset mail not queued", "err", err)
 		}
-	}()
+	})
+	if !started {
+		r.log.WarnContext(ctx, "too many password resets in progress; request dropped")
+	}
 	return nil
 }
 

@@ -179,6 +179,10 @@ func startAndServe(ctx context.Context, env Env, c *serveConfig, log *slog.Logge
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	// A reset link's mail is queued after its request has answered.
+	if err := svc.Wait(shutdownCtx); err != nil {
+		log.Warn("work left by requests was cut off after the grace period", "grace", shutdownGrace.String())
+	}
 	stopMail()
 	select {
 	case <-mailStopped: // its delivery under way, if any, is done

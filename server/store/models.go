@@ -130,6 +130,10 @@ type SecurityEvent struct {
 	UserAgent string            `bun:"user_agent,notnull"`
 	ActorID   string            `bun:"actor_id,nullzero"`
 	Detail    map[string]string `bun:"detail,notnull"` // stored as a JSON object
+	// Seq numbers the account's events in the order they were recorded
+	// (RecordEvent sets it; 0 for an event of no account): what the cap
+	// on events kept per account counts by (TrimEvents).
+	Seq int64 `bun:"seq,notnull"`
 }
 
 // MFAChallenge is the second step of a login in progress: the user passed

@@ -22,7 +22,11 @@ func (s *Store) RecordEvent(ctx context.Context, e *SecurityEvent) error {
 		return err
 	}
 	prepareEvent(e)
-	_, err := s.db.NewInsert().Model(e).Exec(ctx)
+	var err error
+	if e.Seq, err = s.nextSeq(ctx, e.UserID); err != nil {
+		return err
+	}
+	_, err = s.db.NewInsert().Model(e).Exec(ctx)
 	return MapError(err)
 }
 
@@ -45,7 +49,7 @@ func cut(s string, n int) string {
 
 // RecordRepeatedEvent records e, unless the account already has an event
 // of e's type from e's IP at or after since: that one then counts one
-// more (its detail "count") and moves to e's time. Failed sign-ins are
+// more (its detail "count") and moves to e's time (and number, Seq). Failed sign-ins are
 // recorded this way, so a password-guessing run is one row per client,
 // not one per guess. Call it inside InTx.
 func (s *Store) RecordRepeatedEvent(ctx context.Context, e *SecurityEvent, since time.Time, countKey string) error {
@@ -69,7 +73,11 @@ func (s *Store) RecordRepeatedEvent(ctx context.Context, e *SecurityEvent, since
 	count, _ := strconv.Atoi(prev.Detail[countKey])
 	prev.Detail[countKey] = strconv.Itoa(count + 1)
 	prev.At, prev.UserAgent = e.At, cut(e.UserAgent, 512)
-	_, err = s.db.NewUpdate().Model(&prev).Column("at", "user_agent", "detail").WherePK().Exec(ctx)
+	// Renumbered as the account's latest, as its time now says it is.
+	if prev.Seq, err = s.nextSeq(ctx, prev.UserID); err != nil {
+		return err
+	}
+	_, err = s.db.NewUpdate().Model(&prev).Column("at", "user_agent", "detail", "seq").WherePK().Exec(ctx)
 	return MapError(err)
 }
 
@@ -143,6 +151,36 @@ func (s *Store) RecentClients(ctx context.Context, userID string, types []string
 		Where("e.user_id = ?", userID).Where("e.type IN (?)", bun.List(types)).Where("e.at >= ?", since).
 		OrderExpr("e.at DESC, e.id DESC").Limit(int64(limit)).Scan(ctx)
 	return events, MapError(err)
+}
+
+// TrimEvents deletes a user's events beyond the keep most recently
+// recorded (by Seq) and returns how many: what bounds one account's rows
+// whatever it does within the retention. Call it inside InTx, after
+// recording an event, so the cap holds at every commit. It reads the
+// account's highest number and deletes below it in the (user_id, seq)
+// index: a few page reads whatever the account's size, and no write
+// for an account under its cap.
+func (s *Store) TrimEvents(ctx context.Context, userID string, keep int) (int64, error) {
+	if userID == "" || keep <= 0 {
+		return 0, nil
+	}
+	res, err := s.db.NewDelete().Model((*SecurityEvent)(nil)).Where("user_id = ?", userID).
+		Where("seq <= (SELECT MAX(seq) FROM security_events WHERE user_id = ?) - ?", userID, keep).Exec(ctx)
+	if err != nil {
+		return 0, MapError(err)
+	}
+	return res.RowsAffected()
+}
+
+// nextSeq is the number of the account's next event (SecurityEvent.Seq).
+func (s *Store) nextSeq(ctx context.Context, userID string) (int64, error) {
+	if userID == "" {
+		return 0, nil
+	}
+	var last int64
+	err := s.db.NewSelect().Model((*SecurityEvent)(nil)).ColumnExpr("COALESCE(MAX(seq), 0)").
+		Where("user_id = ?", userID).Scan(ctx, &last)
+	return last + 1, MapError(err)
 }
 
 // DeleteEventsBefore deletes the events older than cutoff (the retention

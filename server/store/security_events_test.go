@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -135,6 +136,73 @@ func TestStore_DeleteUserLeavesNoRowOfTheirs(t *testing.T) {
 		}
 		if err := st.InTx(ctx, func(tx *store.Store) error { return tx.DeleteUser(ctx, "a") }); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("deleting again: %v", err)
+		}
+	})
+}
+
+func TestStore_TrimEventsKeepsEachAccountsNewest(t *testing.T) {
+	backends(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		for _, u := range []*store.User{newUser("a", "a@example.com"), newUser("b", "b@example.com")} {
+			if err := st.CreateUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+		}
+		base := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+		// Ten events of a, the last four at one instant (a frozen clock):
+		// the most recently recorded are kept, which is also the order the
+		// pages show them in. Three of b.
+		var ids []string
+		record := func(user string, at time.Time) string {
+			t.Helper()
+			e := &store.SecurityEvent{UserID: user, Type: "name_changed", At: at}
+			if err := st.RecordEvent(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+			return e.ID
+		}
+		for i := range 10 {
+			ids = append(ids, record("a", base.Add(time.Duration(min(i, 6))*time.Minute)))
+		}
+		for range 3 {
+			record("b", base)
+		}
+		trim := func(user string, keep int) int64 {
+			t.Helper()
+			var n int64
+			err := st.InTx(ctx, func(tx *store.Store) (err error) {
+				n, err = tx.TrimEvents(ctx, user, keep)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if n := trim("a", 10); n != 0 {
+			t.Fatalf("at its cap, trimmed %d", n)
+		}
+		for _, keep := range []int{8, 2} { // a boundary between times, then inside the tie
+			if n := trim("a", keep); n != int64(len(ids)-keep) {
+				t.Fatalf("keep %d: trimmed %d, want %d", keep, n, len(ids)-keep)
+			}
+			kept, err := st.ListEvents(ctx, store.EventFilter{UserID: "a", Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = ids[len(ids)-keep:]
+			want := slices.Clone(ids)
+			slices.Reverse(want)
+			var got []string
+			for _, e := range kept {
+				got = append(got, e.ID)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("keep %d: kept %v, want the newest %v", keep, got, want)
+			}
+		}
+		if others, _ := st.ListEvents(ctx, store.EventFilter{UserID: "b", Limit: 100}); len(others) != 3 {
+			t.Errorf("the other account has %d events, want its 3", len(others))
 		}
 	})
 }

@@ -1,0 +1,44 @@
+package migrations
+
+import (
+	"context"
+
+	"github.com/uptrace/bun"
+)
+
+// security_events.seq: each event's number within its account, counting
+// up as they are recorded (0 for a deleted account's last event, which
+// belongs to none). Keeping an account's newest N events is then
+// deleting those numbered at most its highest minus N, two lookups in
+// the (user_id, seq) index however many events the account has, instead
+// of counting them on every event. Existing events are numbered in the
+// order of their time, as their pages show them.
+func init() {
+	type securityEvent struct {
+		bun.BaseModel `bun:"table:security_events"`
+	}
+	up := func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewAddColumn().Model((*securityEvent)(nil)).
+			ColumnExpr("seq BIGINT NOT NULL DEFAULT 0").Exec(ctx); err != nil {
+			return err
+		}
+		// UPDATE … FROM is in PostgreSQL and SQLite 3.33+ alike.
+		if _, err := tx.ExecContext(ctx, `UPDATE security_events SET seq = numbered.n
+			FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY at, id) AS n
+			      FROM security_events WHERE user_id IS NOT NULL) AS numbered
+			WHERE security_events.id = numbered.id`); err != nil {
+			return err
+		}
+		_, err := tx.NewCreateIndex().Model((*securityEvent)(nil)).
+			Index("security_events_user_id_seq_idx").Column("user_id", "seq").Exec(ctx)
+		return err
+	}
+	down := func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewDropIndex().Model((*securityEvent)(nil)).Index("security_events_user_id_seq_idx").Exec(ctx); err != nil {
+			return err
+		}
+		_, err := tx.NewDropColumn().Model((*securityEvent)(nil)).Column("seq").Exec(ctx)
+		return err
+	}
+	Migrations.MustRegister(inTx(up), inTx(down))
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -160,4 +161,91 @@ func TestActivity_RetentionSweepsOldEvents(t *testing.T) {
 	if got := apitest.EventTypes(b.Activity("")); !slices.Equal(got, []shared.EventType{shared.EventSignIn}) {
 		t.Fatalf("left %v", got)
 	}
+}
+
+// One account writing events as fast as it can (here, name changes) keeps
+// only its newest Config.EventsPerAccount: the oldest go in the same
+// transaction, other accounts keep theirs, and the owner's list, its
+// pages, the staff view and the data export all hold exactly the kept.
+func TestActivity_KeepsEachAccountsNewestEventsUpToTheCap(t *testing.T) {
+	const keep = 5
+	ts := newServer(t, apitest.WithConfig(func(c *auth.Config) { c.EventsPerAccount = keep }))
+	ann := ts.Browser()
+	annUser := ann.Register("ann@example.com", "Ann")
+	bob := ts.Browser()
+	bob.Register("bob@example.com", "Bob")
+	bob.Do("PATCH", "/api/me", map[string]string{"name": "Bob B"}).ExpectStatus(t, http.StatusOK)
+	bobsBefore := bob.Activity("?limit=100")
+
+	var times []time.Time // of Ann's name changes, oldest first
+	for i := range 3 * keep {
+		ts.Advance(time.Second)
+		ann.Do("PATCH", "/api/me", map[string]string{"name": "Ann " + strconv.Itoa(i)}).ExpectStatus(t, http.StatusOK)
+		times = append(times, ts.Now().UTC().Truncate(time.Microsecond))
+	}
+	kept := ann.Activity("?limit=100")
+	if len(kept) != keep {
+		t.Fatalf("Ann has %d events, want the cap of %d: %v", len(kept), keep, apitest.EventTypes(kept))
+	}
+	for i, e := range kept { // newest first: the last keep name changes
+		if want := times[len(times)-1-i]; e.Type != shared.EventNameChanged || !e.At.Equal(want) {
+			t.Errorf("event %d = %s at %v, want name_changed at %v", i, e.Type, e.At, want)
+		}
+	}
+	ids := func(events []shared.SecurityEvent) []string {
+		var out []string
+		for _, e := range events {
+			out = append(out, e.ID)
+		}
+		return out
+	}
+	if got := ids(bob.Activity("?limit=100")); !slices.Equal(got, ids(bobsBefore)) || len(got) < 2 {
+		t.Errorf("Bob's events changed: %v, were %v", got, ids(bobsBefore))
+	}
+
+	// Pages of two walk exactly the kept events.
+	var paged []string
+	for page := ann.Activity("?limit=2"); len(page) > 0; page = ann.Activity("?limit=2&before=" + page[len(page)-1].ID) {
+		paged = append(paged, ids(page)...)
+	}
+	if !slices.Equal(paged, ids(kept)) {
+		t.Errorf("pages = %v, want %v", paged, ids(kept))
+	}
+
+	// Staff see the same events of Ann's account, page by page.
+	boss := ts.Browser()
+	bossUser := boss.Register("boss@example.com", "Boss")
+	ts.MakeStaff(bossUser.ID, false)
+	var audited []string
+	for before := ""; ; {
+		var resp shared.AuditResponse
+		boss.Do("GET", "/api/admin/events?limit=3&user_id="+annUser.ID+before, nil).Decode(t, &resp)
+		if len(resp.Events) == 0 {
+			break
+		}
+		for _, e := range resp.Events {
+			audited = append(audited, e.ID)
+		}
+		before = "&before=" + resp.Events[len(resp.Events)-1].ID
+	}
+	if !slices.Equal(audited, ids(kept)) {
+		t.Errorf("staff view = %v, want %v", audited, ids(kept))
+	}
+
+	var export shared.AccountExport
+	ann.Do("GET", "/api/me/export", nil).Decode(t, &export)
+	if got := ids(export.SecurityEvents); !slices.Equal(got, ids(kept)) {
+		t.Errorf("export holds %v, want the kept %v", got, ids(kept))
+	}
+	var rows int
+	if err := ts.Store.DB().NewSelect().Table("security_events").Where("user_id = ?", annUser.ID).ColumnExpr("count(*)").Scan(t.Context(), &rows); err != nil || rows != keep {
+		t.Errorf("Ann has %d rows (%v), want %d", rows, err, keep)
+	}
+
+	// Failed sign-ins, recorded in the background, count against the cap too.
+	ts.Browser().Login("ann@example.com", "not the password").ExpectError(t, 401, shared.CodeInvalidCredentials)
+	eventually(t, "the failed sign-in", func() bool {
+		events := ann.Activity("?limit=100")
+		return len(events) == keep && events[0].Type == shared.EventSignInFailed && events[1].ID == kept[0].ID
+	})
 }

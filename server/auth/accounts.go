@@ -22,7 +22,7 @@ type Accounts struct {
 	users        *userCache
 	factors      *Factors  // the second step of logins (set by New)
 	recovery     *Recovery // mails the confirmation link on registration
-	activity     *Activity // records failed sign-ins
+	activity     *Activity // records the account's events
 	notices      *notifier
 	logins       *throttle     // failed logins per account+client
 	loginClients *throttle     // failed logins per client, across accounts
@@ -80,7 +80,7 @@ func (a *Accounts) Register(ctx context.Context, req shared.RegisterRequest, cli
 		if issued, err = a.sessions.start(ctx, tx, u, client, MethodPassword); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, now, Event{Type: shared.EventAccountCreated, UserID: u.ID,
+		return a.activity.record(ctx, tx, now, Event{Type: shared.EventAccountCreated, UserID: u.ID,
 			Detail: methodDetail("password")})
 	})
 	if errors.Is(err, store.ErrConflict) {
@@ -269,7 +269,7 @@ func (a *Accounts) CreateSuperuser(ctx context.Context, email, name, password st
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, u.DateJoined, Event{Type: shared.EventAccountCreated, UserID: u.ID})
+		return a.activity.record(ctx, tx, u.DateJoined, Event{Type: shared.EventAccountCreated, UserID: u.ID})
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return nil, shared.NewError(shared.CodeEmailTaken, "An account with this email already exists.")

@@ -20,6 +20,15 @@ import (
 // DefaultEventRetention is how long events are kept unless configured.
 const DefaultEventRetention = 90 * 24 * time.Hour
 
+// DefaultEventsPerAccount is how many security events are kept per
+// account unless configured (Config.EventsPerAccount); the oldest go
+// first. Ordinary use records a few a day (sign-ins, sign-outs, the odd
+// change), so 1,000 outlasts the 90-day retention for nearly everyone,
+// while one account's rows stay under about a megabyte and its data
+// export under a thousand entries however fast it writes them (a loop of
+// name changes, say).
+const DefaultEventsPerAccount = 1000
+
 // knownDeviceWindow is how far back a device counts as known to an
 // account: a sign-in from any other mails the owner a notice.
 const knownDeviceWindow = 90 * 24 * time.Hour
@@ -66,8 +75,11 @@ func ClientFrom(ctx context.Context) Client {
 	return c
 }
 
-// recordEvent writes e in tx at the given time, naming ctx's client.
-func recordEvent(ctx context.Context, tx *store.Store, at time.Time, e Event) error {
+// writeEvent writes e in tx at the given time, naming ctx's client. It
+// does not cap the account's events: everything records through
+// Activity.record, which does; only the last event of a deleted account,
+// which belongs to no account, is written directly.
+func writeEvent(ctx context.Context, tx *store.Store, at time.Time, e Event) error {
 	c := ClientFrom(ctx)
 	return tx.RecordEvent(ctx, &store.SecurityEvent{
 		UserID: e.UserID, ActorID: e.ActorID, Type: string(e.Type), At: at,
@@ -79,13 +91,14 @@ func recordEvent(ctx context.Context, tx *store.Store, at time.Time, e Event) er
 type Activity struct {
 	store      *store.Store
 	retention  time.Duration
+	keep       int        // events kept per account (Config.EventsPerAccount)
 	background background // the failed sign-ins being recorded
 	clock      clock
 	log        *slog.Logger
 }
 
 func newActivity(st *store.Store, cfg Config) *Activity {
-	return &Activity{store: st, retention: cfg.EventRetention, background: newBackground(64),
+	return &Activity{store: st, retention: cfg.EventRetention, keep: cfg.EventsPerAccount, background: newBackground(64),
 		clock: clock(cfg.Now), log: cfg.Logger}
 }
 
@@ -98,7 +111,19 @@ func newActivity(st *store.Store, cfg Config) *Activity {
 //		return k.Auth.Activity.Record(ctx, tx, auth.Event{Type: EventTOTPEnabled, UserID: id})
 //	})
 func (a *Activity) Record(ctx context.Context, tx *store.Store, e Event) error {
-	return recordEvent(ctx, tx, a.clock.now(), e)
+	return a.record(ctx, tx, a.clock.now(), e)
+}
+
+// record writes e in tx at the given time and deletes, in the same
+// transaction, the account's oldest events beyond its cap, so the cap
+// holds at every commit. An account under its cap costs one short index
+// read (store.TrimEvents).
+func (a *Activity) record(ctx context.Context, tx *store.Store, at time.Time, e Event) error {
+	if err := writeEvent(ctx, tx, at, e); err != nil {
+		return err
+	}
+	_, err := tx.TrimEvents(ctx, e.UserID, a.keep)
+	return err
 }
 
 // List returns one page of the caller's own events, newest first: those
@@ -115,9 +140,10 @@ func (a *Activity) List(ctx context.Context, p Principal, before string, limit i
 }
 
 // All returns every event the server keeps about a user, newest first,
-// as the owner sees them (List): what the data export holds.
+// as the owner sees them (List): what the data export holds. The cap
+// (Config.EventsPerAccount) bounds them, and so the memory this takes.
 func (a *Activity) All(ctx context.Context, userID string) ([]store.SecurityEvent, error) {
-	events, err := a.store.ListEvents(ctx, store.EventFilter{UserID: userID, Limit: 1_000_000})
+	events, err := a.store.ListEvents(ctx, store.EventFilter{UserID: userID, Limit: a.keep})
 	if err != nil {
 		return nil, err
 	}
@@ -158,9 +184,14 @@ func (a *Activity) failedSignIn(ctx context.Context, userID string, client Clien
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
 		err := a.store.InTx(ctx, func(tx *store.Store) error {
-			return tx.RecordRepeatedEvent(ctx, &store.SecurityEvent{
+			err := tx.RecordRepeatedEvent(ctx, &store.SecurityEvent{
 				UserID: userID, Type: string(shared.EventSignInFailed), At: now, IP: client.IP, UserAgent: client.UserAgent,
 			}, now.Add(-failedSignInRun), shared.DetailCount)
+			if err != nil {
+				return err
+			}
+			_, err = tx.TrimEvents(ctx, userID, a.keep)
+			return err
 		})
 		if err != nil {
 			a.log.ErrorContext(ctx, "recording a failed sign-in", "user_id", userID, "err", err)

@@ -18,6 +18,7 @@ type Admin struct {
 	sessions *Sessions
 	notices  *notifier
 	factors  *Factors
+	activity *Activity // records staff actions
 	clock    clock
 }
 
@@ -206,7 +207,7 @@ func (a *Admin) UpdateUser(ctx context.Context, p Principal, userID string, req 
 			}
 		}
 		for _, t := range changeEvents(&before, u) {
-			if err := recordEvent(ctx, tx, now, Event{Type: t, UserID: u.ID, ActorID: actor.ID}); err != nil {
+			if err := a.activity.record(ctx, tx, now, Event{Type: t, UserID: u.ID, ActorID: actor.ID}); err != nil {
 				return err
 			}
 		}
@@ -316,7 +317,7 @@ func (a *Admin) ResetFactors(ctx context.Context, p Principal, userID string) (*
 			return err
 		}
 		u.Factors, reset = "", u
-		return recordEvent(ctx, tx, a.clock.now(), Event{Type: shared.EventFactorsReset, UserID: u.ID, ActorID: actor.ID})
+		return a.activity.record(ctx, tx, a.clock.now(), Event{Type: shared.EventFactorsReset, UserID: u.ID, ActorID: actor.ID})
 	})
 	if err != nil {
 		return nil, err

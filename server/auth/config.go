@@ -33,6 +33,11 @@ type Config struct {
 	// EventRetention is how long security events are kept (default 90
 	// days); the sweeper deletes older ones (Activity.Sweep).
 	EventRetention time.Duration
+	// EventsPerAccount caps the security events kept per account (default
+	// DefaultEventsPerAccount): recording one more deletes the account's
+	// oldest, so what one account can store, and what its data export
+	// holds, is bounded whatever it does within the retention.
+	EventsPerAccount int
 	// Notices turns off the notices mailed to account owners (all are sent
 	// by default).
 	Notices NoticeSettings
@@ -67,6 +72,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.EventRetention <= 0 {
 		c.EventRetention = DefaultEventRetention
+	}
+	if c.EventsPerAccount <= 0 {
+		c.EventsPerAccount = DefaultEventsPerAccount
 	}
 	if c.Argon2 == (Argon2Params{}) {
 		c.Argon2 = DefaultArgon2

@@ -196,7 +196,7 @@ func removeAccount(ctx context.Context, tx *store.Store, u *store.User, actorID 
 	if actorID != "" {
 		by = "staff"
 	}
-	return recordEvent(ctx, tx, now, Event{Type: shared.EventAccountDeleted, ActorID: actorID,
+	return writeEvent(ctx, tx, now, Event{Type: shared.EventAccountDeleted, ActorID: actorID,
 		Detail: map[string]string{shared.DetailBy: by, shared.DetailStaff: boolString(u.IsStaff)}})
 }
 

@@ -65,7 +65,7 @@ func (a *Accounts) RequestEmailChange(ctx context.Context, p Principal, req shar
 		if err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, now, Event{Type: shared.EventEmailChangeRequested, UserID: u.ID,
+		return a.activity.record(ctx, tx, now, Event{Type: shared.EventEmailChangeRequested, UserID: u.ID,
 			Detail: map[string]string{shared.DetailEmail: req.NewEmail}})
 	})
 	if err != nil {
@@ -129,7 +129,7 @@ func (r *Recovery) ConfirmEmailChange(ctx context.Context, req shared.ConfirmEma
 		if revoked, err = tx.RevokeUserSessions(ctx, u.ID, keep, now); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, now, Event{Type: shared.EventEmailChanged, UserID: u.ID,
+		return r.activity.record(ctx, tx, now, Event{Type: shared.EventEmailChanged, UserID: u.ID,
 			Detail: map[string]string{shared.DetailEmail: u.Email, shared.DetailFrom: old}})
 	})
 	if errors.Is(err, store.ErrConflict) {

@@ -35,7 +35,7 @@ func (a *Accounts) UpdateProfile(ctx context.Context, p Principal, req shared.Up
 		if err := tx.UpdateUser(ctx, u, "name"); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, a.clock.now(), Event{Type: shared.EventNameChanged, UserID: u.ID})
+		return a.activity.record(ctx, tx, a.clock.now(), Event{Type: shared.EventNameChanged, UserID: u.ID})
 	})
 	if err != nil {
 		return nil, err
@@ -95,7 +95,7 @@ func (a *Accounts) ChangePassword(ctx context.Context, p Principal, req shared.C
 		if revoked, err = tx.RevokeUserSessions(ctx, u.ID, p.SessionID, now); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, now, Event{Type: shared.EventPasswordChanged, UserID: u.ID})
+		return a.activity.record(ctx, tx, now, Event{Type: shared.EventPasswordChanged, UserID: u.ID})
 	})
 	if err != nil {
 		return err

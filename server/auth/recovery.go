@@ -39,6 +39,7 @@ type Recovery struct {
 	users     *userCache
 	sessions  *Sessions
 	notices   *notifier
+	activity  *Activity // records resets and confirmations
 	mailer    Mailer
 	publicURL string
 
@@ -51,9 +52,9 @@ type Recovery struct {
 	log   *slog.Logger
 }
 
-func newRecovery(st *store.Store, cfg Config, limits throttles, users *userCache, sessions *Sessions, notices *notifier) *Recovery {
+func newRecovery(st *store.Store, cfg Config, limits throttles, users *userCache, sessions *Sessions, notices *notifier, activity *Activity) *Recovery {
 	return &Recovery{
-		store: st, hasher: cfg.Hasher, users: users, sessions: sessions, notices: notices,
+		store: st, hasher: cfg.Hasher, users: users, sessions: sessions, notices: notices, activity: activity,
 		mailer: cfg.Mailer, publicURL: cfg.PublicURL,
 		resetsByEmail:  limits.new("reset-email", resetsPerEmail, time.Hour),
 		resetsByClient: limits.new("reset-client", resetsPerClient, time.Hour),
@@ -202,7 +203,7 @@ func (r *Recovery) ConfirmPasswordReset(ctx context.Context, req shared.Password
 		if _, err = tx.RevokeUserSessions(ctx, u.ID, "", now); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, now, Event{Type: shared.EventPasswordReset, UserID: u.ID})
+		return r.activity.record(ctx, tx, now, Event{Type: shared.EventPasswordReset, UserID: u.ID})
 	})
 	if err != nil {
 		return err
@@ -252,7 +253,7 @@ func (r *Recovery) VerifyEmail(ctx context.Context, req shared.VerifyEmailReques
 				return err
 			}
 		}
-		return recordEvent(ctx, tx, now, Event{Type: shared.EventEmailConfirmed, UserID: u.ID})
+		return r.activity.record(ctx, tx, now, Event{Type: shared.EventEmailConfirmed, UserID: u.ID})
 	})
 	if err != nil {
 		return nil, err

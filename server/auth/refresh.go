@@ -120,7 +120,7 @@ func (s *Sessions) refresh(ctx context.Context, refreshToken string, client Clie
 func (s *Sessions) rotate(ctx context.Context, tx *store.Store, old *store.RefreshToken, grace time.Duration) (rotation, error) {
 	now := s.clock.now()
 	if old.UsedAt != nil {
-		return spentBefore(ctx, tx, old, *old.UsedAt, now, grace)
+		return s.spentBefore(ctx, tx, old, *old.UsedAt, now, grace)
 	}
 	if !usable(old, now) {
 		return rotation{refusal: errSessionEnded}, nil
@@ -140,7 +140,7 @@ func (s *Sessions) rotate(ctx context.Context, tx *store.Store, old *store.Refre
 		if err != nil || cur.UsedAt == nil {
 			return rotation{}, cmp.Or(err, errors.New("auth: refresh token neither spent nor unspent"))
 		}
-		return spentBefore(ctx, tx, cur, *cur.UsedAt, now, grace)
+		return s.spentBefore(ctx, tx, cur, *cur.UsedAt, now, grace)
 	}
 	if err := tx.CreateRefreshToken(ctx, nextRow); err != nil {
 		return rotation{}, err
@@ -168,7 +168,7 @@ func usable(t *store.RefreshToken, now time.Time) bool {
 // spentBefore handles a token that was already spent (at usedAt): a race
 // between tabs within the grace window, theft otherwise. The first
 // detection, which ends the session, is recorded on the account.
-func spentBefore(ctx context.Context, tx *store.Store, old *store.RefreshToken, usedAt, now time.Time, grace time.Duration) (rotation, error) {
+func (s *Sessions) spentBefore(ctx context.Context, tx *store.Store, old *store.RefreshToken, usedAt, now time.Time, grace time.Duration) (rotation, error) {
 	if now.Sub(usedAt) < grace {
 		return rotation{refusal: ErrRefreshRaced}, nil
 	}
@@ -180,7 +180,7 @@ func spentBefore(ctx context.Context, tx *store.Store, old *store.RefreshToken, 
 	if err != nil {
 		return rotation{}, err
 	}
-	err = recordEvent(ctx, tx, now, Event{Type: shared.EventRefreshTokenReused, UserID: sess.UserID,
+	err = s.activity.record(ctx, tx, now, Event{Type: shared.EventRefreshTokenReused, UserID: sess.UserID,
 		Detail: map[string]string{shared.DetailDevice: deviceName(sess)}})
 	return rotation{reused: old.SessionID}, err
 }

@@ -64,9 +64,9 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Service, error) {
 	notices := newNotifier(cfg)
 	activity := newActivity(st, cfg)
 	sessions := &Sessions{store: st, tokens: signing.NewAccessTokens(keys, cfg.Issuer, cfg.Audience),
-		live: live, users: users, events: events, notices: notices, refreshTTL: cfg.RefreshTTL, maxLive: cfg.MaxSessions,
+		live: live, users: users, events: events, activity: activity, notices: notices, refreshTTL: cfg.RefreshTTL, maxLive: cfg.MaxSessions,
 		clock: now, log: cfg.Logger, stats: counts}
-	recovery := newRecovery(st, cfg, limits, users, sessions, notices)
+	recovery := newRecovery(st, cfg, limits, users, sessions, notices, activity)
 	accounts := newAccounts(st, cfg, limits, sessions, users, recovery, activity, notices, counts)
 	// Code checks share the accounts' per-account guess throttle
 	// (AccountSecretCheck) with the other secrets of an account.
@@ -79,7 +79,7 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Service, error) {
 		Keys:     keys,
 		Sessions: sessions,
 		Accounts: accounts,
-		Admin:    &Admin{store: st, users: users, sessions: sessions, notices: notices, factors: factors, clock: now},
+		Admin:    &Admin{store: st, users: users, sessions: sessions, notices: notices, factors: factors, activity: activity, clock: now},
 		Recovery: recovery,
 		Activity: activity,
 		Factors:  factors,

@@ -25,6 +25,7 @@ type Sessions struct {
 	live       sessionCache
 	users      *userCache
 	events     *eventBus
+	activity   *Activity // records sign-ins, sign-outs and revocations
 	notices    *notifier
 	refreshTTL time.Duration
 	maxLive    int // live sessions per user; <= 0: no cap
@@ -226,7 +227,7 @@ func (s *Sessions) StartVia(ctx context.Context, u *store.User, client Client, m
 		if issued, err = s.start(ctx, tx, u, client, cmp.Or(method, MethodExternal)); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, now, Event{Type: shared.EventSignIn, UserID: u.ID, Detail: methodDetail(method)})
+		return s.activity.record(ctx, tx, now, Event{Type: shared.EventSignIn, UserID: u.ID, Detail: methodDetail(method)})
 	})
 	if err == nil {
 		s.started(ctx, issued)
@@ -303,7 +304,7 @@ func (s *Sessions) start(ctx context.Context, tx *store.Store, u *store.User, cl
 		return Issued{}, err
 	}
 	if len(evicted) > 0 {
-		err := recordEvent(ctx, tx, now, Event{Type: shared.EventSessionsOverLimit, UserID: u.ID,
+		err := s.activity.record(ctx, tx, now, Event{Type: shared.EventSessionsOverLimit, UserID: u.ID,
 			Detail: map[string]string{shared.DetailCount: strconv.Itoa(len(evicted))}})
 		if err != nil {
 			return Issued{}, err
@@ -386,7 +387,7 @@ func (s *Sessions) Logout(ctx context.Context, p Principal) error {
 		if err := tx.RevokeSession(ctx, p.UserID, p.SessionID, now); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, now, Event{Type: shared.EventSignOut, UserID: p.UserID})
+		return s.activity.record(ctx, tx, now, Event{Type: shared.EventSignOut, UserID: p.UserID})
 	})
 	s.live.revoke(p.SessionID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -407,7 +408,7 @@ func (s *Sessions) LogoutAll(ctx context.Context, p Principal) error {
 		if ids, err = tx.RevokeUserSessions(ctx, p.UserID, "", now); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, now, Event{Type: shared.EventSignOutEverywhere, UserID: p.UserID})
+		return s.activity.record(ctx, tx, now, Event{Type: shared.EventSignOutEverywhere, UserID: p.UserID})
 	})
 	s.live.revoke(ids...)
 	s.live.revoke(p.SessionID)
@@ -434,7 +435,7 @@ func (s *Sessions) Reauthenticated(ctx context.Context, p Principal, method stri
 		if err := tx.Reauthenticated(ctx, p.UserID, p.SessionID, now); err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, now, Event{Type: shared.EventReauthenticated, UserID: p.UserID, Detail: methodDetail(method)})
+		return s.activity.record(ctx, tx, now, Event{Type: shared.EventReauthenticated, UserID: p.UserID, Detail: methodDetail(method)})
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return errSessionEnded
@@ -460,7 +461,7 @@ func (s *Sessions) Revoke(ctx context.Context, p Principal, sessionID string) er
 		if err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, now, Event{Type: shared.EventSessionRevoked, UserID: p.UserID,
+		return s.activity.record(ctx, tx, now, Event{Type: shared.EventSessionRevoked, UserID: p.UserID,
 			Detail: map[string]string{shared.DetailDevice: deviceName(sess)}})
 	})
 	if errors.Is(err, store.ErrNotFound) {

@@ -29,6 +29,7 @@ type Accounts struct {
 	guesses      *throttle     // wrong secrets per signed-in account (AccountSecretCheck)
 	registers    *throttle     // registrations per client
 	emailChanges *throttle     // email change links mailed per account
+	nameChanges  *throttle     // name changes per account
 	reauthWindow time.Duration // how recent a session must be to stand in for the password (confirmOwner)
 	clock        clock
 	log          *slog.Logger
@@ -47,6 +48,7 @@ func newAccounts(st *store.Store, cfg Config, limits throttles, sessions *Sessio
 		guesses:      limits.new("account-secret", cfg.LoginThrottle, loginWindow),
 		registers:    limits.new("register", cfg.RegisterThrottle, time.Minute),
 		emailChanges: limits.new("email-change", emailChangesPerDay, 24*time.Hour),
+		nameChanges:  limits.new("name-change", nameChangesPerHour, time.Hour),
 		reauthWindow: cfg.ReauthWindow,
 		clock:        clock(cfg.Now), log: cfg.Logger,
 	}

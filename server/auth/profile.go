@@ -19,9 +19,15 @@ func (a *Accounts) User(ctx context.Context, p Principal) (*store.User, error) {
 	return a.users.active(ctx, p.UserID)
 }
 
-// UpdateProfile changes the caller's name.
+// nameChangesPerHour throttles UpdateProfile per account: plenty for a
+// person, while a script renaming in a loop cannot push the account's
+// other events (a stranger's sign-in, say) past the cap on events kept
+// (Config.EventsPerAccount) in minutes.
+const nameChangesPerHour = 10
+
+// UpdateProfile changes the caller's name, 10 times an hour at most.
 //
-// Errors: validation_failed, not_authenticated.
+// Errors: validation_failed, not_authenticated, rate_limited.
 func (a *Accounts) UpdateProfile(ctx context.Context, p Principal, req shared.UpdateProfileRequest) (*store.User, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
@@ -29,6 +35,9 @@ func (a *Accounts) UpdateProfile(ctx context.Context, p Principal, req shared.Up
 	u, err := a.users.fresh(ctx, p.UserID)
 	if err != nil {
 		return nil, err
+	}
+	if wait, err := a.nameChanges.take(ctx, u.ID, a.clock.now()); err != nil || wait > 0 {
+		return nil, cmp.Or(err, rateLimited(wait))
 	}
 	u.Name = *req.Name
 	err = a.store.InTx(ctx, func(tx *store.Store) error {

@@ -2,10 +2,13 @@ package httpapi_test
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/authkit/authkit/server/httpapi/apitest"
+	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/shared"
 )
 
@@ -36,6 +39,44 @@ func TestMe_UpdateName(t *testing.T) {
 	}
 	b.Do("PATCH", "/api/me", `{"name":true}`).ExpectError(t, 400, shared.CodeInvalidJSON)
 	b.Do("PATCH", "/api/me", `{"name":"x","email":"other@example.com"}`).ExpectError(t, 400, shared.CodeInvalidJSON)
+}
+
+// Each name change is a security event: a loop of them must not push the
+// account's other events out of its capped history in minutes.
+func TestMe_NameChangesAreThrottledPerAccount(t *testing.T) {
+	ts := apitest.NewServer(t)
+	ann := ts.Browser()
+	annUser := ann.Register("ann@example.com", "Ann")
+	bob := ts.Browser()
+	bob.Register("bob@example.com", "Bob")
+	for i := range 10 {
+		ann.Do("PATCH", "/api/me", map[string]string{"name": "Ann " + strconv.Itoa(i)}).ExpectStatus(t, http.StatusOK)
+	}
+	countEvents := func() int {
+		events, err := ts.Store.ListEvents(t.Context(), store.EventFilter{UserID: annUser.ID, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(events)
+	}
+	events := countEvents()
+	r := ann.Do("PATCH", "/api/me", map[string]string{"name": "Ann again"})
+	r.ExpectError(t, http.StatusTooManyRequests, shared.CodeRateLimited)
+	if r.Header.Get("Retry-After") == "" {
+		t.Error("no Retry-After")
+	}
+	if got := countEvents(); got != events {
+		t.Errorf("the refused change recorded an event: %d, were %d", got, events)
+	}
+	var me shared.UserResponse
+	ann.Do("GET", "/api/me", nil).Decode(t, &me)
+	if me.User.Name != "Ann 9" {
+		t.Errorf("name = %q, want the last accepted", me.User.Name)
+	}
+	bob.Do("PATCH", "/api/me", map[string]string{"name": "Bob B"}).ExpectStatus(t, http.StatusOK) // his own budget
+	ts.Advance(6 * time.Minute)                                                                   // one token back (and past the access token: sign in again)
+	ann.Login("ann@example.com", apitest.Password).ExpectStatus(t, http.StatusOK)
+	ann.Do("PATCH", "/api/me", map[string]string{"name": "Ann again"}).ExpectStatus(t, http.StatusOK)
 }
 
 func TestChangePassword_KeepsThisSessionAndEndsTheOthers(t *testing.T) {

@@ -94,9 +94,10 @@ func (a *Accounts) DeleteAccount(ctx context.Context, p Principal, req shared.De
 	if err := a.confirmOwner(ctx, p, u, req.CurrentPassword); err != nil {
 		return err
 	}
+	testHookChecked("delete-account")
 	// The owner's address and browser are personal data: the record that
 	// an account was deleted keeps neither.
-	if err := deleteAccount(WithClient(ctx, Client{}), a.store, u, a.clock.now(), removeData); err != nil {
+	if err := a.deleteAccount(WithClient(ctx, Client{}), p, u, a.clock.now(), removeData); err != nil {
 		return err
 	}
 	a.users.changed(ctx, u.ID)
@@ -153,10 +154,15 @@ func mayDelete(actor, u *store.User) error {
 	return nil
 }
 
-// deleteAccount removes u, deleted by its owner, in one transaction; a
-// superuser's account only if another active superuser remains.
-func deleteAccount(ctx context.Context, st *store.Store, u *store.User, now time.Time, removeData DataRemover) error {
-	return st.InTx(ctx, func(tx *store.Store) error {
+// deleteAccount removes u, deleted by its owner from session p, in one
+// transaction; a superuser's account only if another active superuser
+// remains. p's session must still be live (Sessions.Hold): a password
+// reset that ended it while the password was being checked took the
+// account back, and an intruder's deletion must not outlive it.
+func (a *Accounts) deleteAccount(ctx context.Context, p Principal, u *store.User, now time.Time, removeData DataRemover) error {
+	return a.store.InTx(ctx, func(tx *store.Store) error {
+		// The superusers' rows before the account's (CountActiveSuperusers),
+		// then the account's with its session (Hold).
 		if u.IsSuperuser {
 			others, err := tx.CountActiveSuperusers(ctx, u.ID)
 			if err != nil {
@@ -165,6 +171,9 @@ func deleteAccount(ctx context.Context, st *store.Store, u *store.User, now time
 			if others == 0 {
 				return errLastSuperuser
 			}
+		}
+		if err := a.sessions.Hold(ctx, tx, p); err != nil {
+			return err
 		}
 		return removeAccount(ctx, tx, u, "", now, removeData)
 	})

@@ -163,10 +163,14 @@ func TestAccountLock_TransactionsAboutOneAccountTakeTurns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		other, err := svc.Sessions.Start(ctx, u, Client{}) // the device signing out; p deletes
+		if err != nil {
+			t.Fatal(err)
+		}
 		signedOut, deleted := takeTurns(t, lockAccount(p), // as a sign-out first does
-			func() error { return deleteAccount(ctx, st, u, svc.Sessions.clock.now(), nil) },
+			func() error { return svc.Accounts.deleteAccount(ctx, p, u, svc.Sessions.clock.now(), nil) },
 			func(tx *store.Store) error {
-				return tx.RevokeSession(ctx, p.UserID, p.SessionID, svc.Sessions.clock.now())
+				return tx.RevokeSession(ctx, p.UserID, other.SessionID, svc.Sessions.clock.now())
 			})
 		if signedOut != nil || deleted != nil {
 			t.Fatalf("the sign-out: %v; the deletion: %v", signedOut, deleted)

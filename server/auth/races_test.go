@@ -368,7 +368,7 @@ func TestRace_StaffWhoLoseTheirRoleMidActionAreRefused(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			return deleteAccount(ctx, st, u, time.Now(), nil)
+			return st.InTx(ctx, func(tx *store.Store) error { return removeAccount(ctx, tx, u, "", time.Now(), nil) })
 		}, shared.CodeNotAuthenticated},
 	}
 	name := "Renamed"

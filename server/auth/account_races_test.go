@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/shared"
 )
 
@@ -36,6 +37,56 @@ func TestRace_ADeletionCheckedBeforeAResetDoesNotDeleteTheAccount(t *testing.T) 
 			}
 			if !signsIn(t, svc, ownersNew) {
 				t.Error("the owner's account is gone after the reset that took it back")
+			}
+		})
+	}
+}
+
+// TestRace_ALinkMadeAsTheAddressChangesIsNotMadeForTheOldOne: an email
+// change voids the links mailed to the old address. A reset link (or a
+// confirmation link) whose account was read at its old address just
+// before the change committed must not be made for that address after
+// it: whoever still reads the old mailbox could take the account back.
+func TestRace_ALinkMadeAsTheAddressChangesIsNotMadeForTheOldOne(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		name, purpose string
+		ask           func(svc *Service, ann Principal) error
+	}{
+		{"a password reset", store.PurposePasswordReset, func(svc *Service, _ Principal) error {
+			return svc.Recovery.mailPasswordReset(ctx, raceTestEmail)
+		}},
+		{"a confirmation mailed again", store.PurposeVerifyEmail, func(svc *Service, ann Principal) error {
+			return svc.Recovery.ResendVerification(ctx, ann)
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			st, svc, ann := newRaceKit(t)
+			secret, hash := newOneTimeSecret()
+			now := svc.Sessions.clock.now()
+			err := st.CreateOneTimeToken(ctx, &store.OneTimeToken{ID: newID(), UserID: ann.UserID, Purpose: store.PurposeEmailChange,
+				TokenHash: hash, CreatedAt: now, ExpiresAt: now.Add(shared.EmailChangeTTL), Payload: "ann@new.example"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			onChecked(t, func(step string) {
+				if step == "mail-link" {
+					if _, err := svc.Recovery.ConfirmEmailChange(ctx, shared.ConfirmEmailChangeRequest{Token: secret}, nil); err != nil {
+						t.Errorf("the change: %v", err)
+					}
+				}
+			})
+			if err := c.ask(svc, ann); err != nil {
+				t.Errorf("asking for the link: %v", err)
+			}
+			live, err := st.IDB().NewSelect().Model((*store.OneTimeToken)(nil)).
+				Where("user_id = ?", ann.UserID).Where("purpose = ?", c.purpose).Where("used_at IS NULL").Count(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if live != 0 {
+				t.Errorf("%d link(s) made for the old address work after the change", live)
 			}
 		})
 	}

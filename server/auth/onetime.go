@@ -34,6 +34,39 @@ func (r *Recovery) storeOneTimeSecret(ctx context.Context, userID, purpose strin
 	return secret, err
 }
 
+// errAddressMoved: the account is no longer at the address a link was
+// to be mailed to (or is gone).
+var errAddressMoved = errors.New("the account no longer has this address")
+
+// storeLinkSecret is storeOneTimeSecret for a link to be mailed to u's
+// address, u as the caller read it. The link is made only if the account
+// still has that address, read again under the account's lock
+// (store.LockUser): an email change (ConfirmEmailChange) that committed
+// since u was read voided the old address's links, and one made for it
+// now would outlive that. Then it answers errAddressMoved, and nothing
+// must be mailed.
+func (r *Recovery) storeLinkSecret(ctx context.Context, u *store.User, purpose string, ttl time.Duration) (string, error) {
+	testHookChecked("mail-link")
+	secret, hash := newOneTimeSecret()
+	now := r.clock.now()
+	err := r.store.InTx(ctx, func(tx *store.Store) error {
+		if err := tx.LockUser(ctx, u.ID); err != nil {
+			return err
+		}
+		current, err := tx.UserByID(ctx, u.ID)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && current.Email != u.Email) {
+			return errAddressMoved
+		}
+		if err != nil {
+			return err
+		}
+		return tx.CreateOneTimeToken(ctx, &store.OneTimeToken{
+			ID: newID(), UserID: u.ID, Purpose: purpose, TokenHash: hash, CreatedAt: now, ExpiresAt: now.Add(ttl),
+		})
+	})
+	return secret, err
+}
+
 // unspentSecret finds the stored one-time secret for a purpose, refusing
 // one that is unknown, spent or expired.
 //

@@ -113,7 +113,10 @@ func (r *Recovery) mailPasswordReset(ctx context.Context, email string) error {
 	if err != nil {
 		return err
 	}
-	secret, err := r.storeOneTimeSecret(ctx, u.ID, store.PurposePasswordReset, PasswordResetTTL)
+	secret, err := r.storeLinkSecret(ctx, u, store.PurposePasswordReset, PasswordResetTTL)
+	if errors.Is(err, errAddressMoved) {
+		return nil // the account has moved to another address meanwhile: nothing for this one
+	}
 	if err != nil {
 		return err
 	}
@@ -280,8 +283,14 @@ func (r *Recovery) ResendVerification(ctx context.Context, p Principal) error {
 	return r.mailVerification(ctx, u)
 }
 
+// mailVerification mails u a link that confirms its address, unless the
+// account has moved to another one since u was read (which a confirmed
+// email change confirms).
 func (r *Recovery) mailVerification(ctx context.Context, u *store.User) error {
-	secret, err := r.storeOneTimeSecret(ctx, u.ID, store.PurposeVerifyEmail, VerifyEmailTTL)
+	secret, err := r.storeLinkSecret(ctx, u, store.PurposeVerifyEmail, VerifyEmailTTL)
+	if errors.Is(err, errAddressMoved) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -164,8 +164,13 @@ func (f *Factors) Changed(ctx context.Context, userID string) { f.users.changed(
 // FactorsOf lists the factors a user has set up (users.factors).
 func FactorsOf(u *store.User) []string { return strings.Fields(u.Factors) }
 
-// gated reports whether the user must give a second factor after the
-// first step: one of their set-up factors gates the login.
+// Gated reports whether the user must give a second factor after the
+// first step: one of their set-up factors gates the login. A login
+// method that would act on the account at its first step (a sign-in
+// provider connecting itself by a verified address) asks first.
+func (f *Factors) Gated(u *store.User) bool { return f.gated(u) }
+
+// gated is Gated.
 func (f *Factors) gated(u *store.User) bool {
 	set := FactorsOf(u)
 	for _, sf := range f.registered() {

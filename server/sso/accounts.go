@@ -27,8 +27,10 @@ import (
 //     it only when the provider has verified the address *and* the
 //     account has, and the account is not one a provider made without
 //     vouching for its address (unvouched.go), which stays unproven even
-//     once the address is confirmed. Otherwise the answer is
-//     account_exists. This stops account pre-hijacking: someone who
+//     once the address is confirmed, and the account asks for no second
+//     factor (an authenticator app): the provider's sign-in is a first
+//     step only, and a connection made before the second would outlast
+//     it. Otherwise the answer is account_exists. This stops account pre-hijacking: someone who
 //     registers the victim's address here before the victim (unverified),
 //     or who claims it at a provider that does not verify addresses,
 //     gains nothing.
@@ -119,6 +121,12 @@ func (h *handlers) resolveOnce(ctx context.Context, p provider, who person) (res
 			}
 			if marked {
 				return fail(sso.FailureAccountExists, errors.New("the account was made without a provider vouching for its address; not connected"))
+			}
+			// The provider's sign-in is only a first step: with a second
+			// factor to follow, connecting now would leave a way in that
+			// outlives a second step nobody passed.
+			if h.kit.Auth.Factors.Gated(res.user) {
+				return fail(sso.FailureAccountExists, errors.New("the account has a second factor; not connected before it is given"))
 			}
 		}
 		res.connected = newIdentity(res.user.ID, p.ID(), who.Subject, email, now)

@@ -71,8 +71,9 @@ const (
 	// FailureAccountExists: an account has this email, and it cannot be
 	// connected automatically because the provider or the account has
 	// not verified the address (an account a provider made without
-	// vouching for it counts as unverified until a reset proves it). Log
-	// in with the password, then connect the provider from the profile.
+	// vouching for it counts as unverified until a reset proves it), or
+	// the account asks for a second factor. Log in with the password,
+	// then connect the provider from the profile.
 	FailureAccountExists Failure = "account_exists"
 	// FailureAccountDisabled: the account was deactivated.
 	FailureAccountDisabled Failure = "account_disabled"

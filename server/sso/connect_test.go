@@ -12,6 +12,7 @@ import (
 	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/server/httpapi/apitest"
+	"github.com/authkit/authkit/server/sso"
 	"github.com/authkit/authkit/server/sso/ssotest"
 	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/shared"
@@ -306,5 +307,33 @@ func TestConnect_OnlyFromThisSitesPages(t *testing.T) {
 	r.ExpectStatus(t, http.StatusFound)
 	if loc := r.Header.Get("Location"); !strings.HasPrefix(loc, k.idp.URL) {
 		t.Fatalf("Location = %q, want the provider", loc)
+	}
+}
+
+// TestDisconnect_AProviderNoLongerOfferedIsNoWayIn: an account made by
+// the company's provider also connected GitHub, which the server has
+// stopped offering since. That connection signs nobody in any more, so it
+// does not count as a way in: the company's provider account is the last
+// one and stays.
+func TestDisconnect_AProviderNoLongerOfferedIsNoWayIn(t *testing.T) {
+	k := newKit(t)
+	ann := k.signIn(person("ann"))
+	k.github.Approve(ssotest.GitHubUser{ID: 5, Login: "ann"})
+	if got := k.walk(ann, "/api/auth/oauth/github/start?link=1"); got != "/profile?connected=github" {
+		t.Fatalf("landed on %q", got)
+	}
+
+	withoutGitHub := &sso.Module{OIDC: k.module.OIDC}
+	later := &kit{t: t, ts: k.ts.SecondInstance(apitest.WithModules(withoutGitHub)), idp: k.idp, module: withoutGitHub}
+	ann = later.signIn(person("ann"))
+	var company string
+	for _, id := range later.identities(ann) {
+		if id.Provider == "oidc" {
+			company = id.ID
+		}
+	}
+	ann.Do("DELETE", "/api/me/identities/"+company, nil).ExpectError(t, http.StatusBadRequest, shared.CodeLastLoginMethod)
+	if n := len(later.identities(ann)); n != 2 {
+		t.Fatalf("Ann has %d identities", n)
 	}
 }

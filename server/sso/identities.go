@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 
 	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/store"
@@ -60,9 +61,20 @@ var errNoSuchIdentity = shared.NewError(shared.CodeNotFound, "That connected acc
 // counts (auth.WaysIn): each connected provider account is one.
 const wayIn = "identity"
 
-// countIdentities counts a user's connected provider accounts, within tx.
-func countIdentities(ctx context.Context, tx *store.Store, userID string) (int, error) {
-	n, err := tx.IDB().NewSelect().Model((*identity)(nil)).Where("user_id = ?", userID).Count(ctx)
+// countIdentities counts a user's connected provider accounts of the
+// providers this server offers, within tx. A connection to a provider
+// that is no longer configured signs nobody in: counting it would let
+// the last real way in go (a disconnection, a passkey's deletion).
+func (h *handlers) countIdentities(ctx context.Context, tx *store.Store, userID string) (int, error) {
+	if len(h.providers) == 0 {
+		return 0, nil
+	}
+	offered := make([]string, 0, len(h.providers))
+	for _, p := range h.providers {
+		offered = append(offered, p.ID())
+	}
+	n, err := tx.IDB().NewSelect().Model((*identity)(nil)).
+		Where("user_id = ? AND provider IN (?)", userID, bun.In(offered)).Count(ctx)
 	return int(n), store.MapError(err)
 }
 

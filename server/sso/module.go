@@ -129,7 +129,7 @@ func (m *Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 		return nil, err
 	}
 	h := newHandlers(k, providers)
-	k.RegisterWayIn(wayIn, countIdentities)
+	k.RegisterWayIn(wayIn, h.countIdentities)
 	// A password reset of an account whose address was never confirmed
 	// disconnects every provider account: whoever connected one had not
 	// shown they own the mailbox (pre-hijacking). So it does, with every
@@ -169,7 +169,7 @@ func (m *Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 			Response:    sso.IdentitiesResponse{}, Returns: "The connected accounts.", Handler: h.listIdentities},
 		{Pattern: "DELETE /api/me/identities/{id}", Guard: httpapi.RequireVerified, Name: "disconnectIdentity",
 			Summary:     "Disconnect a provider account",
-			Description: "Refused with `last_login_method` when it is the account's last way to sign in (no password, no passkey and no other connected account). Records `identity_disconnected` in the account's activity and mails the user. Another user's identity id answers 404.",
+			Description: "Refused with `last_login_method` when it is the account's last way to sign in (no password, no passkey and no other connected account of a provider the server offers). Records `identity_disconnected` in the account's activity and mails the user. Another user's identity id answers 404.",
 			Params:      []httpapi.Param{{Name: "id", In: "path", Description: "The identity's id."}},
 			Returns:     "Disconnected.", Errors: []shared.Code{shared.CodeNotFound, shared.CodeLastLoginMethod},
 			Handler: h.disconnect},

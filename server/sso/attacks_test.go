@@ -119,6 +119,9 @@ func TestAttack_AnIDTokenThatFailsVerificationIsRefused(t *testing.T) {
 		"several audiences, no azp": func() {
 			k.idp.TamperNextIDToken(func(c jwt.MapClaims) { c["aud"] = []string{"another-client", "authkit-test-client"} })
 		},
+		"another client as azp": func() {
+			k.idp.TamperNextIDToken(func(c jwt.MapClaims) { c["azp"] = "another-client" })
+		},
 		"wrong issuer":         func() { k.idp.TamperNextIDToken(func(c jwt.MapClaims) { c["iss"] = "https://evil.example" }) },
 		"wrongly signed":       func() { k.idp.SignNextIDTokenWithUnknownKey() },
 		"no subject":           func() { k.idp.TamperNextIDToken(func(c jwt.MapClaims) { delete(c, "sub") }) },

@@ -83,8 +83,8 @@ type idClaims struct {
 // (with the provider's published keys, and only the algorithms it
 // announces; never "none"), issuer, audience and expiry (on the kit's
 // clock); the nonce, which go-oidc leaves to its caller, is compared here
-// in constant time, and so is the authorized party of a token with more
-// than one audience (OpenID Connect Core §3.1.3.7). The email comes from
+// in constant time, and so is the authorized party of a token that names
+// one or has more than one audience (OpenID Connect Core §3.1.3.7). The email comes from
 // the ID token, or from the userinfo endpoint when the token has none.
 func (p *openIDProvider) Exchange(ctx context.Context, a *attempt, redirectURL, code string) (person, error) {
 	d, err := p.discover(ctx)
@@ -111,8 +111,12 @@ func (p *openIDProvider) Exchange(ctx context.Context, a *attempt, redirectURL, 
 	if err := idToken.Claims(&c); err != nil {
 		return person{}, fail(sso.FailureInvalidToken, err)
 	}
-	if len(idToken.Audience) > 1 && subtle.ConstantTimeCompare([]byte(c.AuthorizedParty), []byte(p.clientID)) != 1 {
-		return person{}, fail(sso.FailureInvalidToken, errors.New("an ID token for several audiences without this client as its azp"))
+	// An azp names the client the token was issued to: it must be this
+	// one when there are several audiences, and when it is there at all
+	// (OpenID Connect Core §3.1.3.7, items 4 and 5).
+	if (len(idToken.Audience) > 1 || c.AuthorizedParty != "") &&
+		subtle.ConstantTimeCompare([]byte(c.AuthorizedParty), []byte(p.clientID)) != 1 {
+		return person{}, fail(sso.FailureInvalidToken, errors.New("an ID token whose azp is not this client, or for several audiences without one"))
 	}
 	if idToken.AccessTokenHash != "" {
 		if err := idToken.VerifyAccessToken(tok.AccessToken); err != nil {

@@ -37,6 +37,12 @@ const knownDeviceWindow = 90 * 24 * time.Hour
 // one event rather than each making a new one.
 const failedSignInRun = 15 * time.Minute
 
+// failedSignInsKept is how many failed sign-in runs an account keeps, apart
+// from its other events (Config.EventsPerAccount): anyone who knows the
+// address can cause them, one per client, so they must not push out what
+// the owner and staff did.
+const failedSignInsKept = 100
+
 // Event is a security event to record.
 type Event struct {
 	Type shared.EventType
@@ -140,10 +146,11 @@ func (a *Activity) List(ctx context.Context, p Principal, before string, limit i
 }
 
 // All returns every event the server keeps about a user, newest first,
-// as the owner sees them (List): what the data export holds. The cap
-// (Config.EventsPerAccount) bounds them, and so the memory this takes.
+// as the owner sees them (List): what the data export holds. The caps
+// (Config.EventsPerAccount, failedSignInsKept) bound them, and so the
+// memory this takes.
 func (a *Activity) All(ctx context.Context, userID string) ([]store.SecurityEvent, error) {
-	events, err := a.store.ListEvents(ctx, store.EventFilter{UserID: userID, Limit: a.keep})
+	events, err := a.store.ListEvents(ctx, store.EventFilter{UserID: userID, Limit: a.keep + failedSignInsKept})
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +197,7 @@ func (a *Activity) failedSignIn(ctx context.Context, userID string, client Clien
 			if err != nil {
 				return err
 			}
-			_, err = tx.TrimEvents(ctx, userID, a.keep)
+			_, err = tx.TrimRepeatedEvents(ctx, userID, string(shared.EventSignInFailed), failedSignInsKept)
 			return err
 		})
 		if err != nil {

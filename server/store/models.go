@@ -131,8 +131,9 @@ type SecurityEvent struct {
 	ActorID   string            `bun:"actor_id,nullzero"`
 	Detail    map[string]string `bun:"detail,notnull"` // stored as a JSON object
 	// Seq numbers the account's events in the order they were recorded
-	// (RecordEvent sets it; 0 for an event of no account): what the cap
-	// on events kept per account counts by (TrimEvents).
+	// (RecordEvent sets it): what the cap on events kept per account
+	// counts by (TrimEvents). It is 0 for an event of no account, and for
+	// repeated events (RecordRepeatedEvent), which have their own cap.
 	Seq int64 `bun:"seq,notnull"`
 }
 

@@ -26,7 +26,11 @@ func (s *Store) RecordEvent(ctx context.Context, e *SecurityEvent) error {
 	if e.Seq, err = s.nextSeq(ctx, e.UserID); err != nil {
 		return err
 	}
-	_, err = s.db.NewInsert().Model(e).Exec(ctx)
+	return s.insertEvent(ctx, e)
+}
+
+func (s *Store) insertEvent(ctx context.Context, e *SecurityEvent) error {
+	_, err := s.db.NewInsert().Model(e).Exec(ctx)
 	return MapError(err)
 }
 
@@ -49,9 +53,13 @@ func cut(s string, n int) string {
 
 // RecordRepeatedEvent records e, unless the account already has an event
 // of e's type from e's IP at or after since: that one then counts one
-// more (its detail "count") and moves to e's time (and number, Seq). Failed sign-ins are
+// more (its detail "count") and moves to e's time. Failed sign-ins are
 // recorded this way, so a password-guessing run is one row per client,
-// not one per guess. Call it inside InTx.
+// not one per guess. Such events are kept apart from the account's
+// numbered ones (Seq 0: TrimEvents leaves them), so that runs from many
+// clients, which anyone who knows the address can cause, never push
+// what the owner and staff did out of the account's history; they have
+// their own cap (TrimRepeatedEvents). Call it inside InTx.
 func (s *Store) RecordRepeatedEvent(ctx context.Context, e *SecurityEvent, since time.Time, countKey string) error {
 	var prev SecurityEvent
 	err := s.db.NewSelect().Model(&prev).
@@ -59,11 +67,12 @@ func (s *Store) RecordRepeatedEvent(ctx context.Context, e *SecurityEvent, since
 		Where("e.at >= ?", since).
 		OrderExpr("e.at DESC, e.id DESC").Limit(1).Scan(ctx)
 	if err := MapError(err); errors.Is(err, ErrNotFound) {
-		if e.Detail == nil {
-			e.Detail = map[string]string{}
+		if err := s.checkWritable(); err != nil {
+			return err
 		}
-		e.Detail[countKey] = "1"
-		return s.RecordEvent(ctx, e)
+		prepareEvent(e)
+		e.Detail[countKey], e.Seq = "1", 0
+		return s.insertEvent(ctx, e)
 	} else if err != nil {
 		return err
 	}
@@ -73,12 +82,26 @@ func (s *Store) RecordRepeatedEvent(ctx context.Context, e *SecurityEvent, since
 	count, _ := strconv.Atoi(prev.Detail[countKey])
 	prev.Detail[countKey] = strconv.Itoa(count + 1)
 	prev.At, prev.UserAgent = e.At, cut(e.UserAgent, 512)
-	// Renumbered as the account's latest, as its time now says it is.
-	if prev.Seq, err = s.nextSeq(ctx, prev.UserID); err != nil {
-		return err
-	}
-	_, err = s.db.NewUpdate().Model(&prev).Column("at", "user_agent", "detail", "seq").WherePK().Exec(ctx)
+	_, err = s.db.NewUpdate().Model(&prev).Column("at", "user_agent", "detail").WherePK().Exec(ctx)
 	return MapError(err)
+}
+
+// TrimRepeatedEvents deletes a user's events of type (recorded by
+// RecordRepeatedEvent) beyond the keep latest, and returns how many. It
+// reads that account's events in the (user_id, at) index. Call it inside
+// InTx, after recording one.
+func (s *Store) TrimRepeatedEvents(ctx context.Context, userID, typ string, keep int) (int64, error) {
+	if userID == "" || keep <= 0 {
+		return 0, nil
+	}
+	latest := s.db.NewSelect().Model((*SecurityEvent)(nil)).Column("id").
+		Where("user_id = ?", userID).Where("type = ?", typ).OrderExpr("at DESC, id DESC").Limit(int64(keep))
+	res, err := s.db.NewDelete().Model((*SecurityEvent)(nil)).
+		Where("user_id = ?", userID).Where("type = ?", typ).Where("id NOT IN (?)", latest).Exec(ctx)
+	if err != nil {
+		return 0, MapError(err)
+	}
+	return res.RowsAffected()
 }
 
 // EventFilter selects security events, newest first.
@@ -153,9 +176,10 @@ func (s *Store) RecentClients(ctx context.Context, userID string, types []string
 	return events, MapError(err)
 }
 
-// TrimEvents deletes a user's events beyond the keep most recently
-// recorded (by Seq) and returns how many: what bounds one account's rows
-// whatever it does within the retention. Call it inside InTx, after
+// TrimEvents deletes a user's numbered events beyond the keep most
+// recently recorded (by Seq) and returns how many: what bounds one
+// account's rows whatever it does within the retention (repeated events,
+// unnumbered, have their own cap: TrimRepeatedEvents). Call it inside InTx, after
 // recording an event, so the cap holds at every commit. It reads the
 // account's highest number and deletes below it in the (user_id, seq)
 // index: a few page reads whatever the account's size, and no write
@@ -165,7 +189,7 @@ func (s *Store) TrimEvents(ctx context.Context, userID string, keep int) (int64,
 		return 0, nil
 	}
 	res, err := s.db.NewDelete().Model((*SecurityEvent)(nil)).Where("user_id = ?", userID).
-		Where("seq <= (SELECT MAX(seq) FROM security_events WHERE user_id = ?) - ?", userID, keep).Exec(ctx)
+		Where("seq > 0").Where("seq <= (SELECT MAX(seq) FROM security_events WHERE user_id = ?) - ?", userID, keep).Exec(ctx)
 	if err != nil {
 		return 0, MapError(err)
 	}

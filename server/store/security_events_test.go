@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -203,6 +204,54 @@ func TestStore_TrimEventsKeepsEachAccountsNewest(t *testing.T) {
 		}
 		if others, _ := st.ListEvents(ctx, store.EventFilter{UserID: "b", Limit: 100}); len(others) != 3 {
 			t.Errorf("the other account has %d events, want its 3", len(others))
+		}
+	})
+}
+
+// TestStore_RepeatedEventsHaveACapOfTheirOwn: failed sign-ins from many
+// clients (anyone who knows the address can cause them) neither count
+// against nor trim the account's numbered events, and are trimmed to
+// their own cap, the latest kept.
+func TestStore_RepeatedEventsHaveACapOfTheirOwn(t *testing.T) {
+	backends(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		if err := st.CreateUser(ctx, newUser("a", "a@example.com")); err != nil {
+			t.Fatal(err)
+		}
+		base := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+		named := &store.SecurityEvent{UserID: "a", Type: "name_changed", At: base}
+		if err := st.RecordEvent(ctx, named); err != nil {
+			t.Fatal(err)
+		}
+		var failed []string
+		for i := range 6 {
+			e := &store.SecurityEvent{UserID: "a", Type: "sign_in_failed", At: base.Add(time.Duration(i+1) * time.Minute), IP: fmt.Sprintf("192.0.2.%d", i+1)}
+			err := st.InTx(ctx, func(tx *store.Store) error {
+				if err := tx.RecordRepeatedEvent(ctx, e, e.At.Add(-15*time.Minute), "count"); err != nil {
+					return err
+				}
+				if _, err := tx.TrimRepeatedEvents(ctx, "a", "sign_in_failed", 3); err != nil {
+					return err
+				}
+				_, err := tx.TrimEvents(ctx, "a", 1)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			failed = append(failed, e.ID)
+		}
+		events, err := st.ListEvents(ctx, store.EventFilter{UserID: "a", Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range events {
+			got = append(got, e.ID)
+		}
+		want := []string{failed[5], failed[4], failed[3], named.ID}
+		if !slices.Equal(got, want) {
+			t.Errorf("kept %v, want the last three failed sign-ins and the name change %v", got, want)
 		}
 	})
 }

@@ -8,7 +8,8 @@ import (
 
 // security_events.seq: each event's number within its account, counting
 // up as they are recorded (0 for a deleted account's last event, which
-// belongs to none). Keeping an account's newest N events is then
+// belongs to none, and for failed sign-ins, which have a cap of their
+// own). Keeping an account's newest N events is then
 // deleting those numbered at most its highest minus N, two lookups in
 // the (user_id, seq) index however many events the account has, instead
 // of counting them on every event. Existing events are numbered in the
@@ -25,7 +26,7 @@ func init() {
 		// UPDATE … FROM is in PostgreSQL and SQLite 3.33+ alike.
 		if _, err := tx.ExecContext(ctx, `UPDATE security_events SET seq = numbered.n
 			FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY at, id) AS n
-			      FROM security_events WHERE user_id IS NOT NULL) AS numbered
+			      FROM security_events WHERE user_id IS NOT NULL AND type <> 'sign_in_failed') AS numbered
 			WHERE security_events.id = numbered.id`); err != nil {
 			return err
 		}

@@ -205,6 +205,13 @@ func (a *Admin) UpdateUser(ctx context.Context, p Principal, userID string, req 
 			if _, err := tx.RevokeUserSessions(ctx, u.ID, "", now); err != nil {
 				return err
 			}
+			// The links mailed before (a reset, an email change) are void:
+			// a reactivation does not bring them back.
+			for _, purpose := range []string{store.PurposePasswordReset, store.PurposeVerifyEmail, store.PurposeEmailChange} {
+				if err := tx.InvalidateOneTimeTokens(ctx, u.ID, purpose, now); err != nil {
+					return err
+				}
+			}
 		}
 		for _, t := range changeEvents(&before, u) {
 			if err := a.activity.record(ctx, tx, now, Event{Type: t, UserID: u.ID, ActorID: actor.ID}); err != nil {

@@ -19,6 +19,7 @@ func TestEmailChange_FullFlowOverSMTP(t *testing.T) {
 	ts := newServer(t, apitest.WithMail(smtp.URL()))
 	laptop := ts.Browser()
 	laptop.Register("ann@example.com", "Ann")
+	laptop.ConfirmEmail() // the notice names the new address only to a confirmed one
 	ts.Browser().Register("taken@example.com", "Taken")
 	phone := ts.Browser()
 	phone.Login("ann@example.com", apitest.Password).ExpectStatus(t, http.StatusOK)
@@ -99,6 +100,35 @@ func TestEmailChange_FullFlowOverSMTP(t *testing.T) {
 	events := laptop.Activity("?limit=2")
 	if e := events[1]; e.Type != shared.EventEmailChanged || e.Detail[shared.DetailFrom] != "ann@example.com" || e.Detail[shared.DetailEmail] != "new@example.com" {
 		t.Errorf("email_changed = %+v", e)
+	}
+}
+
+// An address never confirmed may be a typo that reached a stranger: the
+// notice still warns whoever reads it, but says neither where the account
+// is moving nor from which device and network the change was asked.
+func TestEmailChange_TheNoticeToAnUnconfirmedAddressNamesNoDetails(t *testing.T) {
+	smtp := mailtest.Start(t)
+	ts := newServer(t, apitest.WithMail(smtp.URL()))
+	b := ts.Browser()
+	b.Register("ann@example.com", "Ann")
+	firefox := "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
+	b.Do("POST", "/api/me/email", shared.ChangeEmailRequest{NewEmail: "new@example.com", CurrentPassword: apitest.Password}, "User-Agent", firefox).
+		ExpectStatus(t, http.StatusAccepted)
+	waitForSubject(t, smtp, "Confirm your new email address")
+	notice := waitForSubject(t, smtp, "Your email is being changed")
+	if notice.To[0] != "ann@example.com" {
+		t.Fatalf("notice to %v", notice.To)
+	}
+	for _, part := range []string{"text/plain", "text/html"} {
+		body := notice.Part(part)
+		for _, detail := range []string{"new@example.com", "127.0.0.1", "Firefox", "Windows"} {
+			if strings.Contains(body, detail) {
+				t.Errorf("the %s notice to an unconfirmed address names %q:\n%s", part, detail, body)
+			}
+		}
+		if !strings.Contains(body, "https://app.example.com/profile#security") {
+			t.Errorf("the %s notice does not say where to act:\n%s", part, body)
+		}
 	}
 }
 

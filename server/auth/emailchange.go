@@ -75,7 +75,7 @@ func (a *Accounts) RequestEmailChange(ctx context.Context, p Principal, req shar
 	if err := a.notices.queue("email_change", req.NewEmail, struct{ Name, Link string }{u.Name, link}); err != nil {
 		return err // the request is recorded, but without its mail it cannot complete: say so
 	}
-	a.notices.emailChanging(ctx, u.Name, u.Email, req.NewEmail)
+	a.notices.emailChanging(ctx, u.Name, u.Email, u.EmailVerified, req.NewEmail)
 	return nil
 }
 

@@ -39,7 +39,7 @@ func newNotifier(cfg Config) *notifier {
 // noticeData is what the notice templates read.
 type noticeData struct {
 	Name     string
-	Email    string // the new address, for an email change
+	Email    string // the new address, for an email change to a confirmed address
 	Device   string // "Chrome on Linux"
 	IP       string
 	When     string // in UTC: the server does not know the reader's zone
@@ -90,15 +90,20 @@ func (n *notifier) passwordChanged(ctx context.Context, name, email string, at t
 }
 
 // emailChanging tells the old address that the account is moving to
-// another one, before anything changes.
-func (n *notifier) emailChanging(ctx context.Context, name, oldEmail, newEmail string) {
+// another one, before anything changes. An old address never confirmed
+// (oldVerified false) may be a typo that reaches a stranger: it still gets
+// the warning, since it may be the owner's, but without the new address,
+// the device or the network, which a stranger must not learn (the account's
+// existence they learnt from the confirmation mail already).
+func (n *notifier) emailChanging(ctx context.Context, name, oldEmail string, oldVerified bool, newEmail string) {
 	if n.settings.NoEmailChange {
 		return
 	}
-	n.send(ctx, "email_change_notice", oldEmail, noticeData{
-		Name: name, Email: newEmail, Device: shared.DescribeUserAgent(ClientFrom(ctx).UserAgent), IP: ClientFrom(ctx).IP,
-		Link: n.publicURL + "/profile#security",
-	})
+	data := noticeData{Name: name, Link: n.publicURL + "/profile#security"}
+	if oldVerified {
+		data.Email, data.Device, data.IP = newEmail, shared.DescribeUserAgent(ClientFrom(ctx).UserAgent), ClientFrom(ctx).IP
+	}
+	n.send(ctx, "email_change_notice", oldEmail, data)
 }
 
 // deviceKey names a device loosely enough that a sign-in from the same

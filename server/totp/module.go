@@ -61,7 +61,7 @@ func (Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 			Handler: h.setup},
 		{Pattern: "POST /api/me/totp/enable", Guard: httpapi.RequireRecent, AddsCredential: true, Name: "enableTOTP",
 			Summary:     "Turn two-factor authentication on",
-			Description: "Confirms a code from the pending secret, which becomes the account's; from then on every password login asks for a code. Answers the 10 recovery codes, shown this once (older ones stop working), and mails the user. Wrong codes count against the account's guess throttle (`rate_limited`).",
+			Description: "Confirms a code from the pending secret, which becomes the account's; from then on every password login asks for a code. Answers the 10 recovery codes, shown this once (older ones stop working), and mails the user. Wrong codes count against the account's guess throttle (`rate_limited`). A setup that can no longer be finished (none pending, or its secret sealed under a key encryption key changed since) is `invalid_code` asking the user to start setting the app up again.",
 			Request:     sharedtotp.EnableRequest{}, Response: sharedtotp.RecoveryCodesResponse{},
 			Errors:  []shared.Code{shared.CodeInvalidCode, shared.CodeRateLimited},
 			Returns: "Two-factor authentication is on; the new recovery codes.",

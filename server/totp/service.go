@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/pquerna/otp"
@@ -51,16 +52,17 @@ type Service struct {
 	issuer  string
 	now     func() time.Time
 	factors *auth.Factors
+	log     *slog.Logger
 }
 
 // NewService builds the service from what the kit lends a module. Under
 // `authkit openapi` the kit has no database and no auth service; the
 // service is then never called.
 func NewService(k *httpapi.Kit) *Service {
-	s := &Service{store: k.Store, auth: k.Auth, issuer: "authkit", now: k.Now}
+	s := &Service{store: k.Store, auth: k.Auth, issuer: "authkit", now: k.Now, log: slog.New(slog.DiscardHandler)}
 	if k.Auth != nil {
 		cfg := k.Auth.Config()
-		s.kek, s.issuer, s.factors = cfg.KeyEncryptionKey, cfg.Issuer, k.Auth.Factors
+		s.kek, s.issuer, s.factors, s.log = cfg.KeyEncryptionKey, cfg.Issuer, k.Auth.Factors, cfg.Logger
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -136,8 +138,9 @@ func (s *Service) Setup(ctx context.Context, userID string) (sharedtotp.SetupRes
 // every code and password offered for a signed-in account is: a stolen
 // session cannot test guesses at it faster than at the password.
 //
-// Errors: validation_failed, invalid_code (400), rate_limited,
-// not_authenticated (the session ended meanwhile).
+// Errors: validation_failed, invalid_code (400: a wrong code, or no
+// pending setup it could be checked against, which asks the user to start
+// again), rate_limited, not_authenticated (the session ended meanwhile).
 func (s *Service) Enable(ctx context.Context, caller auth.Principal, req sharedtotp.EnableRequest) ([]string, error) {
 	userID := caller.UserID
 	if err := req.Validate(); err != nil {
@@ -181,7 +184,13 @@ func (s *Service) enable(ctx context.Context, caller auth.Principal, code string
 		}
 		secret, err := s.kek.OpenSecret(row.PendingSecret, userID)
 		if err != nil {
-			return err
+			// Sealed under another key encryption key (changed since the
+			// setup began) or damaged: no code can match it, and only a
+			// new setup, sealed under the current key, can. The user is
+			// told so; the operator gets the real error.
+			s.log.ErrorContext(ctx, "a pending authenticator secret cannot be opened; the user must set the app up again",
+				"user_id", userID, "err", err)
+			return errNoPending
 		}
 		step, ok := matchStep(string(secret), shared.NormalizeCode(code), s.now(), -1)
 		if !ok {

@@ -12,6 +12,7 @@ import (
 	"github.com/authkit/authkit/server/httpapi/apitest"
 	authtotp "github.com/authkit/authkit/server/totp"
 	"github.com/authkit/authkit/shared"
+	sharedtotp "github.com/authkit/authkit/shared/totp"
 )
 
 // An authenticator secret the server can no longer open (the key
@@ -97,5 +98,45 @@ func TestTOTP_AnUnreadableSecretIsNotOffered(t *testing.T) {
 	mfaRequired(t, ts.Browser().Login(annEmail, apitest.Password), "recovery_code")
 	if l := log.String(); !strings.Contains(l, "level=ERROR") {
 		t.Fatalf("the log does not tell why: %q", l)
+	}
+}
+
+// A setup begun under one key encryption key and finished under another:
+// its pending secret no longer opens. The user is told to start again
+// (invalid_code, a 4xx, not a 500), the log says why, and a new setup
+// under the current key goes through.
+func TestTOTP_AnUnreadablePendingSetupAsksToStartAgain(t *testing.T) {
+	first := newServer(t) // the signing keys are stored plain
+	before := first.SecondInstance(apitest.WithModules(authtotp.Module{}), withKEK(1))
+	ann := before.Browser()
+	ann.Register(annEmail, "Ann")
+	ann.ConfirmEmail()
+	var setup sharedtotp.SetupResponse
+	r := ann.Do("POST", "/api/me/totp/setup", nil)
+	r.ExpectStatus(t, http.StatusOK)
+	r.Decode(t, &setup)
+
+	log := &logBuffer{}
+	after := first.SecondInstance(apitest.WithModules(authtotp.Module{}), withKEK(2),
+		apitest.WithConfig(func(c *auth.Config) { c.Logger = slog.New(slog.NewTextHandler(log, nil)) }))
+	b := after.Browser()
+	b.Login(annEmail, apitest.Password).ExpectStatus(t, http.StatusOK)
+	e := b.Do("POST", "/api/me/totp/enable", sharedtotp.EnableRequest{Code: nextCode(t, after, setup.Secret)}).
+		ExpectError(t, http.StatusBadRequest, shared.CodeInvalidCode)
+	if !strings.Contains(e.Fields["code"], "Start setting up your authenticator app again") {
+		t.Errorf("fields = %v, want a word to start again", e.Fields)
+	}
+	if l := log.String(); !strings.Contains(l, "level=ERROR") || !strings.Contains(l, "does not decrypt") {
+		t.Fatalf("the log does not tell why: %q", l)
+	}
+	var st sharedtotp.StatusResponse
+	b.Do("GET", "/api/me/totp", nil).Decode(t, &st)
+	if st.Enabled {
+		t.Fatal("the app is on")
+	}
+
+	secret, codes := enable(t, after, b)
+	if secret == setup.Secret || len(codes) != 10 {
+		t.Fatalf("a new setup under the current key: secret reused %v, %d codes", secret == setup.Secret, len(codes))
 	}
 }

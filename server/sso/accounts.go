@@ -34,7 +34,9 @@ import (
 //     registers the victim's address here before the victim (unverified),
 //     or who claims it at a provider that does not verify addresses,
 //     gains nothing.
-//  4. A deactivated account cannot come back this way (account_disabled).
+//  4. A deactivated account cannot come back this way (account_disabled),
+//     and a refused sign-in changes nothing: not the connection's address,
+//     not the account's unvouched mark.
 
 // errAccountDisabled is the failure of a deactivated account.
 var errAccountDisabled = fail(sso.FailureAccountDisabled, errors.New("the account is deactivated"))
@@ -78,6 +80,9 @@ func (h *handlers) resolveOnce(ctx context.Context, p provider, who person) (res
 		case err == nil: // rule 1
 			if res.user, err = tx.UserByID(ctx, known.UserID); err != nil {
 				return err
+			}
+			if !res.user.IsActive { // rule 4, before anything is saved
+				return errAccountDisabled
 			}
 			if who.EmailVerified {
 				if err := vouchedFor(ctx, tx, res.user, email); err != nil {
@@ -138,9 +143,6 @@ func (h *handlers) resolveOnce(ctx context.Context, p provider, who person) (res
 		}
 		return h.recordIdentityEvent(ctx, tx, sso.EventIdentityConnected, res.connected)
 	})
-	if err == nil && !res.user.IsActive { // rule 4
-		return res, errAccountDisabled
-	}
 	if res.created {
 		res.connected = nil // nothing to tell: the account is new
 	}

@@ -107,6 +107,44 @@ func TestAccounts_ADeactivatedAccountCannotComeBackThisWay(t *testing.T) {
 	expectFailure(t, k.walk(k.ts.Browser(), "/api/auth/oauth/oidc/start"), "/login", sharedsso.FailureAccountDisabled, "oidc")
 }
 
+// TestAccounts_ARefusedDeactivatedSignInChangesNothing: a provider
+// account the kit knows, of a deactivated account, is refused before
+// anything is saved: neither the provider's latest address nor its
+// vouching for the account's own address (which would lift the mark of an
+// account made unvouched) is kept.
+func TestAccounts_ARefusedDeactivatedSignInChangesNothing(t *testing.T) {
+	k := newKit(t)
+	cy := k.me(k.signIn(unvouched("cy")))
+	if n := k.rows("unvouched_accounts", cy.ID); n != 1 {
+		t.Fatalf("%d unvouched marks, want the account's", n)
+	}
+	k.ts.SetActive(cy.ID, false)
+	identityEmail := func() string {
+		t.Helper()
+		var email string
+		err := k.ts.Store.IDB().NewSelect().Table("user_identities").Column("email").Where("user_id = ?", cy.ID).Scan(t.Context(), &email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return email
+	}
+
+	// Now vouching for the account's address: the mark stays.
+	k.idp.Approve(person("cy"))
+	expectFailure(t, k.walk(k.ts.Browser(), "/api/auth/oauth/oidc/start"), "/login", sharedsso.FailureAccountDisabled, "oidc")
+	if n := k.rows("unvouched_accounts", cy.ID); n != 1 {
+		t.Errorf("the refused sign-in lifted the unvouched mark (%d rows)", n)
+	}
+	// With another address: the connection keeps the one it had.
+	moved := person("cy")
+	moved.Email = "cy@elsewhere.example"
+	k.idp.Approve(moved)
+	expectFailure(t, k.walk(k.ts.Browser(), "/api/auth/oauth/oidc/start"), "/login", sharedsso.FailureAccountDisabled, "oidc")
+	if got := identityEmail(); got != "cy@example.com" {
+		t.Errorf("the refused sign-in saved the provider's address %q", got)
+	}
+}
+
 func TestAccounts_ANewcomerNeedsAnEmail(t *testing.T) {
 	k := newKit(t)
 	k.idp.Approve(ssotest.Person{Subject: "no-email", Name: "Nobody"})

@@ -58,7 +58,8 @@ func TestEmailChange_FullFlowOverSMTP(t *testing.T) {
 	}
 	notice := waitForSubject(t, smtp, "Your email is being changed")
 	if notice.To[0] != "ann@example.com" || !strings.Contains(notice.Part("text/plain"), "new@example.com") ||
-		!strings.Contains(notice.Part("text/plain"), "If this wasn't you") {
+		!strings.Contains(notice.Part("text/plain"), "If this wasn't you") ||
+		!strings.Contains(notice.Part("text/plain"), "https://app.example.com/forgot-password") {
 		t.Fatalf("notice to %v:\n%s", notice.To, notice.Part("text/plain"))
 	}
 

@@ -99,9 +99,13 @@ func (n *notifier) emailChanging(ctx context.Context, name, oldEmail string, old
 	if n.settings.NoEmailChange {
 		return
 	}
+	// "Reset it now" leads the owner to the reset form, which works even
+	// if the intruder has changed the password too; a stranger reading a
+	// mistyped address is not shown the way to take the account.
 	data := noticeData{Name: name, Link: n.publicURL + "/profile#security"}
 	if oldVerified {
 		data.Email, data.Device, data.IP = newEmail, shared.DescribeUserAgent(ClientFrom(ctx).UserAgent), ClientFrom(ctx).IP
+		data.Link = n.publicURL + "/forgot-password"
 	}
 	n.send(ctx, "email_change_notice", oldEmail, data)
 }

@@ -1,8 +1,6 @@
 package passkeys_test
 
 import (
-	"bytes"
-	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -31,31 +29,13 @@ import (
 
 const origin = "https://app.example.com"
 
-// logBuffer collects the server's log, for the clone warning.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func newServer(t *testing.T, log *logBuffer) *apitest.Server {
+func newServer(t *testing.T, log *apitest.LogBuffer) *apitest.Server {
 	opts := []apitest.Option{
 		apitest.WithModules(authtotp.Module{}, passkeys.Module{}, account.Module{}), // account: GET /api/me/activity
 		apitest.WithConfig(func(c *auth.Config) { c.PublicURL = origin }),
 	}
 	if log != nil {
-		opts = append(opts, apitest.WithOptions(func(o *httpapi.Options) { o.Logger = slog.New(slog.NewTextHandler(log, nil)) }))
+		opts = append(opts, apitest.WithOptions(func(o *httpapi.Options) { o.Logger = log.Logger() }))
 	}
 	return apitest.NewServer(t, opts...)
 }
@@ -188,7 +168,7 @@ func annWithKeyAt(t *testing.T, ts *apitest.Server, count uint32) *passkeystest.
 }
 
 func TestPasskeys_ClonedAuthenticatorIsRefusedAndLogged(t *testing.T) {
-	log := &logBuffer{}
+	log := &apitest.LogBuffer{}
 	ts := newServer(t, log)
 	a := annWithKeyAt(t, ts, 10)
 

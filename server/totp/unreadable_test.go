@@ -2,10 +2,8 @@ package totp_test
 
 import (
 	"bytes"
-	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/authkit/authkit/server/auth"
@@ -20,24 +18,6 @@ import (
 // login, not the account: recovery codes still sign in, a code from the
 // app is refused as a 4xx, and the real error goes to the log.
 
-// logBuffer is a log the server writes while the test reads it.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func withKEK(fill byte) apitest.Option {
 	return apitest.WithConfig(func(c *auth.Config) { c.KeyEncryptionKey = bytes.Repeat([]byte{fill}, 32) })
 }
@@ -46,7 +26,7 @@ func withKEK(fill byte) apitest.Option {
 // under one key encryption key, started with another: the signing keys,
 // made by a first start without one, still open; ann's secret does not.
 // It also returns ann's secret, her recovery codes and the server's log.
-func kekChanged(t *testing.T) (*apitest.Server, string, []string, *logBuffer) {
+func kekChanged(t *testing.T) (*apitest.Server, string, []string, *apitest.LogBuffer) {
 	t.Helper()
 	first := newServer(t) // the signing keys are stored plain
 	before := first.SecondInstance(apitest.WithModules(authtotp.Module{}), withKEK(1))
@@ -55,9 +35,9 @@ func kekChanged(t *testing.T) (*apitest.Server, string, []string, *logBuffer) {
 	ann.ConfirmEmail()
 	secret, codes := enable(t, before, ann)
 
-	log := &logBuffer{}
+	log := &apitest.LogBuffer{}
 	after := first.SecondInstance(apitest.WithModules(authtotp.Module{}), withKEK(2),
-		apitest.WithConfig(func(c *auth.Config) { c.Logger = slog.New(slog.NewTextHandler(log, nil)) }))
+		apitest.WithConfig(func(c *auth.Config) { c.Logger = log.Logger() }))
 	return after, secret, codes, log
 }
 
@@ -116,9 +96,9 @@ func TestTOTP_AnUnreadablePendingSetupAsksToStartAgain(t *testing.T) {
 	r.ExpectStatus(t, http.StatusOK)
 	r.Decode(t, &setup)
 
-	log := &logBuffer{}
+	log := &apitest.LogBuffer{}
 	after := first.SecondInstance(apitest.WithModules(authtotp.Module{}), withKEK(2),
-		apitest.WithConfig(func(c *auth.Config) { c.Logger = slog.New(slog.NewTextHandler(log, nil)) }))
+		apitest.WithConfig(func(c *auth.Config) { c.Logger = log.Logger() }))
 	b := after.Browser()
 	b.Login(annEmail, apitest.Password).ExpectStatus(t, http.StatusOK)
 	e := b.Do("POST", "/api/me/totp/enable", sharedtotp.EnableRequest{Code: nextCode(t, after, setup.Secret)}).

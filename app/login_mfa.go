@@ -33,11 +33,15 @@ func (p *loginPage) takeChallengeFromURL(ctx app.Context) bool {
 	return true
 }
 
-// startSecondStep shows the code form for a challenge.
+// startSecondStep shows the code form for a challenge. Its code box is
+// cleared on the page too: go-app draws it in place of the email box,
+// reusing that input, whose typed address would otherwise stay in it
+// (see ClearFields).
 func (p *loginPage) startSecondStep(ch *shared.MFAChallenge) {
 	p.challenge = ch
 	p.recovery = !slices.Contains(ch.Methods, "totp") && slices.Contains(ch.Methods, "recovery_code")
 	p.codeForm.Reset(nil)
+	p.ClearFields(&p.codeForm, "code")
 	p.Focus("code")
 }
 

@@ -81,6 +81,11 @@ func TestBrowser_TwoFactorWithAnAuthenticatorApp(t *testing.T) {
 	b.click("#login-form button[type=submit]")
 	b.waitText("#mfa-prompt", "6-digit code from your authenticator app")
 	b.poll("the code box has focus", `document.activeElement && document.activeElement.id === "code"`)
+	// The code box takes the place of the email box: it must not start out
+	// holding the address, for the code to be typed after it.
+	if got := eval[string](b, `document.getElementById("code").value`); got != "" {
+		t.Errorf("the code box starts out holding %q, want it empty", got)
+	}
 	b.screenshot("login-code")
 	b.settled()
 	b.checkA11y("login-code-a11y")

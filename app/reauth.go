@@ -120,7 +120,9 @@ func (r *Reauth) Render(p *Page, api *Client, user *shared.User) app.UI {
 	field := Field{Name: "password", Label: "Password", Kind: "password", Autocomplete: "current-password", Revealable: true}
 	switchLabel := "Use a code from your authenticator app instead"
 	if r.code {
-		field = Field{Name: "code", Label: "Code from your authenticator app, or a recovery code", Kind: "text", Autocomplete: "one-time-code", InputMode: "numeric"}
+		// A recovery code holds letters: a phone offers its full
+		// keyboard ("text"), not the digits the app's code needs.
+		field = Field{Name: "code", Label: "Code from your authenticator app, or a recovery code", Kind: "text", Autocomplete: "one-time-code", InputMode: "text"}
 		switchLabel = "Use your password instead"
 	}
 	return r.renderDialog(

@@ -189,3 +189,25 @@ func TestReauth_ASessionOverLeadsToTheLoginForm(t *testing.T) {
 		})
 	}
 }
+
+// TestReauth_CodeBoxTakesARecoveryCode: the dialog's code box takes a
+// recovery code as well as the app's, and recovery codes hold letters:
+// a phone must offer its full keyboard there, not a keypad of digits.
+func TestReauth_CodeBoxTakesARecoveryCode(t *testing.T) {
+	user := shared.User{TOTPEnabled: true}
+	r, p := NewReauth("r"), &SignedInPage{}
+	app.HTMLString(r.Render(&p.Page, nil, &user)) // the closed dialog, as the card first shows it
+	if !r.Ask(p, &shared.Error{Code: shared.CodeReauthRequired}, nil) {
+		t.Fatal("reauth_required did not open the dialog")
+	}
+	code := pagetest.TagsByID(app.HTMLString(r.Render(&p.Page, nil, &user)), "input")["r-code"]
+	if code == nil {
+		t.Fatal("the dialog has no code box")
+	}
+	if code["inputmode"] == "numeric" {
+		t.Errorf("the code box offers only digits: %v", code)
+	}
+	if code["autocomplete"] != "one-time-code" || code["spellcheck"] != "false" || code["autocapitalize"] != "none" {
+		t.Errorf("code box = %v", code)
+	}
+}

@@ -16,6 +16,12 @@ import (
 // closed the prompt, or no passkey was there.
 var errCancelled = app.NewProblem("The passkey prompt was closed before a passkey was chosen.")
 
+// errAlreadyOnDevice is a registration the device refused because it
+// holds one of the account's passkeys already: the server lists them for
+// the browser to exclude, and the browser then answers InvalidStateError
+// (WebAuthn §5.1.3), worded for developers ("relying party").
+var errAlreadyOnDevice = app.NewProblem("This device already holds a passkey for your account. Add one on another device or password manager, or delete the old one first.")
+
 // errUnsupported is a browser without WebAuthn's JSON methods.
 var errUnsupported = app.NewProblem("This browser cannot use passkeys here. Use your password instead.")
 
@@ -60,6 +66,9 @@ func getCredential(publicKey json.RawMessage, mediation string, signal goapp.Val
 		opts.Set("signal", signal)
 	}
 	cred, err := await(w.Get("navigator").Get("credentials").Call("get", opts))
+	if err == errAlreadyOnDevice { // said of registrations only
+		err = errCancelled
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -119,6 +128,8 @@ func jsError(v goapp.Value) error {
 	switch v.Get("name").String() {
 	case "NotAllowedError", "AbortError":
 		return errCancelled
+	case "InvalidStateError":
+		return errAlreadyOnDevice
 	}
 	if msg := v.Get("message").String(); msg != "" {
 		return app.NewProblem(msg)

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -138,6 +139,33 @@ func (b *browser) deletePasskey() {
 	b.click("#passkeys li.passkey button.small")
 	b.waitText("#passkey-delete-text", "Delete the passkey")
 	b.click("#passkey-delete-confirm")
+}
+
+// TestBrowser_ASecondPasskeyOnTheSameDeviceIsRefusedInPlainWords: the
+// server lists the account's passkeys for the browser to exclude, so a
+// device that holds one already refuses to make another; the card says
+// so in plain words, not in the browser's (“relying party”), and the
+// button works again, with focus on it.
+func TestBrowser_ASecondPasskeyOnTheSameDeviceIsRefusedInPlainWords(t *testing.T) {
+	s := startLocalhostServer(t)
+	b := newBrowser(t, s, "pat")
+	b.addVirtualAuthenticator()
+	b.signUp("Pat", "pat@example.com", "a long and unguessable phrase")
+	b.confirmEmail(s, "pat@example.com")
+	b.addPasskey("Laptop")
+
+	b.fill("passkey-name", "Laptop again")
+	b.click("#passkey-form button[type=submit]")
+	b.waitText("#passkey-add-notice .notice.error", "This device already holds a passkey for your account.")
+	if got := b.text("#passkey-add-notice"); strings.Contains(got, "relying party") || strings.Contains(got, "authenticator") {
+		t.Errorf("the notice speaks the browser's jargon: %q", got)
+	}
+	b.waitUsable("#passkey-form button[type=submit]")
+	b.checkFocus("after the refusal", "#passkey-form button[type=submit]")
+	if n := eval[int](b, `document.querySelectorAll("#passkeys li.passkey").length`); n != 1 {
+		t.Errorf("the card lists %d passkeys, want 1", n)
+	}
+	b.checkConsole()
 }
 
 // TestBrowser_PasskeyConfirmsItsYou runs with a short re-authentication

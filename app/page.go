@@ -112,6 +112,10 @@ type SignedInPage struct {
 	path    string // the page's route: the current nav link, the way back after login
 	loader  Loader // the page's own data, loaded again by Retry
 	loadErr error
+	// signedIn is who the client says is signed in, even when the page's
+	// own data failed to load: the header then still offers the
+	// navigation and Log out, beside the page's Try again.
+	signedIn *shared.User
 }
 
 // NewSignedInPage returns the base of the page at path, calling api.
@@ -132,11 +136,15 @@ func (p *SignedInPage) Load(ctx app.Context, load Loader) {
 	p.loader, p.loadErr = load, nil
 	p.Background(ctx, func() func(app.Context) {
 		user, err := p.API.CurrentUser(ctx)
+		known := err == nil
 		var apply func(app.Context)
-		if err == nil && load != nil {
+		if known && load != nil {
 			apply, err = load(ctx)
 		}
 		return func(ctx app.Context) {
+			if known {
+				p.signedIn = &user
+			}
 			switch {
 			case p.SessionEnded(ctx, err):
 			case err != nil:
@@ -187,9 +195,14 @@ func (p *SignedInPage) Waiting(text string) app.UI {
 }
 
 // Chrome is the frame of the page: its navigation marks the page's link
-// as current and shows the signed-in user's links once they are known.
+// as current and shows the signed-in user's links once they are known,
+// also when the page's own data failed to load (so the way around stays).
 func (p *SignedInPage) Chrome() Chrome {
-	return Chrome{Path: p.path, User: p.User, Known: p.User != nil, API: p.API}
+	user := p.User
+	if user == nil && p.loadErr != nil {
+		user = p.signedIn
+	}
+	return Chrome{Path: p.path, User: user, Known: user != nil, API: p.API}
 }
 
 // SessionEnded reports whether err says the session is over and, if so,
@@ -199,7 +212,7 @@ func (p *SignedInPage) SessionEnded(ctx app.Context, err error) bool {
 	if !isSignedOut(err) {
 		return false
 	}
-	p.User = nil
+	p.User, p.signedIn = nil, nil
 	redirect(loginURL(p.path))
 	return true
 }

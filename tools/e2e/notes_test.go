@@ -290,3 +290,23 @@ func (b *browser) addFormHolds() string {
 	b.t.Helper()
 	return eval[string](b, `document.getElementById("title").value + "|" + document.getElementById("body").value`)
 }
+
+// TestBrowser_APageThatCannotLoadKeepsItsWayAround: with the server gone,
+// the notes page cannot load its notes and says so, with Try again; the
+// header still offers the signed-in navigation and Log out (the app knows
+// who is signed in), so the person is not left with one button.
+func TestBrowser_APageThatCannotLoadKeepsItsWayAround(t *testing.T) {
+	s := startServer(t)
+	dora := newBrowser(t, s, "dora")
+	dora.signUp("Dora Writer", "dora@example.com", "dora's long passphrase")
+	s.stop()
+	dora.click(`.site-nav a[href="/notes"]`)
+	dora.waitPath("/notes")
+	dora.waitText(".notice.error", "Could not reach the server.")
+	for _, sel := range []string{`.site-nav a[href="/profile"]`, `.site-nav a[href="/notes"][aria-current="page"]`, "#logout", "#retry"} {
+		if !eval[bool](dora, `!!document.querySelector('`+sel+`')`) {
+			t.Errorf("the page that could not load lacks %s", sel)
+		}
+	}
+	dora.screenshot("notes-unreachable")
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -309,4 +310,17 @@ func TestBrowser_APageThatCannotLoadKeepsItsWayAround(t *testing.T) {
 		}
 	}
 	dora.screenshot("notes-unreachable")
+}
+
+// TestBrowser_ALongUnbrokenTitleFitsAPhone: a note titled with a long
+// address (no space to break at) fits a 360 px screen, in the list and in
+// the notice that quotes it.
+func TestBrowser_ALongUnbrokenTitleFitsAPhone(t *testing.T) {
+	s := startServer(t)
+	dora := newBrowser(t, s, "dora")
+	dora.signUp("Dora Writer", "dora@example.com", "dora's long passphrase")
+	dora.click(`.site-nav a[href="/notes"]`)
+	dora.waitText("#no-notes", "No notes yet")
+	dora.addNote(strings.Repeat("https://example.com/a/very/long/path", 3), strings.Repeat("bodywithoutspaces", 10))
+	dora.checkNarrow("notes-long-title-360")
 }

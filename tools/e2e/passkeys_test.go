@@ -168,6 +168,22 @@ func TestBrowser_ASecondPasskeyOnTheSameDeviceIsRefusedInPlainWords(t *testing.T
 	b.checkConsole()
 }
 
+// TestBrowser_ALongPasskeyNameFitsAPhone: a passkey's name (up to 100
+// characters) without a space to break at fits a 360 px screen, in the
+// list and in the confirmation that quotes it.
+func TestBrowser_ALongPasskeyNameFitsAPhone(t *testing.T) {
+	s := startLocalhostServer(t)
+	b := newBrowser(t, s, "lou")
+	b.addVirtualAuthenticator()
+	b.signUp("Lou", "lou@example.com", "a long and unguessable phrase")
+	b.confirmEmail(s, "lou@example.com")
+	b.addPasskey(strings.Repeat("MyVeryLongDeviceName", 3))
+	b.checkNarrow("passkey-long-name-360")
+	b.click("#passkeys li.passkey button.small")
+	b.waitText("#passkey-delete-text", "Delete the passkey")
+	b.checkNarrow("passkey-long-name-confirm-360")
+}
+
 // TestBrowser_PasskeyConfirmsItsYou runs with a short re-authentication
 // window: past it, deleting a passkey opens the dialog, which offers "Use
 // a passkey" beside the password; the passkey confirms it's you and the

@@ -61,13 +61,16 @@ func (p *adminPage) userActions(u shared.User) []app.UI {
 		return []app.UI{app.Span().Class("muted").Text("This is you")}
 	}
 	busy := p.change.Busy && p.updating == u.ID
+	// Each handler looks the row up when clicked (onRow): go-app keeps a
+	// scoped handler's first closure, which would hold u as first drawn.
+	id := u.ID
 	activeLabel, activeClass := "Activate", "button small"
 	if u.IsActive {
 		activeLabel, activeClass = "Deactivate", "button small danger"
 	}
 	actions := []app.UI{
 		ActionButton("button", activeClass, activeLabel, "Saving…", busy,
-			func(ctx app.Context, e app.Event) { p.onToggleActive(ctx, u) }, app.EventScope(u.ID, "active")).
+			p.onRow(id, p.onToggleActive), app.EventScope(u.ID, "active")).
 			ID("toggle-active-"+u.ID).
 			Aria("label", fmt.Sprintf("%s %s", activeLabel, u.Email)),
 	}
@@ -77,15 +80,15 @@ func (p *adminPage) userActions(u shared.User) []app.UI {
 			staffLabel = "Remove staff"
 		}
 		actions = append(actions, ActionButton("button", "button small", staffLabel, "Saving…", busy,
-			func(ctx app.Context, e app.Event) { p.onToggleStaff(ctx, u) }, app.EventScope(u.ID, "staff")).
+			p.onRow(id, p.onToggleStaff), app.EventScope(u.ID, "staff")).
 			ID("toggle-staff-"+u.ID).
 			Aria("label", fmt.Sprintf("%s: %s", staffLabel, u.Email)))
 		if u.TOTPEnabled || u.HasPasskeys {
 			actions = append(actions, ActionButton("button", "button small danger", "Reset 2FA", "Resetting…", busy,
-				func(ctx app.Context, e app.Event) {
+				p.onRow(id, func(ctx app.Context, u shared.User) {
 					p.resetting, p.change.Notice = &u, Notice{}
 					p.Focus("cancel-reset")
-				},
+				}),
 				app.EventScope(u.ID, "reset")).
 				ID("reset-factors-"+u.ID).
 				Aria("label", "Reset the second factors and passkeys of "+u.Email))
@@ -93,13 +96,27 @@ func (p *adminPage) userActions(u shared.User) []app.UI {
 	}
 	actions = append(actions, app.Button().Type("button").ID("activity-"+u.ID).Class("button small").
 		Aria("label", "Activity of "+u.Email).Text("Activity").
-		OnClick(func(ctx app.Context, e app.Event) { p.onShowActivity(ctx, u) }, app.EventScope(u.ID, "activity")))
+		OnClick(p.onRow(id, p.onShowActivity), app.EventScope(u.ID, "activity")))
 	if p.mayDelete(u) {
 		actions = append(actions, app.Button().Type("button").ID("delete-"+u.ID).Class("button small danger").
 			Aria("label", "Delete "+u.Email).Text("Delete").
-			OnClick(func(ctx app.Context, e app.Event) { p.onAskDelete(u) }, app.EventScope(u.ID, "delete")))
+			OnClick(p.onRow(id, func(_ app.Context, u shared.User) { p.onAskDelete(u) }), app.EventScope(u.ID, "delete")))
 	}
 	return actions
+}
+
+// onRow is a click handler that calls f with the user whose id is given,
+// as the table shows them at the click (after an update, not as first
+// drawn); nothing when they have left the table.
+func (p *adminPage) onRow(id string, f func(app.Context, shared.User)) app.EventHandler {
+	return func(ctx app.Context, e app.Event) {
+		for _, u := range p.users {
+			if u.ID == id {
+				f(ctx, u)
+				return
+			}
+		}
+	}
 }
 
 // renderConfirmReset asks a superuser before removing a user's second
@@ -162,7 +179,7 @@ func (p *adminPage) onToggleActive(ctx app.Context, u shared.User) {
 		return
 	}
 	active := true
-	p.update(ctx, u, shared.AdminUpdateUserRequest{IsActive: &active}, u.Email+" has been activated and can log in again.")
+	p.update(ctx, u, shared.AdminUpdateUserRequest{IsActive: &active}, u.Email+" has been activated and can log in again.", "toggle-active-"+u.ID)
 }
 
 func (p *adminPage) onToggleStaff(ctx app.Context, u shared.User) {
@@ -171,7 +188,7 @@ func (p *adminPage) onToggleStaff(ctx app.Context, u shared.User) {
 	if !staff {
 		done = u.Email + " is no longer staff."
 	}
-	p.update(ctx, u, shared.AdminUpdateUserRequest{IsStaff: &staff}, done)
+	p.update(ctx, u, shared.AdminUpdateUserRequest{IsStaff: &staff}, done, "toggle-staff-"+u.ID)
 }
 
 func (p *adminPage) renderConfirm() app.UI {
@@ -198,7 +215,7 @@ func (p *adminPage) onConfirm(ctx app.Context, e app.Event) {
 	u := *p.confirming
 	p.confirming = nil
 	active := false
-	p.update(ctx, u, shared.AdminUpdateUserRequest{IsActive: &active}, u.Email+" has been deactivated and signed out everywhere.")
+	p.update(ctx, u, shared.AdminUpdateUserRequest{IsActive: &active}, u.Email+" has been deactivated and signed out everywhere.", "toggle-active-"+u.ID)
 }
 
 func (p *adminPage) onCancelConfirm(ctx app.Context, e app.Event) {
@@ -209,8 +226,9 @@ func (p *adminPage) onCancelConfirm(ctx app.Context, e app.Event) {
 }
 
 // update sends an admin change for u and swaps the answer into the table.
-// Focus stays on the row's first button, whatever the answer.
-func (p *adminPage) update(ctx app.Context, u shared.User, req shared.AdminUpdateUserRequest, done string) {
+// Focus goes to the button with id focus (the one that made the change, or
+// Deactivate after its confirmation), whatever the answer.
+func (p *adminPage) update(ctx app.Context, u shared.User, req shared.AdminUpdateUserRequest, done, focus string) {
 	if p.change.Busy {
 		return
 	}
@@ -226,11 +244,11 @@ func (p *adminPage) update(ctx app.Context, u shared.User, req shared.AdminUpdat
 				}
 			}
 			p.change.Notice = SuccessNotice(done)
-			p.Focus("toggle-active-" + u.ID)
+			p.Focus(focus)
 			p.reloadAudit(ctx) // the change is in the log now
 		},
 		Failed: func(ctx app.Context, err error) bool {
-			p.Focus("toggle-active-" + u.ID)
+			p.Focus(focus)
 			return p.SessionEnded(ctx, err)
 		},
 	})

@@ -381,3 +381,34 @@ func TestBrowser_StaffDoubleClickShowsOneCopyOfTheActivity(t *testing.T) {
 		len(strings.Fields(firstPage))))
 	boss.checkConsole()
 }
+
+// TestBrowser_AdminButtonsActOnTheUserAsTheyAreNow: a superuser makes a
+// user staff and takes it back with the same button, then deactivates
+// and reactivates them: each button acts on the row as it stands after
+// the last change (not as first drawn), and focus stays on the button
+// that made the change rather than jumping to the row's Deactivate.
+func TestBrowser_AdminButtonsActOnTheUserAsTheyAreNow(t *testing.T) {
+	s := startServer(t)
+	s.createSuperuser(t, "boss@example.com", "The Boss", "boss password 123")
+	s.register(t, "Uma User", "uma@example.com", "uma's long passphrase")
+	boss := newBrowser(t, s, "boss")
+	boss.open("/login?next=/admin")
+	boss.signIn("boss@example.com", "boss password 123")
+	boss.waitPath("/admin")
+	boss.waitText("#users", "uma@example.com")
+
+	boss.click(`button[aria-label="Make staff: uma@example.com"]`)
+	boss.waitText("#admin-notice .notice.success", "uma@example.com is now staff.")
+	boss.checkFocus("after making Uma staff", `button[aria-label="Remove staff: uma@example.com"]`)
+	boss.click(`button[aria-label="Remove staff: uma@example.com"]`)
+	boss.waitText("#admin-notice .notice.success", "uma@example.com is no longer staff.")
+	boss.checkFocus("after taking it back", `button[aria-label="Make staff: uma@example.com"]`)
+
+	boss.click(`button[aria-label="Deactivate uma@example.com"]`)
+	boss.click("#confirm-deactivate")
+	boss.waitText("#admin-notice .notice.success", "deactivated")
+	boss.click(`button[aria-label="Activate uma@example.com"]`)
+	boss.waitText("#admin-notice .notice.success", "has been activated")
+	boss.checkFocus("after reactivating Uma", `button[aria-label="Deactivate uma@example.com"]`)
+	boss.checkConsole()
+}

@@ -88,3 +88,38 @@ func TestAdmin_ADoubleClickOnNextTurnsOnePage(t *testing.T) {
 type mountedAdmin struct{ *adminPage }
 
 func (m *mountedAdmin) OnPreRender(ctx app.Context) { m.OnMount(ctx) }
+
+// TestAdmin_TheResetConfirmationResetsTheUserItNames: with the reset
+// confirmation open for one user, Reset 2FA on another row retitles it
+// for them; go-app keeps the handlers of the dialog first drawn, so its
+// Reset must act on the user the dialog names now, not the first one.
+func TestAdmin_TheResetConfirmationResetsTheUserItNames(t *testing.T) {
+	reset := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reset <- r.URL.Path
+		writeJSON(w, http.StatusOK, shared.UserResponse{User: shared.User{ID: "u2"}})
+	}))
+	t.Cleanup(srv.Close)
+	p := newAdminPage(NewClient(srv.URL, HTTPSender(srv.Client()), func() string { return "" }))
+	p.User = &shared.User{ID: "boss", IsStaff: true, IsSuperuser: true}
+	ann := shared.User{ID: "u1", Email: "ann@example.com", TOTPEnabled: true}
+	bea := shared.User{ID: "u2", Email: "bea@example.com", TOTPEnabled: true}
+	p.users, p.total = []shared.User{ann, bea}, 2
+	engine := app.NewTestEngine()
+	if err := engine.Load(&mountedAdmin{p}); err != nil {
+		t.Fatal(err)
+	}
+	engine.ConsumeAll()
+
+	p.resetting = &ann
+	first := p.resetDialog() // as first drawn, for Ann
+	p.resetting = &bea       // Reset 2FA on Bea's row
+	if html := app.HTMLString(p.renderConfirmReset()); !strings.Contains(html, "bea@example.com") {
+		t.Fatalf("the dialog does not name Bea: %s", html)
+	}
+	first.OnConfirm(p.self, app.Event{}) // the kept handler
+	engine.ConsumeAll()
+	if got := <-reset; !strings.Contains(got, "/u2/") && !strings.HasSuffix(got, "/u2") {
+		t.Errorf("the confirmation reset %s, want Bea (u2)", got)
+	}
+}

@@ -125,21 +125,33 @@ func (p *adminPage) renderConfirmReset() app.UI {
 	if p.resetting == nil {
 		return nil
 	}
-	u := *p.resetting
+	return p.resetDialog().Render()
+}
+
+// resetDialog is the confirmation of a reset. Its handlers read the user
+// from p.resetting at the click: go-app keeps the handlers of the dialog
+// first drawn, and Reset 2FA on another row retitles the open dialog
+// rather than drawing a new one, so a user captured here would be the
+// first one asked about.
+func (p *adminPage) resetDialog() ConfirmDialog {
 	return ConfirmDialog{
-		ID: "reset", Title: fmt.Sprintf("Reset the second factors of %s?", u.Email),
+		ID: "reset", Title: fmt.Sprintf("Reset the second factors of %s?", p.resetting.Email),
 		Text:      "Their authenticator app, recovery codes and passkeys stop working, and they are signed out everywhere. They will sign in with their password alone. They get an email about it.",
 		Card:      true,
 		ConfirmID: "confirm-reset", ConfirmLabel: "Reset", CancelID: "cancel-reset",
 		OnConfirm: func(ctx app.Context, e app.Event) {
-			p.resetting = nil
-			p.resetFactors(ctx, u)
+			if u := p.resetting; u != nil {
+				p.resetting = nil
+				p.resetFactors(ctx, *u)
+			}
 		},
 		OnCancel: func(ctx app.Context, e app.Event) {
-			p.resetting = nil
-			p.Focus("reset-factors-" + u.ID)
+			if u := p.resetting; u != nil {
+				p.resetting = nil
+				p.Focus("reset-factors-" + u.ID)
+			}
 		},
-	}.Render()
+	}
 }
 
 func (p *adminPage) resetFactors(ctx app.Context, u shared.User) {

@@ -91,3 +91,57 @@ func TestRace_ALinkMadeAsTheAddressChangesIsNotMadeForTheOldOne(t *testing.T) {
 		})
 	}
 }
+
+// TestRace_ALinkMadeAsTheAccountIsDeactivatedIsNotMade: a deactivation
+// voids the links mailed before it, so a reactivation does not revive
+// them. A reset link (or a confirmation link) whose account was read as
+// active just before the deactivation committed must not be made after
+// it either: it would work once the account is reactivated.
+func TestRace_ALinkMadeAsTheAccountIsDeactivatedIsNotMade(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		name, purpose string
+		ask           func(svc *Service, ann Principal) error
+	}{
+		{"a password reset", store.PurposePasswordReset, func(svc *Service, _ Principal) error {
+			return svc.Recovery.mailPasswordReset(ctx, raceTestEmail)
+		}},
+		{"a confirmation mailed again", store.PurposeVerifyEmail, func(svc *Service, ann Principal) error {
+			return svc.Recovery.ResendVerification(ctx, ann)
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			st, svc, ann := newRaceKit(t)
+			root := staffSession(t, svc, "root@example.com")
+			setActive := func(active bool) {
+				t.Helper()
+				if _, err := svc.Admin.UpdateUser(ctx, root, ann.UserID, shared.AdminUpdateUserRequest{IsActive: &active}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// The registration's confirmation link is voided here, before
+			// the race: only a link made by c.ask is counted below.
+			setActive(false)
+			setActive(true)
+			onChecked(t, func(step string) {
+				if step == "mail-link" {
+					setActive(false)
+				}
+			})
+			if err := c.ask(svc, ann); err != nil {
+				t.Errorf("asking for the link: %v", err)
+			}
+			onChecked(t, func(string) {})
+			setActive(true)
+			live, err := st.IDB().NewSelect().Model((*store.OneTimeToken)(nil)).
+				Where("user_id = ?", ann.UserID).Where("purpose = ?", c.purpose).Where("used_at IS NULL").Count(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if live != 0 {
+				t.Errorf("%d link(s) made as the account was deactivated work after its reactivation", live)
+			}
+		})
+	}
+}

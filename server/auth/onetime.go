@@ -35,7 +35,7 @@ func (r *Recovery) storeOneTimeSecret(ctx context.Context, userID, purpose strin
 }
 
 // errAddressMoved: the account is no longer at the address a link was
-// to be mailed to (or is gone).
+// to be mailed to (or is gone, or deactivated).
 var errAddressMoved = errors.New("the account no longer has this address")
 
 // storeLinkSecret is storeOneTimeSecret for a link to be mailed to u's
@@ -43,8 +43,9 @@ var errAddressMoved = errors.New("the account no longer has this address")
 // still has that address, read again under the account's lock
 // (store.LockUser): an email change (ConfirmEmailChange) that committed
 // since u was read voided the old address's links, and one made for it
-// now would outlive that. Then it answers errAddressMoved, and nothing
-// must be mailed.
+// now would outlive that. So did a deactivation (Admin.UpdateUser),
+// which a reactivation must not undo. Then it answers errAddressMoved,
+// and nothing must be mailed.
 func (r *Recovery) storeLinkSecret(ctx context.Context, u *store.User, purpose string, ttl time.Duration) (string, error) {
 	testHookChecked("mail-link")
 	secret, hash := newOneTimeSecret()
@@ -54,7 +55,7 @@ func (r *Recovery) storeLinkSecret(ctx context.Context, u *store.User, purpose s
 			return err
 		}
 		current, err := tx.UserByID(ctx, u.ID)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && current.Email != u.Email) {
+		if errors.Is(err, store.ErrNotFound) || (err == nil && (current.Email != u.Email || !current.IsActive)) {
 			return errAddressMoved
 		}
 		if err != nil {

@@ -33,7 +33,7 @@ const (
 	CodeEmailTaken           Code = "email_taken"            // 409
 	CodeLimitReached         Code = "limit_reached"          // 409: a per-user quota is full (live sessions are not: the oldest ends)
 	CodeRateLimited          Code = "rate_limited"           // 429, with Retry-After
-	CodeUnavailable          Code = "unavailable"            // 503: the database is unreachable
+	CodeUnavailable          Code = "unavailable"            // 503: the database is unreachable, or no second factor can be checked
 	CodeInternal             Code = "internal"               // 500: a bug; details are in the server log only
 )
 

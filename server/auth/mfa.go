@@ -69,6 +69,12 @@ func (f *Factors) Challenge(ctx context.Context, u *store.User, method string) (
 	if err != nil {
 		return nil, err
 	}
+	if len(methods) == 0 {
+		// Every factor set up is unavailable (logged by offered): a second
+		// step could only fail, so none is started, and the account stays
+		// closed until the operator mends the server or staff reset it.
+		return nil, errNoFactorAvailable
+	}
 	now := f.clock.now()
 	token := randomSecret()
 	c := &store.MFAChallenge{
@@ -88,6 +94,11 @@ func (f *Factors) Challenge(ctx context.Context, u *store.User, method string) (
 	}
 	return &shared.MFAChallenge{MFAToken: token, Methods: methods}, nil
 }
+
+// errNoFactorAvailable answers a right password when none of the
+// account's second factors can be checked.
+var errNoFactorAvailable = shared.NewError(shared.CodeUnavailable,
+	"Your account's second step cannot be checked at the moment. Ask the site's administrator for help.")
 
 // Complete spends an mfa_token with a second factor and starts the
 // session, recorded as signed in by the first step's method and the

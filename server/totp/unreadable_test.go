@@ -81,6 +81,19 @@ func TestTOTP_AnUnreadableSecretIsNotOffered(t *testing.T) {
 	}
 }
 
+// With no recovery code left either, nothing could answer a second step:
+// the login says so (503 unavailable) rather than ask for one, and starts
+// no session.
+func TestTOTP_AnUnreadableSecretAndNoRecoveryCodesIsNoSecondStep(t *testing.T) {
+	ts, _, _, _ := kekChanged(t)
+	if _, err := ts.Store.DB().NewDelete().Table("recovery_codes").Where("1 = 1").Exec(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	b := ts.Browser()
+	b.Login(annEmail, apitest.Password).ExpectError(t, http.StatusServiceUnavailable, shared.CodeUnavailable)
+	b.Do("GET", "/api/me", nil).ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
+}
+
 // A setup begun under one key encryption key and finished under another:
 // its pending secret no longer opens. The user is told to start again
 // (invalid_code, a 4xx, not a 500), the log says why, and a new setup

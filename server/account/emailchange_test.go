@@ -127,8 +127,9 @@ func TestEmailChange_TheNoticeToAnUnconfirmedAddressNamesNoDetails(t *testing.T)
 				t.Errorf("the %s notice to an unconfirmed address names %q:\n%s", part, detail, body)
 			}
 		}
-		if !strings.Contains(body, "https://app.example.com/profile#security") {
-			t.Errorf("the %s notice does not say where to act:\n%s", part, body)
+		if !strings.Contains(body, "https://app.example.com/profile#security") || !strings.Contains(body, "sign in and change it") ||
+			strings.Contains(body, "reset it now") {
+			t.Errorf("the %s notice does not say where and how to act:\n%s", part, body)
 		}
 	}
 }

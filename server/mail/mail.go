@@ -66,6 +66,7 @@ type Queue struct {
 	log     *slog.Logger
 	backoff []time.Duration // waits between attempts; len+1 attempts in all
 
+	sending                         atomic.Int64 // being sent now
 	retrying                        atomic.Int64 // failed once, waiting for another attempt
 	sent, failures, gaveUp, dropped atomic.Uint64
 }
@@ -73,7 +74,7 @@ type Queue struct {
 // QueueStats describe a queue, for monitoring (package metrics exports
 // them).
 type QueueStats struct {
-	Depth    int    // messages not delivered yet: waiting in the queue or for a retry
+	Depth    int    // messages not delivered yet: waiting in the queue, being sent, or waiting for a retry
 	Capacity int    // how many may wait in the queue
 	Sent     uint64 // delivered
 	Failures uint64 // failed attempts, retried or not
@@ -84,7 +85,7 @@ type QueueStats struct {
 // Stats returns the queue's figures now.
 func (q *Queue) Stats() QueueStats {
 	return QueueStats{
-		Depth: len(q.ch) + int(q.retrying.Load()), Capacity: cap(q.ch),
+		Depth: len(q.ch) + int(q.sending.Load()) + int(q.retrying.Load()), Capacity: cap(q.ch),
 		Sent: q.sent.Load(), Failures: q.failures.Load(), GaveUp: q.gaveUp.Load(), Dropped: q.dropped.Load(),
 	}
 }
@@ -167,6 +168,8 @@ func (q *Queue) deliver(ctx context.Context, m Message, attempt int) {
 // attempt sends m once, within 30 seconds or until ctx ends, and counts
 // the outcome.
 func (q *Queue) attempt(ctx context.Context, m Message) error {
+	q.sending.Add(1)
+	defer q.sending.Add(-1)
 	sendCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	err := q.sender.Send(sendCtx, m)

@@ -78,6 +78,9 @@ func TestQueue_ShutdownDeliversWhatIsQueued(t *testing.T) {
 	stopped := make(chan struct{})
 	go func() { q.Run(ctx); close(stopped) }()
 	<-sending
+	if d := q.Stats().Depth; d != 3 {
+		t.Errorf("during the first delivery the depth is %d, want 3 (one being sent, two queued)", d)
+	}
 	stop() // the server is told to shut down during the first delivery
 	close(release)
 	<-stopped

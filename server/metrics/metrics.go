@@ -179,7 +179,7 @@ func newAuthCollector(src Sources) *authCollector {
 		logins:    prometheus.NewDesc("authkit_logins_total", "Password checks (login and the token endpoint) by outcome: ok, failed (invalid credentials) or throttled.", []string{"outcome"}, nil),
 		refreshes: prometheus.NewDesc("authkit_token_refreshes_total", "Token refreshes, by outcome: rotated, raced (another tab spent the token a moment ago), reuse_detected (spent before: the session was revoked), refused (unknown, expired or of an ended session) or missing (no token: a browser without a refresh cookie).", []string{"outcome"}, nil),
 		live:      prometheus.NewDesc("authkit_sessions_live", "Sessions neither revoked nor expired, counted at most every 30 s.", nil, nil),
-		mailDepth: prometheus.NewDesc("authkit_mail_queue_depth", "Mails not delivered yet: queued, or waiting to retry.", nil, nil),
+		mailDepth: prometheus.NewDesc("authkit_mail_queue_depth", "Mails not delivered yet: queued, being sent, or waiting to retry.", nil, nil),
 		mailCap:   prometheus.NewDesc("authkit_mail_queue_capacity", "How many mails may wait in the queue before new ones are dropped.", nil, nil),
 		mailSent:  prometheus.NewDesc("authkit_mail_sent_total", "Mails delivered.", nil, nil),
 		mailFail:  prometheus.NewDesc("authkit_mail_send_failures_total", "Failed delivery attempts, retried or not.", nil, nil),

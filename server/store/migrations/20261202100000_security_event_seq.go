@@ -30,8 +30,21 @@ func init() {
 			WHERE security_events.id = numbered.id`); err != nil {
 			return err
 		}
-		_, err := tx.NewCreateIndex().Model((*securityEvent)(nil)).
-			Index("security_events_user_id_seq_idx").Column("user_id", "seq").Exec(ctx)
+		if _, err := tx.NewCreateIndex().Model((*securityEvent)(nil)).
+			Index("security_events_user_id_seq_idx").Column("user_id", "seq").Exec(ctx); err != nil {
+			return err
+		}
+		// The caps, as the server holds them from now on at each event
+		// (auth.DefaultEventsPerAccount, and 100 runs of failed sign-ins),
+		// so an account that piled up events before does not wait for its
+		// next one to be trimmed, nor its export leave some out.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM security_events WHERE seq > 0
+			AND seq <= (SELECT MAX(mine.seq) FROM security_events AS mine WHERE mine.user_id = security_events.user_id) - 1000`); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM security_events WHERE id IN (SELECT id FROM
+			(SELECT id, ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY at DESC, id DESC) AS n
+			 FROM security_events WHERE type = 'sign_in_failed' AND user_id IS NOT NULL) AS latest WHERE n > 100)`)
 		return err
 	}
 	down := func(ctx context.Context, tx bun.Tx) error {

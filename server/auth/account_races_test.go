@@ -42,6 +42,32 @@ func TestRace_ADeletionCheckedBeforeAResetDoesNotDeleteTheAccount(t *testing.T) 
 	}
 }
 
+// linkRequests are the requests that mail Ann a link, made in the
+// background as it answers (a reset) or in the request (a confirmation
+// asked for again), each with the purpose of its link.
+var linkRequests = []struct {
+	name, purpose string
+	ask           func(svc *Service, ann Principal) error
+}{
+	{"a password reset", store.PurposePasswordReset, func(svc *Service, _ Principal) error {
+		return svc.Recovery.mailPasswordReset(context.Background(), raceTestEmail)
+	}},
+	{"a confirmation mailed again", store.PurposeVerifyEmail, func(svc *Service, ann Principal) error {
+		return svc.Recovery.ResendVerification(context.Background(), ann)
+	}},
+}
+
+// liveLinks counts the user's unused links of purpose.
+func liveLinks(t *testing.T, st *store.Store, userID, purpose string) int64 {
+	t.Helper()
+	live, err := st.IDB().NewSelect().Model((*store.OneTimeToken)(nil)).
+		Where("user_id = ?", userID).Where("purpose = ?", purpose).Where("used_at IS NULL").Count(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return live
+}
+
 // TestRace_ALinkMadeAsTheAddressChangesIsNotMadeForTheOldOne: an email
 // change voids the links mailed to the old address. A reset link (or a
 // confirmation link) whose account was read at its old address just
@@ -49,18 +75,7 @@ func TestRace_ADeletionCheckedBeforeAResetDoesNotDeleteTheAccount(t *testing.T) 
 // it: whoever still reads the old mailbox could take the account back.
 func TestRace_ALinkMadeAsTheAddressChangesIsNotMadeForTheOldOne(t *testing.T) {
 	ctx := context.Background()
-	cases := []struct {
-		name, purpose string
-		ask           func(svc *Service, ann Principal) error
-	}{
-		{"a password reset", store.PurposePasswordReset, func(svc *Service, _ Principal) error {
-			return svc.Recovery.mailPasswordReset(ctx, raceTestEmail)
-		}},
-		{"a confirmation mailed again", store.PurposeVerifyEmail, func(svc *Service, ann Principal) error {
-			return svc.Recovery.ResendVerification(ctx, ann)
-		}},
-	}
-	for _, c := range cases {
+	for _, c := range linkRequests {
 		t.Run(c.name, func(t *testing.T) {
 			st, svc, ann := newRaceKit(t)
 			secret, hash := newOneTimeSecret()
@@ -80,12 +95,7 @@ func TestRace_ALinkMadeAsTheAddressChangesIsNotMadeForTheOldOne(t *testing.T) {
 			if err := c.ask(svc, ann); err != nil {
 				t.Errorf("asking for the link: %v", err)
 			}
-			live, err := st.IDB().NewSelect().Model((*store.OneTimeToken)(nil)).
-				Where("user_id = ?", ann.UserID).Where("purpose = ?", c.purpose).Where("used_at IS NULL").Count(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if live != 0 {
+			if live := liveLinks(t, st, ann.UserID, c.purpose); live != 0 {
 				t.Errorf("%d link(s) made for the old address work after the change", live)
 			}
 		})
@@ -99,18 +109,7 @@ func TestRace_ALinkMadeAsTheAddressChangesIsNotMadeForTheOldOne(t *testing.T) {
 // it either: it would work once the account is reactivated.
 func TestRace_ALinkMadeAsTheAccountIsDeactivatedIsNotMade(t *testing.T) {
 	ctx := context.Background()
-	cases := []struct {
-		name, purpose string
-		ask           func(svc *Service, ann Principal) error
-	}{
-		{"a password reset", store.PurposePasswordReset, func(svc *Service, _ Principal) error {
-			return svc.Recovery.mailPasswordReset(ctx, raceTestEmail)
-		}},
-		{"a confirmation mailed again", store.PurposeVerifyEmail, func(svc *Service, ann Principal) error {
-			return svc.Recovery.ResendVerification(ctx, ann)
-		}},
-	}
-	for _, c := range cases {
+	for _, c := range linkRequests {
 		t.Run(c.name, func(t *testing.T) {
 			st, svc, ann := newRaceKit(t)
 			root := staffSession(t, svc, "root@example.com")
@@ -134,12 +133,7 @@ func TestRace_ALinkMadeAsTheAccountIsDeactivatedIsNotMade(t *testing.T) {
 			}
 			onChecked(t, func(string) {})
 			setActive(true)
-			live, err := st.IDB().NewSelect().Model((*store.OneTimeToken)(nil)).
-				Where("user_id = ?", ann.UserID).Where("purpose = ?", c.purpose).Where("used_at IS NULL").Count(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if live != 0 {
+			if live := liveLinks(t, st, ann.UserID, c.purpose); live != 0 {
 				t.Errorf("%d link(s) made as the account was deactivated work after its reactivation", live)
 			}
 		})

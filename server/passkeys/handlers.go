@@ -86,7 +86,7 @@ func (h handlers) beginLogin(w http.ResponseWriter, r *http.Request) error {
 	if err := h.begins.Take(r.Context(), httpapi.ClientOf(r).IP); err != nil {
 		return err
 	}
-	opts, err := h.svc.BeginLogin(r.Context())
+	opts, err := h.svc.BeginLogin(r.Context(), ensureBrowserID(w, r, h.api.SecureCookies()))
 	if err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func (h handlers) finishLogin(w http.ResponseWriter, r *http.Request) error {
 	if err := req.Validate(); err != nil {
 		return err
 	}
-	u, err := h.svc.Authenticate(r.Context(), req.Credential)
+	u, err := h.svc.Authenticate(r.Context(), req.Credential, browserID(r, h.api.SecureCookies()))
 	if err != nil {
 		return err
 	}

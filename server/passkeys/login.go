@@ -18,9 +18,9 @@ import (
 // assertion check serves as a second factor after a password and for
 // re-authentication (factor.go).
 
-// BeginLogin starts a sign-in: request options with a new challenge and
-// no list of credentials.
-func (s *Service) BeginLogin(ctx context.Context) (sharedpasskeys.Options, error) {
+// BeginLogin starts a sign-in for a browser (its id, browser.go): request
+// options with a new challenge and no list of credentials.
+func (s *Service) BeginLogin(ctx context.Context, browserID string) (sharedpasskeys.Options, error) {
 	if err := s.available(); err != nil {
 		return sharedpasskeys.Options{}, err
 	}
@@ -28,7 +28,8 @@ func (s *Service) BeginLogin(ctx context.Context) (sharedpasskeys.Options, error
 	if err != nil {
 		return sharedpasskeys.Options{}, err
 	}
-	return s.begin(ctx, kindLogin, nil, assertion, session)
+	browser := browserHash(browserID)
+	return s.begin(ctx, kindLogin, nil, &browser, assertion, session)
 }
 
 // Authenticate checks an assertion: its ceremony (spent here, so an
@@ -39,9 +40,26 @@ func (s *Service) BeginLogin(ctx context.Context) (sharedpasskeys.Options, error
 // logged. On success the sign count, backup state and last use are
 // stored, and the passkey's active owner returned.
 //
+// The ceremony must be the one browserID began (browser.go): one begun
+// elsewhere is refused like a spent one, and stays unspent.
+//
 // Errors: invalid_credentials (any refusal, with the reason in the log
 // only), forbidden (passkeys are off).
-func (s *Service) Authenticate(ctx context.Context, credential json.RawMessage) (*store.User, error) {
+func (s *Service) Authenticate(ctx context.Context, credential json.RawMessage, browserID string) (*store.User, error) {
+	if err := s.available(); err != nil {
+		return nil, err
+	}
+	if browserID == "" { // a client that began no sign-in
+		return nil, errRefused
+	}
+	browser := browserHash(browserID)
+	return s.authenticate(ctx, credential, &browser)
+}
+
+// authenticate is Authenticate, with the ceremony's browser checked when
+// browser is not nil. (A second factor or a re-authentication does not
+// check it yet: auth.SecondFactor.Verify is not given the request.)
+func (s *Service) authenticate(ctx context.Context, credential json.RawMessage, browser *string) (*store.User, error) {
 	if err := s.available(); err != nil {
 		return nil, err
 	}
@@ -49,7 +67,7 @@ func (s *Service) Authenticate(ctx context.Context, credential json.RawMessage) 
 	if err != nil {
 		return nil, errRefused
 	}
-	session, _, err := s.spend(ctx, kindLogin, parsed.Response.CollectedClientData.Challenge)
+	session, _, err := s.spend(ctx, kindLogin, parsed.Response.CollectedClientData.Challenge, browser)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errRefused
 	}

@@ -12,7 +12,8 @@
 // ID, its origin the only accepted origin); ceremonies live in the
 // database, expire in 5 minutes and are spent by one conditional UPDATE,
 // so an assertion cannot be replayed and any instance can finish what
-// another began; the sign count and the backup flags are stored, and a
+// another began; a sign-in belongs to the browser that began it
+// (browser.go); the sign count and the backup flags are stored, and a
 // sign count that does not increase (a cloned authenticator) is refused
 // and logged. Only public keys are stored.
 package passkeys
@@ -96,12 +97,12 @@ func (Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 			Errors: []shared.Code{shared.CodeNotFound, shared.CodeLastLoginMethod}, Handler: h.delete},
 		{Pattern: "POST /api/auth/passkey/begin", Tag: "browser", Name: "beginPasskeyLogin",
 			Summary:     "Start signing in with a passkey",
-			Description: "Request options for `navigator.credentials.get` (after `PublicKeyCredential.parseRequestOptionsFromJSON`), with no list of credentials: the browser offers the person's passkeys for this site. Also the options for a passkey as a second factor (`credential` of `POST /api/auth/login/mfa`) and for re-authentication. Each is a row for 5 minutes, so a client may start 60 a minute (`rate_limited` past that). " + off,
+			Description: "Request options for `navigator.credentials.get` (after `PublicKeyCredential.parseRequestOptionsFromJSON`), with no list of credentials: the browser offers the person's passkeys for this site. Also the options for a passkey as a second factor (`credential` of `POST /api/auth/login/mfa`) and for re-authentication. Each is a row for 5 minutes, so a client may start 60 a minute (`rate_limited` past that). Sets the HttpOnly `__Host-passkey_browser` cookie (`passkey_browser` under `--insecure-cookies`): a sign-in finishes only in the browser that began it. " + off,
 			Response:    sharedpasskeys.Options{}, Returns: "The request options; the challenge works once, for 5 minutes.",
 			Errors: []shared.Code{shared.CodeForbidden, shared.CodeRateLimited}, Handler: h.beginLogin},
 		{Pattern: "POST /api/auth/passkey/finish", Tag: "browser", Name: "finishPasskeyLogin",
 			Summary:     "Sign in with a passkey",
-			Description: "Checks the assertion (signature, user verification, origin, the ceremony spent once, the sign count) and starts a session with the cookies. A passkey is a whole login: no second step. Any refusal is `invalid_credentials`; a sign count going backwards (a cloned authenticator) is refused and logged.",
+			Description: "Checks the assertion (signature, user verification, origin, the ceremony spent once, the sign count) and starts a session with the cookies. A passkey is a whole login: no second step. Only the browser that began the ceremony (its `passkey_browser` cookie) may finish it. Any refusal is `invalid_credentials`; a sign count going backwards (a cloned authenticator) is refused and logged.",
 			Request:     sharedpasskeys.FinishLoginRequest{}, Response: shared.UserResponse{},
 			Errors: []shared.Code{shared.CodeInvalidCredentials, shared.CodeForbidden}, Returns: "The account, logged in.",
 			Handler: h.finishLogin},

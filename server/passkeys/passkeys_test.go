@@ -139,15 +139,15 @@ func TestPasskeys_AnAssertionWorksOnceAndForFiveMinutes(t *testing.T) {
 	a := passkeystest.New(t, origin)
 	passkeystest.Register(t, ann, a, "Phone")
 
-	c := ts.TokenClient()
+	c := ts.Browser()
 	cred := assertion(t, c, a)
-	ts.Browser().Do("POST", "/api/auth/passkey/finish", sharedpasskeys.FinishLoginRequest{Credential: cred}).ExpectStatus(t, http.StatusOK)
-	ts.Browser().Do("POST", "/api/auth/passkey/finish", sharedpasskeys.FinishLoginRequest{Credential: cred}).
+	c.Do("POST", "/api/auth/passkey/finish", sharedpasskeys.FinishLoginRequest{Credential: cred}).ExpectStatus(t, http.StatusOK)
+	c.Do("POST", "/api/auth/passkey/finish", sharedpasskeys.FinishLoginRequest{Credential: cred}).
 		ExpectError(t, http.StatusUnauthorized, shared.CodeInvalidCredentials)
 
 	late := assertion(t, c, a)
 	ts.Advance(5*time.Minute + time.Second)
-	ts.Browser().Do("POST", "/api/auth/passkey/finish", sharedpasskeys.FinishLoginRequest{Credential: late}).
+	c.Do("POST", "/api/auth/passkey/finish", sharedpasskeys.FinishLoginRequest{Credential: late}).
 		ExpectError(t, http.StatusUnauthorized, shared.CodeInvalidCredentials)
 	ts.Browser().Do("POST", "/api/auth/passkey/finish", `{"credential":{"id":"x"}}`).
 		ExpectError(t, http.StatusUnauthorized, shared.CodeInvalidCredentials)
@@ -172,10 +172,12 @@ func TestPasskeys_ClonedAuthenticatorIsRefusedAndLogged(t *testing.T) {
 	ts := newServer(t, log)
 	a := annWithKeyAt(t, ts, 10)
 
-	ts.Browser().Do("POST", "/api/auth/passkey/finish", sharedpasskeys.FinishLoginRequest{Credential: assertion(t, ts.TokenClient(), a)}).
+	b := ts.Browser()
+	b.Do("POST", "/api/auth/passkey/finish", sharedpasskeys.FinishLoginRequest{Credential: assertion(t, b, a)}).
 		ExpectStatus(t, http.StatusOK) // registered at 10, now 11
 	a.Counter = 5 // a copy of the key, behind the original
-	ts.Browser().Do("POST", "/api/auth/passkey/finish", sharedpasskeys.FinishLoginRequest{Credential: assertion(t, ts.TokenClient(), a)}).
+	b = ts.Browser()
+	b.Do("POST", "/api/auth/passkey/finish", sharedpasskeys.FinishLoginRequest{Credential: assertion(t, b, a)}).
 		ExpectError(t, http.StatusUnauthorized, shared.CodeInvalidCredentials)
 	if !strings.Contains(log.String(), "may be cloned") {
 		t.Fatalf("no clone warning in the log:\n%s", log.String())
@@ -191,10 +193,14 @@ func TestPasskeys_CopiesOfAKeyAtOneCountSignInOnce(t *testing.T) {
 	ts := newServer(t, nil)
 	a := annWithKeyAt(t, ts, 10)
 
-	var creds [2][]byte
+	var (
+		creds    [2][]byte
+		browsers [2]*apitest.Client
+	)
 	for i := range creds {
 		a.Counter = 20 // both copies at the same count, each for a challenge of its own
-		creds[i] = assertion(t, ts.TokenClient(), a)
+		browsers[i] = ts.Browser()
+		creds[i] = assertion(t, browsers[i], a)
 	}
 	var checked sync.WaitGroup
 	checked.Add(len(creds))
@@ -204,9 +210,9 @@ func TestPasskeys_CopiesOfAKeyAtOneCountSignInOnce(t *testing.T) {
 	})
 	var signedIn, refused atomic.Int32
 	var wg sync.WaitGroup
-	for _, cred := range creds {
+	for i, cred := range creds {
 		wg.Go(func() {
-			switch r := ts.Browser().Do("POST", "/api/auth/passkey/finish", sharedpasskeys.FinishLoginRequest{Credential: cred}); r.Status {
+			switch r := browsers[i].Do("POST", "/api/auth/passkey/finish", sharedpasskeys.FinishLoginRequest{Credential: cred}); r.Status {
 			case http.StatusOK:
 				signedIn.Add(1)
 			case http.StatusUnauthorized:

@@ -53,7 +53,7 @@ func (s *Service) BeginRegistration(ctx context.Context, caller auth.Principal) 
 	if err != nil {
 		return sharedpasskeys.Options{}, err
 	}
-	return s.begin(ctx, kindRegister, &caller, creation, session)
+	return s.begin(ctx, kindRegister, &caller, nil, creation, session)
 }
 
 // FinishRegistration verifies the new credential against the caller's
@@ -78,7 +78,7 @@ func (s *Service) FinishRegistration(ctx context.Context, caller auth.Principal,
 	if err != nil {
 		return nil, errUnreadable
 	}
-	session, c, err := s.spend(ctx, kindRegister, parsed.Response.CollectedClientData.Challenge)
+	session, c, err := s.spend(ctx, kindRegister, parsed.Response.CollectedClientData.Challenge, nil)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !c.begunBy(caller)) {
 		return nil, errSetupExpired
 	}

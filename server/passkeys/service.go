@@ -139,15 +139,15 @@ func (s *Service) loadUser(ctx context.Context, userID string) (user, []passkey,
 
 // begin stores a ceremony's session data and returns its options. A
 // registration's caller is its user and session (only they finish it); a
-// login has none.
-func (s *Service) begin(ctx context.Context, kind string, caller *auth.Principal, options any, session *webauthn.SessionData) (sharedpasskeys.Options, error) {
+// login has none, but its browser (a browserHash).
+func (s *Service) begin(ctx context.Context, kind string, caller *auth.Principal, browser *string, options any, session *webauthn.SessionData) (sharedpasskeys.Options, error) {
 	data, err := json.Marshal(session)
 	if err != nil {
 		return sharedpasskeys.Options{}, err
 	}
 	now := s.now().UTC()
 	c := &ceremony{ID: uuid.Must(uuid.NewV7()).String(), Challenge: session.Challenge, Kind: kind,
-		Session: string(data), CreatedAt: now, ExpiresAt: now.Add(ceremonyTTL)}
+		Session: string(data), CreatedAt: now, ExpiresAt: now.Add(ceremonyTTL), Browser: browser}
 	if caller != nil {
 		c.UserID, c.SessionID = &caller.UserID, &caller.SessionID
 	}
@@ -163,10 +163,10 @@ func (s *Service) begin(ctx context.Context, kind string, caller *auth.Principal
 }
 
 // spend finds the ceremony a credential answers (by the challenge signed
-// into its client data) and spends it.
-func (s *Service) spend(ctx context.Context, kind, challenge string) (webauthn.SessionData, *ceremony, error) {
+// into its client data, and the browser's, when given) and spends it.
+func (s *Service) spend(ctx context.Context, kind, challenge string, browser *string) (webauthn.SessionData, *ceremony, error) {
 	var session webauthn.SessionData
-	c, err := spendCeremony(ctx, s.store, kind, challenge, s.now().UTC())
+	c, err := spendCeremony(ctx, s.store, kind, challenge, browser, s.now().UTC())
 	if err != nil {
 		return session, nil, err
 	}

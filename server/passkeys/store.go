@@ -60,6 +60,7 @@ type ceremony struct {
 	Kind      string     `bun:"kind,notnull"` // kindRegister or kindLogin
 	UserID    *string    `bun:"user_id"`      // the registering user; nil for logins
 	SessionID *string    `bun:"session_id"`   // the registering user's session; nil for logins
+	Browser   *string    `bun:"browser"`      // a sign-in's browser (browserHash); nil for registrations
 	Session   string     `bun:"session,notnull"`
 	CreatedAt time.Time  `bun:"created_at,notnull"`
 	ExpiresAt time.Time  `bun:"expires_at,notnull"`
@@ -120,13 +121,19 @@ func deleteDeadCeremonies(ctx context.Context, st *store.Store, now time.Time) (
 
 // spendCeremony marks the live ceremony of this kind and challenge used,
 // in one conditional UPDATE, and returns it: a ceremony completes once,
-// even when two requests race with it. ErrNotFound when there is none.
-func spendCeremony(ctx context.Context, st *store.Store, kind, challenge string, now time.Time) (*ceremony, error) {
+// even when two requests race with it. With a browser (a browserHash),
+// only that browser's ceremony is spent, so another browser can neither
+// finish it nor use it up. ErrNotFound when there is none.
+func spendCeremony(ctx context.Context, st *store.Store, kind, challenge string, browser *string, now time.Time) (*ceremony, error) {
 	c := new(ceremony)
 	err := st.InTx(ctx, func(tx *store.Store) error {
-		res, err := tx.IDB().NewUpdate().Model((*ceremony)(nil)).Set("used_at = ?", now).
+		q := tx.IDB().NewUpdate().Model((*ceremony)(nil)).Set("used_at = ?", now).
 			Where("challenge = ?", challenge).Where("kind = ?", kind).
-			Where("used_at IS NULL").Where("expires_at > ?", now).Exec(ctx)
+			Where("used_at IS NULL").Where("expires_at > ?", now)
+		if browser != nil {
+			q = q.Where("browser = ?", *browser)
+		}
+		res, err := q.Exec(ctx)
 		if err != nil {
 			return store.MapError(err)
 		}

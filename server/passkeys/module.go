@@ -71,7 +71,7 @@ func (Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 		h.registrations = k.Auth.NewThrottle("passkey-register", registrationsPerMinute, time.Minute)
 	}
 	idParam := []httpapi.Param{{Name: "id", In: "path", Description: "The passkey's id."}}
-	off := "Answers `forbidden` when passkeys are off (a --public-url naming an IP address)."
+	off := "Answers `forbidden` when passkeys are off (a --public-url naming an IP address, or plain http on a host other than localhost)."
 	return []httpapi.Route{
 		{Pattern: "POST /api/me/passkeys/begin", Guard: httpapi.RequireRecent, AddsCredential: true, Name: "beginPasskeyRegistration",
 			Summary:     "Start adding a passkey",

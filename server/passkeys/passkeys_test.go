@@ -421,3 +421,28 @@ func TestPasskeys_AnAccountKeepsAtMostFiftyPasskeys(t *testing.T) {
 	ann.Do("DELETE", "/api/me/passkeys/"+list.Passkeys[0].ID, nil).ExpectStatus(t, http.StatusNoContent)
 	passkeystest.Register(t, ann, passkeystest.New(t, origin), "Key")
 }
+
+// TestPasskeys_OffOnPlainHTTPButForLocalhost: WebAuthn runs only in a
+// secure context, so a plain-http origin other than localhost's is not
+// one a browser could sign for; it is not accepted as the relying party's
+// origin either: passkeys are off, and say so.
+func TestPasskeys_OffOnPlainHTTPButForLocalhost(t *testing.T) {
+	for _, tc := range []struct {
+		url string
+		on  bool
+	}{
+		{"http://app.example.com", false},
+		{"http://localhost:8080", true},
+		{"http://app.localhost:8080", true},
+		{"https://app.example.com", true},
+	} {
+		ts := apitest.NewServer(t, apitest.WithModules(passkeys.Module{}),
+			apitest.WithConfig(func(c *auth.Config) { c.PublicURL = tc.url }))
+		r := ts.TokenClient().Do("POST", "/api/auth/passkey/begin", nil)
+		if tc.on {
+			r.ExpectStatus(t, http.StatusOK)
+		} else {
+			r.ExpectError(t, http.StatusForbidden, shared.CodeForbidden)
+		}
+	}
+}

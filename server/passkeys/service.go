@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/go-webauthn/webauthn/protocol"
@@ -57,7 +58,9 @@ func NewService(k *httpapi.Kit) *Service {
 	return s
 }
 
-// relyingParty configures go-webauthn for the public URL.
+// relyingParty configures go-webauthn for the public URL: its host is the
+// RP ID, its origin the one origin accepted (no wildcard), and that
+// origin is https or http://localhost.
 func relyingParty(publicURL, name string) (*webauthn.WebAuthn, error) {
 	u, err := url.Parse(publicURL)
 	if err != nil {
@@ -65,6 +68,13 @@ func relyingParty(publicURL, name string) (*webauthn.WebAuthn, error) {
 	}
 	if net.ParseIP(u.Hostname()) != nil {
 		return nil, fmt.Errorf("--public-url %s names an IP address; WebAuthn needs a host name such as localhost", publicURL)
+	}
+	// WebAuthn runs only in a secure context: https, or http on
+	// localhost. Another plain-http origin is one no browser signs for,
+	// so it is not accepted either.
+	host := strings.ToLower(u.Hostname())
+	if u.Scheme != "https" && host != "localhost" && !strings.HasSuffix(host, ".localhost") {
+		return nil, fmt.Errorf("--public-url %s is plain http on a host other than localhost; WebAuthn needs https there", publicURL)
 	}
 	return webauthn.New(&webauthn.Config{
 		RPID:          u.Hostname(),
@@ -99,7 +109,7 @@ func credentialError(msg string) error {
 // available answers forbidden when passkeys are off on this server.
 func (s *Service) available() error {
 	if s.wa == nil {
-		return shared.NewError(shared.CodeForbidden, "Passkeys are off on this server: its --public-url must name a host (such as localhost), not an IP address.")
+		return shared.NewError(shared.CodeForbidden, "Passkeys are off on this server: its --public-url must name a host (such as localhost), not an IP address, and be https unless that host is localhost.")
 	}
 	return nil
 }

@@ -446,3 +446,30 @@ func TestPasskeys_OffOnPlainHTTPButForLocalhost(t *testing.T) {
 		}
 	}
 }
+
+// TestPasskeys_ACredentialBelongsToOneAccount: a credential id already
+// registered to one account is refused for another (WebAuthn §7.1 step
+// 26), which would otherwise sign one of them in as the other.
+func TestPasskeys_ACredentialBelongsToOneAccount(t *testing.T) {
+	ts := newServer(t, nil)
+	ann := ts.Browser()
+	ann.Register("ann@example.com", "Ann")
+	ann.ConfirmEmail()
+	a := passkeystest.New(t, origin)
+	passkeystest.Register(t, ann, a, "Ann's")
+	bob := ts.Browser()
+	bob.Register("bob@example.com", "Bob")
+	bob.ConfirmEmail()
+	r := bob.Do("POST", "/api/me/passkeys/begin", nil)
+	r.ExpectStatus(t, http.StatusOK)
+	e := bob.Do("POST", "/api/me/passkeys/finish", sharedpasskeys.FinishRegistrationRequest{Credential: a.Create(r.Body)}).
+		ExpectError(t, http.StatusBadRequest, shared.CodeValidationFailed)
+	if e.Fields["credential"] == "" {
+		t.Fatalf("no fields.credential: %+v", e)
+	}
+	var me shared.UserResponse
+	bob.Do("GET", "/api/me", nil).Decode(t, &me)
+	if me.User.HasPasskeys {
+		t.Fatalf("bob has passkeys")
+	}
+}

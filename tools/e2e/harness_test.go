@@ -120,6 +120,21 @@ func (s *server) waitHealthy(t *testing.T) {
 	t.Fatalf("server at %s never became healthy; log:\n%s", s.url, s.log.String())
 }
 
+// register creates an account through the API, for a person who needs
+// no browser of their own.
+func (s *server) register(t *testing.T, name, email, password string) {
+	t.Helper()
+	body, _ := json.Marshal(shared.RegisterRequest{Name: name, Email: email, Password: password})
+	resp, err := http.Post(s.url+"/api/auth/register", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("registering %s: status %d", email, resp.StatusCode)
+	}
+}
+
 // createSuperuser runs `authkit createsuperuser` against the server's
 // database, giving the password on stdin as a person would.
 func (s *server) createSuperuser(t *testing.T, email, name, password string) {
@@ -319,6 +334,14 @@ func (b *browser) waitPath(want string) {
 }
 
 // signUp creates an account from the sign-up form and waits for the
+// signIn sends the login form, on the page it is on.
+func (b *browser) signIn(email, password string) {
+	b.t.Helper()
+	b.fill("email", email)
+	b.fill("password", password)
+	b.click("#login-form button[type=submit]")
+}
+
 // profile it leads to.
 func (b *browser) signUp(name, email, password string) {
 	b.t.Helper()

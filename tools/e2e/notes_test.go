@@ -1,16 +1,11 @@
 package e2e
 
 import (
-	"bytes"
-	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/authkit/authkit/shared"
 )
 
 // TestBrowser_Notes walks the private notes example: the page is behind
@@ -261,29 +256,6 @@ func (b *browser) logOutEverywhere(email, password string) {
 	b.waitPath("/profile")
 	b.click("#logout-all")
 	b.waitPath("/login")
-}
-
-// register creates an account through the API, for a person who needs
-// no browser of their own.
-func (s *server) register(t *testing.T, name, email, password string) {
-	t.Helper()
-	body, _ := json.Marshal(shared.RegisterRequest{Name: name, Email: email, Password: password})
-	resp, err := http.Post(s.url+"/api/auth/register", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("registering %s: status %d", email, resp.StatusCode)
-	}
-}
-
-// signIn sends the login form, on the page it is on.
-func (b *browser) signIn(email, password string) {
-	b.t.Helper()
-	b.fill("email", email)
-	b.fill("password", password)
-	b.click("#login-form button[type=submit]")
 }
 
 // addFormHolds is the add form's title and body, joined by "|".

@@ -45,6 +45,7 @@ func (p *profilePage) renderPasswordForm() app.UI {
 		app.P().Class("muted").Text("Changing your password signs out all your other devices."),
 		p.passwordForm.Notice.Render("password-notice"),
 		app.Form().ID("password-form").NoValidate(true).OnSubmit(p.onChangePassword).Body(
+			hiddenUsername(p.User.Email),
 			p.passwordForm.Input(Field{
 				Name: "current_password", Label: "Current password", Kind: "password", Autocomplete: "current-password",
 				Revealable: true,
@@ -120,4 +121,12 @@ func (p *profilePage) onSetPassword(ctx app.Context, e app.Event) {
 		},
 		Failed: p.SessionEnded,
 	})
+}
+
+// hiddenUsername names the account a password form is for, to password
+// managers only (hidden, so neither seen, focused nor read out): with it
+// they update the saved password of the right account rather than save a
+// new one without a username.
+func hiddenUsername(email string) app.UI {
+	return app.Input().Type("text").Name("username").Attr("autocomplete", "username").Value(email).ReadOnly(true).Hidden(true)
 }

@@ -35,6 +35,10 @@ func TestProfile_AnAccountWithoutAPasswordIsOfferedToSetOne(t *testing.T) {
 	if strings.Contains(html, `id="set-password"`) || !strings.Contains(html, `id="password-form"`) {
 		t.Errorf("with a password: %s", html)
 	}
+	// The change form names its account to password managers.
+	if !strings.Contains(html, `autocomplete="username"`) || !strings.Contains(html, `value="ann@example.com"`) {
+		t.Errorf("the password form has no hidden username: %s", html)
+	}
 }
 
 // mountedProfile is the profile page for user, loaded and mounted in

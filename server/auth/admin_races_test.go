@@ -45,6 +45,26 @@ func countEvents(t *testing.T, st *store.Store, userID string, typ shared.EventT
 	return len(events)
 }
 
+// adminActions are the staff actions on an account, each with the step
+// at which testHookChecked runs in it.
+var adminActions = []struct {
+	name, step string
+	act        func(svc *Service, actor Principal, userID string) error
+}{
+	{"rename", "admin-update", func(svc *Service, actor Principal, userID string) error {
+		name := "Renamed"
+		_, err := svc.Admin.UpdateUser(context.Background(), actor, userID, shared.AdminUpdateUserRequest{Name: &name})
+		return err
+	}},
+	{"delete", "admin-delete", func(svc *Service, actor Principal, userID string) error {
+		return svc.Admin.DeleteUser(context.Background(), actor, userID, nil)
+	}},
+	{"reset factors", "admin-reset-factors", func(svc *Service, actor Principal, userID string) error {
+		_, err := svc.Admin.ResetFactors(context.Background(), actor, userID)
+		return err
+	}},
+}
+
 // TestRace_StaffCannotActOnAnAccountPromotedMidAction: staff may rename,
 // deactivate and delete plain accounts, but only superusers may touch a
 // superuser's account or delete a staff member's. An account promoted
@@ -171,24 +191,7 @@ func TestRace_AnAdminChangeAppliesToTheAccountAsItIsNow(t *testing.T) {
 // the database or report a change to an account that is gone.
 func TestRace_AnAdminActionOnAnAccountDeletedMidActionIsNotFound(t *testing.T) {
 	ctx := context.Background()
-	name := "Renamed"
-	actions := []struct {
-		name, step string
-		act        func(svc *Service, actor Principal, userID string) error
-	}{
-		{"rename", "admin-update", func(svc *Service, actor Principal, userID string) error {
-			_, err := svc.Admin.UpdateUser(ctx, actor, userID, shared.AdminUpdateUserRequest{Name: &name})
-			return err
-		}},
-		{"delete", "admin-delete", func(svc *Service, actor Principal, userID string) error {
-			return svc.Admin.DeleteUser(ctx, actor, userID, nil)
-		}},
-		{"reset factors", "admin-reset-factors", func(svc *Service, actor Principal, userID string) error {
-			_, err := svc.Admin.ResetFactors(ctx, actor, userID)
-			return err
-		}},
-	}
-	for _, action := range actions {
+	for _, action := range adminActions {
 		t.Run(action.name, func(t *testing.T) {
 			st, svc, ann := newRaceKit(t)
 			root := staffSession(t, svc, "root@example.com")

@@ -371,24 +371,7 @@ func TestRace_StaffWhoLoseTheirRoleMidActionAreRefused(t *testing.T) {
 			return st.InTx(ctx, func(tx *store.Store) error { return removeAccount(ctx, tx, u, "", time.Now(), nil) })
 		}, shared.CodeNotAuthenticated},
 	}
-	name := "Renamed"
-	actions := []struct {
-		name, step string
-		act        func(svc *Service, actor Principal, userID string) error
-	}{
-		{"rename", "admin-update", func(svc *Service, actor Principal, userID string) error {
-			_, err := svc.Admin.UpdateUser(ctx, actor, userID, shared.AdminUpdateUserRequest{Name: &name})
-			return err
-		}},
-		{"delete", "admin-delete", func(svc *Service, actor Principal, userID string) error {
-			return svc.Admin.DeleteUser(ctx, actor, userID, nil)
-		}},
-		{"reset factors", "admin-reset-factors", func(svc *Service, actor Principal, userID string) error {
-			_, err := svc.Admin.ResetFactors(ctx, actor, userID)
-			return err
-		}},
-	}
-	for _, action := range actions {
+	for _, action := range adminActions {
 		for _, loss := range losses {
 			t.Run(action.name+" by a superuser "+loss.name, func(t *testing.T) {
 				st, svc, ann := newRaceKit(t)

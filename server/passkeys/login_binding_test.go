@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/authkit/authkit/server/passkeys/passkeystest"
 	"github.com/authkit/authkit/shared"
 	sharedpasskeys "github.com/authkit/authkit/shared/passkeys"
 )
@@ -17,11 +16,7 @@ import (
 // it still finishes it.
 func TestPasskeys_ASignInFinishesOnlyInTheBrowserThatBeganIt(t *testing.T) {
 	ts := newServer(t, nil)
-	ann := ts.Browser()
-	ann.Register("ann@example.com", "Ann")
-	ann.ConfirmEmail()
-	a := passkeystest.New(t, origin)
-	passkeystest.Register(t, ann, a, "Phone")
+	_, a := annWithKey(t, ts, 0)
 
 	laptop := ts.Browser()
 	cred := assertion(t, laptop, a)

@@ -133,11 +133,7 @@ func TestPasskeys_RegisterThenSignInWithoutAPassword(t *testing.T) {
 
 func TestPasskeys_AnAssertionWorksOnceAndForFiveMinutes(t *testing.T) {
 	ts := newServer(t, nil)
-	ann := ts.Browser()
-	ann.Register("ann@example.com", "Ann")
-	ann.ConfirmEmail()
-	a := passkeystest.New(t, origin)
-	passkeystest.Register(t, ann, a, "Phone")
+	_, a := annWithKey(t, ts, 0)
 
 	c := ts.Browser()
 	cred := assertion(t, c, a)
@@ -154,23 +150,23 @@ func TestPasskeys_AnAssertionWorksOnceAndForFiveMinutes(t *testing.T) {
 	ts.Browser().Do("POST", "/api/auth/passkey/finish", `{}`).ExpectError(t, http.StatusBadRequest, shared.CodeValidationFailed)
 }
 
-// annWithKeyAt signs Ann up, confirms her address and registers a key
-// whose sign count starts at count.
-func annWithKeyAt(t *testing.T, ts *apitest.Server, count uint32) *passkeystest.Authenticator {
+// annWithKey signs Ann up in a browser, confirms her address and
+// registers a key whose sign count starts at count.
+func annWithKey(t *testing.T, ts *apitest.Server, count uint32) (*apitest.Client, *passkeystest.Authenticator) {
 	t.Helper()
 	ann := ts.Browser()
 	ann.Register("ann@example.com", "Ann")
 	ann.ConfirmEmail()
 	a := passkeystest.New(t, origin)
 	a.Counter = count
-	passkeystest.Register(t, ann, a, "Key")
-	return a
+	passkeystest.Register(t, ann, a, "Phone")
+	return ann, a
 }
 
 func TestPasskeys_ClonedAuthenticatorIsRefusedAndLogged(t *testing.T) {
 	log := &apitest.LogBuffer{}
 	ts := newServer(t, log)
-	a := annWithKeyAt(t, ts, 10)
+	_, a := annWithKey(t, ts, 10)
 
 	b := ts.Browser()
 	b.Do("POST", "/api/auth/passkey/finish", sharedpasskeys.FinishLoginRequest{Credential: assertion(t, b, a)}).
@@ -191,7 +187,7 @@ func TestPasskeys_ClonedAuthenticatorIsRefusedAndLogged(t *testing.T) {
 // checked, until the other is checked too.
 func TestPasskeys_CopiesOfAKeyAtOneCountSignInOnce(t *testing.T) {
 	ts := newServer(t, nil)
-	a := annWithKeyAt(t, ts, 10)
+	_, a := annWithKey(t, ts, 10)
 
 	var (
 		creds    [2][]byte
@@ -285,11 +281,7 @@ func TestPasskeys_AddingNeedsARecentSessionAndItsOwnCeremony(t *testing.T) {
 
 func TestPasskeys_SecondFactorAfterAPassword(t *testing.T) {
 	ts := newServer(t, nil)
-	ann := ts.Browser()
-	ann.Register("ann@example.com", "Ann")
-	ann.ConfirmEmail()
-	a := passkeystest.New(t, origin)
-	passkeystest.Register(t, ann, a, "Phone")
+	ann, a := annWithKey(t, ts, 0)
 
 	// A passkey alone does not make the password login ask for more...
 	ts.Browser().Login("ann@example.com", apitest.Password).ExpectStatus(t, http.StatusOK)

@@ -11,11 +11,20 @@ import (
 // database on every request. Code in this process that changes a session or
 // user updates the caches at once; other instances learn through events
 // (events.go), and the ttl bounds how long a missed event can go unseen.
+//
+// A value read from the database is cached with putRead, which drops it if
+// anything was forgotten or changed since the read began (generation): a
+// revocation that commits, and whose event arrives, between a request's
+// read and its put would otherwise be undone by the put, the copy read
+// before it staying live for the whole ttl. The generation is one for the
+// whole cache, since forgetUser cannot name the keys it would have
+// dropped; a skipped put only costs a query on the next request.
 type ttlCache[V any] struct {
-	mu      sync.RWMutex
-	entries map[string]cached[V]
-	ttl     time.Duration
-	max     int
+	mu         sync.RWMutex
+	entries    map[string]cached[V]
+	ttl        time.Duration
+	max        int
+	generation uint64 // counts forget, forgetWhere, update and clear
 }
 
 type cached[V any] struct {
@@ -39,14 +48,41 @@ func (c *ttlCache[V]) get(key string, now time.Time) (V, bool) {
 	return e.value, true
 }
 
-// put stores a value read (or written) at now. A cache whose ttl is
-// negative (Config.SessionCacheTTL: no cache) keeps nothing.
+// readBegins returns the generation to pass to putRead: take it before
+// the read whose result will be cached.
+func (c *ttlCache[V]) readBegins() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.generation
+}
+
+// putRead stores a value read from the database at now, unless an entry
+// was forgotten or changed since readBegins returned generation: then the
+// value may predate that change, and the next use reads it again.
+func (c *ttlCache[V]) putRead(key string, v V, now time.Time, generation uint64) {
+	if c.ttl < 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.generation == generation {
+		c.putLocked(key, v, now)
+	}
+}
+
+// put stores a value written at now by this process, which no change can
+// have overtaken yet. A cache whose ttl is negative (Config.SessionCacheTTL:
+// no cache) keeps nothing.
 func (c *ttlCache[V]) put(key string, v V, now time.Time) {
 	if c.ttl < 0 {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.putLocked(key, v, now)
+}
+
+func (c *ttlCache[V]) putLocked(key string, v V, now time.Time) {
 	if len(c.entries) >= c.max {
 		// Full: drop an arbitrary tenth. Evicting only costs a query later.
 		n := c.max / 10
@@ -60,10 +96,13 @@ func (c *ttlCache[V]) put(key string, v V, now time.Time) {
 	c.entries[key] = cached[V]{v, now}
 }
 
-// update changes an existing entry in place, keeping its age.
+// update changes an existing entry in place, keeping its age. It counts
+// as a change whether or not key is cached: a read under way may have
+// seen the value before it (putRead).
 func (c *ttlCache[V]) update(key string, f func(*V)) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.generation++
 	if e, ok := c.entries[key]; ok {
 		f(&e.value)
 		c.entries[key] = e
@@ -74,6 +113,7 @@ func (c *ttlCache[V]) update(key string, f func(*V)) {
 func (c *ttlCache[V]) forget(keys ...string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.generation++
 	for _, k := range keys {
 		delete(c.entries, k)
 	}
@@ -83,6 +123,7 @@ func (c *ttlCache[V]) forget(keys ...string) {
 func (c *ttlCache[V]) forgetWhere(f func(V) bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.generation++
 	for k, e := range c.entries {
 		if f(e.value) {
 			delete(c.entries, k)
@@ -94,6 +135,7 @@ func (c *ttlCache[V]) forgetWhere(f func(V) bool) {
 func (c *ttlCache[V]) clear() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.generation++
 	clear(c.entries)
 }
 

@@ -61,3 +61,79 @@ func TestEvents_AnotherInstancesRevocationTakesEffectAtOnce(t *testing.T) {
 		t.Fatal("a session ended by logout-all still authenticates after its event")
 	}
 }
+
+// TestEvents_AChangeDuringACacheReadIsNotUndone: another instance's
+// revocation (or demotion) that commits, and whose event arrives, while
+// this instance is between reading a session (or an account) and caching
+// it must not leave the copy read before it in the cache for
+// SessionCacheTTL: the next request asks the database again.
+func TestEvents_AChangeDuringACacheReadIsNotUndone(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	cheap := Config{Argon2: Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}}
+	here, err := New(ctx, st, cheap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	elsewhere, err := New(ctx, st, cheap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// during runs change once, at the first read of step on elsewhere.
+	during := func(step string, change func()) {
+		done := false
+		onChecked(t, func(s string) {
+			if s == step && !done {
+				done = true
+				change()
+			}
+		})
+	}
+
+	t.Run("a session revoked", func(t *testing.T) {
+		_, issued, err := here.Accounts.Register(ctx, shared.RegisterRequest{
+			Email: "ann@example.com", Name: "Ann", Password: "correct horse battery staple",
+		}, Client{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := here.Sessions.Authenticate(ctx, issued.Access)
+		if err != nil {
+			t.Fatal(err)
+		}
+		during("session-read", func() {
+			if err := here.Sessions.Logout(ctx, p); err != nil {
+				t.Error(err)
+			}
+			elsewhere.Sessions.applyEvent(eventSession + p.SessionID) // its NOTIFY arrives
+		})
+		// Checked before the logout: this request may pass.
+		if _, err := elsewhere.Sessions.Authenticate(ctx, issued.Access); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := elsewhere.Sessions.Authenticate(ctx, issued.Access); err == nil {
+			t.Fatal("the session read before its revocation stays cached as live after the revocation's event")
+		}
+	})
+
+	t.Run("a staff member demoted", func(t *testing.T) {
+		root, err := here.Accounts.CreateSuperuser(ctx, "root@example.com", "Root", "correct horse battery staple")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := Principal{UserID: root.ID}
+		during("user-read", func() {
+			root.IsStaff, root.IsSuperuser = false, false
+			if err := st.UpdateUser(ctx, root, "is_staff", "is_superuser"); err != nil {
+				t.Error(err)
+			}
+			elsewhere.Sessions.applyEvent(eventUser + root.ID)
+		})
+		if _, err := elsewhere.Admin.RequireStaff(ctx, p); err != nil {
+			t.Fatal(err) // read before the demotion
+		}
+		if _, err := elsewhere.Admin.RequireStaff(ctx, p); err == nil {
+			t.Fatal("the account read before its demotion stays cached as staff after the demotion's event")
+		}
+	})
+}

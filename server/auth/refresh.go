@@ -65,6 +65,10 @@ func (s *Sessions) refresh(ctx context.Context, refreshToken string, client Clie
 	// conditional (the token still unspent, the session still live), so
 	// a change that lands in between is seen there. A token that is
 	// unknown, expired or of an ended session never takes the lane.
+	// A revocation whose event arrives from here on may postdate the
+	// rotation's check that the session is live: the cache then keeps
+	// nothing (putRead).
+	generation := s.live.readBegins()
 	old, err := s.store.RefreshTokenForRotation(ctx, hashRefreshToken(refreshToken))
 	if errors.Is(err, store.ErrNotFound) {
 		s.stats.refreshRefused.Add(1)
@@ -109,8 +113,8 @@ func (s *Sessions) refresh(ctx context.Context, refreshToken string, client Clie
 	if err != nil {
 		return nil, Issued{}, err
 	}
-	s.live.put(r.issued.SessionID, sessionEntry{userID: r.user.ID, live: true, emailVerified: r.user.EmailVerified,
-		authMethod: r.session.AuthMethod, authenticatedAt: r.session.AuthenticatedAt}, r.now)
+	s.live.putRead(r.issued.SessionID, sessionEntry{userID: r.user.ID, live: true, emailVerified: r.user.EmailVerified,
+		authMethod: r.session.AuthMethod, authenticatedAt: r.session.AuthenticatedAt}, r.now, generation)
 	s.stats.refreshRotated.Add(1)
 	return r.user, r.issued, nil
 }

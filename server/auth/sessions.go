@@ -167,6 +167,7 @@ func (s *Sessions) session(ctx context.Context, sessionID string) (sessionEntry,
 
 // load reads a session's state from the database into the cache.
 func (s *Sessions) load(ctx context.Context, sessionID string, now time.Time) (sessionEntry, error) {
+	generation := s.live.readBegins()
 	st, err := s.store.SessionStatus(ctx, sessionID, now)
 	if errors.Is(err, store.ErrNotFound) {
 		return sessionEntry{}, nil
@@ -174,9 +175,10 @@ func (s *Sessions) load(ctx context.Context, sessionID string, now time.Time) (s
 	if err != nil {
 		return sessionEntry{}, err
 	}
+	testHookChecked("session-read")
 	e := sessionEntry{userID: st.UserID, live: st.Live, emailVerified: st.EmailVerified,
 		authMethod: st.AuthMethod, authenticatedAt: st.AuthenticatedAt}
-	s.live.put(sessionID, e, now)
+	s.live.putRead(sessionID, e, now, generation)
 	return e, nil
 }
 

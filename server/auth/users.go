@@ -27,12 +27,14 @@ func (c *userCache) active(ctx context.Context, userID string) (*store.User, err
 	now := c.clock.now()
 	u, ok := c.entries.get(userID, now)
 	if !ok {
+		generation := c.entries.readBegins()
 		fresh, err := c.fresh(ctx, userID)
 		if err != nil {
 			return nil, err
 		}
+		testHookChecked("user-read")
 		u = *fresh
-		c.entries.put(u.ID, u, now)
+		c.entries.putRead(u.ID, u, now, generation)
 	}
 	if !u.IsActive {
 		return nil, errSessionEnded

@@ -16,7 +16,8 @@ import (
 // the change is committed) and every instance drops the affected cache
 // entries, which are then read again from the database. If the event is
 // lost, entries still go stale after SessionCacheTTL, and a lost listener
-// connection clears the whole cache.
+// connection clears the whole cache (when it is lost and again once the
+// listener is back, store.Subscribe).
 //
 // Events are short strings:
 //

@@ -26,8 +26,11 @@ func (s *Store) Publish(ctx context.Context, event string) error {
 
 // Subscribe calls onEvent with each published event until ctx ends. When
 // the connection to the database is lost, events may have been missed:
-// Subscribe then calls onGap, reconnects and goes on. On SQLite it just
-// waits for ctx to end.
+// Subscribe then calls onGap, reconnects and goes on. It calls onGap
+// again once it listens again, before any event: events published between
+// the first call and then were missed too, and what the caller cached in
+// between (read while the database served other connections) may predate
+// them. On SQLite it just waits for ctx to end.
 func (s *Store) Subscribe(ctx context.Context, onEvent func(string), onGap func()) {
 	if !s.postgres {
 		<-ctx.Done()
@@ -35,11 +38,17 @@ func (s *Store) Subscribe(ctx context.Context, onEvent func(string), onGap func(
 	}
 	ln := pgdriver.NewListener(s.root)
 	defer ln.Close()
+	missed := false
 	for ctx.Err() == nil {
 		if err := ln.Listen(ctx, eventsChannel); err != nil {
 			onGap()
+			missed = true
 			sleep(ctx, time.Second)
 			continue
+		}
+		if missed {
+			onGap()
+			missed = false
 		}
 		for ctx.Err() == nil {
 			channel, payload, err := ln.ReceiveTimeout(ctx, 30*time.Second)
@@ -49,6 +58,7 @@ func (s *Store) Subscribe(ctx context.Context, onEvent func(string), onGap func(
 			}
 			if err != nil {
 				onGap()
+				missed = true
 				sleep(ctx, time.Second)
 				break // listen again on a fresh connection
 			}

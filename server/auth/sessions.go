@@ -480,8 +480,15 @@ func (s *Sessions) Revoke(ctx context.Context, p Principal, sessionID string) er
 // FlushExpired deletes expired and revoked refresh tokens and sessions,
 // and drops stale entries from the session and user caches.
 func (s *Sessions) FlushExpired(ctx context.Context) (tokens, sessions int64, err error) {
+	s.PruneCaches()
+	return s.store.FlushExpired(ctx, s.clock.now())
+}
+
+// PruneCaches drops stale entries from this process's session and user
+// caches: what FlushExpired does here, for an instance whose sweep leaves
+// the database to another one's.
+func (s *Sessions) PruneCaches() {
 	now := s.clock.now()
 	s.live.prune(now)
 	s.users.entries.prune(now)
-	return s.store.FlushExpired(ctx, now)
 }

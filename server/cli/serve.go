@@ -231,6 +231,12 @@ func warnUnknownVariables(log *slog.Logger, env Env, fs *flag.FlagSet) {
 // day; it also forgets throttle buckets that have refilled (in memory
 // here; in the database, FlushExpired deletes their rows). A step that
 // fails is logged and does not keep the others from running.
+//
+// Instances sharing a PostgreSQL database each tick on their own: one
+// that finds another's sweep under way (store.SweepLockKey) prunes only
+// its own memory this round, instead of deleting the same rows at the
+// same time, queueing on the other's row locks (and risking a deadlock
+// between the two).
 func sweep(ctx context.Context, svc *auth.Service, st *store.Store, modules []httpapi.Module, every time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -251,6 +257,22 @@ func sweepOnce(ctx context.Context, svc *auth.Service, st *store.Store, modules 
 		}
 	}
 	svc.PruneThrottles()
+	ran, err := st.Alone(ctx, store.SweepLockKey, func() error {
+		sweepDatabase(ctx, svc, st, modules, log, failed)
+		return nil
+	})
+	if err != nil {
+		failed("the database (taking the sweep's lock)", err)
+	}
+	if !ran {
+		svc.Sessions.PruneCaches()
+		log.Debug("another instance is sweeping the database; skipped it this round")
+	}
+}
+
+// sweepDatabase is sweepOnce's work on the database, done by one
+// instance at a time.
+func sweepDatabase(ctx context.Context, svc *auth.Service, st *store.Store, modules []httpapi.Module, log *slog.Logger, failed func(string, error)) {
 	if tokens, sessions, err := svc.Sessions.FlushExpired(ctx); err != nil {
 		failed("expired tokens", err)
 	} else if tokens+sessions > 0 {

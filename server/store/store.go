@@ -333,3 +333,39 @@ func MapError(err error) error {
 	}
 	return fmt.Errorf("store: %w", err)
 }
+
+// SweepLockKey is the PostgreSQL advisory lock that serve's periodic
+// sweep holds, so that instances sharing a database take turns instead of
+// deleting the same rows at once.
+const SweepLockKey = migrationsLockKey + 1
+
+// Alone runs f unless another process holds the advisory lock key, and
+// reports whether it ran. On PostgreSQL it tries the lock (a
+// session-level pg_try_advisory_lock on a connection of its own, released
+// by the server if the holder dies) without waiting; on SQLite, which one
+// process serves, it just runs f.
+func (s *Store) Alone(ctx context.Context, key int64, f func() error) (ran bool, err error) {
+	if !s.postgres {
+		return true, f()
+	}
+	conn, err := s.root.Conn(ctx)
+	if err != nil {
+		return false, MapError(err)
+	}
+	defer conn.Close()
+	var held bool
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock(?)", key).Scan(&held); err != nil {
+		return false, MapError(err)
+	}
+	if !held {
+		return false, nil
+	}
+	defer func() {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(?)", key); err != nil {
+			// The lock may still be held: drop the connection, which
+			// releases it, rather than return it to the pool.
+			conn.Raw(func(any) error { return driver.ErrBadConn }) //nolint:errcheck // discards the connection
+		}
+	}()
+	return true, f()
+}

@@ -57,7 +57,7 @@ func (m *moduleThrottles) prune(now time.Time) {
 	}
 }
 
-// Take spends one event of key (a client's IP, a user's id).
+// Take spends one event of key (a user's id; for a client, TakeClient).
 //
 // Errors: rate_limited (with RetryAfter), or the store's.
 func (t *Throttle) Take(ctx context.Context, key string) error {
@@ -72,4 +72,14 @@ func (t *Throttle) Take(ctx context.Context, key string) error {
 		return rateLimited(wait)
 	}
 	return nil
+}
+
+// TakeClient spends one event of the client at ip: its IPv4 address or
+// the /64 network of its IPv6 address, as the kit's own per-client
+// throttles count it (throttledClient), so a host cannot get a fresh
+// budget per request from the addresses of its /64.
+//
+// Errors: rate_limited (with RetryAfter), or the store's.
+func (t *Throttle) TakeClient(ctx context.Context, ip string) error {
+	return t.Take(ctx, throttledClient(ip))
 }

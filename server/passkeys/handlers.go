@@ -83,7 +83,7 @@ func (h handlers) delete(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h handlers) beginLogin(w http.ResponseWriter, r *http.Request) error {
-	if err := h.begins.Take(r.Context(), httpapi.ClientOf(r).IP); err != nil {
+	if err := h.begins.TakeClient(r.Context(), httpapi.ClientOf(r).IP); err != nil {
 		return err
 	}
 	opts, err := h.svc.BeginLogin(r.Context(), ensureBrowserID(w, r, h.api.SecureCookies()))

@@ -1,7 +1,9 @@
 package passkeys_test
 
 import (
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -463,5 +465,35 @@ func TestPasskeys_ACredentialBelongsToOneAccount(t *testing.T) {
 	bob.Do("GET", "/api/me", nil).Decode(t, &me)
 	if me.User.HasPasskeys {
 		t.Fatalf("bob has passkeys")
+	}
+}
+
+// TestPasskeys_SignInStartsCountAnIPv6NetworkAsOneClient: a host with
+// IPv6 draws new addresses from its /64 at will, so the per-client limit
+// on starts (each a ceremony row) counts the /64, as the login throttles
+// do; another /64 has a budget of its own. (The addresses are only the
+// requests' RemoteAddr: the handler is called in process, nothing is
+// dialled.)
+func TestPasskeys_SignInStartsCountAnIPv6NetworkAsOneClient(t *testing.T) {
+	ts := newServer(t, nil)
+	begin := func(remoteAddr string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", "/api/auth/passkey/begin", nil)
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		req.RemoteAddr = remoteAddr
+		rec := httptest.NewRecorder()
+		ts.API.ServeHTTP(rec, req)
+		return rec
+	}
+	for i := range 60 {
+		if rec := begin(fmt.Sprintf("[2001:db8:1:2::%x]:4000", i+1)); rec.Code != http.StatusOK {
+			t.Fatalf("start %d: %d %s", i+1, rec.Code, rec.Body)
+		}
+	}
+	rec := begin("[2001:db8:1:2::ffff]:4000")
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
+		t.Errorf("61st start from one /64: %d (Retry-After %q) %s", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
+	}
+	if rec := begin("[2001:db8:1:3::1]:4000"); rec.Code != http.StatusOK {
+		t.Errorf("another /64: %d %s", rec.Code, rec.Body)
 	}
 }

@@ -1,7 +1,9 @@
 package sso_test
 
 import (
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"testing"
 	"time"
@@ -175,4 +177,32 @@ func TestAttack_StartingAttemptsIsThrottledPerClient(t *testing.T) {
 	}
 	k.ts.Advance(time.Minute)
 	b.Visit("/api/auth/oauth/oidc/start").ExpectStatus(t, http.StatusFound)
+}
+
+// TestAttack_StartingAttemptsCountsAnIPv6NetworkAsOneClient: the limit
+// on starts counts a client's /64, as the login throttles do, since a
+// host with IPv6 takes new addresses from it at will; another /64 has a
+// budget of its own. (The addresses are only the requests' RemoteAddr:
+// the handler is called in process, nothing is dialled.)
+func TestAttack_StartingAttemptsCountsAnIPv6NetworkAsOneClient(t *testing.T) {
+	k := newKit(t)
+	start := func(remoteAddr string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("GET", "/api/auth/oauth/oidc/start", nil)
+		req.RemoteAddr = remoteAddr
+		rec := httptest.NewRecorder()
+		k.ts.API.ServeHTTP(rec, req)
+		return rec
+	}
+	for i := range 30 {
+		if rec := start(fmt.Sprintf("[2001:db8:1:2::%x]:4000", i+1)); rec.Code != http.StatusFound {
+			t.Fatalf("start %d: %d %s", i+1, rec.Code, rec.Body)
+		}
+	}
+	rec := start("[2001:db8:1:2::ffff]:4000")
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
+		t.Errorf("31st start from one /64: %d (Retry-After %q) %s", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
+	}
+	if rec := start("[2001:db8:1:3::1]:4000"); rec.Code != http.StatusFound {
+		t.Errorf("another /64: %d %s", rec.Code, rec.Body)
+	}
 }

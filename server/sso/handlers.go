@@ -83,7 +83,7 @@ func (h *handlers) start(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	if err := h.starts.Take(ctx, httpapi.ClientOf(r).IP); err != nil {
+	if err := h.starts.TakeClient(ctx, httpapi.ClientOf(r).IP); err != nil {
 		return err
 	}
 	q := r.URL.Query()

@@ -237,3 +237,49 @@ func TestEmailChange_TheAnswerNamesTheNormalisedAddress(t *testing.T) {
 		t.Error("no link to the normalised address")
 	}
 }
+
+// TestEmailChange_OneAddressGetsFewLinksWhateverTheAccounts: every
+// request mails a link to the address asked for, and accounts are cheap
+// to make, so a limit per account alone lets a few accounts bury anyone's
+// mailbox in links. Requests to one address are limited too (5 a day),
+// whichever accounts send them, and the refusal is the documented 429.
+func TestEmailChange_OneAddressGetsFewLinksWhateverTheAccounts(t *testing.T) {
+	ts := newServer(t, apitest.WithConfig(func(c *auth.Config) { c.RegisterThrottle = 0 }))
+	sent, refused := 0, 0
+	for i := range 3 {
+		b := ts.Browser()
+		b.Register(fmt.Sprintf("mallory%d@example.com", i), "Mallory")
+		for range 4 {
+			r := b.Do("POST", "/api/me/email", shared.ChangeEmailRequest{NewEmail: "victim@example.com", CurrentPassword: apitest.Password})
+			switch r.Status {
+			case http.StatusAccepted:
+				sent++
+			case http.StatusTooManyRequests:
+				r.ExpectError(t, http.StatusTooManyRequests, shared.CodeRateLimited)
+				if r.Header.Get("Retry-After") == "" {
+					t.Error("no Retry-After")
+				}
+				refused++
+			default:
+				t.Fatalf("status %d: %s", r.Status, r.Body)
+			}
+		}
+		// Another address is not held up by the victim's limit.
+		b.Do("POST", "/api/me/email", shared.ChangeEmailRequest{NewEmail: fmt.Sprintf("mine%d@example.com", i), CurrentPassword: apitest.Password}).
+			ExpectStatus(t, http.StatusAccepted)
+	}
+	mails := 0
+	for _, s := range ts.MailSubjects("victim@example.com") {
+		if strings.Contains(s, "Confirm your new email address") {
+			mails++
+		}
+	}
+	if sent != 5 || refused != 7 || mails != 5 {
+		t.Errorf("12 requests to one address from 3 accounts: %d accepted, %d refused, %d links mailed; want 5, 7, 5", sent, refused, mails)
+	}
+	ts.Advance(24 * time.Hour)
+	b := ts.Browser()
+	b.Register("mallory9@example.com", "Mallory")
+	b.Do("POST", "/api/me/email", shared.ChangeEmailRequest{NewEmail: "victim@example.com", CurrentPassword: apitest.Password}).
+		ExpectStatus(t, http.StatusAccepted)
+}

@@ -41,7 +41,7 @@ func (Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 		{Pattern: "POST /api/me/email", Guard: httpapi.RequireUser, Name: "requestEmailChange",
 			Summary: "Change the email address",
 			Description: "Re-authenticates with `current_password`, or, when it is omitted, with a recent session (a login or `POST /api/auth/reauth` within `--reauth-window`; `reauth_required` otherwise), as an account without a password does. Then mails a link to `new_email` (`/confirm-email?token=…`, valid 24 hours, single-use) and a notice to the current address. Nothing changes until the link is used. " +
-				"`email_taken` when another account has the address (only this re-authenticated caller learns it). A password is checked under the account's guess throttle (`--login-throttle`), and the requests that pass are throttled per account (10 a day). Reachable before the current address is confirmed, to fix a mistyped one.",
+				"`email_taken` when another account has the address (only this re-authenticated caller learns it). A password is checked under the account's guess throttle (`--login-throttle`), and the requests that pass are throttled per account (10 a day) and per new address, whatever the account (5 a day), so that many accounts cannot flood one mailbox with links. Reachable before the current address is confirmed, to fix a mistyped one.",
 			Request: shared.ChangeEmailRequest{}, Response: shared.Accepted{}, Status: http.StatusAccepted,
 			Errors:  []shared.Code{shared.CodeWrongPassword, shared.CodeReauthRequired, shared.CodeEmailTaken, shared.CodeRateLimited},
 			Returns: "The link is on its way.", Handler: h.requestEmailChange},

@@ -29,6 +29,7 @@ type Accounts struct {
 	guesses      *throttle     // wrong secrets per signed-in account (AccountSecretCheck)
 	registers    *throttle     // registrations per client
 	emailChanges *throttle     // email change links mailed per account
+	emailTargets *throttle     // email change links mailed per new address, whatever the account
 	nameChanges  *throttle     // name changes per account
 	reauthWindow time.Duration // how recent a session must be to stand in for the password (confirmOwner)
 	clock        clock
@@ -48,6 +49,7 @@ func newAccounts(st *store.Store, cfg Config, limits throttles, sessions *Sessio
 		guesses:      limits.new("account-secret", cfg.LoginThrottle, loginWindow),
 		registers:    limits.new("register", cfg.RegisterThrottle, time.Minute),
 		emailChanges: limits.new("email-change", emailChangesPerDay, 24*time.Hour),
+		emailTargets: limits.new("email-change-to", emailChangesPerAddress, 24*time.Hour),
 		nameChanges:  limits.new("name-change", nameChangesPerHour, time.Hour),
 		reauthWindow: cfg.ReauthWindow,
 		clock:        clock(cfg.Now), log: cfg.Logger,
@@ -293,11 +295,12 @@ func (a *Accounts) UserByEmail(ctx context.Context, email string) (*store.User, 
 	return u, err
 }
 
-// PruneThrottles forgets the login, guess and registration buckets that
-// have refilled; the sweeper calls it.
+// PruneThrottles forgets the buckets of the login, guess, registration,
+// email change and name change throttles that have refilled; the sweeper
+// calls it.
 func (a *Accounts) PruneThrottles() {
 	now := a.clock.now()
-	for _, t := range []*throttle{a.logins, a.loginClients, a.guesses, a.registers, a.emailChanges} {
+	for _, t := range []*throttle{a.logins, a.loginClients, a.guesses, a.registers, a.emailChanges, a.emailTargets, a.nameChanges} {
 		t.prune(now)
 	}
 }

@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"net/url"
@@ -24,7 +23,9 @@ import (
 // requests that pass are throttled per account (10 a day), which bounds
 // the mail sent and the addresses one account can probe: only this
 // re-authenticated caller learns that an address is taken, which is what
-// the form needs.
+// the form needs. They are throttled per new address too (5 a day,
+// whatever the account), so that many accounts cannot flood one mailbox
+// with links.
 //
 // Errors: validation_failed, wrong_password, reauth_required,
 // email_taken, rate_limited, not_authenticated.
@@ -39,9 +40,13 @@ func (a *Accounts) RequestEmailChange(ctx context.Context, p Principal, req shar
 	if err := a.confirmOwner(ctx, p, u, req.CurrentPassword); err != nil {
 		return err
 	}
+	// A token of the account's bucket and of the new address's, before
+	// the address is looked up, so a taken address and a free one are
+	// refused alike once either is spent; one refused gives the other
+	// back (reserve).
 	now := a.clock.now()
-	if wait, err := a.emailChanges.take(ctx, u.ID, now); err != nil || wait > 0 {
-		return cmp.Or(err, rateLimited(wait))
+	if _, err := reserve(ctx, now, limited{a.emailChanges, u.ID}, limited{a.emailTargets, req.NewEmail}); err != nil {
+		return err
 	}
 	if _, err := a.store.UserByEmail(ctx, req.NewEmail); err == nil {
 		return &shared.Error{Code: shared.CodeEmailTaken, Message: "Another account uses this email address.",

@@ -21,6 +21,11 @@ const (
 	resetsPerClient     = 20 // per hour
 	verificationsPerDay = 10 // resends per user
 	emailChangesPerDay  = 10 // email change requests per user
+	// emailChangesPerAddress bounds the links mailed to one new address
+	// per day, whichever accounts ask: accounts are cheap to make, so the
+	// limit per account alone would let a few of them bury anyone's
+	// mailbox in links (as resetsPerEmail does for resets).
+	emailChangesPerAddress = 5
 )
 
 // Mailer queues outgoing mail without blocking (mail.Queue).

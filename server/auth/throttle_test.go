@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -114,5 +115,46 @@ func TestThrottle_SweepForgetsModulesRefilledBuckets(t *testing.T) {
 	svc.PruneThrottles()
 	if len(buckets.tat) != 0 {
 		t.Fatalf("%d refilled buckets left after the sweep", len(buckets.tat))
+	}
+}
+
+// TestThrottle_SweepForgetsEveryKitThrottlesRefilledBuckets: each of
+// the kit's own throttles (every *throttle field of Accounts and
+// Recovery, found by reflection so a new one cannot be left out) is
+// pruned by the sweep, so keys seen once do not stay in memory.
+func TestThrottle_SweepForgetsEveryKitThrottlesRefilledBuckets(t *testing.T) {
+	if storetest.Backend() == "postgres" {
+		t.Skip("on PostgreSQL, buckets are rows, deleted by store.FlushExpired (TestThrottle_SweepDeletesRefilledBuckets)")
+	}
+	now := time.Now()
+	svc, err := New(context.Background(), storetest.Open(t), Config{Now: func() time.Time { return now },
+		LoginThrottle: 10, LoginClientThrottle: 100, RegisterThrottle: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := map[string]*throttle{}
+	for _, owner := range []any{svc.Accounts, svc.Recovery} {
+		v := reflect.ValueOf(owner).Elem()
+		for i := range v.NumField() {
+			f := v.Field(i)
+			if f.Type() == reflect.TypeFor[*throttle]() && !f.IsNil() {
+				all[v.Type().Field(i).Name] = (*throttle)(f.UnsafePointer())
+			}
+		}
+	}
+	if len(all) < 9 {
+		t.Fatalf("found only %d throttles", len(all))
+	}
+	for _, th := range all {
+		if wait, err := th.take(context.Background(), "key", now); err != nil || wait != 0 {
+			t.Fatal(wait, err)
+		}
+	}
+	now = now.Add(25 * time.Hour)
+	svc.PruneThrottles()
+	for name, th := range all {
+		if n := len(th.buckets.(*memoryBuckets).tat); n != 0 {
+			t.Errorf("%s: %d refilled buckets left after the sweep", name, n)
+		}
 	}
 }

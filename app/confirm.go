@@ -37,11 +37,11 @@ func (d ConfirmDialog) Render() app.UI {
 	} else {
 		panel = panel.Aria("labelledby", d.ID+"-text")
 	}
-	cancel := app.Button().Type("button").ID(d.CancelID).Class("button").Text("Cancel").OnClick(d.OnCancel)
+	cancel := app.Button().Type("button").ID(d.CancelID).Class("button").DataSet("cancel", true).Text("Cancel").OnClick(d.OnCancel)
 	if d.Busy {
 		cancel = cancel.Disabled(true)
 	}
-	return panel.OnKeyDown(d.onKeyDown).Body(
+	return panel.OnKeyDown(cancelOnEscape).Body(
 		app.If(d.NoticeID != "", func() app.UI { return d.Notice.Render(d.NoticeID) }),
 		app.If(d.Title != "", func() app.UI { return app.H2().ID(d.ID + "-title").Text(d.Title) }),
 		app.P().ID(d.ID+"-text").Text(d.Text),
@@ -52,9 +52,24 @@ func (d ConfirmDialog) Render() app.UI {
 	)
 }
 
-func (d ConfirmDialog) onKeyDown(ctx app.Context, e app.Event) {
-	if e.Get("key").String() == "Escape" {
-		d.OnCancel(ctx, e)
+// cancelOnEscape presses the Cancel of the dialog where Escape was
+// pressed. It finds that dialog in the page rather than reading a
+// ConfirmDialog: go-app keeps the panel's first handler while its code is
+// the same, and another dialog may since have been drawn in that panel's
+// place (on the admin page, Delete on a row while a deactivation awaits
+// its confirmation), whose Cancel is another. Pressing the button also
+// does nothing while it is disabled (the confirmed action runs), as a
+// click would.
+func cancelOnEscape(_ app.Context, e app.Event) {
+	if e.Get("key").String() != "Escape" {
+		return
+	}
+	panel := e.Get("target").Call("closest", ".confirm")
+	if !panel.Truthy() {
+		return
+	}
+	if cancel := panel.Call("querySelector", "[data-cancel]"); cancel.Truthy() {
+		cancel.Call("click")
 	}
 }
 

@@ -242,16 +242,12 @@ func (r *Reauth) reset() {
 
 // renderSignInAgain is the dialog for an account with neither a password
 // nor an authenticator app: only a new sign-in with its provider proves
-// who it is.
+// who it is. Escape closes it, as it does the others (renderDialog).
 func (r *Reauth) renderSignInAgain() app.UI {
-	return app.Div().ID(r.ID).Class("reauth-slot").Body(
-		app.Div().ID(r.ID+"-dialog").Class("confirm card reauth").Role("dialog").Aria("modal", "false").
-			Aria("labelledby", r.ID+"-title").Aria("describedby", r.ID+"-text").Body(
-			app.H2().ID(r.ID+"-title").Text("Confirm it's you"),
-			app.P().ID(r.ID+"-text").Text("For your security, this needs a recent sign-in. Your account has no password: "+
-				"sign out, sign in again (with the service you use, or a passkey), then try again."),
-			app.Div().Class("actions").Body(r.cancelButton()),
-		),
+	return r.renderDialog(
+		app.P().ID(r.ID+"-text").Text("For your security, this needs a recent sign-in. Your account has no password: "+
+			"sign out, sign in again (with the service you use, or a passkey), then try again."),
+		app.Div().Class("actions").Body(r.cancelButton()),
 	)
 }
 

@@ -106,7 +106,8 @@ func TestBrowser_AccountSelfService(t *testing.T) {
 // TestBrowser_AccountSelfServiceWithoutAPassword: an account a sign-in
 // provider made has no password, so its email change and its deletion ask
 // for none: a recent sign-in stands in. Once the sign-in is older than
-// --reauth-window, deleting asks for a new one; after signing in again
+// --reauth-window, deleting asks for a new one (a dialog that Escape
+// closes); after signing in again
 // with the provider, the deletion goes through.
 func TestBrowser_AccountSelfServiceWithoutAPassword(t *testing.T) {
 	const window = 6 * time.Second
@@ -135,8 +136,11 @@ func TestBrowser_AccountSelfServiceWithoutAPassword(t *testing.T) {
 	erin.click("#delete-account")
 	erin.waitText("#delete-reauth-text", "sign in again")
 	erin.poll("the dialog's button has focus", `document.activeElement && document.activeElement.id === "delete-reauth-cancel"`)
-	erin.click("#delete-reauth-cancel")
+	// Escape closes this dialog too, as it does the others, and focus
+	// goes back to the button that opened it.
+	erin.pressEscape()
 	erin.poll("the dialog has closed", `!document.getElementById("delete-reauth-dialog")`)
+	erin.checkFocus("the dialog has closed", "#delete-account")
 	if got := erin.text("#account-email"); got != "erin@example.com" {
 		t.Fatalf("the profile shows %q after the refused deletion", got)
 	}

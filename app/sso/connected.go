@@ -125,10 +125,7 @@ func (c *connectedAccounts) renderIdentities() goapp.UI {
 }
 
 func (c *connectedAccounts) renderIdentity(id sso.Identity) goapp.UI {
-	name := providerName(c.providers, id.Provider)
-	if id.ProviderName != "" {
-		name = id.ProviderName
-	}
+	name := c.displayName(id)
 	var action goapp.UI
 	switch {
 	case c.isLastWayIn():
@@ -147,7 +144,7 @@ func (c *connectedAccounts) renderIdentity(id sso.Identity) goapp.UI {
 			),
 		),
 		action,
-		goapp.If(c.confirming == id.ID, func() goapp.UI { return c.renderConfirm(name, id) }),
+		goapp.If(c.confirming == id.ID, func() goapp.UI { return c.renderConfirm(name) }),
 	)
 }
 
@@ -206,7 +203,15 @@ func (c *connectedAccounts) connect(ctx goapp.Context, providerID string) {
 	})
 }
 
-func (c *connectedAccounts) renderConfirm(name string, id sso.Identity) goapp.UI {
+// displayName is the name the page gives the provider of id.
+func (c *connectedAccounts) displayName(id sso.Identity) string {
+	if id.ProviderName != "" {
+		return id.ProviderName
+	}
+	return providerName(c.providers, id.Provider)
+}
+
+func (c *connectedAccounts) renderConfirm(name string) goapp.UI {
 	return app.ConfirmDialog{
 		ID:           "confirm-disconnect",
 		Text:         "Disconnect " + name + "? You will no longer be able to sign in with it.",
@@ -217,7 +222,7 @@ func (c *connectedAccounts) renderConfirm(name string, id sso.Identity) goapp.UI
 		BusyLabel:    "Disconnecting…",
 		CancelID:     "cancel-disconnect",
 		Busy:         c.disconnection.Busy,
-		OnConfirm:    func(ctx goapp.Context, e goapp.Event) { c.disconnect(ctx, e, name, id) },
+		OnConfirm:    c.onConfirm,
 		OnCancel:     c.onCancel,
 	}.Render()
 }
@@ -228,6 +233,19 @@ func (c *connectedAccounts) askDisconnect(id string) {
 	}
 	c.confirming, c.disconnection.Notice, c.notice = id, app.Notice{}, app.Notice{}
 	c.Focus("cancel-disconnect")
+}
+
+// onConfirm disconnects the account being confirmed, looked up when the
+// button is pressed: go-app keeps a dialog's first handler while its
+// code is the same, and the row it sits in may show another account by
+// then (the list reloaded in another order).
+func (c *connectedAccounts) onConfirm(ctx goapp.Context, e goapp.Event) {
+	for _, id := range c.identities {
+		if id.ID == c.confirming {
+			c.disconnect(ctx, e, c.displayName(id), id)
+			return
+		}
+	}
 }
 
 func (c *connectedAccounts) onCancel(goapp.Context, goapp.Event) {

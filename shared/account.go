@@ -74,5 +74,5 @@ type AccountExport struct {
 	Account        User              `json:"account"`
 	Sessions       []ExportedSession `json:"sessions"`
 	SecurityEvents []SecurityEvent   `json:"security_events" doc:"Newest first, as far back as the server keeps them (--event-retention)."`
-	Modules        map[string]any    `json:"modules" doc:"Each module's data about the account, by module name (\"notes\": the notes; \"totp\": whether the authenticator app is on and the recovery codes left; \"passkeys\": their names and dates)."`
+	Modules        map[string]any    `json:"modules" doc:"Each module's data about the account, by module name (\"notes\": the notes; \"totp\": whether the authenticator app is on and the recovery codes left; \"passkeys\": their names and dates; \"sso\": the connected accounts, and the address of an account a provider made without vouching for it)."`
 }

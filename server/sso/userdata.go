@@ -38,17 +38,26 @@ func (m *Module) DeleteUserData(ctx context.Context, tx *store.Store, userID str
 
 // ExportUserData returns the user's identities, oldest first, in their
 // wire form: what GET /api/me/identities answers (provider, its name, the
-// address it gave, when it was connected). The module keeps no provider
-// tokens, so none can leak here.
+// address it gave, when it was connected); and the account's unvouched
+// mark, if it has one, with the address it keeps (which an email change
+// does not update). The module keeps no provider tokens, so none can leak
+// here.
 func (m *Module) ExportUserData(ctx context.Context, st *store.Store, userID string) (any, error) {
 	list, err := userIdentities(ctx, st, userID)
 	if err != nil {
 		return nil, err
 	}
 	names := m.providerNames()
-	out := sso.IdentitiesResponse{Identities: make([]sso.Identity, 0, len(list))}
+	out := sso.UserData{IdentitiesResponse: sso.IdentitiesResponse{Identities: make([]sso.Identity, 0, len(list))}}
 	for i := range list {
 		out.Identities = append(out.Identities, identityJSON(&list[i], cmp.Or(names[list[i].Provider], list[i].Provider)))
+	}
+	var marks []unvouchedAccount
+	if err := st.IDB().NewSelect().Model(&marks).Where("user_id = ?", userID).Scan(ctx); err != nil {
+		return nil, store.MapError(err)
+	}
+	for _, mark := range marks {
+		out.Unvouched = &sso.Unvouched{Email: mark.Email, MarkedAt: mark.CreatedAt}
 	}
 	return out, nil
 }

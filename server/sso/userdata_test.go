@@ -128,3 +128,44 @@ func TestUserData_TheExportHoldsTheIdentitiesAndNoSecret(t *testing.T) {
 		t.Errorf("the hook gives %s, the export %s", direct, raw)
 	}
 }
+
+// TestUserData_TheExportHoldsTheUnvouchedMark: an account a provider
+// made without vouching for its address keeps that address in its mark
+// (unvouched_accounts), through an email change too, until the mark is
+// cleared. It is personal data the server keeps, so the export holds it.
+func TestUserData_TheExportHoldsTheUnvouchedMark(t *testing.T) {
+	k := newKit(t, apitest.WithModules(account.Module{}))
+	ann := k.signIn(unvouched("ann"))
+	k.signIn(unvouched("bob")) // a mark that is not Ann's
+	if k.rows("unvouched_accounts", k.me(ann).ID) != 1 {
+		t.Fatal("the account is not marked, so the test proves nothing")
+	}
+	ann.Do("POST", "/api/me/email", shared.ChangeEmailRequest{NewEmail: "ann.next@example.com"}).ExpectStatus(t, http.StatusAccepted)
+
+	r := ann.Do("GET", "/api/me/export", nil)
+	r.ExpectStatus(t, http.StatusOK)
+	var export struct {
+		Modules map[string]json.RawMessage `json:"modules"`
+	}
+	r.Decode(t, &export)
+	var got sharedsso.UserData
+	if err := json.Unmarshal(export.Modules["sso"], &got); err != nil {
+		t.Fatalf("%v: %s", err, export.Modules["sso"])
+	}
+	if got.Unvouched == nil || got.Unvouched.Email != "ann@example.com" || got.Unvouched.MarkedAt.IsZero() || len(got.Identities) != 1 {
+		t.Fatalf("exported %s", export.Modules["sso"])
+	}
+	if strings.Contains(string(export.Modules["sso"]), "bob") {
+		t.Errorf("the export holds another account's mark: %s", export.Modules["sso"])
+	}
+	// An account with no mark exports none.
+	var cy sharedsso.UserData
+	data, err := k.module.ExportUserData(t.Context(), k.ts.Store, k.me(k.signIn(person("cy"))).ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(data)
+	if err := json.Unmarshal(raw, &cy); err != nil || cy.Unvouched != nil || strings.Contains(string(raw), "unvouched") {
+		t.Errorf("an account without a mark exports %s (%v)", raw, err)
+	}
+}

@@ -45,6 +45,23 @@ type IdentitiesResponse struct {
 	Identities []Identity `json:"identities"`
 }
 
+// UserData is the module's part of the account's data export (GET
+// /api/me/export, under "sso"): the connected accounts, as GET
+// /api/me/identities lists them, and the mark of an account a provider
+// made without vouching for its address, which keeps that address (the
+// one the account was made with) until the mark is cleared.
+type UserData struct {
+	IdentitiesResponse
+	Unvouched *Unvouched `json:"unvouched,omitempty" doc:"Only while the account is marked."`
+}
+
+// Unvouched is the mark of an account a provider made without vouching
+// for its address.
+type Unvouched struct {
+	Email    string    `json:"email" doc:"The address the account was made with."`
+	MarkedAt time.Time `json:"marked_at"`
+}
+
 // Failure says why a sign-in through a provider did not work. The
 // callback sends the browser to /login?error=CODE&provider=ID (or, when
 // connecting an account, /profile?error=CODE&provider=ID), and the page

@@ -7,3 +7,7 @@ func onChecked(t *testing.T, f func(step string)) {
 	testHookCheckedFunc = f
 	t.Cleanup(func() { testHookCheckedFunc = nil })
 }
+
+// OnChecked is onChecked for the tests of package auth_test, which run
+// the real HTTP API (apitest) and so cannot live in package auth.
+var OnChecked = onChecked

@@ -45,6 +45,9 @@ type Server struct {
 	Auth *auth.Service
 	// API is the handler being served (its Routes, its fork helpers).
 	API *httpapi.API
+	// MailQueue is the queue WithMail sends through (nil without it), for
+	// waiting on its figures (Stats) rather than on the clock.
+	MailQueue *mail.Queue
 
 	t   testing.TB
 	dsn string
@@ -59,9 +62,10 @@ type Option func(*setup)
 
 // setup is what options change before the server starts.
 type setup struct {
-	t    testing.TB
-	cfg  auth.Config
-	opts httpapi.Options
+	t     testing.TB
+	cfg   auth.Config
+	opts  httpapi.Options
+	queue *mail.Queue // WithMail's
 }
 
 // WithModules mounts modules beside the kit's routes, and migrates their
@@ -83,9 +87,11 @@ func WithOptions(f func(*httpapi.Options)) Option {
 }
 
 // WithMail sends the server's mail through a real SMTP server (such as
-// mailtest.Start's), from a queue that retries quickly so a test of an
-// outage does not wait for production back-off. Links in the mail point
-// at https://app.example.com (without WithMail, at the server itself).
+// mailtest.Start's), from a queue (Server.MailQueue) that retries quickly,
+// so a test of an outage does not wait for production back-off, and for
+// half a minute, so a busy machine does not see it give up. Links in the
+// mail point at https://app.example.com (without WithMail, at the server
+// itself).
 func WithMail(smtpURL string) Option {
 	return func(s *setup) {
 		sender, err := mail.NewSMTPSender(smtpURL, "authkit <no-reply@example.com>")
@@ -93,11 +99,15 @@ func WithMail(smtpURL string) Option {
 			s.t.Fatal(err)
 		}
 		q := mail.NewQueue(sender, 100, slog.New(slog.DiscardHandler))
-		q.SetBackoff(200*time.Millisecond, 400*time.Millisecond, 800*time.Millisecond, time.Second, time.Second)
+		backoff := []time.Duration{200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond}
+		for len(backoff) < 30 {
+			backoff = append(backoff, time.Second)
+		}
+		q.SetBackoff(backoff...)
 		ctx, cancel := context.WithCancel(context.Background())
 		s.t.Cleanup(cancel)
 		go q.Run(ctx)
-		s.cfg.Mailer, s.cfg.PublicURL = q, "https://app.example.com"
+		s.cfg.Mailer, s.cfg.PublicURL, s.queue = q, "https://app.example.com", q
 	}
 }
 
@@ -153,6 +163,7 @@ func start(t testing.TB, dsn string, opts []Option) *Server {
 	if ts.API, err = httpapi.New(ts.Auth, ts.Store, s.opts); err != nil {
 		t.Fatal(err)
 	}
+	ts.MailQueue = s.queue
 	ts.srv.Config.Handler = ts.API
 	ts.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // clients hanging up mid-handshake at cleanup
 	ts.srv.StartTLS()

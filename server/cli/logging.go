@@ -64,6 +64,7 @@ func (h serveHandler) WriteRequestLine(line httpapi.RequestLine) bool {
 type logBuffer struct {
 	w     io.Writer
 	every time.Duration
+	after func(time.Duration, func()) // schedules a flush: time.AfterFunc, or a test's hand
 
 	mu    sync.Mutex // guards buf and armed
 	buf   []byte
@@ -76,8 +77,10 @@ type logBuffer struct {
 const logBufferSize = 32 << 10
 
 func newLogBuffer(w io.Writer, every time.Duration) *logBuffer {
-	return &logBuffer{w: w, every: every, buf: make([]byte, 0, logBufferSize), spare: make([]byte, 0, logBufferSize)}
+	return &logBuffer{w: w, every: every, after: afterFunc, buf: make([]byte, 0, logBufferSize), spare: make([]byte, 0, logBufferSize)}
 }
+
+func afterFunc(d time.Duration, f func()) { time.AfterFunc(d, f) }
 
 // Write keeps p (one whole log line, as slog writes them) for the next
 // flush.
@@ -87,7 +90,7 @@ func (b *logBuffer) Write(p []byte) (int, error) {
 	full := len(b.buf) >= logBufferSize
 	if !full && !b.armed {
 		b.armed = true
-		time.AfterFunc(b.every, b.Flush)
+		b.after(b.every, b.Flush)
 	}
 	b.mu.Unlock()
 	if full {

@@ -57,6 +57,7 @@ commands:
   keys list        list the signing keys and their states
   openapi          print the OpenAPI document of the API (--output FILE writes it)
   version          print the version
+  help             print this help
 
 Every flag can also be set with an AUTHKIT_* environment variable:
 --access-ttl is AUTHKIT_ACCESS_TTL. Run "authkit <command> -h" for flags.
@@ -127,6 +128,11 @@ func runCommand(ctx context.Context, env Env) error {
 	case "openapi":
 		return openAPICmd(env, args)
 	case "version":
+		// No flags, but parsed as every command's: -h prints help, and
+		// anything else is bad usage.
+		if err := parseFlags(flag.NewFlagSet("version", flag.ContinueOnError), env, args); err != nil {
+			return err
+		}
 		fmt.Fprintln(env.Stdout, env.Version)
 		return nil
 	case "help", "-h", "--help":
@@ -258,11 +264,18 @@ var summaries = map[string]string{
 	"keys rotate":     "Creates a new signing key; older keys keep verifying until their tokens\nexpire. New keys are encrypted with AUTHKIT_KEY_ENCRYPTION_KEY when it is set.",
 	"keys list":       "Lists the signing keys: kid, creation time, and signing, verifying or retired.",
 	"openapi":         "Prints the OpenAPI document of the API (the one served at /api/openapi.json).",
+	"version":         "Prints the version the binary was built as.",
 }
 
 // printHelp writes a command's help: what it does, then its flags, each
 // with its environment variable.
 func printHelp(w io.Writer, fs *flag.FlagSet) {
+	flags := 0
+	fs.VisitAll(func(*flag.Flag) { flags++ })
+	if flags == 0 {
+		fmt.Fprintf(w, "usage: authkit %s\n\n%s\n", fs.Name(), summaries[fs.Name()])
+		return
+	}
 	fmt.Fprintf(w, "usage: authkit %s [flags]\n\n", fs.Name())
 	if s := summaries[fs.Name()]; s != "" {
 		fmt.Fprintf(w, "%s\n\n", s)

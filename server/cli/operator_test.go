@@ -103,6 +103,7 @@ func TestBadUsageIsOneLineAndExitStatus2(t *testing.T) {
 		{"unknown command", nil, []string{"frobnicate"}, `unknown command "frobnicate"`},
 		{"unknown flag", nil, []string{"serve", "--emial", "x"}, "flag provided but not defined: -emial"},
 		{"stray argument", nil, []string{"migrate", "extra"}, `unexpected argument "extra"`},
+		{"version with an argument", nil, []string{"version", "--short"}, "flag provided but not defined: -short"},
 		{"keys without a verb", nil, []string{"keys"}, "usage: authkit keys rotate|list"},
 		{"keys with an unknown verb", nil, []string{"keys", "delete"}, "usage: authkit keys rotate|list"},
 		{"a malformed duration", nil, []string{"serve", "--access-ttl", "soon"}, "invalid value"},
@@ -179,6 +180,7 @@ func TestHelpIsOnStandardOutputAndExitsZero(t *testing.T) {
 	for _, args := range [][]string{
 		{"help"}, {"--help"}, {"serve", "-h"}, {"serve", "--help"}, {"migrate", "-h"}, {"createsuperuser", "-h"},
 		{"flush-expired", "-h"}, {"keys", "-h"}, {"keys", "rotate", "-h"}, {"keys", "list", "-h"}, {"openapi", "-h"},
+		{"version", "-h"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			var stdout, stderr bytes.Buffer

@@ -360,25 +360,52 @@ func truncate(s string, n int) string {
 }
 
 // PrincipalOfRefreshToken returns the principal that a refresh token
-// belongs to, so logout works even after the access token has expired.
+// belongs to, so logout works even after the access token has expired. The
+// token must still stand for a live session: unexpired, of a session not
+// revoked, of an active user, and unspent, or spent within
+// BrowserRefreshGrace (a tab that logs out with the cookie another tab has
+// just rotated). A token that could no longer be refreshed authenticates
+// nothing else either: the cookies of a device signed out, or a refresh
+// token spent long ago (a copied browser profile), must not end the
+// owner's other sessions through logout-all (OWASP ASVS 3.3.1).
 //
 // Errors: not_authenticated.
 func (s *Sessions) PrincipalOfRefreshToken(ctx context.Context, refreshToken string) (Principal, error) {
 	if refreshToken == "" {
 		return Principal{}, errNotAuthenticated
 	}
-	rt, err := s.store.RefreshTokenByHash(ctx, hashRefreshToken(refreshToken))
+	rt, err := s.store.RefreshTokenForRotation(ctx, hashRefreshToken(refreshToken))
 	if errors.Is(err, store.ErrNotFound) {
 		return Principal{}, errNotAuthenticated
 	}
 	if err != nil {
 		return Principal{}, err
 	}
-	sess, err := s.store.SessionByID(ctx, rt.SessionID)
-	if err != nil {
-		return Principal{}, err
+	now := s.clock.now()
+	if !usable(rt, now) || (rt.UsedAt != nil && now.Sub(*rt.UsedAt) >= BrowserRefreshGrace) {
+		return Principal{}, errNotAuthenticated
 	}
-	return Principal{UserID: sess.UserID, SessionID: sess.ID}, nil
+	return Principal{UserID: rt.Session.UserID, SessionID: rt.SessionID}, nil
+}
+
+// SessionOfRefreshToken returns the id of the session a refresh token
+// was issued for, whatever the state of either: the cookie refresh checks
+// the session's CSRF token before the refresh token is spent or, spent
+// already, taken for a reuse that ends the session.
+//
+// Errors: not_authenticated (no such token).
+func (s *Sessions) SessionOfRefreshToken(ctx context.Context, refreshToken string) (string, error) {
+	if refreshToken == "" {
+		return "", errNotAuthenticated
+	}
+	rt, err := s.store.RefreshTokenByHash(ctx, hashRefreshToken(refreshToken))
+	if errors.Is(err, store.ErrNotFound) {
+		return "", errNotAuthenticated
+	}
+	if err != nil {
+		return "", err
+	}
+	return rt.SessionID, nil
 }
 
 // Logout revokes the caller's session. It takes effect at once: the

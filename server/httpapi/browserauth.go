@@ -71,7 +71,7 @@ func (a *API) refresh(w http.ResponseWriter, r *http.Request) error {
 //
 // Errors: csrf_failed.
 func (a *API) checkRefreshCSRF(r *http.Request, refreshToken string) error {
-	p, err := a.svc.Sessions.PrincipalOfRefreshToken(r.Context(), refreshToken)
+	sessionID, err := a.svc.Sessions.SessionOfRefreshToken(r.Context(), refreshToken)
 	var apiErr *shared.Error
 	if errors.As(err, &apiErr) && apiErr.Code == shared.CodeNotAuthenticated {
 		return nil
@@ -79,7 +79,7 @@ func (a *API) checkRefreshCSRF(r *http.Request, refreshToken string) error {
 	if err != nil {
 		return err
 	}
-	return a.csrf.check(r, p.SessionID)
+	return a.csrf.check(r, sessionID)
 }
 
 // logout ends the caller's session and clears the cookies. It is

@@ -493,3 +493,42 @@ func TestInsecureCookies_DropPrefixesAndSecure(t *testing.T) {
 		}
 	}
 }
+
+// TestLogoutAll_StaleRefreshCookiesEndNoOtherSession: logging out with
+// only the refresh cookie (its access token expired) needs a refresh token
+// that still stands for a live session. The cookies of a session that was
+// signed out, or a refresh token spent long ago, are what a thief of an
+// old device or a copied browser profile holds: they must not sign the
+// owner out of every other device (they did: the refresh cookie was looked
+// up whatever its state, and logout-all ended every session of its user).
+func TestLogoutAll_StaleRefreshCookiesEndNoOtherSession(t *testing.T) {
+	ts := apitest.NewServer(t)
+	phone := ts.Browser()
+	phone.Register("ann@example.com", "Ann")
+
+	// A device its owner signed out.
+	lost := ts.Browser()
+	lost.Login("ann@example.com", apitest.Password).ExpectStatus(t, http.StatusOK)
+	signedOut := withRefreshCookie(lost.Cookie("__Secure-refresh_token"), lost.Cookie("__Host-csrf_token"))
+	lost.Do("POST", "/api/auth/logout", nil).ExpectStatus(t, http.StatusNoContent)
+
+	// A refresh token spent well before it comes back.
+	laptop := ts.Browser()
+	laptop.Login("ann@example.com", apitest.Password).ExpectStatus(t, http.StatusOK)
+	spent := withRefreshCookie(laptop.Cookie("__Secure-refresh_token"), laptop.Cookie("__Host-csrf_token"))
+	laptop.Do("POST", "/api/auth/refresh", nil).ExpectStatus(t, http.StatusOK)
+	ts.Advance(auth.BrowserRefreshGrace + time.Second)
+
+	for name, cookies := range map[string][]string{"signed out": signedOut, "spent": spent} {
+		ts.Browser().Do("POST", "/api/auth/logout-all", nil, cookies...).
+			ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
+		phone.Do("GET", "/api/me", nil).ExpectStatus(t, http.StatusOK)
+		if name == "spent" {
+			laptop.Do("GET", "/api/me", nil).ExpectStatus(t, http.StatusOK)
+		}
+	}
+	// The owner's own, current refresh cookie still logs out everywhere.
+	ts.Advance(10 * time.Minute) // the access tokens expire
+	phone.Do("POST", "/api/auth/logout-all", nil).ExpectStatus(t, http.StatusNoContent)
+	laptop.Do("POST", "/api/auth/refresh", nil).ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
+}

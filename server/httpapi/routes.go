@@ -74,7 +74,7 @@ func (a *API) routes() []Route {
 			Handler:     a.logout},
 		{Pattern: "POST /api/auth/logout-all", Tag: "browser", Name: "logoutAll",
 			Summary:     "End every session of the user",
-			Description: "Revokes every session of the caller's account, this one included, and clears the cookies.",
+			Description: "Revokes every session of the caller's account, this one included, and clears the cookies. Once the access token has expired, the refresh cookie identifies the caller, but only while it could still be refreshed: a spent one, an expired one or one of an ended session is `not_authenticated`.",
 			Errors:      []shared.Code{shared.CodeNotAuthenticated, shared.CodeCSRFFailed},
 			security:    []securityRequirement{{bearerAuth}, {cookieAuth, csrfToken}, {refreshCookie, csrfToken}},
 			Returns:     "Every session revoked; cookies cleared.",

@@ -737,3 +737,44 @@ func TestMigrationsThisProgramDoesNotKnowAreAWarning(t *testing.T) {
 		t.Errorf("serve warned with every module in place:\n%s", logs.String())
 	}
 }
+
+// TestDatabaseFileIsTheOwnersAlone: the SQLite file holds the signing keys
+// (in plain text without AUTHKIT_KEY_ENCRYPTION_KEY), password hashes and
+// authenticator seeds, so the file the commands create, and the WAL and
+// shared-memory files SQLite makes beside it (with the file's mode), are
+// readable by their owner only, whatever the umask and the directory's
+// mode (it was 0644: any local user could copy the keys and forge tokens).
+func TestDatabaseFileIsTheOwnersAlone(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "authkit.db")
+	if r := run(t, "", nil, "migrate", "--db", db); r.err != nil {
+		t.Fatalf("migrate: %v", r.err)
+	}
+	if r := run(t, "", nil, "keys", "rotate", "--db", db); r.err != nil {
+		t.Fatalf("rotate: %v", r.err)
+	}
+	st, err := store.Open(t.Context(), db, store.Options{}) // open, with a write: the WAL is there
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.DB().ExecContext(t.Context(), "CREATE TABLE scratch (x)"); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(db + "*")
+	if len(files) < 3 {
+		t.Fatalf("files %v; want the database, its WAL and shared memory", files)
+	}
+	for _, f := range files {
+		info, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode := info.Mode().Perm(); mode&0o077 != 0 {
+			t.Errorf("%s has mode %v; want no access for group and others", filepath.Base(f), mode)
+		}
+	}
+}

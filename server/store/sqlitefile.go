@@ -102,6 +102,9 @@ func openSQLiteFile(ctx context.Context, path string) (*sqliteFile, error) {
 			return nil, fmt.Errorf("store: %w", err)
 		}
 	}
+	if err := createPrivateFile(path); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
 	db, err := sql.Open("sqlite", sqliteDSN(path, "rwc"))
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
@@ -115,6 +118,25 @@ func openSQLiteFile(ctx context.Context, path string) (*sqliteFile, error) {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	return &sqliteFile{path: path, info: info}, nil
+}
+
+// createPrivateFile creates path, empty (which SQLite reads as a new
+// database), readable and writable by its owner only, unless a file is
+// there already. SQLite would create it with mode 0644 less the umask, and
+// it holds the signing keys (plain unless a key encryption key is set),
+// password hashes and authenticator seeds: no other local user may read it
+// (OWASP ASVS 6.4). SQLite gives the WAL and shared-memory files it makes
+// beside it the database file's mode. An existing file keeps the mode its
+// owner gave it.
+func createPrivateFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // checkWritable refuses writes when the SQLite file is not the one that was

@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -106,4 +108,64 @@ func TestJWT_InstancesClocksMayDisagreeByAMinute(t *testing.T) {
 		ExpectStatus(t, http.StatusOK)
 	at(lifetime+30*time.Second).TokenClient().Do("GET", "/api/me", nil, apitest.Bearer(pair.Access)...).
 		ExpectError(t, 401, shared.CodeTokenExpired)
+}
+
+// TestJWT_KeysNamedByTheTokenAreNeitherFetchedNorTrusted: a token may
+// carry its own key (jwk), point to one (jku, x5u) or name one by a kid
+// the attacker chose; only the kit's own keys verify, chosen by kid among
+// them, and no URL in a token is ever fetched (RFC 8725 §3.10, §2.4).
+func TestJWT_KeysNamedByTheTokenAreNeitherFetchedNorTrusted(t *testing.T) {
+	ts := apitest.NewServer(t)
+	ts.Browser().Register("ann@example.com", "Ann")
+	pair := ts.Tokens("ann@example.com", apitest.Password)
+	var claims signing.AccessClaims
+	if _, _, err := jwt.NewParser().ParseUnverified(pair.Access, &claims); err != nil {
+		t.Fatal(err)
+	}
+	ourKID := func() string {
+		tok, _, _ := jwt.NewParser().ParseUnverified(pair.Access, jwt.MapClaims{})
+		return tok.Header["kid"].(string)
+	}()
+
+	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+	x := base64.RawURLEncoding.EncodeToString(pub)
+	jwk := map[string]any{"kty": "OKP", "crv": "Ed25519", "x": x, "kid": "attacker"}
+	var fetched atomic.Int64
+	keyServer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetched.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"keys":[{"kty":"OKP","crv":"Ed25519","x":"` + x + `","kid":"attacker","alg":"EdDSA","use":"sig"}]}`))
+	}))
+	defer keyServer.Close()
+
+	forge := func(header map[string]any) string {
+		tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
+		tok.Header["typ"] = "at+jwt"
+		for k, v := range header {
+			tok.Header[k] = v
+		}
+		s, err := tok.SignedString(priv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	cases := map[string]string{
+		"embedded jwk, its kid":         forge(map[string]any{"kid": "attacker", "jwk": jwk}),
+		"embedded jwk, our kid":         forge(map[string]any{"kid": ourKID, "jwk": jwk}),
+		"jku to the attacker's keys":    forge(map[string]any{"kid": "attacker", "jku": keyServer.URL}),
+		"x5u to the attacker's keys":    forge(map[string]any{"kid": "attacker", "x5u": keyServer.URL}),
+		"no kid (no fallback to a key)": forge(map[string]any{"jwk": jwk}),
+		"empty kid":                     forge(map[string]any{"kid": ""}),
+		"kid not a string":              forge(map[string]any{"kid": 1}),
+	}
+	for name, token := range cases {
+		t.Run(name, func(t *testing.T) {
+			ts.TokenClient().Do("GET", "/api/me", nil, apitest.Bearer(token)...).ExpectError(t, 401, shared.CodeNotAuthenticated)
+			ts.TokenClient().Do("POST", "/api/token/verify", shared.VerifyRequest{Token: token}).ExpectError(t, 401, shared.CodeNotAuthenticated)
+		})
+	}
+	if n := fetched.Load(); n != 0 {
+		t.Fatalf("the server fetched a key URL named by a token %d times", n)
+	}
 }

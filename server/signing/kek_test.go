@@ -2,9 +2,12 @@ package signing
 
 import (
 	"context"
+	"crypto/ed25519"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/server/store/storetest"
 )
 
@@ -41,5 +44,44 @@ func TestKeyEncryption(t *testing.T) {
 		if _, err := ParseKeyEncryptionKey(bad); err == nil {
 			t.Errorf("accepted KEK %q", bad)
 		}
+	}
+}
+
+// TestKeyEncryption_ASealedSecretOfAnotherKindIsNoSigningKey: the key
+// encryption key also seals authenticator-app secrets (SealSecret, bound
+// to the user id), and such a secret is 32 bytes of base32, the size of an
+// Ed25519 seed, which its owner knows. Copied into signing_keys under the
+// user id as kid, it opened as a signing key that its owner could sign
+// with. A stored key's kid must be the thumbprint of the key it opens to,
+// which no secret sealed for another purpose (under a user id) can be.
+func TestKeyEncryption_ASealedSecretOfAnotherKindIsNoSigningKey(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	kek, _ := ParseKeyEncryptionKey(strings.Repeat("ab", 32))
+	now := time.Now().UTC()
+	if _, err := Load(ctx, st, Config{KeyEncryptionKey: kek, Now: func() time.Time { return now }}); err != nil {
+		t.Fatal(err)
+	}
+	const userID = "019ab000-0000-7000-8000-000000000001"
+	totpSecret := []byte("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP") // 160 bits in base32: 32 bytes
+	sealed, err := kek.SealSecret(totpSecret, userID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateSigningKey(ctx, &store.SigningKey{KID: userID, Algorithm: signingAlg, PrivateKey: sealed, CreatedAt: now.Add(time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := Load(ctx, st, Config{KeyEncryptionKey: kek, Now: func() time.Time { return now.Add(2 * time.Second) }})
+	if err == nil {
+		t.Fatalf("a sealed authenticator secret loaded as the signing key %s", keys.current().signerKID)
+	}
+	// Nor does a plain seed stored under a kid that is not its own.
+	st2 := storetest.Open(t)
+	seed := make([]byte, ed25519.SeedSize)
+	if err := st2.CreateSigningKey(ctx, &store.SigningKey{KID: "chosen", Algorithm: signingAlg, PrivateKey: seed, CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(ctx, st2, Config{}); err == nil {
+		t.Fatal("a key whose kid is not its thumbprint loaded")
 	}
 }

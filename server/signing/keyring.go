@@ -152,7 +152,13 @@ func loadKeyring(ctx context.Context, st *store.Store, kek KeyEncryptionKey, acc
 }
 
 // openKey turns a stored key back into an Ed25519 private key, refusing
-// any other algorithm (RFC 8725 §3.1: one algorithm, pinned).
+// any other algorithm (RFC 8725 §3.1: one algorithm, pinned), and a key
+// whose kid is not its thumbprint (keyID). The kid is what the seed is
+// sealed to, so that check is what keeps a value the key encryption key
+// sealed for another purpose (an authenticator app's secret, sealed to its
+// owner's id, 32 bytes its owner knows) from opening as a signing key:
+// every sealed value's purpose is told by its additional data, and only a
+// signing key's is a thumbprint of itself.
 func openKey(k store.SigningKey, kek KeyEncryptionKey) (ed25519.PrivateKey, error) {
 	if k.Algorithm != signingAlg {
 		return nil, fmt.Errorf("signing: key %s uses %s, not %s", k.KID, k.Algorithm, signingAlg)
@@ -164,5 +170,9 @@ func openKey(k store.SigningKey, kek KeyEncryptionKey) (ed25519.PrivateKey, erro
 	if len(seed) != ed25519.SeedSize {
 		return nil, fmt.Errorf("signing: key %s is not an Ed25519 seed", k.KID)
 	}
-	return ed25519.NewKeyFromSeed(seed), nil
+	priv := ed25519.NewKeyFromSeed(seed)
+	if keyID(priv.Public().(ed25519.PublicKey)) != k.KID {
+		return nil, fmt.Errorf("signing: key %s is not the key its id names", k.KID)
+	}
+	return priv, nil
 }

@@ -83,6 +83,19 @@ type AccessTokens struct {
 	issuer   string
 	audience string
 	parser   *jwt.Parser
+	maxLen   int // the longest token Parse reads (maxTokenLen)
+}
+
+// maxTokenLen is the longest access token this codec can issue, with room
+// to spare: the header, the fixed claims and the signature take some 450
+// bytes, and iss and aud are the configured strings, which JSON may
+// escape to six bytes a byte and base64 grows by a third. Parse refuses
+// anything longer before decoding it, so a request cannot make the server
+// decode, hash and cache-key a token of the whole header limit (64 KiB)
+// that it would only refuse afterwards (RFC 8725 §3.11: be strict in what
+// is accepted).
+func maxTokenLen(issuer, audience string) int {
+	return 2048 + 8*(len(issuer)+len(audience))
 }
 
 // NewAccessTokens returns the codec of access tokens for issuer and
@@ -91,6 +104,7 @@ type AccessTokens struct {
 func NewAccessTokens(keys *Keys, issuer, audience string) *AccessTokens {
 	return &AccessTokens{
 		keys: keys, issuer: issuer, audience: audience,
+		maxLen:   maxTokenLen(issuer, audience),
 		verified: newVerifiedTokens(),
 		parser: jwt.NewParser(
 			jwt.WithValidMethods([]string{signingAlg}),
@@ -136,8 +150,12 @@ func (c *AccessTokens) Issue(userID, sessionID string, now time.Time) (string, t
 // it reload the keys (at most once a second) and try again, since another
 // instance may already sign with a newer key. Expired tokens give
 // ErrTokenExpired, tokens of a kid still unknown ErrUnknownKey, all other
-// failures ErrTokenInvalid.
+// failures ErrTokenInvalid (a token longer than any this codec issues
+// among them, unread).
 func (c *AccessTokens) Parse(ctx context.Context, raw string) (*AccessClaims, error) {
+	if len(raw) > c.maxLen {
+		return nil, ErrTokenInvalid
+	}
 	claims, err := c.parse(raw)
 	if errors.Is(err, ErrUnknownKey) && c.keys.reloadSoon(ctx) {
 		claims, err = c.parse(raw)

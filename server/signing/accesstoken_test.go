@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -223,5 +224,43 @@ func BenchmarkVerifyAccessToken(b *testing.B) {
 		if _, err := c.verify(c.keys.current(), tok); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestTokens_LengthIsBoundedBeforeParsing: a token longer than any the
+// codec issues is refused unread, even under a genuine signature (a claim
+// padded to 8 KB), while the longest issuer the bound allows for still
+// round-trips.
+func TestTokens_LengthIsBoundedBeforeParsing(t *testing.T) {
+	now := time.Now()
+	c := testCodec(t, func() time.Time { return now })
+	claims := AccessClaims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer: "authkit", Subject: "u", Audience: jwt.ClaimStrings{"authkit"},
+			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Minute)),
+			ID: strings.Repeat("x", 8<<10),
+		},
+		SessionID: "s",
+	}
+	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
+	ring := c.keys.current()
+	tok.Header["kid"], tok.Header["typ"] = ring.signerKID, accessTokenType
+	long, err := tok.SignedString(ring.signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Parse(t.Context(), long); !errors.Is(err, ErrTokenInvalid) {
+		t.Fatalf("a %d-byte token: %v, want ErrTokenInvalid", len(long), err)
+	}
+
+	// An issuer of control characters, each escaped to six bytes.
+	issuer := strings.Repeat("\x01", 500)
+	wide := NewAccessTokens(c.keys, issuer, issuer)
+	issued, _, err := wide.Issue("019ab000-0000-7000-8000-000000000001", "019ab000-0000-7000-8000-000000000002", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wide.Parse(t.Context(), issued); err != nil {
+		t.Fatalf("a %d-byte token the codec issued: %v", len(issued), err)
 	}
 }

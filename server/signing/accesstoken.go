@@ -170,9 +170,9 @@ func (c *AccessTokens) parse(raw string) (*AccessClaims, error) {
 	if claims, ok := c.verified.get(raw, ring, c.keys.cfg.Now()); ok {
 		return claims, nil
 	}
-	claims, err := c.verify(ring, raw)
+	claims, kid, err := c.verify(ring, raw)
 	if err == nil {
-		c.verified.put(raw, ring, claims)
+		c.verified.put(raw, ring, claims, ring.retires[kid])
 	}
 	return claims, err
 }
@@ -191,16 +191,19 @@ func (c *AccessTokens) lifetimeAllowed(claims *AccessClaims) bool {
 	return claims.ExpiresAt.Sub(claims.IssuedAt.Time) <= c.keys.cfg.AccessTTL+maxClockSkew
 }
 
-// verify checks a token's signature and claims against ring.
-func (c *AccessTokens) verify(ring *keyring, raw string) (*AccessClaims, error) {
-	claims := new(AccessClaims)
+// verify checks a token's signature and claims against ring, and returns
+// the kid of the key that verified it. A key of the ring that has retired
+// by now is an unknown one.
+func (c *AccessTokens) verify(ring *keyring, raw string) (*AccessClaims, string, error) {
+	claims, now := new(AccessClaims), c.keys.cfg.Now()
 	unknownKey := false
+	var kid string
 	_, err := c.parser.ParseWithClaims(raw, claims, func(t *jwt.Token) (any, error) {
 		if typ, _ := t.Header["typ"].(string); typ != accessTokenType {
 			return nil, errors.New("wrong token type")
 		}
-		kid, _ := t.Header["kid"].(string)
-		key, ok := ring.public[kid]
+		kid, _ = t.Header["kid"].(string)
+		key, ok := ring.verifier(kid, now)
 		if !ok {
 			unknownKey = true
 			return nil, errors.New("unknown key id")
@@ -209,17 +212,17 @@ func (c *AccessTokens) verify(ring *keyring, raw string) (*AccessClaims, error) 
 	})
 	valid := err == nil && claims.Subject != "" && claims.SessionID != "" && c.lifetimeAllowed(claims)
 	switch {
-	case valid && !claims.ExpiresAt.After(c.keys.cfg.Now()):
+	case valid && !claims.ExpiresAt.After(now):
 		// The parser's leeway is for clocks that run behind; an expired
 		// token stays expired, to the second.
-		return nil, ErrTokenExpired
+		return nil, "", ErrTokenExpired
 	case valid:
-		return claims, nil
+		return claims, kid, nil
 	case unknownKey:
-		return nil, ErrUnknownKey
+		return nil, "", ErrUnknownKey
 	case errors.Is(err, jwt.ErrTokenExpired):
-		return nil, ErrTokenExpired
+		return nil, "", ErrTokenExpired
 	default:
-		return nil, ErrTokenInvalid
+		return nil, "", ErrTokenInvalid
 	}
 }

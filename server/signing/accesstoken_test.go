@@ -221,7 +221,7 @@ func BenchmarkVerifyAccessToken(b *testing.B) {
 	c := testCodec(b, time.Now)
 	tok, _, _ := c.Issue("0192f0c4-7f5e-7a8b-9c0d-1e2f3a4b5c6d", "0192f0c4-7f5e-7a8b-9c0d-1e2f3a4b5c6e", time.Now())
 	for b.Loop() {
-		if _, err := c.verify(c.keys.current(), tok); err != nil {
+		if _, _, err := c.verify(c.keys.current(), tok); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -10,11 +10,30 @@ import (
 	"github.com/authkit/authkit/server/store"
 )
 
-// keyring holds the signing keys in force: the newest signs, all verify.
+// keyring holds the signing keys in force: the newest signs, all verify,
+// each older one until it retires (retires), whether or not the keys have
+// been reloaded by then.
 type keyring struct {
 	signer    ed25519.PrivateKey
 	signerKID string
 	public    map[string]ed25519.PublicKey
+	retires   map[string]time.Time // by kid; the signer's is absent
+}
+
+// verifier returns the public key of kid, if it is one of the ring's and
+// has not retired by now.
+func (r *keyring) verifier(kid string, now time.Time) (ed25519.PublicKey, bool) {
+	pub, ok := r.public[kid]
+	if !ok || r.retired(kid, now) {
+		return nil, false
+	}
+	return pub, true
+}
+
+// retired reports whether kid's key has retired by now.
+func (r *keyring) retired(kid string, now time.Time) bool {
+	at, ok := r.retires[kid]
+	return ok && !now.Before(at)
 }
 
 // equal reports whether two keyrings hold the same keys with the same
@@ -74,12 +93,19 @@ func keyStates(keys []store.SigningKey, accessTTL time.Duration, now time.Time) 
 		switch {
 		case i == 0:
 			state = "signing"
-		case now.After(keys[i-1].CreatedAt.Add(accessTTL + KeyPropagation)):
+		case now.After(retirement(keys[i-1], accessTTL)):
 			state = "retired"
 		}
 		out[i] = KeyStatus{KID: k.KID, CreatedAt: k.CreatedAt, State: state}
 	}
 	return out
+}
+
+// retirement is when the key before next retires: once next has been
+// signing for longer than an access token lives, plus the time instances
+// take to switch to it.
+func retirement(next store.SigningKey, accessTTL time.Duration) time.Time {
+	return next.CreatedAt.Add(accessTTL + KeyPropagation)
 }
 
 // RetiredKeyKept is how long a retired key stays stored before the sweep
@@ -134,7 +160,7 @@ func loadKeyring(ctx context.Context, st *store.Store, kek KeyEncryptionKey, acc
 			return nil, err
 		}
 	}
-	ring := &keyring{public: make(map[string]ed25519.PublicKey, len(keys))}
+	ring := &keyring{public: make(map[string]ed25519.PublicKey, len(keys)), retires: make(map[string]time.Time)}
 	for i, status := range keyStates(keys, accessTTL, now) {
 		if status.State == "retired" {
 			break // keys are newest first: the rest are older still
@@ -146,6 +172,8 @@ func loadKeyring(ctx context.Context, st *store.Store, kek KeyEncryptionKey, acc
 		ring.public[keys[i].KID] = priv.Public().(ed25519.PublicKey)
 		if i == 0 {
 			ring.signer, ring.signerKID = priv, keys[i].KID
+		} else {
+			ring.retires[keys[i].KID] = retirement(keys[i-1], accessTTL)
 		}
 	}
 	return ring, nil

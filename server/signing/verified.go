@@ -10,7 +10,9 @@ import (
 // been checked, until they expire. The Ed25519 check is the largest cost of
 // an authenticated request, and a client sends the same token for minutes.
 // Entries belong to the keyring that verified them: once the keys change,
-// every token is verified again (its key may have retired). Revocation does
+// every token is verified again (its key may have retired); and an entry
+// lasts no longer than its key, which may retire before the next reload
+// (keyring.retires). Revocation does
 // not rely on this cache: package auth checks the session on every request.
 //
 // Lookups run on every authenticated request, so the key is a seeded
@@ -30,6 +32,7 @@ type verifiedTokens struct {
 type verifiedToken struct {
 	raw    string
 	claims *AccessClaims
+	until  time.Time // its expiry, or its key's retirement if sooner
 }
 
 const maxVerifiedTokens = 20_000
@@ -47,13 +50,19 @@ func (v *verifiedTokens) get(raw string, ring *keyring, now time.Time) (*AccessC
 	e, ok := v.m[key]
 	sameKeys := v.ring == ring
 	v.mu.RUnlock()
-	if !ok || !sameKeys || !sameToken(e.raw, raw) || !e.claims.ExpiresAt.After(now) {
+	if !ok || !sameKeys || !sameToken(e.raw, raw) || !e.until.After(now) {
 		return nil, false
 	}
 	return e.claims, true
 }
 
-func (v *verifiedTokens) put(raw string, ring *keyring, claims *AccessClaims) {
+// put remembers a token that verified under ring, until it expires or
+// its key retires (retires; zero for the signing key), whichever is first.
+func (v *verifiedTokens) put(raw string, ring *keyring, claims *AccessClaims, retires time.Time) {
+	until := claims.ExpiresAt.Time
+	if !retires.IsZero() && retires.Before(until) {
+		until = retires
+	}
 	key := v.key(raw)
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -63,7 +72,7 @@ func (v *verifiedTokens) put(raw string, ring *keyring, claims *AccessClaims) {
 		clear(v.m)
 		v.ring = ring
 	}
-	v.m[key] = verifiedToken{raw: raw, claims: claims}
+	v.m[key] = verifiedToken{raw: raw, claims: claims, until: until}
 }
 
 // sameToken reports whether a and b are equal, in a time that depends only

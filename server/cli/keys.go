@@ -99,5 +99,10 @@ func rotateKey(ctx context.Context, env Env, st *store.Store, kek signing.KeyEnc
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "new signing key %s\n", kid)
+	if kek == nil {
+		// Servers that have a key encryption key would sign with it all
+		// the same (keys stored before encryption stay readable).
+		fmt.Fprintln(env.Stderr, "authkit: AUTHKIT_KEY_ENCRYPTION_KEY is not set: the new key is stored unencrypted")
+	}
 	return nil
 }

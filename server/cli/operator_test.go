@@ -278,7 +278,7 @@ func TestKeysListReadsNoKeyMaterial(t *testing.T) {
 		t.Fatalf("%+v", r)
 	}
 	kek := map[string]string{"AUTHKIT_KEY_ENCRYPTION_KEY": strings.Repeat("ab", 32) + "\n"} // a secret file's newline
-	if r := run(t, "", kek, "keys", "rotate", "--db", db); r.err != nil || !strings.Contains(r.stdout, "new signing key") {
+	if r := run(t, "", kek, "keys", "rotate", "--db", db); r.err != nil || !strings.Contains(r.stdout, "new signing key") || r.stderr != "" {
 		t.Fatalf("rotate: %+v", r)
 	}
 	r := run(t, "", nil, "keys", "list", "--db", db)
@@ -776,5 +776,17 @@ func TestDatabaseFileIsTheOwnersAlone(t *testing.T) {
 		if mode := info.Mode().Perm(); mode&0o077 != 0 {
 			t.Errorf("%s has mode %v; want no access for group and others", filepath.Base(f), mode)
 		}
+	}
+}
+
+// TestKeysRotateWithoutTheKeyEncryptionKeySaysTheKeyIsPlain: servers read
+// keys stored before encryption was turned on, so a rotation run without
+// AUTHKIT_KEY_ENCRYPTION_KEY (while the keys in force are still plain)
+// succeeds and stores the new key in the clear: it says so.
+func TestKeysRotateWithoutTheKeyEncryptionKeySaysTheKeyIsPlain(t *testing.T) {
+	db := migratedDSN(t)
+	r := run(t, "", nil, "keys", "rotate", "--db", db)
+	if r.err != nil || !strings.Contains(r.stdout, "new signing key") || !strings.Contains(r.stderr, "stored unencrypted") {
+		t.Fatalf("%+v", r)
 	}
 }

@@ -35,6 +35,11 @@ func ParseKeyEncryptionKey(s string) (KeyEncryptionKey, error) {
 // sealedPrefix marks an encrypted seed: prefix, 12-byte nonce, ciphertext.
 const sealedPrefix = "AKS1"
 
+// isSealed reports whether a stored value was sealed (seal, SealSecret).
+func isSealed(stored []byte) bool {
+	return len(stored) >= len(sealedPrefix) && string(stored[:len(sealedPrefix)]) == sealedPrefix
+}
+
 // seal encrypts a key's seed, binding it to its kid (the additional data)
 // so a sealed seed cannot be moved under another key's id.
 func (k KeyEncryptionKey) seal(seed []byte, kid string) ([]byte, error) {
@@ -57,7 +62,7 @@ func (k KeyEncryptionKey) open(stored []byte, kid string) ([]byte, error) {
 	if len(stored) == ed25519.SeedSize {
 		return stored, nil // stored before encryption was turned on
 	}
-	if len(stored) < len(sealedPrefix) || string(stored[:len(sealedPrefix)]) != sealedPrefix {
+	if !isSealed(stored) {
 		return nil, fmt.Errorf("signing: key %s is malformed", kid)
 	}
 	if k == nil {
@@ -99,7 +104,7 @@ func (k KeyEncryptionKey) SealSecret(plain []byte, aad string) ([]byte, error) {
 // is; so plain values must never start with "AKS1" (base32 text cannot:
 // its alphabet has no "1").
 func (k KeyEncryptionKey) OpenSecret(stored []byte, aad string) ([]byte, error) {
-	if len(stored) < len(sealedPrefix) || string(stored[:len(sealedPrefix)]) != sealedPrefix {
+	if !isSealed(stored) {
 		return stored, nil
 	}
 	if k == nil {

@@ -3,6 +3,7 @@ package signing
 import (
 	"context"
 	"crypto/ed25519"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -83,5 +84,46 @@ func TestKeyEncryption_ASealedSecretOfAnotherKindIsNoSigningKey(t *testing.T) {
 	}
 	if _, err := Load(ctx, st2, Config{}); err == nil {
 		t.Fatal("a key whose kid is not its thumbprint loaded")
+	}
+}
+
+// TestKeyEncryption_APlainSigningKeyUnderAKeyEncryptionKeyIsWarnedOf: keys
+// stored before AUTHKIT_KEY_ENCRYPTION_KEY was set stay readable, so a
+// rotation run without the variable (an operator's shell that lacks it)
+// stores a signing key in the clear that every server then signs with,
+// while their operators believe the keys are sealed. A server with the
+// variable says so when it starts, or switches, signing with such a key.
+func TestKeyEncryption_APlainSigningKeyUnderAKeyEncryptionKeyIsWarnedOf(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	if _, err := Load(ctx, st, Config{}); err != nil { // made before the variable was set
+		t.Fatal(err)
+	}
+	kek, _ := ParseKeyEncryptionKey(strings.Repeat("ab", 32))
+	var logs strings.Builder
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	keys, err := Load(ctx, st, Config{KeyEncryptionKey: kek, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "unencrypted") {
+		t.Fatalf("no warning of a plain signing key: %q", logs.String())
+	}
+	// A rotation with the key seals the new one: no more warning.
+	logs.Reset()
+	if _, err := keys.Rotate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(logs.String(), "unencrypted") {
+		t.Fatalf("a warning after an encrypted key took over: %q", logs.String())
+	}
+	// Another plain one, stored by a rotation without the variable, is
+	// warned of when this server reloads its keys and signs with it.
+	if _, err := CreateKey(ctx, st, nil, time.Now().Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	keys.Reload(ctx)
+	if !strings.Contains(logs.String(), "unencrypted") {
+		t.Fatalf("no warning after switching to a plain signing key: %q", logs.String())
 	}
 }

@@ -16,6 +16,7 @@ import (
 type keyring struct {
 	signer    ed25519.PrivateKey
 	signerKID string
+	plain     bool // the signer is stored unencrypted
 	public    map[string]ed25519.PublicKey
 	retires   map[string]time.Time // by kid; the signer's is absent
 }
@@ -171,7 +172,7 @@ func loadKeyring(ctx context.Context, st *store.Store, kek KeyEncryptionKey, acc
 		}
 		ring.public[keys[i].KID] = priv.Public().(ed25519.PublicKey)
 		if i == 0 {
-			ring.signer, ring.signerKID = priv, keys[i].KID
+			ring.signer, ring.signerKID, ring.plain = priv, keys[i].KID, !isSealed(keys[i].PrivateKey)
 		} else {
 			ring.retires[keys[i].KID] = retirement(keys[i-1], accessTTL)
 		}

@@ -60,7 +60,20 @@ func Load(ctx context.Context, st *store.Store, cfg Config) (*Keys, error) {
 	}
 	k := &Keys{store: st, cfg: cfg}
 	k.ring.Store(ring)
+	k.warnIfPlain(ctx, ring)
 	return k, nil
+}
+
+// warnIfPlain warns when ring's signer is stored unencrypted although a
+// key encryption key is set: a key made before it was, or by a rotation
+// run without it (which the servers accept, as they read keys stored
+// before encryption was turned on). A copy of the database then lets
+// anyone forge tokens, which the operator who set the key believes it
+// does not. Rotating with the key set seals the next one.
+func (k *Keys) warnIfPlain(ctx context.Context, ring *keyring) {
+	if ring.plain && k.cfg.KeyEncryptionKey != nil {
+		k.cfg.Logger.WarnContext(ctx, "the signing key is stored unencrypted although AUTHKIT_KEY_ENCRYPTION_KEY is set: run `authkit keys rotate` with it set to replace it with a sealed one", "kid", ring.signerKID)
+	}
 }
 
 func (k *Keys) current() *keyring { return k.ring.Load() }
@@ -80,6 +93,9 @@ func (k *Keys) Reload(ctx context.Context) {
 		return
 	}
 	if !ring.equal(k.current()) {
+		if ring.signerKID != k.current().signerKID {
+			k.warnIfPlain(ctx, ring)
+		}
 		k.ring.Store(ring)
 	}
 }

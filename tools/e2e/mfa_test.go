@@ -121,7 +121,7 @@ func TestBrowser_TwoFactorWithAnAuthenticatorApp(t *testing.T) {
 // dialog then offers a code. The dialog is checked with axe-core, with and
 // without an error.
 func TestBrowser_SensitiveActionsAskForThePasswordAgain(t *testing.T) {
-	const window = 2 * time.Second
+	const window = 5 * time.Second // what follows a re-authentication must fit in it on a busy machine
 	s := startServer(t, "--reauth-window", window.String())
 	b := newBrowser(t, s, "rene")
 	const email, password = "rene@example.com", "a long and unguessable phrase"

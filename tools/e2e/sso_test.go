@@ -129,7 +129,7 @@ func TestBrowser_ConnectAndDisconnectFromTheProfile(t *testing.T) {
 // the profile with the dialog open, and once the password is confirmed
 // the connection goes on to the provider by itself.
 func TestBrowser_ConnectAfterConfirmingItsYou(t *testing.T) {
-	const window = 3 * time.Second
+	const window = 5 * time.Second // the redirect to the provider after re-authenticating fits in it on a busy machine
 	s, idp := startServerWithSSO(t, "--reauth-window", window.String())
 	hana := newBrowser(t, s, "hana")
 	const password = "hana's long passphrase"

@@ -127,16 +127,14 @@ func (s *section) renderSetup() goapp.UI {
 }
 
 func (s *section) renderCodes() goapp.UI {
-	text := strings.Join(s.codes, "\n") + "\n"
+	text := codesText(s.codes)
 	return goapp.Div().Class("recovery-codes").Body(
 		goapp.P().ID("recovery-codes-intro").Text("Save these recovery codes somewhere safe, such as a password manager. Each one signs you in once if you lose your phone. They are shown only now."),
 		goapp.Ul().ID("recovery-codes").Class("codes").Aria("labelledby", "recovery-codes-intro").Body(
 			goapp.Range(s.codes).Slice(func(i int) goapp.UI { return goapp.Li().Body(goapp.Code().Text(s.codes[i])) }),
 		),
 		goapp.Div().Class("actions").Body(
-			goapp.Button().Type("button").ID("copy-codes").Class("button").Text("Copy").OnClick(func(ctx goapp.Context, e goapp.Event) {
-				s.copy(text)
-			}),
+			goapp.Button().Type("button").ID("copy-codes").Class("button").Text("Copy").OnClick(s.onCopyCodes),
 			goapp.A().ID("download-codes").Class("button").Href("data:text/plain;charset=utf-8,"+url.PathEscape(text)).
 				Attr("download", "authkit-recovery-codes.txt").Text("Download"),
 			goapp.Button().Type("button").ID("codes-done").Class("button primary").Text("I have saved them").OnClick(s.onCodesSaved),
@@ -180,6 +178,15 @@ func groupsOf4(secret string) string {
 }
 
 func (s *section) busy(which string) bool { return s.action.Busy && s.acting == which }
+
+// codesText is recovery codes as the Copy and Download buttons give them.
+func codesText(codes []string) string { return strings.Join(codes, "\n") + "\n" }
+
+// onCopyCodes copies the codes shown when it is pressed: go-app keeps a
+// button's first handler while its code is the same, so one that captured
+// the text would copy the set first shown, not a newer one drawn in its
+// place.
+func (s *section) onCopyCodes(goapp.Context, goapp.Event) { s.copy(codesText(s.codes)) }
 
 // copy puts text on the clipboard (the page is a secure context: HTTPS,
 // or localhost).

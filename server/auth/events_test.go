@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/server/store/storetest"
 	"github.com/authkit/authkit/shared"
 )
@@ -13,16 +14,7 @@ import (
 // the first's event arrives, then asks the database again.
 func TestEvents_AnotherInstancesRevocationTakesEffectAtOnce(t *testing.T) {
 	ctx := context.Background()
-	st := storetest.Open(t)
-	cheap := Config{Argon2: Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}}
-	here, err := New(ctx, st, cheap)
-	if err != nil {
-		t.Fatal(err)
-	}
-	elsewhere, err := New(ctx, st, cheap)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, here, elsewhere := twoInstances(t)
 	u, issued, err := here.Accounts.Register(ctx, shared.RegisterRequest{
 		Email: "ann@example.com", Name: "Ann", Password: "correct horse battery staple",
 	}, Client{})
@@ -69,16 +61,7 @@ func TestEvents_AnotherInstancesRevocationTakesEffectAtOnce(t *testing.T) {
 // SessionCacheTTL: the next request asks the database again.
 func TestEvents_AChangeDuringACacheReadIsNotUndone(t *testing.T) {
 	ctx := context.Background()
-	st := storetest.Open(t)
-	cheap := Config{Argon2: Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}}
-	here, err := New(ctx, st, cheap)
-	if err != nil {
-		t.Fatal(err)
-	}
-	elsewhere, err := New(ctx, st, cheap)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, here, elsewhere := twoInstances(t)
 	// during runs change once, at the first read of step on elsewhere.
 	during := func(step string, change func()) {
 		done := false
@@ -136,4 +119,19 @@ func TestEvents_AChangeDuringACacheReadIsNotUndone(t *testing.T) {
 			t.Fatal("the account read before its demotion stays cached as staff after the demotion's event")
 		}
 	})
+}
+
+// twoInstances opens a database and starts two services on it, as two
+// server instances would, with cheap password hashing.
+func twoInstances(t *testing.T) (st *store.Store, here, elsewhere *Service) {
+	t.Helper()
+	st = storetest.Open(t)
+	cheap := Config{Argon2: Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}}
+	for _, s := range []**Service{&here, &elsewhere} {
+		var err error
+		if *s, err = New(context.Background(), st, cheap); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return st, here, elsewhere
 }

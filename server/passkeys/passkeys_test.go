@@ -1,7 +1,6 @@
 package passkeys_test
 
 import (
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -484,16 +483,5 @@ func TestPasskeys_SignInStartsCountAnIPv6NetworkAsOneClient(t *testing.T) {
 		ts.API.ServeHTTP(rec, req)
 		return rec
 	}
-	for i := range 60 {
-		if rec := begin(fmt.Sprintf("[2001:db8:1:2::%x]:4000", i+1)); rec.Code != http.StatusOK {
-			t.Fatalf("start %d: %d %s", i+1, rec.Code, rec.Body)
-		}
-	}
-	rec := begin("[2001:db8:1:2::ffff]:4000")
-	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
-		t.Errorf("61st start from one /64: %d (Retry-After %q) %s", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
-	}
-	if rec := begin("[2001:db8:1:3::1]:4000"); rec.Code != http.StatusOK {
-		t.Errorf("another /64: %d %s", rec.Code, rec.Body)
-	}
+	apitest.ExpectOneClientPerIPv6Network(t, 60, http.StatusOK, begin)
 }

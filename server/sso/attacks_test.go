@@ -1,7 +1,6 @@
 package sso_test
 
 import (
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/authkit/authkit/server/httpapi/apitest"
 	"github.com/authkit/authkit/shared"
 	sharedsso "github.com/authkit/authkit/shared/sso"
 )
@@ -193,16 +193,5 @@ func TestAttack_StartingAttemptsCountsAnIPv6NetworkAsOneClient(t *testing.T) {
 		k.ts.API.ServeHTTP(rec, req)
 		return rec
 	}
-	for i := range 30 {
-		if rec := start(fmt.Sprintf("[2001:db8:1:2::%x]:4000", i+1)); rec.Code != http.StatusFound {
-			t.Fatalf("start %d: %d %s", i+1, rec.Code, rec.Body)
-		}
-	}
-	rec := start("[2001:db8:1:2::ffff]:4000")
-	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
-		t.Errorf("31st start from one /64: %d (Retry-After %q) %s", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
-	}
-	if rec := start("[2001:db8:1:3::1]:4000"); rec.Code != http.StatusFound {
-		t.Errorf("another /64: %d %s", rec.Code, rec.Body)
-	}
+	apitest.ExpectOneClientPerIPv6Network(t, 30, http.StatusFound, start)
 }

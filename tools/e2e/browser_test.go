@@ -391,11 +391,7 @@ func TestBrowser_AdminButtonsActOnTheUserAsTheyAreNow(t *testing.T) {
 	s := startServer(t)
 	s.createSuperuser(t, "boss@example.com", "The Boss", "boss password 123")
 	s.register(t, "Uma User", "uma@example.com", "uma's long passphrase")
-	boss := newBrowser(t, s, "boss")
-	boss.open("/login?next=/admin")
-	boss.signIn("boss@example.com", "boss password 123")
-	boss.waitPath("/admin")
-	boss.waitText("#users", "uma@example.com")
+	boss := s.openAdmin(t, "boss@example.com", "boss password 123", "uma@example.com")
 
 	boss.click(`button[aria-label="Make staff: uma@example.com"]`)
 	boss.waitText("#admin-notice .notice.success", "uma@example.com is now staff.")

@@ -16,11 +16,7 @@ func TestBrowser_EscapeClosesTheDialogThatShows(t *testing.T) {
 	s.createSuperuser(t, "boss@example.com", "The Boss", "boss password 123")
 	s.register(t, "Uma User", "uma@example.com", "uma's long passphrase")
 	s.register(t, "Vic User", "vic@example.com", "vic's long passphrase")
-	boss := newBrowser(t, s, "boss")
-	boss.open("/login?next=/admin")
-	boss.signIn("boss@example.com", "boss password 123")
-	boss.waitPath("/admin")
-	boss.waitText("#users", "vic@example.com")
+	boss := s.openAdmin(t, "boss@example.com", "boss password 123", "vic@example.com")
 
 	boss.click(`button[aria-label="Deactivate uma@example.com"]`)
 	boss.waitText("#confirm-title", "Deactivate uma@example.com?")

@@ -333,7 +333,6 @@ func (b *browser) waitPath(want string) {
 	b.poll("reach "+want, expr)
 }
 
-// signUp creates an account from the sign-up form and waits for the
 // signIn sends the login form, on the page it is on.
 func (b *browser) signIn(email, password string) {
 	b.t.Helper()
@@ -342,6 +341,19 @@ func (b *browser) signIn(email, password string) {
 	b.click("#login-form button[type=submit]")
 }
 
+// openAdmin opens a browser signed in as the staff account email, on the
+// admin page once its users table shows listed.
+func (s *server) openAdmin(t *testing.T, email, password, listed string) *browser {
+	t.Helper()
+	b := newBrowser(t, s, strings.Split(email, "@")[0])
+	b.open("/login?next=/admin")
+	b.signIn(email, password)
+	b.waitPath("/admin")
+	b.waitText("#users", listed)
+	return b
+}
+
+// signUp creates an account from the sign-up form and waits for the
 // profile it leads to.
 func (b *browser) signUp(name, email, password string) {
 	b.t.Helper()

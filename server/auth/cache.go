@@ -157,6 +157,18 @@ type sessionEntry struct {
 	emailVerified   bool
 	authMethod      string
 	authenticatedAt time.Time
+	// endsAt is when the session ends however it is used (its creation
+	// plus Config.SessionMaxAge); zero: no cap. Unlike liveness it never
+	// changes, so a cached entry holds it as well as a fresh read.
+	endsAt time.Time
+}
+
+// at is the entry as of now: a session past its end is no longer live.
+func (e sessionEntry) at(now time.Time) sessionEntry {
+	if e.live && !e.endsAt.IsZero() && !now.Before(e.endsAt) {
+		e.live = false
+	}
+	return e
 }
 
 // sessionCache answers "is this session still live?" without a query.

@@ -12,10 +12,16 @@ import (
 // Config holds the service's settings. Zero values take the defaults
 // noted on each field.
 type Config struct {
-	Issuer              string                   // "iss" of access tokens; default "authkit"
-	Audience            string                   // "aud" of access tokens; default the issuer
-	AccessTTL           time.Duration            // default 5m
-	RefreshTTL          time.Duration            // default 14 days
+	Issuer     string        // "iss" of access tokens; default "authkit"
+	Audience   string        // "aud" of access tokens; default the issuer
+	AccessTTL  time.Duration // default 5m
+	RefreshTTL time.Duration // default 14 days
+	// SessionMaxAge is a session's absolute lifetime, counted from its
+	// login: however often it is refreshed, it then ends, and its user
+	// signs in again (OWASP ASVS 3.3.2). Default DefaultSessionMaxAge;
+	// negative: no cap (a session then lives while it is refreshed
+	// within RefreshTTL).
+	SessionMaxAge       time.Duration
 	LoginThrottle       int                      // failed logins per account+client (and wrong current passwords per account) per 15 minutes; 0 disables
 	LoginClientThrottle int                      // failed logins per client across all accounts per 15 minutes (password spraying); 0 disables
 	RegisterThrottle    int                      // registrations per client per minute; 0 disables
@@ -61,6 +67,9 @@ func (c *Config) setDefaults() {
 	if c.RefreshTTL <= 0 {
 		c.RefreshTTL = 14 * 24 * time.Hour
 	}
+	if c.SessionMaxAge == 0 {
+		c.SessionMaxAge = DefaultSessionMaxAge
+	}
 	if c.MaxSessions == 0 {
 		c.MaxSessions = DefaultMaxSessions
 	}
@@ -97,6 +106,10 @@ func (c *Config) setDefaults() {
 		c.Mailer = mail.SenderQueue(mail.LogSender(c.Logger))
 	}
 }
+
+// DefaultSessionMaxAge is a session's absolute lifetime unless
+// Config.SessionMaxAge says otherwise: 30 days.
+const DefaultSessionMaxAge = 30 * 24 * time.Hour
 
 // DefaultMaxSessions is the cap on a user's live sessions unless
 // Config.MaxSessions says otherwise.

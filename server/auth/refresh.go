@@ -77,7 +77,7 @@ func (s *Sessions) refresh(ctx context.Context, refreshToken string, client Clie
 	if err != nil {
 		return nil, Issued{}, err
 	}
-	if old.UsedAt == nil && !usable(old, s.clock.now()) {
+	if old.UsedAt == nil && !s.usable(old, s.clock.now()) {
 		s.stats.refreshRefused.Add(1)
 		return nil, Issued{}, errSessionEnded
 	}
@@ -114,7 +114,7 @@ func (s *Sessions) refresh(ctx context.Context, refreshToken string, client Clie
 		return nil, Issued{}, err
 	}
 	s.live.putRead(r.issued.SessionID, sessionEntry{userID: r.user.ID, live: true, emailVerified: r.user.EmailVerified,
-		authMethod: r.session.AuthMethod, authenticatedAt: r.session.AuthenticatedAt}, r.now, generation)
+		authMethod: r.session.AuthMethod, authenticatedAt: r.session.AuthenticatedAt, endsAt: s.endOf(r.session.CreatedAt)}, r.now, generation)
 	s.stats.refreshRotated.Add(1)
 	return r.user, r.issued, nil
 }
@@ -126,12 +126,12 @@ func (s *Sessions) rotate(ctx context.Context, tx *store.Store, old *store.Refre
 	if old.UsedAt != nil {
 		return s.spentBefore(ctx, tx, old, *old.UsedAt, now, grace)
 	}
-	if !usable(old, now) {
+	if !s.usable(old, now) {
 		return rotation{refusal: errSessionEnded}, nil
 	}
 	sess, u := old.Session, old.Session.User
 	next, hash := newRefreshToken()
-	nextRow := &store.RefreshToken{ID: newID(), SessionID: sess.ID, TokenHash: hash, CreatedAt: now, ExpiresAt: now.Add(s.refreshTTL)}
+	nextRow := &store.RefreshToken{ID: newID(), SessionID: sess.ID, TokenHash: hash, CreatedAt: now, ExpiresAt: s.refreshExpiry(sess.CreatedAt, now)}
 	won, err := tx.SpendRefreshToken(ctx, old.ID, nextRow.ID, now)
 	if err != nil {
 		return rotation{}, err
@@ -164,9 +164,11 @@ func (s *Sessions) rotate(ctx context.Context, tx *store.Store, old *store.Refre
 var errSessionGone = errors.New("auth: the session ended during the refresh")
 
 // usable reports whether an unspent token may be rotated at now: unexpired,
-// of a live session of an active user.
-func usable(t *store.RefreshToken, now time.Time) bool {
-	return t.ExpiresAt.After(now) && t.Session.RevokedAt == nil && t.Session.User.IsActive
+// of a live session of an active user, a session not past its absolute
+// lifetime (which a token issued under a longer cap, or none, may outlast).
+func (s *Sessions) usable(t *store.RefreshToken, now time.Time) bool {
+	return t.ExpiresAt.After(now) && t.Session.RevokedAt == nil && t.Session.User.IsActive &&
+		!s.outlived(t.Session.CreatedAt, now)
 }
 
 // spentBefore handles a token that was already spent (at usedAt): a race

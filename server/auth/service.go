@@ -64,7 +64,7 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Service, error) {
 	notices := newNotifier(cfg)
 	activity := newActivity(st, cfg)
 	sessions := &Sessions{store: st, tokens: signing.NewAccessTokens(keys, cfg.Issuer, cfg.Audience),
-		live: live, users: users, events: events, activity: activity, notices: notices, refreshTTL: cfg.RefreshTTL, maxLive: cfg.MaxSessions,
+		live: live, users: users, events: events, activity: activity, notices: notices, refreshTTL: cfg.RefreshTTL, maxAge: cfg.SessionMaxAge, maxLive: cfg.MaxSessions,
 		clock: now, log: cfg.Logger, stats: counts}
 	recovery := newRecovery(st, cfg, limits, users, sessions, notices, activity)
 	accounts := newAccounts(st, cfg, limits, sessions, users, recovery, activity, notices, counts)

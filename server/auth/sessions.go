@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,7 +29,8 @@ type Sessions struct {
 	activity   *Activity // records sign-ins, sign-outs and revocations
 	notices    *notifier
 	refreshTTL time.Duration
-	maxLive    int // live sessions per user; <= 0: no cap
+	maxAge     time.Duration // a session's absolute lifetime (Config.SessionMaxAge); <= 0: no cap
+	maxLive    int           // live sessions per user; <= 0: no cap
 	clock      clock
 	log        *slog.Logger
 	stats      *stats
@@ -139,14 +141,15 @@ func (s *Sessions) Hold(ctx context.Context, tx *store.Store, p Principal) error
 	if err := tx.LockUser(ctx, p.UserID); err != nil {
 		return err
 	}
-	st, err := tx.SessionStatus(ctx, p.SessionID, s.clock.now())
+	now := s.clock.now()
+	st, err := tx.SessionStatus(ctx, p.SessionID, now)
 	if errors.Is(err, store.ErrNotFound) {
 		return errSessionEnded
 	}
 	if err != nil {
 		return err
 	}
-	if !st.Live || st.UserID != p.UserID {
+	if !st.Live || st.UserID != p.UserID || s.outlived(st.CreatedAt, now) {
 		return errSessionEnded
 	}
 	return nil
@@ -160,7 +163,7 @@ func SessionEnded(err error) bool { return errors.Is(err, errSessionEnded) }
 func (s *Sessions) session(ctx context.Context, sessionID string) (sessionEntry, error) {
 	now := s.clock.now()
 	if e, ok := s.live.get(sessionID, now); ok {
-		return e, nil
+		return e.at(now), nil
 	}
 	return s.load(ctx, sessionID, now)
 }
@@ -177,9 +180,41 @@ func (s *Sessions) load(ctx context.Context, sessionID string, now time.Time) (s
 	}
 	testHookChecked("session-read")
 	e := sessionEntry{userID: st.UserID, live: st.Live, emailVerified: st.EmailVerified,
-		authMethod: st.AuthMethod, authenticatedAt: st.AuthenticatedAt}
+		authMethod: st.AuthMethod, authenticatedAt: st.AuthenticatedAt, endsAt: s.endOf(st.CreatedAt)}
 	s.live.putRead(sessionID, e, now, generation)
-	return e, nil
+	return e.at(now), nil
+}
+
+// endOf is when a session that started at created ends however often it
+// is refreshed (Config.SessionMaxAge, OWASP ASVS 3.3.2); zero without a
+// cap. It is counted from the session's creation, which never changes, so
+// the cache can keep it with the session and compare it on each request
+// without a query.
+func (s *Sessions) endOf(created time.Time) time.Time {
+	if s.maxAge <= 0 {
+		return time.Time{}
+	}
+	return created.Add(s.maxAge)
+}
+
+// outlived reports whether a session that started at created has reached
+// its end at now. A session stored under a longer cap, or before there was
+// one, ends by this check alone: its stored expiry may lie later.
+func (s *Sessions) outlived(created, now time.Time) bool {
+	end := s.endOf(created)
+	return !end.IsZero() && !now.Before(end)
+}
+
+// refreshExpiry is when a refresh token issued at now, for a session
+// that started at created, expires: RefreshTTL on, but never past the
+// session's end, so neither the token nor the cookies that carry it
+// outlive the session.
+func (s *Sessions) refreshExpiry(created, now time.Time) time.Time {
+	exp := now.Add(s.refreshTTL)
+	if end := s.endOf(created); !end.IsZero() && end.Before(exp) {
+		return end
+	}
+	return exp
 }
 
 // Start logs a user in on a new session (a new device) and records the
@@ -289,7 +324,7 @@ func (s *Sessions) start(ctx context.Context, tx *store.Store, u *store.User, cl
 	now := s.clock.now()
 	sess := &store.Session{
 		ID: newID(), UserID: u.ID, CreatedAt: now, LastUsedAt: now,
-		ExpiresAt: now.Add(s.refreshTTL),
+		ExpiresAt: s.refreshExpiry(now, now),
 		UserAgent: truncate(client.UserAgent, 512), IP: truncate(client.IP, 64),
 		AuthMethod: method, AuthenticatedAt: now,
 	}
@@ -317,7 +352,7 @@ func (s *Sessions) start(ctx context.Context, tx *store.Store, u *store.User, cl
 		return Issued{}, err
 	}
 	s.live.put(sess.ID, sessionEntry{userID: u.ID, live: true, emailVerified: u.EmailVerified,
-		authMethod: method, authenticatedAt: now}, now)
+		authMethod: method, authenticatedAt: now, endsAt: s.endOf(now)}, now)
 	return Issued{SessionID: sess.ID, Access: access, AccessExpires: accessExp, Refresh: refresh, RefreshExpires: rt.ExpiresAt,
 		evicted: evicted}, nil
 }
@@ -382,7 +417,7 @@ func (s *Sessions) PrincipalOfRefreshToken(ctx context.Context, refreshToken str
 		return Principal{}, err
 	}
 	now := s.clock.now()
-	if !usable(rt, now) || (rt.UsedAt != nil && now.Sub(*rt.UsedAt) >= BrowserRefreshGrace) {
+	if !s.usable(rt, now) || (rt.UsedAt != nil && now.Sub(*rt.UsedAt) >= BrowserRefreshGrace) {
 		return Principal{}, errNotAuthenticated
 	}
 	return Principal{UserID: rt.Session.UserID, SessionID: rt.SessionID}, nil
@@ -449,7 +484,11 @@ func (s *Sessions) LogoutAll(ctx context.Context, p Principal) error {
 
 // List returns the live sessions of the caller's user.
 func (s *Sessions) List(ctx context.Context, p Principal) ([]store.Session, error) {
-	return s.store.ListLiveSessions(ctx, p.UserID, s.clock.now())
+	now := s.clock.now()
+	sessions, err := s.store.ListLiveSessions(ctx, p.UserID, now)
+	// One stored under a longer cap, or none, may be past this one's end
+	// before the sweep deletes it.
+	return slices.DeleteFunc(sessions, func(sess store.Session) bool { return s.outlived(sess.CreatedAt, now) }), err
 }
 
 // Reauthenticated records that the caller has just proved who they are
@@ -505,10 +544,17 @@ func (s *Sessions) Revoke(ctx context.Context, p Principal, sessionID string) er
 }
 
 // FlushExpired deletes expired and revoked refresh tokens and sessions,
-// and drops stale entries from the session and user caches.
+// sessions past their absolute lifetime among them (Config.SessionMaxAge:
+// also those stored under a longer cap, or none), and drops stale entries
+// from the session and user caches.
 func (s *Sessions) FlushExpired(ctx context.Context) (tokens, sessions int64, err error) {
 	s.PruneCaches()
-	return s.store.FlushExpired(ctx, s.clock.now())
+	now := s.clock.now()
+	var startedBy time.Time
+	if s.maxAge > 0 {
+		startedBy = now.Add(-s.maxAge)
+	}
+	return s.store.FlushExpired(ctx, now, startedBy)
 }
 
 // PruneCaches drops stale entries from this process's session and user

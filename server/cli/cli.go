@@ -366,7 +366,7 @@ func flushExpired(ctx context.Context, env Env, args []string) error {
 	}
 	defer st.Close()
 	now := time.Now().UTC()
-	tokens, sessions, err := st.FlushExpired(ctx, now)
+	tokens, sessions, err := st.FlushExpired(ctx, now, time.Time{})
 	if err != nil {
 		return err
 	}

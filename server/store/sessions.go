@@ -28,6 +28,7 @@ func (s *Store) SessionByID(ctx context.Context, id string) (*Session, error) {
 type SessionStatus struct {
 	UserID          string
 	Live            bool // not revoked, not expired, and its user is active
+	CreatedAt       time.Time
 	EmailVerified   bool
 	AuthMethod      string
 	AuthenticatedAt time.Time
@@ -37,6 +38,7 @@ type SessionStatus struct {
 func (s *Store) SessionStatus(ctx context.Context, id string, now time.Time) (SessionStatus, error) {
 	var row struct {
 		UserID          string     `bun:"user_id"`
+		CreatedAt       time.Time  `bun:"created_at"`
 		RevokedAt       *time.Time `bun:"revoked_at"`
 		ExpiresAt       time.Time  `bun:"expires_at"`
 		IsActive        bool       `bun:"is_active"`
@@ -47,14 +49,14 @@ func (s *Store) SessionStatus(ctx context.Context, id string, now time.Time) (Se
 	err := s.db.NewSelect().
 		TableExpr("sessions AS s").
 		Join("JOIN users AS u ON u.id = s.user_id").
-		ColumnExpr("s.user_id, s.revoked_at, s.expires_at, u.is_active, u.email_verified, s.auth_method, s.authenticated_at").
+		ColumnExpr("s.user_id, s.created_at, s.revoked_at, s.expires_at, u.is_active, u.email_verified, s.auth_method, s.authenticated_at").
 		Where("s.id = ?", id).
 		Scan(ctx, &row)
 	if err != nil {
 		return SessionStatus{}, MapError(err)
 	}
 	live := row.RevokedAt == nil && row.ExpiresAt.After(now) && row.IsActive
-	st := SessionStatus{UserID: row.UserID, Live: live, EmailVerified: row.Verified, AuthMethod: row.AuthMethod}
+	st := SessionStatus{UserID: row.UserID, Live: live, CreatedAt: row.CreatedAt, EmailVerified: row.Verified, AuthMethod: row.AuthMethod}
 	if row.AuthenticatedAt != nil {
 		st.AuthenticatedAt = *row.AuthenticatedAt
 	}
@@ -172,25 +174,34 @@ func (s *Store) RevokeUserSessions(ctx context.Context, userID, keep string, now
 }
 
 // FlushExpired deletes refresh tokens that have expired, then sessions
-// that are revoked or expired (with their remaining tokens, by cascade),
-// spent or expired mailed tokens, and throttle buckets that have refilled.
-// It returns how many refresh tokens and sessions it deleted.
-func (s *Store) FlushExpired(ctx context.Context, now time.Time) (tokens, sessions int64, err error) {
+// that are revoked, expired, or (unless startedBy is zero) created at or
+// before startedBy, past their absolute lifetime (with their remaining
+// tokens, by cascade), spent or expired mailed tokens, and throttle
+// buckets that have refilled. It returns how many refresh tokens and
+// sessions it deleted.
+func (s *Store) FlushExpired(ctx context.Context, now, startedBy time.Time) (tokens, sessions int64, err error) {
+	// A session is dead once revoked, expired or past its absolute
+	// lifetime; the last is checked here too for sessions stored under a
+	// longer cap, or none, whose expires_at lies later.
+	dead := func(q bun.QueryBuilder) bun.QueryBuilder {
+		q = q.WhereOr("revoked_at IS NOT NULL").WhereOr("expires_at <= ?", now)
+		if !startedBy.IsZero() {
+			q = q.WhereOr("created_at <= ?", startedBy)
+		}
+		return q
+	}
 	err = s.InTx(ctx, func(tx *Store) error {
 		// Tokens of dead sessions go explicitly, not only by cascade, so the
 		// count is right and nothing depends on foreign keys being on.
 		res, err := tx.db.NewDelete().Model((*RefreshToken)(nil)).
 			WhereOr("expires_at <= ?", now).
-			WhereOr("session_id IN (?)", tx.db.NewSelect().Model((*Session)(nil)).Column("id").
-				WhereOr("revoked_at IS NOT NULL").WhereOr("expires_at <= ?", now)).
+			WhereOr("session_id IN (?)", tx.db.NewSelect().Model((*Session)(nil)).Column("id").ApplyQueryBuilder(dead)).
 			Exec(ctx)
 		if err != nil {
 			return MapError(err)
 		}
 		tokens, _ = res.RowsAffected()
-		res, err = tx.db.NewDelete().Model((*Session)(nil)).
-			WhereOr("revoked_at IS NOT NULL").WhereOr("expires_at <= ?", now).
-			Exec(ctx)
+		res, err = tx.db.NewDelete().Model((*Session)(nil)).ApplyQueryBuilder(dead).Exec(ctx)
 		if err != nil {
 			return MapError(err)
 		}

@@ -206,7 +206,7 @@ func TestStore_PreparedStatementsAgreeWithBun(t *testing.T) {
 		}
 		// bun's comparisons with the prepared statements' times: the token
 		// that expired a nanosecond before now goes, the live one stays.
-		tokens, _, err := st.FlushExpired(ctx, now)
+		tokens, _, err := st.FlushExpired(ctx, now, time.Time{})
 		if err != nil || tokens != 1 {
 			t.Fatalf("flush at now: %d tokens, %v", tokens, err)
 		}

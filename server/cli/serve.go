@@ -86,7 +86,7 @@ func startAndServe(ctx context.Context, env Env, c *serveConfig, log *slog.Logge
 	}
 	defer st.Close()
 	svc, err := auth.New(ctx, st, auth.Config{
-		Issuer: c.issuer, AccessTTL: c.accessTTL, RefreshTTL: c.refreshTTL,
+		Issuer: c.issuer, AccessTTL: c.accessTTL, RefreshTTL: c.refreshTTL, SessionMaxAge: c.sessionLifetime(),
 		LoginThrottle: c.loginThrottle, LoginClientThrottle: c.loginClientThrottle,
 		RegisterThrottle: c.registerThrottle, MaxSessions: sessionCap(c.maxSessions), Argon2: c.argon2(),
 		SessionCacheTTL: c.sessionCache(), ReauthWindow: c.reauthWindow, KeyEncryptionKey: kek, Logger: log,

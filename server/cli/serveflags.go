@@ -19,6 +19,7 @@ type serveConfig struct {
 	db                  dbFlags
 	accessTTL           time.Duration
 	refreshTTL          time.Duration
+	sessionMaxAge       time.Duration
 	issuer              string
 	insecureCookies     bool
 	loginThrottle       int
@@ -70,6 +71,7 @@ func serveFlags(c *serveConfig, modules []httpapi.Module) *flag.FlagSet {
 	c.db.register(fs)
 	fs.DurationVar(&c.accessTTL, "access-ttl", 5*time.Minute, "lifetime of access tokens (at least 1s)")
 	fs.DurationVar(&c.refreshTTL, "refresh-ttl", 336*time.Hour, "lifetime of refresh tokens (and idle sessions); longer than --access-ttl")
+	fs.DurationVar(&c.sessionMaxAge, "session-max-age", auth.DefaultSessionMaxAge, "absolute lifetime of a session from its login, however often it is refreshed; then its user signs in again (longer than --refresh-ttl; 0: no cap)")
 	fs.StringVar(&c.issuer, "issuer", "authkit", `"iss" and "aud" of access tokens`)
 	fs.BoolVar(&c.insecureCookies, "insecure-cookies", false, "drop Secure and the __Host-/__Secure- prefixes (plain-http hosts other than localhost; refused with an https --public-url)")
 	fs.IntVar(&c.loginThrottle, "login-throttle", 10, "failed logins allowed per account+client per 15 minutes (0 disables)")
@@ -132,6 +134,10 @@ func (c *serveConfig) check() error {
 		return usagef("--access-ttl must be at least 1s")
 	case c.refreshTTL <= c.accessTTL:
 		return usagef("--refresh-ttl must be longer than --access-ttl")
+	case c.sessionMaxAge != 0 && c.sessionMaxAge <= c.refreshTTL:
+		// Shorter, the idle limit would never apply; negative, or a swap
+		// of the two values, is a typo. Either way not a quiet choice.
+		return usagef("--session-max-age must be 0 (no cap) or longer than --refresh-ttl (%v), not %v", c.refreshTTL, c.sessionMaxAge)
 	case c.argon2MemoryMiB > maxArgon2MemoryMiB:
 		return usagef("--argon2-memory must be at most %d (MiB), not %d", maxArgon2MemoryMiB, c.argon2MemoryMiB)
 	case c.argon2Time > maxArgon2Time:
@@ -197,6 +203,15 @@ func (c *serveConfig) sessionCache() time.Duration {
 		return -1
 	}
 	return c.sessionCacheTTL
+}
+
+// sessionLifetime turns --session-max-age (0: no cap) into
+// Config.SessionMaxAge (negative: no cap; 0 would mean the default).
+func (c *serveConfig) sessionLifetime() time.Duration {
+	if c.sessionMaxAge == 0 {
+		return -1
+	}
+	return c.sessionMaxAge
 }
 
 // sessionCap turns --max-sessions (0: no cap) into Config.MaxSessions

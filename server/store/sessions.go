@@ -182,26 +182,24 @@ func (s *Store) RevokeUserSessions(ctx context.Context, userID, keep string, now
 func (s *Store) FlushExpired(ctx context.Context, now, startedBy time.Time) (tokens, sessions int64, err error) {
 	// A session is dead once revoked, expired or past its absolute
 	// lifetime; the last is checked here too for sessions stored under a
-	// longer cap, or none, whose expires_at lies later.
-	dead := func(q bun.QueryBuilder) bun.QueryBuilder {
-		q = q.WhereOr("revoked_at IS NOT NULL").WhereOr("expires_at <= ?", now)
-		if !startedBy.IsZero() {
-			q = q.WhereOr("created_at <= ?", startedBy)
-		}
-		return q
+	// longer cap, or none, whose expires_at lies later. (A cut-off in the
+	// past of every session takes the place of none.)
+	if startedBy.IsZero() {
+		startedBy = time.Unix(0, 0).UTC()
 	}
+	const dead = "revoked_at IS NOT NULL OR expires_at <= ? OR created_at <= ?"
 	err = s.InTx(ctx, func(tx *Store) error {
 		// Tokens of dead sessions go explicitly, not only by cascade, so the
 		// count is right and nothing depends on foreign keys being on.
 		res, err := tx.db.NewDelete().Model((*RefreshToken)(nil)).
 			WhereOr("expires_at <= ?", now).
-			WhereOr("session_id IN (?)", tx.db.NewSelect().Model((*Session)(nil)).Column("id").ApplyQueryBuilder(dead)).
+			WhereOr("session_id IN (?)", tx.db.NewSelect().Model((*Session)(nil)).Column("id").Where(dead, now, startedBy)).
 			Exec(ctx)
 		if err != nil {
 			return MapError(err)
 		}
 		tokens, _ = res.RowsAffected()
-		res, err = tx.db.NewDelete().Model((*Session)(nil)).ApplyQueryBuilder(dead).Exec(ctx)
+		res, err = tx.db.NewDelete().Model((*Session)(nil)).Where(dead, now, startedBy).Exec(ctx)
 		if err != nil {
 			return MapError(err)
 		}

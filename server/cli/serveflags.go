@@ -71,7 +71,7 @@ func serveFlags(c *serveConfig, modules []httpapi.Module) *flag.FlagSet {
 	c.db.register(fs)
 	fs.DurationVar(&c.accessTTL, "access-ttl", 5*time.Minute, "lifetime of access tokens (at least 1s)")
 	fs.DurationVar(&c.refreshTTL, "refresh-ttl", 336*time.Hour, "lifetime of refresh tokens (and idle sessions); longer than --access-ttl")
-	fs.DurationVar(&c.sessionMaxAge, "session-max-age", auth.DefaultSessionMaxAge, "absolute lifetime of a session from its login, however often it is refreshed; then its user signs in again (longer than --refresh-ttl; 0: no cap)")
+	fs.DurationVar(&c.sessionMaxAge, "session-max-age", auth.DefaultSessionMaxAge, "absolute lifetime of a session from its login, however often it is refreshed; then its user signs in again (longer than --access-ttl; 0: no cap)")
 	fs.StringVar(&c.issuer, "issuer", "authkit", `"iss" and "aud" of access tokens`)
 	fs.BoolVar(&c.insecureCookies, "insecure-cookies", false, "drop Secure and the __Host-/__Secure- prefixes (plain-http hosts other than localhost; refused with an https --public-url)")
 	fs.IntVar(&c.loginThrottle, "login-throttle", 10, "failed logins allowed per account+client per 15 minutes (0 disables)")
@@ -134,10 +134,11 @@ func (c *serveConfig) check() error {
 		return usagef("--access-ttl must be at least 1s")
 	case c.refreshTTL <= c.accessTTL:
 		return usagef("--refresh-ttl must be longer than --access-ttl")
-	case c.sessionMaxAge != 0 && c.sessionMaxAge <= c.refreshTTL:
-		// Shorter, the idle limit would never apply; negative, or a swap
-		// of the two values, is a typo. Either way not a quiet choice.
-		return usagef("--session-max-age must be 0 (no cap) or longer than --refresh-ttl (%v), not %v", c.refreshTTL, c.sessionMaxAge)
+	case c.sessionMaxAge != 0 && c.sessionMaxAge <= c.accessTTL:
+		// At or under --refresh-ttl it is allowed: sessions then end at
+		// the cap before they can idle out (a deployment that had a
+		// longer --refresh-ttl keeps starting, its sessions capped).
+		return usagef("--session-max-age must be 0 (no cap) or longer than --access-ttl (%v), not %v", c.accessTTL, c.sessionMaxAge)
 	case c.argon2MemoryMiB > maxArgon2MemoryMiB:
 		return usagef("--argon2-memory must be at most %d (MiB), not %d", maxArgon2MemoryMiB, c.argon2MemoryMiB)
 	case c.argon2Time > maxArgon2Time:

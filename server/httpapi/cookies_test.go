@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/authkit/authkit/shared"
@@ -42,6 +43,29 @@ func TestCookieJar_ValueReadsAsRequestCookie(t *testing.T) {
 		}
 		if got := jar.access(r); got != want {
 			t.Errorf("Cookie %q: access %q, r.Cookie %q", lines, got, want)
+		}
+	}
+}
+
+// The eight-bytes-a-step check answers as net/http for every byte, at
+// every place in a word and in the tail after the last whole word.
+func TestCookieJar_ValueTestsEveryByteAsRequestCookie(t *testing.T) {
+	jar := newCookieJar(false)
+	for n := 1; n <= 17; n++ {
+		for at := range n {
+			for b := range 256 {
+				v := []byte(strings.Repeat("A", n))
+				v[at] = byte(b)
+				lines := []string{shared.AccessCookie + "=" + string(v)}
+				r := &http.Request{Header: http.Header{"Cookie": lines}}
+				want := ""
+				if c, err := r.Cookie(shared.AccessCookie); err == nil {
+					want = c.Value
+				}
+				if got := jar.access(r); got != want {
+					t.Fatalf("Cookie %q: access %q, r.Cookie %q", lines, got, want)
+				}
+			}
 		}
 	}
 }

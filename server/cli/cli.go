@@ -260,7 +260,7 @@ var summaries = map[string]string{
 	"serve":           "Runs the HTTP server: the API, the web app and /healthz. Applies pending\ndatabase migrations first. SIGINT or SIGTERM stops it gracefully.",
 	"migrate":         "Applies pending database migrations and exits.",
 	"createsuperuser": "Creates a staff superuser whose address counts as confirmed. The password is\nread from standard input (its first line), never from a flag:\n  echo \"$PASSWORD\" | authkit createsuperuser --email you@example.com --name You",
-	"flush-expired":   "Deletes expired and revoked refresh tokens and sessions, and security events\nolder than --event-retention, and prints how many (serve does it every\n--sweep-interval).",
+	"flush-expired":   "Deletes expired and revoked refresh tokens and sessions, and security events\nolder than --event-retention, and prints how many (serve does it every\n--sweep-interval). With --session-max-age, also sessions older than that\nsince their login, as serve's sweep does.",
 	"keys rotate":     "Creates a new signing key; older keys keep verifying until their tokens\nexpire. New keys are encrypted with AUTHKIT_KEY_ENCRYPTION_KEY when it is set.",
 	"keys list":       "Lists the signing keys: kid, creation time, and signing, verifying or retired.",
 	"openapi":         "Prints the OpenAPI document of the API (the one served at /api/openapi.json).",
@@ -347,6 +347,11 @@ func flushExpired(ctx context.Context, env Env, args []string) error {
 	db.register(fs)
 	retention := fs.Duration("event-retention", auth.DefaultEventRetention, "delete security events older than this")
 	accessTTL := fs.Duration("access-ttl", 5*time.Minute, "the servers' access token lifetime (decides when old signing keys retire)")
+	// Unlike serve's, this default is no cap: a cron job written before
+	// the flag existed must not delete the sessions of servers that run
+	// without one. Pass the servers' value to delete sessions past it here
+	// too, rather than at their next sweep.
+	maxAge := fs.Duration("session-max-age", 0, "the servers' --session-max-age: also delete sessions older than this since their login (0: only expired and revoked ones)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -360,13 +365,22 @@ func flushExpired(ctx context.Context, env Env, args []string) error {
 		// Shorter would retire, and delete, keys whose tokens are live.
 		return usagef("--access-ttl must be at least 1s")
 	}
+	if *maxAge != 0 && *maxAge <= *accessTTL {
+		// serve refuses the same: a session could not outlive its first
+		// access token.
+		return usagef("--session-max-age must be 0 (no cap) or longer than --access-ttl (%v), not %v", *accessTTL, *maxAge)
+	}
 	st, err := db.openExisting(ctx, env.Modules)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	now := time.Now().UTC()
-	tokens, sessions, err := st.FlushExpired(ctx, now, time.Time{})
+	var startedBy time.Time // sessions created before it are past the cap
+	if *maxAge > 0 {
+		startedBy = now.Add(-*maxAge)
+	}
+	tokens, sessions, err := st.FlushExpired(ctx, now, startedBy)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"maps"
 	"net/http"
@@ -267,6 +268,9 @@ func TestFlushExpired(t *testing.T) {
 		{ID: "live", UserID: "u", CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(time.Hour)},
 		{ID: "expired", UserID: "u", CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(-time.Hour)},
 		{ID: "revoked", UserID: "u", CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(time.Hour), RevokedAt: &revoked},
+		// Refreshed an hour ago, but signed in 40 days ago: past serve's
+		// default cap, not past flush-expired's (none unless asked).
+		{ID: "old", UserID: "u", CreatedAt: now.Add(-40 * 24 * time.Hour), LastUsedAt: now.Add(-time.Hour), ExpiresAt: now.Add(time.Hour)},
 	}
 	for _, s := range sessions {
 		must(st.CreateSession(ctx, s))
@@ -276,6 +280,7 @@ func TestFlushExpired(t *testing.T) {
 		{ID: "t2", SessionID: "live", TokenHash: "h2", CreatedAt: now, ExpiresAt: now.Add(-time.Second)},
 		{ID: "t3", SessionID: "expired", TokenHash: "h3", CreatedAt: now, ExpiresAt: now.Add(-time.Hour)},
 		{ID: "t4", SessionID: "revoked", TokenHash: "h4", CreatedAt: now, ExpiresAt: now.Add(time.Hour)},
+		{ID: "t5", SessionID: "old", TokenHash: "h5", CreatedAt: now.Add(-time.Hour), ExpiresAt: now.Add(time.Hour)},
 	}
 	for _, tk := range tokens {
 		must(st.CreateRefreshToken(ctx, tk))
@@ -297,9 +302,25 @@ func TestFlushExpired(t *testing.T) {
 	if _, err := st.RefreshTokenByHash(ctx, "h1"); err != nil {
 		t.Fatal("live token deleted")
 	}
+	if _, err := st.SessionByID(ctx, "old"); err != nil {
+		t.Fatal("a session past a cap flush-expired was not given was deleted")
+	}
 	r = run(t, "", nil, "flush-expired", "--db", db)
 	if strings.TrimSpace(r.stdout) != "deleted 0 refresh tokens, 0 sessions, 0 security events, 0 expired rows of modules and 0 retired signing keys" {
 		t.Fatalf("second run: %+v", r)
+	}
+
+	// Given the servers' cap, it deletes what their sweep would: the old
+	// session and its token, and nothing live.
+	r = run(t, "", nil, "flush-expired", "--db", db, "--session-max-age", "720h")
+	if r.err != nil || strings.TrimSpace(r.stdout) != "deleted 1 refresh tokens, 1 sessions, 0 security events, 0 expired rows of modules and 0 retired signing keys" {
+		t.Fatalf("with --session-max-age: %+v", r)
+	}
+	if _, err := st.SessionByID(ctx, "old"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the session past the cap: %v", err)
+	}
+	if _, err := st.SessionByID(ctx, "live"); err != nil {
+		t.Fatal("live session deleted with --session-max-age")
 	}
 }
 

@@ -140,6 +140,7 @@ func TestBadUsageIsOneLineAndExitStatus2(t *testing.T) {
 		{"a malformed key encryption key for keys rotate", map[string]string{"AUTHKIT_KEY_ENCRYPTION_KEY": "too-short-to-be-a-key"}, []string{"keys", "rotate"}, "AUTHKIT_KEY_ENCRYPTION_KEY"},
 		{"keys with a zero access TTL", nil, []string{"keys", "list", "--access-ttl", "0s"}, "--access-ttl must be at least 1s"},
 		{"flush-expired with a short retention", nil, []string{"flush-expired", "--event-retention", "5m"}, "--event-retention must be at least 1h"},
+		{"flush-expired with a cap shorter than an access token", nil, []string{"flush-expired", "--session-max-age", "1m"}, "--session-max-age must be 0 (no cap) or longer than --access-ttl"},
 		{"flush-expired with a negative access TTL", nil, []string{"flush-expired", "--access-ttl", "-5m"}, "--access-ttl must be at least 1s"},
 		{"createsuperuser with a bad address", nil, []string{"createsuperuser", "--email", "nope", "--name", "R"}, "email:"},
 	}

@@ -284,8 +284,9 @@ func (s *Sessions) StartVia(ctx context.Context, u *store.User, client Client, m
 // is ended with the others, or fails here; else it would start a session
 // after the revocation, a session that a later reactivation would bring
 // back, or that outlives the reset meant to shut out the old password.
+// A module's way in is checked by the FirstStepCheck in ctx, if any.
 //
-// Errors: invalid_credentials.
+// Errors: invalid_credentials, or the FirstStepCheck's.
 func stillMaySignIn(ctx context.Context, tx *store.Store, u *store.User, method string) error {
 	if err := tx.LockUser(ctx, u.ID); err != nil {
 		return err
@@ -301,7 +302,28 @@ func stillMaySignIn(ctx context.Context, tx *store.Store, u *store.User, method 
 	if !now.IsActive || (firstStep == MethodPassword && now.PasswordHash != u.PasswordHash) {
 		return errInvalidCredentials
 	}
+	if check, ok := ctx.Value(firstStepKey{}).(FirstStepCheck); ok {
+		return check(ctx, tx)
+	}
 	return nil
+}
+
+// FirstStepCheck tells, within the transaction that starts a sign-in's
+// session or second step (the account's row locked), whether the way in
+// that its first step used is still the account's, as stillMaySignIn
+// tells of a password: a module's login method (a provider account, a
+// passkey) that a password reset removes, in a transaction that takes
+// the same lock, must not start a session after it. It returns nil, or
+// the error the sign-in fails with.
+type FirstStepCheck func(ctx context.Context, tx *store.Store) error
+
+type firstStepKey struct{}
+
+// WithFirstStep returns a context that makes Sessions.StartVia and
+// Factors.Challenge (httpapi.API.SignIn) run check in their transaction:
+// a module passes it the way in it checked, read again.
+func WithFirstStep(ctx context.Context, check FirstStepCheck) context.Context {
+	return context.WithValue(ctx, firstStepKey{}, check)
 }
 
 // methodDetail is the detail of a sign-in by method ("" names none).

@@ -171,11 +171,27 @@ func (h *handlers) callback(w http.ResponseWriter, r *http.Request) error {
 
 func (h *handlers) finishSigningIn(w http.ResponseWriter, r *http.Request, p provider, a *attempt, who person) error {
 	ctx := r.Context()
-	res, err := h.resolve(ctx, p, who)
-	if err != nil {
-		return h.failed(w, r, p, a, err)
+	var (
+		res       signInResult
+		challenge *shared.MFAChallenge
+		err       error
+	)
+	// The session starts only if the provider account still leads to
+	// the account (stillConnected): a password reset that disconnected
+	// it after resolve must not be outlived. Then the sign-in is decided
+	// again, as the accounts are now.
+	for range 2 {
+		if res, err = h.resolve(ctx, p, who); err != nil {
+			break
+		}
+		if testHookResolved != nil {
+			testHookResolved()
+		}
+		checked := r.WithContext(auth.WithFirstStep(ctx, stillConnected(res.user.ID, p.ID(), who.Subject)))
+		if challenge, err = h.startSession(w, checked, res.user, p.ID()); !errors.Is(err, errIdentityGone) {
+			break
+		}
 	}
-	challenge, err := h.startSession(w, r, res.user, p.ID())
 	if err != nil {
 		return h.failed(w, r, p, a, err)
 	}
@@ -197,6 +213,11 @@ func (h *handlers) finishSigningIn(w http.ResponseWriter, r *http.Request, p pro
 	redirect(w, a.Next)
 	return nil
 }
+
+// testHookResolved, set by tests (export_test.go), runs when a sign-in
+// has found its account and before its session starts: where a
+// concurrent password reset lands in a race.
+var testHookResolved func()
 
 // startSession signs u in on a new browser session, the same session row,
 // cookies and revocation as a password login, recorded as signed in by

@@ -55,6 +55,27 @@ func userIdentities(ctx context.Context, st *store.Store, userID string) ([]iden
 	return list, store.MapError(err)
 }
 
+// errIdentityGone: the provider account that a sign-in found its account
+// by was disconnected from it (by a password reset, say) before the
+// session started. The sign-in is decided again; a second time, the
+// person tries again.
+var errIdentityGone = fail(sso.FailureInvalidState, errors.New("the provider account was disconnected during the sign-in"))
+
+// stillConnected is the auth.FirstStepCheck of a sign-in through a
+// provider account: it must still be connected to the account it led to,
+// read within the transaction that starts the session, after the
+// account's row is locked, as a reset takes it before it removes the
+// account's ways in.
+func stillConnected(userID, providerID, subject string) auth.FirstStepCheck {
+	return func(ctx context.Context, tx *store.Store) error {
+		id, err := identityBySubject(ctx, tx, providerID, subject)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && id.UserID != userID) {
+			return errIdentityGone
+		}
+		return err
+	}
+}
+
 var errNoSuchIdentity = shared.NewError(shared.CodeNotFound, "That connected account does not exist, or is no longer connected.")
 
 // wayIn names the module's login method among the ways in the core

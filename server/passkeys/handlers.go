@@ -75,7 +75,7 @@ func (h handlers) rename(w http.ResponseWriter, r *http.Request) error {
 
 func (h handlers) delete(w http.ResponseWriter, r *http.Request) error {
 	caller, _ := httpapi.UserFrom(r.Context())
-	if err := h.svc.Delete(r.Context(), caller.UserID, r.PathValue("id")); err != nil {
+	if err := h.svc.Delete(r.Context(), caller, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

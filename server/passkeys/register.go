@@ -172,11 +172,20 @@ func (s *Service) Rename(ctx context.Context, userID, id string, req sharedpassk
 // Delete removes a passkey; with the last one gone, the user no longer
 // has passkeys. It refuses to remove the account's last way to sign in
 // (auth.WaysIn counts the password, the sign-in providers' connected
-// accounts and the passkeys left), which would lock the person out.
+// accounts and the passkeys left), which would lock the person out. The
+// caller's session is held first (auth.Sessions.Hold), as for adding a
+// passkey or turning an authenticator app off: a session ended elsewhere
+// (a password reset on another server), still in this server's session
+// cache, must not take a way in away.
 //
-// Errors: not_found, last_login_method.
-func (s *Service) Delete(ctx context.Context, userID, id string) error {
+// Errors: not_found, last_login_method, not_authenticated (the caller's
+// session ended meanwhile).
+func (s *Service) Delete(ctx context.Context, caller auth.Principal, id string) error {
+	userID := caller.UserID
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		if err := s.auth.Sessions.Hold(ctx, tx, caller); err != nil {
+			return err
+		}
 		return s.auth.WaysIn.Remove(ctx, tx, userID, errLastWayIn, func() error {
 			res, err := tx.IDB().NewDelete().Model((*passkey)(nil)).Where("id = ?", id).Where("user_id = ?", userID).Exec(ctx)
 			if err != nil {

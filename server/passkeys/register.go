@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/big"
 
 	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/go-webauthn/webauthn/protocol/webauthncose"
 	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/google/uuid"
 
@@ -90,6 +92,9 @@ func (s *Service) FinishRegistration(ctx context.Context, caller auth.Principal,
 		return nil, err
 	}
 	cred, err := s.wa.CreateCredential(w, session, parsed)
+	if err == nil {
+		err = checkPublicKey(cred.PublicKey)
+	}
 	if err != nil {
 		s.log.InfoContext(ctx, "passkey registration refused", "user_id", userID, "err", err)
 		return nil, errUnreadable
@@ -101,6 +106,31 @@ func (s *Service) FinishRegistration(ctx context.Context, caller auth.Principal,
 	s.auth.Factors.Changed(ctx, userID)
 	s.auth.Notify(ctx, userID, "passkey_added", row.Name)
 	return row, nil
+}
+
+// minRSABits is the smallest RSA modulus a passkey may have (NIST SP
+// 800-131A; authenticators that use RSA, such as Windows Hello's TPM,
+// make 2048-bit keys).
+const minRSABits = 2048
+
+// checkPublicKey refuses a credential public key that could never check
+// a signature: one go-webauthn cannot read (a curve the COSE registry
+// does not know, a point off its curve, an Ed25519 key of the wrong
+// length) or a weak RSA key. With "none" attestation nothing is signed
+// with the key at registration, so CreateCredential does not read it;
+// stored, it would be a passkey that never signs in, yet counts as the
+// account's way in (WaysIn) and is mailed to its owner as added.
+func checkPublicKey(cose []byte) error {
+	key, err := webauthncose.ParsePublicKey(cose)
+	if err != nil {
+		return fmt.Errorf("the credential public key: %w", err)
+	}
+	if k, ok := key.(webauthncose.RSAPublicKeyData); ok {
+		if bits := new(big.Int).SetBytes(k.Modulus).BitLen(); bits < minRSABits {
+			return fmt.Errorf("the credential public key: a %d-bit RSA key", bits)
+		}
+	}
+	return nil
 }
 
 // store1 inserts a verified credential and marks the user as having

@@ -26,6 +26,9 @@ import (
 // a cloned authenticator).
 type Authenticator struct {
 	Counter uint32
+	// PublicKey, when set, is the COSE key Create reports instead of the
+	// authenticator's own (to play a faulty or hostile authenticator).
+	PublicKey []byte
 
 	t      testing.TB
 	origin string
@@ -101,6 +104,9 @@ func (a *Authenticator) Create(raw []byte) json.RawMessage {
 	cose, err := webauthncbor.Marshal(map[int]any{1: 2, 3: -7, -1: 1, -2: a.key.X.FillBytes(make([]byte, 32)), -3: a.key.Y.FillBytes(make([]byte, 32))})
 	if err != nil {
 		a.t.Fatal(err)
+	}
+	if a.PublicKey != nil {
+		cose = a.PublicKey
 	}
 	attested := append(make([]byte, 16), byte(len(a.id)>>8), byte(len(a.id)))
 	attested = append(append(attested, a.id...), cose...)

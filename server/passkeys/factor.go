@@ -26,12 +26,13 @@ func (f factor) Offered(ctx context.Context, u *store.User) (bool, error) {
 }
 
 // Verify takes an assertion of one of u's own passkeys; any other (a
-// refused one, another user's) is a wrong proof.
+// refused one, another user's) is a wrong proof, and another user's
+// passkey is refused before it is checked, so it is not recorded as used.
 func (f factor) Verify(ctx context.Context, u *store.User, proof auth.Proof) (bool, error) {
 	if len(proof.Credential) == 0 || f.svc.wa == nil {
 		return false, nil
 	}
-	owner, err := f.svc.authenticate(ctx, proof.Credential, nil)
+	owner, err := f.svc.authenticate(ctx, proof.Credential, nil, u.ID)
 	if _, refused := err.(*shared.Error); refused {
 		return false, nil
 	}

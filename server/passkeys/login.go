@@ -53,13 +53,15 @@ func (s *Service) Authenticate(ctx context.Context, credential json.RawMessage, 
 		return nil, errRefused
 	}
 	browser := browserHash(browserID)
-	return s.authenticate(ctx, credential, &browser)
+	return s.authenticate(ctx, credential, &browser, "")
 }
 
 // authenticate is Authenticate, with the ceremony's browser checked when
 // browser is not nil. (A second factor or a re-authentication does not
-// check it yet: auth.SecondFactor.Verify is not given the request.)
-func (s *Service) authenticate(ctx context.Context, credential json.RawMessage, browser *string) (*store.User, error) {
+// check it yet: auth.SecondFactor.Verify is not given the request.) With
+// an owner (a second factor's user), a passkey of anyone else is refused
+// before it is checked, so it is not recorded as used.
+func (s *Service) authenticate(ctx context.Context, credential json.RawMessage, browser *string, owner string) (*store.User, error) {
 	if err := s.available(); err != nil {
 		return nil, err
 	}
@@ -75,8 +77,8 @@ func (s *Service) authenticate(ctx context.Context, credential json.RawMessage, 
 		return nil, err
 	}
 	var (
-		row   passkey
-		owner *store.User
+		row    passkey
+		signer *store.User
 	)
 	find := func(rawID, userHandle []byte) (webauthn.User, error) {
 		if err := store.MapError(s.store.IDB().NewSelect().Model(&row).Where("credential_id = ?", rawID).Scan(ctx)); err != nil {
@@ -85,14 +87,17 @@ func (s *Service) authenticate(ctx context.Context, credential json.RawMessage, 
 		if string(userHandle) != row.UserID {
 			return nil, errors.New("the user handle is not the passkey's owner")
 		}
+		if owner != "" && row.UserID != owner {
+			return nil, errors.New("the passkey is another user's")
+		}
 		cred, err := row.credential()
 		if err != nil {
 			return nil, err
 		}
-		if owner, err = s.store.UserByID(ctx, row.UserID); err != nil {
+		if signer, err = s.store.UserByID(ctx, row.UserID); err != nil {
 			return nil, err
 		}
-		return user{u: owner, creds: []webauthn.Credential{cred}}, nil
+		return user{u: signer, creds: []webauthn.Credential{cred}}, nil
 	}
 	cred, err := s.wa.ValidateDiscoverableLogin(find, session, parsed)
 	if err != nil {
@@ -104,7 +109,7 @@ func (s *Service) authenticate(ctx context.Context, credential json.RawMessage, 
 			"user_id", row.UserID, "passkey_id", row.ID, "stored_count", row.SignCount, "presented_count", parsed.Response.AuthenticatorData.Counter)
 		return nil, errRefused
 	}
-	if !owner.IsActive {
+	if !signer.IsActive {
 		return nil, errRefused
 	}
 	if testHookValidated != nil {
@@ -132,7 +137,7 @@ func (s *Service) authenticate(ctx context.Context, credential json.RawMessage, 
 			"user_id", row.UserID, "passkey_id", row.ID, "presented_count", count)
 		return nil, errRefused
 	}
-	return owner, nil
+	return signer, nil
 }
 
 // testHookValidated, set by tests, runs when an assertion has passed its

@@ -57,3 +57,19 @@ func (s *Store) EnsureSecret(ctx context.Context, name string, value []byte, now
 	}
 	return stored.Value, nil
 }
+
+// ReplaceSecret stores value as the secret called name if it still holds
+// old, and reports whether it did. Of several instances replacing the same
+// value at once, one does; the others see false and read what it stored.
+func (s *Store) ReplaceSecret(ctx context.Context, name string, old, value []byte) (bool, error) {
+	if err := s.checkWritable(); err != nil {
+		return false, err
+	}
+	res, err := s.db.NewUpdate().Model((*Secret)(nil)).Set("value = ?", value).
+		Where("name = ?", name).Where("value = ?", old).Exec(ctx)
+	if err != nil {
+		return false, MapError(err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}

@@ -131,6 +131,30 @@ func TestStore_EnsureSecretKeepsTheFirstValue(t *testing.T) {
 	})
 }
 
+// TestStore_ReplaceSecretOnlyReplacesTheValueItWasGiven: of two
+// replacements of one value (two instances sealing it at once) one wins,
+// whatever bytes the value holds.
+func TestStore_ReplaceSecretOnlyReplacesTheValueItWasGiven(t *testing.T) {
+	backends(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		old := []byte{0, 0xff, '\'', '\\', 'x'}
+		if _, err := st.EnsureSecret(ctx, "k", old, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		first, err := st.ReplaceSecret(ctx, "k", old, []byte("sealed by one"))
+		if err != nil || !first {
+			t.Fatalf("first replacement: %v %v", first, err)
+		}
+		second, err := st.ReplaceSecret(ctx, "k", old, []byte("sealed by another"))
+		if err != nil || second {
+			t.Fatalf("second replacement: %v %v", second, err)
+		}
+		if v, err := st.EnsureSecret(ctx, "k", []byte("unused"), time.Now()); err != nil || string(v) != "sealed by one" {
+			t.Fatalf("stored %q %v", v, err)
+		}
+	})
+}
+
 func TestStore_ListUsersSearchesLiterally(t *testing.T) {
 	backends(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()

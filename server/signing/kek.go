@@ -11,10 +11,15 @@ import (
 	"fmt"
 )
 
-// KeyEncryptionKey is the optional key that encrypts signing keys at rest
-// (AES-256-GCM). With it, a copy of the database alone does not let anyone
-// forge tokens; without it, the signing keys are as exposed as the rest of
-// the database.
+// KeyEncryptionKey is the optional key that encrypts secrets at rest
+// (AES-256-GCM): signing keys, authenticator apps' seeds (SealSecret) and
+// the server's own secrets (EnsureSecret). With it, a copy of the
+// database alone does not let anyone forge tokens; without it, those
+// secrets are as exposed as the rest of the database.
+//
+// Each sealed value is bound (its additional data) to what it is, in a
+// form only its kind takes: a signing key to its kid (base64url), a seed
+// to its owner's id (a UUID), a server secret to "secret:" and its name.
 type KeyEncryptionKey []byte
 
 // ParseKeyEncryptionKey decodes a 32-byte key given as 64 hex digits or
@@ -68,19 +73,35 @@ func (k KeyEncryptionKey) open(stored []byte, kid string) ([]byte, error) {
 	if k == nil {
 		return nil, fmt.Errorf("signing: key %s is encrypted: set AUTHKIT_KEY_ENCRYPTION_KEY", kid)
 	}
+	seed, err := k.unseal(stored, kid)
+	if err != nil {
+		return nil, fmt.Errorf("signing: key %s %w", kid, err)
+	}
+	return seed, nil
+}
+
+var (
+	errSealedMalformed = errors.New("is malformed")
+	errWrongKey        = errors.New("does not decrypt with this key encryption key")
+)
+
+// unseal decrypts a sealed value (isSealed) bound to aad. Its errors,
+// errSealedMalformed and errWrongKey, read on from the name of what was
+// sealed.
+func (k KeyEncryptionKey) unseal(stored []byte, aad string) ([]byte, error) {
 	aead, err := k.aead()
 	if err != nil {
 		return nil, err
 	}
 	rest := stored[len(sealedPrefix):]
 	if len(rest) < aead.NonceSize() {
-		return nil, fmt.Errorf("signing: key %s is malformed", kid)
+		return nil, errSealedMalformed
 	}
-	seed, err := aead.Open(nil, rest[:aead.NonceSize()], rest[aead.NonceSize():], []byte(kid))
+	plain, err := aead.Open(nil, rest[:aead.NonceSize()], rest[aead.NonceSize():], []byte(aad))
 	if err != nil {
-		return nil, fmt.Errorf("signing: key %s does not decrypt with this key encryption key", kid)
+		return nil, errWrongKey
 	}
-	return seed, nil
+	return plain, nil
 }
 
 func (k KeyEncryptionKey) aead() (cipher.AEAD, error) {
@@ -110,17 +131,9 @@ func (k KeyEncryptionKey) OpenSecret(stored []byte, aad string) ([]byte, error) 
 	if k == nil {
 		return nil, errors.New("signing: a secret is encrypted: set AUTHKIT_KEY_ENCRYPTION_KEY")
 	}
-	aead, err := k.aead()
+	plain, err := k.unseal(stored, aad)
 	if err != nil {
-		return nil, err
-	}
-	rest := stored[len(sealedPrefix):]
-	if len(rest) < aead.NonceSize() {
-		return nil, errors.New("signing: a sealed secret is malformed")
-	}
-	plain, err := aead.Open(nil, rest[:aead.NonceSize()], rest[aead.NonceSize():], []byte(aad))
-	if err != nil {
-		return nil, errors.New("signing: a sealed secret does not decrypt with this key encryption key")
+		return nil, fmt.Errorf("signing: a sealed secret %w", err)
 	}
 	return plain, nil
 }

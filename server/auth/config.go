@@ -30,7 +30,7 @@ type Config struct {
 	ReauthWindow        time.Duration            // how long after a login or re-authentication sensitive actions are allowed; default 10m
 	Argon2              Argon2Params             // default DefaultArgon2
 	Hasher              *Hasher                  // default NewHasher(Argon2); tests pass one to count its work
-	KeyEncryptionKey    signing.KeyEncryptionKey // encrypts new signing keys at rest; nil stores them plain
+	KeyEncryptionKey    signing.KeyEncryptionKey // seals signing keys, authenticator seeds and the server secrets (CSRF, throttle keys) at rest; nil stores them plain
 	PublicURL           string                   // base of the links in emails; default http://127.0.0.1:8080
 	Mailer              Mailer                   // outgoing mail; default: a queue that writes to Logger
 	// RequireVerifiedEmail limits users who have not confirmed their email

@@ -51,7 +51,7 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	limits, err := newThrottles(ctx, st, cfg.Now().UTC())
+	limits, err := newThrottles(ctx, st, cfg.KeyEncryptionKey, cfg.Now().UTC(), cfg.Logger)
 	if err != nil {
 		return nil, err
 	}

@@ -2,10 +2,11 @@ package auth
 
 import (
 	"context"
-	"crypto/rand"
+	"log/slog"
 	"net/netip"
 	"time"
 
+	"github.com/authkit/authkit/server/signing"
 	"github.com/authkit/authkit/server/store"
 )
 
@@ -63,14 +64,13 @@ const throttleSecretName = "throttle_key_hmac"
 // PostgreSQL (several instances share one database, and must share its
 // limits), and in memory on SQLite, where one process serves the file and
 // a write transaction per login attempt would only slow it down. It loads
-// (or creates) the key that hides stored keys (databaseBuckets).
-func newThrottles(ctx context.Context, st *store.Store, now time.Time) (throttles, error) {
+// (or creates) the key that hides stored keys (databaseBuckets), sealed
+// under the key encryption key when there is one (signing.EnsureSecret).
+func newThrottles(ctx context.Context, st *store.Store, kek signing.KeyEncryptionKey, now time.Time, log *slog.Logger) (throttles, error) {
 	if st == nil || !st.IsPostgres() {
 		return throttles{}, nil
 	}
-	fresh := make([]byte, 32)
-	rand.Read(fresh)
-	key, err := st.EnsureSecret(ctx, throttleSecretName, fresh, now)
+	key, err := signing.EnsureSecret(ctx, st, kek, throttleSecretName, now, log)
 	if err != nil {
 		return throttles{}, err
 	}

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"reflect"
 	"testing"
 	"time"
@@ -15,7 +16,7 @@ import (
 func TestThrottle_Refills(t *testing.T) {
 	homes := map[string]throttles{"memory": {}}
 	if storetest.Backend() == "postgres" {
-		limits, err := newThrottles(context.Background(), storetest.Open(t), time.Now())
+		limits, err := newThrottles(context.Background(), storetest.Open(t), nil, time.Now(), slog.New(slog.DiscardHandler))
 		if err != nil {
 			t.Fatal(err)
 		}

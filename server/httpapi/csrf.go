@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -11,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/authkit/authkit/server/signing"
 	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/shared"
 )
@@ -40,11 +40,10 @@ type csrfTokens struct {
 	cookies cookieJar
 }
 
-// newCSRFTokens loads the HMAC key, creating it on first start.
-func newCSRFTokens(ctx context.Context, st *store.Store, cookies cookieJar, now time.Time) (*csrfTokens, error) {
-	fresh := make([]byte, 32)
-	rand.Read(fresh)
-	key, err := st.EnsureSecret(ctx, csrfSecretName, fresh, now)
+// newCSRFTokens loads the HMAC key, creating it on first start; under a
+// key encryption key it is stored sealed (signing.EnsureSecret).
+func newCSRFTokens(ctx context.Context, st *store.Store, kek signing.KeyEncryptionKey, cookies cookieJar, now time.Time, log *slog.Logger) (*csrfTokens, error) {
+	key, err := signing.EnsureSecret(ctx, st, kek, csrfSecretName, now, log)
 	if err != nil {
 		return nil, err
 	}

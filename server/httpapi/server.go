@@ -71,7 +71,8 @@ func New(svc *auth.Service, st *store.Store, opt Options) (*API, error) {
 	}
 	mux := http.NewServeMux()
 	cookies := newCookieJar(!opt.InsecureCookies)
-	csrf, err := newCSRFTokens(context.Background(), st, cookies, svc.Config().Now().UTC())
+	cfg := svc.Config()
+	csrf, err := newCSRFTokens(context.Background(), st, cfg.KeyEncryptionKey, cookies, cfg.Now().UTC(), opt.Logger)
 	if err != nil {
 		return nil, err
 	}

@@ -22,10 +22,22 @@ func withKEK(fill byte) apitest.Option {
 	return apitest.WithConfig(func(c *auth.Config) { c.KeyEncryptionKey = bytes.Repeat([]byte{fill}, 32) })
 }
 
+// forgetServerSecrets deletes the server's secrets (the CSRF and throttle
+// keys), as an operator who lost the key encryption key they were sealed
+// under does (README, "Signing keys"): servers with another key would not
+// start on them, and make new ones.
+func forgetServerSecrets(t *testing.T, ts *apitest.Server) {
+	t.Helper()
+	if _, err := ts.Store.DB().NewDelete().Table("secrets").Where("1 = 1").Exec(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // kekChanged returns a server on a database where ann turned the app on
 // under one key encryption key, started with another: the signing keys,
-// made by a first start without one, still open; ann's secret does not.
-// It also returns ann's secret, her recovery codes and the server's log.
+// made by a first start without one, still open, and the server secrets
+// were made anew (forgetServerSecrets); ann's secret does not open. It
+// also returns ann's secret, her recovery codes and the server's log.
 func kekChanged(t *testing.T) (*apitest.Server, string, []string, *apitest.LogBuffer) {
 	t.Helper()
 	first := newServer(t) // the signing keys are stored plain
@@ -34,6 +46,7 @@ func kekChanged(t *testing.T) (*apitest.Server, string, []string, *apitest.LogBu
 	ann.Register(annEmail, "Ann")
 	ann.ConfirmEmail()
 	secret, codes := enable(t, before, ann)
+	forgetServerSecrets(t, first)
 
 	log := &apitest.LogBuffer{}
 	after := first.SecondInstance(apitest.WithModules(authtotp.Module{}), withKEK(2),
@@ -108,6 +121,7 @@ func TestTOTP_AnUnreadablePendingSetupAsksToStartAgain(t *testing.T) {
 	r := ann.Do("POST", "/api/me/totp/setup", nil)
 	r.ExpectStatus(t, http.StatusOK)
 	r.Decode(t, &setup)
+	forgetServerSecrets(t, first)
 
 	log := &apitest.LogBuffer{}
 	after := first.SecondInstance(apitest.WithModules(authtotp.Module{}), withKEK(2),

@@ -29,6 +29,16 @@ func (ts *Server) Browser() *Client {
 	return &Client{ts: ts, client: &http.Client{Transport: ts.srv.Client().Transport, Jar: jar}}
 }
 
+// On returns the same browser sending to another instance (SecondInstance),
+// as a load balancer would: both keep one cookie jar, and cookies are kept
+// per host, not per port, so every instance on 127.0.0.1 gets them.
+func (c *Client) On(ts *Server) *Client {
+	on := *c
+	on.ts = ts
+	on.client = &http.Client{Transport: ts.srv.Client().Transport, Jar: c.client.Jar}
+	return &on
+}
+
 // TokenClient returns a client without cookies, for the token flow (it
 // authenticates with Bearer headers) and for requests that need no
 // account.

@@ -425,6 +425,12 @@ func createSuperuser(ctx context.Context, env Env, args []string) error {
 	if len(bad) > 0 {
 		return usagef("%s", strings.Join(bad, "; "))
 	}
+	// The service opens the signing keys (and on PostgreSQL the throttle
+	// key), which may be sealed.
+	kek, err := keyEncryptionKey(env)
+	if err != nil {
+		return err
+	}
 	password, err := readPassword(env.Stdin, env.Stderr)
 	if err != nil {
 		return err
@@ -434,7 +440,7 @@ func createSuperuser(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	svc, err := auth.New(ctx, st, auth.Config{})
+	svc, err := auth.New(ctx, st, auth.Config{KeyEncryptionKey: kek})
 	if err != nil {
 		return err
 	}

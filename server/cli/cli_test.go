@@ -77,6 +77,25 @@ func TestCreateSuperuser(t *testing.T) {
 	}
 }
 
+// TestCreateSuperuser_ReadsTheKeyEncryptionKey: creating an account
+// starts the authentication service, which opens the signing keys (and,
+// on PostgreSQL, the throttle key); once those are sealed it needs
+// AUTHKIT_KEY_ENCRYPTION_KEY as serve does. It read no key, so it failed
+// on every database whose keys are sealed, with the variable set or not.
+func TestCreateSuperuser_ReadsTheKeyEncryptionKey(t *testing.T) {
+	db := migratedDSN(t)
+	kek := map[string]string{"AUTHKIT_KEY_ENCRYPTION_KEY": strings.Repeat("ab", 32)}
+	if r := run(t, "", kek, "keys", "rotate", "--db", db); r.err != nil {
+		t.Fatalf("rotate: %+v", r)
+	}
+	if r := run(t, "correct horse battery\n", nil, "createsuperuser", "--email", "root@example.com", "--name", "Root", "--db", db); r.err == nil || !strings.Contains(r.err.Error(), "AUTHKIT_KEY_ENCRYPTION_KEY") {
+		t.Fatalf("without the key encryption key: %+v", r)
+	}
+	if r := run(t, "correct horse battery\n", kek, "createsuperuser", "--email", "root@example.com", "--name", "Root", "--db", db); r.err != nil || !strings.Contains(r.stdout, "created superuser root@example.com") {
+		t.Fatalf("with the key encryption key: %+v", r)
+	}
+}
+
 func TestCreateSuperuser_BadInputWritesNothing(t *testing.T) {
 	db := migratedDSN(t)
 	cases := []struct {

@@ -123,7 +123,9 @@ func (c *Client) callOnce(ctx context.Context, method, path string, in, out any)
 		switch {
 		case rerr == nil:
 			return c.send(ctx, method, path, in, out)
-		case errors.Is(rerr, ErrUnreachable):
+		case errors.Is(rerr, ErrUnreachable) || refreshFailedInTransit(rerr):
+			// Nobody has refused the session: the page says what went
+			// wrong, and its retry refreshes again.
 			return rerr
 		case !c.lostARefreshRace(rerr) || races == maxRefreshRaces:
 			return err // the session is over; the original 401 says so
@@ -144,6 +146,17 @@ const (
 	maxRefreshRaces = 2
 	refreshRaceWait = 200 * time.Millisecond
 )
+
+// refreshFailedInTransit reports whether a refresh failed without a
+// verdict on the session: a proxy's 502 while the server restarts, the
+// server's own 5xx, a rate limit. The session may well live on, so the
+// request reports that failure rather than the 401 that asked for the
+// refresh, which would send the person to the login form, told that
+// their session has ended. (A refusal, 401 or 403, clears the cookies or
+// cannot be cured by this tab: the session is over for it.)
+func refreshFailedInTransit(err error) bool {
+	return HasCode(err, shared.CodeUnavailable) || HasCode(err, shared.CodeInternal) || HasCode(err, shared.CodeRateLimited)
+}
 
 // lostARefreshRace reports whether a refused refresh lost a race with
 // another tab of this browser. The server refuses a refresh cookie spent

@@ -28,7 +28,8 @@ func (p *profilePage) renderSessions() app.UI {
 		)
 	}
 	return app.Section().Class("card").Aria("labelledby", "sessions-heading").Body(
-		app.H2().ID("sessions-heading").Text("Where you're signed in"),
+		// Focus lands on the heading when the row that had it is gone.
+		app.H2().ID("sessions-heading").TabIndex(-1).Text("Where you're signed in"),
 		p.revocation.Notice.Render("sessions-notice"),
 		list,
 	)
@@ -98,9 +99,14 @@ func (p *profilePage) revoke(ctx app.Context, e app.Event, s shared.Session) {
 	})
 }
 
+// revoked drops the session's row and says so. Focus goes to the list's
+// heading: the row's button that had it is gone, and go-app, which reuses
+// the elements of a list that shrinks, would leave it on the Sign out of
+// the next row, where a second press of Enter signs out another device.
 func (p *profilePage) revoked(s shared.Session) {
 	p.sessions = slices.DeleteFunc(p.sessions, func(x shared.Session) bool { return x.ID == s.ID })
 	p.revocation.Notice = SuccessNotice("Signed out " + describeUserAgent(s.UserAgent) + ".")
+	p.Focus("sessions-heading")
 }
 
 func orUnknown(s string) string {

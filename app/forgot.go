@@ -40,7 +40,7 @@ func (p *forgotPasswordPage) Render() app.UI {
 				)
 			}),
 			app.P().Class("aside").Body(
-				app.A().Href("/login").Text("Back to log in"),
+				app.A().ID("back-to-login").Href("/login").Text("Back to log in"),
 			),
 		),
 	)
@@ -57,6 +57,9 @@ func (p *forgotPasswordPage) onSubmit(ctx app.Context, e app.Event) {
 				message = "If an account uses that email, we have sent it a link to reset the password."
 			}
 			p.sent, p.form.Notice = true, SuccessNotice(message)
+			// The form, whose button had focus, is gone: focus goes to
+			// the way on, after the notice that says what happened.
+			p.Focus("back-to-login")
 		},
 	})
 }

@@ -78,6 +78,7 @@ func (p *resetPasswordPage) Render() app.UI {
 func (p *resetPasswordPage) onSubmit(ctx app.Context, e app.Event) {
 	if !p.checkLink(ctx) {
 		e.PreventDefault()
+		p.Focus("ask-again")
 		return
 	}
 	req := shared.PasswordResetConfirmRequest{Token: p.token, NewPassword: p.form.Value("new_password")}
@@ -89,12 +90,14 @@ func (p *resetPasswordPage) onSubmit(ctx app.Context, e app.Event) {
 			p.form.Set("new_password", "")
 			p.done = true
 			p.form.Notice = SuccessNotice("Your password has been changed, and every device signed out. Log in with your new password.")
+			p.Focus("go-login") // the form, whose button had focus, is gone
 		},
 		Failed: func(_ app.Context, err error) bool {
 			if !HasCode(err, shared.CodeInvalidToken) {
 				return false
 			}
 			p.badLink, p.form.Notice = true, ErrorNotice(err)
+			p.Focus("ask-again") // the form, whose button had focus, is gone
 			return true
 		},
 	})

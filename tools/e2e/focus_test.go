@@ -30,3 +30,32 @@ func TestBrowser_SigningOutASessionLeavesFocusOnItsList(t *testing.T) {
 	dora.checkFocus("after signing out a session", "#sessions-heading")
 	dora.checkConsole()
 }
+
+// TestBrowser_AMailedLinkFormGivesFocusToTheWayOn: the forms of the
+// password reset go once they have done their work (or the link proved
+// used); focus goes to the link that leads on.
+func TestBrowser_AMailedLinkFormGivesFocusToTheWayOn(t *testing.T) {
+	s := startServer(t)
+	s.register(t, "Dora Writer", "dora@example.com", "dora's long passphrase")
+	dora := newBrowser(t, s, "dora")
+
+	dora.open("/forgot-password")
+	dora.fill("email", "dora@example.com")
+	dora.click("#forgot-password-form button[type=submit]")
+	dora.waitText(`#forgot-notice .notice.success[role="alert"]`, "link")
+	dora.checkFocus("after asking for a link", "#back-to-login")
+
+	link := s.mailedLink(t, "dora@example.com", "/reset-password")
+	dora.open(link)
+	dora.fill("new_password", "a brand new passphrase")
+	dora.click("#reset-password-form button[type=submit]")
+	dora.waitText(`#reset-notice .notice.success`, "Your password has been changed")
+	dora.checkFocus("after the reset", "#go-login")
+
+	dora.open(link) // used already
+	dora.fill("new_password", "another new passphrase")
+	dora.click("#reset-password-form button[type=submit]")
+	dora.waitText(`#reset-notice .notice.error`, "Ask for a new one")
+	dora.checkFocus("after the used link's refusal", "#ask-again")
+	dora.checkConsole()
+}

@@ -116,6 +116,9 @@ type SignedInPage struct {
 	// own data failed to load: the header then still offers the
 	// navigation and Log out, beside the page's Try again.
 	signedIn *shared.User
+	// inCard: the base of a module's card (NewCard), a part of a page
+	// rather than the page, which keeps focus where it is once loaded.
+	inCard bool
 }
 
 // NewSignedInPage returns the base of the page at path, calling api.
@@ -133,6 +136,13 @@ type Loader func(ctx context.Context) (apply func(app.Context), err error)
 // nothing more), and applies both at once: the page shows as loaded only
 // when all of it is there. Pages call it from OnNav, in the browser only.
 func (p *SignedInPage) Load(ctx app.Context, load Loader) {
+	p.load(ctx, load, false)
+}
+
+// load is Load; retried when it runs for the Try again button, whose
+// place the spinner takes: focus then goes back to Try again when it
+// fails again, or to the content it loaded (see settledRetry).
+func (p *SignedInPage) load(ctx app.Context, load Loader, retried bool) {
 	p.loader, p.loadErr = load, nil
 	p.Background(ctx, func() func(app.Context) {
 		user, err := p.API.CurrentUser(ctx)
@@ -155,11 +165,28 @@ func (p *SignedInPage) Load(ctx app.Context, load Loader) {
 					apply(ctx)
 				}
 			}
+			if retried {
+				p.settledRetry()
+			}
 		}
 	})
 }
 
-func (p *SignedInPage) onRetry(ctx app.Context, e app.Event) { p.Load(ctx, p.loader) }
+func (p *SignedInPage) onRetry(ctx app.Context, e app.Event) { p.load(ctx, p.loader, true) }
+
+// settledRetry places focus once a load that Try again started is over:
+// the button that had it gave way to a spinner, which left focus on the
+// page's body. A new failure shows Try again anew, and focus goes back
+// to it; a page that has loaded takes focus on its main content (a card
+// leaves focus where it is, since it is one part of its page).
+func (p *SignedInPage) settledRetry() {
+	switch {
+	case p.loadErr != nil:
+		p.Focus("retry")
+	case p.User != nil && !p.inCard:
+		p.Focus("main")
+	}
+}
 
 // OnMount keeps the page's User current: after a module's card has
 // changed the account and said so (Client.UserChanged: a second factor

@@ -39,7 +39,11 @@ type Card struct {
 
 // NewCard returns the base of a card on the page at path (where the login
 // form comes back to), calling api.
-func NewCard(api *Client, path string) Card { return Card{NewSignedInPage(api, path)} }
+func NewCard(api *Client, path string) Card {
+	base := NewSignedInPage(api, path)
+	base.inCard = true
+	return Card{base}
+}
 
 // OnAppUpdate does nothing: the page the card is on reloads.
 func (c *Card) OnAppUpdate(app.Context) {}

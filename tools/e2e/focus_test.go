@@ -59,3 +59,28 @@ func TestBrowser_AMailedLinkFormGivesFocusToTheWayOn(t *testing.T) {
 	dora.checkFocus("after the used link's refusal", "#ask-again")
 	dora.checkConsole()
 }
+
+// TestBrowser_TryAgainKeepsFocusAtHand: a page that could not load
+// offers Try again, whose place a spinner takes while it loads. Failing
+// again, focus goes back to the new Try again (not the page's body, from
+// where a keyboard user would tab through the whole header to reach it);
+// loading at last, focus goes to the page's content.
+func TestBrowser_TryAgainKeepsFocusAtHand(t *testing.T) {
+	s := startServer(t)
+	dora := newBrowser(t, s, "dora")
+	dora.signUp("Dora Writer", "dora@example.com", "dora's long passphrase")
+	in := dora.intercept()
+	in.set("GET /api/notes", proxyErrorPage)
+	dora.click(`.site-nav a[href="/notes"]`)
+	dora.waitText(`.notice.error[role="alert"]`, "The service is unavailable right now.")
+
+	dora.click("#retry")
+	dora.poll("the second try fails", `performance.getEntriesByType("resource").filter(e => new URL(e.name).pathname === "/api/notes").length === 2 && !!document.querySelector("#retry")`)
+	dora.checkFocus("after Try again failed again", "#retry")
+
+	in.clear("GET /api/notes")
+	dora.click("#retry")
+	dora.waitText("#no-notes", "No notes yet")
+	dora.checkFocus("after Try again loaded the page", "#main")
+	dora.checkConsole()
+}

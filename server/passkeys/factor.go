@@ -32,7 +32,7 @@ func (f factor) Verify(ctx context.Context, u *store.User, proof auth.Proof) (bo
 	if len(proof.Credential) == 0 || f.svc.wa == nil {
 		return false, nil
 	}
-	owner, err := f.svc.authenticate(ctx, proof.Credential, nil, u.ID)
+	owner, _, err := f.svc.authenticate(ctx, proof.Credential, nil, u.ID)
 	if _, refused := err.(*shared.Error); refused {
 		return false, nil
 	}

@@ -104,13 +104,24 @@ func (h handlers) finishLogin(w http.ResponseWriter, r *http.Request) error {
 	if err := req.Validate(); err != nil {
 		return err
 	}
-	u, err := h.svc.Authenticate(r.Context(), req.Credential, browserID(r, h.api.SecureCookies()))
+	u, passkeyID, err := h.svc.Authenticate(r.Context(), req.Credential, browserID(r, h.api.SecureCookies()))
 	if err != nil {
 		return err
 	}
-	if err := h.api.StartSession(w, r, u, auth.MethodPasskey); err != nil {
+	if testHookAuthenticated != nil {
+		testHookAuthenticated()
+	}
+	// The session starts only if the passkey is still u's: a password
+	// reset that removed it since it was checked must not be outlived.
+	checked := r.WithContext(auth.WithFirstStep(r.Context(), stillRegistered(passkeyID, u.ID)))
+	if err := h.api.StartSession(w, checked, u, auth.MethodPasskey); err != nil {
 		return err
 	}
 	httpapi.WriteJSON(w, http.StatusOK, shared.UserResponse{User: httpapi.UserJSON(u)})
 	return nil
 }
+
+// testHookAuthenticated, set by tests (export_test.go), runs when a
+// sign-in's assertion has been checked and stored, before its session
+// starts: where a concurrent password reset lands in a race.
+var testHookAuthenticated func()

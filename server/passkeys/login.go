@@ -8,6 +8,7 @@ import (
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/webauthn"
 
+	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/store"
 	sharedpasskeys "github.com/authkit/authkit/shared/passkeys"
 )
@@ -38,19 +39,21 @@ func (s *Service) BeginLogin(ctx context.Context, browserID string) (sharedpassk
 // that does not go up (while either count is non-zero) means the
 // authenticator may have been cloned: the assertion is refused and
 // logged. On success the sign count, backup state and last use are
-// stored, and the passkey's active owner returned.
+// stored, and the passkey's active owner and the passkey's id returned:
+// the session that follows starts only if the passkey is still the
+// owner's (stillRegistered).
 //
 // The ceremony must be the one browserID began (browser.go): one begun
 // elsewhere is refused like a spent one, and stays unspent.
 //
 // Errors: invalid_credentials (any refusal, with the reason in the log
 // only), forbidden (passkeys are off).
-func (s *Service) Authenticate(ctx context.Context, credential json.RawMessage, browserID string) (*store.User, error) {
+func (s *Service) Authenticate(ctx context.Context, credential json.RawMessage, browserID string) (*store.User, string, error) {
 	if err := s.available(); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if browserID == "" { // a client that began no sign-in
-		return nil, errRefused
+		return nil, "", errRefused
 	}
 	browser := browserHash(browserID)
 	return s.authenticate(ctx, credential, &browser, "")
@@ -61,20 +64,20 @@ func (s *Service) Authenticate(ctx context.Context, credential json.RawMessage, 
 // check it yet: auth.SecondFactor.Verify is not given the request.) With
 // an owner (a second factor's user), a passkey of anyone else is refused
 // before it is checked, so it is not recorded as used.
-func (s *Service) authenticate(ctx context.Context, credential json.RawMessage, browser *string, owner string) (*store.User, error) {
+func (s *Service) authenticate(ctx context.Context, credential json.RawMessage, browser *string, owner string) (*store.User, string, error) {
 	if err := s.available(); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	parsed, err := protocol.ParseCredentialRequestResponseBytes(credential)
 	if err != nil {
-		return nil, errRefused
+		return nil, "", errRefused
 	}
 	session, _, err := s.spend(ctx, kindLogin, parsed.Response.CollectedClientData.Challenge, browser)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, errRefused
+		return nil, "", errRefused
 	}
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var (
 		row    passkey
@@ -102,15 +105,15 @@ func (s *Service) authenticate(ctx context.Context, credential json.RawMessage, 
 	cred, err := s.wa.ValidateDiscoverableLogin(find, session, parsed)
 	if err != nil {
 		s.log.InfoContext(ctx, "passkey assertion refused", "err", err)
-		return nil, errRefused
+		return nil, "", errRefused
 	}
 	if cred.Authenticator.CloneWarning {
 		s.log.WarnContext(ctx, "passkey refused: its sign count did not increase, so the authenticator may be cloned",
 			"user_id", row.UserID, "passkey_id", row.ID, "stored_count", row.SignCount, "presented_count", parsed.Response.AuthenticatorData.Counter)
-		return nil, errRefused
+		return nil, "", errRefused
 	}
 	if !signer.IsActive {
-		return nil, errRefused
+		return nil, "", errRefused
 	}
 	if testHookValidated != nil {
 		testHookValidated()
@@ -130,14 +133,33 @@ func (s *Service) authenticate(ctx context.Context, credential json.RawMessage, 
 	}
 	res, err := update.Exec(ctx)
 	if err != nil {
-		return nil, store.MapError(err)
+		return nil, "", store.MapError(err)
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		s.log.WarnContext(ctx, "passkey refused: another use stored its sign count first, so the authenticator may be cloned",
 			"user_id", row.UserID, "passkey_id", row.ID, "presented_count", count)
-		return nil, errRefused
+		return nil, "", errRefused
 	}
-	return signer, nil
+	return signer, row.ID, nil
+}
+
+// stillRegistered is the auth.FirstStepCheck of a sign-in with a
+// passkey: the passkey must still be its owner's, read within the
+// transaction that starts the session, after the account's row is
+// locked, as a password reset takes it before it removes the account's
+// ways in (an account whose address nobody had proved). Gone, the
+// sign-in is refused as a passkey that was never there.
+func stillRegistered(passkeyID, userID string) auth.FirstStepCheck {
+	return func(ctx context.Context, tx *store.Store) error {
+		held, err := tx.IDB().NewSelect().Model((*passkey)(nil)).Where("id = ?", passkeyID).Where("user_id = ?", userID).Exists(ctx)
+		if err != nil {
+			return store.MapError(err)
+		}
+		if !held {
+			return errRefused
+		}
+		return nil
+	}
 }
 
 // testHookValidated, set by tests, runs when an assertion has passed its

@@ -307,7 +307,7 @@ func (h *handlers) listIdentities(w http.ResponseWriter, r *http.Request) error 
 
 func (h *handlers) disconnect(w http.ResponseWriter, r *http.Request) error {
 	caller, _ := httpapi.UserFrom(r.Context())
-	id, u, err := h.removeIdentity(r.Context(), caller.UserID, r.PathValue("id"))
+	id, u, err := h.removeIdentity(r.Context(), caller, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

@@ -104,14 +104,22 @@ func (h *handlers) countIdentities(ctx context.Context, tx *store.Store, userID 
 // is left (a password, other identities, the passkeys module's passkeys)
 // without this module naming any. A second factor alone (an
 // authenticator app) is no way in. The disconnection is recorded as a
-// security event in the same transaction.
+// security event in the same transaction. The caller's session is held
+// first (auth.Sessions.Hold), as for deleting a passkey: a session ended
+// elsewhere (a password reset on another server), still in this server's
+// session cache, must not take a way in away.
 //
-// Errors: not_found, last_login_method, or the store's. It returns the
-// identity removed and its user.
-func (h *handlers) removeIdentity(ctx context.Context, userID, identityID string) (*identity, *store.User, error) {
+// Errors: not_found, last_login_method, not_authenticated (the caller's
+// session ended meanwhile), or the store's. It returns the identity
+// removed and its user.
+func (h *handlers) removeIdentity(ctx context.Context, caller auth.Principal, identityID string) (*identity, *store.User, error) {
+	userID := caller.UserID
 	id := new(identity)
 	var u *store.User
 	err := h.kit.Store.InTx(ctx, func(tx *store.Store) error {
+		if err := h.kit.Auth.Sessions.Hold(ctx, tx, caller); err != nil {
+			return err
+		}
 		return h.kit.Auth.WaysIn.Remove(ctx, tx, userID,
 			"This is the only way to sign in to your account. Set a password (or add a passkey, or connect another account) before you disconnect it.",
 			func() error {

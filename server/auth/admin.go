@@ -55,12 +55,12 @@ func (a *Admin) target(ctx context.Context, userID string) (*store.User, error) 
 	return u, err
 }
 
-// actOn runs act, an admin action of actorID on the account seen (read
-// before, for a first look at the rules), in one transaction, and hands
-// it both accounts as they are in it: act applies the rules and makes
-// its change on these rows, never on seen. Both rows are locked, in the
-// order of their ids (store.LockUsers), so whatever would change either
-// waits until the action commits. RequireStaff and the first look checked
+// actOn runs act, an admin action of p's staff member on the account
+// seen (read before, for a first look at the rules), in one transaction,
+// and hands it both accounts as they are in it: act applies the rules
+// and makes its change on these rows, never on seen. Both rows are
+// locked, in the order of their ids (store.LockUsers), so whatever
+// would change either waits until the action commits. RequireStaff and the first look checked
 // them before the transaction; a change that landed since (the actor
 // deactivated, demoted or deleted, the account promoted, changed or
 // deleted) decides the action as it would decide a new request, rather
@@ -74,12 +74,18 @@ func (a *Admin) target(ctx context.Context, userID string) (*store.User, error) 
 // superuser, and a transaction that finds the account has become one
 // starts again, counting first (errCountFirst). The last superuser is
 // refused before the actor is checked again: of two superusers taking
-// each other out at once, the second is told why.
+// each other out at once, the second is told why. The actor's session is
+// checked in the database too (Sessions.Hold), not in this server's
+// session cache: a session ended elsewhere (the staff member's password
+// reset on another server) must not reset, change or delete an account
+// in the seconds before this server hears of it.
 //
 // Errors: last_superuser, not_authenticated (the actor is gone or
-// inactive), forbidden (no longer staff), not_found, and act's.
-func (a *Admin) actOn(ctx context.Context, actorID string, seen *store.User, removes func(target *store.User) bool,
+// inactive, or their session ended), forbidden (no longer staff),
+// not_found, and act's.
+func (a *Admin) actOn(ctx context.Context, p Principal, seen *store.User, removes func(target *store.User) bool,
 	act func(tx *store.Store, actor, target *store.User) error) error {
+	actorID := p.UserID
 	countFirst := removes != nil && seen.IsSuperuser && removes(seen)
 	for {
 		err := a.store.InTx(ctx, func(tx *store.Store) error {
@@ -110,6 +116,9 @@ func (a *Admin) actOn(ctx context.Context, actorID string, seen *store.User, rem
 			}
 			actor, err := rereadStaff(ctx, tx, actorID)
 			if err != nil {
+				return err
+			}
+			if err := a.sessions.Hold(ctx, tx, p); err != nil {
 				return err
 			}
 			if target == nil {
@@ -193,7 +202,7 @@ func (a *Admin) UpdateUser(ctx context.Context, p Principal, userID string, req 
 	now := a.clock.now()
 	var changed *store.User
 	testHookChecked("admin-update")
-	err = a.actOn(ctx, actor.ID, seen, deactivates, func(tx *store.Store, actor, u *store.User) error {
+	err = a.actOn(ctx, p, seen, deactivates, func(tx *store.Store, actor, u *store.User) error {
 		if err := mayChange(actor, u, req); err != nil {
 			return err
 		}
@@ -312,7 +321,7 @@ func (a *Admin) ResetFactors(ctx context.Context, p Principal, userID string) (*
 	var revoked []string
 	var reset *store.User
 	testHookChecked("admin-reset-factors")
-	err = a.actOn(ctx, actor.ID, seen, nil, func(tx *store.Store, actor, u *store.User) error {
+	err = a.actOn(ctx, p, seen, nil, func(tx *store.Store, actor, u *store.User) error {
 		if err := mayResetFactors(actor); err != nil {
 			return err
 		}

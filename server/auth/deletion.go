@@ -127,7 +127,7 @@ func (a *Admin) DeleteUser(ctx context.Context, p Principal, userID string, remo
 	var deleted *store.User
 	testHookChecked("admin-delete")
 	always := func(*store.User) bool { return true }
-	err = a.actOn(ctx, actor.ID, seen, always, func(tx *store.Store, actor, u *store.User) error {
+	err = a.actOn(ctx, p, seen, always, func(tx *store.Store, actor, u *store.User) error {
 		if err := mayDelete(actor, u); err != nil {
 			return err
 		}

@@ -132,19 +132,26 @@ func (f *Factors) Complete(ctx context.Context, req shared.MFALoginRequest, clie
 	if err != nil {
 		return nil, Issued{}, err
 	}
-	spent, err := f.store.SpendMFAChallenge(ctx, c.ID, f.clock.now())
-	if err != nil {
-		return nil, Issued{}, err
-	}
-	if !spent { // completed by a concurrent request
-		return nil, Issued{}, errMFAExpired
-	}
-	testHookChecked("mfa-spent")
-	issued, err := f.sessions.StartVia(ctx, u, client, c.AuthMethod+"+"+method)
+	testHookChecked("mfa-verified")
+	// The token is spent in the transaction that starts the session, the
+	// account's row locked (stillMaySignIn): a reset, a password change or
+	// a reset of the factors deletes the logins in progress under the same
+	// lock, so one that landed since the token was claimed leaves nothing
+	// to spend, whatever the first step was (a password's change shows in
+	// its hash too, a provider account's or a passkey's removal only
+	// here). Of two requests completing one token, one spends it.
+	spend := WithFirstStep(ctx, func(ctx context.Context, tx *store.Store) error {
+		spent, err := tx.SpendMFAChallenge(ctx, c.ID, f.clock.now())
+		if err == nil && !spent {
+			err = errMFAExpired
+		}
+		return err
+	})
+	issued, err := f.sessions.StartVia(spend, u, client, c.AuthMethod+"+"+method)
 	if errors.Is(err, errInvalidCredentials) {
-		// A reset or deactivation landed since the account was read
-		// (stillMaySignIn): the login this token carried is over, as if
-		// the change had deleted the token first.
+		// A deactivation or a password change landed since the account
+		// was read (stillMaySignIn): the login this token carried is
+		// over, as if the change had deleted the token first.
 		return nil, Issued{}, errMFAExpired
 	}
 	if err != nil {

@@ -434,11 +434,12 @@ func staffSession(t *testing.T, svc *Service, email string) Principal {
 // deactivation ends the logins waiting for their second factor, as it
 // ends sessions. One that lands while the second step runs, wherever it
 // lands, must not let that step start a session: before its token is
-// claimed, the token is gone; after it is claimed, the spending finds it
-// gone; after it is spent, the session's start finds the account changed
-// (Sessions.StartVia, stillMaySignIn: the account read before the token
-// was spent still has the password the first step checked). The answer
-// is the one for a token that no longer works, not_authenticated.
+// claimed, the token is gone; after it is claimed or checked, the
+// session's start finds nothing to spend (the token is spent in its
+// transaction) or the account deactivated. So whatever the first step
+// was: a module's (a provider account, a passkey) shows no password
+// whose change would tell. The answer is the one for a token that no
+// longer works, not_authenticated.
 func TestRace_ASecondStepMeetingAResetGetsNoSession(t *testing.T) {
 	ctx := context.Background()
 	changes := map[string]func(t *testing.T, st *store.Store, svc *Service, userID string) func(){
@@ -456,36 +457,57 @@ func TestRace_ASecondStepMeetingAResetGetsNoSession(t *testing.T) {
 			}
 		},
 	}
+	// The first step: a password, or a module's way in (a provider
+	// account), which the core cannot check again.
+	firstSteps := map[string]func(t *testing.T, svc *Service, u *store.User) string{
+		"a password": func(t *testing.T, svc *Service, _ *store.User) string {
+			_, _, err := svc.Accounts.Login(ctx, shared.LoginRequest{Email: raceTestEmail, Password: oldPassword}, Client{})
+			required, ok := errors.AsType[*shared.Error](err)
+			if !ok || required.Challenge == nil {
+				t.Fatalf("the first step: %v, want mfa_required", err)
+			}
+			return required.Challenge.MFAToken
+		},
+		"a provider account": func(t *testing.T, svc *Service, u *store.User) string {
+			ch, err := svc.Factors.Challenge(ctx, u, "oidc")
+			if err != nil || ch == nil {
+				t.Fatalf("the first step: %v, %v", ch, err)
+			}
+			return ch.MFAToken
+		},
+	}
 	for change, prepare := range changes {
-		for _, at := range []string{"before the token is claimed", "mfa-claimed", "mfa-spent"} {
-			t.Run(change+" at "+at, func(t *testing.T) {
-				st, svc, ann := newRaceKit(t)
-				svc.Factors.Register(passingFactor{})
-				if err := st.SetUserFactors(ctx, ann.UserID, "app"); err != nil {
-					t.Fatal(err)
-				}
-				_, _, err := svc.Accounts.Login(ctx, shared.LoginRequest{Email: raceTestEmail, Password: oldPassword}, Client{})
-				required, ok := errors.AsType[*shared.Error](err)
-				if !ok || required.Challenge == nil {
-					t.Fatalf("the first step: %v, want mfa_required", err)
-				}
-				land := prepare(t, st, svc, ann.UserID)
-				if at == "before the token is claimed" {
-					land()
-				}
-				onChecked(t, func(step string) {
-					if step == at {
+		for step, first := range firstSteps {
+			for _, at := range []string{"before the token is claimed", "mfa-claimed", "mfa-verified"} {
+				t.Run(change+" after "+step+" at "+at, func(t *testing.T) {
+					st, svc, ann := newRaceKit(t)
+					svc.Factors.Register(passingFactor{})
+					if err := st.SetUserFactors(ctx, ann.UserID, "app"); err != nil {
+						t.Fatal(err)
+					}
+					u, err := st.UserByID(ctx, ann.UserID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					token := first(t, svc, u)
+					land := prepare(t, st, svc, ann.UserID)
+					if at == "before the token is claimed" {
 						land()
 					}
+					onChecked(t, func(step string) {
+						if step == at {
+							land()
+						}
+					})
+					_, _, err = svc.Factors.Complete(ctx, shared.MFALoginRequest{MFAToken: token, Code: "123456"}, Client{})
+					if !errors.Is(err, errMFAExpired) {
+						t.Errorf("the second step: %v, want not_authenticated", err)
+					}
+					if n := liveSessions(t, st, ann.UserID); n != 0 {
+						t.Errorf("%d session(s) live after %s", n, change)
+					}
 				})
-				_, _, err = svc.Factors.Complete(ctx, shared.MFALoginRequest{MFAToken: required.Challenge.MFAToken, Code: "123456"}, Client{})
-				if !errors.Is(err, errMFAExpired) {
-					t.Errorf("the second step: %v, want not_authenticated", err)
-				}
-				if n := liveSessions(t, st, ann.UserID); n != 0 {
-					t.Errorf("%d session(s) live after %s", n, change)
-				}
-			})
+			}
 		}
 	}
 }

@@ -149,6 +149,33 @@ func TestDeleteAccount_TheLastSuperuserCannot(t *testing.T) {
 	root.Do("DELETE", "/api/me", shared.DeleteAccountRequest{CurrentPassword: apitest.Password}).ExpectStatus(t, http.StatusNoContent)
 }
 
+// A superuser who is no longer staff cannot reach the admin, so they do
+// not count as the one left to run the site: once another superuser has
+// removed their staff status, the last superuser who is staff cannot
+// delete their account.
+func TestDeleteAccount_ASuperuserWithoutStaffStatusIsNotTheOneLeft(t *testing.T) {
+	ts := newServer(t)
+	root := ts.Browser()
+	r := root.Register("root@example.com", "Root")
+	root.ConfirmEmail()
+	ts.MakeStaff(r.ID, true)
+	other := ts.Browser()
+	o := other.Register("other@example.com", "Other")
+	other.ConfirmEmail()
+	ts.MakeStaff(o.ID, true)
+
+	root.Do("PATCH", "/api/admin/users/"+o.ID, map[string]any{"is_staff": false}).ExpectStatus(t, http.StatusOK)
+	other.Do("GET", "/api/admin/users", nil).ExpectError(t, 403, shared.CodeForbidden)
+	root.Do("DELETE", "/api/me", shared.DeleteAccountRequest{CurrentPassword: apitest.Password}).
+		ExpectError(t, 400, shared.CodeLastSuperuser)
+	root.Do("GET", "/api/admin/users", nil).ExpectStatus(t, http.StatusOK)
+
+	// Staff again, the other superuser can run the site.
+	root.Do("PATCH", "/api/admin/users/"+o.ID, map[string]any{"is_staff": true}).ExpectStatus(t, http.StatusOK)
+	root.Do("DELETE", "/api/me", shared.DeleteAccountRequest{CurrentPassword: apitest.Password}).ExpectStatus(t, http.StatusNoContent)
+	other.Do("GET", "/api/admin/users", nil).ExpectStatus(t, http.StatusOK)
+}
+
 // Staff deleting an account (the kit's admin route) reaches the modules'
 // data through the same hooks.
 func TestAdminDelete_RemovesTheModulesRowsToo(t *testing.T) {

@@ -183,7 +183,9 @@ func (s *Store) LockUsers(ctx context.Context, userIDs ...string) error {
 }
 
 // CountActiveSuperusers returns how many active superusers there are
-// besides except. On PostgreSQL it first locks the superusers' rows, in
+// besides except. Only superusers who are staff count: one whose staff
+// status was removed cannot reach the admin, so cannot be the one left to
+// run the site. On PostgreSQL it first locks the superusers' rows, in
 // the order of their ids as LockUsers does, so two superusers removing
 // each other at once cannot both see the other as the one left; SQLite's
 // write transactions already take turns. Call it inside InTx, before any
@@ -195,7 +197,7 @@ func (s *Store) CountActiveSuperusers(ctx context.Context, except string) (int64
 		}
 	}
 	n, err := s.db.NewSelect().Model((*User)(nil)).
-		Where("is_superuser").Where("is_active").Where("id <> ?", except).Count(ctx)
+		Where("is_superuser").Where("is_staff").Where("is_active").Where("id <> ?", except).Count(ctx)
 	return n, MapError(err)
 }
 

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"testing"
 
 	"github.com/authkit/authkit/server/httpapi/apitest"
@@ -47,6 +48,26 @@ func TestAdmin_ListSearchAndPage(t *testing.T) {
 	}
 	admin.Do("GET", "/api/admin/users?limit=abc", nil).ExpectError(t, 400, shared.CodeValidationFailed)
 	admin.Do("GET", "/api/admin/users?offset=-1", nil).ExpectError(t, 400, shared.CodeValidationFailed)
+}
+
+// The search is case-insensitive beyond ASCII: staff find a name as they
+// see it, or in lower case, whatever its letters.
+func TestAdmin_SearchFoldsTheCaseOfEveryLetter(t *testing.T) {
+	ts := apitest.NewServer(t)
+	admin := ts.Browser()
+	ts.MakeStaff(admin.Register("admin@example.com", "Admin").ID, false)
+	ts.Browser().Register("elodie@example.com", "Élodie Ørsted")
+	ts.Browser().Register("ivan@example.com", "Иван Петров")
+	for q, want := range map[string]string{
+		"Élodie": "elodie@example.com", "élodie": "elodie@example.com", "ØRSTED": "elodie@example.com",
+		"Иван": "ivan@example.com", "петров": "ivan@example.com",
+	} {
+		var page shared.UsersResponse
+		admin.Do("GET", "/api/admin/users?q="+url.QueryEscape(q), nil).Decode(t, &page)
+		if page.Total != 1 || len(page.Users) != 1 || page.Users[0].Email != want {
+			t.Errorf("q=%s: %+v, want %s alone", q, page, want)
+		}
+	}
 }
 
 func TestAdmin_DeactivationLogsTheUserOutAtOnce(t *testing.T) {

@@ -79,15 +79,15 @@ func (s *Store) SetLastLogin(ctx context.Context, userID string, at time.Time) e
 }
 
 // ListUsers returns one page of users whose email or name contains query
-// (case-insensitively; all users when query is empty), newest first, and
-// the total number of matches.
+// (case-insensitively, for every letter: see lower; all users when query
+// is empty), newest first, and the total number of matches.
 func (s *Store) ListUsers(ctx context.Context, query string, limit, offset int) ([]User, int, error) {
 	var users []User
 	q := s.db.NewSelect().Model(&users).OrderExpr("date_joined DESC, id DESC").Limit(int64(limit)).Offset(int64(offset))
 	if query = strings.TrimSpace(query); query != "" {
 		pattern := "%" + escapeLike(strings.ToLower(query)) + "%"
 		q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-			return q.Where(`email LIKE ? ESCAPE '\'`, pattern).WhereOr(`LOWER(name) LIKE ? ESCAPE '\'`, pattern)
+			return q.Where(`email LIKE ? ESCAPE '\'`, pattern).WhereOr(s.lower("name")+` LIKE ? ESCAPE '\'`, pattern)
 		})
 	}
 	total, err := q.ScanAndCount(ctx)

@@ -158,10 +158,11 @@ func (q *Queue) deliver(ctx context.Context, m Message, attempt int) {
 	q.log.Warn("mail delivery failed; will retry", "to", m.To, "subject", m.Subject, "attempt", attempt+1, "retry_in", wait, "err", err)
 	q.retrying.Add(1)
 	time.AfterFunc(wait, func() {
-		q.retrying.Add(-1)
-		if ctx.Err() == nil {
-			q.deliver(ctx, m, attempt+1)
+		if ctx.Err() != nil {
+			return // stopping: the retry stays counted, so Drain reports the message lost
 		}
+		q.retrying.Add(-1)
+		q.deliver(ctx, m, attempt+1)
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -98,4 +99,28 @@ func TestQueue_ShutdownDeliversWhatIsQueued(t *testing.T) {
 	if left := q.Drain(expired); left != 1 {
 		t.Errorf("Drain past its deadline left %d, want 1", left)
 	}
+}
+
+// TestQueue_ARetryDueDuringShutdownIsCountedLost: a message waiting for
+// its retry when Run stops is lost, and Drain counts it, even when its
+// retry falls due after the stop but before Drain counts (the shutdown
+// sending the mail still queued).
+func TestQueue_ARetryDueDuringShutdownIsCountedLost(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sender := SenderFunc(func(context.Context, Message) error { return errors.New("smtp: try later") })
+		q := NewQueue(sender, 10, slog.New(slog.DiscardHandler))
+		q.SetBackoff(time.Second)
+		ctx, stop := context.WithCancel(context.Background())
+		stopped := make(chan struct{})
+		go func() { q.Run(ctx); close(stopped) }()
+		q.Enqueue(Message{To: "ann@example.com"})
+		synctest.Wait() // the first attempt failed; the retry waits
+		stop()
+		<-stopped
+		time.Sleep(2 * time.Second) // the bubble's clock: the retry falls due
+		synctest.Wait()
+		if left := q.Drain(context.Background()); left != 1 {
+			t.Errorf("Drain counted %d lost, want 1 (the message whose retry came after the stop)", left)
+		}
+	})
 }

@@ -130,6 +130,32 @@ func TestServe_MetricsOnTheirOwnListener(t *testing.T) {
 	}
 }
 
+// TestServe_MetricsListenerBoundsClientsAsThePublicOneDoes: the
+// metrics listener is a server like the public one, with its bounds on
+// clients: a header past 64 KiB is refused (431) on both, as are idle
+// and slow connections held open (the same server settings; their
+// minutes-long timeouts are too slow to wait for here).
+func TestServe_MetricsListenerBoundsClientsAsThePublicOneDoes(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "authkit.db")
+	base, _, logs := startServe(t, db, "--metrics-addr", "127.0.0.1:0")
+	metricsURL := "http://" + logField(t, logs.String(), "metrics listening", "addr") + "/metrics"
+	for _, url := range []string{base + "/healthz", metricsURL} {
+		req, err := http.NewRequest("GET", url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-Padding", strings.Repeat("a", 100<<10))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+			t.Errorf("GET %s with a 100 KiB header: %s, want 431", url, resp.Status)
+		}
+	}
+}
+
 // scrape reads a Prometheus text exposition into series → value.
 func scrape(t *testing.T, url string) map[string]float64 {
 	t.Helper()

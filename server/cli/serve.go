@@ -109,7 +109,7 @@ func startAndServe(ctx context.Context, env Env, c *serveConfig, log *slog.Logge
 		defer metricsLn.Close()
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", m.Handler())
-		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ErrorLog: slogErrorLog(log)}
+		metricsSrv = newHTTPServer(mux, log)
 	}
 	handler, err := httpapi.New(svc, st, httpapi.Options{
 		InsecureCookies: c.insecureCookies,
@@ -129,16 +129,7 @@ func startAndServe(ctx context.Context, env Env, c *serveConfig, log *slog.Logge
 	if err != nil {
 		return fmt.Errorf("--addr: %w", err)
 	}
-	srv := &http.Server{
-		Handler: handler,
-		// Bounds on slow clients (slowloris) and oversized headers.
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slogErrorLog(log),
-	}
+	srv := newHTTPServer(handler, log)
 	log.Info("authkit listening", "addr", ln.Addr().String(), "version", env.Version, "db", redactDSN(c.db.dsn))
 	if metricsSrv != nil {
 		log.Info("metrics listening", "addr", metricsLn.Addr().String(), "path", "/metrics")
@@ -193,6 +184,23 @@ func startAndServe(ctx context.Context, env Env, c *serveConfig, log *slog.Logge
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// newHTTPServer is a listener's server, the public one's or the
+// metrics': bounds on slow clients (slowloris), on connections left idle
+// and on oversized headers. Without them, connections that sent one
+// request and then nothing stayed open for good, using up the process's
+// file descriptors, the public listener's too.
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slogErrorLog(log),
+	}
 }
 
 // mailQueue delivers through --smtp-url, or to the log without one.

@@ -54,14 +54,15 @@ func (p *adminPage) OnNav(ctx app.Context) {
 func (p *adminPage) loaded(ctx app.Context) {
 	p.forbidden = !p.User.IsStaff
 	if !p.forbidden {
-		p.list(ctx, app.Event{})
+		p.list(ctx, app.Event{}, false)
 		p.reloadAudit(ctx)
 	}
 }
 
 // list fetches the page of users at p.offset for p.query, through the
 // search form: a search, a turned page and a retry all wait for it.
-func (p *adminPage) list(ctx app.Context, e app.Event) {
+// retried when the list's Try again asks (see Page.Retried).
+func (p *adminPage) list(ctx app.Context, e app.Event, retried bool) {
 	query, offset := p.query, p.offset
 	p.listErr = nil
 	p.Submit(ctx, e, Submission[shared.UsersResponse]{
@@ -69,7 +70,12 @@ func (p *adminPage) list(ctx app.Context, e app.Event) {
 		Send: func(ctx context.Context) (shared.UsersResponse, error) {
 			return p.API.Users(ctx, query, adminPageSize, offset)
 		},
-		Done: func(_ app.Context, resp shared.UsersResponse) { p.users, p.total = resp.Users, resp.Total },
+		Done: func(_ app.Context, resp shared.UsersResponse) {
+			p.users, p.total = resp.Users, resp.Total
+			if retried {
+				p.Retried(nil, "users-retry", "users-heading")
+			}
+		},
 		Failed: func(ctx app.Context, err error) bool {
 			switch {
 			case p.SessionEnded(ctx, err):
@@ -77,6 +83,9 @@ func (p *adminPage) list(ctx app.Context, e app.Event) {
 				p.forbidden = true
 			default:
 				p.listErr = err
+				if retried {
+					p.Retried(err, "users-retry", "users-heading")
+				}
 			}
 			return true
 		},
@@ -93,7 +102,7 @@ func (p *adminPage) Render() app.UI {
 		return page.Render(noAccess())
 	}
 	return page.Render(
-		app.H1().Text("Users"),
+		app.H1().ID("users-heading").TabIndex(-1).Text("Users"),
 		p.renderSearch(),
 		p.change.Notice.Render("admin-notice"),
 		p.renderConfirm(),
@@ -125,13 +134,13 @@ func (p *adminPage) onSearch(ctx app.Context, e app.Event) {
 		p.query, p.offset = strings.TrimSpace(p.search.Value("q")), 0
 		p.confirming, p.deleting, p.change.Notice = nil, nil, Notice{}
 	}
-	p.list(ctx, e)
+	p.list(ctx, e, false)
 }
 
 func (p *adminPage) renderResults() app.UI {
 	switch {
 	case p.listErr != nil:
-		return LoadFailed("users-retry", p.listErr, p.list)
+		return LoadFailed("users-retry", p.listErr, func(ctx app.Context, e app.Event) { p.list(ctx, e, true) })
 	case p.users == nil && p.search.Busy:
 		return Loading("Loading users…")
 	case len(p.users) == 0:
@@ -185,5 +194,5 @@ func (p *adminPage) turnPage(ctx app.Context, e app.Event, step int) {
 		return
 	}
 	p.offset, p.confirming, p.deleting, p.change.Notice = max(0, p.offset+step), nil, nil, Notice{}
-	p.list(ctx, e)
+	p.list(ctx, e, false)
 }

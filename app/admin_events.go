@@ -29,12 +29,13 @@ func newAudit() *eventList { return &eventList{query: EventQuery{StaffActions: t
 // reloadAudit reads the audit log again from its newest event.
 func (p *adminPage) reloadAudit(ctx app.Context) {
 	p.audit = newAudit()
-	p.load(ctx, p.audit)
+	p.load(ctx, p.audit, nil)
 }
 
 // load fetches the next page of l into it (the first, when l is new),
-// through p.
-func (p *adminPage) load(ctx app.Context, l *eventList) {
+// through p. retried, for the list's Try again, places focus once the
+// page is in or has failed again (see Page.Retried); nil otherwise.
+func (p *adminPage) load(ctx app.Context, l *eventList, retried func(error)) {
 	q := l.query
 	q.Limit = EventPageSize
 	if n := len(l.events); n > 0 {
@@ -45,8 +46,19 @@ func (p *adminPage) load(ctx app.Context, l *eventList) {
 		Send: func(ctx context.Context) ([]shared.AuditEvent, error) { return p.API.Events(ctx, q) },
 		Done: func(_ app.Context, events []shared.AuditEvent) {
 			l.events, l.done = append(l.events, events...), len(events) < EventPageSize
+			if retried != nil {
+				retried(nil)
+			}
 		},
-		Failed: p.SessionEnded,
+		Failed: func(ctx app.Context, err error) bool {
+			if p.SessionEnded(ctx, err) {
+				return true
+			}
+			if retried != nil {
+				retried(err)
+			}
+			return false
+		},
 	})
 }
 
@@ -54,7 +66,7 @@ func (p *adminPage) load(ctx app.Context, l *eventList) {
 func (p *adminPage) onShowActivity(ctx app.Context, u shared.User) {
 	p.activityOf = &u
 	p.activity = &eventList{query: EventQuery{UserID: u.ID}}
-	p.load(ctx, p.activity)
+	p.load(ctx, p.activity, nil)
 	p.Focus("user-events-heading")
 }
 
@@ -74,21 +86,21 @@ func (p *adminPage) renderUserEvents() app.UI {
 			app.H2().ID("user-events-heading").TabIndex(-1).Text("Activity of "+p.activityOf.Email),
 			app.Button().Type("button").ID("close-user-events").Class("button small").Text("Close").OnClick(p.onCloseActivity),
 		),
-		p.renderEvents("user-events-list", p.activity, false),
+		p.renderEvents("user-events-list", "user-events-heading", p.activity, false),
 	)
 }
 
 func (p *adminPage) renderAudit() app.UI {
 	return app.Section().ID("audit").Class("card").Aria("labelledby", "audit-heading").Body(
-		app.H2().ID("audit-heading").Text("Audit log"),
+		app.H2().ID("audit-heading").TabIndex(-1).Text("Audit log"),
 		app.P().Class("muted").Text("What staff did to accounts, newest first."),
-		p.renderEvents("audit-list", p.audit, true),
+		p.renderEvents("audit-list", "audit-heading", p.audit, true),
 	)
 }
 
-// renderEvents shows a list; byWhom adds the account each event is
-// about (the audit spans accounts).
-func (p *adminPage) renderEvents(id string, l *eventList, byWhom bool) app.UI {
+// renderEvents shows a list, under the heading with that id; byWhom adds
+// the account each event is about (the audit spans accounts).
+func (p *adminPage) renderEvents(id, heading string, l *eventList, byWhom bool) app.UI {
 	var list app.UI
 	switch {
 	case len(l.events) == 0 && l.more.Busy:
@@ -97,7 +109,9 @@ func (p *adminPage) renderEvents(id string, l *eventList, byWhom bool) app.UI {
 		list = app.P().Class("muted").Text("Nothing yet.")
 	case len(l.events) == 0: // the first page failed, and the notice says why
 		list = app.Button().Type("button").ID(id + "-retry").Class("button small").Text("Try again").
-			OnClick(func(ctx app.Context, e app.Event) { p.load(ctx, l) })
+			OnClick(func(ctx app.Context, e app.Event) {
+				p.load(ctx, l, func(err error) { p.Retried(err, id+"-retry", heading) })
+			})
 	default:
 		list = app.Ul().ID(id).Class("events").Body(app.Range(l.events).Slice(func(i int) app.UI {
 			return EventItem(l.events[i].SecurityEvent, auditDetails(l.events[i], byWhom)...)
@@ -109,7 +123,7 @@ func (p *adminPage) renderEvents(id string, l *eventList, byWhom bool) app.UI {
 		// A new list shows no button until its first page is in, so the
 		// button, and the list its handler holds, is made anew with it.
 		MoreButton(id+"-more", l.more.Busy, l.done || len(l.events) == 0,
-			func(ctx app.Context, e app.Event) { p.load(ctx, l) }),
+			func(ctx app.Context, e app.Event) { p.load(ctx, l, nil) }),
 	)
 }
 

@@ -55,6 +55,32 @@ func (p *Page) Focus(id string) {
 	})
 }
 
+// Retried places focus once the load that a Try again button started is
+// over: a spinner took the button's place while it ran, which left focus
+// on the page's body, from where a keyboard user would tab through the
+// whole header to get back. When the load failed (err), it shows its Try
+// again anew, retryID, and focus goes back to it; when it loaded, focus
+// goes to loadedID: the heading of the card that loaded, the page's main
+// content, or the way on ("" leaves focus be). Focus that the person has
+// put somewhere else meanwhile stays there.
+func (p *Page) Retried(err error, retryID, loadedID string) {
+	id := loadedID
+	if err != nil {
+		id = retryID
+	}
+	if id == "" || p.self.Src() == nil { // not mounted (native tests)
+		return
+	}
+	p.self.Defer(func(app.Context) {
+		if active := app.Window().Get("document").Get("activeElement"); active.Truthy() && active.Get("tagName").String() != "BODY" {
+			return
+		}
+		if el := app.Window().GetElementByID(id); el.Truthy() {
+			el.Call("focus")
+		}
+	})
+}
+
 // focused is the element that has keyboard focus now: the button that
 // opened a dialog, to give focus back to when it closes (Refocus). Nil
 // when the page is not mounted (native tests).
@@ -116,14 +142,14 @@ type SignedInPage struct {
 	// own data failed to load: the header then still offers the
 	// navigation and Log out, beside the page's Try again.
 	signedIn *shared.User
-	// inCard: the base of a module's card (NewCard), a part of a page
-	// rather than the page, which keeps focus where it is once loaded.
-	inCard bool
+	// loaded is the element that takes focus once Try again has loaded
+	// the page: its main content; a card's heading (Card.WithHeading).
+	loaded string
 }
 
 // NewSignedInPage returns the base of the page at path, calling api.
 func NewSignedInPage(api *Client, path string) SignedInPage {
-	return SignedInPage{API: api, path: path}
+	return SignedInPage{API: api, path: path, loaded: "main"}
 }
 
 // Loader fetches a page's own data, in the background once the user is
@@ -141,7 +167,7 @@ func (p *SignedInPage) Load(ctx app.Context, load Loader) {
 
 // load is Load; retried when it runs for the Try again button, whose
 // place the spinner takes: focus then goes back to Try again when it
-// fails again, or to the content it loaded (see settledRetry).
+// fails again, or to what it loaded (see Page.Retried).
 func (p *SignedInPage) load(ctx app.Context, load Loader, retried bool) {
 	p.loader, p.loadErr = load, nil
 	p.Background(ctx, func() func(app.Context) {
@@ -166,27 +192,13 @@ func (p *SignedInPage) load(ctx app.Context, load Loader, retried bool) {
 				}
 			}
 			if retried {
-				p.settledRetry()
+				p.Retried(p.loadErr, "retry", p.loaded)
 			}
 		}
 	})
 }
 
 func (p *SignedInPage) onRetry(ctx app.Context, e app.Event) { p.load(ctx, p.loader, true) }
-
-// settledRetry places focus once a load that Try again started is over:
-// the button that had it gave way to a spinner, which left focus on the
-// page's body. A new failure shows Try again anew, and focus goes back
-// to it; a page that has loaded takes focus on its main content (a card
-// leaves focus where it is, since it is one part of its page).
-func (p *SignedInPage) settledRetry() {
-	switch {
-	case p.loadErr != nil:
-		p.Focus("retry")
-	case p.User != nil && !p.inCard:
-		p.Focus("main")
-	}
-}
 
 // OnMount keeps the page's User current: after a module's card has
 // changed the account and said so (Client.UserChanged: a second factor

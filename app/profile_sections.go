@@ -41,8 +41,15 @@ type Card struct {
 // form comes back to), calling api.
 func NewCard(api *Client, path string) Card {
 	base := NewSignedInPage(api, path)
-	base.inCard = true
+	base.loaded = "" // not the page's main content; WithHeading names its place
 	return Card{base}
+}
+
+// WithHeading names the card's heading (which needs TabIndex(-1)): focus
+// goes there once its Try again has loaded the card (see Page.Retried).
+func (c Card) WithHeading(id string) Card {
+	c.loaded = id
+	return c
 }
 
 // OnAppUpdate does nothing: the page the card is on reloads.

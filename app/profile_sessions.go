@@ -57,6 +57,7 @@ func (p *profilePage) renderSession(s shared.Session) app.UI {
 	)
 }
 
+// onReloadSessions is the sessions' Try again.
 func (p *profilePage) onReloadSessions(ctx app.Context, e app.Event) {
 	p.sessionsErr, p.reloadingSessions = nil, true
 	p.Background(ctx, func() func(app.Context) {
@@ -65,6 +66,7 @@ func (p *profilePage) onReloadSessions(ctx app.Context, e app.Event) {
 			p.reloadingSessions = false
 			if !p.SessionEnded(ctx, err) {
 				p.sessions, p.sessionsErr = sessions, err
+				p.Retried(err, "sessions-retry", "sessions-heading")
 			}
 		}
 	})

@@ -30,10 +30,13 @@ func (p *verifyEmailPage) OnNav(ctx app.Context) {
 	if token := takeToken(ctx); token != "" {
 		p.token = token
 	}
-	p.verify(ctx)
+	p.verify(ctx, false)
 }
 
-func (p *verifyEmailPage) verify(ctx app.Context) {
+// verify posts the token; retried when Try again asks, which then places
+// focus once it is over (see Page.Retried): on Try again anew, on the way
+// to the profile, or on the page's content when the link is spent.
+func (p *verifyEmailPage) verify(ctx app.Context, retried bool) {
 	req := shared.VerifyEmailRequest{Token: p.token}
 	if err := req.Validate(); err != nil {
 		p.done, p.notice = true, Notice{Kind: "error", Text: fieldErrors(err)["token"]}
@@ -53,6 +56,13 @@ func (p *verifyEmailPage) verify(ctx app.Context) {
 		}
 		return func(ctx app.Context) {
 			p.done, p.err, p.signedIn = true, err, signedIn
+			if retried {
+				again := "retry"
+				if !p.mayRetry() {
+					again = "main" // the link can do no more: no Try again
+				}
+				p.Retried(err, again, "go-profile")
+			}
 			if err != nil {
 				p.notice = ErrorNotice(err)
 				return
@@ -68,8 +78,14 @@ func (p *verifyEmailPage) verify(ctx app.Context) {
 // token spent by the first and say the link is used.
 func (p *verifyEmailPage) onRetry(ctx app.Context, e app.Event) {
 	if p.done {
-		p.verify(ctx)
+		p.verify(ctx, true)
 	}
+}
+
+// mayRetry reports whether the link failed for a reason that trying it
+// again may cure: not one the server gave for the token itself.
+func (p *verifyEmailPage) mayRetry() bool {
+	return p.err != nil && !HasCode(p.err, shared.CodeInvalidToken)
 }
 
 func (p *verifyEmailPage) Render() app.UI {
@@ -81,7 +97,7 @@ func (p *verifyEmailPage) Render() app.UI {
 		next = app.Div().Class("actions").Body(
 			app.A().ID("go-profile").Class("button primary").Href("/profile").Text("Go to your profile"),
 		)
-	case p.err != nil && !HasCode(p.err, shared.CodeInvalidToken):
+	case p.mayRetry():
 		next = app.Button().Type("button").ID("retry").Class("button").Text("Try again").OnClick(p.onRetry)
 	default:
 		next = app.P().Class("muted").Text("You can ask for a new link on your profile page, once you are logged in.")

@@ -46,7 +46,7 @@ func TestVerifyEmail_ADoubleClickOnTryAgainSendsTheLinkOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	engine.ConsumeAll()
-	p.verify(p.self)
+	p.verify(p.self, false)
 	engine.ConsumeAll()
 	if !HasCode(p.err, shared.CodeUnavailable) {
 		t.Fatalf("the first try: %v, want unavailable", p.err)

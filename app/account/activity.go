@@ -19,7 +19,7 @@ type activityCard struct {
 }
 
 func newActivityCard(api *app.Client) *activityCard {
-	return &activityCard{card: app.NewCard(api, "/profile"), calls: client{api}}
+	return &activityCard{card: app.NewCard(api, "/profile").WithHeading("activity-heading"), calls: client{api}}
 }
 
 func (c *activityCard) OnMount(ctx goapp.Context) {
@@ -32,7 +32,7 @@ func (c *activityCard) OnMount(ctx goapp.Context) {
 
 func (c *activityCard) Render() goapp.UI {
 	body := []goapp.UI{
-		goapp.H2().ID("activity-heading").Text("Recent security activity"),
+		goapp.H2().ID("activity-heading").TabIndex(-1).Text("Recent security activity"),
 		goapp.P().Class("muted").Text("Sign-ins, sign-outs and changes to your account. If something here was not you, change your password and sign out everywhere."),
 	}
 	if waiting := c.Waiting("Loading your activity…"); waiting != nil {

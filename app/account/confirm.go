@@ -34,10 +34,13 @@ func (p *confirmPage) OnNav(ctx goapp.Context) {
 	if token := app.TakeToken(ctx); token != "" {
 		p.token = token
 	}
-	p.confirm(ctx)
+	p.confirm(ctx, false)
 }
 
-func (p *confirmPage) confirm(ctx goapp.Context) {
+// confirm posts the token; retried when Try again asks, which then places
+// focus once it is over (see app.Page.Retried): on Try again anew, on the
+// way to the profile, or on the page's content when the link is spent.
+func (p *confirmPage) confirm(ctx goapp.Context, retried bool) {
 	req := shared.ConfirmEmailChangeRequest{Token: p.token}
 	if err := req.Validate(); err != nil {
 		p.done, p.err = true, err
@@ -58,6 +61,13 @@ func (p *confirmPage) confirm(ctx goapp.Context) {
 		}
 		return func(goapp.Context) {
 			p.done, p.err, p.signedIn = true, err, signedIn
+			if retried {
+				again := "retry"
+				if !p.mayRetry() {
+					again = "main" // the link can do no more: no Try again
+				}
+				p.Retried(err, again, "go-profile")
+			}
 			if err != nil {
 				p.notice = app.ErrorNotice(err)
 				return
@@ -73,8 +83,16 @@ func (p *confirmPage) confirm(ctx goapp.Context) {
 // token spent by the first and say the link is used.
 func (p *confirmPage) onRetry(ctx goapp.Context, e goapp.Event) {
 	if p.done {
-		p.confirm(ctx)
+		p.confirm(ctx, true)
 	}
+}
+
+// mayRetry reports whether the change failed for a reason that trying
+// the link again may cure: not one the server gave for the token or the
+// address itself.
+func (p *confirmPage) mayRetry() bool {
+	return p.err != nil && !app.HasCode(p.err, shared.CodeInvalidToken) && !app.HasCode(p.err, shared.CodeEmailTaken) &&
+		!app.HasCode(p.err, shared.CodeValidationFailed)
 }
 
 func (p *confirmPage) Render() goapp.UI {
@@ -86,8 +104,7 @@ func (p *confirmPage) Render() goapp.UI {
 		next = goapp.Div().Class("actions").Body(
 			goapp.A().ID("go-profile").Class("button primary").Href("/profile").Text("Go to your profile"),
 		)
-	case p.err != nil && !app.HasCode(p.err, shared.CodeInvalidToken) && !app.HasCode(p.err, shared.CodeEmailTaken) &&
-		!app.HasCode(p.err, shared.CodeValidationFailed):
+	case p.mayRetry():
 		next = goapp.Button().Type("button").ID("retry").Class("button").Text("Try again").OnClick(p.onRetry)
 	default:
 		next = goapp.P().Class("muted").Text("You can ask for the change again on your profile page, once you are logged in.")

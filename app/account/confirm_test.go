@@ -54,7 +54,7 @@ func TestConfirmPage_ADoubleClickOnTryAgainSendsTheLinkOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	engine.ConsumeAll()
-	p.confirm(mounted.ctx)
+	p.confirm(mounted.ctx, false)
 	engine.ConsumeAll()
 	if !app.HasCode(p.err, shared.CodeUnavailable) {
 		t.Fatalf("the first try: %v, want unavailable", p.err)

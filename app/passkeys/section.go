@@ -36,10 +36,12 @@ func newSection(api *app.Client) *section {
 
 func (s *section) OnMount(ctx goapp.Context) {
 	s.card.OnMount(ctx)
-	s.load(ctx)
+	s.load(ctx, false)
 }
 
-func (s *section) load(ctx goapp.Context) {
+// load reads the passkeys; retried when the card's Try again asks (see
+// app.Page.Retried).
+func (s *section) load(ctx goapp.Context, retried bool) {
 	s.loadErr = nil
 	s.Background(ctx, func() func(goapp.Context) {
 		user, err := s.API.CurrentUser(ctx)
@@ -49,6 +51,9 @@ func (s *section) load(ctx goapp.Context) {
 		}
 		return func(goapp.Context) {
 			s.User, s.list, s.loadErr, s.loaded = &user, list, err, err == nil
+			if retried {
+				s.Retried(err, "passkeys-retry", "passkeys-heading")
+			}
 		}
 	})
 }
@@ -57,7 +62,7 @@ func (s *section) Render() goapp.UI {
 	var body goapp.UI
 	switch {
 	case s.loadErr != nil:
-		body = app.LoadFailed("passkeys-retry", s.loadErr, func(ctx goapp.Context, e goapp.Event) { s.load(ctx) })
+		body = app.LoadFailed("passkeys-retry", s.loadErr, func(ctx goapp.Context, e goapp.Event) { s.load(ctx, true) })
 	case !s.loaded || s.User == nil: // nil too once the session is over (SessionEnded)
 		body = app.Loading("Loading…")
 	default:

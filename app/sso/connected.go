@@ -54,10 +54,12 @@ func (c *connectedAccounts) OnMount(ctx goapp.Context) {
 			goapp.Window().Get("history").Call("replaceState", nil, "", u.Path)
 		}
 	}
-	c.load(ctx)
+	c.load(ctx, false)
 }
 
-func (c *connectedAccounts) load(ctx goapp.Context) {
+// load reads the providers and the identities; retried when the card's
+// Try again asks (see app.Page.Retried).
+func (c *connectedAccounts) load(ctx goapp.Context, retried bool) {
 	c.loadErr = nil
 	c.Background(ctx, func() func(goapp.Context) {
 		user, err := c.api.api.CurrentUser(ctx)
@@ -71,6 +73,9 @@ func (c *connectedAccounts) load(ctx goapp.Context) {
 		}
 		return func(goapp.Context) {
 			c.loaded, c.loadErr = true, err
+			if retried {
+				c.Retried(err, "connected-retry", "connected-heading")
+			}
 			if err != nil {
 				return
 			}
@@ -89,7 +94,7 @@ func (c *connectedAccounts) Render() goapp.UI {
 	case c.loadErr != nil:
 		return goapp.Section().ID("connected-accounts").Class("card").Body(
 			goapp.H2().Text("Connected accounts"),
-			app.LoadFailed("connected-retry", c.loadErr, func(ctx goapp.Context, e goapp.Event) { c.load(ctx) }),
+			app.LoadFailed("connected-retry", c.loadErr, func(ctx goapp.Context, e goapp.Event) { c.load(ctx, true) }),
 		)
 	case !c.loaded || c.User == nil || len(c.providers) == 0 && len(c.identities) == 0: // User is nil once the session is over
 		return goapp.Div().ID("connected-accounts")

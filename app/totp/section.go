@@ -45,10 +45,12 @@ func newSection(api *app.Client) *section {
 // OnMount loads the state once the profile shows the section.
 func (s *section) OnMount(ctx goapp.Context) {
 	s.card.OnMount(ctx)
-	s.load(ctx)
+	s.load(ctx, false)
 }
 
-func (s *section) load(ctx goapp.Context) {
+// load reads the state; retried when the card's Try again asks (see
+// app.Page.Retried).
+func (s *section) load(ctx goapp.Context, retried bool) {
 	s.loadErr = nil
 	s.Background(ctx, func() func(goapp.Context) {
 		user, err := s.API.CurrentUser(ctx)
@@ -57,6 +59,9 @@ func (s *section) load(ctx goapp.Context) {
 			st, err = s.calls.status(ctx)
 		}
 		return func(goapp.Context) {
+			if retried {
+				s.Retried(err, "totp-retry", "totp-heading")
+			}
 			if err != nil {
 				s.loadErr = err
 				return
@@ -70,7 +75,7 @@ func (s *section) Render() goapp.UI {
 	var body goapp.UI
 	switch {
 	case s.loadErr != nil:
-		body = app.LoadFailed("totp-retry", s.loadErr, func(ctx goapp.Context, e goapp.Event) { s.load(ctx) })
+		body = app.LoadFailed("totp-retry", s.loadErr, func(ctx goapp.Context, e goapp.Event) { s.load(ctx, true) })
 	case s.status == nil || s.User == nil: // nil too once the session is over (SessionEnded)
 		body = app.Loading("Loading…")
 	case s.codes != nil:
@@ -83,7 +88,7 @@ func (s *section) Render() goapp.UI {
 		body = s.renderOff()
 	}
 	return goapp.Section().ID("totp").Class("card").Aria("labelledby", "totp-heading").Body(
-		goapp.H2().ID("totp-heading").Text("Two-factor authentication"),
+		goapp.H2().ID("totp-heading").TabIndex(-1).Text("Two-factor authentication"),
 		s.action.Notice.Render("totp-notice"),
 		body,
 		s.reauth.Render(&s.Page, s.API, s.User),

@@ -22,6 +22,8 @@ type fault struct {
 	status  int
 	headers map[string]string
 	body    string
+	// gate, when set, holds the answer until it is closed (hold).
+	gate <-chan struct{}
 }
 
 // proxyErrorPage is what a reverse proxy answers when authkit is down:
@@ -72,16 +74,31 @@ func (b *browser) intercept() *interceptor {
 				_, _ = chromedp.Call(b.ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
 				continue
 			}
-			var headers []*fetch.HeaderEntry
-			for name, value := range f.headers {
-				headers = append(headers, &fetch.HeaderEntry{Name: name, Value: value})
+			if f.gate == nil {
+				b.fulfill(ev.RequestID, f)
+				continue
 			}
-			_, _ = chromedp.Call(b.ctx, fetch.FulfillRequest, fetch.FulfillRequestParams{
-				RequestID: ev.RequestID, ResponseCode: int64(f.status), ResponseHeaders: headers, Body: []byte(f.body),
-			})
+			go func() {
+				select {
+				case <-f.gate:
+					b.fulfill(ev.RequestID, f)
+				case <-b.ctx.Done():
+				}
+			}()
 		}
 	}()
 	return in
+}
+
+// fulfill answers the held request id with f.
+func (b *browser) fulfill(id fetch.RequestID, f fault) {
+	var headers []*fetch.HeaderEntry
+	for name, value := range f.headers {
+		headers = append(headers, &fetch.HeaderEntry{Name: name, Value: value})
+	}
+	_, _ = chromedp.Call(b.ctx, fetch.FulfillRequest, fetch.FulfillRequestParams{
+		RequestID: id, ResponseCode: int64(f.status), ResponseHeaders: headers, Body: []byte(f.body),
+	})
 }
 
 // set answers requests to key ("POST /api/auth/refresh") with f.
@@ -89,6 +106,18 @@ func (in *interceptor) set(key string, f fault) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.faults[key] = f
+}
+
+// hold answers requests to key with f, as set does, but only once the
+// test calls release: until then the page shows that it waits (a spinner
+// in place of the button that sent the request), which a quick answer
+// could let it skip.
+func (in *interceptor) hold(key string, f fault) (release func()) {
+	gate := make(chan struct{})
+	f.gate = gate
+	in.set(key, f)
+	var once sync.Once
+	return func() { once.Do(func() { close(gate) }) }
 }
 
 // clear lets requests to key through again.

@@ -1,6 +1,9 @@
 package e2e
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 // Focus after an action that takes away the control that had it: it goes
 // somewhere sensible, never to the page's body (where a keyboard user
@@ -60,27 +63,135 @@ func TestBrowser_AMailedLinkFormGivesFocusToTheWayOn(t *testing.T) {
 	dora.checkConsole()
 }
 
-// TestBrowser_TryAgainKeepsFocusAtHand: a page that could not load
-// offers Try again, whose place a spinner takes while it loads. Failing
-// again, focus goes back to the new Try again (not the page's body, from
-// where a keyboard user would tab through the whole header to reach it);
-// loading at last, focus goes to the page's content.
+// TestBrowser_TryAgainKeepsFocusAtHand: a page, or a part of one, that
+// could not load offers Try again, whose place a spinner takes while it
+// works. Failing again, focus goes back to the new Try again (not the
+// page's body, from where a keyboard user would tab through the whole
+// header to reach it); loading at last, focus goes to what loaded: the
+// page's content, the card's heading, or the way on.
 func TestBrowser_TryAgainKeepsFocusAtHand(t *testing.T) {
-	s := startServer(t)
-	dora := newBrowser(t, s, "dora")
-	dora.signUp("Dora Writer", "dora@example.com", "dora's long passphrase")
-	in := dora.intercept()
-	in.set("GET /api/notes", proxyErrorPage)
-	dora.click(`.site-nav a[href="/notes"]`)
-	dora.waitText(`.notice.error[role="alert"]`, "The service is unavailable right now.")
+	s, _ := startServerWithSSO(t)
+	s.createSuperuser(t, "boss@example.com", "The Boss", "boss password 123")
+	asStaff := func(b *browser) {
+		b.open("/login?next=/admin")
+		b.signIn("boss@example.com", "boss password 123")
+		b.waitPath("/admin")
+	}
+	for _, c := range []struct {
+		name  string
+		fails string // the request that fails until the last try
+		reach func(t *testing.T, b *browser, in *interceptor, email string)
+		retry string // the Try again button
+		// loaded is true once the last try has loaded what failed, and
+		// focus is where focus is then.
+		loaded, focus string
+	}{
+		{
+			name: "notes page", fails: "GET /api/notes", retry: "#retry",
+			reach: func(t *testing.T, b *browser, in *interceptor, email string) {
+				b.signUp("Dora Writer", email, "dora's long passphrase")
+				in.set("GET /api/notes", proxyErrorPage)
+				b.click(`.site-nav a[href="/notes"]`)
+			},
+			loaded: `!!document.querySelector("#no-notes")`, focus: "#main",
+		},
+		{
+			name: "sessions", fails: "GET /api/me/sessions", retry: "#sessions-retry",
+			loaded: `!!document.querySelector("ul#sessions")`, focus: "#sessions-heading",
+		},
+		{
+			name: "activity", fails: "GET /api/me/activity", retry: "#activity #retry",
+			loaded: `!!document.querySelector("#activity-list")`, focus: "#activity-heading",
+		},
+		{
+			name: "two-factor", fails: "GET /api/me/totp", retry: "#totp-retry",
+			loaded: `!!document.querySelector("#totp-needs-confirmed-email")`, focus: "#totp-heading",
+		},
+		{
+			name: "passkeys", fails: "GET /api/me/passkeys", retry: "#passkeys-retry",
+			loaded: `!!document.querySelector("#no-passkeys")`, focus: "#passkeys-heading",
+		},
+		{
+			name: "connected accounts", fails: "GET /api/me/identities", retry: "#connected-retry",
+			loaded: `!!document.querySelector("#no-identities")`, focus: "#connected-heading",
+		},
+		{
+			name: "admin users", fails: "GET /api/admin/users", retry: "#users-retry",
+			reach: func(t *testing.T, b *browser, in *interceptor, email string) {
+				in.set("GET /api/admin/users", proxyErrorPage)
+				asStaff(b)
+			},
+			loaded: `!!document.querySelector("#users")`, focus: "#users-heading",
+		},
+		{
+			name: "audit log", fails: "GET /api/admin/events", retry: "#audit-list-retry",
+			reach: func(t *testing.T, b *browser, in *interceptor, email string) {
+				in.set("GET /api/admin/events", proxyErrorPage)
+				asStaff(b)
+			},
+			loaded: `document.querySelector("#audit").textContent.includes("Nothing yet.")`, focus: "#audit-heading",
+		},
+		{
+			name: "a user's activity", fails: "GET /api/admin/events", retry: "#user-events-list-retry",
+			reach: func(t *testing.T, b *browser, in *interceptor, email string) {
+				s.register(t, "Una", email, "una's long passphrase")
+				asStaff(b)
+				b.waitText("#users", email)
+				b.waitText("#audit", "Nothing yet.")
+				in.set("GET /api/admin/events", proxyErrorPage)
+				b.click(`button[aria-label="Activity of ` + email + `"]`)
+			},
+			loaded: `!!document.querySelector("#user-events-list")`, focus: "#user-events-heading",
+		},
+		{
+			name: "email confirmation", fails: "POST /api/auth/verify-email", retry: "#retry",
+			reach: func(t *testing.T, b *browser, in *interceptor, email string) {
+				s.register(t, "Vic", email, "vic's long passphrase")
+				in.set("POST /api/auth/verify-email", proxyErrorPage)
+				b.open(s.mailedLink(t, email, "/verify-email"))
+			},
+			loaded: `!!document.querySelector("#go-profile")`, focus: "#go-profile",
+		},
+		{
+			name: "email change", fails: "POST /api/auth/confirm-email-change", retry: "#retry",
+			reach: func(t *testing.T, b *browser, in *interceptor, email string) {
+				b.signUp("Cy", email, "cy's long passphrase")
+				b.fill("email-new_email", "new."+email)
+				b.fill("email-current_password", "cy's long passphrase")
+				b.click("#email-form button[type=submit]")
+				b.waitText("#email-notice .notice.success", "We sent a link")
+				in.set("POST /api/auth/confirm-email-change", proxyErrorPage)
+				b.open(s.mailedLink(t, "new."+email, "/confirm-email"))
+			},
+			loaded: `!!document.querySelector("#go-profile")`, focus: "#go-profile",
+		},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b := newBrowser(t, s, fileSafe(c.name))
+			in := b.intercept()
+			email := fileSafe(c.name) + "@example.com"
+			if c.reach == nil { // a card of the profile, where signing up leads
+				c.reach = func(t *testing.T, b *browser, in *interceptor, email string) {
+					in.set(c.fails, proxyErrorPage)
+					b.signUp("Pat Profile", email, "pat's long passphrase")
+				}
+			}
+			c.reach(t, b, in, email)
+			b.waitText(c.retry, "Try again")
 
-	dora.click("#retry")
-	dora.poll("the second try fails", `performance.getEntriesByType("resource").filter(e => new URL(e.name).pathname === "/api/notes").length === 2 && !!document.querySelector("#retry")`)
-	dora.checkFocus("after Try again failed again", "#retry")
+			// The answer waits until the spinner shows, as on a slow network.
+			release := in.hold(c.fails, proxyErrorPage)
+			b.pressEnter(c.retry)
+			b.poll("a spinner takes Try again's place", fmt.Sprintf(`!document.querySelector(%q)`, c.retry))
+			release()
+			b.waitText(c.retry, "Try again")
+			b.checkFocus("after Try again failed again", c.retry)
 
-	in.clear("GET /api/notes")
-	dora.click("#retry")
-	dora.waitText("#no-notes", "No notes yet")
-	dora.checkFocus("after Try again loaded the page", "#main")
-	dora.checkConsole()
+			in.clear(c.fails)
+			b.pressEnter(c.retry)
+			b.poll("the last try loads", c.loaded)
+			b.checkFocus("after Try again loaded", c.focus)
+			b.checkConsole()
+		})
+	}
 }

@@ -430,6 +430,13 @@ func (b *browser) click(sel string) {
 	b.do("click "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
 }
 
+// pressEnter gives the element sel keyboard focus and presses Enter on
+// it, as a keyboard user does.
+func (b *browser) pressEnter(sel string) {
+	b.t.Helper()
+	b.do("press Enter on "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Focus(chromedp.CSS(sel)), chromedp.KeyEvent(kb.Enter))
+}
+
 // waitUsable waits until the button sel is neither disabled nor
 // aria-disabled: its request is over.
 func (b *browser) waitUsable(sel string) {

@@ -166,16 +166,19 @@ func TestUnknownCommandAndBadEnvironment(t *testing.T) {
 // refuses the combination; on a plain-http public URL the flag works, and
 // the cookies it sets lack Secure and the prefixes.
 func TestServe_InsecureCookiesOnlyForAPlainHTTPPublicURL(t *testing.T) {
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	err := Run(ctx, Env{
-		Args:   []string{"serve", "--addr", "127.0.0.1:0", "--public-url", "https://auth.example.com"},
-		Getenv: func(k string) string { return map[string]string{"AUTHKIT_INSECURE_COOKIES": "true"}[k] },
-		Stdout: io.Discard, Stderr: io.Discard, Version: "test",
-		Ready: func(string) { cancel() }, // it started: stop it, and fail below
-	})
-	if err == nil || !strings.Contains(err.Error(), "--insecure-cookies") {
-		t.Fatalf("an https public URL with insecure cookies: err = %v", err)
+	// A scheme may be spelled in any case (RFC 3986 §3.1); HTTPS:// is https.
+	for _, publicURL := range []string{"https://auth.example.com", "HTTPS://auth.example.com"} {
+		ctx, cancel := context.WithCancel(t.Context())
+		err := Run(ctx, Env{
+			Args:   []string{"serve", "--addr", "127.0.0.1:0", "--db", storetest.DSN(t), "--public-url", publicURL},
+			Getenv: func(k string) string { return map[string]string{"AUTHKIT_INSECURE_COOKIES": "true"}[k] },
+			Stdout: io.Discard, Stderr: io.Discard, Version: "test",
+			Ready: func(string) { cancel() }, // it started: stop it, and fail below
+		})
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), "--insecure-cookies") {
+			t.Fatalf("public URL %s with insecure cookies: err = %v", publicURL, err)
+		}
 	}
 
 	base, _, _ := startServe(t, storetest.DSN(t), "--insecure-cookies", "--public-url", "http://intranet.example:8080")

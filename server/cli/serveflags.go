@@ -159,7 +159,7 @@ func (c *serveConfig) check() error {
 		return usagef("--issuer must not be empty")
 	case c.heapFloorMiB > maxHeapFloorMiB:
 		return usagef("--heap-floor must be at most %d (MiB), not %d", maxHeapFloorMiB, c.heapFloorMiB)
-	case c.insecureCookies && strings.HasPrefix(c.publicURL, "https:"):
+	case c.insecureCookies && publicScheme(c.publicURL) == "https":
 		return usagef("--insecure-cookies is for plain-http hosts, but --public-url is https: drop one")
 	}
 	return nil
@@ -180,6 +180,15 @@ func checkPublicURL(raw string) error {
 		return usagef("--public-url must be an origin such as https://auth.example.com, without a path, query or fragment (the app is served at the root), not %q", raw)
 	}
 	return nil
+}
+
+// publicScheme is the scheme of a public URL that checkPublicURL
+// accepted, in lower case: a scheme may be spelled in any case (RFC 3986
+// §3.1), and url.Parse, which the server's other readers of the URL use,
+// accepts HTTPS:// as https.
+func publicScheme(raw string) string {
+	u, _ := url.Parse(raw)
+	return u.Scheme
 }
 
 // checkAddr accepts a listen address net.Listen can take apart: host:port

@@ -127,6 +127,12 @@ func TestStrictTransportSecurityOnlyWithAnHTTPSPublicURL(t *testing.T) {
 			t.Errorf("http public URL, GET %s: Strict-Transport-Security = %q", path, got)
 		}
 	}
+	// A scheme may be spelled in any case (RFC 3986 §3.1), and serve
+	// accepts --public-url HTTPS://…: that is https all the same.
+	capitals := apitest.NewServer(t, apitest.WithConfig(func(c *auth.Config) { c.PublicURL = "HTTPS://" + strings.TrimPrefix(c.PublicURL, "https://") }))
+	if got := capitals.TokenClient().Do("GET", "/api/me", nil).Header.Get("Strict-Transport-Security"); got != "max-age=31536000" {
+		t.Errorf("HTTPS:// public URL: Strict-Transport-Security = %q", got)
+	}
 	r := https.TokenClient().Do("POST", "/api/auth/logout", nil, "Sec-Fetch-Site", "cross-site")
 	if r.Header.Get("Strict-Transport-Security") == "" {
 		t.Error("no Strict-Transport-Security on the cross-origin refusal")

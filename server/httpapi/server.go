@@ -100,7 +100,8 @@ func New(svc *auth.Service, st *store.Store, opt Options) (*API, error) {
 		return nil, err
 	}
 	h := securityHeaders(noStoreUnderAPI(denyCrossOrigin(a.log, a.router.refuseRedirects(mux))))
-	if strings.HasPrefix(svc.Config().PublicURL, "https://") {
+	// A scheme may be spelled in any case (RFC 3986 §3.1): HTTPS:// is https.
+	if publicURL := svc.Config().PublicURL; len(publicURL) >= 8 && strings.EqualFold(publicURL[:8], "https://") {
 		h = strictTransport(h)
 	}
 	a.handler = logRequests(a.log, opt.Observer, recoverPanics(a.log, h))

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"crypto/hmac"
 	"errors"
 	"net/http"
 
@@ -47,7 +48,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 // every state-changing request). Tabs racing to refresh share one session,
 // hence one CSRF token, so the race handling is unchanged.
 func (a *API) refresh(w http.ResponseWriter, r *http.Request) error {
-	refreshToken := a.cookies.refresh(r)
+	refreshToken := a.refreshCookie(r)
 	if err := a.checkRefreshCSRF(r, refreshToken); err != nil {
 		return err
 	}
@@ -80,6 +81,31 @@ func (a *API) checkRefreshCSRF(r *http.Request, refreshToken string) error {
 		return err
 	}
 	return a.csrf.check(r, sessionID)
+}
+
+// refreshCookie is the refresh token a request presents: of several
+// refresh cookies, the one of the session that the X-CSRF-Token header
+// names, else the first. The refresh cookie's Path (/api/auth) rules out
+// the __Host- prefix, and __Secure- does not stop a sibling subdomain
+// from setting one for the whole domain, sent before the real one (a
+// longer Path, an earlier creation): read first, a made-up one logged
+// the owner out at their next refresh, and one of the planter's own
+// sessions failed their refreshes and logouts on its CSRF check.
+func (a *API) refreshCookie(r *http.Request) string {
+	tokens := a.cookies.refreshes(r)
+	if len(tokens) == 0 {
+		return ""
+	}
+	if len(tokens) > 1 {
+		header := []byte(r.Header.Get(shared.CSRFHeader))
+		for _, token := range tokens {
+			sessionID, err := a.svc.Sessions.SessionOfRefreshToken(r.Context(), token)
+			if err == nil && hmac.Equal(header, []byte(a.csrf.token(sessionID))) {
+				return token
+			}
+		}
+	}
+	return tokens[0]
 }
 
 // logout ends the caller's session and clears the cookies. It is
@@ -120,7 +146,7 @@ func (a *API) sessionForLogout(r *http.Request) (*authenticated, error) {
 		}
 	}
 	if p == nil {
-		principal, err := a.svc.Sessions.PrincipalOfRefreshToken(r.Context(), a.cookies.refresh(r))
+		principal, err := a.svc.Sessions.PrincipalOfRefreshToken(r.Context(), a.refreshCookie(r))
 		if err != nil {
 			return nil, nil
 		}

@@ -532,3 +532,37 @@ func TestLogoutAll_StaleRefreshCookiesEndNoOtherSession(t *testing.T) {
 	phone.Do("POST", "/api/auth/logout-all", nil).ExpectStatus(t, http.StatusNoContent)
 	laptop.Do("POST", "/api/auth/refresh", nil).ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
 }
+
+// A sibling subdomain can plant a __Secure- cookie (only __Host- forbids
+// a Domain), with a longer Path or an older creation so that browsers
+// send it before the real one. The refresh and the logout use the refresh
+// cookie of the session the CSRF header names, so a planted one, whether
+// made up or the planter's own, neither logs the owner out at their next
+// refresh nor keeps their logout from ending the session.
+func TestRefresh_APlantedRefreshCookieShadowsNothing(t *testing.T) {
+	ts := apitest.NewServer(t, apitest.WithConfig(func(c *auth.Config) { c.AccessTTL = time.Minute }))
+	mallory := ts.Browser()
+	mallory.Register("mallory@example.com", "Mallory")
+	for name, planted := range map[string]string{
+		"made up":           "planted-by-a-sibling-subdomain",
+		"the planter's own": mallory.Cookie("__Secure-refresh_token"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			b := ts.Browser()
+			b.Register(strings.ReplaceAll(name, " ", "")+"@example.com", "Ann")
+			plant := []string{"Cookie", "__Secure-refresh_token=" + planted} // sent before the jar's
+			r := b.Do("POST", "/api/auth/refresh", nil, plant...)
+			r.ExpectStatus(t, http.StatusOK)
+			var got shared.UserResponse
+			r.Decode(t, &got)
+			if got.User.Name != "Ann" {
+				t.Fatalf("refreshed %q's session", got.User.Name)
+			}
+			refresh, csrf := b.Cookie("__Secure-refresh_token"), b.Cookie("__Host-csrf_token")
+			ts.Advance(2 * time.Minute) // the access token expires: the logout goes by the refresh cookie
+			b.Do("POST", "/api/auth/logout", nil, plant...).ExpectStatus(t, http.StatusNoContent)
+			ts.Browser().Do("POST", "/api/auth/refresh", nil, withRefreshCookie(refresh, csrf)...).
+				ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
+		})
+	}
+}

@@ -76,24 +76,44 @@ func (c cookieJar) cookie(name, value, path string, sameSite http.SameSite, http
 func (c cookieJar) value(r *http.Request, name string) string {
 	for _, line := range r.Header["Cookie"] {
 		for pair := range strings.SplitSeq(line, ";") {
-			// textproto.TrimString trims ASCII white space only, as
-			// net/http does: strings.TrimSpace would also take a leading
-			// U+00A0 off " __Host-access_token", a name browsers do not
-			// hold to the prefix's rules, which another subdomain could
-			// then set in the real cookie's place.
-			k, v, ok := strings.Cut(textproto.TrimString(pair), "=")
-			if !ok || k != name {
-				continue
-			}
-			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
-				v = v[1 : len(v)-1]
-			}
-			if validCookieValue(v) {
+			if v, ok := cookieNamed(pair, name); ok {
 				return v
 			}
 		}
 	}
 	return ""
+}
+
+// values returns the values of the request's cookies called name, as
+// value reads them, in the order sent, at most max of them.
+func (c cookieJar) values(r *http.Request, name string, max int) []string {
+	var vs []string
+	for _, line := range r.Header["Cookie"] {
+		for pair := range strings.SplitSeq(line, ";") {
+			if v, ok := cookieNamed(pair, name); ok && len(vs) < max {
+				vs = append(vs, v)
+			}
+		}
+	}
+	return vs
+}
+
+// cookieNamed returns the value of one name=value pair of a Cookie
+// header if the pair is called name and its value is valid.
+func cookieNamed(pair, name string) (string, bool) {
+	// textproto.TrimString trims ASCII white space only, as net/http
+	// does: strings.TrimSpace would also take a leading U+00A0 off
+	// " __Host-access_token", a name browsers do not hold to the
+	// prefix's rules, which another subdomain could then set in the real
+	// cookie's place.
+	k, v, ok := strings.Cut(textproto.TrimString(pair), "=")
+	if !ok || k != name {
+		return "", false
+	}
+	if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+		v = v[1 : len(v)-1]
+	}
+	return v, validCookieValue(v)
 }
 
 // validCookieValue reports whether net/http would accept v as a cookie's
@@ -141,5 +161,17 @@ func word(s string) uint64 {
 		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
-func (c cookieJar) access(r *http.Request) string  { return c.value(r, c.accessName) }
-func (c cookieJar) refresh(r *http.Request) string { return c.value(r, c.refreshName) }
+func (c cookieJar) access(r *http.Request) string { return c.value(r, c.accessName) }
+
+// refreshes returns the request's refresh cookies, at most
+// maxRefreshCookies of them: one, unless another was planted
+// (API.refreshCookie).
+func (c cookieJar) refreshes(r *http.Request) []string {
+	return c.values(r, c.refreshName, maxRefreshCookies)
+}
+
+// maxRefreshCookies bounds the refresh cookies a request is read for,
+// each a query: more than a sibling subdomain can plant, one for each
+// path of a refresh endpoint (/, /api, /api/, /api/auth, /api/auth/ and
+// the endpoint's own) and each domain above the host.
+const maxRefreshCookies = 8

@@ -141,7 +141,7 @@ test: build vet
 	else \
 		echo "node not found: shared/ was not tested as WebAssembly"; \
 	fi
-	cd tools && AUTHKIT_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 12m ./...
+	cd tools && AUTHKIT_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 14m ./...
 	@if [ -n "$$AUTHKIT_TEST_POSTGRES" ]; then \
 		echo "== the server suites again, on PostgreSQL"; \
 		AUTHKIT_TEST_DB=postgres AUTHKIT_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 12m $(DB_PACKAGES); \

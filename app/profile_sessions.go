@@ -23,7 +23,7 @@ func (p *profilePage) renderSessions() app.UI {
 	case len(p.sessions) == 0:
 		list = app.P().Class("muted").Text("No active sessions.")
 	default:
-		list = app.Ul().ID("sessions").Class("sessions").Body(
+		list = app.Ul().ID("sessions-list").Class("sessions").Body(
 			app.Range(p.sessions).Slice(func(i int) app.UI { return p.renderSession(p.sessions[i]) }),
 		)
 	}

@@ -92,14 +92,14 @@ func (c *connectedAccounts) load(ctx goapp.Context, retried bool) {
 func (c *connectedAccounts) Render() goapp.UI {
 	switch {
 	case c.loadErr != nil:
-		return goapp.Section().ID("connected-accounts").Class("card").Body(
+		return goapp.Section().ID("connected-card").Class("card").Body(
 			goapp.H2().Text("Connected accounts"),
 			app.LoadFailed("connected-retry", c.loadErr, func(ctx goapp.Context, e goapp.Event) { c.load(ctx, true) }),
 		)
 	case !c.loaded || c.User == nil || len(c.providers) == 0 && len(c.identities) == 0: // User is nil once the session is over
-		return goapp.Div().ID("connected-accounts")
+		return goapp.Div().ID("connected-card")
 	}
-	return goapp.Section().ID("connected-accounts").Class("card").Aria("labelledby", "connected-heading").Body(
+	return goapp.Section().ID("connected-card").Class("card").Aria("labelledby", "connected-heading").Body(
 		// Focus lands on the heading when the account that had it is gone.
 		goapp.H2().ID("connected-heading").TabIndex(-1).Text("Connected accounts"),
 		goapp.P().Class("muted").Text(c.intro()),

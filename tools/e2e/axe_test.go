@@ -105,6 +105,11 @@ func (b *browser) checkA11y(step string) {
 		}
 	}
 	report("1280px")
+	// axe-core rates an id given twice as minor, but a page-nav link or an
+	// aria-labelledby naming it then reaches only the first one.
+	if dup := eval[string](b, `(() => { const seen = new Set(); for (const el of document.querySelectorAll("[id]")) { if (seen.has(el.id)) return el.id; seen.add(el.id) } return "" })()`); dup != "" {
+		b.t.Errorf("%s: the id %q is on more than one element", step, dup)
+	}
 	b.screenshot(step)
 	b.do("narrow the window", chromedp.EmulateViewport(360, 740))
 	defer b.do("restore the window", chromedp.EmulateViewport(windowWidth, windowHeight))

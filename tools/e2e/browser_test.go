@@ -112,7 +112,10 @@ func TestBrowser_AccountLifecycle(t *testing.T) {
 		t.Errorf("refreshes after the access token expired = %d, want 1", n)
 	}
 
-	// Log out everywhere ends this session too.
+	// Log out everywhere ends this session too. The profile's cards load
+	// after the account, and each one that arrives moves the button: a
+	// click aimed before they have all settled can land beside it.
+	laptop.settled()
 	laptop.click("#logout-all")
 	laptop.waitPath("/login")
 	laptop.open("/profile")

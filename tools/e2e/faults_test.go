@@ -174,8 +174,11 @@ func TestBrowser_AProxyErrorOnRefreshIsNotTheEndOfTheSession(t *testing.T) {
 		t.Fatalf("a 502 on the refresh led to %s", path)
 	}
 	dora.waitText(`.notice.error[role="alert"]`, "The service is unavailable right now. Try again in a moment.")
-	if in.count("POST /api/auth/refresh") != 1 {
-		t.Errorf("the app sent %d refreshes, want 1", in.count("POST /api/auth/refresh"))
+	// One refresh per request the page made (the account, then its
+	// notes, if the first refresh was over before the second request
+	// found no access token): never a loop.
+	if n := in.count("POST /api/auth/refresh"); n < 1 || n > 2 {
+		t.Errorf("the app sent %d refreshes, want 1 or 2", n)
 	}
 
 	in.clear("POST /api/auth/refresh")

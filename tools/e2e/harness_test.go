@@ -235,7 +235,6 @@ func newBrowser(t *testing.T, s *server, name string) *browser {
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath),
-		chromedp.UserDataDir(filepath.Join(t.TempDir(), "chromium-"+name)),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
 		chromedp.Flag("disable-quic", true),
@@ -243,18 +242,34 @@ func newBrowser(t *testing.T, s *server, name string) *browser {
 		chromedp.Flag("disable-sync", true),
 		chromedp.WindowSize(windowWidth, windowHeight),
 	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	// A bound on one person's whole walk, so a hung page fails the test
-	// instead of CI's timeout; generous, since walks that check every page
-	// with axe-core take a while on a busy 2-core machine.
-	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
-	b := &browser{t: t, name: name, base: s.url, ctx: ctx}
-
+	var (
+		ctx                                       context.Context
+		cancelAlloc, cancelBrowser, cancelTimeout context.CancelFunc
+	)
 	// Start the browser now, so a missing library fails here, plainly.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("starting Chromium for %s: %v", name, err)
+	// One more try: on a busy machine Chromium now and then exits before
+	// it is listening, which says nothing of the page under test.
+	for try := 1; ; try++ {
+		var allocCtx context.Context
+		allocCtx, cancelAlloc = chromedp.NewExecAllocator(context.Background(), append(opts, chromedp.UserDataDir(filepath.Join(t.TempDir(), "chromium-"+name)))...)
+		ctx, cancelBrowser = chromedp.NewContext(allocCtx)
+		// A bound on one person's whole walk, so a hung page fails the
+		// test instead of CI's timeout; generous, since walks that check
+		// every page with axe-core take a while on a busy 2-core machine.
+		ctx, cancelTimeout = context.WithTimeout(ctx, 3*time.Minute)
+		err := chromedp.Do(ctx)
+		if err == nil {
+			break
+		}
+		cancelTimeout()
+		cancelBrowser()
+		cancelAlloc()
+		if try == 2 {
+			t.Fatalf("starting Chromium for %s: %v", name, err)
+		}
+		t.Logf("starting Chromium for %s failed once, trying again: %v", name, err)
 	}
+	b := &browser{t: t, name: name, base: s.url, ctx: ctx}
 	messages := chromedp.Console(ctx)
 	go func() {
 		for m, err := range messages {

@@ -97,7 +97,7 @@ func TestBrowser_TryAgainKeepsFocusAtHand(t *testing.T) {
 		},
 		{
 			name: "sessions", fails: "GET /api/me/sessions", retry: "#sessions-retry",
-			loaded: `!!document.querySelector("ul#sessions")`, focus: "#sessions-heading",
+			loaded: `!!document.querySelector("ul#sessions-list")`, focus: "#sessions-heading",
 		},
 		{
 			name: "activity", fails: "GET /api/me/activity", retry: "#activity #retry",

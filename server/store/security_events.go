@@ -59,8 +59,15 @@ func cut(s string, n int) string {
 // numbered ones (Seq 0: TrimEvents leaves them), so that runs from many
 // clients, which anyone who knows the address can cause, never push
 // what the owner and staff did out of the account's history; they have
-// their own cap (TrimRepeatedEvents). Call it inside InTx.
+// their own cap (TrimRepeatedEvents). Call it inside InTx. On
+// PostgreSQL it first locks the account's row (LockUser), so that two
+// recorded at once (failed sign-ins are recorded in the background) take
+// turns, the second finding the first's row, rather than each inserting
+// a row of its own with a count of one.
 func (s *Store) RecordRepeatedEvent(ctx context.Context, e *SecurityEvent, since time.Time, countKey string) error {
+	if err := s.LockUser(ctx, e.UserID); err != nil {
+		return err
+	}
 	var prev SecurityEvent
 	err := s.db.NewSelect().Model(&prev).
 		Where("e.user_id = ?", e.UserID).Where("e.type = ?", e.Type).Where("e.ip = ?", cut(e.IP, 64)).

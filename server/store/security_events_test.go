@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -252,6 +254,49 @@ func TestStore_RepeatedEventsHaveACapOfTheirOwn(t *testing.T) {
 		want := []string{failed[5], failed[4], failed[3], named.ID}
 		if !slices.Equal(got, want) {
 			t.Errorf("kept %v, want the last three failed sign-ins and the name change %v", got, want)
+		}
+	})
+}
+
+// TestStore_RepeatedEventsRecordedAtOnceCountOnOneRow: failed sign-ins
+// are recorded in the background, so two of one run can be recorded at
+// once; they must still count on one row (on PostgreSQL each transaction
+// would otherwise find no row and insert its own).
+func TestStore_RepeatedEventsRecordedAtOnceCountOnOneRow(t *testing.T) {
+	backends(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		if err := st.CreateUser(ctx, newUser("a", "a@example.com")); err != nil {
+			t.Fatal(err)
+		}
+		at := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+		const n = 8
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		for i := range n {
+			wg.Go(func() {
+				errs <- st.InTx(ctx, func(tx *store.Store) error {
+					e := &store.SecurityEvent{UserID: "a", Type: "sign_in_failed", At: at.Add(time.Duration(i) * time.Second), IP: "10.0.0.1"}
+					return tx.RecordRepeatedEvent(ctx, e, at.Add(-15*time.Minute), "count")
+				})
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		events, err := st.ListEvents(ctx, store.EventFilter{UserID: "a", Limit: 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(events) != 1 || events[0].Detail["count"] != strconv.Itoa(n) {
+			var counts []string
+			for _, e := range events {
+				counts = append(counts, e.Detail["count"])
+			}
+			t.Fatalf("%d rows with counts %v, want one with %d", len(events), counts, n)
 		}
 	})
 }

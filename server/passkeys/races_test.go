@@ -2,16 +2,13 @@ package passkeys_test
 
 import (
 	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/pquerna/otp/totp"
 
-	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi/apitest"
 	"github.com/authkit/authkit/server/passkeys"
 	"github.com/authkit/authkit/server/passkeys/passkeystest"
-	"github.com/authkit/authkit/server/sso"
 	"github.com/authkit/authkit/server/sso/ssotest"
 	authtotp "github.com/authkit/authkit/server/totp"
 	"github.com/authkit/authkit/shared"
@@ -26,24 +23,8 @@ import (
 // app when withApp. It returns cy's authenticator.
 func squatterWithKey(t *testing.T, withApp bool) (*apitest.Server, *passkeystest.Authenticator) {
 	t.Helper()
-	idp := ssotest.NewProvider(t)
-	providers := &sso.Module{OIDC: sso.OIDCSettings{Issuer: idp.URL, ClientID: ssotest.ClientID, ClientSecret: ssotest.ClientSecret}}
-	ts := apitest.NewServer(t,
-		apitest.WithModules(authtotp.Module{}, passkeys.Module{}, providers),
-		apitest.WithConfig(func(c *auth.Config) { c.PublicURL = origin }))
-	idp.SetClock(ts.Now)
-
-	idp.Approve(ssotest.Person{Subject: "sub-cy", Email: "cy@example.com", EmailVerified: false, Name: "Cy"})
-	cy := ts.Browser()
-	next := "/api/auth/oauth/oidc/start"
-	for range 3 { // the kit, the provider, the kit's callback
-		r := cy.Visit(next)
-		r.ExpectStatus(t, http.StatusFound)
-		next = strings.Replace(r.Header.Get("Location"), origin, ts.URL, 1) // the public URL is this server
-	}
-	if next != "/profile" {
-		t.Fatalf("signing up with the provider landed on %q", next)
-	}
+	ts, idp := newServerWithProvider(t, authtotp.Module{})
+	cy := signInWithProvider(t, ts, idp, ssotest.Person{Subject: "sub-cy", Email: "cy@example.com", EmailVerified: false, Name: "Cy"})
 	token := ts.MailToken("cy@example.com", "Confirm your email address")
 	ts.Browser().Do("POST", "/api/auth/verify-email", shared.VerifyEmailRequest{Token: token}).ExpectStatus(t, http.StatusOK)
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/authkit/authkit/server/account"
 	"github.com/authkit/authkit/server/auth"
+	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/server/httpapi/apitest"
 	"github.com/authkit/authkit/server/passkeys"
 	"github.com/authkit/authkit/server/passkeys/passkeystest"
@@ -22,24 +23,27 @@ import (
 // bring them. The sign-in provider here is ssotest's, on loopback, as a
 // deployment's company provider would be.
 
-// newServerWithProvider is newServer with the sign-in providers module
-// and a provider that signs people in.
-func newServerWithProvider(t *testing.T) (*apitest.Server, *ssotest.Provider) {
+// newServerWithProvider is newServer with the passkeys and sign-in
+// providers modules, any others given, and a provider that signs people
+// in.
+func newServerWithProvider(t *testing.T, others ...httpapi.Module) (*apitest.Server, *ssotest.Provider) {
+	t.Helper()
 	idp := ssotest.NewProvider(t)
 	providers := &sso.Module{OIDC: sso.OIDCSettings{Issuer: idp.URL, ClientID: ssotest.ClientID, ClientSecret: ssotest.ClientSecret}}
 	ts := apitest.NewServer(t,
-		apitest.WithModules(passkeys.Module{}, providers, account.Module{}), // account: GET /api/me/activity
+		apitest.WithModules(append([]httpapi.Module{passkeys.Module{}, providers}, others...)...),
 		apitest.WithConfig(func(c *auth.Config) { c.PublicURL = origin }))
 	idp.SetClock(ts.Now)
 	return ts, idp
 }
 
-// signInWithProvider makes an account the way the provider signs a new
-// person in: it has no password. The browser is signed in on a new (so
+// signInWithProvider signs who in through the provider, in a new browser:
+// the first time, that makes their account the way the provider signs a
+// new person in, with no password. The browser is signed in on a new (so
 // recent) session.
-func signInWithProvider(t *testing.T, ts *apitest.Server, idp *ssotest.Provider, email string) *apitest.Client {
+func signInWithProvider(t *testing.T, ts *apitest.Server, idp *ssotest.Provider, who ssotest.Person) *apitest.Client {
 	t.Helper()
-	idp.Approve(ssotest.Person{Subject: "sub-" + email, Email: email, EmailVerified: true, Name: "Ann"})
+	idp.Approve(who)
 	b := ts.Browser()
 	next := "/api/auth/oauth/oidc/start"
 	for range 3 { // the kit, the provider, the kit's callback
@@ -54,8 +58,8 @@ func signInWithProvider(t *testing.T, ts *apitest.Server, idp *ssotest.Provider,
 }
 
 func TestPasskeys_TheLastWayInCannotBeDeleted(t *testing.T) {
-	ts, idp := newServerWithProvider(t)
-	ann := signInWithProvider(t, ts, idp, "ann@example.com")
+	ts, idp := newServerWithProvider(t, account.Module{}) // account: GET /api/me/activity
+	ann := signInWithProvider(t, ts, idp, ssotest.Person{Subject: "sub-ann", Email: "ann@example.com", EmailVerified: true, Name: "Ann"})
 	a := passkeystest.New(t, origin)
 	first := passkeystest.Register(t, ann, a, "Phone")
 

@@ -196,7 +196,8 @@ func logField(t *testing.T, log, msg, field string) string {
 
 // oddAnswers is a module whose routes answer the way a fork's might:
 // with an informational response (103 Early Hints) before the real one,
-// with a panic after the response has begun, with http.ErrAbortHandler,
+// with a panic before or after the response has begun, with
+// http.ErrAbortHandler,
 // with any status (101 Switching Protocols, a redirect, 600).
 type oddAnswers struct{}
 
@@ -217,6 +218,15 @@ func (oddAnswers) Mount(*httpapi.Kit) ([]httpapi.Route, error) {
 		}},
 		{Pattern: "GET /api/odd/abort", Response: "", Handler: func(w http.ResponseWriter, r *http.Request) error {
 			panic(http.ErrAbortHandler)
+		}},
+		{Pattern: "GET /api/odd/early-panic", Response: "", Handler: func(w http.ResponseWriter, r *http.Request) error {
+			http.SetCookie(w, &http.Cookie{Name: "half_made", Value: "secret", Path: "/", HttpOnly: true})
+			h := w.Header()
+			h.Set("Location", "/elsewhere")
+			h.Set("Content-Length", "5")
+			h.Set("Content-Encoding", "gzip")
+			h.Set("Cache-Control", "public, max-age=86400")
+			panic("failed before answering")
 		}},
 		{Pattern: "GET /api/odd/status/{code}", Response: "", Handler: func(w http.ResponseWriter, r *http.Request) error {
 			code, err := strconv.Atoi(r.PathValue("code"))
@@ -263,6 +273,45 @@ func TestServe_CutOffResponsesAreLoggedAndCounted(t *testing.T) {
 		}
 		if got := requestLineField(t, logs.String(), path, "level"); got != "ERROR" {
 			t.Errorf("%s: the request line's level is %s, want ERROR", path, got)
+		}
+	}
+}
+
+// TestServe_APanicBeforeTheAnswerIsA500OfItsOwn: a handler that panics
+// before it writes becomes the JSON 500, with none of the headers it had
+// set: no cookie it was about to give, no redirect, no Content-Length or
+// Content-Encoding the error body does not have, no cache lifetime. The
+// security headers every response carries stay.
+func TestServe_APanicBeforeTheAnswerIsA500OfItsOwn(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "authkit.db")
+	base, stop, _ := startServeWith(t, db, []httpapi.Module{oddAnswers{}}, nil)
+	defer stop() //nolint:errcheck
+
+	resp, err := http.Get(base + "/api/odd/early-panic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatalf("reading the 500: %v (body so far %q)", err, body)
+	}
+	if resp.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("status = %d, want 500", resp.StatusCode)
+	}
+	var e shared.ErrorBody
+	if err := json.Unmarshal(body, &e); err != nil || e.Error == nil || e.Error.Code != shared.CodeInternal {
+		t.Errorf("body = %q (%v), want the JSON error %q", body, err, shared.CodeInternal)
+	}
+	for _, name := range []string{"Set-Cookie", "Location", "Content-Encoding"} {
+		if v := resp.Header.Values(name); len(v) != 0 {
+			t.Errorf("%s: %q survived the panic", name, v)
+		}
+	}
+	want := map[string]string{"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Content-Type": "application/json"}
+	for name, v := range want {
+		if got := resp.Header.Get(name); !strings.HasPrefix(got, v) {
+			t.Errorf("%s = %q, want %q", name, got, v)
 		}
 	}
 }

@@ -95,6 +95,23 @@ func (p headerPolicy) apply(h http.Header) {
 	h["Referrer-Policy"] = p.referrerPolicy
 }
 
+// errorHeaders makes h the header of an error the server answers in a
+// handler's place (recoverPanics): a handler that panicked may have set a
+// cookie, a Location, a Content-Length or Content-Encoding, or a cache
+// lifetime first, and none of them belong on the 500 that replaces its
+// answer (a session cookie on it would even start a session). What stays
+// is what every response carries: the security headers, and HSTS when the
+// site is https; and no error is ever stored by a cache.
+func errorHeaders(h http.Header) {
+	hsts := h["Strict-Transport-Security"]
+	clear(h)
+	otherPolicy.apply(h)
+	if hsts != nil {
+		h["Strict-Transport-Security"] = hsts
+	}
+	h["Cache-Control"] = noStoreValue
+}
+
 // hstsValue is one year, what the HSTS preload list asks as a minimum.
 var hstsValue = headerValue("max-age=31536000")
 

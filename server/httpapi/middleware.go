@@ -351,7 +351,8 @@ func (l RequestLine) Record() slog.Record {
 }
 
 // recoverPanics turns a panic into a logged 500 with the JSON error body,
-// so one bad request never takes the process down or leaks a stack trace.
+// so one bad request never takes the process down or leaks a stack trace;
+// the headers the handler had set are dropped (errorHeaders).
 // A panic after the response has begun cannot become a 500: that response
 // is cut off instead (as a panic with http.ErrAbortHandler is), rather
 // than sent whole with an error body glued to it. w is logRequests'
@@ -367,6 +368,7 @@ func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 			if v != http.ErrAbortHandler {
 				log.ErrorContext(r.Context(), "panic", "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 				if rec == nil || rec.status == 0 {
+					errorHeaders(w.Header())
 					writeJSON(w, http.StatusInternalServerError, shared.ErrorBody{
 						Error: shared.NewError(shared.CodeInternal, "Something went wrong on our side. Please try again."),
 					})

@@ -241,6 +241,7 @@ func (a *assets) serve(w http.ResponseWriter, r *http.Request, name string) {
 		etag += "-" + enc
 	}
 	header.Set("ETag", `"`+etag+`"`)
+	giveTimeToSend(w, sendLength(content, enc, size))
 	if _, decoding := content.(*brotliReader); decoding && strings.Contains(r.Header.Get("Range"), ",") {
 		// Every range behind the last one read starts the decoder again
 		// from the file's beginning (a tenth of a second for app.wasm), so
@@ -250,6 +251,42 @@ func (a *assets) serve(w http.ResponseWriter, r *http.Request, name string) {
 		r.Header.Del("Range")
 	}
 	http.ServeContent(w, r, name, time.Time{}, content)
+}
+
+// slowestLink is the slowest download serve gives a file time for: 16
+// KiB/s, 128 kbit/s, a weak mobile signal. serve's write timeout (60 s,
+// cli's newHTTPServer) is right for the API's answers, but alone it cut
+// app.wasm (1.9 MB) off below about 260 kbit/s, and a browser without
+// app.wasm cannot sign in at all. longestSend bounds what a client that
+// reads slowly on purpose can hold a connection for.
+const (
+	slowestLink = 16 << 10 // bytes per second
+	longestSend = 10 * time.Minute
+)
+
+// giveTimeToSend moves w's write deadline so that n bytes can go out at
+// slowestLink, when that is longer than the server's own timeout gives.
+func giveTimeToSend(w http.ResponseWriter, n int64) {
+	need := time.Minute + time.Duration(n/slowestLink)*time.Second
+	if n < 30*slowestLink {
+		return // the server's 60 s are enough
+	}
+	// A writer that cannot move its deadline (a test's recorder) keeps
+	// the server's.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(min(need, longestSend)))
+}
+
+// sendLength is the length of content as sent: the compressed copy's, or
+// size when it is sent decoded.
+func sendLength(content readSeekCloser, enc string, size int64) int64 {
+	if enc == "" {
+		return size
+	}
+	end, err := content.Seek(0, io.SeekEnd)
+	if _, rewind := content.Seek(0, io.SeekStart); err != nil || rewind != nil {
+		return size // ServeContent seeks again itself and answers the error
+	}
+	return end
 }
 
 // readSeekCloser is what serve hands http.ServeContent.

@@ -3,13 +3,16 @@ package webui
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/andybalholm/brotli"
 )
@@ -345,4 +348,63 @@ func TestWasm_BrotliOnly_VersionFollowsTheCopy(t *testing.T) {
 	if version(brotliOnly(t, fakeWasm)) == version(brotliOnly(t, append([]byte("rebuilt"), fakeWasm...))) {
 		t.Errorf("the service worker's version did not change with app.wasm.br")
 	}
+}
+
+// TestWasm_ASlowLinkGetsTheWholeFile: the server's write timeout is meant
+// for the API's answers; a download of app.wasm over a slow link outlasts
+// it and must still arrive whole. Here the timeout is 1 s and the browser
+// takes at least 2.5 s to read the file, through small socket buffers so
+// that the kernel cannot take it in at once.
+func TestWasm_ASlowLinkGetsTheWholeFile(t *testing.T) {
+	wasm := bytes.Repeat(fakeWasm, 46) // 4.1 MB, sent as is: no compressed copy
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: newHandler("test", fstest.MapFS{"app.wasm": {Data: wasm}}), WriteTimeout: time.Second}
+	go srv.Serve(smallBuffers{ln}) //nolint:errcheck // ends with Close
+	t.Cleanup(func() { srv.Close() })
+
+	client := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err == nil {
+			err = c.(*net.TCPConn).SetReadBuffer(32 << 10)
+		}
+		return c, err
+	}}}
+	resp, err := client.Get("http://" + ln.Addr().String() + "/web/app.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	var got bytes.Buffer
+	chunk := make([]byte, 64<<10)
+	for {
+		n, err := io.ReadFull(resp.Body, chunk)
+		got.Write(chunk[:n])
+		if (err == io.EOF || err == io.ErrUnexpectedEOF) && got.Len() == len(wasm) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("after %d of %d bytes: %v", got.Len(), len(wasm), err)
+		}
+		time.Sleep(40 * time.Millisecond) // 64 KiB per 40 ms: 2.6 s for the file
+	}
+	if !bytes.Equal(got.Bytes(), wasm) {
+		t.Fatalf("got %d bytes, want the %d of app.wasm", got.Len(), len(wasm))
+	}
+}
+
+// smallBuffers gives each connection it accepts a small send buffer.
+type smallBuffers struct{ net.Listener }
+
+func (l smallBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		err = c.(*net.TCPConn).SetWriteBuffer(32 << 10)
+	}
+	return c, err
 }

@@ -46,8 +46,8 @@ func TestServerCallsNoMethodByName(t *testing.T) {
 		t.Skip("builds the server")
 	}
 	// The Makefile's BUILDFLAGS, so this reuses make build's packages.
-	cmd := exec.Command("go", "build", "-trimpath", "-gcflags=all=-dwarf=false",
-		"-gcflags=github.com/maxence-charriere/go-app/v10/...=-dwarf=false -l", "-ldflags=-dumpdep", "-o", os.DevNull, ".")
+	args := append([]string{"build"}, makefileBuildFlags(t)...)
+	cmd := exec.Command("go", append(args, "-ldflags=-dumpdep", "-o", os.DevNull, ".")...)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -58,4 +58,26 @@ func TestServerCallsNoMethodByName(t *testing.T) {
 			t.Errorf("the server links a call of a method by name, so no exported method is left out of the binary: %s", strings.TrimSpace(line))
 		}
 	}
+}
+
+// makefileBuildFlags is the Makefile's BUILDFLAGS, from its INLINED line:
+// everything without inlining but the packages INLINED names.
+func makefileBuildFlags(t *testing.T) []string {
+	t.Helper()
+	makefile, err := os.ReadFile("Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(makefile)) {
+		if rest, ok := strings.CutPrefix(line, "INLINED"); ok {
+			_, packages, _ := strings.Cut(rest, ":=")
+			flags := []string{"-trimpath", "-gcflags=all=-dwarf=false -l"}
+			for _, p := range strings.Fields(packages) {
+				flags = append(flags, "-gcflags="+p+"=-dwarf=false")
+			}
+			return flags
+		}
+	}
+	t.Fatal("the Makefile has no INLINED line")
+	return nil
 }

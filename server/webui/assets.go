@@ -267,10 +267,10 @@ const (
 // giveTimeToSend moves w's write deadline so that n bytes can go out at
 // slowestLink, when that is longer than the server's own timeout gives.
 func giveTimeToSend(w http.ResponseWriter, n int64) {
-	need := time.Minute + time.Duration(n/slowestLink)*time.Second
 	if n < 30*slowestLink {
 		return // the server's 60 s are enough
 	}
+	need := time.Minute + time.Duration(n/slowestLink)*time.Second
 	// A writer that cannot move its deadline (a test's recorder) keeps
 	// the server's.
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(min(need, longestSend)))

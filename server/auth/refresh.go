@@ -3,6 +3,8 @@ package auth
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"time"
 
@@ -21,12 +23,17 @@ func (s *Sessions) Refresh(ctx context.Context, refreshToken string, client Clie
 }
 
 // BrowserRefreshGrace is how soon after its rotation a refresh cookie may
-// come back without counting as reuse. Two tabs of one browser share the
-// cookie jar, so both may send the same refresh cookie when their access
-// token expires at once; the loser of that race is refused with
-// ErrRefreshRaced (and gets no tokens) but the session survives, and its
-// retry carries the winner's new cookies. A thief replaying a stolen token
-// within the window gains nothing either.
+// come back from the client that spent it without counting as reuse. Two
+// tabs of one browser share the cookie jar, so both may send the same
+// refresh cookie when their access token expires at once; the loser of
+// that race is refused with ErrRefreshRaced (and gets no tokens) but the
+// session survives, and its retry carries the winner's new cookies.
+//
+// The grace is for one browser only (sameClient): the spent cookie coming
+// back from another address or browser is a reuse at once. Otherwise a
+// thief who spent the stolen cookie first, and kept refreshing, would see
+// the owner's cookie refused as a lost race every time, and keep the
+// session after the owner gave up and signed in again.
 const BrowserRefreshGrace = 10 * time.Second
 
 // ErrRefreshRaced is returned by RefreshInBrowser when the refresh token
@@ -84,7 +91,7 @@ func (s *Sessions) refresh(ctx context.Context, refreshToken string, client Clie
 	var r rotation
 	err = s.store.InTx(ctx, func(tx *store.Store) error {
 		var err error
-		r, err = s.rotate(ctx, tx, old, grace)
+		r, err = s.rotate(ctx, tx, old, client, grace)
 		return err
 	})
 	switch {
@@ -121,10 +128,10 @@ func (s *Sessions) refresh(ctx context.Context, refreshToken string, client Clie
 
 // rotate spends the token read as old within tx and stores its
 // successor: three writes, the first and the last conditional.
-func (s *Sessions) rotate(ctx context.Context, tx *store.Store, old *store.RefreshToken, grace time.Duration) (rotation, error) {
+func (s *Sessions) rotate(ctx context.Context, tx *store.Store, old *store.RefreshToken, client Client, grace time.Duration) (rotation, error) {
 	now := s.clock.now()
 	if old.UsedAt != nil {
-		return s.spentBefore(ctx, tx, old, *old.UsedAt, now, grace)
+		return s.spentBefore(ctx, tx, old, client, now, grace)
 	}
 	if !s.usable(old, now) {
 		return rotation{refusal: errSessionEnded}, nil
@@ -132,7 +139,7 @@ func (s *Sessions) rotate(ctx context.Context, tx *store.Store, old *store.Refre
 	sess, u := old.Session, old.Session.User
 	next, hash := newRefreshToken()
 	nextRow := &store.RefreshToken{ID: newID(), SessionID: sess.ID, TokenHash: hash, CreatedAt: now, ExpiresAt: s.refreshExpiry(sess.CreatedAt, now)}
-	won, err := tx.SpendRefreshToken(ctx, old.ID, nextRow.ID, now)
+	won, err := tx.SpendRefreshToken(ctx, old.ID, nextRow.ID, client.digest(), now)
 	if err != nil {
 		return rotation{}, err
 	}
@@ -144,7 +151,7 @@ func (s *Sessions) rotate(ctx context.Context, tx *store.Store, old *store.Refre
 		if err != nil || cur.UsedAt == nil {
 			return rotation{}, cmp.Or(err, errors.New("auth: refresh token neither spent nor unspent"))
 		}
-		return s.spentBefore(ctx, tx, cur, *cur.UsedAt, now, grace)
+		return s.spentBefore(ctx, tx, cur, client, now, grace)
 	}
 	if err := tx.CreateRefreshToken(ctx, nextRow); err != nil {
 		return rotation{}, err
@@ -171,11 +178,12 @@ func (s *Sessions) usable(t *store.RefreshToken, now time.Time) bool {
 		!s.outlived(t.Session.CreatedAt, now)
 }
 
-// spentBefore handles a token that was already spent (at usedAt): a race
-// between tabs within the grace window, theft otherwise. The first
-// detection, which ends the session, is recorded on the account.
-func (s *Sessions) spentBefore(ctx context.Context, tx *store.Store, old *store.RefreshToken, usedAt, now time.Time, grace time.Duration) (rotation, error) {
-	if now.Sub(usedAt) < grace {
+// spentBefore handles a token that was already spent, presented again by
+// client: a race between tabs when the same client spent it within the
+// grace window, theft otherwise. The first detection, which ends the
+// session, is recorded on the account.
+func (s *Sessions) spentBefore(ctx context.Context, tx *store.Store, old *store.RefreshToken, client Client, now time.Time, grace time.Duration) (rotation, error) {
+	if now.Sub(*old.UsedAt) < grace && sameClient(old.SpentBy, client) {
 		return rotation{refusal: ErrRefreshRaced}, nil
 	}
 	ended, err := tx.RevokeSessionByID(ctx, old.SessionID, now)
@@ -200,3 +208,22 @@ func newRefreshToken() (token, hash string) {
 
 // hashRefreshToken is the lookup key of a refresh token.
 func hashRefreshToken(token string) string { return secretHash(token) }
+
+// digest names the client in a spent refresh token's row (SpentBy): a
+// hash of its address and browser, which is all sameClient compares.
+func (c Client) digest() string {
+	sum := sha256.Sum256([]byte(c.IP + "\x00" + c.UserAgent))
+	return hex.EncodeToString(sum[:16])
+}
+
+// sameClient reports whether client is the one that spent a token, by
+// the digest stored when it did. Tabs of one browser send the same
+// address and User-Agent (they share a connection, and the cookie jar
+// that makes the race). A row spent before digests were kept has none,
+// and counts as the same client. A browser that changes address at the
+// very moment of a race is taken for a thief and signs in again: a
+// sign-in is what that mistake costs, while the opposite one kept a
+// thief in.
+func sameClient(spentBy string, client Client) bool {
+	return spentBy == "" || spentBy == client.digest()
+}

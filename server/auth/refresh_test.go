@@ -38,14 +38,17 @@ func TestRefresh_ChangesBetweenTheReadAndTheWritesAreSeen(t *testing.T) {
 		}
 		return issued, old
 	}
-	rotate := func(old *store.RefreshToken, grace time.Duration) (rotation, error) {
+	rotateAs := func(old *store.RefreshToken, client Client, grace time.Duration) (rotation, error) {
 		var r rotation
 		err := st.InTx(ctx, func(tx *store.Store) error {
 			var err error
-			r, err = svc.Sessions.rotate(ctx, tx, old, grace)
+			r, err = svc.Sessions.rotate(ctx, tx, old, client, grace)
 			return err
 		})
 		return r, err
+	}
+	rotate := func(old *store.RefreshToken, grace time.Duration) (rotation, error) {
+		return rotateAs(old, Client{}, grace)
 	}
 
 	t.Run("logged out", func(t *testing.T) {
@@ -103,6 +106,45 @@ func TestRefresh_ChangesBetweenTheReadAndTheWritesAreSeen(t *testing.T) {
 		sess, err := st.SessionByID(ctx, issued.SessionID)
 		if err != nil || sess.RevokedAt == nil {
 			t.Fatalf("the reused token's session: %+v, %v", sess, err)
+		}
+	})
+
+	t.Run("refreshed meanwhile by another client", func(t *testing.T) {
+		owner := Client{IP: "192.0.2.1", UserAgent: "Firefox"}
+		thief := Client{IP: "203.0.113.9", UserAgent: "Firefox"}
+		issued, old := login()
+		if _, _, err := svc.Sessions.RefreshInBrowser(ctx, issued.Refresh, thief); err != nil {
+			t.Fatal(err)
+		}
+		spent, err := st.RefreshTokenForRotation(ctx, old.TokenHash)
+		if err != nil || spent.SpentBy != thief.digest() {
+			t.Fatalf("the spent token: %+v, %v; want it spent by the thief", spent, err)
+		}
+		// The thief's own second tab would race; the owner's cookie, a
+		// moment later from elsewhere, is a reuse: the session ends.
+		if r, err := rotateAs(spent, thief, BrowserRefreshGrace); err != nil || r.refusal != ErrRefreshRaced {
+			t.Fatalf("the spender again within the grace: %+v, %v; want ErrRefreshRaced", r, err)
+		}
+		if r, err := rotateAs(spent, owner, BrowserRefreshGrace); err != nil || r.reused != issued.SessionID {
+			t.Fatalf("another client within the grace: %+v, %v; want a reuse of %s", r, err, issued.SessionID)
+		}
+		if sess, err := st.SessionByID(ctx, issued.SessionID); err != nil || sess.RevokedAt == nil {
+			t.Fatalf("the reused token's session: %+v, %v", sess, err)
+		}
+	})
+
+	t.Run("spent before the client was kept", func(t *testing.T) {
+		issued, old := login()
+		if _, _, err := svc.Sessions.Refresh(ctx, issued.Refresh, Client{IP: "192.0.2.1"}); err != nil {
+			t.Fatal(err)
+		}
+		spent, err := st.RefreshTokenForRotation(ctx, old.TokenHash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		spent.SpentBy = "" // as a row spent by an older version reads
+		if r, err := rotateAs(spent, Client{IP: "203.0.113.9"}, BrowserRefreshGrace); err != nil || r.refusal != ErrRefreshRaced {
+			t.Fatalf("within the grace: %+v, %v; want ErrRefreshRaced", r, err)
 		}
 	})
 

@@ -10,6 +10,7 @@ import (
 	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi"
 	"github.com/authkit/authkit/server/httpapi/apitest"
+	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/shared"
 )
 
@@ -253,6 +254,34 @@ func TestRefresh_RotatesCookiesAndDetectsReuse(t *testing.T) {
 		ExpectError(t, 401, shared.CodeNotAuthenticated)
 	b.Do("GET", "/api/me", nil).ExpectError(t, 401, shared.CodeNotAuthenticated)
 	b.Do("POST", "/api/auth/refresh", nil).ExpectError(t, 401, shared.CodeNotAuthenticated)
+}
+
+// A spent refresh cookie coming back within the grace from another
+// browser is no race between tabs: a thief spent it first (or the owner
+// did, and the thief is late). The session ends at once, for both.
+func TestRefresh_ASpentCookieFromAnotherBrowserIsAReuseAtOnce(t *testing.T) {
+	ts := apitest.NewServer(t)
+	b := ts.Browser()
+	ann := b.Register("ann@example.com", "Ann")
+	stolen, csrf := b.Cookie("__Secure-refresh_token"), b.Cookie("__Host-csrf_token")
+
+	thief := ts.Browser()
+	elsewhere := append(withRefreshCookie(stolen, csrf), "User-Agent", "Mozilla/5.0 (X11; Linux x86_64) Thief/1.0")
+	thief.Do("POST", "/api/auth/refresh", nil, elsewhere...).ExpectStatus(t, http.StatusOK)
+
+	// The owner's tab, a second later, with the cookie the thief spent.
+	r := b.Do("POST", "/api/auth/refresh", nil)
+	r.ExpectError(t, 401, shared.CodeNotAuthenticated)
+	if len(r.Header.Values("Set-Cookie")) == 0 {
+		t.Fatal("a reuse left the owner's cookies in place, as for a race")
+	}
+	// The thief's new cookies died with the session.
+	thief.Do("POST", "/api/auth/refresh", nil, "User-Agent", "Mozilla/5.0 (X11; Linux x86_64) Thief/1.0").
+		ExpectError(t, 401, shared.CodeNotAuthenticated)
+	reuses, err := ts.Store.ListEvents(t.Context(), store.EventFilter{UserID: ann.ID, Type: string(shared.EventRefreshTokenReused), Limit: 10})
+	if err != nil || len(reuses) != 1 {
+		t.Fatalf("reuse events on the account: %v, %v; want one", reuses, err)
+	}
 }
 
 // TestRefresh_AnswersTheSameUserAsGetMe: the cookie refresh answers with

@@ -66,6 +66,9 @@ type RefreshToken struct {
 	ExpiresAt  time.Time  `bun:"expires_at,notnull"`
 	UsedAt     *time.Time `bun:"used_at"`
 	ReplacedBy *string    `bun:"replaced_by"`
+	// SpentBy identifies the client that spent the token (auth decides
+	// how); empty while unspent, and for tokens spent before it existed.
+	SpentBy string `bun:"spent_by,notnull"`
 
 	// Session (with its User) is filled in only by RefreshTokenForRotation.
 	Session *Session `bun:"-"`

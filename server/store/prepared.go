@@ -37,14 +37,14 @@ const (
 // statementSQL is the text of each statement, with ? placeholders
 // (numbered $1, $2, … for PostgreSQL by prepare).
 var statementSQL = [numStatements]string{
-	stmtRefreshTokenForRotation: `SELECT rt.id, rt.session_id, rt.token_hash, rt.created_at, rt.expires_at, rt.used_at, rt.replaced_by,
+	stmtRefreshTokenForRotation: `SELECT rt.id, rt.session_id, rt.token_hash, rt.created_at, rt.expires_at, rt.used_at, rt.replaced_by, rt.spent_by,
 		s.user_id, s.created_at, s.last_used_at, s.expires_at, s.user_agent, s.ip, s.revoked_at, s.auth_method, s.authenticated_at,
 		u.email, u.name, u.password_hash, u.is_active, u.is_staff, u.is_superuser, u.date_joined, u.last_login, u.email_verified, u.factors
 		FROM refresh_tokens AS rt
 		JOIN sessions AS s ON s.id = rt.session_id
 		JOIN users AS u ON u.id = s.user_id
 		WHERE rt.token_hash = ?`,
-	stmtSpendRefreshToken: `UPDATE refresh_tokens SET used_at = ?, replaced_by = ? WHERE id = ? AND used_at IS NULL`,
+	stmtSpendRefreshToken: `UPDATE refresh_tokens SET used_at = ?, replaced_by = ?, spent_by = ? WHERE id = ? AND used_at IS NULL`,
 	stmtCreateRefreshToken: `INSERT INTO refresh_tokens (id, session_id, token_hash, created_at, expires_at, used_at, replaced_by)
 		VALUES (?, ?, ?, ?, ?, NULL, NULL)`,
 	stmtTouchSession: `UPDATE sessions SET last_used_at = ?, expires_at = ?
@@ -180,7 +180,7 @@ func (s *Store) RefreshTokenForRotation(ctx context.Context, hash string) (*Refr
 	sess, u := t.Session, t.Session.User
 	var authenticatedAt *time.Time
 	err = stmt.QueryRowContext(ctx, hash).Scan(
-		&t.ID, &t.SessionID, &t.TokenHash, &t.CreatedAt, &t.ExpiresAt, &t.UsedAt, &t.ReplacedBy,
+		&t.ID, &t.SessionID, &t.TokenHash, &t.CreatedAt, &t.ExpiresAt, &t.UsedAt, &t.ReplacedBy, &t.SpentBy,
 		&sess.UserID, &sess.CreatedAt, &sess.LastUsedAt, &sess.ExpiresAt, &sess.UserAgent, &sess.IP, &sess.RevokedAt,
 		&sess.AuthMethod, &authenticatedAt,
 		&u.Email, &u.Name, &u.PasswordHash, &u.IsActive, &u.IsStaff, &u.IsSuperuser, &u.DateJoined, &u.LastLogin, &u.EmailVerified, &u.Factors)
@@ -207,11 +207,12 @@ func (s *Store) CreateRefreshToken(ctx context.Context, t *RefreshToken) error {
 	return MapError(err)
 }
 
-// SpendRefreshToken marks an unused token as used and replaced. It is one
+// SpendRefreshToken marks an unused token as used and replaced, by the
+// client spentBy names (RefreshToken.SpentBy). It is one
 // conditional UPDATE, so of two concurrent callers (even on two server
 // instances) exactly one gets true; the other must treat the token as
 // reused.
-func (s *Store) SpendRefreshToken(ctx context.Context, id, replacedBy string, now time.Time) (bool, error) {
+func (s *Store) SpendRefreshToken(ctx context.Context, id, replacedBy, spentBy string, now time.Time) (bool, error) {
 	if err := s.checkWritable(); err != nil {
 		return false, err
 	}
@@ -219,7 +220,7 @@ func (s *Store) SpendRefreshToken(ctx context.Context, id, replacedBy string, no
 	if err != nil {
 		return false, err
 	}
-	res, err := stmt.ExecContext(ctx, s.timeValue(now), replacedBy, id)
+	res, err := stmt.ExecContext(ctx, s.timeValue(now), replacedBy, spentBy, id)
 	if err != nil {
 		return false, MapError(err)
 	}

@@ -99,7 +99,7 @@ func TestStore_SpendRefreshTokenOnlyOnce(t *testing.T) {
 		wins := 0
 		for i := range 8 {
 			wg.Go(func() {
-				won, err := st.SpendRefreshToken(ctx, "t", "next"+string(rune('a'+i)), now)
+				won, err := st.SpendRefreshToken(ctx, "t", "next"+string(rune('a'+i)), "client"+string(rune('a'+i)), now)
 				if err != nil {
 					t.Error(err)
 				}
@@ -113,6 +113,12 @@ func TestStore_SpendRefreshTokenOnlyOnce(t *testing.T) {
 		wg.Wait()
 		if wins != 1 {
 			t.Fatalf("%d spends of one token", wins)
+		}
+		// The row names the winner's successor and the winner's client.
+		spent, err := st.RefreshTokenForRotation(ctx, "h")
+		if err != nil || spent.UsedAt == nil || spent.ReplacedBy == nil ||
+			strings.TrimPrefix(*spent.ReplacedBy, "next") != strings.TrimPrefix(spent.SpentBy, "client") {
+			t.Fatalf("the spent token: %+v, %v", spent, err)
 		}
 	})
 }
@@ -214,14 +220,14 @@ func TestStore_PreparedStatementsAgreeWithBun(t *testing.T) {
 		}
 
 		later := now.Add(time.Minute)
-		if won, err := st.SpendRefreshToken(ctx, "live", "next", later); err != nil || !won {
+		if won, err := st.SpendRefreshToken(ctx, "live", "next", "c", later); err != nil || !won {
 			t.Fatalf("spend: %v, %v", won, err)
 		}
 		if live, err := st.TouchSession(ctx, "s", later, later.Add(2*time.Hour)); err != nil || !live {
 			t.Fatalf("touch: %v, %v", live, err)
 		}
 		byBun, err := st.RefreshTokenByHash(ctx, "h-live")
-		if err != nil || byBun.UsedAt == nil || !byBun.UsedAt.Equal(later.Truncate(time.Microsecond)) || byBun.ReplacedBy == nil || *byBun.ReplacedBy != "next" {
+		if err != nil || byBun.UsedAt == nil || !byBun.UsedAt.Equal(later.Truncate(time.Microsecond)) || byBun.ReplacedBy == nil || *byBun.ReplacedBy != "next" || byBun.SpentBy != "c" {
 			t.Fatalf("bun reads the spent token as %+v, %v", byBun, err)
 		}
 		sess, err := st.SessionByID(ctx, "s")

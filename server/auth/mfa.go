@@ -17,7 +17,8 @@ import (
 // factor and starts the session. The token is stored only as its
 // SHA-256, lives MFATokenTTL and allows MFAMaxAttempts codes, each
 // counted before it is checked; code checks are throttled per account
-// as passwords are.
+// as passwords are, and a code the throttle refuses unchecked is given
+// back.
 
 // Limits of the second step.
 const (
@@ -129,6 +130,12 @@ func (f *Factors) Complete(ctx context.Context, req shared.MFALoginRequest, clie
 		return nil, Issued{}, err
 	}
 	method, err := f.verify(ctx, u, Proof{Code: req.Code, Credential: req.Credential}, http.StatusUnauthorized)
+	if apiErr, ok := errors.AsType[*shared.Error](err); ok && apiErr.Code == shared.CodeRateLimited {
+		// The throttle refused the code unchecked: it is no attempt, and
+		// the token keeps it for when the throttle has room again. (At
+		// worst, if this write fails, the refusal costs one.)
+		f.store.ReleaseMFAAttempt(context.WithoutCancel(ctx), c.ID) //nolint:errcheck // see above
+	}
 	if err != nil {
 		return nil, Issued{}, err
 	}

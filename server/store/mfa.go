@@ -40,6 +40,18 @@ func (s *Store) ClaimMFAAttempt(ctx context.Context, hash string, now time.Time,
 	return c, err
 }
 
+// ReleaseMFAAttempt gives back an attempt ClaimMFAAttempt counted, for a
+// code that was refused unchecked (the account's guess throttle was
+// empty): a refused request is no attempt.
+func (s *Store) ReleaseMFAAttempt(ctx context.Context, id string) error {
+	if err := s.checkWritable(); err != nil {
+		return err
+	}
+	_, err := s.db.NewUpdate().Model((*MFAChallenge)(nil)).
+		Set("attempts = attempts - 1").Where("id = ?", id).Where("attempts > 0").Where("used_at IS NULL").Exec(ctx)
+	return MapError(err)
+}
+
 // SpendMFAChallenge marks a challenge used; it reports whether this call
 // did, so a challenge completes once even under concurrent requests.
 func (s *Store) SpendMFAChallenge(ctx context.Context, id string, now time.Time) (bool, error) {

@@ -1,6 +1,7 @@
 package totp_test
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -281,6 +282,38 @@ func TestTOTP_CodeChecksAreThrottledPerAccount(t *testing.T) {
 	if r.Header.Get("Retry-After") == "" {
 		t.Fatal("no Retry-After")
 	}
+}
+
+// A code the throttle refuses is not checked, so it does not count
+// against the login's attempts either: once the throttle has room again,
+// the same login completes.
+func TestTOTP_ThrottledCodesSpendNoAttempt(t *testing.T) {
+	ts := newServer(t, apitest.WithConfig(func(c *auth.Config) { c.LoginThrottle = 15 })) // one back a minute
+	ann := ts.Browser()
+	ann.Register(annEmail, "Ann")
+	ann.ConfirmEmail()
+	secret, _ := enable(t, ts, ann)
+
+	// Fifteen wrong codes, five per login, empty the account's allowance.
+	var token string
+	for i := range 15 {
+		if i%auth.MFAMaxAttempts == 0 {
+			token = mfaRequired(t, ts.Browser().Login(annEmail, apitest.Password), "totp", "recovery_code")
+		}
+		ts.Browser().Do("POST", "/api/auth/login/mfa", shared.MFALoginRequest{MFAToken: token, Code: fmt.Sprintf("%06d", 100000+i)}).
+			ExpectError(t, http.StatusUnauthorized, shared.CodeInvalidCode)
+	}
+	// A new login's right code is refused more often than it has attempts...
+	token = mfaRequired(t, ts.Browser().Login(annEmail, apitest.Password), "totp", "recovery_code")
+	b, code := ts.Browser(), nextCode(t, ts, secret)
+	for range auth.MFAMaxAttempts + 1 {
+		b.Do("POST", "/api/auth/login/mfa", shared.MFALoginRequest{MFAToken: token, Code: code}).
+			ExpectError(t, http.StatusTooManyRequests, shared.CodeRateLimited)
+	}
+	// ...and completes once the throttle has room.
+	ts.Advance(time.Minute + time.Second)
+	b.Do("POST", "/api/auth/login/mfa", shared.MFALoginRequest{MFAToken: token, Code: nextCode(t, ts, secret)}).
+		ExpectStatus(t, http.StatusOK)
 }
 
 func TestTOTP_SensitiveActionsNeedARecentSession(t *testing.T) {

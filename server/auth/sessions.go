@@ -419,15 +419,17 @@ func truncate(s string, n int) string {
 // PrincipalOfRefreshToken returns the principal that a refresh token
 // belongs to, so logout works even after the access token has expired. The
 // token must still stand for a live session: unexpired, of a session not
-// revoked, of an active user, and unspent, or spent within
+// revoked, of an active user, and unspent, or spent by this client within
 // BrowserRefreshGrace (a tab that logs out with the cookie another tab has
 // just rotated). A token that could no longer be refreshed authenticates
-// nothing else either: the cookies of a device signed out, or a refresh
-// token spent long ago (a copied browser profile), must not end the
-// owner's other sessions through logout-all (OWASP ASVS 3.3.1).
+// nothing else either: the cookies of a device signed out, a refresh
+// token spent long ago (a copied browser profile), or one another client
+// spent a moment ago (a thief's copy, or the owner's after a thief's
+// refresh) must not end the owner's other sessions through logout-all
+// (OWASP ASVS 3.3.1).
 //
 // Errors: not_authenticated.
-func (s *Sessions) PrincipalOfRefreshToken(ctx context.Context, refreshToken string) (Principal, error) {
+func (s *Sessions) PrincipalOfRefreshToken(ctx context.Context, refreshToken string, client Client) (Principal, error) {
 	if refreshToken == "" {
 		return Principal{}, errNotAuthenticated
 	}
@@ -439,7 +441,7 @@ func (s *Sessions) PrincipalOfRefreshToken(ctx context.Context, refreshToken str
 		return Principal{}, err
 	}
 	now := s.clock.now()
-	if !s.usable(rt, now) || (rt.UsedAt != nil && now.Sub(*rt.UsedAt) >= BrowserRefreshGrace) {
+	if !s.usable(rt, now) || (rt.UsedAt != nil && (now.Sub(*rt.UsedAt) >= BrowserRefreshGrace || !sameClient(rt.SpentBy, client))) {
 		return Principal{}, errNotAuthenticated
 	}
 	return Principal{UserID: rt.Session.UserID, SessionID: rt.SessionID}, nil

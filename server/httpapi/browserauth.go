@@ -146,7 +146,7 @@ func (a *API) sessionForLogout(r *http.Request) (*authenticated, error) {
 		}
 	}
 	if p == nil {
-		principal, err := a.svc.Sessions.PrincipalOfRefreshToken(r.Context(), a.refreshCookie(r))
+		principal, err := a.svc.Sessions.PrincipalOfRefreshToken(r.Context(), a.refreshCookie(r), clientOf(r))
 		if err != nil {
 			return nil, nil
 		}

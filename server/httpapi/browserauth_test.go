@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -560,6 +561,29 @@ func TestLogoutAll_StaleRefreshCookiesEndNoOtherSession(t *testing.T) {
 	ts.Advance(10 * time.Minute) // the access tokens expire
 	phone.Do("POST", "/api/auth/logout-all", nil).ExpectStatus(t, http.StatusNoContent)
 	laptop.Do("POST", "/api/auth/refresh", nil).ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
+}
+
+// A refresh cookie spent a moment ago logs out from the tab that raced
+// the spender (same browser), but not from another browser: that is a
+// copy, and it ends no session, least of all every other one.
+func TestLogoutAll_ACookieJustSpentElsewhereEndsNothing(t *testing.T) {
+	ts := apitest.NewServer(t)
+	phone := ts.Browser()
+	phone.Register("ann@example.com", "Ann")
+	laptop := ts.Browser()
+	laptop.Login("ann@example.com", apitest.Password).ExpectStatus(t, http.StatusOK)
+	copied := withRefreshCookie(laptop.Cookie("__Secure-refresh_token"), laptop.Cookie("__Host-csrf_token"))
+	laptop.Do("POST", "/api/auth/refresh", nil).ExpectStatus(t, http.StatusOK)
+
+	elsewhere := append(slices.Clone(copied), "User-Agent", "Mozilla/5.0 (X11; Linux x86_64) Thief/1.0")
+	ts.Browser().Do("POST", "/api/auth/logout-all", nil, elsewhere...).
+		ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
+	phone.Do("GET", "/api/me", nil).ExpectStatus(t, http.StatusOK)
+	laptop.Do("GET", "/api/me", nil).ExpectStatus(t, http.StatusOK)
+
+	// The laptop's other tab, with the cookie its first tab just rotated.
+	ts.Browser().Do("POST", "/api/auth/logout-all", nil, copied...).ExpectStatus(t, http.StatusNoContent)
+	phone.Do("GET", "/api/me", nil).ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
 }
 
 // A sibling subdomain can plant a __Secure- cookie (only __Host- forbids

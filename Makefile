@@ -60,12 +60,13 @@ wasm: web/app.wasm.br
 
 # The browser app. -s -w strips debug info (about a quarter of the size).
 # The raw file stays in bin/: the binary embeds only the compressed copies.
-# WASM_NOINLINE are packages of INLINED compiled without inlining after
-# all in app.wasm: the app's, whose page code runs once per click, and the crypto
-# and math/big that net/http's package initialisers drag in but no page
-# runs. Inlined copies of a function compress worse than calls to it:
-# without them app.wasm.br is 1.93 MB instead of 2.02, the raw file is
-# smaller too, and the first render measured no slower (README, #15).
+# WASM_NOINLINE names packages that INLINED keeps inlined but app.wasm
+# compiles without inlining after all: the app's own (its page code runs
+# once per click), and crypto/... and math/big, which net/http's package
+# initialisers pull in but no page runs. Inlined copies of a function
+# compress worse than calls to it: without them app.wasm.br is 1.93 MB
+# instead of 2.02, the raw file is smaller too, and the first render
+# measured no slower (README, #15).
 WASM_NOINLINE := ./... crypto/... math/big
 bin/app.wasm: $(WASM_SRC) go.mod go.sum
 	@mkdir -p bin

@@ -29,7 +29,7 @@ func (s *Sessions) Refresh(ctx context.Context, refreshToken string, client Clie
 // that race is refused with ErrRefreshRaced (and gets no tokens) but the
 // session survives, and its retry carries the winner's new cookies.
 //
-// The grace is for one browser only (sameClient): the spent cookie coming
+// The grace is for one browser only (lostRace): the spent cookie coming
 // back from another address or browser is a reuse at once. Otherwise a
 // thief who spent the stolen cookie first, and kept refreshing, would see
 // the owner's cookie refused as a lost race every time, and keep the
@@ -183,7 +183,7 @@ func (s *Sessions) usable(t *store.RefreshToken, now time.Time) bool {
 // grace window, theft otherwise. The first detection, which ends the
 // session, is recorded on the account.
 func (s *Sessions) spentBefore(ctx context.Context, tx *store.Store, old *store.RefreshToken, client Client, now time.Time, grace time.Duration) (rotation, error) {
-	if now.Sub(*old.UsedAt) < grace && sameClient(old.SpentBy, client) {
+	if lostRace(old, client, now, grace) {
 		return rotation{refusal: ErrRefreshRaced}, nil
 	}
 	ended, err := tx.RevokeSessionByID(ctx, old.SessionID, now)
@@ -210,20 +210,21 @@ func newRefreshToken() (token, hash string) {
 func hashRefreshToken(token string) string { return secretHash(token) }
 
 // digest names the client in a spent refresh token's row (SpentBy): a
-// hash of its address and browser, which is all sameClient compares.
+// hash of its address and browser, which is all lostRace compares.
 func (c Client) digest() string {
 	sum := sha256.Sum256([]byte(c.IP + "\x00" + c.UserAgent))
 	return hex.EncodeToString(sum[:16])
 }
 
-// sameClient reports whether client is the one that spent a token, by
-// the digest stored when it did. Tabs of one browser send the same
-// address and User-Agent (they share a connection, and the cookie jar
-// that makes the race). A row spent before digests were kept has none,
-// and counts as the same client. A browser that changes address at the
-// very moment of a race is taken for a thief and signs in again: a
-// sign-in is what that mistake costs, while the opposite one kept a
-// thief in.
-func sameClient(spentBy string, client Client) bool {
-	return spentBy == "" || spentBy == client.digest()
+// lostRace reports whether the spent token t, presented again by client
+// at now, lost a race between tabs of the browser that spent it: within
+// grace of its spending, and from the same client, by the digest stored
+// when it was spent. Tabs of one browser send the same address and
+// User-Agent (they share a connection, and the cookie jar that makes the
+// race). A row spent before digests were kept has none, and counts as
+// the same client. A browser that changes address at the very moment of
+// a race is taken for a thief and signs in again: a sign-in is what that
+// mistake costs, while the opposite one kept a thief in.
+func lostRace(t *store.RefreshToken, client Client, now time.Time, grace time.Duration) bool {
+	return now.Sub(*t.UsedAt) < grace && (t.SpentBy == "" || t.SpentBy == client.digest())
 }

@@ -441,7 +441,7 @@ func (s *Sessions) PrincipalOfRefreshToken(ctx context.Context, refreshToken str
 		return Principal{}, err
 	}
 	now := s.clock.now()
-	if !s.usable(rt, now) || (rt.UsedAt != nil && (now.Sub(*rt.UsedAt) >= BrowserRefreshGrace || !sameClient(rt.SpentBy, client))) {
+	if !s.usable(rt, now) || (rt.UsedAt != nil && !lostRace(rt, client, now, BrowserRefreshGrace)) {
 		return Principal{}, errNotAuthenticated
 	}
 	return Principal{UserID: rt.Session.UserID, SessionID: rt.SessionID}, nil

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 	"strings"
+	"time"
 )
 
 // Every security header of every response is decided here, for the API
@@ -110,6 +111,31 @@ func errorHeaders(h http.Header) {
 		h["Strict-Transport-Security"] = hsts
 	}
 	h["Cache-Control"] = noStoreValue
+}
+
+// keepCookieDeletions removes the Set-Cookie lines that would store a
+// cookie, keeping those that delete one. An error answer may end cookies
+// (a refused refresh clears the session's on purpose) but never start
+// them: a handler that set session cookies (LogIn, StartSession) and
+// then failed must not hand the browser a session with its 4xx. The
+// handler's other headers stay (writeError); a panic's 500 drops them all
+// (errorHeaders).
+func keepCookieDeletions(h http.Header) {
+	lines := h["Set-Cookie"]
+	if len(lines) == 0 {
+		return
+	}
+	kept := lines[:0]
+	for _, line := range lines {
+		if c, err := http.ParseSetCookie(line); err == nil && (c.MaxAge < 0 || c.RawExpires != "" && c.Expires.Before(time.Now())) {
+			kept = append(kept, line)
+		}
+	}
+	if len(kept) == 0 {
+		delete(h, "Set-Cookie")
+		return
+	}
+	h["Set-Cookie"] = kept
 }
 
 // hstsValue is one year, what the HSTS preload list asks as a minimum.

@@ -12,7 +12,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"time"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -165,29 +164,6 @@ func writeEncoded(w http.ResponseWriter, status int, body []byte) {
 }
 
 var jsonContentType = headerValue("application/json; charset=utf-8")
-
-// keepCookieDeletions removes the Set-Cookie lines that would store a
-// cookie, keeping those that delete one. An error answer may end cookies
-// (a refused refresh clears the session's on purpose) but never start
-// them: a handler that set session cookies (LogIn, StartSession) and
-// then failed must not hand the browser a session with its 4xx.
-func keepCookieDeletions(h http.Header) {
-	lines := h["Set-Cookie"]
-	if len(lines) == 0 {
-		return
-	}
-	kept := lines[:0]
-	for _, line := range lines {
-		if c, err := http.ParseSetCookie(line); err == nil && (c.MaxAge < 0 || c.RawExpires != "" && c.Expires.Before(time.Now())) {
-			kept = append(kept, line)
-		}
-	}
-	if len(kept) == 0 {
-		delete(h, "Set-Cookie")
-		return
-	}
-	h["Set-Cookie"] = kept
-}
 
 // writeError turns any error into the one JSON error shape. Errors the
 // service meant for the client (*shared.Error) go out as they are; a

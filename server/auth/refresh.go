@@ -101,10 +101,7 @@ func (s *Sessions) refresh(ctx context.Context, refreshToken string, client Clie
 	case err != nil:
 		return nil, Issued{}, err
 	case r.reused != "":
-		s.stats.refreshReused.Add(1)
-		s.live.revoke(r.reused)
-		s.events.publish(ctx, eventSession+r.reused)
-		s.log.WarnContext(ctx, "refresh token reuse detected; session revoked", "session_id", r.reused, "ip", client.IP)
+		s.reuseDetected(ctx, r.reused, client)
 		return nil, Issued{}, errSessionEnded
 	case r.refusal == ErrRefreshRaced:
 		s.stats.refreshRaced.Add(1)
@@ -186,17 +183,36 @@ func (s *Sessions) spentBefore(ctx context.Context, tx *store.Store, old *store.
 	if lostRace(old, client, now, grace) {
 		return rotation{refusal: ErrRefreshRaced}, nil
 	}
+	if err := s.revokeReused(ctx, tx, old, now); err != nil {
+		return rotation{}, err
+	}
+	return rotation{reused: old.SessionID}, nil
+}
+
+// revokeReused ends the session of old, a spent refresh token presented
+// again outside a race: the first detection, which ends the session, is
+// recorded on the account. Its caller then calls reuseDetected once the
+// transaction tx has committed.
+func (s *Sessions) revokeReused(ctx context.Context, tx *store.Store, old *store.RefreshToken, now time.Time) error {
 	ended, err := tx.RevokeSessionByID(ctx, old.SessionID, now)
 	if err != nil || !ended {
-		return rotation{reused: old.SessionID}, err
+		return err
 	}
 	sess, err := tx.SessionByID(ctx, old.SessionID)
 	if err != nil {
-		return rotation{}, err
+		return err
 	}
-	err = s.activity.record(ctx, tx, now, Event{Type: shared.EventRefreshTokenReused, UserID: sess.UserID,
+	return s.activity.record(ctx, tx, now, Event{Type: shared.EventRefreshTokenReused, UserID: sess.UserID,
 		Detail: map[string]string{shared.DetailDevice: deviceName(sess)}})
-	return rotation{reused: old.SessionID}, err
+}
+
+// reuseDetected tells this server's cache, the other instances and the
+// operator that sessionID ended for a reused refresh token.
+func (s *Sessions) reuseDetected(ctx context.Context, sessionID string, client Client) {
+	s.stats.refreshReused.Add(1)
+	s.live.revoke(sessionID)
+	s.events.publish(ctx, eventSession+sessionID)
+	s.log.WarnContext(ctx, "refresh token reuse detected; session revoked", "session_id", sessionID, "ip", client.IP)
 }
 
 // newRefreshToken returns an opaque refresh token (256 random bits) and

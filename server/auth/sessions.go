@@ -428,6 +428,12 @@ func truncate(s string, n int) string {
 // refresh) must not end the owner's other sessions through logout-all
 // (OWASP ASVS 3.3.1).
 //
+// A spent token is a reuse here as in a refresh, and ends its session:
+// else the owner, whose cookie a thief had spent first, would log out of
+// nothing (a 204 all the same) and leave the thief signed in, where a
+// refresh would have cut both off. The caller checks the session's CSRF
+// token first (SessionOfRefreshToken), as the refresh does.
+//
 // Errors: not_authenticated.
 func (s *Sessions) PrincipalOfRefreshToken(ctx context.Context, refreshToken string, client Client) (Principal, error) {
 	if refreshToken == "" {
@@ -441,7 +447,15 @@ func (s *Sessions) PrincipalOfRefreshToken(ctx context.Context, refreshToken str
 		return Principal{}, err
 	}
 	now := s.clock.now()
-	if !s.usable(rt, now) || (rt.UsedAt != nil && !lostRace(rt, client, now, BrowserRefreshGrace)) {
+	if rt.UsedAt != nil && !lostRace(rt, client, now, BrowserRefreshGrace) {
+		ctx = WithClient(ctx, client) // the reuse is recorded with the client that presented it
+		if err := s.store.InTx(ctx, func(tx *store.Store) error { return s.revokeReused(ctx, tx, rt, now) }); err != nil {
+			return Principal{}, err
+		}
+		s.reuseDetected(ctx, rt.SessionID, client)
+		return Principal{}, errSessionEnded
+	}
+	if !s.usable(rt, now) {
 		return Principal{}, errNotAuthenticated
 	}
 	return Principal{UserID: rt.Session.UserID, SessionID: rt.SessionID}, nil

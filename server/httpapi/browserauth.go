@@ -57,7 +57,12 @@ func (a *API) refresh(w http.ResponseWriter, r *http.Request) error {
 		return err // another tab just refreshed: keep its new cookies
 	}
 	if err != nil {
-		a.cookies.clear(w)
+		// Only a refused token ends the cookies' use; a database that
+		// cannot take the write (503, "retry") leaves a live session,
+		// whose retry needs them.
+		if isCode(err, shared.CodeNotAuthenticated) {
+			a.cookies.clear(w)
+		}
 		return err
 	}
 	a.startBrowserSession(w, issued)
@@ -73,8 +78,7 @@ func (a *API) refresh(w http.ResponseWriter, r *http.Request) error {
 // Errors: csrf_failed.
 func (a *API) checkRefreshCSRF(r *http.Request, refreshToken string) error {
 	sessionID, err := a.svc.Sessions.SessionOfRefreshToken(r.Context(), refreshToken)
-	var apiErr *shared.Error
-	if errors.As(err, &apiErr) && apiErr.Code == shared.CodeNotAuthenticated {
+	if isCode(err, shared.CodeNotAuthenticated) {
 		return nil
 	}
 	if err != nil {
@@ -138,26 +142,40 @@ func (a *API) logoutAll(w http.ResponseWriter, r *http.Request) error {
 // (when it has expired) that of the refresh cookie, so logging out works
 // at any time. Cookie-authenticated logouts must pass the CSRF check. It
 // returns nil when the request carries no usable credentials.
+//
+// An expired Bearer token is refused (token_expired) rather than taken
+// for no credentials: its session may well be live, and an API client
+// told 204 would think it ended; it refreshes and logs out again, as on
+// every other route. A refresh cookie that was spent before ends its
+// session as a reuse (PrincipalOfRefreshToken), once the CSRF check has
+// passed, and then stands for no session.
 func (a *API) sessionForLogout(r *http.Request) (*authenticated, error) {
-	var p *authenticated
 	if token, source, err := a.accessToken(r); err == nil {
-		if principal, err := a.svc.Sessions.Authenticate(r.Context(), token); err == nil {
-			p = &authenticated{Principal: principal, source: source}
-		}
-	}
-	if p == nil {
-		principal, err := a.svc.Sessions.PrincipalOfRefreshToken(r.Context(), a.refreshCookie(r), clientOf(r))
-		if err != nil {
-			return nil, nil
-		}
-		p = &authenticated{Principal: principal, source: fromCookie}
-	}
-	if p.source == fromCookie {
-		if err := a.csrf.check(r, p.SessionID); err != nil {
+		principal, err := a.svc.Sessions.Authenticate(r.Context(), token)
+		switch {
+		case err == nil && source == fromCookie:
+			if err := a.csrf.check(r, principal.SessionID); err != nil {
+				return nil, err
+			}
+			return &authenticated{Principal: principal, source: source}, nil
+		case err == nil:
+			return &authenticated{Principal: principal, source: source}, nil
+		case source == fromBearer && isCode(err, shared.CodeTokenExpired):
 			return nil, err
 		}
 	}
-	return p, nil
+	refreshToken := a.refreshCookie(r)
+	if err := a.checkRefreshCSRF(r, refreshToken); err != nil {
+		return nil, err
+	}
+	principal, err := a.svc.Sessions.PrincipalOfRefreshToken(r.Context(), refreshToken, clientOf(r))
+	if isCode(err, shared.CodeNotAuthenticated) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &authenticated{Principal: principal, source: fromCookie}, nil
 }
 
 func (a *API) startBrowserSession(w http.ResponseWriter, issued auth.Issued) {

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"net/http"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -285,6 +286,65 @@ func TestRefresh_ASpentCookieFromAnotherBrowserIsAReuseAtOnce(t *testing.T) {
 	}
 }
 
+// A thief spent the owner's refresh cookie first, from another browser;
+// the owner's access token has expired, so their logout goes by that
+// spent cookie. It is a reuse, as at a refresh: the session ends for the
+// thief too, and the account records it (before, the logout answered 204
+// and ended nothing, the cookie standing for no session).
+func TestLogout_WithACookieAThiefSpentEndsTheSession(t *testing.T) {
+	ts := apitest.NewServer(t, apitest.WithConfig(func(c *auth.Config) { c.AccessTTL = time.Minute }))
+	b := ts.Browser()
+	ann := b.Register("ann@example.com", "Ann")
+	stolen, csrf := b.Cookie("__Secure-refresh_token"), b.Cookie("__Host-csrf_token")
+
+	const thiefUA = "Mozilla/5.0 (X11; Linux x86_64) Thief/1.0"
+	thief := ts.Browser()
+	thief.Do("POST", "/api/auth/refresh", nil, append(withRefreshCookie(stolen, csrf), "User-Agent", thiefUA)...).
+		ExpectStatus(t, http.StatusOK)
+
+	ts.Advance(2 * time.Minute) // the owner's access token expires
+	// Without the session's CSRF token the spent cookie changes nothing.
+	b.Do("POST", "/api/auth/logout", nil, shared.CSRFHeader, "forged").ExpectError(t, http.StatusForbidden, shared.CodeCSRFFailed)
+	thief.Do("POST", "/api/auth/refresh", nil, "User-Agent", thiefUA).ExpectStatus(t, http.StatusOK)
+
+	b.Do("POST", "/api/auth/logout", nil).ExpectStatus(t, http.StatusNoContent)
+	thief.Do("POST", "/api/auth/refresh", nil, "User-Agent", thiefUA).ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
+	reuses, err := ts.Store.ListEvents(t.Context(), store.EventFilter{UserID: ann.ID, Type: string(shared.EventRefreshTokenReused), Limit: 10})
+	if err != nil || len(reuses) != 1 {
+		t.Fatalf("reuse events on the account: %v, %v; want one", reuses, err)
+	}
+}
+
+// A refresh that meets a database unable to take its write answers 503,
+// "retry in a few seconds": it must leave the cookies of the session,
+// which is still live, for that retry (it cleared them, signing the user
+// out through a passing outage).
+func TestRefresh_AnOutageKeepsTheCookies(t *testing.T) {
+	ts := apitest.NewServer(t)
+	b := ts.Browser()
+	b.Register("ann@example.com", "Ann")
+
+	var seq int
+	var name, path string
+	if err := ts.Store.DB().QueryRowContext(t.Context(), "PRAGMA database_list").Scan(&seq, &name, &path); err != nil {
+		t.Fatal(err)
+	}
+	// The file moved away (the store's own test of an unavailable
+	// database): reads on open connections go on, writes get 503.
+	if err := os.Rename(path, path+".away"); err != nil {
+		t.Fatal(err)
+	}
+	r := b.Do("POST", "/api/auth/refresh", nil)
+	if err := os.Rename(path+".away", path); err != nil {
+		t.Fatal(err)
+	}
+	r.ExpectError(t, http.StatusServiceUnavailable, shared.CodeUnavailable)
+	if got := r.Header.Values("Set-Cookie"); len(got) != 0 {
+		t.Errorf("a 503 changed the cookies: %v", got)
+	}
+	b.Do("POST", "/api/auth/refresh", nil).ExpectStatus(t, http.StatusOK)
+}
+
 // TestRefresh_AnswersTheSameUserAsGetMe: the cookie refresh answers with
 // the whole user object, has_password included (it was false for every
 // account, the rotation's read leaving out the password hash).
@@ -531,6 +591,8 @@ func TestInsecureCookies_DropPrefixesAndSecure(t *testing.T) {
 // old device or a copied browser profile holds: they must not sign the
 // owner out of every other device (they did: the refresh cookie was looked
 // up whatever its state, and logout-all ended every session of its user).
+// The spent one is a reuse, as it would be at a refresh: it ends its own
+// session, and only that one.
 func TestLogoutAll_StaleRefreshCookiesEndNoOtherSession(t *testing.T) {
 	ts := apitest.NewServer(t)
 	phone := ts.Browser()
@@ -554,19 +616,22 @@ func TestLogoutAll_StaleRefreshCookiesEndNoOtherSession(t *testing.T) {
 			ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
 		phone.Do("GET", "/api/me", nil).ExpectStatus(t, http.StatusOK)
 		if name == "spent" {
-			laptop.Do("GET", "/api/me", nil).ExpectStatus(t, http.StatusOK)
+			laptop.Do("GET", "/api/me", nil).ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
 		}
 	}
 	// The owner's own, current refresh cookie still logs out everywhere.
+	other := ts.Browser()
+	other.Login("ann@example.com", apitest.Password).ExpectStatus(t, http.StatusOK)
 	ts.Advance(10 * time.Minute) // the access tokens expire
 	phone.Do("POST", "/api/auth/logout-all", nil).ExpectStatus(t, http.StatusNoContent)
-	laptop.Do("POST", "/api/auth/refresh", nil).ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
+	other.Do("POST", "/api/auth/refresh", nil).ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
 }
 
 // A refresh cookie spent a moment ago logs out from the tab that raced
 // the spender (same browser), but not from another browser: that is a
-// copy, and it ends no session, least of all every other one.
-func TestLogoutAll_ACookieJustSpentElsewhereEndsNothing(t *testing.T) {
+// copy, a reuse that ends its own session as a refresh with it would,
+// and no other.
+func TestLogoutAll_ACookieJustSpentElsewhereEndsOnlyItsSession(t *testing.T) {
 	ts := apitest.NewServer(t)
 	phone := ts.Browser()
 	phone.Register("ann@example.com", "Ann")
@@ -579,11 +644,15 @@ func TestLogoutAll_ACookieJustSpentElsewhereEndsNothing(t *testing.T) {
 	ts.Browser().Do("POST", "/api/auth/logout-all", nil, elsewhere...).
 		ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
 	phone.Do("GET", "/api/me", nil).ExpectStatus(t, http.StatusOK)
-	laptop.Do("GET", "/api/me", nil).ExpectStatus(t, http.StatusOK)
+	laptop.Do("GET", "/api/me", nil).ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
 
-	// The laptop's other tab, with the cookie its first tab just rotated.
+	// Another laptop tab, with the cookie its first tab just rotated.
+	laptop.Login("ann@example.com", apitest.Password).ExpectStatus(t, http.StatusOK)
+	copied = withRefreshCookie(laptop.Cookie("__Secure-refresh_token"), laptop.Cookie("__Host-csrf_token"))
+	laptop.Do("POST", "/api/auth/refresh", nil).ExpectStatus(t, http.StatusOK)
 	ts.Browser().Do("POST", "/api/auth/logout-all", nil, copied...).ExpectStatus(t, http.StatusNoContent)
 	phone.Do("GET", "/api/me", nil).ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
+	laptop.Do("GET", "/api/me", nil).ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
 }
 
 // A sibling subdomain can plant a __Secure- cookie (only __Host- forbids

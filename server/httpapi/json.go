@@ -200,3 +200,9 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}
 	writeJSON(w, apiErr.StatusCode(), body)
 }
+
+// isCode reports whether err is the service's refusal with code.
+func isCode(err error, code shared.Code) bool {
+	var apiErr *shared.Error
+	return errors.As(err, &apiErr) && apiErr.Code == code
+}

@@ -3,7 +3,9 @@ package httpapi_test
 import (
 	"net/http"
 	"testing"
+	"time"
 
+	"github.com/authkit/authkit/server/auth"
 	"github.com/authkit/authkit/server/httpapi/apitest"
 	"github.com/authkit/authkit/shared"
 )
@@ -79,4 +81,27 @@ func TestBearer_MalformedHeadersAreRefused(t *testing.T) {
 		})
 	}
 	ts.TokenClient().Do("GET", "/api/me", nil, "Authorization", "bearer "+pair.Access).ExpectStatus(t, http.StatusOK)
+}
+
+// An API client logging out with an expired access token gets
+// token_expired, as on any route, and logs out once it has refreshed: a
+// 204 there ended nothing, and the refresh token went on working for
+// its 14 days while the client thought the session over.
+func TestLogout_WithAnExpiredBearerTokenIsTokenExpired(t *testing.T) {
+	ts := apitest.NewServer(t, apitest.WithConfig(func(c *auth.Config) { c.AccessTTL = time.Minute }))
+	ts.Browser().Register("ann@example.com", "Ann")
+	pair := ts.Tokens("ann@example.com", apitest.Password)
+	api := ts.TokenClient()
+
+	ts.Advance(2 * time.Minute)
+	api.Do("POST", "/api/auth/logout", nil, apitest.Bearer(pair.Access)...).
+		ExpectError(t, http.StatusUnauthorized, shared.CodeTokenExpired)
+	var fresh shared.TokenPair
+	api.Do("POST", "/api/token/refresh", shared.RefreshRequest{Refresh: pair.Refresh}).Decode(t, &fresh)
+	api.Do("POST", "/api/auth/logout", nil, apitest.Bearer(fresh.Access)...).ExpectStatus(t, http.StatusNoContent)
+	api.Do("POST", "/api/token/refresh", shared.RefreshRequest{Refresh: fresh.Refresh}).
+		ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
+	// A token the server never signed is no credential at all: the
+	// logout stays idempotent.
+	api.Do("POST", "/api/auth/logout", nil, apitest.Bearer("not-a-token")...).ExpectStatus(t, http.StatusNoContent)
 }

@@ -196,13 +196,20 @@ func (s *Service) enable(ctx context.Context, caller auth.Principal, code string
 		if !ok {
 			return errWrongSetup
 		}
+		testHookCodeMatched("enable")
+		// The secret turned on is the one the code was checked against:
+		// on PostgreSQL a second setup (another tab) may have replaced the
+		// pending one since it was read, and no code confirmed that one.
 		now := s.now().UTC()
-		_, err = tx.IDB().NewUpdate().Model((*secretRow)(nil)).
+		res, err := tx.IDB().NewUpdate().Model((*secretRow)(nil)).
 			Set("secret = pending_secret").Set("pending_secret = NULL").
 			Set("last_step = ?", step).Set("enabled_at = ?", now).
-			Where("user_id = ?", userID).Exec(ctx)
+			Where("user_id = ?", userID).Where("pending_secret = ?", row.PendingSecret).Exec(ctx)
 		if err != nil {
 			return store.MapError(err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errNoPending
 		}
 		if codes, err = replaceRecoveryCodes(ctx, tx, userID, now); err != nil {
 			return err
@@ -312,10 +319,14 @@ func (s *Service) verifyCode(ctx context.Context, userID, code string) (bool, er
 	if !ok {
 		return false, nil
 	}
+	testHookCodeMatched("verify")
+	// The code is accepted only for the secret it was checked against: an
+	// app replaced since it was read (a new one turned on, or the app
+	// turned off) no longer signs anyone in.
 	var won bool
 	err = s.store.InTx(ctx, func(tx *store.Store) error {
 		res, err := tx.IDB().NewUpdate().Model((*secretRow)(nil)).Set("last_step = ?", step).
-			Where("user_id = ?", userID).Where("secret IS NOT NULL").Where("last_step < ?", step).Exec(ctx)
+			Where("user_id = ?", userID).Where("secret = ?", row.Secret).Where("last_step < ?", step).Exec(ctx)
 		if err != nil {
 			return store.MapError(err)
 		}

@@ -221,6 +221,10 @@ func (a *Admin) UpdateUser(ctx context.Context, p Principal, userID string, req 
 					return err
 				}
 			}
+			// So are the logins waiting for their second step.
+			if err := tx.DeleteMFAChallenges(ctx, u.ID); err != nil {
+				return err
+			}
 		}
 		for _, t := range changeEvents(&before, u) {
 			if err := a.activity.record(ctx, tx, now, Event{Type: t, UserID: u.ID, ActorID: actor.ID}); err != nil {

@@ -776,3 +776,31 @@ func TestTOTP_ASessionEndedElsewhereCannotTurnTheAppOff(t *testing.T) {
 	intruder.Do("POST", "/api/me/totp/disable", nil).ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
 	mfaRequired(t, ts.Browser().Login(annEmail, apitest.Password), "totp", "recovery_code") // still on
 }
+
+// A login past its password step waits for its code while staff
+// deactivate the account, then reactivate it within the mfa_token's 5
+// minutes: the deactivation ended that login, as it voids the links
+// mailed before, so the code no longer completes it (it did, the token
+// outliving the deactivation).
+func TestTOTP_ADeactivationEndsTheLoginsWaitingForACode(t *testing.T) {
+	ts := newServer(t)
+	ann := ts.Browser()
+	u := ann.Register(annEmail, "Ann")
+	ann.ConfirmEmail()
+	secret, _ := enable(t, ts, ann)
+	token := mfaRequired(t, ts.Browser().Login(annEmail, apitest.Password), "totp", "recovery_code")
+
+	boss := ts.Browser()
+	bossUser := boss.Register("boss@example.com", "Boss")
+	boss.ConfirmEmail()
+	ts.MakeStaff(bossUser.ID, false)
+	for _, active := range []bool{false, true} {
+		boss.Do("PATCH", "/api/admin/users/"+u.ID, shared.AdminUpdateUserRequest{IsActive: &active}).ExpectStatus(t, http.StatusOK)
+	}
+	ts.Browser().Do("POST", "/api/auth/login/mfa", shared.MFALoginRequest{MFAToken: token, Code: nextCode(t, ts, secret)}).
+		ExpectError(t, http.StatusUnauthorized, shared.CodeNotAuthenticated)
+	// A new login goes through.
+	token = mfaRequired(t, ts.Browser().Login(annEmail, apitest.Password), "totp", "recovery_code")
+	ts.Browser().Do("POST", "/api/auth/login/mfa", shared.MFALoginRequest{MFAToken: token, Code: nextCode(t, ts, secret)}).
+		ExpectStatus(t, http.StatusOK)
+}

@@ -1,6 +1,7 @@
 package shared
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 )
@@ -41,8 +42,19 @@ func (r *MFALoginRequest) Validate() error {
 	if r.MFAToken == "" || len(r.MFAToken) > 100 {
 		f.Add("mfa_token", "The sign-in has expired. Start again.")
 	}
+	r.Credential = NullAsAbsent(r.Credential)
 	validateProof(&f, r.Code, r.Credential)
 	return f.Err()
+}
+
+// NullAsAbsent returns nil for a JSON null, which clients send for a
+// member they mean to leave out ({"code":"123456","credential":null}),
+// and raw as it is otherwise.
+func NullAsAbsent(raw json.RawMessage) json.RawMessage {
+	if string(bytes.TrimSpace(raw)) == "null" {
+		return nil
+	}
+	return raw
 }
 
 // ReauthRequest is the body of POST /api/auth/reauth: one proof of
@@ -56,6 +68,7 @@ type ReauthRequest struct {
 // Validate checks that exactly one proof is given.
 func (r *ReauthRequest) Validate() error {
 	var f FieldErrors
+	r.Credential = NullAsAbsent(r.Credential)
 	given := 0
 	for _, present := range []bool{r.Password != "", strings.TrimSpace(r.Code) != "", len(r.Credential) > 0} {
 		if present {

@@ -804,3 +804,25 @@ func TestTOTP_ADeactivationEndsTheLoginsWaitingForACode(t *testing.T) {
 	ts.Browser().Do("POST", "/api/auth/login/mfa", shared.MFALoginRequest{MFAToken: token, Code: nextCode(t, ts, secret)}).
 		ExpectStatus(t, http.StatusOK)
 }
+
+// A client that writes out the member it does not use as null
+// ({"code":"123456","credential":null}, as JavaScript objects often are)
+// is answered as if it had left it out: the code is checked (it was 400
+// "a code or a passkey, not both").
+func TestTOTP_ANullCredentialBesideACodeIsLeftOut(t *testing.T) {
+	ts := newServer(t)
+	ann := ts.Browser()
+	ann.Register(annEmail, "Ann")
+	ann.ConfirmEmail()
+	secret, _ := enable(t, ts, ann)
+
+	token := mfaRequired(t, ts.Browser().Login(annEmail, apitest.Password), "totp", "recovery_code")
+	body := fmt.Sprintf(`{"mfa_token":%q,"code":%q,"credential":null}`, token, nextCode(t, ts, secret))
+	ts.Browser().Do("POST", "/api/auth/login/mfa", body).ExpectStatus(t, http.StatusOK)
+	body = fmt.Sprintf(`{"code":%q,"credential":null}`, nextCode(t, ts, secret))
+	ann.Do("POST", "/api/auth/reauth", body).ExpectStatus(t, http.StatusNoContent)
+	// null alone is no proof.
+	token = mfaRequired(t, ts.Browser().Login(annEmail, apitest.Password), "totp", "recovery_code")
+	ts.Browser().Do("POST", "/api/auth/login/mfa", fmt.Sprintf(`{"mfa_token":%q,"credential":null}`, token)).
+		ExpectError(t, http.StatusBadRequest, shared.CodeValidationFailed)
+}

@@ -84,7 +84,7 @@ func (r *FinishRegistrationRequest) Validate() error {
 	if msg := validateName(r.Name); msg != "" {
 		f.Add("name", msg)
 	}
-	if len(r.Credential) == 0 {
+	if r.Credential = shared.NullAsAbsent(r.Credential); len(r.Credential) == 0 {
 		f.Add("credential", "Create the passkey with your device first.")
 	}
 	return f.Err()
@@ -125,7 +125,7 @@ type FinishLoginRequest struct {
 // Validate checks that a credential was sent.
 func (r *FinishLoginRequest) Validate() error {
 	var f shared.FieldErrors
-	if len(r.Credential) == 0 {
+	if r.Credential = shared.NullAsAbsent(r.Credential); len(r.Credential) == 0 {
 		f.Add("credential", "Choose a passkey first.")
 	}
 	return f.Err()

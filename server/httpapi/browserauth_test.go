@@ -321,6 +321,9 @@ func TestLogout_WithACookieAThiefSpentEndsTheSession(t *testing.T) {
 // out through a passing outage).
 func TestRefresh_AnOutageKeepsTheCookies(t *testing.T) {
 	ts := apitest.NewServer(t)
+	if ts.Store.IsPostgres() {
+		t.Skip("the outage is SQLite's file moved away; the handler's rule is the same on PostgreSQL")
+	}
 	b := ts.Browser()
 	b.Register("ann@example.com", "Ann")
 

@@ -70,6 +70,9 @@ func (a *API) openAPI(w http.ResponseWriter, r *http.Request) error {
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("ETag", a.openAPIDoc.etag)
+	// No ranges: a part of a 100 KB document serves no one, and the 416
+	// ServeContent answers an unsatisfiable one with drops Cache-Control.
+	r.Header.Del("Range")
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(a.openAPIDoc.body))
 	return nil
 }

@@ -34,7 +34,7 @@ import (
 // browsers that are not offered brotli (Chromium over plain http to a
 // host other than localhost). Those get a gzip copy made from the brotli
 // one on their first request and kept in memory; a client that accepts
-// neither gets the brotli copy decoded as it is sent.
+// neither gets that gzip copy decoded as it is sent (gunzipReader).
 type assets struct {
 	fsys   fs.FS
 	files  map[string]*asset
@@ -242,9 +242,9 @@ func (a *assets) serve(w http.ResponseWriter, r *http.Request, name string) {
 	}
 	header.Set("ETag", `"`+etag+`"`)
 	giveTimeToSend(w, sendLength(content, enc, size))
-	if _, decoding := content.(*brotliReader); decoding && strings.Contains(r.Header.Get("Range"), ",") {
+	if _, decoding := content.(*gunzipReader); decoding && strings.Contains(r.Header.Get("Range"), ",") {
 		// Every range behind the last one read starts the decoder again
-		// from the file's beginning (a tenth of a second for app.wasm), so
+		// from the file's beginning (tens of milliseconds for app.wasm), so
 		// a request for thousands of ranges would cost as much as
 		// thousands of requests. The rare client that takes no encoding
 		// gets one range, or else the whole file.
@@ -307,7 +307,8 @@ func (a *assets) content(file *asset, acceptEncoding string) (content readSeekCl
 			data, err := a.gzipCopy(file)
 			return nopCloser{bytes.NewReader(data)}, "gzip", err
 		default:
-			return &brotliReader{fsys: a.fsys, name: file.name + ".br", size: file.size}, "", nil
+			data, err := a.gzipCopy(file)
+			return &gunzipReader{data: data, size: file.size}, "", err
 		}
 	}
 	for _, e := range encodings {
@@ -405,73 +406,65 @@ func (a *assets) decodeBrotli(file *asset, w io.Writer) (int64, error) {
 	return io.Copy(w, brotli.NewReader(f))
 }
 
-// brotliReader is the content of a file stored only as a .br, decoded as
-// it is read, for http.ServeContent: seeking only moves the offset, and a
-// read from an offset the stream has passed starts the stream again
-// (range requests, rare for the clients that end up here).
-type brotliReader struct {
-	fsys   fs.FS
-	name   string // the .br file
+// gunzipReader is the content of a file stored only as a .br, for the
+// client that takes no encoding: its gzip copy (gzipCopy), decoded as it
+// is read, for http.ServeContent. Each such download holds its own
+// decoder for as long as the client reads (up to longestSend): gzip's
+// keeps a 32 KB window, where brotli's, decoding the .br itself, kept up
+// to 16 MB, so a few hundred clients that asked and never read held
+// gigabytes. Seeking only moves the offset, and a read from an offset
+// the stream has passed starts the stream again (range requests, rare
+// for the clients that end up here).
+type gunzipReader struct {
+	data   []byte // the gzip copy
 	size   int64  // the decoded size
 	offset int64  // where the next Read starts
 
-	file   fs.File
-	stream *brotli.Reader
+	stream *gzip.Reader
 	pos    int64 // how far stream has been read
 }
 
-func (b *brotliReader) Seek(offset int64, whence int) (int64, error) {
+func (g *gunzipReader) Seek(offset int64, whence int) (int64, error) {
 	switch whence {
 	case io.SeekCurrent:
-		offset += b.offset
+		offset += g.offset
 	case io.SeekEnd:
-		offset += b.size
+		offset += g.size
 	}
 	if offset < 0 {
-		return 0, errors.New("brotliReader: negative position")
+		return 0, errors.New("gunzipReader: negative position")
 	}
-	b.offset = offset
+	g.offset = offset
 	return offset, nil
 }
 
-func (b *brotliReader) Read(p []byte) (int, error) {
-	if b.offset >= b.size {
+func (g *gunzipReader) Read(p []byte) (int, error) {
+	if g.offset >= g.size {
 		return 0, io.EOF
 	}
-	if b.stream == nil || b.pos > b.offset {
-		if err := b.restart(); err != nil {
+	if g.stream == nil || g.pos > g.offset {
+		stream, err := gzip.NewReader(bytes.NewReader(g.data))
+		if err != nil {
 			return 0, err
 		}
+		g.stream, g.pos = stream, 0
 	}
-	if _, err := io.CopyN(io.Discard, b.stream, b.offset-b.pos); err != nil {
+	if _, err := io.CopyN(io.Discard, g.stream, g.offset-g.pos); err != nil {
 		return 0, err
 	}
-	b.pos = b.offset
-	n, err := b.stream.Read(p)
-	b.pos += int64(n)
-	b.offset = b.pos
-	if err == io.EOF && b.pos < b.size {
+	g.pos = g.offset
+	n, err := g.stream.Read(p)
+	g.pos += int64(n)
+	g.offset = g.pos
+	if err == io.EOF && g.pos < g.size {
 		err = io.ErrUnexpectedEOF
 	}
 	return n, err
 }
 
-func (b *brotliReader) restart() error {
-	b.Close()
-	f, err := b.fsys.Open(b.name)
-	if err != nil {
-		return err
-	}
-	b.file, b.stream, b.pos = f, brotli.NewReader(f), 0
-	return nil
-}
-
-// Close releases the .br file; ServeContent does not call it, serve does.
-func (b *brotliReader) Close() error {
-	if b.file != nil {
-		b.file.Close()
-		b.file, b.stream = nil, nil
-	}
+// Close drops the decoder; ServeContent does not call it, serve does.
+func (g *gunzipReader) Close() error {
+	g.stream = nil
 	return nil
 }
 

@@ -123,8 +123,13 @@ func (h *handler) servePage(w http.ResponseWriter, r *http.Request) {
 	h.pages.ServeHTTP(&pageWriter{ResponseWriter: w, notFound: !app.IsPage(r.URL.Path)}, r)
 }
 
-// pageWriter adjusts go-app's page responses: it names the charset, and
-// turns the not-found page's 200 into a 404.
+// pageWriter adjusts go-app's page responses: it names the charset, turns
+// the not-found page's 200 into a 404, and types a revalidation's 304 as
+// the page it stands for, so the security headers chosen by content type
+// (httpapi's page policy: the CSP, Referrer-Policy) are the page's. A
+// browser copies a 304's headers onto the page it has stored: go-app's
+// untyped 304 gave the page the CSP of a non-page answer, without its
+// script-src or connect-src. (net/http sends no Content-Type on a 304.)
 type pageWriter struct {
 	http.ResponseWriter
 	notFound    bool
@@ -136,7 +141,7 @@ func (w *pageWriter) WriteHeader(status int) {
 		return
 	}
 	w.wroteHeader = true
-	if ct := w.Header().Get("Content-Type"); ct == "text/html" {
+	if ct := w.Header().Get("Content-Type"); ct == "text/html" || (ct == "" && status == http.StatusNotModified) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	}
 	if w.notFound && status == http.StatusOK {

@@ -143,6 +143,12 @@ func (p *adminPage) renderResults() app.UI {
 		return LoadFailed("users-retry", p.listErr, func(ctx app.Context, e app.Event) { p.list(ctx, e, true) })
 	case p.users == nil && p.search.Busy:
 		return Loading("Loading users…")
+	case len(p.users) == 0 && p.offset > 0:
+		// A later page emptied (its last users deleted): the way back.
+		return app.Div().Class("results").Aria("busy", p.search.Busy).Body(
+			app.P().ID("no-results").Class("muted").Text("No users left on this page."),
+			p.renderPager(len(p.users)),
+		)
 	case len(p.users) == 0:
 		return app.P().ID("no-results").Class("muted").Text("No users match this search.")
 	}
@@ -162,11 +168,18 @@ func (p *adminPage) renderResults() app.UI {
 				),
 			),
 		),
-		app.Nav().Class("pager").Aria("label", "Pages").Body(
-			p.pagerButton("prev-page", "Previous", p.offset == 0, -adminPageSize),
-			app.Span().Textf("Page %d of %d", p.offset/adminPageSize+1, max(1, (p.total+adminPageSize-1)/adminPageSize)),
-			p.pagerButton("next-page", "Next", last >= p.total, adminPageSize),
-		),
+		p.renderPager(len(p.users)),
+	)
+}
+
+// renderPager draws Previous, the page's number and Next, for a page
+// showing shown users.
+func (p *adminPage) renderPager(shown int) app.UI {
+	page := p.offset/adminPageSize + 1
+	return app.Nav().Class("pager").Aria("label", "Pages").Body(
+		p.pagerButton("prev-page", "Previous", p.offset == 0, -adminPageSize),
+		app.Span().Textf("Page %d of %d", page, max(page, (p.total+adminPageSize-1)/adminPageSize)),
+		p.pagerButton("next-page", "Next", p.offset+shown >= p.total, adminPageSize),
 	)
 }
 

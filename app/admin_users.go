@@ -86,6 +86,9 @@ func (p *adminPage) userActions(u shared.User) []app.UI {
 		if u.TOTPEnabled || u.HasPasskeys {
 			actions = append(actions, ActionButton("button", "button small danger", "Reset 2FA", "Resetting…", busy,
 				p.onRow(id, func(ctx app.Context, u shared.User) {
+					if p.change.Busy {
+						return
+					}
 					p.resetting, p.change.Notice = &u, Notice{}
 					p.Focus("cancel-reset")
 				}),
@@ -132,21 +135,24 @@ func (p *adminPage) renderConfirmReset() app.UI {
 // from p.resetting at the click: go-app keeps the handlers of the dialog
 // first drawn, and Reset 2FA on another row retitles the open dialog
 // rather than drawing a new one, so a user captured here would be the
-// first one asked about.
+// first one asked about. While another change is being saved (one
+// started on another row while this one waited), it waits too: Reset
+// shows so, and the confirmation stays until it can be sent.
 func (p *adminPage) resetDialog() ConfirmDialog {
 	return ConfirmDialog{
 		ID: "reset", Title: fmt.Sprintf("Reset the second factors of %s?", p.resetting.Email),
 		Text:      "Their authenticator app, recovery codes and passkeys stop working, and they are signed out everywhere. They will sign in with their password alone. They get an email about it.",
 		Card:      true,
-		ConfirmID: "confirm-reset", ConfirmLabel: "Reset", CancelID: "cancel-reset",
+		ConfirmID: "confirm-reset", ConfirmLabel: "Reset", BusyLabel: waitingForAnotherChange, CancelID: "cancel-reset",
+		Busy: p.change.Busy,
 		OnConfirm: func(ctx app.Context, e app.Event) {
-			if u := p.resetting; u != nil {
+			if u := p.resetting; u != nil && !p.change.Busy {
 				p.resetting = nil
 				p.resetFactors(ctx, *u)
 			}
 		},
 		OnCancel: func(ctx app.Context, e app.Event) {
-			if u := p.resetting; u != nil {
+			if u := p.resetting; u != nil && !p.change.Busy {
 				p.resetting = nil
 				p.Focus("reset-factors-" + u.ID)
 			}
@@ -154,7 +160,15 @@ func (p *adminPage) resetDialog() ConfirmDialog {
 	}
 }
 
+// waitingForAnotherChange is what a confirmation's button says while a
+// change made on another row is being saved: the page sends one change
+// at a time, and this one goes once that one is done.
+const waitingForAnotherChange = "Saving another change…"
+
 func (p *adminPage) resetFactors(ctx app.Context, u shared.User) {
+	if p.change.Busy {
+		return
+	}
 	p.updating = u.ID
 	p.Submit(ctx, app.Event{}, Submission[shared.User]{
 		Form: &p.change,
@@ -214,14 +228,18 @@ func (p *adminPage) renderConfirm() app.UI {
 		Card:         true,
 		ConfirmID:    "confirm-deactivate",
 		ConfirmLabel: "Deactivate",
+		BusyLabel:    waitingForAnotherChange,
 		CancelID:     "cancel-deactivate",
+		Busy:         p.change.Busy,
 		OnConfirm:    p.onConfirm,
 		OnCancel:     p.onCancelConfirm,
 	}.Render()
 }
 
+// onConfirm sends the deactivation confirmed; while a change made on
+// another row is being saved, the confirmation waits (resetDialog).
 func (p *adminPage) onConfirm(ctx app.Context, e app.Event) {
-	if p.confirming == nil {
+	if p.confirming == nil || p.change.Busy {
 		return
 	}
 	u := *p.confirming
@@ -231,6 +249,9 @@ func (p *adminPage) onConfirm(ctx app.Context, e app.Event) {
 }
 
 func (p *adminPage) onCancelConfirm(ctx app.Context, e app.Event) {
+	if p.change.Busy {
+		return
+	}
 	if p.confirming != nil {
 		p.Focus("toggle-active-" + p.confirming.ID)
 	}

@@ -42,6 +42,10 @@ func (p *loginPage) startSecondStep(ch *shared.MFAChallenge) {
 	p.recovery = !slices.Contains(ch.Methods, "totp") && slices.Contains(ch.Methods, "recovery_code")
 	p.codeForm.Reset(nil)
 	p.ClearFields(&p.codeForm, "code")
+	if !p.takesCodes() {
+		p.Focus("mfa-cancel")
+		return
+	}
 	p.Focus("code")
 }
 
@@ -53,7 +57,18 @@ func (p *loginPage) endSecondStep(notice Notice) {
 	p.Focus("email")
 }
 
+// takesCodes reports whether the challenge can be answered with a code
+// (the app's, or a recovery code). When neither can be checked (the app's
+// secret no longer decrypts, no recovery code is left), the server offers
+// only a passkey, which is a whole sign-in of its own.
+func (p *loginPage) takesCodes() bool {
+	return slices.Contains(p.challenge.Methods, "totp") || slices.Contains(p.challenge.Methods, "recovery_code")
+}
+
 func (p *loginPage) renderSecondStep() app.UI {
+	if !p.takesCodes() {
+		return p.renderPasskeyOnlyStep()
+	}
 	prompt, label, autocomplete, mode := "Enter the 6-digit code from your authenticator app.", "Authentication code", "one-time-code", "numeric"
 	switchLabel := "Use a recovery code instead"
 	if p.recovery {
@@ -77,6 +92,20 @@ func (p *loginPage) renderSecondStep() app.UI {
 			}),
 			app.P().Class("aside").Body(
 				app.Button().Type("button").ID("mfa-cancel").Class("button-quiet").Text("Start over").OnClick(p.onStartOver),
+			),
+		),
+	)
+}
+
+// renderPasskeyOnlyStep explains the second step no code can answer:
+// the way in is a passkey, from the start.
+func (p *loginPage) renderPasskeyOnlyStep() app.UI {
+	return Chrome{Path: "/login", Known: true}.Render(
+		app.Section().Class("card narrow").Aria("labelledby", "mfa-heading").Body(
+			app.H1().ID("mfa-heading").Text("Two-factor authentication"),
+			app.P().ID("mfa-prompt").Text("Your authenticator app's codes cannot be checked right now, and no recovery code is left. Start over and sign in with a passkey instead, or ask the site's staff to reset your second factors."),
+			app.P().Class("aside").Body(
+				app.Button().Type("button").ID("mfa-cancel").Class("button").Text("Start over").OnClick(p.onStartOver),
 			),
 		),
 	)

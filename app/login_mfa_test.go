@@ -57,3 +57,21 @@ func TestDescribeAuthMethod(t *testing.T) {
 		}
 	}
 }
+
+// TestLoginPage_SecondStepOffersWhatTheServerOffers: the server lists the
+// second factors it can check. When it can check neither an app's code
+// (its secret no longer decrypts) nor a recovery code (none left), it
+// offers only a passkey: the step must not ask for the authenticator
+// app's 6-digit code, which the server answers "That kind of code cannot
+// be checked right now", with no other way offered on the step.
+func TestLoginPage_SecondStepOffersWhatTheServerOffers(t *testing.T) {
+	p := newLoginPage(nil)
+	p.startSecondStep(&shared.MFAChallenge{MFAToken: "tok", Methods: []string{"passkey"}})
+	html := app.HTMLString(p.Render())
+	if strings.Contains(html, "6-digit code from your authenticator app") || strings.Contains(html, `id="mfa-form"`) {
+		t.Errorf("offered only a passkey, the step asks for the authenticator app's code: %q", pagetest.TextByID(html, "mfa-prompt"))
+	}
+	if !strings.Contains(pagetest.TextByID(html, "mfa-prompt"), "passkey") || !strings.Contains(html, `id="mfa-cancel"`) {
+		t.Errorf("offered only a passkey, the step does not lead to one: %q", pagetest.TextByID(html, "mfa-prompt"))
+	}
+}

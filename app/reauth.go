@@ -80,6 +80,11 @@ func (r *Reauth) Ask(p *SignedInPage, err error, retry func(app.Context)) bool {
 	if !HasCode(err, shared.CodeReauthRequired) {
 		return false
 	}
+	if p.User != nil {
+		// What the user can prove, from the user itself: the dialog may
+		// never have been drawn with it (a page asking as it loads).
+		r.learn(p.API, p.User)
+	}
 	r.open, r.retry, r.code = true, retry, r.noPassword
 	r.page, r.opener = p, p.focused()
 	r.reset()
@@ -96,18 +101,23 @@ func (r *Reauth) Ask(p *SignedInPage, err error, retry func(app.Context)) bool {
 	return true
 }
 
-// Render draws the dialog while it is open (nothing otherwise). user is
-// the signed-in user: with two-factor authentication on, the dialog
-// offers a code instead of the password; without a password, only the
-// code; and the modules' proofs (a passkey) beside them. With none of
-// these, it asks for a new sign-in. Render remembers which, for Ask.
-func (r *Reauth) Render(p *Page, api *Client, user *shared.User) app.UI {
+// learn notes which proofs user can give (nil: none is known).
+func (r *Reauth) learn(api *Client, user *shared.User) {
 	r.noPassword = user != nil && !user.HasPassword
 	r.noCode = user == nil || !user.TOTPEnabled
 	r.options = nil
 	if user != nil {
 		r.options = reauthWith(api, *user)
 	}
+}
+
+// Render draws the dialog while it is open (nothing otherwise). user is
+// the signed-in user: with two-factor authentication on, the dialog
+// offers a code instead of the password; without a password, only the
+// code; and the modules' proofs (a passkey) beside them. With none of
+// these, it asks for a new sign-in. Render remembers which, for Ask.
+func (r *Reauth) Render(p *Page, api *Client, user *shared.User) app.UI {
+	r.learn(api, user)
 	if !r.open {
 		return app.Div().ID(r.ID).Class("reauth-slot")
 	}

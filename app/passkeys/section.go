@@ -157,7 +157,12 @@ func (s *section) onAdd(ctx goapp.Context, e goapp.Event) {
 	})
 }
 
+// askDelete opens the confirmation of k's deletion; not while another
+// deletion runs, whose confirmation shows its spinner and outcome.
 func (s *section) askDelete(k sharedpasskeys.Passkey) {
+	if s.deletion.Busy {
+		return
+	}
 	s.confirming = k.ID
 	s.deletion.Notice = app.Notice{}
 	s.Focus("passkey-delete-cancel")

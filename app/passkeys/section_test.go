@@ -186,3 +186,41 @@ func TestSection_AClickAfterTheDeletionSendsNothing(t *testing.T) {
 		t.Errorf("notice %+v, want the deletion's success", s.deletion.Notice)
 	}
 }
+
+// TestSection_AnotherDeleteWaitsWhileADeletionRuns: while the deletion of
+// the laptop's passkey is on its way, Delete on the phone's must not move
+// the busy confirmation under the phone: it would say the phone's passkey
+// is being deleted, then "Passkey deleted." with the phone's passkey still
+// listed and the laptop's gone. (The notes page and the connected accounts
+// ignore a new Delete while one runs.)
+func TestSection_AnotherDeleteWaitsWhileADeletionRuns(t *testing.T) {
+	answer := make(chan struct{})
+	s, engine := mountedSection(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.Method == http.MethodDelete:
+			<-answer
+			w.WriteHeader(http.StatusNoContent)
+		case r.URL.Path == "/api/me":
+			json.NewEncoder(w).Encode(shared.UserResponse{User: shared.User{ID: "u1", Email: "ann@example.com", EmailVerified: true, HasPassword: true}})
+		case r.URL.Path == "/api/me/passkeys":
+			json.NewEncoder(w).Encode(sharedpasskeys.PasskeysResponse{Passkeys: []sharedpasskeys.Passkey{
+				{ID: "k1", Name: "Laptop", CreatedAt: time.Now()}, {ID: "k2", Name: "Phone", CreatedAt: time.Now()}}})
+		default:
+			http.NotFound(w, r)
+		}
+	})
+	s.askDelete(s.list[0])
+	s.onDelete(mountedCtx, goapp.Event{}) // the laptop's, on its way
+	s.askDelete(s.list[1])                // Delete on the phone's row
+	html := goapp.HTMLString(s.Render())
+	if i := strings.Index(html, `data-passkey="k2"`); i >= 0 && strings.Contains(html[i:], "Deleting…") {
+		t.Errorf("while the laptop's passkey is being deleted, the phone's row shows the busy confirmation (\"Deleting…\", Cancel disabled); confirming=%q", s.confirming)
+	}
+	close(answer)
+	engine.ConsumeAll()
+	html = goapp.HTMLString(s.Render())
+	if strings.Contains(html, `id="passkey-delete-panel"`) && strings.Contains(html, "Delete the passkey Phone") && s.deletion.Notice.Text == "Passkey deleted." {
+		t.Errorf("after the laptop's deletion, the phone's confirmation is still up beside \"Passkey deleted.\"")
+	}
+}

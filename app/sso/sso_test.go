@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -301,5 +302,57 @@ func TestConnectedAccounts_ASessionOverLeadsToTheLoginForm(t *testing.T) {
 	engine.ConsumeAll()
 	if c.User != nil || c.disconnection.Notice.Kind != "" {
 		t.Errorf("disconnecting with the session over: user %v, notice %+v; want the login form", c.User, c.disconnection.Notice)
+	}
+}
+
+// returningCard mounts the card as the profile shows it when the browser
+// comes back from a connection at the address back (natively go-app calls
+// OnPreRender where a browser calls OnMount).
+type returningCard struct {
+	*connectedAccounts
+	back string
+}
+
+func (m *returningCard) OnPreRender(ctx goapp.Context) {
+	u, _ := url.Parse(m.back)
+	ctx.Page().ReplaceURL(u)
+	m.OnMount(ctx)
+}
+
+// TestConnectedAccounts_AnAccountWithoutAPasswordIsAskedForItsCode: an
+// account made by a provider, with an authenticator app and no password,
+// comes back from connecting GitHub for want of a recent session. The
+// dialog it opens must ask for a code, as it does when the same account
+// presses any other sensitive button: there is no password to type, and
+// (without one) no switch to the code is offered.
+func TestConnectedAccounts_AnAccountWithoutAPasswordIsAskedForItsCode(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/api/me":
+			json.NewEncoder(w).Encode(shared.UserResponse{User: shared.User{ID: "u1", Email: "pat@example.com", EmailVerified: true, TOTPEnabled: true}})
+		case "/api/auth/providers":
+			json.NewEncoder(w).Encode(sso.LoginProvidersResponse{Providers: []sso.LoginProvider{{ID: "oidc", Name: "Company SSO"}, {ID: "github", Name: "GitHub"}}})
+		case "/api/me/identities":
+			json.NewEncoder(w).Encode(sso.IdentitiesResponse{Identities: []sso.Identity{identity("i1", "oidc", "Company SSO")}})
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c := newConnectedAccounts(app.NewClient(srv.URL, app.HTTPSender(srv.Client()), func() string { return "" }))
+	engine := goapp.NewTestEngine()
+	if err := engine.Load(&returningCard{c, "/profile?error=recent_login_required&provider=github"}); err != nil {
+		t.Fatal(err)
+	}
+	engine.ConsumeAll()
+	html := goapp.HTMLString(c.Render())
+	if !strings.Contains(html, `id="connect-reauth-dialog"`) {
+		t.Fatalf("no re-authentication dialog: %s", html)
+	}
+	if strings.Contains(html, `id="connect-reauth-password"`) || !strings.Contains(html, `id="connect-reauth-code"`) {
+		t.Errorf("the dialog asks an account without a password for its password (code box: %v, a switch to it: %v); text: %q",
+			strings.Contains(html, `id="connect-reauth-code"`), strings.Contains(html, `id="connect-reauth-switch"`),
+			pagetest.TextByID(html, "connect-reauth-text"))
 	}
 }

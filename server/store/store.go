@@ -46,6 +46,12 @@ type Store struct {
 	postgres bool
 	file     *sqliteFile // SQLite only
 	stmts    *preparedStatements
+	// locks holds PostgreSQL's advisory locks (Migrate, Alone), each on a
+	// connection of its own outside the pool: the work done under a lock
+	// takes the pool's connections, and with --db-max-conns 1 it waited
+	// for ever for the one the lock held. Its connections close when the
+	// lock is released.
+	locks *sql.DB
 }
 
 // IsPostgres reports whether dsn selects PostgreSQL rather than SQLite.
@@ -61,9 +67,10 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		opt.MaxOpenConns = 10
 	}
 	var (
-		db   *bun.DB
-		file *sqliteFile
-		err  error
+		db    *bun.DB
+		file  *sqliteFile
+		locks *sql.DB
+		err   error
 	)
 	if IsPostgres(dsn) {
 		conn, err := postgresConnector(dsn)
@@ -71,6 +78,8 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 			return nil, err
 		}
 		db = bun.NewDB(sql.OpenDB(conn), pgdialect.New())
+		locks = sql.OpenDB(conn)
+		locks.SetMaxIdleConns(0)
 	} else {
 		if file, err = openSQLiteFile(ctx, dsn); err != nil {
 			return nil, err
@@ -85,8 +94,8 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	}
 	db.SetMaxOpenConns(opt.MaxOpenConns)
 	db.SetMaxIdleConns(opt.MaxOpenConns)
-	s := &Store{db: db, root: db, postgres: IsPostgres(dsn), file: file, stmts: new(preparedStatements)}
-	if err := s.Ping(ctx); err != nil {
+	s := &Store{db: db, root: db, postgres: IsPostgres(dsn), file: file, stmts: new(preparedStatements), locks: locks}
+	if err := s.reachable(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -124,7 +133,11 @@ func sqliteDSN(path, mode string) string {
 	}
 	q.Set("_txlock", "immediate")
 	q.Set("mode", mode)
-	return "file:" + path + "?" + q.Encode()
+	// The path is escaped as a URI's: a '#' began a fragment (the
+	// database went to the path's part before it, with the umask's mode,
+	// and the parameters after it were dropped), a '?' began the
+	// parameters, and a '%' escaped what followed.
+	return (&url.URL{Scheme: "file", OmitHost: true, Path: path, RawQuery: q.Encode()}).String()
 }
 
 // Close closes the pool, after a last checkpoint on SQLite.
@@ -132,6 +145,9 @@ func (s *Store) Close() error {
 	s.stmts.close()
 	if s.file != nil {
 		s.file.stopCheckpoints()
+	}
+	if s.locks != nil {
+		s.locks.Close()
 	}
 	return s.root.Close()
 }
@@ -141,9 +157,30 @@ func (s *Store) Close() error {
 // the database file is still the one opened.
 func (s *Store) DB() *bun.DB { return s.root }
 
-// Ping checks that the database answers and, on SQLite, that the file is
-// still the one opened (else writes are refused: ErrDatabaseMoved).
+// Ping checks that the database answers and takes writes: on SQLite, that
+// the file is still the one opened (else writes are refused:
+// ErrDatabaseMoved); on PostgreSQL, that the server is not read-only
+// (ErrReadOnly).
 func (s *Store) Ping(ctx context.Context) error {
+	if err := s.reachable(ctx); err != nil || !s.postgres {
+		return err
+	}
+	// A server that answers but takes no writes (a primary demoted by a
+	// failover) is no use to the load balancer either.
+	var readOnly string
+	if err := s.root.QueryRowContext(ctx, "SELECT current_setting('transaction_read_only')").Scan(&readOnly); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	if readOnly == "on" {
+		return ErrReadOnly
+	}
+	return nil
+}
+
+// reachable checks that the database answers a query and, on SQLite,
+// that the file is still the one opened. Open asks no more: a read-only
+// PostgreSQL server still serves the commands that only read.
+func (s *Store) reachable(ctx context.Context) error {
 	if err := s.checkWritable(); err != nil {
 		return err
 	}
@@ -156,6 +193,10 @@ func (s *Store) Ping(ctx context.Context) error {
 	}
 	return nil
 }
+
+// ErrReadOnly is Ping's answer from a PostgreSQL server that takes no
+// writes (transaction_read_only is on); IsUnavailable counts it.
+var ErrReadOnly = errors.New("store: the database takes no writes (transaction_read_only is on)")
 
 // Migrate applies every migration not yet applied, the kit's own and
 // those of the modules passed in (each a module's Migrations), in the
@@ -239,18 +280,18 @@ func (s *Store) UnknownMigrations(ctx context.Context, modules ...*migrate.Migra
 const migrationsLockKey = 0x617574686b6974
 
 // lockMigrations waits for the migrations' advisory lock on a connection
-// of its own and returns the function that releases it.
+// of its own (s.locks) and returns the function that releases it.
 func (s *Store) lockMigrations(ctx context.Context) (unlock func(), err error) {
-	conn, err := s.root.Conn(ctx)
+	conn, err := s.locks.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("store: migrate lock: %w", err)
 	}
-	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?)", int64(migrationsLockKey)); err != nil {
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", int64(migrationsLockKey)); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("store: migrate lock: %w", err)
 	}
 	return func() {
-		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(?)", int64(migrationsLockKey)); err != nil {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(migrationsLockKey)); err != nil {
 			// The lock may still be held: drop the connection, which
 			// releases it, rather than return it to the pool.
 			conn.Raw(func(any) error { return driver.ErrBadConn }) //nolint:errcheck // discards the connection
@@ -341,27 +382,27 @@ const SweepLockKey = migrationsLockKey + 1
 
 // Alone runs f unless another process holds the advisory lock key, and
 // reports whether it ran. On PostgreSQL it tries the lock (a
-// session-level pg_try_advisory_lock on a connection of its own, released
-// by the server if the holder dies) without waiting; on SQLite, which one
-// process serves, it just runs f.
+// session-level pg_try_advisory_lock on a connection of its own, outside
+// the pool f uses (s.locks), released by the server if the holder dies)
+// without waiting; on SQLite, which one process serves, it just runs f.
 func (s *Store) Alone(ctx context.Context, key int64, f func() error) (ran bool, err error) {
 	if !s.postgres {
 		return true, f()
 	}
-	conn, err := s.root.Conn(ctx)
+	conn, err := s.locks.Conn(ctx)
 	if err != nil {
 		return false, MapError(err)
 	}
 	defer conn.Close()
 	var held bool
-	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock(?)", key).Scan(&held); err != nil {
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&held); err != nil {
 		return false, MapError(err)
 	}
 	if !held {
 		return false, nil
 	}
 	defer func() {
-		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(?)", key); err != nil {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", key); err != nil {
 			// The lock may still be held: drop the connection, which
 			// releases it, rather than return it to the pool.
 			conn.Raw(func(any) error { return driver.ErrBadConn }) //nolint:errcheck // discards the connection

@@ -31,14 +31,15 @@ import (
 // heal a corrupt file, so it stays an internal error that pages someone.
 //
 // PostgreSQL: SQLSTATE classes 08 (connection exception) and 53
-// (insufficient resources), and 57P01–57P05 (the server is shutting down,
-// restarting or not yet accepting connections), plus the network errors and
-// closed connections seen while the server is unreachable.
+// (insufficient resources), 57P01–57P05 (the server is shutting down,
+// restarting or not yet accepting connections) and 25006 (a server that
+// takes no writes), plus the network errors and closed connections seen
+// while the server is unreachable.
 func IsUnavailable(err error) bool {
 	if err == nil {
 		return false
 	}
-	if errors.Is(err, ErrDatabaseMoved) {
+	if errors.Is(err, ErrDatabaseMoved) || errors.Is(err, ErrReadOnly) {
 		return true
 	}
 	var sqliteErr *sqlite.Error
@@ -53,7 +54,10 @@ func IsUnavailable(err error) bool {
 	var pgErr pgdriver.Error
 	if errors.As(err, &pgErr) {
 		code := pgErr.Field('C')
-		return strings.HasPrefix(code, "08") || strings.HasPrefix(code, "53") || strings.HasPrefix(code, "57P")
+		// 25006, read_only_sql_transaction: a server that takes no writes
+		// (a primary demoted by a failover, default_transaction_read_only
+		// set while a disk fills), as SQLite's SQLITE_READONLY is.
+		return strings.HasPrefix(code, "08") || strings.HasPrefix(code, "53") || strings.HasPrefix(code, "57P") || code == "25006"
 	}
 	var netErr *net.OpError
 	switch {

@@ -30,7 +30,8 @@ func (c *Client) Login(ctx context.Context, req shared.LoginRequest) (shared.Use
 }
 
 // LoginMFA finishes a login that answered mfa_required, with a code from
-// the authenticator app or a recovery code. A wrong code answers
+// the authenticator app or a recovery code, or a module's proof (a
+// passkey's assertion: SecondStepWith). A wrong code answers
 // invalid_code; a spent, expired or exhausted token not_authenticated.
 func (c *Client) LoginMFA(ctx context.Context, req shared.MFALoginRequest) (shared.User, error) {
 	var resp shared.UserResponse

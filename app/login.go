@@ -24,7 +24,9 @@ type loginPage struct {
 	// here with ?mfa_token=.
 	challenge *shared.MFAChallenge
 	codeForm  Form
-	recovery  bool // typing a recovery code rather than the app's code
+	recovery  bool               // typing a recovery code rather than the app's code
+	answers   []SecondStepOption // the modules' answers the challenge takes (a passkey)
+	answering string             // the Method of the answer under way, for its spinner
 }
 
 func newLoginPage(api *Client) *loginPage {

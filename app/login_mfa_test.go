@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -73,5 +74,78 @@ func TestLoginPage_SecondStepOffersWhatTheServerOffers(t *testing.T) {
 	}
 	if !strings.Contains(pagetest.TextByID(html, "mfa-prompt"), "passkey") || !strings.Contains(html, `id="mfa-cancel"`) {
 		t.Errorf("offered only a passkey, the step does not lead to one: %q", pagetest.TextByID(html, "mfa-prompt"))
+	}
+}
+
+// mountedLogin mounts the login page in go-app's test engine, which calls
+// OnPreRender where a browser calls OnMount.
+type mountedLogin struct{ *loginPage }
+
+func (m *mountedLogin) OnPreRender(ctx app.Context) { m.OnMount(ctx) }
+
+// TestLoginPage_SecondStepOffersAModulesAnswer: a module's answer (a
+// passkey) shows on the second step when the challenge names its method
+// and the browser can give it: beside the code, or as the step's one way
+// when no code can be checked. Pressing it sends the challenge's token
+// with the module's proof; a failure stays on the step, in words.
+func TestLoginPage_SecondStepOffersAModulesAnswer(t *testing.T) {
+	saved := modules
+	t.Cleanup(func() { modules = saved })
+	answered := make(chan string, 1)
+	canUse := true
+	modules = []Module{{SecondStepWith: func(*Client) (SecondStepOption, bool) {
+		return SecondStepOption{Method: "passkey", Label: "Use a passkey instead", BusyLabel: "Waiting…",
+			Answer: func(_ context.Context, token string) (shared.User, error) {
+				answered <- token
+				return shared.User{}, NewProblem("The passkey prompt was closed before a passkey was chosen.")
+			}}, canUse
+	}}}
+	for _, c := range []struct {
+		name       string
+		methods    []string
+		canUse     bool
+		want, lack []string
+	}{
+		{"beside the codes", []string{"totp", "recovery_code", "passkey"}, true,
+			[]string{`id="mfa-form"`, `id="mfa-passkey"`, "Use a passkey instead"}, nil},
+		{"not named", []string{"totp", "recovery_code"}, true, []string{`id="mfa-form"`}, []string{`id="mfa-passkey"`}},
+		{"not in this browser", []string{"totp", "passkey"}, false, []string{`id="mfa-form"`}, []string{`id="mfa-passkey"`}},
+		{"the one way", []string{"passkey"}, true,
+			[]string{`id="mfa-passkey"`, "with a passkey.", `id="mfa-cancel"`}, []string{`id="mfa-form"`}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			canUse = c.canUse
+			p := newLoginPage(nil)
+			p.startSecondStep(&shared.MFAChallenge{MFAToken: "tok", Methods: c.methods})
+			html := app.HTMLString(p.Render())
+			for _, s := range c.want {
+				if !strings.Contains(html, s) {
+					t.Errorf("the step lacks %s: %s", s, html)
+				}
+			}
+			for _, s := range c.lack {
+				if strings.Contains(html, s) {
+					t.Errorf("the step has %s: %s", s, html)
+				}
+			}
+		})
+	}
+
+	canUse = true
+	p := newLoginPage(nil)
+	engine := app.NewTestEngine()
+	if err := engine.Load(&mountedLogin{p}); err != nil {
+		t.Fatal(err)
+	}
+	engine.ConsumeAll()
+	p.startSecondStep(&shared.MFAChallenge{MFAToken: "the-token", Methods: []string{"passkey"}})
+	p.onAnswer("passkey")(p.self, app.Event{})
+	if got := <-answered; got != "the-token" {
+		t.Fatalf("the answer was sent with token %q", got)
+	}
+	engine.ConsumeAll()
+	html := app.HTMLString(p.Render())
+	if p.challenge == nil || p.codeForm.Busy || !strings.Contains(html, "prompt was closed") {
+		t.Fatalf("after a failed answer: challenge %v, busy %v, notice %+v", p.challenge, p.codeForm.Busy, p.codeForm.Notice)
 	}
 }

@@ -10,7 +10,9 @@
 package app
 
 import (
+	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/authkit/authkit/shared"
@@ -75,6 +77,25 @@ type Module struct {
 	// (no passkey, or a browser that cannot use one), and is asked each
 	// time the dialog is drawn, so it should be quick.
 	ReauthWith func(api *Client, user shared.User) (ReauthOption, bool)
+	// SecondStepWith, when set, offers another answer to a login's second
+	// step than a code: the module's own proof (a passkey), shown when the
+	// server's challenge names its Method. It reports false when this
+	// browser cannot give it.
+	SecondStepWith func(api *Client) (SecondStepOption, bool)
+}
+
+// SecondStepOption is a module's answer to a login's second step
+// (Module.SecondStepWith): a button that gets the proof and completes the
+// login with it.
+type SecondStepOption struct {
+	Method    string // the challenge's name for it: "passkey"
+	Label     string // "Use a passkey instead"
+	BusyLabel string // "Waiting for your passkey…"
+	// Answer gets the proof (the browser's passkey prompt) and completes
+	// the login with Client.LoginMFA and the challenge's token; it runs
+	// off the UI goroutine. Its error shows on the step (an app.Problem
+	// as it is).
+	Answer func(ctx context.Context, mfaToken string) (shared.User, error)
 }
 
 // routes are the module's pages by path.
@@ -148,6 +169,21 @@ func signInWith(api *Client, page string) []app.UI {
 		}
 	}
 	return parts
+}
+
+// secondStepWith collects the modules' answers to a login's second step
+// that the challenge's methods name.
+func secondStepWith(api *Client, methods []string) []SecondStepOption {
+	var options []SecondStepOption
+	for _, m := range modules {
+		if m.SecondStepWith == nil {
+			continue
+		}
+		if opt, ok := m.SecondStepWith(api); ok && slices.Contains(methods, opt.Method) {
+			options = append(options, opt)
+		}
+	}
+	return options
 }
 
 // reauthWith collects the modules' proofs for the re-authentication

@@ -18,15 +18,16 @@ import (
 )
 
 // Module is the passkeys module as the app plugs it in: a profile section,
-// a way to sign in, a proof for the re-authentication dialog, and no page
-// of its own.
+// a way to sign in, a proof for the re-authentication dialog and for a
+// login's second step, and no page of its own.
 func Module() app.Module {
 	return app.Module{
 		ProfileSections: func(api *app.Client) []app.ProfileSection {
 			return []app.ProfileSection{{ID: "passkeys-section", Label: "Passkeys", After: "security", Card: newSection(api)}}
 		},
-		SignInWith: func(api *app.Client, page string) goapp.Composer { return newLoginButton(api, page) },
-		ReauthWith: reauthWith,
+		SignInWith:     func(api *app.Client, page string) goapp.Composer { return newLoginButton(api, page) },
+		ReauthWith:     reauthWith,
+		SecondStepWith: secondStepWith,
 	}
 }
 
@@ -40,6 +41,17 @@ func reauthWith(api *app.Client, user shared.User) (app.ReauthOption, bool) {
 	}
 	return app.ReauthOption{Name: "passkey", Label: "Use a passkey", BusyLabel: "Waiting for your passkey…",
 		Prove: client{api}.reauthenticate}, true
+}
+
+// secondStepWith offers a passkey at a login's second step, after the
+// password, in a browser that can use one (the server names "passkey"
+// among the challenge's methods for an account that has one).
+func secondStepWith(api *app.Client) (app.SecondStepOption, bool) {
+	if !supported() {
+		return app.SecondStepOption{}, false
+	}
+	return app.SecondStepOption{Method: "passkey", Label: "Use a passkey instead", BusyLabel: "Waiting for your passkey…",
+		Answer: client{api}.completeLogin}, true
 }
 
 // client is the module's API as its components call it.
@@ -99,6 +111,21 @@ func (c client) reauthenticate(ctx context.Context) error {
 		return err
 	}
 	return c.api.Reauthenticate(ctx, shared.ReauthRequest{Credential: cred})
+}
+
+// completeLogin answers a login's second step with one of the account's
+// passkeys: the sign-in's request options, the browser's ceremony, then
+// the second step with the assertion and the challenge's token.
+func (c client) completeLogin(ctx context.Context, mfaToken string) (shared.User, error) {
+	options, err := c.beginLogin(ctx)
+	if err != nil {
+		return shared.User{}, err
+	}
+	cred, err := getCredential(options, "", nil)
+	if err != nil {
+		return shared.User{}, err
+	}
+	return c.api.LoginMFA(ctx, shared.MFALoginRequest{MFAToken: mfaToken, Credential: cred})
 }
 
 // finishLogin signs in with an assertion; the cookies come with the

@@ -294,3 +294,41 @@ func TestBrowser_AFailedResetOfSecondFactorsGivesFocusBack(t *testing.T) {
 	boss.poll("the confirmation closes", `!document.getElementById("confirm-reset")`)
 	boss.poll("focus is back on Paz's Reset 2FA", `document.activeElement === document.querySelector('`+reset+`')`)
 }
+
+// TestBrowser_APasskeyAnswersTheLoginsSecondStep: an account with an
+// authenticator app and a passkey logs in with its password, and at the
+// code step chooses its passkey instead of a code. The step with both
+// ways is checked with axe-core.
+func TestBrowser_APasskeyAnswersTheLoginsSecondStep(t *testing.T) {
+	s := startLocalhostServer(t)
+	b := newBrowser(t, s, "sol")
+	b.addVirtualAuthenticator()
+	b.withoutPasskeyAutofill() // the login page would sign in by itself
+	const email, password = "sol@example.com", "a long and unguessable phrase"
+	b.signUp("Sol", email, password)
+	b.confirmEmail(s, email)
+	b.addPasskey("Laptop")
+	b.click("#totp-setup")
+	b.waitText("#totp-secret", "")
+	secret := strings.ReplaceAll(b.text("#totp-secret"), " ", "")
+	b.fill("totp-code", codeAt(t, secret, time.Now()))
+	b.click("#totp-enable-form button[type=submit]")
+	b.poll("see ten recovery codes", `document.querySelectorAll("#recovery-codes li").length === 10`)
+	b.click("#codes-done")
+	b.waitText("#totp-on", "On")
+
+	b.click("#logout")
+	b.waitPath("/login")
+	b.fill("email", email)
+	b.fill("password", password)
+	b.click("#login-form button[type=submit]")
+	b.waitText("#mfa-prompt", "6-digit code from your authenticator app")
+	b.waitText("#mfa-passkey", "Use a passkey instead")
+	b.screenshot("login-code-or-passkey")
+	b.settled()
+	b.checkA11y("login-code-or-passkey-a11y")
+	b.click("#mfa-passkey")
+	b.waitPath("/profile")
+	b.waitText("#sessions li.session .session-method", "password + passkey")
+	b.checkConsole()
+}

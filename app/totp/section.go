@@ -191,16 +191,31 @@ func codesText(codes []string) string { return strings.Join(codes, "\n") + "\n" 
 // button's first handler while its code is the same, so one that captured
 // the text would copy the set first shown, not a newer one drawn in its
 // place.
-func (s *section) onCopyCodes(goapp.Context, goapp.Event) { s.copy(codesText(s.codes)) }
+func (s *section) onCopyCodes(ctx goapp.Context, _ goapp.Event) { s.copy(ctx, codesText(s.codes)) }
 
 // copy puts text on the clipboard (the page is a secure context: HTTPS,
-// or localhost).
-func (s *section) copy(text string) {
+// or localhost), and says so once the browser has: it may refuse (no
+// permission, the page not focused), and codes shown once must not be
+// taken for copied when they were not.
+func (s *section) copy(ctx goapp.Context, text string) {
 	clipboard := goapp.Window().Get("navigator").Get("clipboard")
 	if !clipboard.Truthy() {
 		s.action.Notice = app.Notice{Kind: "error", Text: "This browser cannot copy here; use Download."}
 		return
 	}
-	clipboard.Call("writeText", text)
-	s.action.Notice = app.SuccessNotice("Copied the recovery codes.")
+	var copied, refused goapp.Func
+	settle := func(notice app.Notice) {
+		copied.Release()
+		refused.Release()
+		ctx.Dispatch(func(goapp.Context) { s.action.Notice = notice })
+	}
+	copied = goapp.FuncOf(func(goapp.Value, []goapp.Value) any {
+		settle(app.SuccessNotice("Copied the recovery codes."))
+		return nil
+	})
+	refused = goapp.FuncOf(func(goapp.Value, []goapp.Value) any {
+		settle(app.Notice{Kind: "error", Text: "The browser did not let the page copy the codes: use Download, or select them and copy them yourself."})
+		return nil
+	})
+	clipboard.Call("writeText", text).Call("then", copied, refused)
 }

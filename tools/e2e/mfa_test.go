@@ -1,12 +1,26 @@
 package e2e
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
 	"github.com/pquerna/otp/totp"
 )
+
+// setClipboardWrite allows or refuses the pages' writes to the clipboard.
+func (b *browser) setClipboardWrite(setting cdpbrowser.PermissionSetting) {
+	b.t.Helper()
+	b.do("set the clipboard permission", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+			Permission: &cdpbrowser.PermissionDescriptor{Name: "clipboard-write"}, Setting: setting,
+		})
+		return err
+	}))
+}
 
 // Two-factor authentication with an authenticator app, in the browser:
 // the test reads the secret from the profile as a person would copy it
@@ -68,6 +82,14 @@ func TestBrowser_TwoFactorWithAnAuthenticatorApp(t *testing.T) {
 	b.screenshot("recovery-codes")
 	b.settled()
 	b.checkA11y("recovery-codes-a11y")
+	// Copy says the codes were copied only once the browser has: refused,
+	// it says to use Download instead.
+	b.setClipboardWrite(cdpbrowser.PermissionSettingDenied)
+	b.click("#copy-codes")
+	b.waitText("#totp-notice", "did not let the page copy")
+	b.setClipboardWrite(cdpbrowser.PermissionSettingGranted)
+	b.click("#copy-codes")
+	b.waitText("#totp-notice", "Copied the recovery codes.")
 	b.click("#codes-done")
 	b.waitText("#totp-on", "On")
 	b.waitText("#recovery-left", "10 of 10")

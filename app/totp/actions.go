@@ -49,6 +49,7 @@ func (s *section) onEnable(ctx goapp.Context, e goapp.Event) {
 		Send:     func(ctx context.Context) ([]string, error) { return s.calls.enable(ctx, req) },
 		Done: func(ctx goapp.Context, codes []string) {
 			s.pending, s.codes = nil, codes
+			app.HoldReload(recoveryCodesShown, true)
 			s.status = &sharedtotp.StatusResponse{Enabled: true, RecoveryCodesLeft: len(codes)}
 			s.action.Notice = app.SuccessNotice("Two-factor authentication is on.")
 			if s.User != nil {
@@ -63,8 +64,13 @@ func (s *section) onEnable(ctx goapp.Context, e goapp.Event) {
 	})
 }
 
+// recoveryCodesShown holds off a new release's reload while recovery
+// codes, shown only once, are on the page (app.HoldReload).
+const recoveryCodesShown = "totp-recovery-codes"
+
 func (s *section) onCodesSaved(ctx goapp.Context, e goapp.Event) {
 	s.codes = nil
+	app.HoldReload(recoveryCodesShown, false)
 	s.action.Notice = app.Notice{}
 	s.Focus("new-recovery-codes")
 }
@@ -76,6 +82,7 @@ func (s *section) onNewCodes(ctx goapp.Context, e goapp.Event) {
 		Send: s.calls.newRecoveryCodes,
 		Done: func(ctx goapp.Context, codes []string) {
 			s.codes = codes
+			app.HoldReload(recoveryCodesShown, true)
 			s.status.RecoveryCodesLeft = len(codes)
 			s.action.Notice = app.SuccessNotice("New recovery codes made; the old ones no longer work.")
 			s.Focus("copy-codes")

@@ -48,6 +48,10 @@ func (s *section) OnMount(ctx goapp.Context) {
 	s.load(ctx, false)
 }
 
+// OnDismount lets a new release reload the page again: the codes left
+// with the card.
+func (s *section) OnDismount() { app.HoldReload(recoveryCodesShown, false) }
+
 // load reads the state; retried when the card's Try again asks (see
 // app.Page.Retried).
 func (s *section) load(ctx goapp.Context, retried bool) {

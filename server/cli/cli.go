@@ -260,7 +260,7 @@ var summaries = map[string]string{
 	"serve":           "Runs the HTTP server: the API, the web app and /healthz. Applies pending\ndatabase migrations first. SIGINT or SIGTERM stops it gracefully.",
 	"migrate":         "Applies pending database migrations and exits.",
 	"createsuperuser": "Creates a staff superuser whose address counts as confirmed. The password is\nread from standard input (its first line), never from a flag:\n  echo \"$PASSWORD\" | authkit createsuperuser --email you@example.com --name You",
-	"flush-expired":   "Deletes expired and revoked refresh tokens and sessions, and security events\nolder than --event-retention, and prints how many (serve does it every\n--sweep-interval). With --session-max-age, also sessions older than that\nsince their login, as serve's sweep does.",
+	"flush-expired":   "Deletes expired and revoked refresh tokens and sessions, and security events\nolder than --event-retention, and prints how many (serve does it every\n--sweep-interval). With --session-max-age, also sessions older than that\nsince their login, as serve's sweep does. On PostgreSQL it takes turns with\nthe servers' sweeps: while one runs, it deletes nothing and says so.",
 	"keys rotate":     "Creates a new signing key; older keys keep verifying until their tokens\nexpire. New keys are encrypted with AUTHKIT_KEY_ENCRYPTION_KEY when it is set.",
 	"keys list":       "Lists the signing keys: kid, creation time, and signing, verifying or retired.",
 	"openapi":         "Prints the OpenAPI document of the API (the one served at /api/openapi.json).",
@@ -380,21 +380,30 @@ func flushExpired(ctx context.Context, env Env, args []string) error {
 	if *maxAge > 0 {
 		startedBy = now.Add(-*maxAge)
 	}
-	tokens, sessions, err := st.FlushExpired(ctx, now, startedBy)
+	// One sweep at a time on a shared PostgreSQL database, as the
+	// servers' sweeps take turns (store.SweepLockKey): two deleting the
+	// same rows at once queue on each other's row locks, and may
+	// deadlock.
+	var tokens, sessions, events, rows, keys int64
+	ran, err := st.Alone(ctx, store.SweepLockKey, func() (err error) {
+		if tokens, sessions, err = st.FlushExpired(ctx, now, startedBy); err != nil {
+			return err
+		}
+		if events, err = st.DeleteEventsBefore(ctx, now.Add(-*retention)); err != nil {
+			return err
+		}
+		if rows, err = httpapi.DeleteExpiredData(ctx, st, env.Modules, now); err != nil {
+			return err
+		}
+		keys, err = signing.DeleteRetiredKeys(ctx, st, *accessTTL, now)
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	events, err := st.DeleteEventsBefore(ctx, now.Add(-*retention))
-	if err != nil {
-		return err
-	}
-	rows, err := httpapi.DeleteExpiredData(ctx, st, env.Modules, now)
-	if err != nil {
-		return err
-	}
-	keys, err := signing.DeleteRetiredKeys(ctx, st, *accessTTL, now)
-	if err != nil {
-		return err
+	if !ran {
+		fmt.Fprintln(env.Stdout, "a server is sweeping this database right now: nothing deleted (run it again later, or leave it to the servers' sweep)")
+		return nil
 	}
 	fmt.Fprintf(env.Stdout, "deleted %d refresh tokens, %d sessions, %d security events, %d expired rows of modules and %d retired signing keys\n",
 		tokens, sessions, events, rows, keys)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/server/store/storetest"
 )
 
@@ -69,5 +70,39 @@ func TestDatabasePathWithAHash(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFlushExpired_TakesTurnsWithTheServersSweep: on a shared PostgreSQL
+// database, flush-expired takes the sweep's advisory lock as the servers'
+// sweeps do; while one holds it, it deletes nothing and says so, instead
+// of deleting the same rows at the same moment (queueing on each other's
+// row locks, or deadlocking).
+func TestFlushExpired_TakesTurnsWithTheServersSweep(t *testing.T) {
+	db := storetest.DSN(t)
+	if !store.IsPostgres(db) {
+		t.Skip("SQLite is served by one process: there is no other sweep")
+	}
+	if r := run(t, "", nil, "migrate", "--db", db); r.err != nil {
+		t.Fatal(r.err)
+	}
+	st, err := store.Open(t.Context(), db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var r result
+	ran, err := st.Alone(t.Context(), store.SweepLockKey, func() error {
+		r = run(t, "", nil, "flush-expired", "--db", db)
+		return nil
+	})
+	if err != nil || !ran {
+		t.Fatalf("holding the sweep's lock: ran %v, %v", ran, err)
+	}
+	if r.err != nil || !strings.Contains(r.stdout, "a server is sweeping this database right now: nothing deleted") {
+		t.Fatalf("flush-expired while a sweep runs: %+v", r)
+	}
+	if r := run(t, "", nil, "flush-expired", "--db", db); r.err != nil || !strings.HasPrefix(r.stdout, "deleted ") {
+		t.Fatalf("flush-expired once the sweep is over: %+v", r)
 	}
 }

@@ -195,3 +195,24 @@ func TestAttack_StartingAttemptsCountsAnIPv6NetworkAsOneClient(t *testing.T) {
 	}
 	apitest.ExpectOneClientPerIPv6Network(t, 30, http.StatusFound, start)
 }
+
+// A provider whose claims hold a NUL character (in the subject or the
+// address) is answered as a provider error, with nothing stored: no
+// database stores a NUL, and storing one failed as a server error.
+func TestAttack_ANulInTheProvidersClaimsIsAProviderError(t *testing.T) {
+	k := newKit(t)
+	for name, tamper := range map[string]func(jwt.MapClaims){
+		"subject": func(c jwt.MapClaims) { c["sub"] = "ann\x00" },
+		"email":   func(c jwt.MapClaims) { c["email"] = "ann\x00@example.com" },
+	} {
+		b := k.ts.Browser()
+		k.idp.Approve(person("ann"))
+		k.idp.TamperNextIDToken(tamper)
+		landed := k.walk(b, "/api/auth/oauth/oidc/start")
+		u, _ := url.Parse(landed)
+		if u.Path != "/login" || u.Query().Get("error") != string(sharedsso.FailureProvider) {
+			t.Errorf("%s: landed on %q, want /login?error=provider_error", name, landed)
+		}
+		b.Do("GET", "/api/me", nil).ExpectStatus(t, http.StatusUnauthorized)
+	}
+}

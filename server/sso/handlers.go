@@ -155,10 +155,15 @@ func (h *handlers) callback(w http.ResponseWriter, r *http.Request) error {
 		return h.failed(w, r, p, a, fail(code, errors.New("the provider answered "+e)))
 	}
 	who, err := p.Exchange(ctx, a, h.redirectURL(p), q.Get("code"))
-	if err == nil && who.Subject == "" {
+	switch {
+	case err != nil:
+	case who.Subject == "":
 		// go-oidc does not insist on "sub"; without it every such token
 		// would name the same identity.
 		err = fail(sso.FailureInvalidToken, errors.New("the provider named no subject"))
+	case strings.ContainsRune(who.Subject+who.Email, 0):
+		// No database stores a NUL: stored, it failed as a server error.
+		err = fail(sso.FailureProvider, errors.New("the provider's claims hold a NUL character"))
 	}
 	if err != nil {
 		return h.failed(w, r, p, a, err)

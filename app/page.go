@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"sync"
 
 	"github.com/authkit/authkit/shared"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -31,53 +30,9 @@ func (p *Page) OnMount(ctx app.Context) { p.self = ctx }
 
 // OnAppUpdate reloads the page once the service worker has fetched a new
 // release, so nobody keeps running an app.wasm older than the server;
-// unless the page shows what a reload would lose for good (HoldReload),
-// in which case it reloads once that is done.
-func (p *Page) OnAppUpdate(ctx app.Context) {
-	held.Lock()
-	defer held.Unlock()
-	if len(held.by) > 0 {
-		held.pending = true
-		return
-	}
-	reload()
-}
-
-// reload reloads the page (a variable for the tests).
-var reload = func() {
-	if !app.IsServer {
-		app.Window().Get("location").Call("reload")
-	}
-}
-
-// held is what keeps a new release from reloading the page now.
-var held struct {
-	sync.Mutex
-	by      map[string]bool
-	pending bool // a release came while held: reload once released
-}
-
-// HoldReload keeps a new release from reloading the page while something
-// shown only once is on it, named by key: recovery codes, which a reload
-// would lose before they were saved. HoldReload(key, false) lets go (when
-// they are saved, or the card leaves the page); the page then reloads if
-// a release came meanwhile.
-func HoldReload(key string, hold bool) {
-	held.Lock()
-	defer held.Unlock()
-	if hold {
-		if held.by == nil {
-			held.by = map[string]bool{}
-		}
-		held.by[key] = true
-		return
-	}
-	delete(held.by, key)
-	if len(held.by) == 0 && held.pending {
-		held.pending = false
-		reload()
-	}
-}
+// unless the page shows what a reload would lose for good (HoldReload,
+// reload.go), in which case it reloads once that is done.
+func (p *Page) OnAppUpdate(ctx app.Context) { reloadForRelease() }
 
 // Background runs work off the UI goroutine (network calls block), then
 // applies the function it returns to the page on the UI goroutine.

@@ -9,6 +9,22 @@ import (
 	"github.com/authkit/authkit/server/store/storetest"
 )
 
+// migratedPostgres is a new PostgreSQL database (the test skips without
+// one), migrated.
+func migratedPostgres(t *testing.T) string {
+	t.Helper()
+	dsn := storetest.NewPostgresDB(t)
+	st, err := store.Open(t.Context(), dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return dsn
+}
+
 // TestAlone_PoolOfOneConnection: serve's sweep runs FlushExpired inside
 // Alone, which on PostgreSQL holds the sweep's advisory lock on a
 // connection of the pool; the sweep's own transaction then waits for a
@@ -16,17 +32,8 @@ import (
 // hung holding the pool's only connection, and every request with it.
 // The locks are held outside the pool now.
 func TestAlone_PoolOfOneConnection(t *testing.T) {
-	dsn := storetest.NewPostgresDB(t)
+	dsn := migratedPostgres(t)
 	ctx := context.Background()
-	first, err := store.Open(ctx, dsn, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := first.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	first.Close()
-
 	st, err := store.Open(ctx, dsn, store.Options{MaxOpenConns: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -50,13 +57,10 @@ func TestAlone_PoolOfOneConnection(t *testing.T) {
 // SQLite (which IsUnavailable counts: 503 with Retry-After); it was not
 // counted: clients got 500 internal, and /healthz said 200.
 func TestIsUnavailable_PostgresReadOnly(t *testing.T) {
-	dsn := storetest.NewPostgresDB(t)
+	dsn := migratedPostgres(t)
 	ctx := context.Background()
 	first, err := store.Open(ctx, dsn, store.Options{})
 	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := first.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
 	var name string

@@ -319,9 +319,7 @@ func TestBrowser_APasskeyAnswersTheLoginsSecondStep(t *testing.T) {
 
 	b.click("#logout")
 	b.waitPath("/login")
-	b.fill("email", email)
-	b.fill("password", password)
-	b.click("#login-form button[type=submit]")
+	b.signIn(email, password)
 	b.waitText("#mfa-prompt", "6-digit code from your authenticator app")
 	b.waitText("#mfa-passkey", "Use a passkey instead")
 	b.screenshot("login-code-or-passkey")

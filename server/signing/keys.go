@@ -49,6 +49,16 @@ type Keys struct {
 	cfg    Config
 	ring   atomic.Pointer[keyring]
 	reload keyReloader
+
+	// Reloads overlap (the ticker, a rotation's event, an unknown kid):
+	// each numbers its read, and a read older than the one in force is
+	// not stored, or a reload that read before a rotation and finished
+	// after it would bring the old signer back.
+	reads  atomic.Uint64
+	stored struct {
+		sync.Mutex
+		read uint64 // the number of the read in force
+	}
 }
 
 // Load reads the keys in force (creating the first one on first start).
@@ -87,11 +97,18 @@ func (k *Keys) JWKS() JWKS { return k.current().jwks() }
 // swapping in an equal copy would throw that cache away for nothing (and
 // let anyone who can trigger reloads empty it).
 func (k *Keys) Reload(ctx context.Context) {
+	read := k.reads.Add(1)
 	ring, err := loadKeyring(ctx, k.store, k.cfg.KeyEncryptionKey, k.cfg.AccessTTL, k.cfg.Now().UTC())
 	if err != nil {
 		k.cfg.Logger.ErrorContext(ctx, "reloading signing keys failed", "err", err)
 		return
 	}
+	k.stored.Lock()
+	defer k.stored.Unlock()
+	if read < k.stored.read {
+		return // a later read is in force
+	}
+	k.stored.read = read
 	if !ring.equal(k.current()) {
 		if ring.signerKID != k.current().signerKID {
 			k.warnIfPlain(ctx, ring)

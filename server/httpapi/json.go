@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -50,12 +51,44 @@ func decode[T any](w http.ResponseWriter, r *http.Request) (T, error) {
 	if err := jsonv2.Unmarshal(body, &v, jsonv2.RejectUnknownMembers(true)); err != nil {
 		return v, decodeError(err)
 	}
+	if holdsNUL(body) {
+		return v, errNULInBody
+	}
 	// A top-level null is no object, but Unmarshal leaves v as it was,
 	// as if the body were {} (null followed by more is refused above).
 	if jsontext.Value(body).Kind() == 'n' {
 		return v, errNotAnObject
 	}
 	return v, nil
+}
+
+// errNULInBody refuses a body with a NUL character in a string, as
+// errNULInAddress does in a path or query: no database stores one (bun
+// will not write it into SQLite's SQL, PostgreSQL refuses it), so an
+// address, a name or a note holding one failed as a 500, looked up or
+// stored. One rule here keeps every module's fields out of that trap.
+var errNULInBody = shared.NewError(shared.CodeValidationFailed, "The request body holds a NUL character (\\u0000).")
+
+// holdsNUL reports whether the JSON text body has a string holding U+0000,
+// which JSON can only spell as the escape \u0000: a "u0000" after an odd
+// run of backslashes (after an even one, the backslashes escape each
+// other and the text is plain).
+func holdsNUL(body []byte) bool {
+	for i := 0; ; {
+		j := bytes.Index(body[i:], []byte("u0000"))
+		if j < 0 {
+			return false
+		}
+		j += i
+		backslashes := 0
+		for k := j - 1; k >= 0 && body[k] == '\\'; k-- {
+			backslashes++
+		}
+		if backslashes%2 == 1 {
+			return true
+		}
+		i = j + 1
+	}
 }
 
 // errNotAnObject refuses a body that is valid JSON but no object.

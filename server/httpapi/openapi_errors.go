@@ -17,7 +17,7 @@ import (
 // codeMeanings explains each code, for the ErrorCode enum and the error
 // responses. A test holds it to shared.Codes.
 var codeMeanings = map[shared.Code]string{
-	shared.CodeValidationFailed:     "a field (or query parameter) breaks a rule; `fields` names each and says why. Also, without `fields`, for any path or query holding a NUL byte (`%00`)",
+	shared.CodeValidationFailed:     "a field (or query parameter) breaks a rule; `fields` names each and says why. Also, without `fields`, for any path or query holding a NUL byte (`%00`), and any request body with a NUL character in a string (`\\u0000`)",
 	shared.CodeInvalidJSON:          "malformed JSON, a wrong JSON type, an unknown or duplicated member (names are case-sensitive), invalid UTF-8 or trailing data",
 	shared.CodeInvalidToken:         "a mailed link's token (password reset, email confirmation, email change) that is used, expired or unknown: ask for a new link",
 	shared.CodeWrongPassword:        "`current_password` is not the account's password (`fields.current_password` says so)",

@@ -4,7 +4,7 @@ import "testing"
 
 func TestHoldsNUL(t *testing.T) {
 	for body, want := range map[string]bool{
-		`{"email":"ann\u0000@example.com"}`:   true,
+		`{"email":"ann\u0000@example.com"}`:    true,
 		`{"a":"\\\u0000"}`:                     true,  // an escaped backslash, then NUL
 		`{"a":"\\u0000"}`:                      false, // the text \u0000
 		`{"a":"u0000"}`:                        false,

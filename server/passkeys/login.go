@@ -127,9 +127,14 @@ func (s *Service) authenticate(ctx context.Context, credential json.RawMessage, 
 	if count > 0 {
 		// The clone check above compared the count with the one read
 		// before: copies of a key answering at once with the same count
-		// all passed it. Only the first to store it signs in. (An
-		// authenticator without a counter always says 0.)
+		// all passed it. Only the first to store it signs in.
 		update = update.Where("sign_count < ?", count)
+	} else {
+		// An authenticator without a counter always says 0; a 0 passed
+		// the check only against a stored 0, and must not wind back a
+		// count another use stored since (a copy, answering 0 while the
+		// original stored 5, reset the count that catches copies).
+		update = update.Where("sign_count = 0")
 	}
 	res, err := update.Exec(ctx)
 	if err != nil {

@@ -77,7 +77,7 @@ func relyingParty(publicURL, name string) (*webauthn.WebAuthn, error) {
 		return nil, fmt.Errorf("--public-url %s is plain http on a host other than localhost; WebAuthn needs https there", publicURL)
 	}
 	return webauthn.New(&webauthn.Config{
-		RPID:          u.Hostname(),
+		RPID:          host, // as browsers spell it: in lower case
 		RPDisplayName: name,
 		RPOrigins:     []string{u.Scheme + "://" + u.Host},
 		// A passkey: kept on the authenticator (discoverable), unlocked

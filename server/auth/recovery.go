@@ -89,12 +89,11 @@ func (r *Recovery) RequestPasswordReset(ctx context.Context, req shared.Password
 	if err := req.Validate(); err != nil {
 		return err
 	}
-	now := r.clock.now()
-	if wait, err := r.resetsByClient.take(ctx, throttledClient(client.IP), now); err != nil || wait > 0 {
-		return cmp.Or(err, rateLimited(wait))
-	}
-	if wait, err := r.resetsByEmail.take(ctx, req.Email, now); err != nil || wait > 0 {
-		return cmp.Or(err, rateLimited(wait))
+	// A request either limit refuses counts against neither: refused by
+	// the address's, it cost the client one of its requests for every
+	// address.
+	if _, err := reserve(ctx, r.clock.now(), limited{r.resetsByClient, throttledClient(client.IP)}, limited{r.resetsByEmail, req.Email}); err != nil {
+		return err
 	}
 	started := r.background.start(func() {
 		testHookChecked("reset-mail")

@@ -47,6 +47,25 @@ func (p Argon2Params) CheckOWASP() error {
 	if !ok || p.MemoryKiB < floor*1024 || p.Threads == 0 {
 		return fmt.Errorf("argon2id with %d MiB and %d passes is below OWASP's minimum (46 MiB×1, 19×2, 12×3, 9×4 or 7×5 passes)", p.MemoryKiB/1024, p.Time)
 	}
+	return p.checkBounds()
+}
+
+// The most a stored hash may ask of one check (decodeHash): a tampered
+// hash must not make one login cost gigabytes.
+const (
+	MaxArgon2MemoryKiB = 1 << 20 // 1 GiB
+	MaxArgon2Time      = 16
+)
+
+// checkBounds reports whether hashes made with p are ones decodeHash
+// reads back: above its bounds, every hash made, the dummy one for
+// unknown accounts included, would be refused as malformed, so no one
+// registered could sign in, and unknown accounts would cost no work.
+func (p Argon2Params) checkBounds() error {
+	if p.MemoryKiB > MaxArgon2MemoryKiB || p.Time > MaxArgon2Time || p.Threads == 0 {
+		return fmt.Errorf("argon2id with %d MiB, %d passes and %d lanes is outside what a stored hash may ask (at most %d MiB and %d passes, one lane or more)",
+			p.MemoryKiB/1024, p.Time, p.Threads, MaxArgon2MemoryKiB/1024, MaxArgon2Time)
+	}
 	return nil
 }
 
@@ -161,7 +180,7 @@ func decodeHash(encoded string) (p Argon2Params, salt, key []byte, err error) {
 	}
 	// Bounds keep a tampered hash from making one login cost gigabytes.
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.MemoryKiB, &p.Time, &p.Threads); err != nil ||
-		p.MemoryKiB < 8 || p.MemoryKiB > 1<<20 || p.Time == 0 || p.Time > 16 || p.Threads == 0 {
+		p.MemoryKiB < 8 || p.Time == 0 || p.checkBounds() != nil {
 		return p, nil, nil, errMalformedHash
 	}
 	b64 := base64.RawStdEncoding

@@ -44,6 +44,11 @@ type Service struct {
 // New builds the service on a migrated store, loading (or creating on
 // first start) the signing keys.
 func New(ctx context.Context, st *store.Store, cfg Config) (*Service, error) {
+	if cfg.Hasher == nil && cfg.Argon2 != (Argon2Params{}) {
+		if err := cfg.Argon2.checkBounds(); err != nil {
+			return nil, err
+		}
+	}
 	cfg.setDefaults()
 	keys, err := signing.Load(ctx, st, signing.Config{
 		AccessTTL: cfg.AccessTTL, KeyEncryptionKey: cfg.KeyEncryptionKey, Now: cfg.Now, Logger: cfg.Logger,

@@ -46,8 +46,8 @@ type serveConfig struct {
 // a choice: a gibibyte per password hash already takes seconds a login,
 // and a heap floor past a tebibyte overflows.
 const (
-	maxArgon2MemoryMiB = 1024
-	maxArgon2Time      = 16
+	maxArgon2MemoryMiB = auth.MaxArgon2MemoryKiB / 1024
+	maxArgon2Time      = auth.MaxArgon2Time
 	maxHeapFloorMiB    = 1 << 20
 )
 

@@ -26,6 +26,7 @@ type Form struct {
 	values   map[string]string
 	errs     map[string]string
 	revealed map[string]bool // password fields showing their characters
+	typed    map[string]bool // fields last changed by typing (Bind), not by the page (Set, Reset)
 }
 
 // NewForm returns an empty form with these fields, in the order focus
@@ -43,12 +44,13 @@ func (f Form) WithIDPrefix(prefix string) Form {
 // Value is what is typed in the field.
 func (f *Form) Value(name string) string { return f.values[name] }
 
-// Set puts value in the field, as if typed.
+// Set puts value in the field, where it shows at the next render.
 func (f *Form) Set(name, value string) {
 	if f.values == nil {
 		f.values = map[string]string{}
 	}
 	f.values[name] = value
+	delete(f.typed, name)
 }
 
 // Err is the message beside the field; "" when there is none.
@@ -60,7 +62,7 @@ func (f *Form) Errs() map[string]string { return maps.Clone(f.errs) }
 // Reset starts the form afresh with these values (nil for none): no
 // messages, no notice, every password hidden.
 func (f *Form) Reset(values map[string]string) {
-	f.values, f.errs, f.revealed, f.Notice = maps.Clone(values), nil, nil, Notice{}
+	f.values, f.errs, f.revealed, f.typed, f.Notice = maps.Clone(values), nil, nil, nil, Notice{}
 }
 
 // Bind is the input handler of a field: it keeps what is typed, and drops
@@ -68,8 +70,30 @@ func (f *Form) Reset(values map[string]string) {
 func (f *Form) Bind(name string) app.EventHandler {
 	return func(ctx app.Context, e app.Event) {
 		f.Set(name, inputValue(ctx))
+		if f.typed == nil {
+			f.typed = map[string]bool{}
+		}
+		f.typed[name] = true
 		delete(f.errs, name)
 	}
+}
+
+// shown is the value the input of a field renders with. go-app renders
+// at its next frame, and writes an input's value when it differs from the
+// last one rendered; an input event is handled when it comes, reading the
+// box. So when a frame falls between a keystroke and the handling of its
+// input event (a slow phone, a busy machine), the box is ahead of
+// f.values, and rendering f.values would write the older text back over
+// what was just typed, losing the keystroke. A field the person is typing
+// in renders with what its box holds now; one the page set (Set, Reset)
+// renders with that.
+func (f *Form) shown(name string) string {
+	if f.typed[name] {
+		if v, ok := boxValue(f.idPrefix + name); ok {
+			return v
+		}
+	}
+	return f.values[name]
 }
 
 // Input renders a field of the form with its value, its message and its
@@ -78,7 +102,7 @@ func (f *Form) Input(field Field) app.UI {
 	in := input{
 		Field:   field,
 		id:      f.idPrefix + field.Name,
-		value:   f.Value(field.Name),
+		value:   f.shown(field.Name),
 		err:     f.Err(field.Name),
 		scope:   f.scope(field.Name),
 		onInput: f.Bind(field.Name),
@@ -248,3 +272,17 @@ func fieldErrors(err error) map[string]string {
 
 // inputValue reads the value of the input an event came from.
 func inputValue(ctx app.Context) string { return ctx.JSSrc().Get("value").String() }
+
+// boxValue reads the value of the input with id on the page; false when
+// there is no page (the server's prerender, native tests) or no such
+// input yet.
+func boxValue(id string) (string, bool) {
+	if app.IsServer {
+		return "", false
+	}
+	el := app.Window().GetElementByID(id)
+	if !el.Truthy() {
+		return "", false
+	}
+	return el.Get("value").String(), true
+}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // These tests drive the real binary through headless Chromium the way
@@ -193,6 +195,32 @@ func TestBrowser_StaffDeactivatesAUser(t *testing.T) {
 // TestBrowser_FormsExplainWhatIsWrong covers the error paths: a wrong
 // password, a form the browser refuses to send, an unknown page, a server
 // that cannot be reached.
+// TestBrowser_TypingAheadOfTheAppLosesNoKeystroke: the app handles an
+// input event when it comes and renders at its next frame, so on a slow
+// phone or a busy machine a frame can fall between a keystroke and the
+// handling of its event. The script plays that: one keystroke handled
+// ("dan"), the next in the box but not yet handled ("dan's"), then
+// frames. The box must keep what was typed (it lost the last keystroke,
+// and a password typed so was refused as wrong).
+func TestBrowser_TypingAheadOfTheAppLosesNoKeystroke(t *testing.T) {
+	s := startServer(t)
+	b := newBrowser(t, s, "typist")
+	b.open("/login")
+	for _, id := range []string{"email", "password"} {
+		got := eval[string](b, fmt.Sprintf(`new Promise(done => {
+			const el = document.getElementById(%q);
+			el.focus();
+			el.value = "dan";
+			el.dispatchEvent(new Event("input", {bubbles: true})); // handled at once, before this returns
+			el.value = "dan's"; // its input event still to come
+			setTimeout(() => done(el.value), 300); // a frame or more
+		})`, id), chromedp.EvalAwaitPromise)
+		if got != "dan's" {
+			t.Errorf("#%s: a frame between a keystroke and its event left %q in the box, want %q", id, got, "dan's")
+		}
+	}
+}
+
 func TestBrowser_FormsExplainWhatIsWrong(t *testing.T) {
 	s := startServer(t)
 	b := newBrowser(t, s, "visitor")

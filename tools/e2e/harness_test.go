@@ -419,9 +419,9 @@ func (b *browser) poll(what, expr string) {
 }
 
 // eval returns the value of a JavaScript expression.
-func eval[T any](b *browser, expr string) T {
+func eval[T any](b *browser, expr string, opts ...chromedp.EvaluateOption) T {
 	b.t.Helper()
-	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](expr))
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](expr, opts...))
 	if err != nil {
 		b.t.Fatalf("%s: evaluating %s: %v", b.name, expr, err)
 	}

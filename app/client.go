@@ -216,6 +216,28 @@ func (c *Client) refresh(ctx context.Context, seen uint64) error {
 	}
 }
 
+// RefreshSession rotates the session's cookies now (joining a refresh
+// already under way), so that the access cookie has its whole lifetime
+// ahead. A page calls it before it leaves the app for a server route that
+// a navigation reaches (connecting a provider account): such a route reads
+// the access cookie but cannot refresh it, so an access token that was
+// still good a moment before, when the page checked, may have lapsed on
+// the way (the route then sends the browser to the login form, and what
+// the person asked for is lost). A refresh lost to another tab of this
+// browser has left fresh cookies too, and counts as done. It returns nil,
+// an *shared.Error (not_authenticated when the session is over) or an
+// error wrapping ErrUnreachable.
+func (c *Client) RefreshSession(ctx context.Context) error {
+	err := c.refresh(ctx, c.refreshCount())
+	switch {
+	case err == nil, c.lostARefreshRace(err):
+		return nil
+	case isSignedOut(err):
+		c.sessionOver()
+	}
+	return err
+}
+
 func (c *Client) runRefresh(ctx context.Context, call *refreshCall) {
 	call.err = c.send(ctx, http.MethodPost, "/api/auth/refresh", nil, nil)
 	c.mu.Lock()

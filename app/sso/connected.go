@@ -187,16 +187,19 @@ func (c *connectedAccounts) onConnect(providerID string) goapp.EventHandler {
 	}
 }
 
-// connect leaves for the provider, to connect its account. It first makes
-// sure the session's access token is fresh (refreshing it if it has
-// lapsed), since the server checks it on the way out.
+// connect leaves for the provider, to connect its account. The server
+// checks the session's access token on the way out, and cannot refresh
+// it there: so the session is refreshed first, which gives the token its
+// whole lifetime for the trip (one checked with a moment left could lapse
+// on the way, and the server would send the browser to the login form).
+// A session that is over goes there anyway.
 func (c *connectedAccounts) connect(ctx goapp.Context, providerID string) {
 	if c.connecting != "" {
 		return
 	}
 	c.connecting = providerID
 	c.Background(ctx, func() func(goapp.Context) {
-		_, err := c.api.api.Me(ctx)
+		err := c.api.api.RefreshSession(ctx)
 		return func(goapp.Context) {
 			c.connecting = ""
 			if err != nil && !app.HasCode(err, shared.CodeNotAuthenticated) {

@@ -305,6 +305,49 @@ func TestConnectedAccounts_ASessionOverLeadsToTheLoginForm(t *testing.T) {
 	}
 }
 
+// TestConnectedAccounts_ConnectingRefreshesTheSessionFirst: the server
+// checks the access cookie when the browser leaves to connect an account,
+// and a navigation cannot refresh it: a token still good when the page
+// last used it may lapse on the way, and the server then sends the browser
+// to the login form. So the card refreshes the session before it leaves,
+// even with a token the server still takes.
+func TestConnectedAccounts_ConnectingRefreshesTheSessionFirst(t *testing.T) {
+	var mu sync.Mutex
+	var refreshes int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/api/me":
+			json.NewEncoder(w).Encode(shared.UserResponse{User: shared.User{ID: "u1", Email: "ann@example.com", EmailVerified: true, HasPassword: true}})
+		case "/api/auth/providers":
+			json.NewEncoder(w).Encode(sso.LoginProvidersResponse{Providers: []sso.LoginProvider{{ID: "oidc", Name: "Company SSO"}}})
+		case "/api/me/identities":
+			json.NewEncoder(w).Encode(sso.IdentitiesResponse{})
+		case "/api/auth/refresh":
+			refreshes++
+			json.NewEncoder(w).Encode(shared.UserResponse{User: shared.User{ID: "u1"}})
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c := newConnectedAccounts(app.NewClient(srv.URL, app.HTTPSender(srv.Client()), func() string { return "" }))
+	engine := goapp.NewTestEngine()
+	if err := engine.Load(&mountedCard{c}); err != nil {
+		t.Fatal(err)
+	}
+	engine.ConsumeAll()
+	c.connect(mountedCtx, "oidc")
+	engine.ConsumeAll()
+	mu.Lock()
+	defer mu.Unlock()
+	if refreshes != 1 || c.connecting != "" || c.notice.Kind != "" {
+		t.Errorf("connecting: %d refreshes (want 1), still connecting %q, notice %+v", refreshes, c.connecting, c.notice)
+	}
+}
+
 // returningCard mounts the card as the profile shows it when the browser
 // comes back from a connection at the address back (natively go-app calls
 // OnPreRender where a browser calls OnMount).

@@ -12,8 +12,9 @@ import (
 
 // A NUL character can be neither stored nor looked up (bun will not put
 // one in SQLite's SQL, and PostgreSQL refuses it), so a note's title or
-// body that holds one is refused as 400 validation_failed, as the kit
-// refuses one in a path or query: it was a 500 from the database.
+// body that holds one is refused as 400 validation_failed: it was a 500
+// from the database. The kit's decoding refuses it in any body, for every
+// module, before the notes' own rules run.
 func TestNotes_ANulCharacterIsRefusedNotAnInternalError(t *testing.T) {
 	ts := apitest.NewServer(t, apitest.WithModules(notes.Module{}))
 	ann := ts.Browser()

@@ -69,27 +69,17 @@ func ValidateNoteTitle(title string) string {
 		return "Give the note a title."
 	case n > MaxNoteTitleLength:
 		return "Titles can be at most 200 characters long."
-	case strings.ContainsRune(title, 0):
-		return nulMessage
 	}
 	return ""
 }
 
 // ValidateNoteBody checks a note's body.
 func ValidateNoteBody(body string) string {
-	switch {
-	case utf8.RuneCountInString(body) > MaxNoteBodyLength:
+	if utf8.RuneCountInString(body) > MaxNoteBodyLength {
 		return "Notes can be at most 10,000 characters long."
-	case strings.ContainsRune(body, 0):
-		return nulMessage
 	}
 	return ""
 }
-
-// nulMessage refuses the one character text columns cannot hold
-// (PostgreSQL refuses it, and bun will not write it into SQLite's SQL):
-// only an API client can send it, since no keyboard types it.
-const nulMessage = "Remove the NUL character (U+0000): notes cannot store it."
 
 // Validate trims the title and checks both fields.
 func (r *CreateNoteRequest) Validate() error {

@@ -5,6 +5,8 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -63,12 +65,18 @@ func (m *memoryBuckets) pruneLocked(now time.Time) {
 			delete(m.tat, key)
 		}
 	}
-	// Still full of live buckets: an attack with more keys than we keep.
-	// Forget an arbitrary half rather than grow without bound.
-	for key := range m.tat {
-		if len(m.tat) < maxBuckets/2 {
-			break
-		}
+	if len(m.tat) < maxBuckets/2 {
+		return
+	}
+	// Still full of live buckets: a flood with more keys than we keep.
+	// Rather than grow without bound, forget half: those that will be full
+	// again soonest, which have spent the least. A bucket being drained
+	// (a password guessed at, an address mailed over and over) has its
+	// tat furthest ahead and is kept: a flood of fresh keys, each with one
+	// token spent, cannot reset the bucket it is meant to hide behind (an
+	// arbitrary half, forgotten, often held it).
+	keys := slices.SortedFunc(maps.Keys(m.tat), func(a, b string) int { return m.tat[a].Compare(m.tat[b]) })
+	for _, key := range keys[:len(keys)-maxBuckets/2+1] {
 		delete(m.tat, key)
 	}
 }

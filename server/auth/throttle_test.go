@@ -71,6 +71,35 @@ func TestThrottle_MemoryStaysBounded(t *testing.T) {
 	}
 }
 
+// TestThrottle_AFloodOfKeysDoesNotResetADrainedBucket: when the memory
+// is full of live buckets, a flood of fresh keys (each with one token
+// spent) must not make the throttle forget the buckets someone is
+// draining, a password guessed at above all: forgetting one refills it.
+func TestThrottle_AFloodOfKeysDoesNotResetADrainedBucket(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now()
+	const burst = 5
+	m := newMemoryBuckets()
+	drained := make([]string, 20)
+	for i := range drained {
+		drained[i] = fmt.Sprint("victim", i)
+		for range burst {
+			m.take(ctx, drained[i], now, time.Minute, burst)
+		}
+	}
+	for i := range maxBuckets {
+		m.take(ctx, fmt.Sprint("flood", i), now, time.Minute, burst)
+	}
+	if n := len(m.tat); n > maxBuckets {
+		t.Fatalf("%d buckets kept", n)
+	}
+	for _, key := range drained {
+		if wait, _ := m.take(ctx, key, now, time.Minute, burst); wait == 0 {
+			t.Errorf("%s was drained, and after the flood it had a token again", key)
+		}
+	}
+}
+
 // TestReserve_RefusedAttemptsCountNowhere checks that when the second
 // bucket is empty, the token taken from the first is given back.
 func TestReserve_RefusedAttemptsCountNowhere(t *testing.T) {

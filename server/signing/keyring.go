@@ -70,7 +70,19 @@ func CreateKey(ctx context.Context, st *store.Store, kek KeyEncryptionKey, now t
 	if err != nil {
 		return "", err
 	}
-	k := &store.SigningKey{KID: kid, Algorithm: signingAlg, PrivateKey: sealed, CreatedAt: now.UTC()}
+	// The newest key signs. A clock behind the one that dated the newest
+	// key (another machine's, or this one set back) would date the new key
+	// before it, and the rotation would change nothing while saying done:
+	// the new key is dated just after the newest instead.
+	stored, err := st.SigningKeys(ctx)
+	if err != nil {
+		return "", err
+	}
+	created := now.UTC()
+	if len(stored) > 0 && !created.After(stored[0].CreatedAt) {
+		created = stored[0].CreatedAt.Add(time.Millisecond).UTC()
+	}
+	k := &store.SigningKey{KID: kid, Algorithm: signingAlg, PrivateKey: sealed, CreatedAt: created}
 	if err := st.CreateSigningKey(ctx, k); err != nil {
 		return "", err
 	}

@@ -165,6 +165,9 @@ func (p *loginPage) onSwitchMethod(ctx app.Context, e app.Event) {
 func (p *loginPage) onStartOver(ctx app.Context, e app.Event) { p.endSecondStep(Notice{}) }
 
 func (p *loginPage) onSubmitCode(ctx app.Context, e app.Event) {
+	if p.codeForm.Busy {
+		return // an answer is under way (a passkey's, perhaps): its spinner stays
+	}
 	req := shared.MFALoginRequest{MFAToken: p.challenge.MFAToken, Code: p.codeForm.Value("code")}
 	p.answering = ""
 	p.Submit(ctx, e, p.completeWith(req.Validate, func(ctx context.Context) (shared.User, error) { return p.api.LoginMFA(ctx, req) }))

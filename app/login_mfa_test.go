@@ -149,3 +149,35 @@ func TestLoginPage_SecondStepOffersAModulesAnswer(t *testing.T) {
 		t.Fatalf("after a failed answer: challenge %v, busy %v, notice %+v", p.challenge, p.codeForm.Busy, p.codeForm.Notice)
 	}
 }
+
+// TestLoginPage_ACodeSentWhileAPasskeyAnswersKeepsThePasskeysSpinner: the
+// code's Enter, pressed while the passkey's answer is under way, sends
+// nothing (one answer at a time), and must leave the passkey's button
+// showing that it is waiting, not a button that looks idle while the
+// form is busy.
+func TestLoginPage_ACodeSentWhileAPasskeyAnswersKeepsThePasskeysSpinner(t *testing.T) {
+	saved := modules
+	t.Cleanup(func() { modules = saved })
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	modules = []Module{{SecondStepWith: func(*Client) (SecondStepOption, bool) {
+		return SecondStepOption{Method: "passkey", Label: "Use a passkey instead", BusyLabel: "Waiting for the passkey…",
+			Answer: func(ctx context.Context, token string) (shared.User, error) {
+				<-release
+				return shared.User{}, NewProblem("closed")
+			}}, true
+	}}}
+	p := newLoginPage(nil)
+	engine := app.NewTestEngine()
+	if err := engine.Load(&mountedLogin{p}); err != nil {
+		t.Fatal(err)
+	}
+	engine.ConsumeAll()
+	p.startSecondStep(&shared.MFAChallenge{MFAToken: "tok", Methods: []string{"totp", "passkey"}})
+	p.onAnswer("passkey")(p.self, app.Event{})
+	p.codeForm.Set("code", "123456")
+	p.onSubmitCode(p.self, app.Event{})
+	if html := app.HTMLString(p.Render()); !strings.Contains(html, "Waiting for the passkey…") {
+		t.Errorf("the code's Enter, while the passkey answers, took the passkey's spinner away: %s", html)
+	}
+}

@@ -54,11 +54,16 @@ func (p *loginPage) startSecondStep(ch *shared.MFAChallenge) {
 	}
 }
 
-// endSecondStep goes back to the password form, with why.
+// endSecondStep goes back to the password form, with why. Its email box
+// is written on the page too: go-app draws it in place of the code box,
+// reusing that input, and writes nothing into it when the form holds no
+// address (a provider or a passkey led to the code step), so the code
+// typed would stay in it.
 func (p *loginPage) endSecondStep(notice Notice) {
 	p.challenge, p.recovery, p.answers = nil, false, nil
 	p.codeForm.Reset(nil)
 	p.form.Notice = notice
+	p.writeFields(&p.form, "email")
 	p.Focus("email")
 }
 

@@ -116,13 +116,21 @@ func (p *Page) ClearFields(f *Form, names ...string) {
 		f.Set(name, "")
 		delete(f.revealed, name)
 	}
+	p.writeFields(f, names...)
+}
+
+// writeFields puts what these fields of f hold in their boxes, once the
+// current update has reached the page: go-app writes nothing into an
+// input it reuses for another field when that field holds "" (see
+// ClearFields), so the other field's text would stay in the box.
+func (p *Page) writeFields(f *Form, names ...string) {
 	if p.self.Src() == nil { // not mounted (native tests)
 		return
 	}
 	p.self.Defer(func(app.Context) {
 		for _, name := range names {
 			if el := app.Window().GetElementByID(f.idPrefix + name); el.Truthy() {
-				el.Set("value", "")
+				el.Set("value", f.Value(name))
 			}
 		}
 	})

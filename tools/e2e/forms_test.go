@@ -1,0 +1,38 @@
+package e2e
+
+import (
+	"fmt"
+	"testing"
+)
+
+// Forms whose fields the page clears or swaps: go-app reuses an input
+// when another field takes its place, and does not write an empty value
+// into it, so what the box shows must be checked in a browser.
+
+// boxHolds returns the value of the input with id, once it is on the
+// page: the page's own writes to it happen in the same frame that draws
+// it (Page.ClearFields).
+func (b *browser) boxHolds(id string) string {
+	b.t.Helper()
+	b.poll("#"+id+" shows", fmt.Sprintf(`!!document.getElementById(%q)`, id))
+	return eval[string](b, fmt.Sprintf(`document.getElementById(%q).value`, id))
+}
+
+// TestBrowser_StartingOverFromACodeStepLeavesNoCodeInTheEmailBox: a
+// sign-in provider (or a passkey) sends an account with a second factor
+// to /login?mfa_token=…, the code step, with nothing typed in the
+// password form. Start over draws that form in the code step's place, its
+// email box in the code box: the box must not keep the code, which the
+// form does not hold (sending it asked to enter an email address the box
+// seemed to have).
+func TestBrowser_StartingOverFromACodeStepLeavesNoCodeInTheEmailBox(t *testing.T) {
+	s := startServer(t)
+	b := newBrowser(t, s, "sso-visitor")
+	b.open("/login?mfa_token=not-a-real-token&methods=totp,recovery_code")
+	b.waitText("#mfa-prompt", "6-digit code")
+	b.fill("code", "123456")
+	b.click("#mfa-cancel")
+	if got := b.boxHolds("email"); got != "" {
+		t.Errorf("after Start over the email box holds %q, want it empty", got)
+	}
+}

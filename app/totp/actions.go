@@ -21,8 +21,17 @@ func (s *section) failed(retry func(goapp.Context)) func(goapp.Context, error) b
 	}
 }
 
+// act notes which button runs, unless another's request is under way:
+// the buttons share one busy state (s.action), and Submit then sends
+// nothing, so the spinner stays on the button whose request runs.
+func (s *section) act(which string) {
+	if !s.action.Busy {
+		s.acting = which
+	}
+}
+
 func (s *section) onSetup(ctx goapp.Context, e goapp.Event) {
-	s.acting = "setup"
+	s.act("setup")
 	s.Submit(ctx, e, app.Submission[sharedtotp.SetupResponse]{
 		Form: &s.action,
 		Send: s.calls.setup,
@@ -76,7 +85,7 @@ func (s *section) onCodesSaved(ctx goapp.Context, e goapp.Event) {
 }
 
 func (s *section) onNewCodes(ctx goapp.Context, e goapp.Event) {
-	s.acting = "codes"
+	s.act("codes")
 	s.Submit(ctx, e, app.Submission[[]string]{
 		Form: &s.action,
 		Send: s.calls.newRecoveryCodes,
@@ -108,7 +117,7 @@ func (s *section) onCancelTurnOff(ctx goapp.Context, e goapp.Event) {
 }
 
 func (s *section) onTurnOff(ctx goapp.Context, e goapp.Event) {
-	s.acting = "off"
+	s.act("off")
 	s.Submit(ctx, e, app.Submission[struct{}]{
 		Form: &s.action,
 		Send: func(ctx context.Context) (struct{}, error) { return struct{}{}, s.calls.disable(ctx) },

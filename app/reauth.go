@@ -88,6 +88,9 @@ func (r *Reauth) Ask(p *SignedInPage, err error, retry func(app.Context)) bool {
 	r.open, r.retry, r.code = true, retry, r.noPassword
 	r.page, r.opener = p, p.focused()
 	r.reset()
+	// Asked again while it shows (the action pressed again), the dialog
+	// keeps its box, which go-app does not empty (see ClearFields).
+	p.ClearFields(&r.form, "password", "code")
 	switch {
 	case r.noPassword && r.noCode && len(r.options) > 0:
 		p.Focus(r.optionID(r.options[0]))

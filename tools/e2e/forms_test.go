@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"testing"
+	"time"
 )
 
 // Forms whose fields the page clears or swaps: go-app reuses an input
@@ -34,5 +35,29 @@ func TestBrowser_StartingOverFromACodeStepLeavesNoCodeInTheEmailBox(t *testing.T
 	b.click("#mfa-cancel")
 	if got := b.boxHolds("email"); got != "" {
 		t.Errorf("after Start over the email box holds %q, want it empty", got)
+	}
+}
+
+// TestBrowser_AskingAgainEmptiesTheReauthDialogsBox: the action that
+// opened the re-authentication dialog stays on the page, and pressing it
+// again asks again: the dialog starts afresh, its form empty. Its box
+// must empty too: it kept the password typed so far, while the form held
+// none, so Confirm said to enter the password the box showed.
+func TestBrowser_AskingAgainEmptiesTheReauthDialogsBox(t *testing.T) {
+	const window = 2 * time.Second
+	s := startServer(t, "--reauth-window", window.String())
+	b := newBrowser(t, s, "ray")
+	const email, password = "ray@example.com", "a long and unguessable phrase"
+	b.signUp("Ray", email, password)
+	b.confirmEmail(s, email)
+	time.Sleep(window + time.Second)
+
+	b.click("#totp-setup")
+	b.waitText("#totp-reauth-title", "Confirm it's you")
+	b.fill("totp-reauth-password", "half of my pass")
+	b.click("#totp-setup") // focus goes to the button, then back to the dialog's box once it asks again
+	b.poll("the dialog asks again", `document.activeElement && document.activeElement.id === "totp-reauth-password"`)
+	if got := b.boxHolds("totp-reauth-password"); got != "" {
+		t.Errorf("asked again, the dialog's password box holds %q, want it empty", got)
 	}
 }

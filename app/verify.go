@@ -27,7 +27,13 @@ func (p *verifyEmailPage) OnNav(ctx app.Context) {
 	if app.IsServer {
 		return
 	}
-	if token := takeToken(ctx); token != "" {
+	token := takeToken(ctx)
+	if token == "" && (p.token != "" || p.done) {
+		// An in-page link (Skip to content) leads here again: the link
+		// is posted already, and once spent it would be refused.
+		return
+	}
+	if token != "" {
 		p.token = token
 	}
 	p.verify(ctx, false)

@@ -31,7 +31,13 @@ func (p *confirmPage) OnNav(ctx goapp.Context) {
 	if goapp.IsServer {
 		return
 	}
-	if token := app.TakeToken(ctx); token != "" {
+	token := app.TakeToken(ctx)
+	if token == "" && (p.token != "" || p.done) {
+		// An in-page link (Skip to content) leads here again: the link
+		// is posted already, and once spent it would be refused.
+		return
+	}
+	if token != "" {
 		p.token = token
 	}
 	p.confirm(ctx, false)

@@ -19,7 +19,7 @@ type Chrome struct {
 // Render frames content.
 func (c Chrome) Render(content ...app.UI) app.UI {
 	return app.Div().Class("shell", wide(c.Wide)).Body(
-		app.A().Class("skip-link").Href("#main").Text("Skip to content"),
+		app.A().Class("skip-link").Href("#main").OnClick(skipToContent).Text("Skip to content"),
 		app.Header().Class("site-header").Body(
 			app.Div().Class("site-header-inner").Body(
 				// The logo is drawn by the stylesheet: it is decoration,
@@ -122,4 +122,20 @@ func (b *logoutButton) onClick(ctx app.Context, e app.Event) {
 			redirect("/login")
 		})
 	})
+}
+
+// skipToContent moves focus to the page's main content without a
+// navigation: go-app takes an in-page link for a visit to the page again
+// and runs every OnNav anew, so "Skip to content", the keyboard's first
+// stop on every page, posted a mailed link's token a second time (spent,
+// it was refused), reloaded lists and dropped the notices that said what
+// had just happened. Focusing <main> (tabindex -1) scrolls to it, as the
+// link would. The click goes no further than the link, to go-app's
+// handler of every link.
+func skipToContent(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	e.Call("stopPropagation")
+	if main := app.Window().GetElementByID("main"); main.Truthy() {
+		main.Call("focus")
+	}
 }

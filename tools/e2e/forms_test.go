@@ -80,12 +80,29 @@ func TestBrowser_SkipToContentLeavesAConfirmedAddressConfirmed(t *testing.T) {
 	b.checkTokenLeftTheAddress("/verify-email")
 
 	b.pressEnter(".skip-link")
-	b.poll("reach #main", `location.hash === "#main"`)
-	// The app has handled the link (the address bar changes in the same
-	// step); a page that posts the token again drops its notice at the
-	// next frame, well within this wait.
+	b.poll("focus on the main content", `document.activeElement && document.activeElement.id === "main"`)
+	// The app has handled the link (focus moves in the same step); a page
+	// that posts the token again drops its notice at the next frame, well
+	// within this wait.
 	notice := eval[string](b, `new Promise(done => setTimeout(() => done(document.getElementById("verify-notice").textContent), 500))`, chromedp.EvalAwaitPromise)
 	if !strings.Contains(notice, "is confirmed") {
 		t.Errorf("after Skip to content the page says %q, want the address confirmed", notice)
+	}
+}
+
+// TestBrowser_SkipToContentKeepsWhatThePageSaid: on the notes page, Skip
+// to content made go-app visit the page again, which reloaded the list
+// and reset the forms, dropping the notice that the note was added.
+func TestBrowser_SkipToContentKeepsWhatThePageSaid(t *testing.T) {
+	s := startServer(t)
+	b := newBrowser(t, s, "lee")
+	b.signUp("Lee", "lee@example.com", "lee's long passphrase")
+	b.open("/notes")
+	b.addNote("Groceries", "milk")
+	b.pressEnter(".skip-link")
+	b.poll("focus on the main content", `document.activeElement && document.activeElement.id === "main"`)
+	notice := eval[string](b, `new Promise(done => setTimeout(() => done(document.getElementById("note-notice").textContent), 500))`, chromedp.EvalAwaitPromise)
+	if !strings.Contains(notice, "has been added") {
+		t.Errorf("after Skip to content the notes page says %q, want the note added", notice)
 	}
 }

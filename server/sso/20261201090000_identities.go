@@ -5,7 +5,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/migrate"
+
+	storemigrations "github.com/authkit/authkit/server/store/migrations"
 )
 
 // The connected identities, and the sign-in attempts in flight. Written
@@ -64,10 +65,6 @@ func init() {
 	migrations.MustRegister(inTx(up), inTx(down))
 }
 
-// inTx runs a migration's statements in one transaction, so a failed
-// migration leaves no half-made schema behind.
-func inTx(fn func(ctx context.Context, tx bun.Tx) error) migrate.MigrationFunc {
-	return func(ctx context.Context, db *bun.DB) error {
-		return db.RunInTx(ctx, nil, fn)
-	}
-}
+// inTx runs a migration in one transaction with the row that marks it
+// applied (storemigrations.InTx).
+var inTx = storemigrations.InTx

@@ -239,7 +239,7 @@ func (s *Store) Migrate(ctx context.Context, modules ...*migrate.Migrations) ([]
 		return nil, fmt.Errorf("store: migrate lock: %w (another process is migrating this database; if none is, one died mid-migration: delete the row in bun_migration_locks)", err)
 	}
 	defer m.Unlock(context.WithoutCancel(ctx)) //nolint:errcheck // nothing to do if unlock fails
-	group, err := m.Migrate(ctx)
+	applied, err := applyMigrations(ctx, m)
 	if err != nil {
 		return nil, fmt.Errorf("store: migrate: %w", err)
 	}
@@ -247,12 +247,49 @@ func (s *Store) Migrate(ctx context.Context, modules ...*migrate.Migrations) ([]
 	if err := s.prepareAll(ctx); err != nil {
 		return nil, err
 	}
+	return applied, nil
+}
+
+// applyMigrations applies the migrations m has not applied yet, in order,
+// as one group, and returns their names. It is bun's Migrate, but each
+// migration made with migrations.InTx writes the row that marks it
+// applied in its own transaction (bun writes it after, in a statement of
+// its own: a process killed between the two ran the migration again at
+// the next start). A migration made otherwise is marked after it, as bun
+// does.
+func applyMigrations(ctx context.Context, m *migrate.Migrator) ([]string, error) {
+	all, err := m.MigrationsWithStatus(ctx)
+	if err != nil {
+		return nil, err
+	}
+	group := all.LastGroupID() + 1
 	var names []string
-	for _, mig := range group.Migrations {
+	for _, mig := range all.Unapplied() {
+		mig.GroupID = group
+		marked := false
+		mark := func(ctx context.Context, tx bun.Tx) error {
+			_, err := tx.NewInsert().Model(&mig).ModelTableExpr(migrationsTable).Exec(ctx)
+			marked = err == nil
+			return err
+		}
+		if mig.Up != nil {
+			if err := mig.Up(migrations.WithMark(ctx, mark), m, &mig); err != nil {
+				return names, fmt.Errorf("%s: up: %w", mig.Name, err)
+			}
+		}
+		if !marked {
+			if err := m.MarkApplied(ctx, &mig); err != nil {
+				return names, err
+			}
+		}
 		names = append(names, mig.String())
 	}
 	return names, nil
 }
+
+// migrationsTable is bun's table of applied migrations (its default name,
+// which the migrator uses).
+const migrationsTable = "bun_migrations"
 
 // UnknownMigrations returns the migrations applied to the database that
 // are neither the kit's nor those of the modules passed in: a newer

@@ -14,10 +14,38 @@ import (
 // Migrations is the registry the store's migrator runs.
 var Migrations = migrate.NewMigrations()
 
-// inTx runs a migration's statements in one transaction, so a failed
-// migration leaves no half-made schema behind.
-func inTx(fn func(ctx context.Context, tx bun.Tx) error) migrate.MigrationFunc {
+// InTx makes a migration of fn that runs in one transaction with the row
+// that marks it applied (when store.Migrate runs it; see WithMark): a
+// failed migration leaves no half-made schema behind, and a process killed
+// after its last statement leaves it either applied and marked, or neither.
+// bun marks a migration in a statement of its own after the migration's
+// transaction, so a process that died between the two ran the migration
+// again at the next start, where its first CREATE TABLE failed, and every
+// start after it. Every module's migrations use it.
+func InTx(fn func(ctx context.Context, tx bun.Tx) error) migrate.MigrationFunc {
 	return func(ctx context.Context, db *bun.DB) error {
-		return db.RunInTx(ctx, nil, fn)
+		return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			if err := fn(ctx, tx); err != nil {
+				return err
+			}
+			if mark, ok := ctx.Value(markKey{}).(Mark); ok {
+				return mark(ctx, tx)
+			}
+			return nil
+		})
 	}
 }
+
+// Mark records, in tx, that the migration being applied is applied.
+type Mark func(ctx context.Context, tx bun.Tx) error
+
+type markKey struct{}
+
+// WithMark gives the migration run with the returned context the mark to
+// record in its transaction (InTx does; a rollback's context has none).
+func WithMark(ctx context.Context, mark Mark) context.Context {
+	return context.WithValue(ctx, markKey{}, mark)
+}
+
+// inTx is InTx, under the name this package's migrations use.
+var inTx = InTx

@@ -296,3 +296,20 @@ func TestBrowser_ALongUnbrokenTitleFitsAPhone(t *testing.T) {
 	dora.addNote(strings.Repeat("https://example.com/a/very/long/path", 3), strings.Repeat("bodywithoutspaces", 10))
 	dora.checkNarrow("notes-long-title-360")
 }
+
+// TestBrowser_SkipToContentKeepsWhatThePageSaid: on the notes page, Skip
+// to content made go-app visit the page again, which reloaded the list
+// and reset the forms, dropping the notice that the note was added.
+func TestBrowser_SkipToContentKeepsWhatThePageSaid(t *testing.T) {
+	s := startServer(t)
+	b := newBrowser(t, s, "lee")
+	b.signUp("Lee", "lee@example.com", "lee's long passphrase")
+	b.open("/notes")
+	b.addNote("Groceries", "milk")
+	b.pressEnter(".skip-link")
+	b.poll("focus on the main content", `document.activeElement && document.activeElement.id === "main"`)
+	notice := eval[string](b, `new Promise(done => setTimeout(() => done(document.getElementById("note-notice").textContent), 500))`, chromedp.EvalAwaitPromise)
+	if !strings.Contains(notice, "has been added") {
+		t.Errorf("after Skip to content the notes page says %q, want the note added", notice)
+	}
+}

@@ -179,8 +179,11 @@ func (p *loginPage) onSubmitCode(ctx app.Context, e app.Event) {
 }
 
 // completeWith is the submission of a second step's answer: a code, or a
-// module's (send).
+// module's (send). A refusal that arrives after the visitor has started
+// over is news of a step the page has left (perhaps for the next login's
+// own): it is dropped. A success still signs in, as the server did.
 func (p *loginPage) completeWith(validate func() error, send func(context.Context) (shared.User, error)) Submission[shared.User] {
+	answered := p.challenge
 	return Submission[shared.User]{
 		Form:     &p.codeForm,
 		Validate: validate,
@@ -190,6 +193,9 @@ func (p *loginPage) completeWith(validate func() error, send func(context.Contex
 			redirect(p.next(ctx))
 		},
 		Failed: func(ctx app.Context, err error) bool {
+			if p.challenge != answered {
+				return true
+			}
 			if !HasCode(err, shared.CodeNotAuthenticated) {
 				return false
 			}

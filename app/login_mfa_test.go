@@ -181,3 +181,38 @@ func TestLoginPage_ACodeSentWhileAPasskeyAnswersKeepsThePasskeysSpinner(t *testi
 		t.Errorf("the code's Enter, while the passkey answers, took the passkey's spinner away: %s", html)
 	}
 }
+
+// TestLoginPage_AnAnswerLeftBehindByStartOverDoesNotEndTheNextStep: Start
+// over while an answer is under way, a new login and its own second step;
+// the old answer's refusal, arriving late, is news of a challenge the page
+// has left. It must neither end the new step nor show on it.
+func TestLoginPage_AnAnswerLeftBehindByStartOverDoesNotEndTheNextStep(t *testing.T) {
+	saved := modules
+	t.Cleanup(func() { modules = saved })
+	release := make(chan struct{})
+	modules = []Module{{SecondStepWith: func(*Client) (SecondStepOption, bool) {
+		return SecondStepOption{Method: "passkey", Label: "Use a passkey instead", BusyLabel: "Waiting for the passkey…",
+			Answer: func(ctx context.Context, token string) (shared.User, error) {
+				<-release
+				return shared.User{}, shared.NewError(shared.CodeNotAuthenticated, "This sign-in has expired. Start again.")
+			}}, true
+	}}}
+	p := newLoginPage(nil)
+	engine := app.NewTestEngine()
+	if err := engine.Load(&mountedLogin{p}); err != nil {
+		t.Fatal(err)
+	}
+	engine.ConsumeAll()
+	p.startSecondStep(&shared.MFAChallenge{MFAToken: "first", Methods: []string{"totp", "passkey"}})
+	p.onAnswer("passkey")(p.self, app.Event{})
+	p.onStartOver(p.self, app.Event{})
+	p.startSecondStep(&shared.MFAChallenge{MFAToken: "second", Methods: []string{"totp", "passkey"}})
+	close(release)
+	engine.ConsumeAll()
+	if p.challenge == nil || p.challenge.MFAToken != "second" {
+		t.Fatalf("the first answer's refusal ended the second step: challenge %+v", p.challenge)
+	}
+	if html := app.HTMLString(p.Render()); strings.Contains(html, "has expired") || p.form.Notice != (Notice{}) {
+		t.Errorf("the first answer's refusal shows on the second step: %s", html)
+	}
+}

@@ -20,10 +20,13 @@ const (
 )
 
 // NormalizeEmail returns the canonical form under which an email is stored
-// and looked up: trimmed and lower-cased, so "Ann@Example.com " and
-// "ann@example.com" are one account.
+// and looked up: trimmed, lower-cased and in Unicode NFC, so
+// "Ann@Example.com " and "ann@example.com" are one account, and so are
+// "josé@example.com" typed with one code point for "é" and with "e" and a
+// combining accent (RFC 6532 §3.1 asks for NFC in such addresses). See
+// NormalizeName for toNFC.
 func NormalizeEmail(email string) string {
-	return strings.ToLower(strings.TrimSpace(email))
+	return toNFC(strings.ToLower(strings.TrimSpace(email)))
 }
 
 // NormalizeName trims the surrounding spaces of a display name and puts it

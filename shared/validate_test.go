@@ -114,6 +114,28 @@ func TestValidateName_RefusesHiddenAndInvisibleCharacters(t *testing.T) {
 	}
 }
 
+func TestNormalizeEmail_ComposesToNFC(t *testing.T) {
+	for _, typed := range []string{"Jose\u0301@Example.com", " jos\u00e9@example.com", "JOS\u00c9@EXAMPLE.COM"} {
+		if got := NormalizeEmail(typed); got != "jos\u00e9@example.com" {
+			t.Errorf("NormalizeEmail(%q) = %q, want the composed %q", typed, got, "jos\u00e9@example.com")
+		}
+	}
+}
+
+// TestNormalizeEmail_IsStable: an address stored normalised is found again
+// by the same rule, whatever letter it holds: lower-casing after NFC and
+// NFC after lower-casing must not keep undoing each other.
+func TestNormalizeEmail_IsStable(t *testing.T) {
+	for r := rune(0x80); r < 0x30000; r++ {
+		for _, typed := range []string{"a" + string(r) + "@x.co", string(r) + "\u0301@x.co", "A" + string(r) + "\u0345@x.co"} {
+			once := NormalizeEmail(typed)
+			if twice := NormalizeEmail(once); twice != once {
+				t.Fatalf("NormalizeEmail(%+q) = %+q, and again %+q", typed, once, twice)
+			}
+		}
+	}
+}
+
 func TestNormalizeName_ComposesToNFC(t *testing.T) {
 	decomposed := "Jose\u0301" // e + combining acute
 	if got := NormalizeName("  " + decomposed + " "); got != "Jos\u00e9" {

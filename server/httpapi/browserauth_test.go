@@ -111,6 +111,18 @@ func TestRegister_Errors(t *testing.T) {
 	}
 }
 
+// TestRegister_AnAccentTypedEitherWayIsOneAddress: "é" is one code point
+// from most keyboards and "e" with a combining accent from others; both
+// spell one mailbox, so they are one account: the other spelling cannot
+// register it again, and signs in to it.
+func TestRegister_AnAccentTypedEitherWayIsOneAddress(t *testing.T) {
+	ts := apitest.NewServer(t)
+	ts.Browser().Register("jos\u00e9@example.com", "Jos\u00e9")
+	r := ts.Browser().Do("POST", "/api/auth/register", shared.RegisterRequest{Email: "Jose\u0301@example.com", Password: apitest.Password, Name: "Other"})
+	r.ExpectError(t, http.StatusConflict, shared.CodeEmailTaken)
+	ts.Browser().Login("jose\u0301@example.com", apitest.Password).ExpectStatus(t, http.StatusOK)
+}
+
 func TestRegister_ConcurrentSameEmailMakesExactlyOneAccount(t *testing.T) {
 	ts := apitest.NewServer(t)
 	const n = 8

@@ -71,7 +71,7 @@ func (h *handlers) resolve(ctx context.Context, p provider, who person) (signInR
 func (h *handlers) resolveOnce(ctx context.Context, p provider, who person) (res signInResult, err error) {
 	now := h.kit.Now().UTC()
 	email := shared.NormalizeEmail(who.Email)
-	if who.EmailVerified && !foldsOnlyCase(who.Email) {
+	if who.EmailVerified && !staysOutOfASCII(who.Email) {
 		who.EmailVerified = false
 	}
 	err = h.kit.Store.InTx(ctx, func(tx *store.Store) error {
@@ -215,19 +215,20 @@ func displayName(name, email string) string {
 	return "New user"
 }
 
-// foldsOnlyCase reports whether lower-casing the address (as
-// shared.NormalizeEmail does) keeps every letter that is not ASCII out of
-// ASCII. Unicode lower-cases a few into ASCII ones (the Kelvin sign K into
-// k, the dotted capital I into i and a combining dot): a provider that
-// vouched for such an address checked another mailbox than the one the
-// kit would store, so its vouching does not carry over (the kind of
-// collision that let GitHub's password reset mail a lookalike address).
-func foldsOnlyCase(address string) bool {
+// staysOutOfASCII reports whether shared.NormalizeEmail keeps every
+// character of the address that is not ASCII out of ASCII. A few become
+// ASCII: lower-casing turns the Kelvin sign K into k (and the dotted
+// capital I into i and a combining dot), and NFC the Greek varia into a
+// grave accent. A provider that vouched for such an address checked
+// another mailbox than the one the kit would store, so its vouching does
+// not carry over (the kind of collision that let GitHub's password reset
+// mail a lookalike address).
+func staysOutOfASCII(address string) bool {
 	for _, r := range address {
 		if r < utf8.RuneSelf {
 			continue
 		}
-		for _, l := range strings.ToLower(string(r)) {
+		for _, l := range shared.NormalizeEmail(string(r)) {
 			if l < utf8.RuneSelf {
 				return false
 			}

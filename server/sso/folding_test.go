@@ -40,3 +40,25 @@ func TestAccounts_AnAddressThatLowerCasesIntoAnotherIsNotVouchedFor(t *testing.T
 		t.Fatalf("user = %+v", u)
 	}
 }
+
+// TestAccounts_AnAddressThatNFCTurnsIntoAnotherIsNotVouchedFor: the kit
+// stores addresses in NFC too, which replaces the Greek varia by the ASCII
+// grave accent. A provider that vouches for "ka" varia "te@example.com"
+// has checked a mailbox that is not ka`te@example.com's, and must not be
+// taken as vouching for that confirmed account's address.
+func TestAccounts_AnAddressThatNFCTurnsIntoAnotherIsNotVouchedFor(t *testing.T) {
+	k := newKit(t)
+	kate := k.ts.Browser()
+	kate.Register("ka`te@example.com", "Kate")
+	kate.ConfirmEmail()
+
+	lookalike := person("kate")
+	lookalike.Subject, lookalike.Email = "sub-lookalike", "ka\u1FEFte@example.com"
+	b := k.ts.Browser()
+	k.idp.Approve(lookalike)
+	expectFailure(t, k.walk(b, "/api/auth/oauth/oidc/start"), "/login", sharedsso.FailureAccountExists, "oidc")
+	k.expectSignedOut(b)
+	if ids := k.identities(kate); len(ids) != 0 {
+		t.Fatalf("Kate's account got %+v", ids)
+	}
+}

@@ -160,6 +160,17 @@ func start(t testing.TB, dsn string, opts []Option) *Server {
 	if ts.Auth, err = auth.New(ctx, ts.Store, s.cfg); err != nil {
 		t.Fatal(err)
 	}
+	// At the end, as `authkit serve` stops: no more requests, then the
+	// work they left in the background (a reset's mail and its writes),
+	// and only then the store (closed by the cleanup above). A write left
+	// running made SQLite's journal appear in the test's directory while
+	// it was being removed ("directory not empty").
+	t.Cleanup(func() {
+		ts.srv.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		ts.Auth.Wait(ctx) // bounded: a test may leave work blocked on purpose
+	})
 	if ts.API, err = httpapi.New(ts.Auth, ts.Store, s.opts); err != nil {
 		t.Fatal(err)
 	}

@@ -57,7 +57,8 @@ func NewSMTPSender(rawURL, from string) (*SMTPSender, error) {
 // SetTLSConfig replaces the TLS settings (tests trust their own CA).
 func (s *SMTPSender) SetTLSConfig(c *tls.Config) { s.tls = c }
 
-// Send delivers one message.
+// Send delivers one message: it succeeds once the server has taken it,
+// whatever happens to the connection after.
 func (s *SMTPSender) Send(ctx context.Context, m Message) error {
 	d := net.Dialer{Timeout: 10 * time.Second}
 	var conn net.Conn
@@ -110,7 +111,12 @@ func (s *SMTPSender) Send(ctx context.Context, m Message) error {
 	if err := w.Close(); err != nil {
 		return err
 	}
-	return c.Quit()
+	// The server's 250 to the data has just said it took the message
+	// (RFC 5321 §4.1.1.4): from here on it is delivered. A QUIT that fails
+	// (a server hanging up, a deadline) must not make the queue send it
+	// again.
+	c.Quit() //nolint:errcheck // the message is already delivered
+	return nil
 }
 
 // format builds a multipart/alternative message with text and HTML parts.

@@ -13,6 +13,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -155,15 +157,48 @@ func (d *dbFlags) register(fs *flag.FlagSet) {
 }
 
 // check refuses values the pool cannot use. Without it a zero or
-// negative --db-max-conns quietly meant 10.
+// negative --db-max-conns quietly meant 10, and a database named in a
+// form other than a postgres:// URL (PostgreSQL's key=value string,
+// another database's URL) was taken for the path of a new SQLite file:
+// the server started on an empty database, and logged the string, its
+// password included, as that file's name. The errors do not quote --db,
+// which may hold a password.
 func (d *dbFlags) check() error {
 	switch {
 	case strings.TrimSpace(d.dsn) == "":
 		return usagef("--db must name a SQLite file or a postgres:// URL")
 	case d.maxConns < 1:
 		return usagef("--db-max-conns must be at least 1, not %d", d.maxConns)
+	case store.IsPostgres(d.dsn):
+		return nil
+	}
+	if scheme, _, ok := strings.Cut(d.dsn, "://"); ok {
+		if !urlScheme.MatchString(scheme) {
+			scheme = "such a"
+		}
+		return usagef("--db must be a SQLite file path or a postgres:// URL, not a %s:// URL", scheme)
+	}
+	if isKeyValueDSN(d.dsn) {
+		return usagef("--db takes PostgreSQL's address as a postgres://user:pass@host:5432/db URL, not in the key=value form")
 	}
 	return nil
+}
+
+// urlScheme is the syntax of a URL's scheme (RFC 3986 §3.1).
+var urlScheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*$`)
+
+// libpqKeywords are the connection keywords of PostgreSQL's key=value
+// form most such strings hold.
+var libpqKeywords = []string{"host", "hostaddr", "port", "dbname", "user", "password", "passfile", "sslmode", "sslrootcert", "connect_timeout", "application_name", "options", "service"}
+
+// isKeyValueDSN reports whether dsn reads as PostgreSQL's key=value form
+// ("host=db user=authkit password=… dbname=authkit"): its first word is a
+// connection keyword and a value (later ones may hold a quoted value with
+// spaces).
+func isKeyValueDSN(dsn string) bool {
+	fields := strings.Fields(dsn)
+	key, _, ok := strings.Cut(fields[0], "=")
+	return ok && slices.Contains(libpqKeywords, key)
 }
 
 // open connects to the database and applies pending migrations, the

@@ -120,6 +120,8 @@ func TestBadUsageIsOneLineAndExitStatus2(t *testing.T) {
 		{"a public URL with a path", nil, []string{"serve", "--public-url", "https://example.com/auth"}, "without a path, query or fragment"},
 		{"a public URL with a query", nil, []string{"serve", "--public-url", "https://example.com?x=1"}, "without a path, query or fragment"},
 		{"a public URL with a password", nil, []string{"serve", "--public-url", "https://u:p@example.com"}, "must not hold a user name or password"},
+		{"a public URL without a host name", nil, []string{"serve", "--public-url", "http://:8080"}, "--public-url must be an http(s) URL"},
+		{"a public URL with a port out of range", nil, []string{"serve", "--public-url", "https://auth.example.com:99999"}, "--public-url must be an http(s) URL"},
 		{"an unknown log format", nil, []string{"serve", "--log-format", "xml"}, `--log-format must be text or json, not "xml"`},
 		{"argon2 memory past the bound", nil, []string{"serve", "--argon2-memory", "5000"}, "--argon2-memory must be at most 1024"},
 		{"argon2 passes past the bound", nil, []string{"serve", "--argon2-time", "17"}, "--argon2-time must be at most 16"},
@@ -152,10 +154,13 @@ func TestBadUsageIsOneLineAndExitStatus2(t *testing.T) {
 			for k, v := range c.env {
 				environ[k] = v
 			}
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
 			var stdout, stderr bytes.Buffer
-			err := Run(t.Context(), Env{
+			err := Run(ctx, Env{
 				Args: c.args, Getenv: func(k string) string { return environ[k] },
 				Stdin: strings.NewReader("correct horse battery\n"), Stdout: &stdout, Stderr: &stderr, Modules: modules,
+				Ready: func(string) { t.Error("serve started"); cancel() },
 			})
 			if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
 				t.Fatalf("err = %v, want one line containing %q", err, c.want)

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/mail"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -165,14 +166,16 @@ func (c *serveConfig) check() error {
 	return nil
 }
 
-// checkPublicURL accepts an origin: http(s), a host, and no user, path,
-// query or fragment. The app and its API are served at the root, and the
-// URL is joined with paths for the links in emails and the providers'
-// callbacks; the passkeys' relying party is its host.
+// checkPublicURL accepts an origin: http(s), a host name and a port
+// number, if any, and no user, path, query or fragment. The app and its
+// API are served at the root, and the URL is joined with paths for the
+// links in emails and the providers' callbacks; the passkeys' relying
+// party is its host. url.Parse takes "http://:8080" (no host name) and
+// any digits for a port, which made links nobody could open.
 func checkPublicURL(raw string) error {
 	u, err := url.Parse(raw)
 	switch {
-	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "":
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || u.Opaque != "" || !validPort(u.Port()):
 		return usagef("--public-url must be an http(s) URL such as https://auth.example.com, not %q", raw)
 	case u.User != nil:
 		return usagef("--public-url must not hold a user name or password")
@@ -180,6 +183,16 @@ func checkPublicURL(raw string) error {
 		return usagef("--public-url must be an origin such as https://auth.example.com, without a path, query or fragment (the app is served at the root), not %q", raw)
 	}
 	return nil
+}
+
+// validPort reports whether port, a URL's, is empty (the scheme's) or a
+// TCP port number.
+func validPort(port string) bool {
+	if port == "" {
+		return true
+	}
+	n, err := strconv.ParseUint(port, 10, 16)
+	return err == nil && n > 0
 }
 
 // publicScheme is the scheme of a public URL that checkPublicURL

@@ -355,6 +355,10 @@ func TestBadPostgresURLIsAnErrorWithoutThePassword(t *testing.T) {
 		"postgres://u:" + secret + "@127.0.0.1:1/db?sslmode=bogus",
 		"postgres://u:" + secret + "@127.0.0.1:1/db?connect_timeout=soon",
 		"postgres://u:" + secret + "@127.0.0.1:1/db?sslmode=disable", // nothing listens
+		// libpq's URIs may carry the password as a parameter.
+		"postgres://u@127.0.0.1:1/db?sslmode=disable&password=" + secret,
+		"postgresql://u@127.0.0.1:1/db?password=" + secret + "&sslmode=disable",
+		"postgres://u@127.0.0.1:1/db?sslmode=disable&sslpassword=" + secret,
 	} {
 		for _, cmd := range []string{"migrate", "serve"} {
 			t.Run(cmd+" "+dsn, func(t *testing.T) {

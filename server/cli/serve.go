@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -303,16 +304,36 @@ func sweepDatabase(ctx context.Context, svc *auth.Service, st *store.Store, modu
 	}
 }
 
-// redactDSN hides the password of a database URL for the log.
+// redactDSN hides the passwords of a database URL for the log and the
+// errors: the user part's, and the password and sslpassword parameters
+// that libpq's URIs take (the driver does not, so such a URL fails, and
+// its error named the database with the password).
 func redactDSN(dsn string) string {
-	if i := strings.Index(dsn, "://"); i >= 0 {
-		if at := strings.LastIndex(dsn, "@"); at > i {
-			if colon := strings.Index(dsn[i+3:at], ":"); colon >= 0 {
-				return dsn[:i+3+colon] + ":***" + dsn[at:]
-			}
+	i := strings.Index(dsn, "://")
+	if i < 0 {
+		return dsn
+	}
+	if at := strings.LastIndex(dsn, "@"); at > i {
+		if colon := strings.Index(dsn[i+3:at], ":"); colon >= 0 {
+			dsn = dsn[:i+3+colon] + ":***" + dsn[at:]
 		}
 	}
-	return dsn
+	base, query, ok := strings.Cut(dsn, "?")
+	if !ok {
+		return dsn
+	}
+	params := strings.Split(query, "&")
+	for j, param := range params {
+		key, _, hasValue := strings.Cut(param, "=")
+		name, err := url.QueryUnescape(key)
+		if err != nil {
+			name = key
+		}
+		if hasValue && (name == "password" || name == "sslpassword") {
+			params[j] = key + "=***"
+		}
+	}
+	return base + "?" + strings.Join(params, "&")
 }
 
 // describe turns a service error into one line for the terminal. A

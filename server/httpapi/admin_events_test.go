@@ -175,3 +175,42 @@ func TestAdminEvents_ADeletedStaffMembersClientIsNotLeftBehind(t *testing.T) {
 		}
 	}
 }
+
+// The audit of admin actions keeps what a staff member did once their
+// account is gone, without them: a moderator who deletes their own
+// account (or is deleted) does not take their actions out of the audit.
+func TestAdminEvents_ADeletedStaffMembersActionsStayInTheAudit(t *testing.T) {
+	ts := apitest.NewServer(t)
+	root := ts.Browser()
+	ts.MakeStaff(root.Register("root@example.com", "Root").ID, true)
+	mod := ts.Browser()
+	modUser := mod.Register("mod@example.com", "Mod")
+	ts.MakeStaff(modUser.ID, false)
+	bobUser := ts.Browser().Register("bob@example.com", "Bob")
+	annUser := ts.Browser().Register("ann@example.com", "Ann")
+
+	robert, no := "Robert", false
+	mod.Do("PATCH", "/api/admin/users/"+bobUser.ID, shared.AdminUpdateUserRequest{Name: &robert}).ExpectStatus(t, http.StatusOK)
+	mod.Do("PATCH", "/api/admin/users/"+bobUser.ID, shared.AdminUpdateUserRequest{IsActive: &no}).ExpectStatus(t, http.StatusOK)
+	mod.Do("DELETE", "/api/admin/users/"+annUser.ID, nil).ExpectStatus(t, http.StatusNoContent)
+	root.Do("DELETE", "/api/admin/users/"+modUser.ID, nil).ExpectStatus(t, http.StatusNoContent)
+
+	var audit shared.AuditResponse
+	root.Do("GET", "/api/admin/events?staff_actions=true", nil).Decode(t, &audit)
+	var got []string
+	for _, e := range audit.Events {
+		got = append(got, string(e.Type)+" "+e.UserEmail+" by "+e.ActorEmail)
+		if e.ActorID == modUser.ID || e.IP != "" && e.ActorEmail == "" {
+			t.Errorf("the deleted staff member outlives their account: %+v", e)
+		}
+	}
+	want := []string{
+		"account_deleted  by root@example.com", // mod
+		"account_deleted  by ",                 // ann, by mod
+		"account_deactivated bob@example.com by ",
+		"name_changed bob@example.com by ",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("audit of admin actions =\n%q,\nwant\n%q", got, want)
+	}
+}

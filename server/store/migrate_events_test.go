@@ -97,3 +97,64 @@ func TestMigrate_NumbersAndCapsTheEventsOfAnExistingDatabase(t *testing.T) {
 		t.Errorf("b keeps %d events numbered %d..%d, want its 3, 1..3", n, lo, hi)
 	}
 }
+
+// TestMigrate_MarksTheStaffActionsOfAnExistingDatabase: the events staff
+// caused before security_events.by_staff stay in the audit of admin
+// actions: those naming their actor, and staff deletions whose actor is
+// gone (their detail says "staff").
+func TestMigrate_MarksTheStaffActionsOfAnExistingDatabase(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, storetest.DSN(t), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	before := migrate.NewMigrations()
+	for _, m := range migrations.Migrations.Sorted() {
+		if m.Name < "20261203110000" {
+			before.Add(m)
+		}
+	}
+	m := migrate.NewMigrator(st.DB(), before)
+	if err := m.Init(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []*store.User{newUser("root", "root@example.com"), newUser("bob", "bob@example.com")} {
+		if err := st.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	for i, e := range []struct {
+		id, detail       string
+		user, actor, typ any
+	}{
+		{"renamed-by-root", "{}", "bob", "root", "name_changed"},
+		{"signed-in", "{}", "bob", nil, "sign_in"},
+		{"deleted-by-staff", `{"by":"staff","is_staff":"false"}`, nil, nil, "account_deleted"},
+		{"deleted-by-self", `{"by":"self","is_staff":"false"}`, nil, nil, "account_deleted"},
+	} {
+		if _, err := st.DB().ExecContext(ctx, `INSERT INTO security_events (id, user_id, actor_id, type, at, ip, user_agent, detail)
+			VALUES (?, ?, ?, ?, ?, '', '', ?)`, e.id, e.user, e.actor, e.typ, base.Add(time.Duration(i)*time.Minute), e.detail); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	audit, err := st.ListAuditEvents(ctx, store.EventFilter{StaffActions: true, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range audit {
+		got = append(got, e.ID)
+	}
+	if want := []string{"deleted-by-staff", "renamed-by-root"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("the audit of admin actions holds %v, want %v", got, want)
+	}
+}

@@ -138,6 +138,10 @@ type SecurityEvent struct {
 	// counts by (TrimEvents). It is 0 for an event of no account, and for
 	// repeated events (RecordRepeatedEvent), which have their own cap.
 	Seq int64 `bun:"seq,notnull"`
+	// ByStaff marks an event a staff member caused (RecordEvent sets it
+	// from ActorID): it stays when the staff member's account is deleted,
+	// which empties ActorID, so the audit of admin actions keeps it.
+	ByStaff bool `bun:"by_staff,notnull"`
 }
 
 // MFAChallenge is the second step of a login in progress: the user passed

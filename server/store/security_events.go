@@ -41,6 +41,7 @@ func prepareEvent(e *SecurityEvent) {
 	if e.Detail == nil {
 		e.Detail = map[string]string{} // the column is NOT NULL: "{}"
 	}
+	e.ByStaff = e.ActorID != ""
 	e.IP, e.UserAgent = cut(e.IP, 64), cut(e.UserAgent, 512)
 }
 
@@ -115,8 +116,9 @@ func (s *Store) TrimRepeatedEvents(ctx context.Context, userID, typ string, keep
 type EventFilter struct {
 	UserID string // one account's events; "" for all
 	Type   string // one type; "" for all
-	// StaffActions keeps only events a staff member caused (with an
-	// actor): the audit of admin actions.
+	// StaffActions keeps only events a staff member caused (ByStaff),
+	// those of staff whose account is gone too: the audit of admin
+	// actions.
 	StaffActions bool
 	// Before is the id of the last event of the previous page; the page
 	// holds the events older than it. An unknown id gives an empty page.
@@ -132,7 +134,7 @@ func (f EventFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
 		q = q.Where("e.type = ?", f.Type)
 	}
 	if f.StaffActions {
-		q = q.Where("e.actor_id IS NOT NULL")
+		q = q.Where("e.by_staff")
 	}
 	if f.Before != "" {
 		// (at, id) below the cursor's, written out: row values are not in

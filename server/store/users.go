@@ -113,7 +113,8 @@ func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 // Events in which they acted as staff on other accounts stay, without
 // them as the actor and without their IP address and User-Agent (the
 // owner's view hides a client only while the event names an actor, and
-// the address is the staff member's personal data). Each table is cleared explicitly rather than by
+// the address is the staff member's personal data), and in the audit of
+// admin actions (SecurityEvent.ByStaff). Each table is cleared explicitly rather than by
 // cascade, so nothing depends on foreign keys being on. Call it inside
 // InTx, after the modules have deleted their rows. It returns ErrNotFound
 // when there is no such user.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"golang.org/x/text/unicode/norm"
 )
 
 // CreateUser inserts u. It returns ErrConflict when the email is taken;
@@ -80,11 +81,13 @@ func (s *Store) SetLastLogin(ctx context.Context, userID string, at time.Time) e
 
 // ListUsers returns one page of users whose email or name contains query
 // (case-insensitively, for every letter: see lower; all users when query
-// is empty), newest first, and the total number of matches.
+// is empty), newest first, and the total number of matches. The query is
+// put in Unicode NFC, as emails and names are stored (shared.NormalizeEmail,
+// NormalizeName), so an accent typed as a letter of its own is found.
 func (s *Store) ListUsers(ctx context.Context, query string, limit, offset int) ([]User, int, error) {
 	var users []User
 	q := s.db.NewSelect().Model(&users).OrderExpr("date_joined DESC, id DESC").Limit(int64(limit)).Offset(int64(offset))
-	if query = strings.TrimSpace(query); query != "" {
+	if query = norm.NFC.String(strings.TrimSpace(query)); query != "" {
 		pattern := "%" + escapeLike(strings.ToLower(query)) + "%"
 		q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
 			return q.Where(`email LIKE ? ESCAPE '\'`, pattern).WhereOr(s.lower("name")+` LIKE ? ESCAPE '\'`, pattern)

@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/authkit/authkit/server/store"
 	"github.com/authkit/authkit/shared"
@@ -17,6 +19,11 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
 	var fields shared.FieldErrors
 	limit := queryInt(q.Get("limit"), shared.DefaultPageSize, "limit", &fields)
 	offset := queryInt(q.Get("offset"), 0, "offset", &fields)
+	// No address or name is longer, so a longer term would match nothing;
+	// SQLite refuses a LIKE pattern past 50,000 bytes.
+	if utf8.RuneCountInString(q.Get("q")) > maxSearchLength {
+		fields.Add("q", fmt.Sprintf("Must be at most %d characters long.", maxSearchLength))
+	}
 	if err := fields.Err(); err != nil {
 		return err
 	}
@@ -31,6 +38,10 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, resp)
 	return nil
 }
+
+// maxSearchLength bounds staff's search term: the longest address
+// (shared.MaxEmailLength), longer than the longest name.
+const maxSearchLength = shared.MaxEmailLength
 
 // queryInt parses an optional non-negative integer query parameter.
 func queryInt(s string, def int, name string, fields *shared.FieldErrors) int {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/authkit/authkit/server/httpapi/apitest"
@@ -48,6 +49,14 @@ func TestAdmin_ListSearchAndPage(t *testing.T) {
 	}
 	admin.Do("GET", "/api/admin/users?limit=abc", nil).ExpectError(t, 400, shared.CodeValidationFailed)
 	admin.Do("GET", "/api/admin/users?offset=-1", nil).ExpectError(t, 400, shared.CodeValidationFailed)
+
+	// A term longer than any address or name matches nothing; one long
+	// enough for SQLite to refuse its LIKE pattern (50,000 bytes) is a
+	// bad request, not an internal error.
+	admin.Do("GET", "/api/admin/users?q="+strings.Repeat("é", 254), nil).ExpectStatus(t, http.StatusOK)
+	for _, n := range []int{255, 60000} {
+		admin.Do("GET", "/api/admin/users?q="+strings.Repeat("a", n), nil).ExpectError(t, 400, shared.CodeValidationFailed)
+	}
 }
 
 // The search is case-insensitive beyond ASCII: staff find a name as they

@@ -184,7 +184,7 @@ func (a *API) routes() []Route {
 			Summary:     "Search the accounts (staff)",
 			Description: "Newest accounts first.",
 			Params: []Param{
-				{Name: "q", In: "query", Description: "Case-insensitive substring of the email or the name; empty matches all."},
+				{Name: "q", In: "query", Description: "Case-insensitive substring of the email or the name, at most 254 characters (the longest address); empty matches all."},
 				{Name: "limit", In: "query", Type: "integer", Description: "Page size; 0 means the default, 20, and values over 100 are taken as 100."},
 				{Name: "offset", In: "query", Type: "integer", Description: "How many matching accounts to skip."},
 			},

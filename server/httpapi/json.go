@@ -227,12 +227,33 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	case apiErr.Code == shared.CodeUnavailable:
 		w.Header().Set("Retry-After", unavailableRetryAfter)
 	}
+	status := apiErr.StatusCode()
+	if status == http.StatusUnauthorized {
+		w.Header()["Www-Authenticate"] = challenge(apiErr.Code)
+	}
 	body := shared.ErrorBody{Error: apiErr}
 	if apiErr.Code == shared.CodeMFARequired && apiErr.Challenge != nil {
 		body.MFAToken, body.Methods = apiErr.Challenge.MFAToken, apiErr.Challenge.Methods
 	}
-	writeJSON(w, apiErr.StatusCode(), body)
+	writeJSON(w, status, body)
 }
+
+// challenge is the WWW-Authenticate header of a 401, which must name a
+// way to authenticate (RFC 9110 §15.5.2): a Bearer access token, the
+// credential every guarded route takes (RFC 6750 §3). An expired one is
+// error="invalid_token", on which RFC 6750 clients refresh; the other
+// 401s carry the bare scheme.
+func challenge(code shared.Code) []string {
+	if code == shared.CodeTokenExpired {
+		return expiredTokenChallenge
+	}
+	return bearerChallenge
+}
+
+var (
+	bearerChallenge       = headerValue("Bearer")
+	expiredTokenChallenge = headerValue(`Bearer error="invalid_token", error_description="The access token expired"`)
+)
 
 // isCode reports whether err is the service's refusal with code.
 func isCode(err error, code shared.Code) bool {

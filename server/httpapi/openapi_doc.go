@@ -143,6 +143,10 @@ var documentHeaders = map[string]openAPIHeader{
 		Description: "Seconds until a retry can succeed (RFC 9110 §10.2.3).",
 		Schema:      &openAPISchema{Type: jsonTypes{"integer"}, Minimum: new(1.0)},
 	},
+	"WWWAuthenticate": {
+		Description: "The challenge every 401 carries (RFC 9110 §15.5.2): `Bearer` (RFC 6750 §3), and `Bearer error=\"invalid_token\", error_description=\"The access token expired\"` with `token_expired`.",
+		Schema:      typed("string"),
+	},
 	"SetSessionCookies": {
 		Description: "The session's three cookies (names in the default, secure mode; `--insecure-cookies` drops the prefixes and `Secure`): `__Host-access_token` (the JWT; HttpOnly, SameSite=Lax, Path=/), `__Secure-refresh_token` (HttpOnly, SameSite=Strict, Path=/api/auth) and `__Host-csrf_token` (readable by the page, SameSite=Strict, Path=/). All three live as long as the refresh token.",
 		Schema:      typed("string"),

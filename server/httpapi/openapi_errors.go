@@ -3,6 +3,7 @@ package httpapi
 import (
 	"fmt"
 	"maps"
+	"net/http"
 	"reflect"
 	"slices"
 	"strings"
@@ -89,9 +90,9 @@ func (rt *Route) errorsByStatus() map[int][]shared.Code {
 }
 
 // errorResponse returns a $ref to the response component of these codes
-// (all of one status), adding it the first time: routes that can fail
-// alike share one.
-func (b *docBuilder) errorResponse(codes []shared.Code) (*openAPIResponse, error) {
+// (all of status), adding it the first time: routes that can fail alike
+// share one.
+func (b *docBuilder) errorResponse(status int, codes []shared.Code) (*openAPIResponse, error) {
 	name := errorResponseName(codes)
 	ref := &openAPIResponse{Ref: "#/components/responses/" + name}
 	if _, ok := b.responses[name]; ok {
@@ -110,8 +111,15 @@ func (b *docBuilder) errorResponse(codes []shared.Code) (*openAPIResponse, error
 		"error": {Properties: map[string]*openAPISchema{"code": {Enum: enum}}},
 	}}
 	resp := &openAPIResponse{Description: describeCodes(codes), Content: jsonContent(schema)}
+	headers := map[string]*openAPIHeader{}
 	if slices.Contains(codes, shared.CodeRateLimited) || slices.Contains(codes, shared.CodeUnavailable) {
-		resp.Headers = map[string]*openAPIHeader{"Retry-After": b.header("RetryAfter")}
+		headers["Retry-After"] = b.header("RetryAfter")
+	}
+	if status == http.StatusUnauthorized {
+		headers["WWW-Authenticate"] = b.header("WWWAuthenticate")
+	}
+	if len(headers) > 0 {
+		resp.Headers = headers
 	}
 	b.responses[name] = resp
 	return ref, nil

@@ -52,7 +52,7 @@ func (b *docBuilder) operation(rt Route) (*openAPIOperation, error) {
 	op.Responses[strconv.Itoa(rt.successStatus())] = success
 	groups := rt.errorsByStatus()
 	for _, status := range sortedStatuses(groups) {
-		resp, err := b.errorResponse(groups[status])
+		resp, err := b.errorResponse(status, groups[status])
 		if err != nil {
 			return nil, err
 		}

@@ -48,7 +48,7 @@ func (Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 		{Pattern: "POST /api/auth/confirm-email-change", Name: "confirmEmailChange",
 			Summary:     "Move the account to the new address with a mailed token",
 			Description: "The token works once. The account takes the new address, confirmed; every other session ends (the caller's own stays when it is signed in as this account), and links mailed to the old address stop working.",
-			Request:     shared.ConfirmEmailChangeRequest{}, Response: shared.UserResponse{}, ReadsCaller: true,
+			Request:     shared.ConfirmEmailChangeRequest{}, Response: shared.UserResponse{},
 			Errors:  []shared.Code{shared.CodeInvalidToken, shared.CodeEmailTaken},
 			Returns: "The account, with its new address.", Handler: h.confirmEmailChange},
 		{Pattern: "DELETE /api/me", Guard: httpapi.RequireUser, Name: "deleteMe",

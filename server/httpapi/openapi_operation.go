@@ -106,8 +106,6 @@ func (rt *Route) securityRequirements() []openAPISecurityRequirement {
 	reqs := rt.security
 	switch {
 	case reqs != nil:
-	case rt.Guard == Public && rt.ReadsCaller:
-		reqs = rt.callerCredentials()
 	case rt.Guard == Public:
 		reqs = []securityRequirement{}
 	case isSafeMethod(rt.method()):
@@ -124,23 +122,6 @@ func (rt *Route) securityRequirements() []openAPISecurityRequirement {
 		out = append(out, r)
 	}
 	return out
-}
-
-// callerCredentials are the ways API.Caller finds a caller, none needed:
-// the access token (Bearer, or the cookie with the CSRF token on a
-// state-changing method) and, where the refresh cookie is sent
-// (refreshCookiePath), that cookie with the CSRF token.
-func (rt *Route) callerCredentials() []securityRequirement {
-	reqs := []securityRequirement{{}, {bearerAuth}}
-	if isSafeMethod(rt.method()) {
-		reqs = append(reqs, securityRequirement{cookieAuth})
-	} else {
-		reqs = append(reqs, securityRequirement{cookieAuth, csrfToken})
-	}
-	if strings.HasPrefix(rt.path(), refreshCookiePath+"/") {
-		reqs = append(reqs, securityRequirement{refreshCookie, csrfToken})
-	}
-	return reqs
 }
 
 // wildcard matches a path wildcard of a ServeMux pattern: {id}, {rest...}

@@ -47,8 +47,6 @@ var widgetModule = NewModule("widgets", func(k *Kit) ([]Route, error) {
 	return []Route{
 		{Pattern: "GET /api/widgets/{id}", Guard: RequireVerified, Summary: "A widget",
 			Response: testWidget{}, Errors: []shared.Code{shared.CodeNotFound}, Handler: ok},
-		{Pattern: "GET /api/widgets", Summary: "Every widget, the caller's marked", ReadsCaller: true,
-			Response: []testWidget{}, Handler: ok},
 		{Pattern: "POST /api/widgets", Guard: RequireVerified, Summary: "Add a widget",
 			Request: testWidgetRequest{}, Response: testWidget{}, Status: http.StatusCreated, Handler: ok},
 		{Pattern: "DELETE /api/widgets", Summary: "Delete widgets, all of them or those named",
@@ -262,11 +260,6 @@ func TestOpenAPI_SecurityFollowsTheGuard(t *testing.T) {
 		"GET /healthz":                 `[]`,
 		"POST /api/auth/refresh":       `[{"csrfToken":[],"refreshCookie":[]}]`,
 		"DELETE /api/me/sessions/{id}": `[{"bearerAuth":[]},{"cookieAuth":[],"csrfToken":[]}]`,
-		// Public routes that act on a session's credentials when sent
-		// (API.Caller) list them as optional, so generated clients send
-		// them; the refresh cookie only reaches /api/auth/.
-		"POST /api/auth/verify-email": `[{},{"bearerAuth":[]},{"cookieAuth":[],"csrfToken":[]},{"csrfToken":[],"refreshCookie":[]}]`,
-		"GET /api/widgets":            `[{},{"bearerAuth":[]},{"cookieAuth":[]}]`,
 	}
 	for route, want := range cases {
 		method, path, _ := strings.Cut(route, " ")

@@ -58,11 +58,6 @@ type Route struct {
 	// Handler serves the request. It returns its error, which the router
 	// turns into the JSON error body (see WriteError).
 	Handler HandlerFunc
-	// ReadsCaller says that a Public route acts on a session's
-	// credentials when the request carries them (it reads them with
-	// API.Caller): the document lists them as optional, so that a client
-	// generated from it sends them.
-	ReadsCaller bool
 	// ClearsSession says that a success ends the caller's session and
 	// clears its cookies (API.ClearSessionCookies), for the document's
 	// Set-Cookie header.

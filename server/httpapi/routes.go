@@ -100,7 +100,7 @@ func (a *API) routes() []Route {
 		{Pattern: "POST /api/auth/verify-email", Tag: "recovery", Name: "verifyEmail",
 			Summary:     "Confirm an email address with a mailed token",
 			Description: "The token (from the link mailed at registration, valid 24 hours) works once. No session is needed; sent with the credentials of a session of the same account (its access token, or once that has expired the refresh cookie; cookies with the CSRF header), the confirmation also shows that whoever holds the account holds the mailbox, which an account a sign-in provider made without vouching for the address needs (see the password reset).",
-			Request:     shared.VerifyEmailRequest{}, Response: shared.UserResponse{}, ReadsCaller: true,
+			Request:     shared.VerifyEmailRequest{}, Response: shared.UserResponse{},
 			Errors:  []shared.Code{shared.CodeInvalidToken},
 			Returns: "The account, with `email_verified: true`.",
 			Handler: a.verifyEmail},

@@ -150,7 +150,7 @@ func (m *Module) Mount(k *httpapi.Kit) ([]httpapi.Route, error) {
 			Params: []httpapi.Param{idParam,
 				{Name: "next", In: "query", Description: "Where to land after signing in: a path of this site; anything else means `/profile`."},
 				{Name: "link", In: "query", Description: "`1` to connect the provider account to the signed-in user; only from this site's pages (a `Sec-Fetch-Site` other than `same-origin` is `csrf_failed`)."}},
-			Status: http.StatusFound, Returns: "To the provider (`Location`).", ReadsCaller: true,
+			Status: http.StatusFound, Returns: "To the provider (`Location`).",
 			Errors: []shared.Code{shared.CodeNotFound, shared.CodeCSRFFailed, shared.CodeRateLimited}, Handler: h.start},
 		{Pattern: "GET /api/auth/oauth/{id}/callback", Name: "finishProviderSignIn",
 			Summary: "Where the provider sends the browser back",
